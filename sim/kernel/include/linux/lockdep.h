@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* pasidsim kernel shim: lockdep assertions (implemented in sim/kernel/lock.c). */
+#ifndef _SIM_LINUX_LOCKDEP_H
+#define _SIM_LINUX_LOCKDEP_H
+
+#include <linux/types.h>
+
+/* Its address identifies a lock class; see spin_lock_init(). */
+struct lock_class_key {
+	char dummy;
+};
+
+/* Records a SIM_FINDING_LOCKDEP finding unless the calling task holds @lock. */
+void __sim_lockdep_assert_held(const void *lock, const char *file, int line);
+void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line);
+
+#define lockdep_assert_held(l)	__sim_lockdep_assert_held((l), __FILE__, __LINE__)
+#define lockdep_assert_not_held(l) \
+	__sim_lockdep_assert_not_held((l), __FILE__, __LINE__)
+
+#endif /* _SIM_LINUX_LOCKDEP_H */

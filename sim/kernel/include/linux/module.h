@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim kernel shim: module glue.
+ *
+ * module_init()/module_exit() place the function in a named section, so a
+ * loaded copy of core/ can list its initcalls (sim_initcall/sim_exitcall)
+ * the way the kernel walks .initcall sections.
+ */
+#ifndef _SIM_LINUX_MODULE_H
+#define _SIM_LINUX_MODULE_H
+
+#include <linux/compiler.h>
+#include <linux/init.h>
+
+#define EXPORT_SYMBOL(sym)
+#define EXPORT_SYMBOL_GPL(sym)
+#define EXPORT_SYMBOL_NS_GPL(sym, ns)
+#define MODULE_LICENSE(x)
+#define MODULE_AUTHOR(x)
+#define MODULE_DESCRIPTION(x)
+#define MODULE_VERSION(x)
+#define MODULE_ALIAS(x)
+#define MODULE_IMPORT_NS(x)
+#define MODULE_PARM_DESC(name, desc)
+#define module_param(name, type, perm)
+#define module_param_named(name, value, type, perm)
+
+#define THIS_MODULE	((struct module *)0)
+struct module;
+
+#endif /* _SIM_LINUX_MODULE_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim kernel shim internals, shared by sim/kernel/*.c only.
+ *
+ * An instance (struct sim_kernel) owns one state block per subsystem; each
+ * subsystem file allocates its block in sim_<sub>_init() and releases it in
+ * sim_<sub>_fini(). The shim's own bookkeeping uses libc malloc, never
+ * kmalloc, so it is invisible to slab accounting and fault injection.
+ *
+ * A task (struct sim_task) is one thread of simulated execution: a host CPU,
+ * a vCPU, or a pthread in threads mode. It carries the held-lock stack, the
+ * preemption depth and the RCU read-side nesting. Each pthread has one by
+ * default; the deterministic world switches tasks when it switches coroutines.
+ */
+#ifndef _SIM_KERNEL_INTERNAL_H
+#define _SIM_KERNEL_INTERNAL_H
+
+#include <pthread.h>
+#include <sim/kernel.h>
+
+struct sim_slab_state;
+struct sim_lock_state;
+struct sim_rcu_state;
+struct sim_log_state;
+
+struct sim_kernel {
+	char name[32];
+	pthread_mutex_t mu;		/* findings */
+	struct sim_finding *findings;
+	size_t nfindings, findings_cap;
+	unsigned long long finding_seq;
+	sim_panic_fn panic_fn;
+	void *panic_arg;
+
+	struct sim_log_state *log;	/* printk.c */
+	struct sim_slab_state *slab;	/* slab.c */
+	struct sim_lock_state *locks;	/* lock.c */
+	struct sim_rcu_state *rcu;	/* rcu.c */
+};
+
+/* Subsystem lifetime, called by instance.c in this order (fini reversed). */
+void sim_log_init(struct sim_kernel *k);
+void sim_log_fini(struct sim_kernel *k);
+void sim_slab_init(struct sim_kernel *k);
+void sim_slab_fini(struct sim_kernel *k);	/* leak report happens in destroy */
+void sim_lock_init(struct sim_kernel *k);
+void sim_lock_fini(struct sim_kernel *k);
+void sim_rcu_init(struct sim_kernel *k);
+void sim_rcu_fini(struct sim_kernel *k);	/* runs every pending callback */
+
+/* Resolve NULL to the current instance. */
+static inline struct sim_kernel *sim_k(struct sim_kernel *k)
+{
+	return k ? k : sim_kernel_current();
+}
+
+#define SIM_MAX_HELD_LOCKS 48
+
+struct sim_held_lock {
+	void *lock;			/* spinlock_t / struct mutex address */
+	const void *class;		/* struct sim_lock_class * */
+	u64 acquired_ns;
+	const char *file;
+	int line;
+};
+
+struct sim_task {
+	char name[32];
+	struct sim_held_lock held[SIM_MAX_HELD_LOCKS];
+	unsigned int nheld;
+	unsigned int preempt_count;	/* spinlocks held + preempt_disable() */
+	unsigned int irq_disabled;	/* local_irq_save depth */
+	unsigned int rcu_nesting;	/* rcu_read_lock depth */
+	unsigned long long rcu_qs_seq;	/* bumped at each outermost rcu_read_unlock */
+	struct sim_task *rcu_next;	/* registry of tasks, see rcu.c */
+	bool rcu_registered;
+};
+
+/* The task running on this thread; created on first use. */
+struct sim_task *sim_task_current(void);
+
+#endif /* _SIM_KERNEL_INTERNAL_H */
