@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Set up the machine and run every pasidsim test (the README's test command):
+#   default (gcc, -Werror)        ctest: unit, integration, regression suites
+#   asan    (clang, ASan+UBSan)   ctest: the same suites
+#   linux61 (Linux 6.1 ioasid.c)  ctest: the same suites on the other allocator
+#   tsan    (clang, TSan)         ctest: the concurrent suites (lock, rcu, stress)
+#   kernel-check                  core/ in the real kernel build, checkpatch, kernel-doc
+# Ends with one line "test: N passed, M failed".
+set -uo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+
+"$src/scripts/setup.sh" || exit 2
+
+passed=0
+failed=0
+status=0
+summary=()
+
+# ctest_preset NAME [ctest args...]
+ctest_preset() {
+	local preset=$1
+	shift
+	local log=build/$preset-ctest.log
+	echo "==== $preset: configure, build, test"
+	if ! cmake --preset "$preset" >build-"$preset".cfg.log 2>&1; then
+		cat build-"$preset".cfg.log; rm -f build-"$preset".cfg.log
+		summary+=("$preset: configure FAILED"); failed=$((failed + 1)); status=1; return
+	fi
+	rm -f build-"$preset".cfg.log
+	if ! cmake --build --preset "$preset"; then
+		summary+=("$preset: build FAILED"); failed=$((failed + 1)); status=1; return
+	fi
+	ctest --preset "$preset" "$@" 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	local line total nfail
+	line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+	total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+	nfail=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+	if [ -z "$line" ]; then
+		summary+=("$preset: ctest printed no summary (rc $rc)"); failed=$((failed + 1)); status=1; return
+	fi
+	passed=$((passed + total - nfail))
+	failed=$((failed + nfail))
+	summary+=("$preset: $((total - nfail)) passed, $nfail failed")
+	[ "$rc" -eq 0 ] || status=1
+}
+
+mkdir -p build
+ctest_preset default
+ctest_preset asan
+ctest_preset linux61
+ctest_preset tsan -R '^(lock|rcu|stress)/'
+
+echo "==== kernel-check"
+if "$src/scripts/kernel-check.sh"; then
+	passed=$((passed + 1)); summary+=("kernel-check: passed")
+else
+	failed=$((failed + 1)); status=1; summary+=("kernel-check: FAILED")
+fi
+
+echo
+echo "==== summary"
+printf '  %s\n' "${summary[@]}"
+echo "test: $passed passed, $failed failed"
+exit $status
