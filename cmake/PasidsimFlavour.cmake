@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# pasidsim_core_library(<target> <flavour>)
+# core/ against the kernel shim, in two allocator flavours:
+#   pasidsim   core/ioasid.c (the project's allocator)
+#   linux-6.1  Linux's own drivers/iommu/ioasid.c and include/linux/ioasid.h,
+#              extracted unmodified at configure time (scripts/linux-src.sh)
+#              from Debian's linux-source-6.1, or from KERNEL_SRC.
+# Nothing from the kernel tree is ever written to the source directory.
 #
-# Builds core/ as a static library against the kernel shim. Flavour
-# "pasidsim" uses core/ioasid.c; "linux-6.1" replaces it with Linux's own
-# drivers/iommu/ioasid.c and include/linux/ioasid.h, extracted unmodified at
-# configure time (scripts/linux-src.sh) from Debian's linux-source-6.1 or
-# from KERNEL_SRC. Nothing from the kernel tree is ever written to the
-# source directory.
+# pasidsim_core_library(<target> <flavour>)  static library, for programs
+#     that link one copy of core/ (the CLI, the API suites);
+# pasidsim_core_module(<flavour>)            shared object
+#     libpasidsim-core-<flavour>.so, linked -Bsymbolic, loaded as private
+#     copies by sim_core_load() (worlds, differential runs).
 
 set(PASIDSIM_LINUX_DIR ${CMAKE_BINARY_DIR}/linux-src CACHE INTERNAL "")
 
@@ -24,7 +28,8 @@ function(pasidsim_extract_linux)
   endif()
 endfunction()
 
-function(pasidsim_core_library target flavour)
+# Sources and include directories of core/ for one flavour.
+function(pasidsim_flavour_sources flavour out_sources out_includes)
   file(GLOB core_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/core/*.c)
   set(include_dirs "")
   if(flavour STREQUAL "linux-6.1")
@@ -37,9 +42,27 @@ function(pasidsim_core_library target flavour)
     message(FATAL_ERROR "pasidsim: unknown allocator flavour '${flavour}'")
   endif()
   list(APPEND include_dirs ${CMAKE_SOURCE_DIR}/core/include)
-  add_library(${target} STATIC ${core_sources})
-  target_include_directories(${target} BEFORE PUBLIC ${include_dirs})
+  set(${out_sources} ${core_sources} PARENT_SCOPE)
+  set(${out_includes} ${include_dirs} PARENT_SCOPE)
+endfunction()
+
+function(pasidsim_core_library target flavour)
+  pasidsim_flavour_sources(${flavour} sources includes)
+  add_library(${target} STATIC ${sources})
+  target_include_directories(${target} BEFORE PUBLIC ${includes})
   target_link_libraries(${target} PUBLIC sim_kernel PRIVATE pasidsim_kernel_flags)
-  target_compile_definitions(${target} PUBLIC
-    PASIDSIM_FLAVOUR="${flavour}")
+  target_compile_definitions(${target} PUBLIC PASIDSIM_FLAVOUR="${flavour}")
+endfunction()
+
+function(pasidsim_core_module flavour)
+  set(target pasidsim-core-${flavour})
+  pasidsim_flavour_sources(${flavour} sources includes)
+  add_library(${target} MODULE ${sources} ${CMAKE_SOURCE_DIR}/sim/world/core-flavour.c)
+  target_include_directories(${target} BEFORE PRIVATE ${includes}
+    ${CMAKE_SOURCE_DIR}/sim/kernel/include)
+  target_link_libraries(${target} PRIVATE pasidsim_kernel_flags)
+  target_compile_definitions(${target} PRIVATE PASIDSIM_FLAVOUR="${flavour}")
+  target_link_options(${target} PRIVATE -Wl,-Bsymbolic)
+  set_target_properties(${target} PROPERTIES
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/core)
 endfunction()

@@ -4,6 +4,7 @@
 #   asan    (clang, ASan+UBSan)   ctest: the same suites
 #   linux61 (Linux 6.1 ioasid.c)  ctest: the same suites on the other allocator
 #   tsan    (clang, TSan)         ctest: the concurrent suites (lock, rcu, stress)
+#   fuzz    (clang, libFuzzer)    30 s differential fuzzing of the two allocators
 #   kernel-check                  core/ in the real kernel build, checkpatch, kernel-doc
 # Ends with one line "test: N passed, M failed".
 set -uo pipefail
@@ -51,6 +52,13 @@ ctest_preset default
 ctest_preset asan
 ctest_preset linux61
 ctest_preset tsan -R '^(lock|rcu|stress)/'
+
+echo "==== differential fuzzing: pasidsim vs linux-6.1 allocator, 30 s"
+if "$src/scripts/fuzz.sh" diff_ioasid 30; then
+	passed=$((passed + 1)); summary+=("fuzz diff_ioasid 30 s: passed")
+else
+	failed=$((failed + 1)); status=1; summary+=("fuzz diff_ioasid 30 s: FAILED")
+fi
 
 echo "==== kernel-check"
 if "$src/scripts/kernel-check.sh"; then

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pasidsim kernel shim internals, shared by sim/kernel/*.c only.
+ * pasidsim kernel shim internals, shared by the .c files of sim/kernel only.
  *
  * An instance (struct sim_kernel) owns one state block per subsystem; each
  * subsystem file allocates its block in sim_<sub>_init() and releases it in

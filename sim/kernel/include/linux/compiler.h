@@ -5,7 +5,7 @@
 
 #include <linux/kconfig.h>
 
-#define __always_inline		inline __attribute__((__always_inline__))
+#define __always_inline __inline __attribute__ ((__always_inline__)) /* as glibc */
 #define noinline		__attribute__((__noinline__))
 #define __noreturn		__attribute__((__noreturn__))
 #define __cold			__attribute__((__cold__))

@@ -2,7 +2,7 @@
 /*
  * pasidsim: user-space control of the simulated kernel.
  *
- * Kernel code (core/, Linux's ioasid.c) sees only <linux/*.h>. Tests, the
+ * Kernel code (core/, Linux's ioasid.c) sees only <linux/...> headers. Tests, the
  * world, fuzzers and tools use this header to create kernel instances, choose
  * which one is running, inject faults and read what happened: findings (WARN,
  * BUG, lockdep reports, leaks), the printk log, slab accounting and lockstat.
@@ -90,6 +90,8 @@ const char *sim_log_text(struct sim_kernel *k, size_t i, int *level);
 /* True if any record contains @needle. */
 bool sim_log_contains(struct sim_kernel *k, const char *needle);
 void sim_log_clear(struct sim_kernel *k);
+/* Records dropped so far because the log keeps only the most recent 4096. */
+size_t sim_log_dropped(struct sim_kernel *k);
 /* Echo records to stderr as they are logged (default: env PASIDSIM_PRINTK). */
 void sim_log_echo(struct sim_kernel *k, bool on);
 

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Differential harness: the same ioasid operation sequence on the pasidsim
+ * allocator (core/ioasid.c) and on Linux 6.1's unmodified ioasid.c, each a
+ * private copy of core/ in its own kernel instance. After every operation
+ * the results are compared: IDs, find results (errors and private data),
+ * set_data results, registration results, what a custom allocator's free
+ * callback saw, and the WARNs each side raised. Any difference aborts,
+ * unless it is one of the deliberate differences listed in
+ * docs/flavours.md, which the harness recognises and counts.
+ *
+ * Input: a stream of operations, one opcode byte and its argument bytes.
+ */
+#include <string.h>
+
+#include <linux/err.h>
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
+#include <sim/core.h>
+#include <sim/kernel.h>
+
+#include "fuzz.h"
+
+#define NSETS		3
+#define NOPS		3
+#define NTOKENS		4
+#define MAX_OPS		512
+#define FAKE_IDS	256
+
+enum { PASIDSIM, LINUX61, NSIDES };
+
+struct side;
+
+/* A custom allocator behind ioasid_register_allocator(): IDs 1..255. */
+struct fake_alloc {
+	struct side *side;
+	unsigned char used[FAKE_IDS];
+	int free_calls;
+	int free_saw_active;	/* find(NULL, id) was non-NULL inside ->free */
+};
+
+struct side {
+	const char *flavour;
+	struct sim_core *core;
+	const struct sim_core_ioasid_api *api;
+	struct sim_kernel *k;
+	struct ioasid_set sets[NSETS];
+	struct ioasid_allocator_ops ops[NOPS];
+	struct fake_alloc fake[NOPS];
+};
+
+static struct side sides[NSIDES];
+static ioasid_t live[MAX_OPS];
+static unsigned int nlive;
+static bool dirty;		/* a documented unsafe 6.1 path ran: reload */
+
+static void *token(unsigned int t)
+{
+	return t ? (void *)(uintptr_t)(0x1000 + t) : NULL;
+}
+
+static ioasid_t fake_alloc_first(ioasid_t min, ioasid_t max, void *pdata)
+{
+	struct fake_alloc *f = pdata;
+
+	for (uint64_t id = min ? min : 1; id <= max && id < FAKE_IDS; id++) {
+		if (!f->used[id]) {
+			f->used[id] = 1;
+			return id;
+		}
+	}
+	return INVALID_IOASID;
+}
+
+static ioasid_t fake_alloc_last(ioasid_t min, ioasid_t max, void *pdata)
+{
+	struct fake_alloc *f = pdata;
+	uint64_t hi = max < FAKE_IDS - 1 ? max : FAKE_IDS - 1;
+
+	for (int64_t id = hi; id >= (min ? min : 1); id--) {
+		if (!f->used[id]) {
+			f->used[id] = 1;
+			return id;
+		}
+	}
+	return INVALID_IOASID;
+}
+
+static void fake_free(ioasid_t id, void *pdata)
+{
+	struct fake_alloc *f = pdata;
+
+	f->free_calls++;
+	/* VT-d's check: the record must still be findable here. */
+	if (f->side->api->find(NULL, id, NULL))
+		f->free_saw_active++;
+	if (id < FAKE_IDS)
+		f->used[id] = 0;
+}
+
+static void fake_free_other(ioasid_t id, void *pdata)
+{
+	fake_free(id, pdata);
+}
+
+static bool getter_true(void *priv)
+{
+	return true;
+}
+
+static bool getter_false(void *priv)
+{
+	return false;
+}
+
+static void side_load(struct side *s, const char *flavour)
+{
+	char path[4096], err[512];
+
+	memset(s, 0, sizeof(*s));
+	s->flavour = flavour;
+	s->core = sim_core_load(sim_core_path(flavour, path, sizeof(path)), err, sizeof(err));
+	FUZZ_ASSERT(s->core, "%s", err);
+	s->api = sim_core_ioasid(s->core);
+	s->k = sim_kernel_create(flavour);
+	for (int i = 0; i < NOPS; i++) {
+		s->fake[i].side = s;
+		s->ops[i].pdata = &s->fake[i];
+		/* ops 0 and 1 share functions (one space); ops 2 differs */
+		s->ops[i].alloc = i < 2 ? fake_alloc_first : fake_alloc_last;
+		s->ops[i].free = i < 2 ? fake_free : fake_free_other;
+	}
+}
+
+static void side_unload(struct side *s, bool allow_leak)
+{
+	size_t leaks;
+
+	sim_kernel_enter(s->k);
+	rcu_barrier();
+	sim_kernel_enter(NULL);
+	if (!allow_leak) {
+		struct sim_slab_stats st;
+
+		sim_slab_stats(s->k, &st);
+		FUZZ_ASSERT(st.live_objects == 0, "%s: %llu objects leaked",
+			    s->flavour, (unsigned long long)st.live_objects);
+	}
+	leaks = sim_kernel_destroy(s->k);
+	(void)leaks;
+	sim_core_unload(s->core);
+}
+
+static void setup(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	side_load(&sides[PASIDSIM], "pasidsim");
+	side_load(&sides[LINUX61], "linux-6.1");
+	done = true;
+}
+
+static ioasid_t pick_id(struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+
+	if (b < 200 && nlive)
+		return live[b % nlive];
+	switch (b % 6) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return 0xFFFFF;
+	case 3: return INVALID_IOASID;
+	case 4: return fuzz_u8(in);
+	default: return fuzz_u32(in);
+	}
+}
+
+static void pick_range(struct fuzz_in *in, ioasid_t *min, ioasid_t *max)
+{
+	uint8_t mode = fuzz_u8(in) % 8;
+
+	if (mode <= 4) {
+		*min = fuzz_u8(in) % 40;
+		*max = *min + fuzz_u8(in) % 40;
+	} else if (mode == 5) {
+		*min = 0;
+		*max = UINT32_MAX;
+	} else if (mode == 6) {
+		*min = 10 + fuzz_u8(in) % 10;
+		*max = *min - 1 - fuzz_u8(in) % 5;
+	} else {
+		*min = fuzz_u32(in);
+		*max = fuzz_u32(in);
+	}
+}
+
+static void live_add(ioasid_t id)
+{
+	for (unsigned int i = 0; i < nlive; i++)
+		FUZZ_ASSERT(live[i] != id, "ID %u handed out twice", id);
+	if (nlive < MAX_OPS)
+		live[nlive++] = id;
+}
+
+static void live_del(ioasid_t id)
+{
+	for (unsigned int i = 0; i < nlive; i++) {
+		if (live[i] == id) {
+			live[i] = live[--nlive];
+			return;
+		}
+	}
+}
+
+/* Run @body on each side with its kernel instance current. */
+#define ON_EACH_SIDE(s, body) do {					\
+	for (int __i = 0; __i < NSIDES; __i++) {			\
+		struct side *s = &sides[__i];				\
+		sim_kernel_enter(s->k);					\
+		body;							\
+		sim_kernel_enter(NULL);					\
+	}								\
+} while (0)
+
+static bool any_registered(const bool *reg)
+{
+	for (int i = 0; i < NOPS; i++)
+		if (reg[i])
+			return true;
+	return false;
+}
+
+static void teardown(bool *registered)
+{
+	/* Give back every ID, then every allocator: boot state again. */
+	for (unsigned int i = 0; i < nlive; i++)
+		ON_EACH_SIDE(s, s->api->free(live[i]));
+	nlive = 0;
+	for (int i = 0; i < NOPS; i++)
+		if (registered[i])
+			ON_EACH_SIDE(s, s->api->unregister_allocator(&s->ops[i]));
+	ON_EACH_SIDE(s, rcu_barrier());
+	for (int i = 0; i < NSIDES; i++) {
+		sim_findings_clear(sides[i].k);
+		sim_log_clear(sides[i].k);
+	}
+	if (dirty) {
+		/* 6.1 orphaned records (docs/flavours.md): start both afresh. */
+		side_unload(&sides[PASIDSIM], false);
+		side_unload(&sides[LINUX61], true);
+		side_load(&sides[PASIDSIM], "pasidsim");
+		side_load(&sides[LINUX61], "linux-6.1");
+		dirty = false;
+		return;
+	}
+	for (int i = 0; i < NSIDES; i++) {
+		struct sim_slab_stats st;
+
+		sim_slab_stats(sides[i].k, &st);
+		FUZZ_ASSERT(st.live_objects == 0, "%s: %llu objects live after teardown",
+			    sides[i].flavour, (unsigned long long)st.live_objects);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = { data, size, 0 };
+	bool registered[NOPS] = { false };
+	unsigned int nops = 0;
+
+	setup();
+	while (fuzz_more(&in) && nops++ < MAX_OPS) {
+		uint8_t op = fuzz_u8(&in) % 8;
+		unsigned long long r[NSIDES];
+		size_t warns[NSIDES];
+
+		for (int i = 0; i < NSIDES; i++)
+			warns[i] = sim_findings_count(sides[i].k, SIM_FINDING_WARN);
+
+		switch (op) {
+		case 0:
+		case 1: {
+			unsigned int set = fuzz_u8(&in) % (NSETS + 1);
+			unsigned int t = fuzz_u8(&in) % NTOKENS;
+			ioasid_t min, max;
+
+			pick_range(&in, &min, &max);
+			ON_EACH_SIDE(s, r[__i] = s->api->alloc(set < NSETS ? &s->sets[set] : NULL,
+							      min, max, token(t)));
+			FUZZ_ASSERT(r[0] == r[1], "op %u alloc [%u,%u]: pasidsim %llu, linux-6.1 %llu",
+				    nops, min, max, r[0], r[1]);
+			if (r[0] != INVALID_IOASID)
+				live_add(r[0]);
+			break;
+		}
+		case 2: {
+			ioasid_t id = pick_id(&in);
+			int before[NSIDES], saw[NSIDES];
+
+			for (int i = 0; i < NSIDES; i++) {
+				before[i] = 0;
+				saw[i] = 0;
+				for (int j = 0; j < NOPS; j++) {
+					before[i] += sides[i].fake[j].free_calls;
+					saw[i] += sides[i].fake[j].free_saw_active;
+				}
+			}
+			ON_EACH_SIDE(s, s->api->free(id));
+			for (int i = 0; i < NSIDES; i++) {
+				for (int j = 0; j < NOPS; j++) {
+					before[i] -= sides[i].fake[j].free_calls;
+					saw[i] -= sides[i].fake[j].free_saw_active;
+				}
+			}
+			FUZZ_ASSERT(before[0] == before[1] && saw[0] == saw[1],
+				    "op %u free %u: custom free calls/active %d/%d vs %d/%d",
+				    nops, id, -before[0], -saw[0], -before[1], -saw[1]);
+			live_del(id);
+			break;
+		}
+		case 3: {
+			unsigned int set = fuzz_u8(&in) % (NSETS + 1);
+			unsigned int g = fuzz_u8(&in) % 3;
+			ioasid_t id = pick_id(&in);
+			bool (*getter)(void *) = g == 0 ? NULL : g == 1 ? getter_true : getter_false;
+
+			ON_EACH_SIDE(s, r[__i] = (uintptr_t)s->api->find(
+					set < NSETS ? &s->sets[set] : NULL, id, getter));
+			FUZZ_ASSERT(r[0] == r[1], "op %u find(set %u, %u, getter %u): %#llx vs %#llx",
+				    nops, set, id, g, r[0], r[1]);
+			break;
+		}
+		case 4: {
+			ioasid_t id = pick_id(&in);
+			unsigned int t = fuzz_u8(&in) % NTOKENS;
+
+			ON_EACH_SIDE(s, r[__i] = (unsigned int)s->api->set_data(id, token(t)));
+			FUZZ_ASSERT(r[0] == r[1], "op %u set_data(%u): %d vs %d", nops, id,
+				    (int)r[0], (int)r[1]);
+			break;
+		}
+		case 5: {
+			unsigned int o = fuzz_u8(&in) % NOPS;
+
+			ON_EACH_SIDE(s, r[__i] = (unsigned int)s->api->register_allocator(&s->ops[o]));
+			FUZZ_ASSERT(r[0] == r[1], "op %u register ops %u: %d vs %d", nops, o,
+				    (int)r[0], (int)r[1]);
+			if (r[0] == 0)
+				registered[o] = true;
+			break;
+		}
+		case 6: {
+			unsigned int o = fuzz_u8(&in) % NOPS;
+
+			if (!registered[o]) {
+				/*
+				 * Unregistering ops that were never registered is
+				 * unsafe in 6.1 (docs/flavours.md): not fuzzed.
+				 */
+				break;
+			}
+			if (nlive)
+				dirty = true;
+			ON_EACH_SIDE(s, s->api->unregister_allocator(&s->ops[o]));
+			registered[o] = false;
+			break;
+		}
+		default: {
+			unsigned int n = 1 + fuzz_u8(&in) % 4;
+
+			for (int i = 0; i < NSIDES; i++)
+				sim_fault_fail_nth(sides[i].k, n);
+			break;
+		}
+		}
+		if (op != 7)
+			for (int i = 0; i < NSIDES; i++)
+				sim_fault_fail_nth(sides[i].k, 0);
+		for (int i = 0; i < NSIDES; i++)
+			warns[i] = sim_findings_count(sides[i].k, SIM_FINDING_WARN) - warns[i];
+		FUZZ_ASSERT(warns[0] == warns[1], "op %u (opcode %u): %zu WARNs vs %zu",
+			    nops, op, warns[0], warns[1]);
+		for (int i = 0; i < NSIDES; i++) {
+			size_t n = sim_findings_count(sides[i].k, -1) -
+				   sim_findings_count(sides[i].k, SIM_FINDING_WARN);
+
+			if (n) {
+				sim_findings_print(sides[i].k, stderr);
+				FUZZ_ASSERT(!n, "%s: unexpected findings", sides[i].flavour);
+			}
+		}
+	}
+	(void)any_registered;
+	teardown(registered);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim fuzz harness helpers.
+ *
+ * Each harness is one source defining LLVMFuzzerTestOneInput, built three
+ * ways: with libFuzzer, with AFL++ (persistent mode, see afl-main.h), and
+ * with standalone.c, a main() that replays files and directories (what
+ * ctest runs over the corpus).
+ *
+ * Inputs are decoded with a byte reader that never fails: once the bytes
+ * run out it returns zeros, and the harness stops at the next op boundary.
+ */
+#ifndef PASIDSIM_FUZZ_H
+#define PASIDSIM_FUZZ_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stddef.h>
+
+struct fuzz_in {
+	const uint8_t *data;
+	size_t size;
+	size_t pos;
+};
+
+static inline int fuzz_more(const struct fuzz_in *in)
+{
+	return in->pos < in->size;
+}
+
+static inline uint8_t fuzz_u8(struct fuzz_in *in)
+{
+	return in->pos < in->size ? in->data[in->pos++] : 0;
+}
+
+static inline uint32_t fuzz_u32(struct fuzz_in *in)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v = (v << 8) | fuzz_u8(in);
+	return v;
+}
+
+/* A value in [0, n), n > 0. */
+static inline uint32_t fuzz_below(struct fuzz_in *in, uint32_t n)
+{
+	return n <= 256 ? fuzz_u8(in) % n : fuzz_u32(in) % n;
+}
+
+/* Always-on assertion that names the harness position. */
+#define FUZZ_ASSERT(cond, fmt, ...) do {				\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: FUZZ_ASSERT(%s) failed: " fmt "\n",	\
+			__FILE__, __LINE__, #cond, ##__VA_ARGS__);	\
+		abort();						\
+	}								\
+} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#endif /* PASIDSIM_FUZZ_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim: loaded copies of core/.
+ *
+ * core/ is built as a shared object per allocator flavour
+ * (libpasidsim-core-<flavour>.so, linked -Bsymbolic), whose calls into the
+ * kernel shim resolve to the executable. sim_core_load() maps a private copy
+ * (through a memfd, so the same file can be loaded many times), which gives
+ * each kernel instance its own copy of the core's global state: the host
+ * and every guest of a world, or the two flavours of a differential run.
+ */
+#ifndef _SIM_CORE_H
+#define _SIM_CORE_H
+
+#include <linux/ioasid.h>
+#include <stddef.h>
+
+struct sim_core;
+
+/* The ioasid API of one loaded copy (same signatures as <linux/ioasid.h>). */
+struct sim_core_ioasid_api {
+	ioasid_t (*alloc)(struct ioasid_set *set, ioasid_t min, ioasid_t max, void *private);
+	void (*free)(ioasid_t ioasid);
+	void *(*find)(struct ioasid_set *set, ioasid_t ioasid, bool (*getter)(void *));
+	int (*register_allocator)(struct ioasid_allocator_ops *ops);
+	void (*unregister_allocator)(struct ioasid_allocator_ops *ops);
+	int (*set_data)(ioasid_t ioasid, void *data);
+};
+
+/*
+ * Load a private copy of the core object at @path. On failure returns NULL
+ * and writes the reason into @err.
+ */
+struct sim_core *sim_core_load(const char *path, char *err, size_t errlen);
+void sim_core_unload(struct sim_core *core);
+/* A symbol of this copy, or NULL. */
+void *sim_core_sym(struct sim_core *core, const char *name);
+/* "pasidsim" or "linux-6.1": the allocator flavour the object was built with. */
+const char *sim_core_flavour(const struct sim_core *core);
+const struct sim_core_ioasid_api *sim_core_ioasid(const struct sim_core *core);
+
+/*
+ * Path of the built core object for @flavour, next to the executable's build
+ * (PASIDSIM_CORE_DIR) or in the directory named by env PASIDSIM_CORE_DIR.
+ */
+const char *sim_core_path(const char *flavour, char *buf, size_t len);
+
+#endif /* _SIM_CORE_H */
