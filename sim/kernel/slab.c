@@ -169,7 +169,7 @@ static void sim_slab_release(struct sim_slab_state *s, struct sim_slab_hdr *h)
 		sim_finding_add(s->k, SIM_FINDING_SLAB, h->file, h->line,
 				"use after free: %zu-byte object %p allocated by %s() was written after kfree",
 				h->size, sim_obj(h), sim_site(h->func));
-	h->magic = 0;
+	WRITE_ONCE(h->magic, 0);
 	free(h);
 }
 
@@ -407,7 +407,7 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 	h->file = file;
 	h->line = line;
 	h->next = NULL;
-	h->magic = sim_magic(h, SIM_SLAB_LIVE);
+	WRITE_ONCE(h->magic, sim_magic(h, SIM_SLAB_LIVE));
 
 	pthread_mutex_lock(&s->mu);
 	h->prev = s->last;
@@ -468,7 +468,7 @@ static struct sim_slab_hdr *sim_slab_check(const void *objp, const char *op,
 		sim_slab_report_bad(objp, op, file, line);
 		return NULL;
 	}
-	magic = __atomic_load_n(&h->magic, __ATOMIC_RELAXED);
+	magic = READ_ONCE(h->magic);
 	if (magic == sim_magic(h, SIM_SLAB_LIVE))
 		return h;
 	if (magic == sim_magic(h, SIM_SLAB_FREED))
@@ -501,7 +501,7 @@ static void sim_slab_free(struct sim_slab_hdr *h, const char *op, const char *fi
 	obj[h->size - 1] = POISON_END;
 
 	pthread_mutex_lock(&s->mu);
-	if (unlikely(h->magic != sim_magic(h, SIM_SLAB_LIVE))) {
+	if (unlikely(READ_ONCE(h->magic) != sim_magic(h, SIM_SLAB_LIVE))) {
 		/* Lost a race with another kfree() of the same object. */
 		pthread_mutex_unlock(&s->mu);
 		sim_slab_report_double(h, op, file, line);
@@ -514,7 +514,7 @@ static void sim_slab_free(struct sim_slab_hdr *h, const char *op, const char *fi
 			abort();
 		}
 	}
-	h->magic = sim_magic(h, SIM_SLAB_FREED);
+	WRITE_ONCE(h->magic, sim_magic(h, SIM_SLAB_FREED));
 	if (h->prev)
 		h->prev->next = h->next;
 	else

@@ -566,7 +566,7 @@ KTEST(slab, krealloc_kstrdup_kmemdup)
 {
 	static const char text[] = "pasid";
 	char *s, *t, *n;
-	int *v;
+	int *v, *w;
 
 	s = kstrdup(text, GFP_KERNEL);
 	cr_assert_str_eq(s, text);
@@ -580,7 +580,10 @@ KTEST(slab, krealloc_kstrdup_kmemdup)
 	v = kmalloc(2 * sizeof(*v), GFP_KERNEL);
 	v[0] = 1;
 	v[1] = 2;
-	v = krealloc(v, 4 * sizeof(*v), GFP_KERNEL | __GFP_ZERO);
+	w = krealloc(v, 4 * sizeof(*v), GFP_KERNEL | __GFP_ZERO);
+	cr_assert_not_null(w);
+	cr_assert_neq(w, v, "krealloc moves the object");
+	v = w;
 	cr_assert(v[0] == 1 && v[1] == 2 && v[2] == 0 && v[3] == 0);
 	cr_assert_eq(ksize(v), 4 * sizeof(*v));
 	sim_fault_fail_nth(NULL, 1);
@@ -795,7 +798,8 @@ KTEST(slab, printk_levels_and_cont)
 	cr_assert_eq(level, -1);
 	cr_assert_str_eq(sim_log_text(NULL, 2, &level), "abc");
 	cr_assert_eq(level, LOGLEVEL_ERR);
-	cr_assert_str_eq(sim_log_text(NULL, 3, &level), "d", "KERN_CONT after a newline starts a record");
+	cr_assert_str_eq(sim_log_text(NULL, 3, &level), "d",
+			 "KERN_CONT after a newline starts a record");
 	cr_assert_eq(level, -1);
 	cr_assert_str_eq(sim_log_text(NULL, 4, &level), "dbg");
 	cr_assert_eq(level, LOGLEVEL_DEBUG);
