@@ -24,9 +24,6 @@
 
 #define SIM_LEAK_FINDINGS_MAX	100
 
-/* slab.c: one SIM_FINDING_LEAK per live object, at most @max of them. */
-void sim_slab_leak_findings(struct sim_kernel *k, size_t max);
-
 static __thread struct sim_kernel *sim_current;
 static struct sim_kernel *sim_default;
 static pthread_once_t sim_default_once = PTHREAD_ONCE_INIT;

@@ -48,6 +48,9 @@ void sim_lock_fini(struct sim_kernel *k);
 void sim_rcu_init(struct sim_kernel *k);
 void sim_rcu_fini(struct sim_kernel *k);	/* runs every pending callback */
 
+/* Record up to @max LEAK findings for live objects (slab.c, at destroy). */
+void sim_slab_leak_findings(struct sim_kernel *k, size_t max);
+
 /* Resolve NULL to the current instance. */
 static inline struct sim_kernel *sim_k(struct sim_kernel *k)
 {

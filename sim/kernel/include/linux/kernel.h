@@ -15,6 +15,7 @@
 #include <linux/printk.h>
 #include <linux/bug.h>
 #include <linux/minmax.h>
+#include <linux/bitops.h>
 
 #define ARRAY_SIZE(arr)		(sizeof(arr) / sizeof((arr)[0]))
 
