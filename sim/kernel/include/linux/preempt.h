@@ -10,6 +10,7 @@ void preempt_enable(void);
 /* Non-zero while the task must not sleep: spinlock held, preempt off, IRQs off. */
 unsigned int preempt_count(void);
 bool in_atomic(void);
+#define preemptible()		(!in_atomic())
 
 unsigned long __sim_local_irq_save(void);
 void local_irq_restore(unsigned long flags);

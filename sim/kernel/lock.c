@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim kernel shim: spinlocks and mutexes that check and count,
+ * preemption and IRQ state, the clock, delays and refcount warnings.
+ *
+ * A lock is a pthread mutex. Around it, each acquisition and release
+ *   - updates the calling task's held-lock stack and preemption depth;
+ *   - finds the lock's class in the current kernel instance (the address of
+ *     the spin_lock_init()/mutex_init() call site's key, or, for statically
+ *     defined locks, the name string compared by content);
+ *   - adds an edge A -> B to the instance's lock-order graph for every class
+ *     A held when class B is taken, and reports an AB-BA inversion (a path
+ *     B -> ... -> A already in the graph) once per pair of classes;
+ *   - counts acquisitions, contentions, wait and hold time per class.
+ *
+ * Design choices, where lockdep differs:
+ *   - Nesting two locks of the same class (two objects initialised at the same
+ *     call site) adds no edge and reports nothing: there is no
+ *     spin_lock_nested() annotation here, so such nesting would otherwise be
+ *     a false positive in code that orders same-class locks by other means.
+ *   - Recursive acquisition of a lock the task already holds is reported and
+ *     skipped (the task would deadlock on itself); the matching unlock is
+ *     accepted silently. A trylock of a lock the task holds just fails.
+ *   - A trylock adds no edge towards the lock it takes (it cannot deadlock),
+ *     but locks taken while holding it do get edges from it.
+ *   - Wait time is recorded for contended acquisitions only (as lockstat
+ *     does); hold time for every release.
+ *
+ * All per-instance data sits in struct sim_lock_state behind one libc mutex.
+ * Findings are formatted under that mutex and recorded after dropping it.
+ */
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/delay.h>
+#include <linux/irqflags.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/processor.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+
+#include "internal.h"
+
+#define LOCK_HASH_BITS	8
+#define LOCK_HASH_SIZE	(1u << LOCK_HASH_BITS)
+
+struct sim_lock_class;
+
+/* class @to was taken while class @from was held */
+struct sim_lock_edge {
+	struct sim_lock_class *to;
+	const char *from_file;		/* where the held lock was taken */
+	int from_line;
+	const char *to_file;		/* where the new lock was taken */
+	int to_line;
+};
+
+struct sim_lock_class {
+	struct sim_lock_state *ls;	/* owning instance state */
+	const struct lock_class_key *key;	/* NULL: class by name */
+	const char *name;
+	struct sim_lock_class *hnext;	/* hash chain */
+	struct sim_lockstat st;		/* *_min_ns is U64_MAX while unset */
+	struct sim_lock_edge *edges;
+	unsigned int nedges, edges_cap;
+	unsigned long long mark;	/* DFS visit generation */
+};
+
+struct sim_lock_pair {
+	const struct sim_lock_class *a, *b;
+};
+
+struct sim_lock_state {
+	pthread_mutex_t mu;
+	struct sim_lock_class *hash[LOCK_HASH_SIZE];
+	struct sim_lock_class **classes;	/* first-use order */
+	size_t nclasses, classes_cap;
+	struct sim_lock_pair *reported;		/* inversions already reported */
+	size_t nreported, reported_cap;
+	struct sim_lock_class **stack;		/* DFS work stack */
+	size_t stack_cap;
+	unsigned long long mark_gen;
+};
+
+/* A spinlock_t or struct mutex, seen through its fields. */
+struct lock_ref {
+	void *lock;
+	pthread_mutex_t *m;
+	const char *name;
+	const struct lock_class_key *key;
+	void **owner;
+	bool spin;
+};
+
+#define SPIN_REF(l) ((struct lock_ref){ (l), &(l)->m, (l)->name, (l)->key, &(l)->owner, true })
+#define MUTEX_REF(l) ((struct lock_ref){ (l), &(l)->m, (l)->name, (l)->key, &(l)->owner, false })
+
+/* A finding formatted under the state mutex, recorded after dropping it. */
+struct pending_finding {
+	bool set;
+	enum sim_finding_kind kind;
+	const char *file;
+	int line;
+	char msg[256];
+};
+
+static void *xrealloc(void *p, size_t n, size_t size)
+{
+	p = realloc(p, n * size);
+	if (!p) {
+		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+static const char *base_name(const char *file)
+{
+	const char *s;
+
+	if (!file)
+		return "?";
+	s = strrchr(file, '/');
+	return s ? s + 1 : file;
+}
+
+static void pending_set(struct pending_finding *pf, enum sim_finding_kind kind,
+			const char *file, int line, const char *fmt, ...)
+	__printf(5, 6);
+
+static void pending_set(struct pending_finding *pf, enum sim_finding_kind kind,
+			const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	pf->set = true;
+	pf->kind = kind;
+	pf->file = file;
+	pf->line = line;
+	va_start(ap, fmt);
+	vsnprintf(pf->msg, sizeof(pf->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void pending_flush(struct sim_kernel *k, struct pending_finding *pf)
+{
+	if (pf->set)
+		sim_finding_add(k, pf->kind, pf->file, pf->line, "%s", pf->msg);
+	pf->set = false;
+}
+
+/* ---- clock ----------------------------------------------------------------- */
+
+static sim_clock_fn clock_fn;
+static void *clock_arg;
+
+void sim_clock_set(sim_clock_fn fn, void *arg)
+{
+	__atomic_store_n(&clock_arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&clock_fn, fn, __ATOMIC_RELEASE);
+}
+
+u64 sim_clock_ns(void)
+{
+	sim_clock_fn fn = __atomic_load_n(&clock_fn, __ATOMIC_ACQUIRE);
+	struct timespec ts;
+
+	if (fn)
+		return fn(__atomic_load_n(&clock_arg, __ATOMIC_RELAXED));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/* ---- hooks for the scheduler ------------------------------------------------ */
+
+void __sim_cpu_relax(void)
+{
+	sched_yield();
+}
+
+void __sim_delay_ns(u64 ns)
+{
+	/* No virtual time yet: let polling loops in threads mode progress. */
+	if (ns)
+		sched_yield();
+}
+
+void cond_resched(void)
+{
+}
+
+/* ---- instance state ----------------------------------------------------------- */
+
+void sim_lock_init(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = calloc(1, sizeof(*ls));
+
+	if (!ls) {
+		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
+		abort();
+	}
+	pthread_mutex_init(&ls->mu, NULL);
+	k->locks = ls;
+}
+
+void sim_lock_fini(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = k->locks;
+
+	if (!ls)
+		return;
+	for (size_t i = 0; i < ls->nclasses; i++) {
+		free(ls->classes[i]->edges);
+		free(ls->classes[i]);
+	}
+	free(ls->classes);
+	free(ls->reported);
+	free(ls->stack);
+	pthread_mutex_destroy(&ls->mu);
+	free(ls);
+	k->locks = NULL;
+}
+
+static unsigned int class_hash(const struct lock_class_key *key, const char *name)
+{
+	unsigned long h = 5381;
+
+	if (key)
+		h = (unsigned long)key >> 3;
+	else
+		for (const char *s = name; s && *s; s++)
+			h = h * 33 + (unsigned char)*s;
+	h ^= h >> 17;
+	return (unsigned int)(h * 2654435761u) >> (32 - LOCK_HASH_BITS);
+}
+
+static bool class_match(const struct sim_lock_class *c, const struct lock_class_key *key,
+			const char *name)
+{
+	if (key || c->key)
+		return c->key == key;
+	if (!name || !c->name)
+		return name == c->name;
+	return c->name == name || !strcmp(c->name, name);
+}
+
+static void stat_clear(struct sim_lockstat *st)
+{
+	const char *name = st->name;
+
+	memset(st, 0, sizeof(*st));
+	st->name = name;
+	st->wait_min_ns = UINT64_MAX;
+	st->hold_min_ns = UINT64_MAX;
+}
+
+/* Find or create the class of @r. Called with ls->mu held. */
+static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct lock_ref *r,
+					const char *file, int line,
+					struct pending_finding *pf)
+{
+	unsigned int h = class_hash(r->key, r->name);
+	struct sim_lock_class *c;
+
+	for (c = ls->hash[h]; c; c = c->hnext)
+		if (class_match(c, r->key, r->name))
+			return c;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
+		abort();
+	}
+	c->ls = ls;
+	c->key = r->key;
+	c->name = r->name ? r->name : "(uninitialised)";
+	c->st.name = c->name;
+	stat_clear(&c->st);
+	c->hnext = ls->hash[h];
+	ls->hash[h] = c;
+	if (ls->nclasses == ls->classes_cap) {
+		ls->classes_cap = ls->classes_cap ? 2 * ls->classes_cap : 16;
+		ls->classes = xrealloc(ls->classes, ls->classes_cap, sizeof(*ls->classes));
+	}
+	ls->classes[ls->nclasses++] = c;
+	if (!r->name && !r->key)
+		pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
+			    "%s %p used without %s at %s:%d", r->spin ? "spinlock" : "mutex",
+			    r->lock, r->spin ? "spin_lock_init()" : "mutex_init()",
+			    base_name(file), line);
+	return c;
+}
+
+/* ---- lock-order graph ------------------------------------------------------- */
+
+static struct sim_lock_edge *edge_find(struct sim_lock_class *from, struct sim_lock_class *to)
+{
+	for (unsigned int i = 0; i < from->nedges; i++)
+		if (from->edges[i].to == to)
+			return &from->edges[i];
+	return NULL;
+}
+
+static void edge_add(struct sim_lock_class *from, struct sim_lock_class *to,
+		     const struct sim_held_lock *held, const char *file, int line)
+{
+	struct sim_lock_edge *e;
+
+	if (from->nedges == from->edges_cap) {
+		from->edges_cap = from->edges_cap ? 2 * from->edges_cap : 4;
+		from->edges = xrealloc(from->edges, from->edges_cap, sizeof(*from->edges));
+	}
+	e = &from->edges[from->nedges++];
+	e->to = to;
+	e->from_file = held->file;
+	e->from_line = held->line;
+	e->to_file = file;
+	e->to_line = line;
+}
+
+/* Is there a path @from -> ... -> @to? Called with ls->mu held. */
+static bool path_exists(struct sim_lock_state *ls, struct sim_lock_class *from,
+			struct sim_lock_class *to)
+{
+	unsigned long long gen = ++ls->mark_gen;
+	size_t n = 0;
+
+	if (ls->stack_cap < ls->nclasses) {
+		ls->stack_cap = ls->classes_cap;
+		ls->stack = xrealloc(ls->stack, ls->stack_cap, sizeof(*ls->stack));
+	}
+	from->mark = gen;
+	ls->stack[n++] = from;
+	while (n) {
+		struct sim_lock_class *c = ls->stack[--n];
+
+		if (c == to)
+			return true;
+		for (unsigned int i = 0; i < c->nedges; i++) {
+			struct sim_lock_class *d = c->edges[i].to;
+
+			if (d->mark != gen) {
+				d->mark = gen;
+				ls->stack[n++] = d;
+			}
+		}
+	}
+	return false;
+}
+
+static bool pair_reported(struct sim_lock_state *ls, const struct sim_lock_class *a,
+			  const struct sim_lock_class *b)
+{
+	for (size_t i = 0; i < ls->nreported; i++) {
+		const struct sim_lock_pair *p = &ls->reported[i];
+
+		if ((p->a == a && p->b == b) || (p->a == b && p->b == a))
+			return true;
+	}
+	if (ls->nreported == ls->reported_cap) {
+		ls->reported_cap = ls->reported_cap ? 2 * ls->reported_cap : 8;
+		ls->reported = xrealloc(ls->reported, ls->reported_cap, sizeof(*ls->reported));
+	}
+	ls->reported[ls->nreported++] = (struct sim_lock_pair){ a, b };
+	return false;
+}
+
+/*
+ * Class @c is being taken at @file:@line while @held is held: add the edge, or
+ * report the inversion if @c already leads to the held class. Called with
+ * ls->mu held.
+ */
+static void order_check(struct sim_lock_state *ls, const struct sim_held_lock *held,
+			struct sim_lock_class *c, const char *file, int line,
+			struct pending_finding *pf)
+{
+	struct sim_lock_class *a = (struct sim_lock_class *)held->class;
+	struct sim_lock_edge *rev;
+
+	if (a == c || edge_find(a, c))
+		return;
+	if (!path_exists(ls, c, a)) {
+		edge_add(a, c, held, file, line);
+		return;
+	}
+	/* Leave the graph acyclic: the inverted edge is not added. */
+	if (pair_reported(ls, a, c) || pf->set)
+		return;
+	rev = edge_find(c, a);
+	if (rev)
+		pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
+			    "possible circular locking dependency: "
+			    "%s at %s:%d while holding %s (%s:%d); "
+			    "earlier %s at %s:%d while holding %s (%s:%d)",
+			    c->name, base_name(file), line, a->name, base_name(held->file),
+			    held->line, a->name, base_name(rev->to_file), rev->to_line,
+			    c->name, base_name(rev->from_file), rev->from_line);
+	else
+		pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
+			    "possible circular locking dependency: "
+			    "%s at %s:%d while holding %s (%s:%d); "
+			    "earlier %s -> ... -> %s",
+			    c->name, base_name(file), line, a->name, base_name(held->file),
+			    held->line, c->name, a->name);
+}
+
+/* ---- held-lock stack ---------------------------------------------------------- */
+
+static int held_find(const struct sim_task *t, const void *lock)
+{
+	for (int i = (int)t->nheld - 1; i >= 0; i--)
+		if (t->held[i].lock == lock)
+			return i;
+	return -1;
+}
+
+/* Push @lock; @class NULL marks a skipped recursive acquisition. */
+static bool held_push(struct sim_task *t, void *lock, const void *class, u64 now,
+		      const char *file, int line)
+{
+	struct sim_held_lock *h;
+
+	if (t->nheld == SIM_MAX_HELD_LOCKS)
+		return false;
+	h = &t->held[t->nheld++];
+	h->lock = lock;
+	h->class = class;
+	h->acquired_ns = now;
+	h->file = file;
+	h->line = line;
+	return true;
+}
+
+static void held_remove(struct sim_task *t, int i)
+{
+	memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof(t->held[0]));
+	t->nheld--;
+}
+
+unsigned int sim_locks_held(void)
+{
+	return sim_task_current()->nheld;
+}
+
+/* ---- acquire and release --------------------------------------------------------- */
+
+static void wait_account(struct sim_lockstat *st, u64 wait)
+{
+	st->wait_total_ns += wait;
+	if (wait < st->wait_min_ns)
+		st->wait_min_ns = wait;
+	if (wait > st->wait_max_ns)
+		st->wait_max_ns = wait;
+}
+
+static void hold_account(struct sim_lockstat *st, u64 hold)
+{
+	st->hold_total_ns += hold;
+	if (hold < st->hold_min_ns)
+		st->hold_min_ns = hold;
+	if (hold > st->hold_max_ns)
+		st->hold_max_ns = hold;
+}
+
+/* Recursive acquisition of a lock @t holds: report, do not deadlock. */
+static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int i,
+			      const char *file, int line)
+{
+	const struct sim_held_lock *h = &t->held[i];
+
+	sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
+			"recursive locking: %s %s at %s:%d already held by this task (%s:%d); "
+			"acquisition skipped",
+			r->spin ? "spinlock" : "mutex", r->name ? r->name : "(uninitialised)",
+			base_name(file), line, base_name(h->file), h->line);
+	if (!held_push(t, r->lock, NULL, 0, file, line))
+		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
+				"more than %d locks held", SIM_MAX_HELD_LOCKS);
+	if (r->spin)
+		t->preempt_count++;
+}
+
+/*
+ * Take @r for the calling task. Returns false only for a failed trylock.
+ */
+static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, int line)
+{
+	struct sim_task *t = sim_task_current();
+	struct sim_kernel *k = sim_kernel_current();
+	struct sim_lock_state *ls = k->locks;
+	struct pending_finding pf = { .set = false };
+	struct sim_lock_class *c;
+	bool busy;
+	u64 t0 = 0, now;
+	int i;
+
+	i = held_find(t, r->lock);
+	if (i >= 0) {
+		if (try)
+			return false;
+		acquire_recursive(t, r, i, file, line);
+		return true;
+	}
+
+	busy = pthread_mutex_trylock(r->m) != 0;
+	if (busy && try)
+		return false;
+	if (busy)
+		t0 = sim_clock_ns();
+
+	pthread_mutex_lock(&ls->mu);
+	c = class_get(ls, r, file, line, &pf);
+	c->st.acquisitions++;
+	if (busy)
+		c->st.contentions++;
+	if (!try)
+		for (unsigned int j = 0; j < t->nheld; j++) {
+			const struct sim_lock_class *hc = t->held[j].class;
+
+			if (hc && hc->ls == ls)
+				order_check(ls, &t->held[j], c, file, line, &pf);
+		}
+	pthread_mutex_unlock(&ls->mu);
+	/* Report before blocking: a real inversion may deadlock right here. */
+	pending_flush(k, &pf);
+
+	if (busy) {
+		u64 wait;
+
+		pthread_mutex_lock(r->m);
+		now = sim_clock_ns();
+		wait = now >= t0 ? now - t0 : 0;
+		pthread_mutex_lock(&ls->mu);
+		wait_account(&c->st, wait);
+		pthread_mutex_unlock(&ls->mu);
+	} else {
+		now = sim_clock_ns();
+	}
+
+	__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
+	if (!held_push(t, r->lock, c, now, file, line))
+		sim_finding_add(k, SIM_FINDING_LOCKDEP, file, line,
+				"more than %d locks held: %s not tracked", SIM_MAX_HELD_LOCKS,
+				c->name);
+	if (r->spin)
+		t->preempt_count++;
+	return true;
+}
+
+static void lock_release(const struct lock_ref *r, const char *file, int line)
+{
+	struct sim_task *t = sim_task_current();
+	struct sim_held_lock h;
+	struct sim_lock_class *c;
+	int i = held_find(t, r->lock);
+	u64 now;
+
+	if (i < 0) {
+		if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) == t) {
+			/* held but not tracked (stack overflow) */
+			__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(r->m);
+			if (r->spin)
+				t->preempt_count--;
+			return;
+		}
+		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
+				"bad unlock balance: %s %s released at %s:%d not held by this task",
+				r->spin ? "spinlock" : "mutex",
+				r->name ? r->name : "(uninitialised)", base_name(file), line);
+		return;
+	}
+	h = t->held[i];
+	held_remove(t, i);
+	if (r->spin && t->preempt_count)
+		t->preempt_count--;
+	if (!h.class)
+		return;		/* skipped recursive acquisition */
+
+	c = (struct sim_lock_class *)h.class;
+	now = sim_clock_ns();
+	__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(r->m);
+	pthread_mutex_lock(&c->ls->mu);
+	hold_account(&c->st, now >= h.acquired_ns ? now - h.acquired_ns : 0);
+	pthread_mutex_unlock(&c->ls->mu);
+}
+
+/* ---- spinlocks ------------------------------------------------------------------- */
+
+void __sim_spin_lock_init(spinlock_t *lock, const char *name, struct lock_class_key *key)
+{
+	pthread_mutex_init(&lock->m, NULL);
+	lock->name = name;
+	lock->key = key;
+	lock->owner = NULL;
+}
+
+void __sim_spin_lock(spinlock_t *lock, const char *file, int line)
+{
+	lock_acquire(&SPIN_REF(lock), false, file, line);
+}
+
+int __sim_spin_trylock(spinlock_t *lock, const char *file, int line)
+{
+	return lock_acquire(&SPIN_REF(lock), true, file, line);
+}
+
+void __sim_spin_unlock(spinlock_t *lock, const char *file, int line)
+{
+	lock_release(&SPIN_REF(lock), file, line);
+}
+
+unsigned long __sim_spin_lock_irqsave(spinlock_t *lock, const char *file, int line)
+{
+	unsigned long flags = __sim_local_irq_save();
+
+	lock_acquire(&SPIN_REF(lock), false, file, line);
+	return flags;
+}
+
+void __sim_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags,
+				  const char *file, int line)
+{
+	lock_release(&SPIN_REF(lock), file, line);
+	local_irq_restore(flags);
+}
+
+bool spin_is_locked(spinlock_t *lock)
+{
+	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) != NULL;
+}
+
+/* ---- mutexes --------------------------------------------------------------------- */
+
+void __sim_mutex_init(struct mutex *lock, const char *name, struct lock_class_key *key)
+{
+	pthread_mutex_init(&lock->m, NULL);
+	lock->name = name;
+	lock->key = key;
+	lock->owner = NULL;
+}
+
+void __sim_mutex_lock(struct mutex *lock, const char *file, int line)
+{
+	__might_sleep(file, line);
+	lock_acquire(&MUTEX_REF(lock), false, file, line);
+}
+
+int __sim_mutex_trylock(struct mutex *lock, const char *file, int line)
+{
+	return lock_acquire(&MUTEX_REF(lock), true, file, line);
+}
+
+void __sim_mutex_unlock(struct mutex *lock, const char *file, int line)
+{
+	lock_release(&MUTEX_REF(lock), file, line);
+}
+
+bool mutex_is_locked(struct mutex *lock)
+{
+	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) != NULL;
+}
+
+void mutex_destroy(struct mutex *lock)
+{
+	if (mutex_is_locked(lock))
+		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, NULL, 0,
+				"mutex_destroy() of mutex %s while it is held",
+				lock->name ? lock->name : "(uninitialised)");
+}
+
+/* ---- assertions -------------------------------------------------------------------- */
+
+void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
+{
+	if (held_find(sim_task_current(), lock) < 0)
+		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
+				"lockdep_assert_held() failed at %s:%d: %p not held by this task",
+				base_name(file), line, lock);
+}
+
+void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line)
+{
+	if (held_find(sim_task_current(), lock) >= 0)
+		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
+				"lockdep_assert_not_held() failed at %s:%d: %p held by this task",
+				base_name(file), line, lock);
+}
+
+/* ---- lockstat ------------------------------------------------------------------------ */
+
+static void stat_export(struct sim_lockstat *out, const struct sim_lockstat *in)
+{
+	*out = *in;
+	if (out->wait_min_ns == UINT64_MAX)
+		out->wait_min_ns = 0;
+	if (out->hold_min_ns == UINT64_MAX)
+		out->hold_min_ns = 0;
+}
+
+void sim_lockstat_foreach(struct sim_kernel *k, sim_lockstat_fn fn, void *arg)
+{
+	struct sim_lock_state *ls = sim_k(k)->locks;
+	struct sim_lockstat *copy;
+	size_t n;
+
+	/* Copy first: @fn may take locks itself. */
+	pthread_mutex_lock(&ls->mu);
+	n = ls->nclasses;
+	copy = malloc((n ? n : 1) * sizeof(*copy));
+	if (!copy) {
+		pthread_mutex_unlock(&ls->mu);
+		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
+		abort();
+	}
+	for (size_t i = 0; i < n; i++)
+		stat_export(&copy[i], &ls->classes[i]->st);
+	pthread_mutex_unlock(&ls->mu);
+
+	for (size_t i = 0; i < n; i++)
+		fn(&copy[i], arg);
+	free(copy);
+}
+
+void sim_lockstat_reset(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = sim_k(k)->locks;
+
+	pthread_mutex_lock(&ls->mu);
+	for (size_t i = 0; i < ls->nclasses; i++)
+		stat_clear(&ls->classes[i]->st);
+	pthread_mutex_unlock(&ls->mu);
+}
+
+/* ---- preemption, IRQs, sleeping --------------------------------------------------------- */
+
+void preempt_disable(void)
+{
+	sim_task_current()->preempt_count++;
+}
+
+void preempt_enable(void)
+{
+	struct sim_task *t = sim_task_current();
+
+	if (!t->preempt_count) {
+		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, NULL, 0,
+				"preempt_enable() without preempt_disable()");
+		return;
+	}
+	t->preempt_count--;
+}
+
+unsigned int preempt_count(void)
+{
+	struct sim_task *t = sim_task_current();
+
+	return t->preempt_count + t->irq_disabled;
+}
+
+bool in_atomic(void)
+{
+	return preempt_count() != 0;
+}
+
+unsigned long __sim_local_irq_save(void)
+{
+	struct sim_task *t = sim_task_current();
+
+	return t->irq_disabled++;
+}
+
+void local_irq_restore(unsigned long flags)
+{
+	sim_task_current()->irq_disabled = (unsigned int)flags;
+}
+
+void local_irq_disable(void)
+{
+	struct sim_task *t = sim_task_current();
+
+	if (!t->irq_disabled)
+		t->irq_disabled = 1;
+}
+
+void local_irq_enable(void)
+{
+	sim_task_current()->irq_disabled = 0;
+}
+
+bool irqs_disabled(void)
+{
+	return sim_task_current()->irq_disabled != 0;
+}
+
+void __might_sleep(const char *file, int line)
+{
+	struct sim_task *t = sim_task_current();
+	unsigned int rcu = __atomic_load_n(&t->rcu_nesting, __ATOMIC_RELAXED);
+	char last[96] = "";
+
+	if (!t->preempt_count && !t->irq_disabled && !rcu)
+		return;
+	if (t->nheld) {
+		const struct sim_held_lock *h = &t->held[t->nheld - 1];
+
+		snprintf(last, sizeof(last), "; last lock taken at %s:%d",
+			 base_name(h->file), h->line);
+	}
+	sim_finding_add(NULL, SIM_FINDING_ATOMIC_SLEEP, file, line,
+			"sleeping function called from invalid context at %s:%d: "
+			"preempt_count=%u irqs_disabled=%u rcu_read_lock=%u%s",
+			base_name(file), line, t->preempt_count, t->irq_disabled, rcu, last);
+}
+
+/* ---- refcount_t ------------------------------------------------------------------------- */
+
+void refcount_warn_saturate(refcount_t *r, enum refcount_saturation_type t)
+{
+	atomic_set(&r->refs, REFCOUNT_SATURATED);
+	switch (t) {
+	case REFCOUNT_ADD_NOT_ZERO_OVF:
+	case REFCOUNT_ADD_OVF:
+		WARN(1, "refcount_t: saturated; leaking memory.\n");
+		break;
+	case REFCOUNT_ADD_UAF:
+		WARN(1, "refcount_t: addition on 0; use-after-free.\n");
+		break;
+	case REFCOUNT_SUB_UAF:
+		WARN(1, "refcount_t: underflow; use-after-free.\n");
+		break;
+	case REFCOUNT_DEC_LEAK:
+		WARN(1, "refcount_t: decrement hit 0; leaking memory.\n");
+		break;
+	}
+}

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim kernel shim: simulated tasks and a deterministic RCU.
+ *
+ * Tasks. Each pthread gets a struct sim_task on first use (libc malloc),
+ * freed by a pthread key destructor when the thread exits. Every task is in
+ * a process-wide registry so that a grace period sees the readers of all
+ * threads, whatever kernel instance they run in.
+ *
+ * Read side. rcu_read_lock()/rcu_read_unlock() nest per task. Leaving the
+ * outermost section stamps the task's rcu_qs_seq with a new value of a
+ * process-wide counter, rcu_stamp.
+ *
+ * Grace periods. A callback queued by call_rcu() records the value of
+ * rcu_stamp at that moment, T. A task inside a read-side section whose
+ * rcu_qs_seq is greater than T left a section after the callback was queued,
+ * so its current section began later and cannot hold the old pointer; only
+ * readers with rcu_qs_seq <= T hold the callback back. This is conservative
+ * (a reader that entered after the callback was queued, without completing a
+ * section in between, also holds it back) and needs no per-callback reader
+ * snapshot. synchronize_rcu() takes T = rcu_stamp at its start and waits
+ * until no reader holds T back.
+ *
+ * Callbacks run only in synchronize_rcu(), rcu_barrier(), sim_rcu_quiescent()
+ * and sim_rcu_fini(), in FIFO order, with the instance that queued them
+ * current and no internal lock held (a callback may kfree() or call_rcu()).
+ * No background thread exists.
+ *
+ * Not modelled: preemption-disabled regions as implicit read-side sections
+ * (the kernel's RCU-sched flavour); only rcu_read_lock() counts.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <asm/processor.h>
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/* ---- tasks and their registry ------------------------------------------------ */
+
+static pthread_once_t task_once = PTHREAD_ONCE_INIT;
+static pthread_key_t task_key;
+static __thread struct sim_task *task_cur;
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sim_task *registry;
+static unsigned int task_count;
+
+/* Bumped at every outermost rcu_read_unlock() of any task. */
+static unsigned long long rcu_stamp;
+
+static void __noreturn oom(void)
+{
+	fprintf(stderr, "pasidsim: rcu.c: out of memory\n");
+	abort();
+}
+
+static void task_exit(void *arg)
+{
+	struct sim_task *t = arg;
+	struct sim_task **pp;
+
+	pthread_mutex_lock(&registry_mu);
+	for (pp = &registry; *pp; pp = &(*pp)->rcu_next) {
+		if (*pp == t) {
+			*pp = t->rcu_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_mu);
+	if (task_cur == t)
+		task_cur = NULL;
+	free(t);
+}
+
+static void task_key_create(void)
+{
+	if (pthread_key_create(&task_key, task_exit))
+		oom();
+}
+
+struct sim_task *sim_task_current(void)
+{
+	struct sim_task *t = task_cur;
+
+	if (likely(t))
+		return t;
+	pthread_once(&task_once, task_key_create);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		oom();
+	pthread_mutex_lock(&registry_mu);
+	snprintf(t->name, sizeof(t->name), "task%u", task_count++);
+	t->rcu_next = registry;
+	registry = t;
+	t->rcu_registered = true;
+	pthread_mutex_unlock(&registry_mu);
+	pthread_setspecific(task_key, t);
+	task_cur = t;
+	return t;
+}
+
+/*
+ * The smallest rcu_qs_seq among tasks inside a read-side section, or
+ * ULLONG_MAX if there is none: callbacks stamped below it may run.
+ */
+static unsigned long long readers_min_qs(void)
+{
+	unsigned long long min = ULLONG_MAX;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&registry_mu);
+	for (struct sim_task *t = registry; t; t = t->rcu_next) {
+		unsigned long long qs;
+
+		if (!__atomic_load_n(&t->rcu_nesting, __ATOMIC_ACQUIRE))
+			continue;
+		qs = __atomic_load_n(&t->rcu_qs_seq, __ATOMIC_ACQUIRE);
+		if (qs < min)
+			min = qs;
+	}
+	pthread_mutex_unlock(&registry_mu);
+	return min;
+}
+
+/* Wait until no reader holds back stamp @s; returns the last readers_min_qs(). */
+static unsigned long long wait_for_readers(unsigned long long s)
+{
+	unsigned long long min;
+	unsigned int spins = 0;
+
+	while ((min = readers_min_qs()) <= s) {
+		if (++spins < 64) {
+			cpu_relax();
+		} else {
+			struct timespec ts = { .tv_nsec = 50 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return min;
+}
+
+/* ---- read side --------------------------------------------------------------- */
+
+void rcu_read_lock(void)
+{
+	struct sim_task *t = sim_task_current();
+	unsigned int n = t->rcu_nesting;
+
+	__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
+	/* Pairs with the fence in readers_min_qs(): publish before reading. */
+	if (!n)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void rcu_read_unlock(void)
+{
+	struct sim_task *t = sim_task_current();
+	unsigned int n = t->rcu_nesting;
+
+	if (!n) {
+		sim_finding_add(NULL, SIM_FINDING_RCU, NULL, 0,
+				"rcu_read_unlock() without rcu_read_lock() in %s", t->name);
+		return;
+	}
+	if (n == 1) {
+		unsigned long long s = __atomic_add_fetch(&rcu_stamp, 1, __ATOMIC_SEQ_CST);
+
+		__atomic_store_n(&t->rcu_qs_seq, s, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
+}
+
+bool rcu_read_lock_held(void)
+{
+	return sim_task_current()->rcu_nesting != 0;
+}
+
+/* ---- callback queues, one per instance ------------------------------------------ */
+
+struct rcu_cb {
+	struct rcu_head *head;
+	void *obj;			/* kfree_rcu(): the object to kfree() */
+	unsigned long long stamp;	/* rcu_stamp when queued */
+};
+
+struct sim_rcu_state {
+	pthread_mutex_t mu;
+	struct rcu_cb *q;		/* ring buffer */
+	size_t cap, first, n;
+	unsigned long long queued;	/* callbacks ever queued */
+	unsigned long long dequeued;	/* ... taken off to run: front's index */
+	unsigned long long completed;	/* ... that returned */
+};
+
+void sim_rcu_init(struct sim_kernel *k)
+{
+	struct sim_rcu_state *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		oom();
+	pthread_mutex_init(&rs->mu, NULL);
+	k->rcu = rs;
+}
+
+static void queue_grow(struct sim_rcu_state *rs)
+{
+	size_t cap = rs->cap ? 2 * rs->cap : 16;
+	struct rcu_cb *q = malloc(cap * sizeof(*q));
+
+	if (!q)
+		oom();
+	for (size_t i = 0; i < rs->n; i++)
+		q[i] = rs->q[(rs->first + i) % rs->cap];
+	free(rs->q);
+	rs->q = q;
+	rs->cap = cap;
+	rs->first = 0;
+}
+
+static void enqueue(struct rcu_head *head, rcu_callback_t func, void *obj)
+{
+	struct sim_rcu_state *rs = sim_kernel_current()->rcu;
+	struct rcu_cb *cb;
+
+	head->next = NULL;
+	head->func = func;
+	/* The stamp must be read after the caller unpublished the object. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&rs->mu);
+	if (rs->n == rs->cap)
+		queue_grow(rs);
+	cb = &rs->q[(rs->first + rs->n) % rs->cap];
+	cb->head = head;
+	cb->obj = obj;
+	cb->stamp = __atomic_load_n(&rcu_stamp, __ATOMIC_SEQ_CST);
+	rs->n++;
+	rs->queued++;
+	pthread_mutex_unlock(&rs->mu);
+}
+
+void call_rcu(struct rcu_head *head, rcu_callback_t func)
+{
+	enqueue(head, func, NULL);
+}
+
+static void kfree_rcu_marker(struct rcu_head *head)
+{
+	/* Never called: kfree_rcu() entries carry the object in struct rcu_cb. */
+}
+
+void __sim_kfree_rcu(struct rcu_head *head, void *ptr)
+{
+	enqueue(head, kfree_rcu_marker, ptr);
+}
+
+/*
+ * Take the front callback off @rs if it was queued before index @target and
+ * is stamped below @limit.
+ */
+static bool dequeue(struct sim_rcu_state *rs, unsigned long long target,
+		    unsigned long long limit, struct rcu_cb *out)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&rs->mu);
+	if (rs->n && rs->dequeued < target && rs->q[rs->first].stamp < limit) {
+		*out = rs->q[rs->first];
+		rs->first = (rs->first + 1) % rs->cap;
+		rs->n--;
+		rs->dequeued++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&rs->mu);
+	return ok;
+}
+
+static void run_cb(struct sim_kernel *k, const struct rcu_cb *cb)
+{
+	struct sim_kernel *prev = sim_kernel_enter(k);
+	struct sim_rcu_state *rs = k->rcu;
+
+	if (cb->obj)
+		__sim_kfree(cb->obj, "kfree_rcu", __FILE__, __LINE__);
+	else
+		cb->head->func(cb->head);
+	sim_kernel_leave(prev);
+	pthread_mutex_lock(&rs->mu);
+	rs->completed++;
+	pthread_mutex_unlock(&rs->mu);
+}
+
+/* Run, in order, the callbacks of @k before index @target stamped below @limit. */
+static size_t run_ready(struct sim_kernel *k, unsigned long long target,
+			unsigned long long limit)
+{
+	struct rcu_cb cb;
+	size_t n = 0;
+
+	while (dequeue(k->rcu, target, limit, &cb)) {
+		run_cb(k, &cb);
+		n++;
+	}
+	return n;
+}
+
+static unsigned long long queued_now(struct sim_rcu_state *rs)
+{
+	unsigned long long q;
+
+	pthread_mutex_lock(&rs->mu);
+	q = rs->queued;
+	pthread_mutex_unlock(&rs->mu);
+	return q;
+}
+
+/*
+ * A full grace period for the callbacks of the current instance queued so
+ * far: returns the current instance, sets *@target to their count and
+ * *@limit to a stamp above all of theirs. Inside a read-side section it
+ * reports (only that: no might_sleep() finding on top) and returns NULL.
+ */
+static struct sim_kernel *grace_period(const char *what, unsigned long long *target,
+				       unsigned long long *limit)
+{
+	struct sim_task *t = sim_task_current();
+	struct sim_kernel *k = sim_kernel_current();
+	unsigned long long s;
+
+	if (t->rcu_nesting) {
+		sim_finding_add(k, SIM_FINDING_RCU, NULL, 0,
+				"%s() inside an RCU read-side critical section (nesting %u): "
+				"would deadlock",
+				what, t->rcu_nesting);
+		return NULL;
+	}
+	might_sleep();
+	*target = queued_now(k->rcu);
+	s = __atomic_load_n(&rcu_stamp, __ATOMIC_SEQ_CST);
+	*limit = wait_for_readers(s);
+	return k;
+}
+
+void synchronize_rcu(void)
+{
+	unsigned long long target, limit;
+	struct sim_kernel *k;
+
+	k = grace_period("synchronize_rcu", &target, &limit);
+	if (k)
+		run_ready(k, target, limit);
+}
+
+void rcu_barrier(void)
+{
+	unsigned long long target, limit, done;
+	struct sim_rcu_state *rs;
+	struct sim_kernel *k;
+
+	k = grace_period("rcu_barrier", &target, &limit);
+	if (!k)
+		return;
+	run_ready(k, target, limit);
+	/* Callbacks that other tasks took off the queue may still be running. */
+	rs = k->rcu;
+	for (;;) {
+		pthread_mutex_lock(&rs->mu);
+		done = rs->completed;
+		pthread_mutex_unlock(&rs->mu);
+		if (done >= target)
+			break;
+		cpu_relax();
+	}
+}
+
+size_t sim_rcu_quiescent(void)
+{
+	struct sim_task *t = sim_task_current();
+	struct sim_kernel *k = sim_kernel_current();
+	unsigned long long target;
+
+	if (t->rcu_nesting) {
+		sim_finding_add(k, SIM_FINDING_RCU, NULL, 0,
+				"sim_rcu_quiescent() inside an RCU read-side critical section");
+		return 0;
+	}
+	target = queued_now(k->rcu);
+	return run_ready(k, target, readers_min_qs());
+}
+
+size_t sim_rcu_pending(struct sim_kernel *k)
+{
+	struct sim_rcu_state *rs = sim_k(k)->rcu;
+	size_t n;
+
+	pthread_mutex_lock(&rs->mu);
+	n = rs->n;
+	pthread_mutex_unlock(&rs->mu);
+	return n;
+}
+
+void sim_rcu_fini(struct sim_kernel *k)
+{
+	struct sim_rcu_state *rs = k->rcu;
+
+	if (!rs)
+		return;
+	/* Teardown: no reader of @k may be left; callbacks may queue more. */
+	run_ready(k, ULLONG_MAX, ULLONG_MAX);
+	free(rs->q);
+	pthread_mutex_destroy(&rs->mu);
+	free(rs);
+	k->rcu = NULL;
+}
