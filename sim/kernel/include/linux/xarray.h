@@ -21,11 +21,20 @@
 #ifndef _SIM_LINUX_XARRAY_H
 #define _SIM_LINUX_XARRAY_H
 
+/*
+ * What the kernel's <linux/xarray.h> brings in, directly or through
+ * bitmap.h, sched/mm.h and spinlock.h (list.h comes that way), and what
+ * Linux's ioasid.c relies on getting from it.
+ */
+#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
+#include <linux/kernel.h>
 #include <linux/limits.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
