@@ -95,8 +95,9 @@ struct step {
 
 #define UMAX	((u64)UINT_MAX)
 
+/* Criterion copies parameters into a fresh process: no pointers in them. */
 struct script {
-	const char *name;
+	char name[64];
 	gfp_t flags;
 	struct step steps[40];
 };
@@ -105,6 +106,10 @@ static void *tag_entry(long tag)
 {
 	return tag == NONE ? NULL : xa_mk_value(tag);
 }
+
+/* Failure messages name the script and the step. */
+#define STEP_FMT	"%s, step %d: "
+#define STEP_ARGS	s->name, n
 
 static void run_step(struct xarray *xa, const struct script *s, int n, const struct step *st)
 {
@@ -118,50 +123,51 @@ static void run_step(struct xarray *xa, const struct script *s, int n, const str
 	case OP_RESERVE:
 		ret = xa_alloc(xa, &id, st->op == OP_ALLOC ? xa_mk_value(st->tag) : NULL,
 			       XA_LIMIT(st->a, st->b), GFP_KERNEL);
-		cr_assert_eq(ret, st->ret, "%s, step %d: xa_alloc [%llu, %llu] returned %d, not %ld",
-			     s->name, n, (unsigned long long)st->a, (unsigned long long)st->b,
+		cr_assert_eq(ret, st->ret, STEP_FMT "xa_alloc [%llu, %llu] returned %d, not %ld",
+			     STEP_ARGS, (unsigned long long)st->a, (unsigned long long)st->b,
 			     ret, st->ret);
 		if (!ret)
-			cr_assert_eq(id, (u32)st->tag, "%s, step %d: xa_alloc [%llu, %llu] gave id %u, not %u",
-				     s->name, n, (unsigned long long)st->a,
+			cr_assert_eq(id, (u32)st->tag,
+				     STEP_FMT "xa_alloc [%llu, %llu] gave id %u, not %u",
+				     STEP_ARGS, (unsigned long long)st->a,
 				     (unsigned long long)st->b, id, (u32)st->tag);
 		else
-			cr_assert_eq(id, 0xdeadbeef, "%s, step %d: failed xa_alloc changed *id",
-				     s->name, n);
+			cr_assert_eq(id, 0xdeadbeef, STEP_FMT "failed xa_alloc changed *id",
+				     STEP_ARGS);
 		break;
 	case OP_CYCLIC:
 		next = st->c;
 		ret = xa_alloc_cyclic(xa, &id, xa_mk_value(st->tag), XA_LIMIT(st->a, st->b),
 				      &next, GFP_KERNEL);
-		cr_assert_eq(ret, st->ret, "%s, step %d: xa_alloc_cyclic returned %d, not %ld",
-			     s->name, n, ret, st->ret);
+		cr_assert_eq(ret, st->ret, STEP_FMT "xa_alloc_cyclic returned %d, not %ld",
+			     STEP_ARGS, ret, st->ret);
 		if (ret >= 0)
-			cr_assert_eq(id, (u32)st->tag, "%s, step %d: xa_alloc_cyclic gave %u, not %u",
-				     s->name, n, id, (u32)st->tag);
+			cr_assert_eq(id, (u32)st->tag, STEP_FMT "xa_alloc_cyclic gave %u, not %u",
+				     STEP_ARGS, id, (u32)st->tag);
 		break;
 	case OP_STORE:
 		p = xa_store(xa, st->a, tag_entry(st->tag), GFP_KERNEL);
-		cr_assert_eq(p, tag_entry(st->ret), "%s, step %d: xa_store(%llu) returned %p, not %p",
-			     s->name, n, (unsigned long long)st->a, p, tag_entry(st->ret));
+		cr_assert_eq(p, tag_entry(st->ret), STEP_FMT "xa_store(%llu) returned %p, not %p",
+			     STEP_ARGS, (unsigned long long)st->a, p, tag_entry(st->ret));
 		break;
 	case OP_INSERT:
 		ret = xa_insert(xa, st->a, tag_entry(st->tag), GFP_KERNEL);
-		cr_assert_eq(ret, st->ret, "%s, step %d: xa_insert(%llu) returned %d, not %ld",
-			     s->name, n, (unsigned long long)st->a, ret, st->ret);
+		cr_assert_eq(ret, st->ret, STEP_FMT "xa_insert(%llu) returned %d, not %ld",
+			     STEP_ARGS, (unsigned long long)st->a, ret, st->ret);
 		break;
 	case OP_ERASE:
 		p = xa_erase(xa, st->a);
-		cr_assert_eq(p, tag_entry(st->tag), "%s, step %d: xa_erase(%llu) returned %p, not %p",
-			     s->name, n, (unsigned long long)st->a, p, tag_entry(st->tag));
+		cr_assert_eq(p, tag_entry(st->tag), STEP_FMT "xa_erase(%llu) returned %p, not %p",
+			     STEP_ARGS, (unsigned long long)st->a, p, tag_entry(st->tag));
 		break;
 	case OP_LOAD:
 		p = xa_load(xa, st->a);
-		cr_assert_eq(p, tag_entry(st->tag), "%s, step %d: xa_load(%llu) returned %p, not %p",
-			     s->name, n, (unsigned long long)st->a, p, tag_entry(st->tag));
+		cr_assert_eq(p, tag_entry(st->tag), STEP_FMT "xa_load(%llu) returned %p, not %p",
+			     STEP_ARGS, (unsigned long long)st->a, p, tag_entry(st->tag));
 		break;
 	case OP_EMPTY:
-		cr_assert_eq(xa_empty(xa), !!st->tag, "%s, step %d: xa_empty() is %d",
-			     s->name, n, xa_empty(xa));
+		cr_assert_eq(xa_empty(xa), !!st->tag, STEP_FMT "xa_empty() is %d",
+			     STEP_ARGS, xa_empty(xa));
 		break;
 	case OP_DESTROY:
 		xa_destroy(xa);
@@ -804,7 +810,7 @@ static unsigned long rnd_index(void)
 }
 
 struct diff_case {
-	const char *name;
+	char name[32];
 	gfp_t flags;
 	u64 seed;
 	unsigned int ops;
@@ -1088,7 +1094,8 @@ KTEST(xarray, concurrent_readers)
 		index = (seed >> 33) % RACE_RANGE;
 		switch ((seed >> 20) % 4) {
 		case 0:
-			if (!xa_alloc(&r.xa, &id, NULL, XA_LIMIT(index, RACE_RANGE - 1), GFP_KERNEL))
+			if (!xa_alloc(&r.xa, &id, NULL, XA_LIMIT(index, RACE_RANGE - 1),
+				      GFP_KERNEL))
 				xa_store(&r.xa, id, xa_mk_value(id), GFP_KERNEL);
 			break;
 		case 1:
