@@ -12,6 +12,7 @@
  * Where that code is memory-unsafe, this one is not; docs/flavours.md lists
  * each difference and the test that shows it.
  */
+#include <linux/bits.h>
 #include <linux/bug.h>
 #include <linux/ioasid.h>
 #include <linux/list.h>
@@ -404,17 +405,19 @@ out_unlock:
 }
 EXPORT_SYMBOL_GPL(ioasid_register_allocator);
 
-/* RCU callback: free a retired space, and the records of any orphaned IDs */
-static void ioasid_space_free_rcu(struct rcu_head *head)
+/*
+ * Release the records of IDs still allocated in @space, which is going away.
+ * Lock-free readers may still walk it: records and nodes go after a grace
+ * period.
+ */
+static void release_orphans(struct ioasid_space *space)
 {
-	struct ioasid_space *space = container_of(head, struct ioasid_space, rcu);
 	struct ioasid_data *data;
 	unsigned long index;
 
 	xa_for_each(&space->xa, index, data)
-		kfree(data);
+		kfree_rcu(data, rcu);
 	xa_destroy(&space->xa);
-	kfree(space);
 }
 
 /* Unlink @space, which lost its last user, and hand its role on */
@@ -424,7 +427,8 @@ static void retire_space(struct ioasid_space *space)
 
 	list_del(&space->node);
 	/* Its IDs are orphaned: no space will ever find or free them again. */
-	WARN_ON(!xa_empty(&space->xa));
+	if (WARN_ON(!xa_empty(&space->xa)))
+		release_orphans(space);
 	if (list_empty(&ioasid_custom_spaces)) {
 		pr_info("No custom IOASID allocators, switch to default.\n");
 		rcu_assign_pointer(active_space, &default_space);
@@ -433,7 +437,7 @@ static void retire_space(struct ioasid_space *space)
 		rcu_assign_pointer(active_space, next);
 		pr_info("IOASID allocator changed\n");
 	}
-	call_rcu(&space->rcu, ioasid_space_free_rcu);
+	kfree_rcu(space, rcu);
 }
 
 /**

@@ -10,7 +10,7 @@
 #include <linux/errno.h>
 #include <linux/types.h>
 
-typedef unsigned int ioasid_t;
+typedef u32 ioasid_t;
 
 /* Never a valid ID: ioasid_alloc() returns it on failure. */
 #define INVALID_IOASID ((ioasid_t)-1)
