@@ -9,6 +9,7 @@
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <string.h>
 #include <ktest.h>
 
@@ -287,6 +288,8 @@ KTEST(iommu_pasid, alloc_lowest_free_across_consumers)
 
 /* ---- find and private data ------------------------------------------------------ */
 
+static DEFINE_SPINLOCK(find_test_lock);
+
 KTEST(iommu_pasid, find_private_data)
 {
 	struct iommu_pasid a, b;
@@ -313,10 +316,14 @@ KTEST(iommu_pasid, find_private_data)
 	cr_assert_eq(iommu_pasid_find(&a, INVALID_IOASID), ERR_PTR(-ENOENT));
 	cr_assert_eq(iommu_pasid_find(NULL, ia), ERR_PTR(-EINVAL));
 
-	/* Callable inside an RCU read-side section (it does not sleep). */
+	/* Any context: inside an RCU read-side section, under a spinlock. */
 	rcu_read_lock();
 	cr_assert_eq(iommu_pasid_find(&a, ia), &x);
 	rcu_read_unlock();
+	spin_lock(&find_test_lock);
+	cr_assert_eq(iommu_pasid_find(&b, ia), ERR_PTR(-EACCES));
+	cr_assert_eq(iommu_pasid_find(&a, ia), &x);
+	spin_unlock(&find_test_lock);
 
 	cr_assert_eq(iommu_pasid_free(&a, ia), 0);
 	cr_assert_eq(iommu_pasid_find(&a, ia), ERR_PTR(-ENOENT));
