@@ -28,6 +28,8 @@
  *
  * All per-instance data sits in struct sim_lock_state behind one libc mutex.
  * Findings are formatted under that mutex and recorded after dropping it.
+ * A held lock points at its class, so it must be released before the
+ * instance it was taken in is destroyed.
  */
 #include <sched.h>
 #include <stdarg.h>
@@ -64,7 +66,7 @@ struct sim_lock_edge {
 struct sim_lock_class {
 	struct sim_lock_state *ls;	/* owning instance state */
 	const struct lock_class_key *key;	/* NULL: class by name */
-	const char *name;
+	char *name;			/* copy: lock names may be built at run time */
 	struct sim_lock_class *hnext;	/* hash chain */
 	struct sim_lockstat st;		/* *_min_ns is U64_MAX while unset */
 	struct sim_lock_edge *edges;
@@ -110,13 +112,17 @@ struct pending_finding {
 	char msg[256];
 };
 
+static void __noreturn oom(void)
+{
+	fprintf(stderr, "pasidsim: lock.c: out of memory\n");
+	abort();
+}
+
 static void *xrealloc(void *p, size_t n, size_t size)
 {
 	p = realloc(p, n * size);
-	if (!p) {
-		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
-		abort();
-	}
+	if (!p)
+		oom();
 	return p;
 }
 
@@ -201,10 +207,8 @@ void sim_lock_init(struct sim_kernel *k)
 {
 	struct sim_lock_state *ls = calloc(1, sizeof(*ls));
 
-	if (!ls) {
-		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
-		abort();
-	}
+	if (!ls)
+		oom();
 	pthread_mutex_init(&ls->mu, NULL);
 	k->locks = ls;
 }
@@ -217,6 +221,7 @@ void sim_lock_fini(struct sim_kernel *k)
 		return;
 	for (size_t i = 0; i < ls->nclasses; i++) {
 		free(ls->classes[i]->edges);
+		free(ls->classes[i]->name);
 		free(ls->classes[i]);
 	}
 	free(ls->classes);
@@ -247,7 +252,7 @@ static bool class_match(const struct sim_lock_class *c, const struct lock_class_
 		return c->key == key;
 	if (!name || !c->name)
 		return name == c->name;
-	return c->name == name || !strcmp(c->name, name);
+	return !strcmp(c->name, name);
 }
 
 static void stat_clear(struct sim_lockstat *st)
@@ -273,13 +278,13 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 			return c;
 
 	c = calloc(1, sizeof(*c));
-	if (!c) {
-		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
-		abort();
-	}
+	if (!c)
+		oom();
 	c->ls = ls;
 	c->key = r->key;
-	c->name = r->name ? r->name : "(uninitialised)";
+	c->name = strdup(r->name ? r->name : "(uninitialised)");
+	if (!c->name)
+		oom();
 	c->st.name = c->name;
 	stat_clear(&c->st);
 	c->hnext = ls->hash[h];
@@ -715,11 +720,8 @@ void sim_lockstat_foreach(struct sim_kernel *k, sim_lockstat_fn fn, void *arg)
 	pthread_mutex_lock(&ls->mu);
 	n = ls->nclasses;
 	copy = malloc((n ? n : 1) * sizeof(*copy));
-	if (!copy) {
-		pthread_mutex_unlock(&ls->mu);
-		fprintf(stderr, "pasidsim: lock.c: out of memory\n");
-		abort();
-	}
+	if (!copy)
+		oom();
 	for (size_t i = 0; i < n; i++)
 		stat_export(&copy[i], &ls->classes[i]->st);
 	pthread_mutex_unlock(&ls->mu);
