@@ -54,6 +54,30 @@ static ioasid_t live[MAX_OPS];
 static unsigned int nlive;
 static bool dirty;		/* a documented unsafe 6.1 path ran: reload */
 
+/*
+ * Model of the custom allocators: ops 0 and 1 share functions (group 0),
+ * ops 2 is group 1. A group is an allocator: it exists while one of its ops
+ * is registered, its lead is the ops that created it, and the active one is
+ * the earliest created (docs/flavours.md, "What is the same").
+ */
+static bool registered[NOPS];
+static int order[2], norder;
+static int lead[2];
+
+static int group_of(int o)
+{
+	return o < 2 ? 0 : 1;
+}
+
+static int group_members(int g)
+{
+	int n = 0;
+
+	for (int o = 0; o < NOPS; o++)
+		n += registered[o] && group_of(o) == g;
+	return n;
+}
+
 static void *token(unsigned int t)
 {
 	return t ? (void *)(uintptr_t)(0x1000 + t) : NULL;
@@ -225,23 +249,20 @@ static void live_del(ioasid_t id)
 	}								\
 } while (0)
 
-static bool any_registered(const bool *reg)
-{
-	for (int i = 0; i < NOPS; i++)
-		if (reg[i])
-			return true;
-	return false;
-}
-
-static void teardown(bool *registered)
+static void teardown(void)
 {
 	/* Give back every ID, then every allocator: boot state again. */
 	for (unsigned int i = 0; i < nlive; i++)
 		ON_EACH_SIDE(s, s->api->free(live[i]));
 	nlive = 0;
-	for (int i = 0; i < NOPS; i++)
-		if (registered[i])
-			ON_EACH_SIDE(s, s->api->unregister_allocator(&s->ops[i]));
+	/* sharers before leads: unregistering a lead first is difference (a) */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < NOPS; i++)
+			if (registered[i] && (pass || lead[group_of(i)] != i)) {
+				ON_EACH_SIDE(s, s->api->unregister_allocator(&s->ops[i]));
+				registered[i] = false;
+			}
+	norder = 0;
 	ON_EACH_SIDE(s, rcu_barrier());
 	for (int i = 0; i < NSIDES; i++) {
 		sim_findings_clear(sides[i].k);
@@ -268,7 +289,6 @@ static void teardown(bool *registered)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size, 0 };
-	bool registered[NOPS] = { false };
 	unsigned int nops = 0;
 
 	setup();
@@ -288,6 +308,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ioasid_t min, max;
 
 			pick_range(&in, &min, &max);
+			/*
+			 * Difference (f): 6.1 hands out INVALID_IOASID itself
+			 * when it is the only free ID left in the range.
+			 */
+			if (max == UINT32_MAX && min <= max && max - min <= nlive)
+				break;
 			ON_EACH_SIDE(s, r[__i] = s->api->alloc(set < NSETS ? &s->sets[set] : NULL,
 							      min, max, token(t)));
 			FUZZ_ASSERT(r[0] == r[1], "op %u alloc [%u,%u]: pasidsim %llu, linux-6.1 %llu",
@@ -344,28 +370,49 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 5: {
 			unsigned int o = fuzz_u8(&in) % NOPS;
+			int g = group_of(o);
 
+			/* registering again: differences (d) and (e), unit-tested */
+			if (registered[o])
+				break;
 			ON_EACH_SIDE(s, r[__i] = (unsigned int)s->api->register_allocator(&s->ops[o]));
 			FUZZ_ASSERT(r[0] == r[1], "op %u register ops %u: %d vs %d", nops, o,
 				    (int)r[0], (int)r[1]);
-			if (r[0] == 0)
+			if (r[0] == 0) {
+				if (!group_members(g)) {
+					order[norder++] = g;
+					lead[g] = o;
+				}
 				registered[o] = true;
+			}
 			break;
 		}
 		case 6: {
 			unsigned int o = fuzz_u8(&in) % NOPS;
+			int g = group_of(o);
 
-			if (!registered[o]) {
-				/*
-				 * Unregistering ops that were never registered is
-				 * unsafe in 6.1 (docs/flavours.md): not fuzzed.
-				 */
+			/*
+			 * Unregistering ops that were never registered (b), or
+			 * a space's lead while sharers remain (a), differ on
+			 * purpose (docs/flavours.md): not fuzzed.
+			 */
+			if (!registered[o] || (lead[g] == o && group_members(g) > 1))
 				break;
-			}
-			if (nlive)
-				dirty = true;
 			ON_EACH_SIDE(s, s->api->unregister_allocator(&s->ops[o]));
 			registered[o] = false;
+			if (!group_members(g)) {
+				bool was_active = order[0] == g;
+
+				for (int i = 0, j = 0; i < norder; i++)
+					if (order[i] != g)
+						order[j++] = order[i];
+				norder--;
+				if (was_active && nlive) {
+					/* difference (c): the IDs are orphaned */
+					dirty = true;
+					nlive = 0;
+				}
+			}
 			break;
 		}
 		default: {
@@ -393,7 +440,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
-	(void)any_registered;
-	teardown(registered);
+	teardown();
 	return 0;
 }

@@ -9,6 +9,8 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$src/build/kernel-check}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 linux=$src/build/linux-src
 fail=0
 
