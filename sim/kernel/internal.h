@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 #include <sim/kernel.h>
+#include <sim/task.h>
 
 struct sim_slab_state;
 struct sim_lock_state;
@@ -77,7 +78,17 @@ struct sim_task {
 	unsigned long long rcu_qs_seq;	/* bumped at each outermost rcu_read_unlock */
 	struct sim_task *rcu_next;	/* registry of tasks, see rcu.c */
 	bool rcu_registered;
+	bool own;			/* a pthread's own task (freed at thread exit) */
+	const struct sim_task_hooks *hooks;	/* scheduler hooks, or NULL */
+	void *hooks_arg;
 };
+
+/* Call hook @fn of task @t if it has one. */
+#define sim_task_hook(t, fn, ...) do {					\
+	const struct sim_task_hooks *__h = (t)->hooks;			\
+	if (__h && __h->fn)						\
+		__h->fn((t)->hooks_arg, ##__VA_ARGS__);			\
+} while (0)
 
 /* The task running on this thread; created on first use. */
 struct sim_task *sim_task_current(void);

@@ -187,14 +187,23 @@ u64 sim_clock_ns(void)
 
 void __sim_cpu_relax(void)
 {
-	sched_yield();
+	struct sim_task *t = sim_task_current();
+
+	if (t->hooks && t->hooks->relax)
+		t->hooks->relax(t->hooks_arg);
+	else
+		sched_yield();
 }
 
 void __sim_delay_ns(u64 ns)
 {
-	/* No virtual time yet: let polling loops in threads mode progress. */
-	if (ns)
-		sched_yield();
+	struct sim_task *t = sim_task_current();
+
+	/* In the world the CPU's virtual clock advances by @ns. */
+	if (t->hooks && t->hooks->delay)
+		t->hooks->delay(t->hooks_arg, ns);
+	else if (ns)
+		sched_yield();	/* threads mode: let polling loops progress */
 }
 
 void cond_resched(void)
@@ -213,12 +222,9 @@ void sim_lock_init(struct sim_kernel *k)
 	k->locks = ls;
 }
 
-void sim_lock_fini(struct sim_kernel *k)
+/* Free every class, edge and report of @ls. Called with ls->mu held or unshared. */
+static void classes_free(struct sim_lock_state *ls)
 {
-	struct sim_lock_state *ls = k->locks;
-
-	if (!ls)
-		return;
 	for (size_t i = 0; i < ls->nclasses; i++) {
 		free(ls->classes[i]->edges);
 		free(ls->classes[i]->name);
@@ -227,9 +233,35 @@ void sim_lock_fini(struct sim_kernel *k)
 	free(ls->classes);
 	free(ls->reported);
 	free(ls->stack);
+	ls->classes = NULL;
+	ls->nclasses = ls->classes_cap = 0;
+	ls->reported = NULL;
+	ls->nreported = ls->reported_cap = 0;
+	ls->stack = NULL;
+	ls->stack_cap = 0;
+	memset(ls->hash, 0, sizeof(ls->hash));
+}
+
+void sim_lock_fini(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = k->locks;
+
+	if (!ls)
+		return;
+	classes_free(ls);
 	pthread_mutex_destroy(&ls->mu);
 	free(ls);
 	k->locks = NULL;
+}
+
+/* Declared in <sim/task.h>: no task may hold a lock of @k. */
+void sim_lock_reset(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = sim_k(k)->locks;
+
+	pthread_mutex_lock(&ls->mu);
+	classes_free(ls);
+	pthread_mutex_unlock(&ls->mu);
 }
 
 static unsigned int class_hash(const struct lock_class_key *key, const char *name)
@@ -513,6 +545,8 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 		return true;
 	}
 
+	/* A scheduling point: another simulated CPU may run first. */
+	sim_task_hook(t, lock_acquire, r->lock);
 	busy = pthread_mutex_trylock(r->m) != 0;
 	if (busy && try)
 		return false;
@@ -538,7 +572,16 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	if (busy) {
 		u64 wait;
 
-		pthread_mutex_lock(r->m);
+		if (t->hooks && t->hooks->lock_wait) {
+			/*
+			 * All simulated CPUs share this pthread: the holder is
+			 * another coroutine, which must run to release it.
+			 */
+			while (pthread_mutex_trylock(r->m))
+				t->hooks->lock_wait(t->hooks_arg, r->lock);
+		} else {
+			pthread_mutex_lock(r->m);
+		}
 		now = sim_clock_ns();
 		wait = now >= t0 ? now - t0 : 0;
 		pthread_mutex_lock(&ls->mu);
@@ -555,6 +598,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 				c->name);
 	if (r->spin)
 		t->preempt_count++;
+	sim_task_hook(t, lock_acquired, r->lock);
 	return true;
 }
 
@@ -573,6 +617,7 @@ static void lock_release(const struct lock_ref *r, const char *file, int line)
 			pthread_mutex_unlock(r->m);
 			if (r->spin)
 				t->preempt_count--;
+			sim_task_hook(t, lock_release, r->lock);
 			return;
 		}
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
@@ -595,6 +640,7 @@ static void lock_release(const struct lock_ref *r, const char *file, int line)
 	pthread_mutex_lock(&c->ls->mu);
 	hold_account(&c->st, now >= h.acquired_ns ? now - h.acquired_ns : 0);
 	pthread_mutex_unlock(&c->ls->mu);
+	sim_task_hook(t, lock_release, r->lock);
 }
 
 /* ---- spinlocks ------------------------------------------------------------------- */

@@ -61,19 +61,13 @@ static void __noreturn oom(void)
 	abort();
 }
 
+static void registry_del(struct sim_task *t);
+
 static void task_exit(void *arg)
 {
 	struct sim_task *t = arg;
-	struct sim_task **pp;
 
-	pthread_mutex_lock(&registry_mu);
-	for (pp = &registry; *pp; pp = &(*pp)->rcu_next) {
-		if (*pp == t) {
-			*pp = t->rcu_next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&registry_mu);
+	registry_del(t);
 	if (task_cur == t)
 		task_cur = NULL;
 	free(t);
@@ -85,25 +79,107 @@ static void task_key_create(void)
 		oom();
 }
 
+static void registry_add(struct sim_task *t)
+{
+	pthread_mutex_lock(&registry_mu);
+	if (!t->name[0])
+		snprintf(t->name, sizeof(t->name), "task%u", task_count);
+	task_count++;
+	t->rcu_next = registry;
+	registry = t;
+	t->rcu_registered = true;
+	pthread_mutex_unlock(&registry_mu);
+}
+
+static void registry_del(struct sim_task *t)
+{
+	struct sim_task **pp;
+
+	pthread_mutex_lock(&registry_mu);
+	for (pp = &registry; *pp; pp = &(*pp)->rcu_next) {
+		if (*pp == t) {
+			*pp = t->rcu_next;
+			break;
+		}
+	}
+	t->rcu_registered = false;
+	pthread_mutex_unlock(&registry_mu);
+}
+
+/* The pthread's own task, created on first use. */
+static struct sim_task *task_own(void)
+{
+	struct sim_task *t;
+
+	pthread_once(&task_once, task_key_create);
+	t = pthread_getspecific(task_key);
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		oom();
+	t->own = true;
+	registry_add(t);
+	pthread_setspecific(task_key, t);
+	return t;
+}
+
 struct sim_task *sim_task_current(void)
 {
 	struct sim_task *t = task_cur;
 
 	if (likely(t))
 		return t;
-	pthread_once(&task_once, task_key_create);
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		oom();
-	pthread_mutex_lock(&registry_mu);
-	snprintf(t->name, sizeof(t->name), "task%u", task_count++);
-	t->rcu_next = registry;
-	registry = t;
-	t->rcu_registered = true;
-	pthread_mutex_unlock(&registry_mu);
-	pthread_setspecific(task_key, t);
+	t = task_own();
 	task_cur = t;
 	return t;
+}
+
+struct sim_task *sim_task_create(const char *name, const struct sim_task_hooks *hooks,
+				 void *arg)
+{
+	struct sim_task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		oom();
+	snprintf(t->name, sizeof(t->name), "%s", name ? name : "");
+	t->hooks = hooks;
+	t->hooks_arg = arg;
+	registry_add(t);
+	return t;
+}
+
+struct sim_task *sim_task_switch(struct sim_task *t)
+{
+	struct sim_task *prev = task_cur;
+
+	if (prev && prev->own)
+		prev = NULL;
+	task_cur = t ? t : task_own();
+	return prev;
+}
+
+void sim_task_destroy(struct sim_task *t)
+{
+	if (!t)
+		return;
+	if (task_cur == t)
+		task_cur = NULL;
+	registry_del(t);
+	free(t);
+}
+
+const char *sim_task_name(const struct sim_task *t)
+{
+	return t ? t->name : sim_task_current()->name;
+}
+
+void sim_task_forget(struct sim_task *t)
+{
+	t->nheld = 0;
+	t->preempt_count = 0;
+	t->irq_disabled = 0;
+	__atomic_store_n(&t->rcu_nesting, 0, __ATOMIC_RELEASE);
 }
 
 /*
@@ -136,7 +212,12 @@ static unsigned long long wait_for_readers(unsigned long long s)
 	unsigned int spins = 0;
 
 	while ((min = readers_min_qs()) <= s) {
-		if (++spins < 64) {
+		struct sim_task *t = sim_task_current();
+
+		if (t->hooks && t->hooks->rcu_wait) {
+			/* The readers are other simulated CPUs: let them run. */
+			t->hooks->rcu_wait(t->hooks_arg);
+		} else if (++spins < 64) {
 			cpu_relax();
 		} else {
 			struct timespec ts = { .tv_nsec = 50 * 1000 };
@@ -418,4 +499,31 @@ void sim_rcu_fini(struct sim_kernel *k)
 	pthread_mutex_destroy(&rs->mu);
 	free(rs);
 	k->rcu = NULL;
+}
+
+void sim_rcu_reset(struct sim_kernel *k)
+{
+	struct sim_rcu_state *rs = sim_k(k)->rcu;
+
+	/* Drop, do not run: the objects they refer to are about to be freed. */
+	pthread_mutex_lock(&rs->mu);
+	rs->first = 0;
+	rs->n = 0;
+	rs->queued = 0;
+	rs->dequeued = 0;
+	rs->completed = 0;
+	pthread_mutex_unlock(&rs->mu);
+}
+
+/* ---- instance reset (declared in <sim/task.h>) ------------------------------ */
+
+void sim_kernel_reset(struct sim_kernel *k)
+{
+	k = sim_k(k);
+	sim_rcu_reset(k);
+	sim_slab_free_all(k);
+	sim_fault_reset(k);
+	sim_lock_reset(k);
+	sim_log_clear(k);
+	sim_findings_clear(k);
 }

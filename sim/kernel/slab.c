@@ -192,6 +192,37 @@ void sim_slab_fini(struct sim_kernel *k)
 	k->slab = NULL;
 }
 
+/*
+ * Declared in <sim/task.h>, for instance reset: release the quarantine and
+ * every live object without reporting them, and zero the counters. Fault
+ * knobs are left alone (sim_fault_reset() disarms them).
+ */
+void sim_slab_free_all(struct sim_kernel *k)
+{
+	struct sim_slab_state *s = sim_k(k)->slab;
+	struct sim_slab_hdr *h, *next, *first;
+	struct sim_slab_hdr **q;
+	size_t q_head, q_count;
+
+	pthread_mutex_lock(&s->mu);
+	first = s->first;
+	s->first = s->last = NULL;
+	q = s->quarantine;
+	q_head = s->q_head;
+	q_count = s->q_count;
+	s->q_head = s->q_count = 0;
+	memset(&s->st, 0, sizeof(s->st));
+	pthread_mutex_unlock(&s->mu);
+
+	for (size_t i = 0; i < q_count; i++)
+		sim_slab_release(s, q[(q_head + i) % SIM_QUARANTINE]);
+	for (h = first; h; h = next) {
+		next = h->next;
+		WRITE_ONCE(h->magic, 0);
+		free(h);
+	}
+}
+
 void sim_slab_leak_findings(struct sim_kernel *k, size_t max)
 {
 	struct sim_slab_state *s = k->slab;

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim: simulated tasks and the shim's hooks for a scheduler.
+ *
+ * A task (struct sim_task, private to sim/kernel) is one thread of simulated
+ * execution: its held-lock stack, preemption and IRQ depth and RCU read-side
+ * nesting. Every pthread gets one on first use. The deterministic world
+ * (sim/world/sched.c) runs many simulated CPUs as coroutines on one pthread:
+ * it creates a task per CPU and makes it current with sim_task_switch()
+ * whenever it switches coroutines.
+ *
+ * A task may carry hooks. The shim calls them, with the task current, at
+ * the points where a simulated CPU may yield to another one:
+ *   - before every lock acquisition (lock_acquire), then, while the lock is
+ *     held by another task, instead of blocking the pthread (lock_wait);
+ *     once it is taken (lock_acquired); after every release (lock_release),
+ *     so that waiters can be woken;
+ *   - cpu_relax() (relax), ndelay()/udelay()/msleep()... (delay);
+ *   - while a grace period waits for readers (rcu_wait).
+ * A task without hooks (threads mode) blocks and spins as before.
+ *
+ * This header also gives the world what it needs to reset a kernel instance
+ * to its boot state without destroying it.
+ */
+#ifndef _SIM_TASK_H
+#define _SIM_TASK_H
+
+#include <linux/types.h>
+
+struct sim_kernel;
+struct sim_task;
+
+struct sim_task_hooks {
+	/* A lock is about to be taken (any lock, contended or not). */
+	void (*lock_acquire)(void *arg, const void *lock);
+	/* @lock was just taken (held-lock stack updated): charge hold costs. */
+	void (*lock_acquired)(void *arg, const void *lock);
+	/* @lock is held by another task: return when it may be free. */
+	void (*lock_wait)(void *arg, const void *lock);
+	/* @lock was just released by this task. */
+	void (*lock_release)(void *arg, const void *lock);
+	/* cpu_relax() */
+	void (*relax)(void *arg);
+	/* a delay of @ns nanoseconds */
+	void (*delay)(void *arg, u64 ns);
+	/* a grace period waits for readers: return to check again */
+	void (*rcu_wait)(void *arg);
+};
+
+/*
+ * A new task named @name, registered for RCU (its readers hold grace periods
+ * back). @hooks (may be NULL) must outlive the task. Never NULL.
+ */
+struct sim_task *sim_task_create(const char *name, const struct sim_task_hooks *hooks,
+				 void *arg);
+/*
+ * Make @t the calling thread's current task; NULL returns to the thread's
+ * own task. Returns the previous current task (NULL if the thread's own).
+ */
+struct sim_task *sim_task_switch(struct sim_task *t);
+/* Unregister and free @t, which must not be current on any thread. */
+void sim_task_destroy(struct sim_task *t);
+const char *sim_task_name(const struct sim_task *t);
+/*
+ * Forget a task's state after the coroutine running it was abandoned (a
+ * panic): held locks, preemption and IRQ depth, RCU read-side nesting. The
+ * locks themselves are not released.
+ */
+void sim_task_forget(struct sim_task *t);
+
+/* ---- instance reset ------------------------------------------------------- */
+
+/*
+ * Bring @k back to the state of a freshly created instance, in place: free
+ * every live slab object (and the quarantine) without reporting leaks, zero
+ * the slab counters, drop pending RCU callbacks without running them, forget
+ * every lock class, lockstat row and lock-order edge, clear findings and the
+ * printk log, disarm fault injection. No task may hold a lock of @k.
+ */
+void sim_kernel_reset(struct sim_kernel *k);
+
+/* The pieces, one per subsystem. */
+void sim_slab_free_all(struct sim_kernel *k);
+void sim_lock_reset(struct sim_kernel *k);
+void sim_rcu_reset(struct sim_kernel *k);
+
+#endif /* _SIM_TASK_H */

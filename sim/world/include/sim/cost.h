@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim: the cost model of the deterministic world, in virtual
+ * nanoseconds. docs/cost-model.md gives every default and its source.
+ *
+ * The model is versioned: a change to a default or to where a cost is
+ * charged bumps SIM_COST_MODEL_VERSION, which is recorded with every result
+ * computed under it, so virtual-time metrics are compared only between runs
+ * of the same model.
+ */
+#ifndef _SIM_COST_H
+#define _SIM_COST_H
+
+#include <linux/types.h>
+
+#define SIM_COST_MODEL_VERSION	"cost-1"
+
+struct sim_cost_model {
+	const char *version;	/* SIM_COST_MODEL_VERSION for the defaults */
+	u64 vm_exit_ns;		/* guest -> VMM transition on a trapped access */
+	u64 vm_entry_ns;	/* VMM -> guest transition */
+	u64 vmm_handle_ns;	/* VMM work per trapped access (decode, dispatch) */
+	u64 host_call_ns;	/* VMM -> host kernel call and return (ioctl) */
+	u64 lock_handoff_ns;	/* a released lock reaching a waiting CPU */
+	u64 cs_hold_ns;		/* minimum time a lock is held once taken */
+	u64 poll_ns;		/* one iteration of a polling loop (cpu_relax) */
+	u64 mmio_ns;		/* an MMIO register access that does not trap */
+	u64 op_ns;		/* guest/host code around an API call */
+};
+
+/* The defaults of SIM_COST_MODEL_VERSION. */
+extern const struct sim_cost_model sim_cost_default;
+
+#endif /* _SIM_COST_H */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim: the deterministic scheduler of simulated CPUs.
+ *
+ * Every simulated CPU (a vCPU of a VM, a host CPU) is a coroutine on the
+ * calling pthread, with its own struct sim_task and its own virtual clock.
+ * A CPU runs until it reaches a scheduling point: a lock acquisition, a
+ * contended lock (it blocks until the holder releases it), cpu_relax(), a
+ * delay, an RCU grace period waiting for readers, or sim_cpu_yield() (an
+ * operation boundary). There, the runnable CPU with the lowest clock runs
+ * next; equal clocks are ordered by a key drawn from a PRNG seeded at
+ * creation, or from a caller-supplied function (a fuzzer's input bytes).
+ * sim_clock_ns() returns the running CPU's clock.
+ *
+ * sim_sched_run() returns when no CPU can run: all idle or finished
+ * (SIM_SCHED_IDLE), some blocked on locks (SIM_SCHED_DEADLOCK), a CPU
+ * panicked (SIM_SCHED_PANIC: install sim_sched_panic_handler() on every
+ * kernel instance the CPUs run in), or a CPU's clock passed the time limit
+ * (SIM_SCHED_TIME_LIMIT). It never hangs on a deadlock and never aborts on
+ * a simulated panic. After DEADLOCK, PANIC or TIME_LIMIT the scheduler is
+ * stopped for good: destroy it (and reset the kernels the CPUs ran in).
+ *
+ * See docs/world.md.
+ */
+#ifndef _SIM_SCHED_H
+#define _SIM_SCHED_H
+
+#include <linux/types.h>
+#include <sim/cost.h>
+
+struct sim_kernel;
+struct sim_finding;
+struct sim_sched;
+struct sim_cpu;
+
+enum sim_sched_result {
+	SIM_SCHED_IDLE,		/* nothing left to run */
+	SIM_SCHED_DEADLOCK,	/* every CPU left is blocked on a lock */
+	SIM_SCHED_PANIC,	/* a CPU panicked (BUG, panic) */
+	SIM_SCHED_TIME_LIMIT,	/* a CPU's clock passed the time limit */
+};
+
+/* Returns a tie-break key; lower runs first. */
+typedef u64 (*sim_tiebreak_fn)(void *arg);
+/* The body of a CPU; the CPU is finished when it returns. */
+typedef void (*sim_cpu_fn)(struct sim_cpu *cpu, void *arg);
+
+/* @cost: NULL for sim_cost_default; copied. */
+struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed);
+/* Destroy every CPU (finished or not) and the scheduler. Not while running. */
+void sim_sched_destroy(struct sim_sched *s);
+/* Use @fn instead of the seeded PRNG for tie-break keys (NULL: the PRNG). */
+void sim_sched_set_tiebreak(struct sim_sched *s, sim_tiebreak_fn fn, void *arg);
+/* Stop a run when a CPU's clock passes its start + @ns (default 120 s). */
+void sim_sched_set_time_limit(struct sim_sched *s, u64 ns);
+const struct sim_cost_model *sim_sched_cost(const struct sim_sched *s);
+
+/*
+ * A new CPU, runnable at virtual time @start, that runs @fn(cpu, @arg) in
+ * kernel instance @k (it may enter others). @stack_size 0: the default.
+ */
+struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim_kernel *k,
+			       sim_cpu_fn fn, void *arg, u64 start, size_t stack_size);
+
+enum sim_sched_result sim_sched_run(struct sim_sched *s);
+/* What stopped the last run, in words ("" after IDLE). */
+const char *sim_sched_report(const struct sim_sched *s);
+/* The CPU that panicked in the last run, or NULL. */
+struct sim_cpu *sim_sched_panicked(const struct sim_sched *s);
+/* Context switches so far. */
+u64 sim_sched_switches(const struct sim_sched *s);
+/* The highest clock any CPU has reached. */
+u64 sim_sched_now(const struct sim_sched *s);
+
+/*
+ * The panic handler for every kernel a CPU of @arg (the struct sim_sched)
+ * runs in: sim_set_panic_handler(k, sim_sched_panic_handler, s). The
+ * panicking CPU is abandoned and the run stops with SIM_SCHED_PANIC.
+ */
+void sim_sched_panic_handler(struct sim_kernel *k, const struct sim_finding *f, void *arg);
+
+/* ---- CPUs ------------------------------------------------------------------- */
+
+/* The CPU running on this thread, or NULL outside any. */
+struct sim_cpu *sim_cpu_current(void);
+const char *sim_cpu_name(const struct sim_cpu *cpu);
+unsigned int sim_cpu_id(const struct sim_cpu *cpu);
+struct sim_kernel *sim_cpu_kernel(const struct sim_cpu *cpu);
+u64 sim_cpu_clock(const struct sim_cpu *cpu);
+bool sim_cpu_finished(const struct sim_cpu *cpu);
+/* Per-CPU user data. */
+void sim_cpu_set_data(struct sim_cpu *cpu, void *data);
+void *sim_cpu_data(const struct sim_cpu *cpu);
+
+/* On a CPU: charge @ns of virtual time (no scheduling point). */
+void sim_cpu_advance(u64 ns);
+/* On a CPU: a scheduling point. */
+void sim_cpu_yield(void);
+/* On a CPU: park until sim_cpu_wake(). */
+void sim_cpu_idle(void);
+/* Make an idle CPU runnable, its clock at least @at. No-op if not idle. */
+void sim_cpu_wake(struct sim_cpu *cpu, u64 at);
+bool sim_cpu_is_idle(const struct sim_cpu *cpu);
+
+#endif /* _SIM_SCHED_H */

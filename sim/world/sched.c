@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim: the deterministic scheduler (see <sim/sched.h>, docs/world.md).
+ *
+ * Coroutines. Each CPU has its own stack (mmap, with a guard page). It is
+ * entered the first time with setcontext() on a makecontext() context;
+ * after that, switches use _setjmp()/_longjmp(), which unlike swapcontext()
+ * make no system call (no signal mask to save). Under ThreadSanitizer every
+ * switch is a swapcontext() after __tsan_switch_to_fiber(), the sequence TSan
+ * documents for fibers. Under AddressSanitizer each switch is bracketed by
+ * __sanitizer_start_switch_fiber()/__sanitizer_finish_switch_fiber() so that
+ * ASan knows which stack is in use (and a finished or abandoned CPU's fake
+ * stack is released).
+ *
+ * Switching a CPU in makes its struct sim_task current (sim_task_switch())
+ * and restores the kernel instance it was running in; switching it out
+ * saves that instance. The shim calls back into this file through the
+ * task's hooks (<sim/task.h>) at its scheduling points.
+ *
+ * Order. Runnable CPUs wait in a binary heap ordered by (clock, key, id):
+ * the key is drawn when the CPU enters the heap, from the PRNG or the
+ * caller's tie-break function, so equal clocks are ordered by the seed. At
+ * a scheduling point the running CPU keeps the processor when no waiting
+ * CPU is ahead of it; otherwise it goes back in the heap and the first one
+ * runs (a direct coroutine-to-coroutine switch). The main context (the
+ * caller of sim_sched_run()) is returned to only when the heap is empty or
+ * the run must stop.
+ *
+ * Blocking. A CPU that finds a lock held blocks on the lock's address; the
+ * release wakes every CPU blocked on it at the releaser's clock plus the
+ * lock hand-off cost, and they compete again. If the heap empties while
+ * CPUs are blocked, that is a deadlock.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <linux/compiler.h>
+#include <sim/kernel.h>
+#include <sim/sched.h>
+#include <sim/task.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SCHED_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCHED_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SCHED_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SCHED_TSAN 1
+#endif
+#endif
+
+#ifdef SCHED_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef SCHED_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+#if defined(SCHED_ASAN) || defined(SCHED_TSAN)
+#define SCHED_STACK_DEFAULT	(1024 * 1024)
+#else
+#define SCHED_STACK_DEFAULT	(256 * 1024)
+#endif
+#define SCHED_TIME_LIMIT_DEFAULT	(120ull * 1000 * 1000 * 1000)
+
+enum cpu_state {
+	CPU_NEW,		/* runnable, not started */
+	CPU_RUNNABLE,		/* in the heap */
+	CPU_RUNNING,
+	CPU_BLOCKED,		/* on a lock */
+	CPU_IDLE,		/* parked until sim_cpu_wake() */
+	CPU_DONE,		/* its function returned */
+	CPU_PANICKED,		/* abandoned */
+};
+
+/* An execution context: a CPU's, or the main one of sim_sched_run(). */
+struct ctx {
+	jmp_buf jb;
+	ucontext_t uc;
+	bool started;
+	void *stack;		/* usable stack (NULL for main) */
+	size_t stack_size;
+	void *map;		/* mapping including the guard page */
+	size_t map_size;
+	struct sim_kernel *kernel;	/* current instance while switched out */
+	struct sim_task *task;		/* NULL for main: the thread's own */
+	struct sim_cpu *cpu;		/* NULL for main */
+#ifdef SCHED_ASAN
+	void *fake_stack;
+	const void *asan_bottom;
+	size_t asan_size;
+#endif
+#ifdef SCHED_TSAN
+	void *fiber;
+#endif
+};
+
+struct sim_cpu {
+	struct ctx ctx;
+	struct sim_sched *s;
+	char name[32];
+	unsigned int id;
+	enum cpu_state state;
+	u64 clock;
+	u64 key;			/* tie-break key while in the heap */
+	const void *wait_lock;		/* CPU_BLOCKED: the lock */
+	struct sim_cpu *bnext, *bprev;	/* blocked list */
+	struct sim_kernel *home;
+	sim_cpu_fn fn;
+	void *arg;
+	void *data;
+};
+
+struct sim_sched {
+	struct sim_cost_model cost;
+	u64 prng;
+	sim_tiebreak_fn tiebreak;
+	void *tb_arg;
+	u64 time_limit, stop_at;
+
+	struct sim_cpu **cpus;
+	unsigned int ncpus, cpus_cap;
+	struct sim_cpu **heap;
+	unsigned int nheap;
+	struct sim_cpu *blocked;	/* list of CPU_BLOCKED */
+	unsigned int nblocked;
+
+	struct ctx main;
+	struct ctx *cur;		/* context running now */
+	struct ctx *switch_from;	/* context of the last switch away */
+	bool running, stopped;
+	enum sim_sched_result result;
+	struct sim_cpu *panicked;
+	char report[1024];
+	u64 switches;
+	u64 now;			/* highest clock seen */
+};
+
+static const struct sim_task_hooks cpu_hooks;
+
+static __thread struct sim_sched *cur_sched;
+static __thread struct sim_cpu *cur_cpu;
+static __thread struct sim_cpu *starting_cpu;
+
+static void __attribute__((noreturn)) oom(void)
+{
+	fprintf(stderr, "pasidsim: sched.c: out of memory\n");
+	abort();
+}
+
+/* ---- clock ---------------------------------------------------------------------- */
+
+static u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+static u64 sched_clock(void *arg)
+{
+	if (cur_cpu)
+		return cur_cpu->clock;
+	if (cur_sched)
+		return cur_sched->now;
+	return monotonic_ns();
+}
+
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+static void clock_install(void)
+{
+	sim_clock_set(sched_clock, NULL);
+}
+
+/* ---- PRNG and heap ------------------------------------------------------------------ */
+
+/* splitmix64 (Steele, Lea, Flood 2014) */
+static u64 prng_next(u64 *state)
+{
+	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static u64 draw_key(struct sim_sched *s)
+{
+	return s->tiebreak ? s->tiebreak(s->tb_arg) : prng_next(&s->prng);
+}
+
+static bool before(const struct sim_cpu *a, const struct sim_cpu *b)
+{
+	if (a->clock != b->clock)
+		return a->clock < b->clock;
+	if (a->key != b->key)
+		return a->key < b->key;
+	return a->id < b->id;
+}
+
+static void heap_push(struct sim_sched *s, struct sim_cpu *c)
+{
+	unsigned int i = s->nheap++;
+
+	c->key = draw_key(s);
+	while (i) {
+		unsigned int p = (i - 1) / 2;
+
+		if (!before(c, s->heap[p]))
+			break;
+		s->heap[i] = s->heap[p];
+		i = p;
+	}
+	s->heap[i] = c;
+}
+
+static struct sim_cpu *heap_pop(struct sim_sched *s)
+{
+	struct sim_cpu *top, *last;
+	unsigned int i = 0, n;
+
+	if (!s->nheap)
+		return NULL;
+	top = s->heap[0];
+	last = s->heap[--s->nheap];
+	n = s->nheap;
+	while (2 * i + 1 < n) {
+		unsigned int c = 2 * i + 1;
+
+		if (c + 1 < n && before(s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!before(s->heap[c], last))
+			break;
+		s->heap[i] = s->heap[c];
+		i = c;
+	}
+	if (n)
+		s->heap[i] = last;
+	return top;
+}
+
+/* ---- context switching ------------------------------------------------------------- */
+
+/* Bookkeeping once @to runs again. */
+static void ctx_resumed(struct sim_sched *s, struct ctx *to)
+{
+#ifdef SCHED_ASAN
+	struct ctx *from = s->switch_from;
+	const void *bottom;
+	size_t size;
+
+	__sanitizer_finish_switch_fiber(to->fake_stack, &bottom, &size);
+	if (from && !from->stack) {
+		/* Learn the main stack's bounds for switching back to it. */
+		from->asan_bottom = bottom;
+		from->asan_size = size;
+	}
+#endif
+	s->cur = to;
+	cur_cpu = to->cpu;
+	sim_task_switch(to->task);
+	sim_kernel_enter(to->kernel);
+	if (to->cpu)
+		to->cpu->state = CPU_RUNNING;
+}
+
+static void cpu_trampoline(void);
+
+/*
+ * Switch from @from (the running context) to @to. Returns when @from runs
+ * again; never if @dying (@from is finished or abandoned).
+ */
+static void ctx_switch(struct sim_sched *s, struct ctx *from, struct ctx *to, bool dying)
+{
+	from->kernel = sim_kernel_enter(NULL);
+	s->switches++;
+#ifdef SCHED_ASAN
+	if (to->stack)
+		__sanitizer_start_switch_fiber(dying ? NULL : &from->fake_stack, to->stack,
+					       to->stack_size);
+	else
+		__sanitizer_start_switch_fiber(dying ? NULL : &from->fake_stack, to->asan_bottom,
+					       to->asan_size);
+#endif
+	s->cur = to;
+	s->switch_from = from;
+#ifdef SCHED_TSAN
+	__tsan_switch_to_fiber(to->fiber, 0);
+	if (!to->started) {
+		to->started = true;
+		starting_cpu = to->cpu;
+	}
+	swapcontext(&from->uc, &to->uc);
+#else
+	if (!_setjmp(from->jb)) {
+		if (to->started) {
+			_longjmp(to->jb, 1);
+		} else {
+			to->started = true;
+			starting_cpu = to->cpu;
+			setcontext(&to->uc);
+		}
+		abort();
+	}
+#endif
+	ctx_resumed(s, from);
+}
+
+/* The next context to run after the running CPU stops or yields. */
+static struct ctx *pick_next(struct sim_sched *s)
+{
+	struct sim_cpu *c;
+
+	if (s->stopped || !s->nheap)
+		return &s->main;
+	c = s->heap[0];
+	if (c->clock > s->stop_at) {
+		s->stopped = true;
+		s->result = SIM_SCHED_TIME_LIMIT;
+		snprintf(s->report, sizeof(s->report),
+			 "time limit: CPU %s reached %llu ns (limit %llu ns)", c->name,
+			 (unsigned long long)c->clock, (unsigned long long)s->stop_at);
+		return &s->main;
+	}
+	heap_pop(s);
+	return &c->ctx;
+}
+
+/* The running CPU gives up the processor (its state is already set). */
+static void cpu_leave(struct sim_cpu *self, bool dying)
+{
+	struct sim_sched *s = self->s;
+	struct ctx *next;
+
+	if (self->clock > s->now)
+		s->now = self->clock;
+	next = pick_next(s);
+	if (next == &self->ctx) {
+		self->state = CPU_RUNNING;
+		return;
+	}
+	ctx_switch(s, &self->ctx, next, dying);
+}
+
+static void cpu_trampoline(void)
+{
+	struct sim_cpu *c = starting_cpu;
+	struct sim_sched *s = c->s;
+
+	starting_cpu = NULL;
+	c->ctx.kernel = c->home;
+	ctx_resumed(s, &c->ctx);
+	c->fn(c, c->arg);
+	c->state = CPU_DONE;
+	cpu_leave(c, true);
+	abort();		/* a finished CPU is never resumed */
+}
+
+/* ---- scheduling points ---------------------------------------------------------- */
+
+static void yield_point(struct sim_cpu *c)
+{
+	struct sim_sched *s = c->s;
+
+	if (unlikely(c->clock > s->stop_at)) {
+		s->stopped = true;
+		s->result = SIM_SCHED_TIME_LIMIT;
+		snprintf(s->report, sizeof(s->report),
+			 "time limit: CPU %s reached %llu ns (limit %llu ns)", c->name,
+			 (unsigned long long)c->clock, (unsigned long long)s->stop_at);
+		c->state = CPU_RUNNABLE;
+		heap_push(s, c);
+		cpu_leave(c, false);
+		return;
+	}
+	/* Fast path: nobody is ahead of us. */
+	if (!s->nheap || s->heap[0]->clock > c->clock)
+		return;
+	c->state = CPU_RUNNABLE;
+	heap_push(s, c);
+	if (s->heap[0] == c) {
+		heap_pop(s);
+		c->state = CPU_RUNNING;
+		return;
+	}
+	cpu_leave(c, false);
+}
+
+static void hook_lock_acquire(void *arg, const void *lock)
+{
+	yield_point(arg);
+}
+
+static void hook_lock_acquired(void *arg, const void *lock)
+{
+	struct sim_cpu *c = arg;
+
+	c->clock += c->s->cost.cs_hold_ns;
+}
+
+static void hook_lock_wait(void *arg, const void *lock)
+{
+	struct sim_cpu *c = arg;
+	struct sim_sched *s = c->s;
+
+	c->state = CPU_BLOCKED;
+	c->wait_lock = lock;
+	c->bprev = NULL;
+	c->bnext = s->blocked;
+	if (s->blocked)
+		s->blocked->bprev = c;
+	s->blocked = c;
+	s->nblocked++;
+	cpu_leave(c, false);
+}
+
+static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
+{
+	if (c->bprev)
+		c->bprev->bnext = c->bnext;
+	else
+		s->blocked = c->bnext;
+	if (c->bnext)
+		c->bnext->bprev = c->bprev;
+	c->bnext = c->bprev = NULL;
+	s->nblocked--;
+}
+
+static void hook_lock_release(void *arg, const void *lock)
+{
+	struct sim_cpu *c = arg, *w, *next;
+	struct sim_sched *s = c->s;
+	u64 at = c->clock + s->cost.lock_handoff_ns;
+
+	for (w = s->blocked; w; w = next) {
+		next = w->bnext;
+		if (w->wait_lock != lock)
+			continue;
+		blocked_del(s, w);
+		w->wait_lock = NULL;
+		if (w->clock < at)
+			w->clock = at;
+		w->state = CPU_RUNNABLE;
+		heap_push(s, w);
+	}
+}
+
+static void hook_relax(void *arg)
+{
+	struct sim_cpu *c = arg;
+
+	c->clock += c->s->cost.poll_ns;
+	yield_point(c);
+}
+
+static void hook_delay(void *arg, u64 ns)
+{
+	struct sim_cpu *c = arg;
+
+	c->clock += ns;
+	yield_point(c);
+}
+
+static void hook_rcu_wait(void *arg)
+{
+	struct sim_cpu *c = arg;
+
+	c->clock += c->s->cost.poll_ns;
+	yield_point(c);
+}
+
+static const struct sim_task_hooks cpu_hooks = {
+	.lock_acquire = hook_lock_acquire,
+	.lock_acquired = hook_lock_acquired,
+	.lock_wait = hook_lock_wait,
+	.lock_release = hook_lock_release,
+	.relax = hook_relax,
+	.delay = hook_delay,
+	.rcu_wait = hook_rcu_wait,
+};
+
+/* ---- the scheduler ------------------------------------------------------------- */
+
+struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed)
+{
+	struct sim_sched *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		oom();
+	pthread_once(&clock_once, clock_install);
+	s->cost = cost ? *cost : sim_cost_default;
+	s->prng = seed;
+	s->time_limit = SCHED_TIME_LIMIT_DEFAULT;
+	s->main.started = true;	/* resumed, never entered */
+#ifdef SCHED_TSAN
+	s->main.fiber = NULL;
+#endif
+	return s;
+}
+
+void sim_sched_set_tiebreak(struct sim_sched *s, sim_tiebreak_fn fn, void *arg)
+{
+	s->tiebreak = fn;
+	s->tb_arg = arg;
+}
+
+void sim_sched_set_time_limit(struct sim_sched *s, u64 ns)
+{
+	s->time_limit = ns ? ns : SCHED_TIME_LIMIT_DEFAULT;
+}
+
+const struct sim_cost_model *sim_sched_cost(const struct sim_sched *s)
+{
+	return &s->cost;
+}
+
+/* Out of line: getcontext() returns twice, which the caller's locals need not know. */
+static noinline void ctx_make(struct ctx *x)
+{
+	if (getcontext(&x->uc))
+		oom();
+	x->uc.uc_stack.ss_sp = x->stack;
+	x->uc.uc_stack.ss_size = x->stack_size;
+	x->uc.uc_link = NULL;
+	makecontext(&x->uc, cpu_trampoline, 0);
+}
+
+struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim_kernel *k,
+			       sim_cpu_fn fn, void *arg, u64 start, size_t stack_size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct sim_cpu *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		oom();
+	if (!stack_size)
+		stack_size = SCHED_STACK_DEFAULT;
+	stack_size = (stack_size + page - 1) & ~(size_t)(page - 1);
+	c->s = s;
+	c->id = s->ncpus;
+	snprintf(c->name, sizeof(c->name), "%s", name ? name : "cpu");
+	c->home = k;
+	c->fn = fn;
+	c->arg = arg;
+	c->clock = start;
+	c->ctx.cpu = c;
+	c->ctx.map_size = stack_size + page;
+	c->ctx.map = mmap(NULL, c->ctx.map_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (c->ctx.map == MAP_FAILED)
+		oom();
+	mprotect(c->ctx.map, page, PROT_NONE);	/* guard page: stacks grow down */
+	c->ctx.stack = (char *)c->ctx.map + page;
+	c->ctx.stack_size = stack_size;
+	c->ctx.task = sim_task_create(c->name, &cpu_hooks, c);
+	ctx_make(&c->ctx);
+#ifdef SCHED_TSAN
+	c->ctx.fiber = __tsan_create_fiber(0);
+#endif
+
+	if (s->ncpus == s->cpus_cap) {
+		s->cpus_cap = s->cpus_cap ? 2 * s->cpus_cap : 16;
+		s->cpus = realloc(s->cpus, s->cpus_cap * sizeof(*s->cpus));
+		s->heap = realloc(s->heap, s->cpus_cap * sizeof(*s->heap));
+		if (!s->cpus || !s->heap)
+			oom();
+	}
+	s->cpus[s->ncpus++] = c;
+	c->state = CPU_NEW;
+	heap_push(s, c);
+	return c;
+}
+
+void sim_sched_destroy(struct sim_sched *s)
+{
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < s->ncpus; i++) {
+		struct sim_cpu *c = s->cpus[i];
+
+		sim_task_forget(c->ctx.task);
+		sim_task_destroy(c->ctx.task);
+#ifdef SCHED_TSAN
+		__tsan_destroy_fiber(c->ctx.fiber);
+#endif
+		munmap(c->ctx.map, c->ctx.map_size);
+		free(c);
+	}
+	free(s->cpus);
+	free(s->heap);
+	free(s);
+}
+
+enum sim_sched_result sim_sched_run(struct sim_sched *s)
+{
+	struct sim_sched *prev_sched = cur_sched;
+	struct ctx *next;
+
+	if (s->running) {
+		fprintf(stderr, "pasidsim: sim_sched_run() is not reentrant\n");
+		abort();
+	}
+	if (s->stopped)
+		return s->result;
+	s->running = true;
+	s->report[0] = '\0';
+	s->result = SIM_SCHED_IDLE;
+	s->panicked = NULL;
+	s->stop_at = (s->nheap ? s->heap[0]->clock : s->now) + s->time_limit;
+	cur_sched = s;
+#ifdef SCHED_TSAN
+	s->main.fiber = __tsan_get_current_fiber();
+#endif
+	next = pick_next(s);
+	if (next != &s->main)
+		ctx_switch(s, &s->main, next, false);
+
+	if (!s->stopped && s->nblocked) {
+		size_t len;
+
+		s->stopped = true;
+		s->result = SIM_SCHED_DEADLOCK;
+		len = snprintf(s->report, sizeof(s->report), "deadlock: %u CPU(s) blocked:",
+			       s->nblocked);
+		for (struct sim_cpu *c = s->blocked; c && len < sizeof(s->report); c = c->bnext)
+			len += snprintf(s->report + len, sizeof(s->report) - len,
+					" %s on lock %p at %llu ns;", c->name, c->wait_lock,
+					(unsigned long long)c->clock);
+	}
+	cur_sched = prev_sched;
+	s->running = false;
+	return s->result;
+}
+
+const char *sim_sched_report(const struct sim_sched *s)
+{
+	return s->report;
+}
+
+struct sim_cpu *sim_sched_panicked(const struct sim_sched *s)
+{
+	return s->panicked;
+}
+
+u64 sim_sched_switches(const struct sim_sched *s)
+{
+	return s->switches;
+}
+
+u64 sim_sched_now(const struct sim_sched *s)
+{
+	return s->now;
+}
+
+void sim_sched_panic_handler(struct sim_kernel *k, const struct sim_finding *f, void *arg)
+{
+	struct sim_sched *s = arg;
+	struct sim_cpu *c = cur_cpu;
+
+	if (!c || c->s != s)
+		return;		/* not on one of our CPUs: the shim aborts */
+	c->state = CPU_PANICKED;
+	s->stopped = true;
+	s->result = SIM_SCHED_PANIC;
+	s->panicked = c;
+	snprintf(s->report, sizeof(s->report), "panic on CPU %s at %llu ns in kernel %s: %s",
+		 c->name, (unsigned long long)c->clock, sim_kernel_name(k), f->msg);
+	if (c->clock > s->now)
+		s->now = c->clock;
+	sim_task_forget(c->ctx.task);
+	ctx_switch(s, &c->ctx, &s->main, true);
+	abort();
+}
+
+/* ---- CPUs ------------------------------------------------------------------------- */
+
+struct sim_cpu *sim_cpu_current(void)
+{
+	return cur_cpu;
+}
+
+const char *sim_cpu_name(const struct sim_cpu *cpu)
+{
+	return cpu->name;
+}
+
+unsigned int sim_cpu_id(const struct sim_cpu *cpu)
+{
+	return cpu->id;
+}
+
+struct sim_kernel *sim_cpu_kernel(const struct sim_cpu *cpu)
+{
+	return cpu->home;
+}
+
+u64 sim_cpu_clock(const struct sim_cpu *cpu)
+{
+	return cpu->clock;
+}
+
+bool sim_cpu_finished(const struct sim_cpu *cpu)
+{
+	return cpu->state == CPU_DONE || cpu->state == CPU_PANICKED;
+}
+
+void sim_cpu_set_data(struct sim_cpu *cpu, void *data)
+{
+	cpu->data = data;
+}
+
+void *sim_cpu_data(const struct sim_cpu *cpu)
+{
+	return cpu->data;
+}
+
+void sim_cpu_advance(u64 ns)
+{
+	if (cur_cpu)
+		cur_cpu->clock += ns;
+}
+
+void sim_cpu_yield(void)
+{
+	if (cur_cpu)
+		yield_point(cur_cpu);
+}
+
+void sim_cpu_idle(void)
+{
+	struct sim_cpu *c = cur_cpu;
+
+	if (!c)
+		return;
+	c->state = CPU_IDLE;
+	cpu_leave(c, false);
+}
+
+void sim_cpu_wake(struct sim_cpu *cpu, u64 at)
+{
+	if (cpu->state != CPU_IDLE)
+		return;
+	if (cpu->clock < at)
+		cpu->clock = at;
+	cpu->state = CPU_RUNNABLE;
+	heap_push(cpu->s, cpu);
+}
+
+bool sim_cpu_is_idle(const struct sim_cpu *cpu)
+{
+	return cpu->state == CPU_IDLE;
+}
