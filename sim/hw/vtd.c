@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/kernel.h>
 #include <sim/kernel.h>
 #include <sim/mmio.h>
 #include <sim/vtd.h>
@@ -73,7 +74,7 @@ static const struct vtd_vc_layout vtd_layouts[] = {
 
 const struct vtd_vc_layout *vtd_vc_layout(enum vtd_layout layout)
 {
-	if ((unsigned int)layout >= sizeof(vtd_layouts) / sizeof(vtd_layouts[0]))
+	if ((unsigned int)layout >= ARRAY_SIZE(vtd_layouts))
 		return NULL;
 	return &vtd_layouts[layout];
 }

@@ -625,7 +625,7 @@ KTEST(virtio_iommu, fault_drop)
 	virtio_iommu_destroy(d);
 }
 
-/* ---- locking ---------------------------------------------------------------------------------- */
+/* ---- locking ------------------------------------------------------------------ */
 
 KTEST(virtio_iommu, lock_hooks_around_dispatch)
 {
