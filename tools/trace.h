@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim traces: the types, a streaming parser and a writer.
+ *
+ * The format is specified in traces/README.md. A trace is a header that
+ * describes the world (struct trace_header) followed by one event per line
+ * (struct trace_event). Names (consumers, PASIDs, tokens) are strings; what
+ * they stand for is decided by whoever replays the trace.
+ *
+ * The parser reads line by line with a fixed-size buffer: its memory does
+ * not grow with the trace. The strings in a parsed event point into that
+ * buffer and stay valid until the next trace_parser_next() call. Every
+ * error names file:line:col and what was expected.
+ *
+ * The writer is the inverse: trace_parse(trace_write(x)) == x for every
+ * valid header and event, and writing what was parsed gives the canonical
+ * form of a trace (comments dropped, fixed field order, single spaces).
+ */
+#ifndef PASIDSIM_TRACE_H
+#define PASIDSIM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TRACE_MAGIC		"pasidsim-trace"
+#define TRACE_VERSION		1
+#define TRACE_MAX_LINE		4096	/* bytes per line, newline included */
+#define TRACE_MAX_NAME		256	/* bytes per name */
+#define TRACE_MAX_VMS		4096
+#define TRACE_MAX_CPUS		4096	/* host CPUs, vCPUs per VM */
+#define TRACE_MAX_META		64	/* meta lines in a header */
+#define TRACE_HOST		(-1)	/* trace_event.kernel of the host */
+
+/* ---- header ---------------------------------------------------------------- */
+
+enum trace_mode {
+	TRACE_BARE_METAL,	/* one kernel, the host; no VMs */
+	TRACE_VMS,		/* a host and trace_header.nr_vms guests */
+};
+
+enum trace_flavour {
+	TRACE_FLAVOUR_PASIDSIM,		/* core/ioasid.c */
+	TRACE_FLAVOUR_LINUX61,		/* Linux 6.1 drivers/iommu/ioasid.c */
+};
+
+enum trace_pv {
+	TRACE_PV_VTD_VCMD,	/* VT-d virtual command registers (VCMD/VCRSP) */
+	TRACE_PV_VIRTIO,	/* virtio-iommu PASID requests (project extension) */
+};
+
+enum trace_vtd_version {
+	TRACE_VTD_3_3,		/* VT-d 3.3 register layout */
+	TRACE_VTD_3_0,		/* VT-d 3.0 register layout */
+};
+
+/* One guest. Defaults come from the header's per-VM defaults. */
+struct trace_vm {
+	unsigned int vcpus;
+	unsigned int viommus;
+	enum trace_pv pv;
+	enum trace_flavour flavour;
+	unsigned int quota;		/* host PASIDs this VM may hold */
+};
+
+struct trace_meta {
+	char *key;			/* a name */
+	char *value;			/* free text to the end of the line */
+};
+
+struct trace_header {
+	unsigned int version;		/* TRACE_VERSION */
+	enum trace_mode mode;
+	enum trace_flavour flavour_host;
+	uint64_t seed;
+	unsigned int cost_model;	/* cost-model version */
+	unsigned int host_cpus;
+	/* per-VM defaults (vms mode) */
+	unsigned int vcpus;
+	unsigned int viommus;
+	enum trace_pv pv;
+	enum trace_flavour flavour_guest;
+	unsigned int quota_default;
+	/* VT-d register parameters of every vIOMMU */
+	enum trace_vtd_version vtd_version;
+	unsigned int vtd_pss;		/* ECAP.PSS: PASID width - 1 (0..19) */
+	bool vtd_vccap_pas;		/* VCCAP.PAS: PASID allocation via VCMD */
+	/* the guests: nr_vms entries, defaults applied (malloc'd) */
+	unsigned int nr_vms;
+	struct trace_vm *vms;
+	/* provenance, free text (malloc'd) */
+	unsigned int nr_meta;
+	struct trace_meta *meta;
+};
+
+/* Defaults: bare metal, pasidsim, seed 0, cost model 1, 1 CPU, ... (see README). */
+void trace_header_init(struct trace_header *h);
+/* Switch to vms mode with @nr_vms guests that take the per-VM defaults. 0 or -errno. */
+int trace_header_set_vms(struct trace_header *h, unsigned int nr_vms);
+/* Append a meta line (both strings copied). 0 or -errno (bad key, too many, ENOMEM). */
+int trace_header_add_meta(struct trace_header *h, const char *key, const char *value);
+/* Free what the header owns and re-initialise it. */
+void trace_header_release(struct trace_header *h);
+/* Deep comparison: true if equal. */
+bool trace_header_equal(const struct trace_header *a, const struct trace_header *b);
+
+const char *trace_flavour_name(enum trace_flavour f);	/* "pasidsim", "linux-6.1" */
+const char *trace_pv_name(enum trace_pv pv);		/* "vtd-vcmd", "virtio" */
+const char *trace_mode_name(enum trace_mode m);		/* "bare-metal", "vms" */
+
+/* ---- events ---------------------------------------------------------------- */
+
+enum trace_op {
+	/* the iommu_pasid API (docs/api.md); c = consumer name */
+	TRACE_PASID_INIT,	/* iommu_pasid_init c min max          = errno */
+	TRACE_PASID_EXIT,	/* iommu_pasid_exit c                  (void) */
+	TRACE_PASID_ALLOC,	/* iommu_pasid_alloc c min max priv    = id | errno */
+	TRACE_PASID_FREE,	/* iommu_pasid_free c id               = errno */
+	TRACE_PASID_FIND,	/* iommu_pasid_find c id               = token | null | errno */
+	TRACE_PASID_FOR_EACH,	/* iommu_pasid_for_each c              = count | errno */
+	/* the raw ioasid API (Linux 6.1) */
+	TRACE_IOASID_ALLOC,	/* ioasid_alloc set min max priv       = id | invalid */
+	TRACE_IOASID_FREE,	/* ioasid_free id                      (void) */
+	TRACE_IOASID_FIND,	/* ioasid_find set id                  = token | null | errno */
+	TRACE_IOASID_SET_DATA,	/* ioasid_set_data id priv             = errno */
+	TRACE_SVA_ALLOC,	/* iommu_sva_alloc_pasid mm min max    = id | errno */
+	/* VM level (kernel must be a VM) */
+	TRACE_VM_BOOT,		/* vm_boot                             (void) */
+	TRACE_VM_DESTROY,	/* vm_destroy                          (void) */
+	TRACE_MMIO_WRITE,	/* mmio_write viommu off val width     (void) */
+	/* importers: events were lost here */
+	TRACE_GAP,		/* gap [lost] [reason]                 (void) */
+	TRACE_OP__NR,
+};
+
+enum trace_result {
+	TRACE_RES_NONE,		/* no recorded result (void op, or not recorded) */
+	TRACE_RES_ERRNO,	/* res_val: 0 or a negative errno */
+	TRACE_RES_ID,		/* res_name: the PASID's name */
+	TRACE_RES_INVALID,	/* ioasid_alloc returned INVALID_IOASID */
+	TRACE_RES_TOKEN,	/* res_name: a token's name (find) */
+	TRACE_RES_NULL,		/* a NULL pointer (find) */
+	TRACE_RES_COUNT,	/* res_val: IDs visited (for_each) */
+};
+
+/*
+ * One event. Only the fields of the event's op are meaningful; the others
+ * are zero/NULL. A token argument (set, priv, mm) that is NULL in the
+ * kernel is a NULL pointer here and "null" in the text.
+ */
+struct trace_event {
+	uint64_t time;			/* virtual ns, non-decreasing */
+	int kernel;			/* TRACE_HOST or a VM index */
+	unsigned int cpu;
+	enum trace_op op;
+	const char *c;			/* consumer name */
+	const char *id;			/* PASID name */
+	const char *set;		/* token name or NULL */
+	const char *priv;		/* token name or NULL */
+	const char *mm;			/* token name or NULL */
+	uint64_t min, max;		/* ID range, inclusive (u32 values) */
+	unsigned int viommu;		/* mmio_write */
+	uint64_t off, val;
+	unsigned int width;		/* 4 or 8 */
+	bool lost_known;		/* gap: number of lost events known */
+	uint64_t lost;
+	const char *reason;		/* gap: a name, or NULL */
+	enum trace_result res;		/* recorded result */
+	long long res_val;
+	const char *res_name;
+};
+
+const char *trace_op_name(enum trace_op op);	/* "iommu_pasid_alloc", ... */
+/* Which result kinds an op may record (a bit mask of 1 << enum trace_result). */
+unsigned int trace_op_results(enum trace_op op);
+/* Deep comparison (strings by value): true if equal. */
+bool trace_event_equal(const struct trace_event *a, const struct trace_event *b);
+
+/* "ENOSPC" for -28 etc., or NULL if not in the table. */
+const char *trace_errno_name(int err);
+
+/* ---- parser ---------------------------------------------------------------- */
+
+struct trace_parser;
+
+/* Parse from @f (not closed by the parser); @name is used in messages. */
+struct trace_parser *trace_parser_new(FILE *f, const char *name);
+/* Parse from memory (not copied: must outlive the parser). */
+struct trace_parser *trace_parser_mem(const void *buf, size_t len, const char *name);
+void trace_parser_free(struct trace_parser *p);
+
+/*
+ * Read the header up to and including its "events" line, into @h (which is
+ * initialised first; release it with trace_header_release()). 0, or -1 with
+ * trace_parser_error() set.
+ */
+int trace_parser_header(struct trace_parser *p, struct trace_header *h);
+/* The next event: 1, 0 at the end of the trace, -1 on error. */
+int trace_parser_next(struct trace_parser *p, struct trace_event *ev);
+/* "file:line:col: message" of the first error, or NULL. */
+const char *trace_parser_error(const struct trace_parser *p);
+/* Line number of the last header line or event returned (1-based). */
+unsigned long trace_parser_line(const struct trace_parser *p);
+/* Counts so far: gap events seen. */
+unsigned long trace_parser_gaps(const struct trace_parser *p);
+
+/* ---- writer ---------------------------------------------------------------- */
+
+struct trace_writer {
+	FILE *f;
+	const struct trace_header *h;	/* borrowed until the last event */
+	uint64_t last_time;
+	unsigned long events;
+	int err;			/* first error (-errno), sticky */
+};
+
+/*
+ * Start a trace on @f: checks and writes the header (through "events").
+ * 0 or -EINVAL (a header the parser would refuse) / -EIO.
+ */
+int trace_writer_start(struct trace_writer *w, FILE *f, const struct trace_header *h);
+/*
+ * Check and write one event. -EINVAL: the parser would refuse it (a bad
+ * name, a kernel or CPU outside the header's world, time going backwards, a
+ * result the op cannot have); nothing is written. -EIO: the stream failed.
+ */
+int trace_write_event(struct trace_writer *w, const struct trace_event *ev);
+/* Flush; returns the first error of the whole trace, or 0. */
+int trace_writer_finish(struct trace_writer *w);
+
+/*
+ * Format one event line (no newline) into @buf without checks against a
+ * header. Returns the length, or -1 if it does not fit.
+ */
+int trace_format_event(char *buf, size_t len, const struct trace_event *ev);
+
+/* A valid name: 1..TRACE_MAX_NAME bytes of [A-Za-z0-9_.:/+@-], not starting with '-'. */
+bool trace_name_valid(const char *s);
+
+#endif /* PASIDSIM_TRACE_H */
