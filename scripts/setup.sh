@@ -10,6 +10,7 @@ pkgs=(
 	afl++ gcovr lcov
 	linux-headers-amd64 linux-source-6.1 xz-utils
 	perl python3 valgrind
+	chromium
 )
 
 missing=()

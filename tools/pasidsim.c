@@ -17,6 +17,9 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "demo", cmd_demo, "bare-metal workload through the iommu_pasid API" },
+	{ "db", cmd_db, "results store: init, list, show, merge, export, record, check" },
+	{ "compare", cmd_compare, "gate a candidate run against a baseline (exit 1: regression)" },
+	{ "report", cmd_report, "static HTML dashboard of the results store" },
 };
 
 static void usage(FILE *out)

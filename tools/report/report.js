@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim dashboard: draws data.js (window.PASIDSIM_DATA, written by
+ * 'pasidsim report') as plain SVG. No libraries, no network: the page works
+ * from file://.
+ */
+(function () {
+	'use strict';
+	var SVG = 'http://www.w3.org/2000/svg';
+	var D = window.PASIDSIM_DATA;
+	var nCharts = 0;
+
+	function el(tag, attrs, text) {
+		var e = document.createElement(tag);
+		for (var k in attrs || {})
+			e.setAttribute(k, attrs[k]);
+		if (text !== undefined)
+			e.textContent = text;
+		return e;
+	}
+	function sv(tag, attrs, text) {
+		var e = document.createElementNS(SVG, tag);
+		for (var k in attrs || {})
+			e.setAttribute(k, attrs[k]);
+		if (text !== undefined)
+			e.textContent = text;
+		return e;
+	}
+	function short(c) { return c ? c.substring(0, 10) : '(no commit)'; }
+	function fmt(v) {
+		if (v === null || v === undefined) return '–';
+		var a = Math.abs(v);
+		if (a !== 0 && (a >= 1e7 || a < 1e-3)) return v.toExponential(3);
+		return (Math.round(v * 1000) / 1000).toString();
+	}
+
+	/* A line chart of ys (nulls skipped) over xs; marks[i] is a class for point i. */
+	function lineChart(opts) {
+		var W = 560, H = 190, L = 62, R = 12, T = 12, B = 34;
+		var svg = sv('svg', { 'class': 'chart ' + (opts.cls || ''), width: W, height: H,
+				       viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
+		var xs = opts.xs, ys = opts.ys, i;
+		var pts = [];
+		for (i = 0; i < ys.length; i++)
+			if (ys[i] !== null && ys[i] !== undefined && isFinite(ys[i]))
+				pts.push(i);
+		var ymin = Infinity, ymax = -Infinity, xmin = Infinity, xmax = -Infinity;
+		pts.forEach(function (j) {
+			ymin = Math.min(ymin, ys[j]); ymax = Math.max(ymax, ys[j]);
+			xmin = Math.min(xmin, xs[j]); xmax = Math.max(xmax, xs[j]);
+		});
+		if (!pts.length) { ymin = 0; ymax = 1; xmin = 0; xmax = 1; }
+		if (ymin === ymax) { ymin -= Math.abs(ymin) * 0.1 + 1; ymax += Math.abs(ymax) * 0.1 + 1; }
+		if (opts.zero && ymin > 0) ymin = 0;
+		if (xmin === xmax) { xmin -= 1; xmax += 1; }
+		function X(x) { return L + (x - xmin) / (xmax - xmin) * (W - L - R); }
+		function Y(y) { return H - B - (y - ymin) / (ymax - ymin) * (H - T - B); }
+		for (i = 0; i <= 4; i++) {
+			var yv = ymin + (ymax - ymin) * i / 4;
+			svg.appendChild(sv('line', { 'class': 'grid', x1: L, x2: W - R, y1: Y(yv), y2: Y(yv) }));
+			svg.appendChild(sv('text', { x: L - 4, y: Y(yv) + 3, 'text-anchor': 'end' }, fmt(yv)));
+		}
+		svg.appendChild(sv('line', { 'class': 'axis', x1: L, x2: L, y1: T, y2: H - B }));
+		svg.appendChild(sv('line', { 'class': 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }));
+		if (opts.xlabel)
+			svg.appendChild(sv('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle' },
+					   opts.xlabel));
+		var d = pts.map(function (j, k) {
+			return (k ? 'L' : 'M') + X(xs[j]).toFixed(1) + ' ' + Y(ys[j]).toFixed(1);
+		}).join(' ');
+		if (d)
+			svg.appendChild(sv('path', { 'class': 'line', d: d }));
+		pts.forEach(function (j) {
+			var c = sv('circle', { 'class': 'pt ' + ((opts.marks && opts.marks[j]) || ''),
+					       cx: X(xs[j]).toFixed(1), cy: Y(ys[j]).toFixed(1), r: 3 });
+			c.appendChild(sv('title', {}, (opts.labels ? opts.labels[j] + ': ' : '') + fmt(ys[j])));
+			svg.appendChild(c);
+		});
+		if (opts.ticks)
+			opts.ticks.forEach(function (t) {
+				svg.appendChild(sv('text', { x: X(t[0]), y: H - B + 12, 'text-anchor': 'middle' },
+						   t[1]));
+			});
+		nCharts++;
+		return svg;
+	}
+
+	function barChart(h) {
+		var W = 560, H = 170, L = 54, B = 30, T = 10;
+		var svg = sv('svg', { 'class': 'chart histogram', width: W, height: H,
+				       viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
+		var bk = h.buckets.slice().sort(function (a, b) { return a[0] - b[0]; });
+		if (!bk.length) bk = [[0, 0]];
+		var lo = bk[0][0], hi = bk[bk.length - 1][0], n = hi - lo + 1;
+		var max = Math.max.apply(null, bk.map(function (b) { return b[1]; })) || 1;
+		var bw = (W - L - 8) / n;
+		svg.appendChild(sv('line', { 'class': 'axis', x1: L, x2: W - 8, y1: H - B, y2: H - B }));
+		svg.appendChild(sv('text', { x: L - 4, y: T + 8, 'text-anchor': 'end' }, fmt(max)));
+		bk.forEach(function (b) {
+			var x = L + (b[0] - lo) * bw, bh = b[1] / max * (H - B - T);
+			var r = sv('rect', { 'class': 'bar', x: x + 1, y: H - B - bh, width: Math.max(bw - 2, 1),
+					     height: bh });
+			var range = b[0] === 0 ? '0' : '[' + Math.pow(2, b[0] - 1) + ', ' + Math.pow(2, b[0]) + ')';
+			r.appendChild(sv('title', {}, range + ' ' + h.unit + ': ' + b[1]));
+			svg.appendChild(r);
+			svg.appendChild(sv('text', { x: x + bw / 2, y: H - B + 12, 'text-anchor': 'middle' },
+					   b[0] === 0 ? '0' : '2^' + (b[0] - 1)));
+		});
+		svg.appendChild(sv('text', { x: (L + W) / 2, y: H - 4, 'text-anchor': 'middle' },
+				   h.unit + ' (log2 buckets)'));
+		nCharts++;
+		return svg;
+	}
+
+	function table(head, rows, leftCols) {
+		var t = el('table'), tr = el('tr');
+		head.forEach(function (h, i) { tr.appendChild(el('th', { 'class': i < leftCols ? 'l' : '' }, h)); });
+		t.appendChild(tr);
+		rows.forEach(function (r) {
+			var row = el('tr');
+			r.forEach(function (c, i) {
+				var td = el('td', { 'class': i < leftCols ? 'l' : '' });
+				if (c instanceof Node) td.appendChild(c); else td.textContent = c;
+				row.appendChild(td);
+			});
+			t.appendChild(row);
+		});
+		return t;
+	}
+
+	var openRegressions = 0;
+
+	function trends(sec) {
+		D.groups.forEach(function (g) {
+			sec.appendChild(el('h3', {}, g.label));
+			sec.appendChild(el('p', { 'class': 'scenario' }, g.key));
+			var box = el('div', { 'class': 'charts' });
+			var xs = g.runs.map(function (r, i) { return i; });
+			var labels = g.runs.map(function (r) {
+				return 'run ' + r.id + ' @ ' + short(r.commit) + (r.dirty ? '*' : '');
+			});
+			var ticks = g.runs.map(function (r, i) { return [i, short(r.commit).substring(0, 7)]; });
+			if (ticks.length > 8) {
+				var step = Math.ceil(ticks.length / 8);
+				ticks = ticks.filter(function (t, i) { return i % step === 0; });
+			}
+			var changed = g.runs.filter(function (r) { return r.digest_changed; });
+			if (changed.length) {
+				var p = el('p', { 'class': 'bad regression-note' },
+					   'Outcome digest changed at: ' + changed.map(function (r) {
+						   return short(r.commit) + ' (run ' + r.id + ')';
+					   }).join(', '));
+				sec.appendChild(p);
+			}
+			g.metrics.forEach(function (m) {
+				var fig = el('figure', { 'class': 'metric' });
+				var marks = m.verdicts.map(function (v) {
+					return v === 'REGRESSED' ? 'regress' : v === 'improved' ? 'improve' : '';
+				});
+				fig.appendChild(lineChart({ xs: xs, ys: m.values, marks: marks, labels: labels,
+							    ticks: ticks, xlabel: 'commit (oldest → newest)',
+							    cls: 'trend' }));
+				var cap = el('figcaption');
+				cap.appendChild(el('b', {}, m.name));
+				cap.appendChild(document.createTextNode(' (' + m.unit + ', ' + m.kind + ', ' +
+									m.better + ' is better)'));
+				var nreg = marks.filter(function (x) { return x === 'regress'; }).length;
+				if (m.first_bad) {
+					openRegressions++;
+					cap.appendChild(el('br'));
+					cap.appendChild(el('span', { 'class': 'bad first-bad' },
+							   'Regression: first bad commit ' + short(m.first_bad.commit) +
+							   ' (run ' + m.first_bad.run + '), last good ' +
+							   short(m.first_bad.last_good)));
+				} else if (nreg) {
+					cap.appendChild(el('br'));
+					cap.appendChild(el('span', { 'class': 'good' }, nreg +
+							   ' earlier regression(s), since recovered'));
+				}
+				fig.appendChild(cap);
+				box.appendChild(fig);
+			});
+			sec.appendChild(box);
+		});
+		if (!D.groups.length)
+			sec.appendChild(el('p', {}, 'No runs recorded.'));
+	}
+
+	function histograms(sec) {
+		var any = false;
+		D.groups.forEach(function (g) {
+			if (!g.histograms.length) return;
+			any = true;
+			sec.appendChild(el('h3', {}, g.label + ' — run ' + g.histograms[0].run));
+			var box = el('div', { 'class': 'charts' });
+			g.histograms.forEach(function (h) {
+				var fig = el('figure', { 'class': 'hist' });
+				fig.appendChild(barChart(h));
+				fig.appendChild(el('figcaption', {}, h.name + ': ' + h.count + ' values, min ' +
+						   h.min + ', max ' + h.max + ', mean ' +
+						   fmt(h.count ? h.sum / h.count : 0) + ' ' + h.unit));
+				box.appendChild(fig);
+			});
+			sec.appendChild(box);
+		});
+		if (!any) sec.appendChild(el('p', {}, 'No histograms recorded.'));
+	}
+
+	function lockstat(sec) {
+		var any = false;
+		D.groups.forEach(function (g) {
+			if (!g.lockstat.length) return;
+			any = true;
+			sec.appendChild(el('h3', {}, g.label + ' — run ' + g.lockstat_run));
+			sec.appendChild(table(['class', 'acquisitions', 'contentions', 'wait total ns',
+					       'wait max ns', 'hold total ns', 'hold max ns'],
+					      g.lockstat.map(function (l) {
+						      return [l['class'], l.acquisitions, l.contentions,
+							      l.wait_total_ns, l.wait_max_ns, l.hold_total_ns,
+							      l.hold_max_ns];
+					      }), 1));
+		});
+		if (!any) sec.appendChild(el('p', {}, 'No lockstat recorded.'));
+	}
+
+	function coverage(sec) {
+		if (!D.coverage.length) {
+			sec.appendChild(el('p', {}, 'No fuzz campaigns recorded.'));
+			return;
+		}
+		var box = el('div', { 'class': 'charts' });
+		D.coverage.forEach(function (c) {
+			var fig = el('figure', { 'class': 'coverage' });
+			fig.appendChild(lineChart({
+				xs: c.points.map(function (p) { return p[0]; }),
+				ys: c.points.map(function (p) { return p[2]; }),
+				labels: c.points.map(function (p) {
+					return 't=' + fmt(p[0]) + ' s, ' + p[1] + ' execs, corpus ' + p[3];
+				}),
+				xlabel: 'seconds', zero: true, cls: 'coverage-curve' }));
+			var last = c.points[c.points.length - 1] || [0, 0, 0, 0];
+			fig.appendChild(el('figcaption', {}, c.label + ' @ ' + short(c.commit) + ' (run ' + c.run +
+					   '): ' + last[2] + ' edges, ' + last[1] + ' execs, corpus ' + last[3]));
+			box.appendChild(fig);
+		});
+		sec.appendChild(box);
+	}
+
+	function findings(sec) {
+		if (!D.findings.length) {
+			sec.appendChild(el('p', {}, 'No findings.'));
+			return;
+		}
+		sec.appendChild(table(['run', 'commit', 'kind', 'at op', 'message', 'reproducer'],
+				      D.findings.map(function (f) {
+					      var rep = f.link ? el('a', { href: f.link, 'class': 'reproducer' },
+								    f.reproducer) : (f.reproducer || '–');
+					      return [f.run, short(f.commit), f.kind,
+						      f.position === null ? '?' : f.position, f.message, rep];
+				      }), 6));
+	}
+
+	function runs(sec) {
+		sec.appendChild(table(['id', 'started (UTC)', 'commit', 'branch', 'command', 'flavour',
+				       'status', 'digest', 'machine'],
+				      D.runs.map(function (r) {
+					      return [r.id, r.started, short(r.commit) + (r.dirty ? '*' : ''),
+						      r.branch || '', r.command, r.flavour || '', r.status || '',
+						      r.digest || '', r.machine || ''];
+				      }), 9));
+		if (D.runs_omitted)
+			sec.appendChild(el('p', {}, D.runs_omitted + ' older runs not listed.'));
+	}
+
+	function main() {
+		if (!D) {
+			console.error('data.js did not define PASIDSIM_DATA');
+			return;
+		}
+		trends(document.getElementById('trends'));
+		histograms(document.getElementById('histograms'));
+		lockstat(document.getElementById('lockstat'));
+		coverage(document.getElementById('coverage'));
+		findings(document.getElementById('findings'));
+		runs(document.getElementById('runs'));
+		var s = document.getElementById('summary');
+		s.textContent = D.nruns + ' runs in ' + D.groups.length + ' scenarios from ' + D.db +
+			', generated ' + D.generated + '. ';
+		s.appendChild(el('span', { 'class': openRegressions ? 'bad' : 'good', id: 'open-regressions' },
+				 openRegressions ? openRegressions + ' open regression(s).' : 'No open regression.'));
+	}
+
+	try {
+		main();
+	} catch (e) {
+		window.pasidsimErrors.push('exception: ' + e + (e.stack ? '\n' + e.stack : ''));
+	}
+	var errs = window.pasidsimErrors;
+	document.getElementById('errors').textContent = errs.join('\n');
+	document.getElementById('status').textContent = errs.length ? 'errors' : 'rendered';
+	document.body.setAttribute('data-status', errs.length ? 'errors' : 'rendered');
+	document.body.setAttribute('data-charts', nCharts);
+})();
