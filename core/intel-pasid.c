@@ -376,6 +376,16 @@ static bool pv_vtd_has_vcmd(struct pv_vtd_iommu *iommu)
 	return iommu->vccap & PV_VTD_VCCAP_PAS;
 }
 
+/*
+ * Is @iommu initialised? A zeroed node (never initialised) and a node that
+ * points at itself (exited) are not. Called with pv_vtd_lock held.
+ */
+static bool pv_vtd_listed(struct pv_vtd_iommu *iommu)
+{
+	lockdep_assert_held(&pv_vtd_lock);
+	return iommu->node.next && !list_empty(&iommu->node);
+}
+
 /* Called with pv_vtd_lock held. */
 static void pv_vtd_register_allocator(struct pv_vtd_iommu *iommu)
 {
@@ -418,6 +428,7 @@ static void pv_vtd_register_allocator(struct pv_vtd_iommu *iommu)
  * * 0		- @iommu is initialised (whether or not it uses VCMD).
  * * -EINVAL	- @iommu or its register window is missing, or @iommu->layout
  *		  is unknown.
+ * * -EBUSY	- @iommu is already initialised.
  */
 int pv_vtd_iommu_init(struct pv_vtd_iommu *iommu)
 {
@@ -426,6 +437,11 @@ int pv_vtd_iommu_init(struct pv_vtd_iommu *iommu)
 	if (!iommu || !iommu->reg || iommu->layout >= ARRAY_SIZE(pv_vtd_layouts))
 		return -EINVAL;
 
+	mutex_lock(&pv_vtd_lock);
+	if (pv_vtd_listed(iommu)) {
+		mutex_unlock(&pv_vtd_lock);
+		return -EBUSY;
+	}
 	raw_spin_lock_init(&iommu->register_lock);
 	for (i = 0; i < PV_VTD_STAT__COUNT; i++)
 		atomic64_set(&iommu->stats[i], 0);
@@ -438,7 +454,6 @@ int pv_vtd_iommu_init(struct pv_vtd_iommu *iommu)
 	iommu->ecap = readq(iommu->reg + PV_VTD_ECAP_REG);
 	iommu->pasid_max = pv_vtd_pss_max(iommu->ecap);
 
-	mutex_lock(&pv_vtd_lock);
 	list_add_tail(&iommu->node, &pv_vtd_iommus);
 	pv_vtd_update_limit();
 	if (!pv_vtd_ops_installed) {
@@ -456,7 +471,8 @@ EXPORT_SYMBOL_GPL(pv_vtd_iommu_init);
 
 /**
  * pv_vtd_iommu_exit() - Stop using a (v)IOMMU
- * @iommu: a vIOMMU initialised with pv_vtd_iommu_init()
+ * @iommu: a vIOMMU initialised with pv_vtd_iommu_init(); anything else
+ *	(NULL, a zeroed or an exited structure) is ignored
  *
  * Unregisters its VCMD allocator. IDs of the shared space stay with the
  * remaining vIOMMUs; if this was the last user of the space, the I/O ASID
@@ -473,6 +489,8 @@ void pv_vtd_iommu_exit(struct pv_vtd_iommu *iommu)
 		return;
 
 	mutex_lock(&pv_vtd_lock);
+	if (!pv_vtd_listed(iommu))
+		goto out_unlock;
 	if (iommu->vcmd) {
 		ioasid_unregister_allocator(&iommu->allocator);
 		iommu->vcmd = false;
@@ -483,6 +501,7 @@ void pv_vtd_iommu_exit(struct pv_vtd_iommu *iommu)
 		iommu_pasid_set_ops(NULL);
 		pv_vtd_ops_installed = false;
 	}
+out_unlock:
 	mutex_unlock(&pv_vtd_lock);
 }
 EXPORT_SYMBOL_GPL(pv_vtd_iommu_exit);

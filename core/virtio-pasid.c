@@ -280,6 +280,7 @@ static void vp_ioasid_free(ioasid_t ioasid, void *data)
  * Return:
  * * 0		- The device serves the guest's PASIDs.
  * * -EINVAL	- @vdev or its transport is missing.
+ * * -EBUSY	- @vdev already serves the guest's PASIDs.
  * * -EOPNOTSUPP	- %VIRTIO_IOMMU_F_PASID_ALLOC was not negotiated; nothing
  *		  registered.
  * * <0		- ioasid_register_allocator() failed (-EAGAIN: the guest
@@ -291,6 +292,8 @@ int virtio_pasid_probe(struct virtio_pasid_dev *vdev)
 
 	if (!vdev || !vdev->transport || !vdev->transport->request)
 		return -EINVAL;
+	if (vdev->registered)
+		return -EBUSY;
 
 	spin_lock_init(&vdev->lock);
 	for (i = 0; i < VIRTIO_PASID_STAT__COUNT; i++)

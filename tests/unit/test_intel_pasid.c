@@ -344,6 +344,30 @@ KTEST(intel_pasid, init_bad_args)
 	pv_vtd_iommu_exit(NULL);
 }
 
+KTEST(intel_pasid, init_twice_exit_twice)
+{
+	struct fake_host *h = host_new(10);
+	struct fake_vtd *f = fake_guest(h, 19);
+	struct pv_vtd_iommu v, zero;
+
+	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
+	cr_assert_eq(pv_vtd_iommu_init(&v), -EBUSY);
+	cr_assert(pv_vtd_iommu_vcmd_active(&v), "a refused init undid the first");
+	cr_assert_eq(f->vccap_reads, 1, "a refused init probed again");
+	memset(&zero, 0, sizeof(zero));
+	pv_vtd_iommu_exit(&zero);
+	cr_assert(pv_vtd_iommu_vcmd_active(&v));
+	pv_vtd_iommu_exit(&v);
+	cr_assert_not(pv_vtd_iommu_vcmd_active(&v));
+	pv_vtd_iommu_exit(&v);
+	/* Exited: it may be initialised again, and registers again. */
+	cr_assert_eq(pv_vtd_iommu_init(&v), 0);
+	cr_assert(pv_vtd_iommu_vcmd_active(&v));
+	pv_vtd_iommu_exit(&v);
+	fake_free_all(f);
+	free(h);
+}
+
 KTEST(intel_pasid, pss_sets_consumer_range)
 {
 	struct fake_host *h = host_new(HOST_IDS - 1);

@@ -266,6 +266,7 @@ KTEST(virtio_pasid, api_routes_to_the_device)
 	ioasid_t a, b;
 
 	vdev_probe(&v, "viommu0", d);
+	cr_assert_eq(virtio_pasid_probe(&v), -EBUSY);
 	consumer_init(&c, "c");
 	p->used[1] = p->used[2] = true;	/* other VMs' */
 	a = api_alloc(&c, &priv);
