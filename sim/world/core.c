@@ -4,8 +4,10 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +16,162 @@
 
 #include <sim/core.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CORE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CORE_ASAN 1
+#endif
+#endif
+
+#define CORE_MAX_SEGS 4
+
+/* A writable range of the loaded copy and its contents right after load. */
+struct core_seg {
+	char *addr;
+	size_t len;
+	char *saved;
+};
+
 struct sim_core {
 	void *handle;
 	int fd;
 	const char *flavour;
 	struct sim_core_ioasid_api ioasid;
+	struct core_seg segs[CORE_MAX_SEGS];
+	unsigned int nsegs;
 };
+
+/* ---- snapshot of the writable segments ------------------------------------ */
+
+struct phdr_find {
+	struct sim_core *core;
+	ElfW(Addr) base;
+	bool found;
+};
+
+static void seg_add(struct sim_core *core, uintptr_t start, uintptr_t end)
+{
+	struct core_seg *sg;
+
+	if (start >= end || core->nsegs == CORE_MAX_SEGS)
+		return;
+	sg = &core->segs[core->nsegs++];
+	sg->addr = (char *)start;
+	sg->len = end - start;
+}
+
+/*
+ * The PT_LOAD segments with PF_W (their memory size includes .bss), minus
+ * the PT_GNU_RELRO part, which the loader made read-only after relocation
+ * and which never changes afterwards.
+ */
+static int phdr_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct phdr_find *pf = data;
+	uintptr_t relro_start = 0, relro_end = 0;
+
+	if (info->dlpi_addr != pf->base || pf->found)
+		return 0;
+	pf->found = true;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_GNU_RELRO) {
+			relro_start = info->dlpi_addr + ph->p_vaddr;
+			relro_end = (relro_start + ph->p_memsz + 4095) & ~(uintptr_t)4095;
+		}
+	}
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start, end;
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		start = info->dlpi_addr + ph->p_vaddr;
+		end = start + ph->p_memsz;
+		if (relro_end > start && relro_start < end) {
+			seg_add(pf->core, start, relro_start);
+			seg_add(pf->core, relro_end > end ? end : relro_end, end);
+		} else {
+			seg_add(pf->core, start, end);
+		}
+	}
+	return 1;
+}
+
+/*
+ * Under ASan the copy's globals are surrounded by poisoned redzones, which a
+ * memcpy() would report: copy word by word, uninstrumented.
+ */
+#ifdef CORE_ASAN
+__attribute__((no_sanitize("address")))
+static void raw_copy(char *dst, const char *src, size_t len)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		*(volatile unsigned long long *)(dst + i) = *(const unsigned long long *)(src + i);
+	}
+	for (; i < len; i++)
+		*(volatile char *)(dst + i) = src[i];
+}
+#else
+static void raw_copy(char *dst, const char *src, size_t len)
+{
+	memcpy(dst, src, len);
+}
+#endif
+
+static int core_snapshot(struct sim_core *core, char *err, size_t errlen)
+{
+	struct phdr_find pf = { .core = core };
+	struct link_map *lm;
+
+	if (dlinfo(core->handle, RTLD_DI_LINKMAP, &lm) || !lm) {
+		snprintf(err, errlen, "dlinfo: %s", dlerror());
+		return -1;
+	}
+	pf.base = lm->l_addr;
+	dl_iterate_phdr(phdr_cb, &pf);
+	if (!pf.found || !core->nsegs) {
+		snprintf(err, errlen, "no writable segment found in the loaded copy");
+		return -1;
+	}
+	for (unsigned int i = 0; i < core->nsegs; i++) {
+		struct core_seg *sg = &core->segs[i];
+
+		sg->saved = malloc(sg->len);
+		if (!sg->saved) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		raw_copy(sg->saved, sg->addr, sg->len);
+	}
+	return 0;
+}
+
+static void core_snapshot_free(struct sim_core *core)
+{
+	for (unsigned int i = 0; i < core->nsegs; i++)
+		free(core->segs[i].saved);
+	core->nsegs = 0;
+}
+
+void sim_core_reset(struct sim_core *core)
+{
+	for (unsigned int i = 0; i < core->nsegs; i++)
+		raw_copy(core->segs[i].addr, core->segs[i].saved, core->segs[i].len);
+}
+
+size_t sim_core_snapshot_bytes(const struct sim_core *core)
+{
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < core->nsegs; i++)
+		n += core->segs[i].len;
+	return n;
+}
 
 /* Copy @path into a memfd so that every load maps a distinct object. */
 static int copy_to_memfd(const char *path, char *err, size_t errlen)
@@ -99,8 +251,11 @@ struct sim_core *sim_core_load(const char *path, char *err, size_t errlen)
 	RESOLVE(core, ioasid.register_allocator, "ioasid_register_allocator");
 	RESOLVE(core, ioasid.unregister_allocator, "ioasid_unregister_allocator");
 	RESOLVE(core, ioasid.set_data, "ioasid_set_data");
+	if (core_snapshot(core, err, errlen))
+		goto fail;
 	return core;
 fail:
+	core_snapshot_free(core);
 	dlclose(core->handle);
 	close(core->fd);
 	free(core);
@@ -111,6 +266,7 @@ void sim_core_unload(struct sim_core *core)
 {
 	if (!core)
 		return;
+	core_snapshot_free(core);
 	dlclose(core->handle);
 	close(core->fd);
 	free(core);

@@ -13,7 +13,7 @@ const struct sim_cost_model sim_cost_default = {
 	.host_call_ns = 800,
 	.lock_handoff_ns = 80,
 	.cs_hold_ns = 20,
-	.poll_ns = 4000,
+	.poll_ns = 100,
 	.mmio_ns = 150,
 	.op_ns = 100,
 };

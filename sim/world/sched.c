@@ -119,6 +119,8 @@ struct sim_cpu {
 	const void *wait_lock;		/* CPU_BLOCKED: the lock */
 	struct sim_cpu *bnext, *bprev;	/* blocked list */
 	struct sim_kernel *home;
+	struct sim_task *task;		/* the CPU's own task */
+	struct sim_task *alt;		/* its second task (a VMM thread) */
 	sim_cpu_fn fn;
 	void *arg;
 	void *data;
@@ -567,7 +569,8 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	mprotect(c->ctx.map, page, PROT_NONE);	/* guard page: stacks grow down */
 	c->ctx.stack = (char *)c->ctx.map + page;
 	c->ctx.stack_size = stack_size;
-	c->ctx.task = sim_task_create(c->name, &cpu_hooks, c);
+	c->task = sim_task_create(c->name, &cpu_hooks, c);
+	c->ctx.task = c->task;
 	ctx_make(&c->ctx);
 #ifdef SCHED_TSAN
 	c->ctx.fiber = __tsan_create_fiber(0);
@@ -593,8 +596,12 @@ void sim_sched_destroy(struct sim_sched *s)
 	for (unsigned int i = 0; i < s->ncpus; i++) {
 		struct sim_cpu *c = s->cpus[i];
 
-		sim_task_forget(c->ctx.task);
-		sim_task_destroy(c->ctx.task);
+		sim_task_forget(c->task);
+		sim_task_destroy(c->task);
+		if (c->alt) {
+			sim_task_forget(c->alt);
+			sim_task_destroy(c->alt);
+		}
 #ifdef SCHED_TSAN
 		__tsan_destroy_fiber(c->ctx.fiber);
 #endif
@@ -682,7 +689,9 @@ void sim_sched_panic_handler(struct sim_kernel *k, const struct sim_finding *f, 
 		 c->name, (unsigned long long)c->clock, sim_kernel_name(k), f->msg);
 	if (c->clock > s->now)
 		s->now = c->clock;
-	sim_task_forget(c->ctx.task);
+	sim_task_forget(c->task);
+	if (c->alt)
+		sim_task_forget(c->alt);
 	ctx_switch(s, &c->ctx, &s->main, true);
 	abort();
 }
@@ -759,6 +768,22 @@ void sim_cpu_wake(struct sim_cpu *cpu, u64 at)
 		cpu->clock = at;
 	cpu->state = CPU_RUNNABLE;
 	heap_push(cpu->s, cpu);
+}
+
+void sim_cpu_task_alt(bool on)
+{
+	struct sim_cpu *c = cur_cpu;
+
+	if (!c)
+		return;
+	if (on && !c->alt) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "%s/vmm", c->name);
+		c->alt = sim_task_create(name, &cpu_hooks, c);
+	}
+	c->ctx.task = on ? c->alt : c->task;
+	sim_task_switch(c->ctx.task);
 }
 
 bool sim_cpu_is_idle(const struct sim_cpu *cpu)

@@ -40,6 +40,17 @@ const char *sim_core_flavour(const struct sim_core *core);
 const struct sim_core_ioasid_api *sim_core_ioasid(const struct sim_core *core);
 
 /*
+ * Put the copy's global state back as it was right after sim_core_load():
+ * every writable segment (.data, .bss, and the rest of the writable PT_LOAD
+ * segments outside RELRO) is snapshotted at load and copied back here. The
+ * memory that state pointed to (slab objects of the kernel instance the
+ * copy ran in) is the caller's to release: see sim_kernel_reset().
+ */
+void sim_core_reset(struct sim_core *core);
+/* Bytes restored by sim_core_reset(). */
+size_t sim_core_snapshot_bytes(const struct sim_core *core);
+
+/*
  * Path of the built core object for @flavour, next to the executable's build
  * (PASIDSIM_CORE_DIR) or in the directory named by env PASIDSIM_CORE_DIR.
  */

@@ -101,5 +101,12 @@ void sim_cpu_idle(void);
 /* Make an idle CPU runnable, its clock at least @at. No-op if not idle. */
 void sim_cpu_wake(struct sim_cpu *cpu, u64 at);
 bool sim_cpu_is_idle(const struct sim_cpu *cpu);
+/*
+ * On a CPU: run as the CPU's second task (@on) or its own again. A vCPU's
+ * second task is its VMM thread: on a VM exit the CPU leaves the guest's
+ * context (held locks, preemption and RCU state stay with the guest task)
+ * for the VMM's, and comes back on VM entry. No-op off a CPU.
+ */
+void sim_cpu_task_alt(bool on);
 
 #endif /* _SIM_SCHED_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim: a deterministic multi-VM world (docs/world.md).
+ *
+ * A world is one host kernel and N guest kernels, each a kernel instance
+ * (struct sim_kernel) running its own private copy of core/ (sim_core_load),
+ * plus per VM: vCPUs, vIOMMUs (VT-d register files, or one virtio-iommu
+ * device) and a VMM forwarding their commands to the host's VFIO PASID
+ * handler. Every CPU is a coroutine of the deterministic scheduler
+ * (<sim/sched.h>) with its own virtual clock.
+ *
+ * Operations are submitted to a CPU's queue; sim_world_run() runs until
+ * every queue is drained (or a deadlock, a panic, the time limit). Each
+ * completed operation is an event in the world's log, which keeps a running
+ * hash: the same parameters, seed and submissions give the same hash.
+ */
+#ifndef _SIM_WORLD_H
+#define _SIM_WORLD_H
+
+#include <stdio.h>
+
+#include <linux/ioasid.h>
+#include <linux/types.h>
+#include <sim/cost.h>
+#include <sim/sched.h>
+#include <sim/vtd.h>
+
+struct sim_kernel;
+struct sim_world;
+
+/* The host, in the @vm argument of the functions below. */
+#define SIM_WORLD_HOST		(-1)
+#define SIM_WORLD_MAX_VMS	256
+
+enum sim_world_path {
+	SIM_WORLD_PATH_VTD = 0,	/* VT-d virtual command interface (VCMD) */
+	SIM_WORLD_PATH_VIRTIO,	/* virtio-iommu PASID requests (project extension) */
+};
+
+struct sim_world_params {
+	unsigned int nvms;		/* guests, 0..SIM_WORLD_MAX_VMS */
+	unsigned int vcpus;		/* per VM, >= 1 */
+	unsigned int viommus;		/* VT-d vIOMMUs per VM, >= 1 (VT-d path) */
+	unsigned int host_cpus;		/* >= 1 */
+	enum sim_world_path path;
+	struct vtd_params vtd;		/* register parameters of every vIOMMU */
+	unsigned int quota;		/* per VM; 0: VFIO_PASID_DEFAULT_QUOTA */
+	const unsigned int *quotas;	/* optional: per VM, overrides @quota (0: @quota) */
+	const char *host_flavour;	/* "pasidsim" (default) or "linux-6.1" */
+	const char *guest_flavour;
+	u64 seed;			/* scheduler tie-breaks */
+	struct sim_cost_model cost;
+	u64 time_limit_ns;		/* per run; 0: the scheduler's default */
+	u64 virtio_timeout_ns;		/* a lost virtio request; 0: 1 s */
+};
+
+/* Defaults: 1 VM, 1 vCPU, 1 vIOMMU (VT-d 3.3, VCMD capable), 1 host CPU. */
+void sim_world_params_init(struct sim_world_params *p);
+
+/*
+ * Build a world: load the core copies, create the instances, boot the host
+ * (one VFIO PASID VM per guest) and every guest (vIOMMU driver and one
+ * iommu_pasid consumer per VM). NULL on failure, with the reason in @err.
+ */
+struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, size_t errlen);
+void sim_world_destroy(struct sim_world *w);
+/*
+ * Put every instance back to its boot state (core copies restored from
+ * their snapshots, every slab object freed, findings/log/lockstat cleared),
+ * reset the devices, forget the event log, and boot again: the world is as
+ * sim_world_create() left it, without reloading anything.
+ */
+int sim_world_reset(struct sim_world *w);
+
+/* ---- operations ------------------------------------------------------------ */
+
+enum sim_op_kind {
+	/* guest, on a vCPU; through the VM's iommu_pasid consumer */
+	SIM_OP_ALLOC,		/* a..b range (0,0: the whole space); arg: private data token */
+	SIM_OP_FREE,		/* a: PASID */
+	SIM_OP_FIND,		/* a: PASID; result 0 or the errno of the ERR_PTR */
+	SIM_OP_FOR_EACH,	/* result: number of PASIDs the consumer holds */
+	SIM_OP_REG_WRITE,	/* hostile guest: vIOMMU a, offset b, value arg, 8 bytes */
+	SIM_OP_REG_READ,	/* vIOMMU a, offset b: value in the event's value */
+	SIM_OP_VM_DESTROY,	/* the VM goes away: host reclaims, guest instance reset */
+	/* host, on a host CPU; arg: the VM whose VFIO state is used */
+	SIM_OP_HOST_ALLOC,	/* a..b range */
+	SIM_OP_HOST_FREE,	/* a: PASID */
+	SIM_OP_HOST_FREE_RANGE,	/* a..b */
+	SIM_OP_HOST_LOOKUP,	/* a: PASID; result 0 if the VM owns it */
+	SIM_OP__COUNT
+};
+
+struct sim_op {
+	enum sim_op_kind kind;
+	u32 a, b;
+	u64 arg;
+};
+
+struct sim_event {
+	u64 seq;		/* completion order */
+	u64 start_ns, end_ns;	/* virtual time on the CPU */
+	int vm;			/* SIM_WORLD_HOST for the host */
+	unsigned int cpu;	/* vCPU index in the VM, or host CPU index */
+	enum sim_op_kind kind;
+	u32 a, b;
+	u64 arg;
+	int result;		/* 0 or a negative errno */
+	u64 value;		/* ALLOC: the PASID; FOR_EACH: count; REG_READ: the value */
+};
+
+/*
+ * Queue @op on CPU @cpu of VM @vm (SIM_WORLD_HOST: host CPU @cpu). The op
+ * runs at the next sim_world_run(). -EINVAL for a bad VM/CPU/op.
+ */
+int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct sim_op *op);
+/* Run until every queue is empty; see enum sim_sched_result. */
+enum sim_sched_result sim_world_run(struct sim_world *w);
+/* Why the last run stopped ("" when it went idle). */
+const char *sim_world_report(const struct sim_world *w);
+
+/* ---- results -------------------------------------------------------------- */
+
+size_t sim_world_nevents(const struct sim_world *w);
+const struct sim_event *sim_world_event(const struct sim_world *w, size_t i);
+/* FNV-1a over every event so far (all fields but none of the wall clock). */
+u64 sim_world_log_hash(const struct sim_world *w);
+/* Print the event log, one line per event. */
+void sim_world_log_print(const struct sim_world *w, FILE *out);
+const char *sim_op_name(enum sim_op_kind kind);
+
+/* The kernel instance of VM @vm, or of the host. */
+struct sim_kernel *sim_world_kernel(struct sim_world *w, int vm);
+/* PASIDs VM @vm holds on the host (its VFIO set). */
+unsigned int sim_world_host_count(struct sim_world *w, int vm);
+/* Frees the host refused from VM @vm (not its PASID). */
+u64 sim_world_host_refused(struct sim_world *w, int vm);
+/* The host instance's live slab objects. */
+u64 sim_world_host_live_objects(struct sim_world *w);
+/* Findings of every instance. */
+size_t sim_world_findings(struct sim_world *w, int kind);
+/* The VT-d device @i of VM @vm (NULL on the virtio path). */
+struct vtd_dev *sim_world_vtd(struct sim_world *w, int vm, unsigned int i);
+/* A symbol of VM @vm's (or the host's) core copy. */
+void *sim_world_sym(struct sim_world *w, int vm, const char *name);
+const struct sim_world_params *sim_world_params(const struct sim_world *w);
+/* Host live slab objects after the host booted, before any VM's state. */
+u64 sim_world_host_baseline_objects(struct sim_world *w);
+/* Nanoseconds of wall time per instance the last sim_world_reset() took. */
+double sim_world_last_reset_ns(const struct sim_world *w);
+
+#endif /* _SIM_WORLD_H */
