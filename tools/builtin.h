@@ -17,5 +17,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif /* PASIDSIM_BUILTIN_H */
