@@ -467,6 +467,27 @@ fail:
 	return -1;
 }
 
+/* The three header facts in one statement, so from one snapshot. */
+static int probe_read(sqlite3 *h, long long *app, long long *ver, long long *nobj)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(h, "SELECT (SELECT application_id FROM pragma_application_id),"
+				    " (SELECT user_version FROM pragma_user_version),"
+				    " (SELECT count(*) FROM sqlite_schema)", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*app = sqlite3_column_int64(st, 0);
+		*ver = sqlite3_column_int64(st, 1);
+		*nobj = sqlite3_column_int64(st, 2);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Is the file pasidsim's, of a schema this build can use? Reads only. */
 static int probe(struct results_db *db, char *err, size_t errlen)
 {
@@ -477,11 +498,7 @@ static int probe(struct results_db *db, char *err, size_t errlen)
 	do {
 		if (tries)
 			usleep(10000);
-		rc = query_int(db->h, "PRAGMA application_id", &app);
-		if (!rc)
-			rc = query_int(db->h, "PRAGMA user_version", &ver);
-		if (!rc)
-			rc = query_int(db->h, "SELECT count(*) FROM sqlite_schema", &nobj);
+		rc = probe_read(db->h, &app, &ver, &nobj);
 	} while (((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
 		 ++tries < RESULTS_BUSY_TIMEOUT_MS / 10);
 	if (rc) {
@@ -891,10 +908,14 @@ static int write_run_row(struct writer *w)
 {
 	struct results_run *r = w->run;
 	sqlite3_stmt *st = stmt(w->db, ST_RUN);
-	char digest[24];
+	char digest[24], compiler[128];
+	size_t len;
 
 	if (!st)
 		return -1;
+	len = snprintf(compiler, sizeof(compiler), "%s", RESULTS_COMPILER);
+	while (len && compiler[len - 1] == ' ')
+		compiler[--len] = 0;
 	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)r->digest.h);
 	bind_text(st, 1, r->uuid);
 	bind_text(st, 2, r->command);
@@ -905,7 +926,7 @@ static int write_run_row(struct writer *w)
 	bind_text(st, 7, r->git_commit);
 	sqlite3_bind_int(st, 8, r->git_dirty);
 	bind_text(st, 9, PASIDSIM_BUILD_TYPE);
-	bind_text(st, 10, RESULTS_COMPILER);
+	bind_text(st, 10, compiler);
 	bind_text(st, 11, r->machine);
 	bind_text(st, 12, r->started_at);
 	if (r->has_ops)
