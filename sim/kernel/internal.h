@@ -62,6 +62,8 @@ static inline struct sim_kernel *sim_k(struct sim_kernel *k)
 
 struct sim_held_lock {
 	void *lock;			/* spinlock_t / struct mutex address */
+	pthread_mutex_t *m;		/* its pthread mutex (NULL: not taken) */
+	void **owner;			/* its owner field */
 	const void *class;		/* struct sim_lock_class * */
 	u64 acquired_ns;
 	const char *file;
@@ -89,6 +91,13 @@ struct sim_task {
 	if (__h && __h->fn)						\
 		__h->fn((t)->hooks_arg, ##__VA_ARGS__);			\
 } while (0)
+
+/*
+ * Release the pthread mutexes behind every lock @t holds and empty its
+ * held-lock stack: @t was abandoned (a panic) and will never unlock them.
+ * Must run on the thread that took them (lock.c).
+ */
+void sim_lock_task_abandon(struct sim_task *t);
 
 /* The task running on this thread; created on first use. */
 struct sim_task *sim_task_current(void);

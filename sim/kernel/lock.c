@@ -458,15 +458,17 @@ static int held_find(const struct sim_task *t, const void *lock)
 }
 
 /* Push @lock; @class NULL marks a skipped recursive acquisition. */
-static bool held_push(struct sim_task *t, void *lock, const void *class, u64 now,
-		      const char *file, int line)
+static bool held_push(struct sim_task *t, const struct lock_ref *r, const void *class,
+		      u64 now, const char *file, int line)
 {
 	struct sim_held_lock *h;
 
 	if (t->nheld == SIM_MAX_HELD_LOCKS)
 		return false;
 	h = &t->held[t->nheld++];
-	h->lock = lock;
+	h->lock = r->lock;
+	h->m = class ? r->m : NULL;
+	h->owner = r->owner;
 	h->class = class;
 	h->acquired_ns = now;
 	h->file = file;
@@ -478,6 +480,18 @@ static void held_remove(struct sim_task *t, int i)
 {
 	memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof(t->held[0]));
 	t->nheld--;
+}
+
+void sim_lock_task_abandon(struct sim_task *t)
+{
+	while (t->nheld) {
+		struct sim_held_lock *h = &t->held[--t->nheld];
+
+		if (!h->m)
+			continue;
+		__atomic_store_n(h->owner, NULL, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(h->m);
+	}
 }
 
 unsigned int sim_locks_held(void)
@@ -516,7 +530,7 @@ static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int 
 			"acquisition skipped",
 			r->spin ? "spinlock" : "mutex", r->name ? r->name : "(uninitialised)",
 			base_name(file), line, base_name(h->file), h->line);
-	if (!held_push(t, r->lock, NULL, 0, file, line))
+	if (!held_push(t, r, NULL, 0, file, line))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"more than %d locks held", SIM_MAX_HELD_LOCKS);
 	if (r->spin)
@@ -592,7 +606,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	}
 
 	__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
-	if (!held_push(t, r->lock, c, now, file, line))
+	if (!held_push(t, r, c, now, file, line))
 		sim_finding_add(k, SIM_FINDING_LOCKDEP, file, line,
 				"more than %d locks held: %s not tracked", SIM_MAX_HELD_LOCKS,
 				c->name);

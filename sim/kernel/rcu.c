@@ -54,6 +54,8 @@ static unsigned int task_count;
 
 /* Bumped at every outermost rcu_read_unlock() of any task. */
 static unsigned long long rcu_stamp;
+/* Tasks inside a read-side section now: none lets a grace period skip the scan. */
+static unsigned long rcu_readers;
 
 static void __noreturn oom(void)
 {
@@ -176,10 +178,11 @@ const char *sim_task_name(const struct sim_task *t)
 
 void sim_task_forget(struct sim_task *t)
 {
-	t->nheld = 0;
+	sim_lock_task_abandon(t);
 	t->preempt_count = 0;
 	t->irq_disabled = 0;
-	__atomic_store_n(&t->rcu_nesting, 0, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&t->rcu_nesting, 0, __ATOMIC_SEQ_CST))
+		__atomic_fetch_sub(&rcu_readers, 1, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -191,6 +194,8 @@ static unsigned long long readers_min_qs(void)
 	unsigned long long min = ULLONG_MAX;
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&rcu_readers, __ATOMIC_SEQ_CST))
+		return min;
 	pthread_mutex_lock(&registry_mu);
 	for (struct sim_task *t = registry; t; t = t->rcu_next) {
 		unsigned long long qs;
@@ -235,6 +240,8 @@ void rcu_read_lock(void)
 	struct sim_task *t = sim_task_current();
 	unsigned int n = t->rcu_nesting;
 
+	if (!n)
+		__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
 	/* Pairs with the fence in readers_min_qs(): publish before reading. */
 	if (!n)
@@ -257,6 +264,8 @@ void rcu_read_unlock(void)
 		__atomic_store_n(&t->rcu_qs_seq, s, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
+	if (n == 1)
+		__atomic_fetch_sub(&rcu_readers, 1, __ATOMIC_SEQ_CST);
 }
 
 bool rcu_read_lock_held(void)

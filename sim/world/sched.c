@@ -75,6 +75,7 @@
 #define SCHED_STACK_DEFAULT	(256 * 1024)
 #endif
 #define SCHED_TIME_LIMIT_DEFAULT	(120ull * 1000 * 1000 * 1000)
+#define SCHED_WAIT_BUCKETS	64
 
 enum cpu_state {
 	CPU_NEW,		/* runnable, not started */
@@ -137,7 +138,7 @@ struct sim_sched {
 	unsigned int ncpus, cpus_cap;
 	struct sim_cpu **heap;
 	unsigned int nheap;
-	struct sim_cpu *blocked;	/* list of CPU_BLOCKED */
+	struct sim_cpu *blocked[SCHED_WAIT_BUCKETS];	/* CPU_BLOCKED, by lock */
 	unsigned int nblocked;
 
 	struct ctx main;
@@ -415,18 +416,27 @@ static void hook_lock_acquired(void *arg, const void *lock)
 	c->clock += c->s->cost.cs_hold_ns;
 }
 
+static unsigned int wait_bucket(const void *lock)
+{
+	uintptr_t h = (uintptr_t)lock >> 3;
+
+	h ^= h >> 7;
+	return (unsigned int)(h * 2654435761u) % SCHED_WAIT_BUCKETS;
+}
+
 static void hook_lock_wait(void *arg, const void *lock)
 {
 	struct sim_cpu *c = arg;
 	struct sim_sched *s = c->s;
+	struct sim_cpu **head = &s->blocked[wait_bucket(lock)];
 
 	c->state = CPU_BLOCKED;
 	c->wait_lock = lock;
 	c->bprev = NULL;
-	c->bnext = s->blocked;
-	if (s->blocked)
-		s->blocked->bprev = c;
-	s->blocked = c;
+	c->bnext = *head;
+	if (*head)
+		(*head)->bprev = c;
+	*head = c;
 	s->nblocked++;
 	cpu_leave(c, false);
 }
@@ -436,7 +446,7 @@ static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
 	if (c->bprev)
 		c->bprev->bnext = c->bnext;
 	else
-		s->blocked = c->bnext;
+		s->blocked[wait_bucket(c->wait_lock)] = c->bnext;
 	if (c->bnext)
 		c->bnext->bprev = c->bprev;
 	c->bnext = c->bprev = NULL;
@@ -449,7 +459,9 @@ static void hook_lock_release(void *arg, const void *lock)
 	struct sim_sched *s = c->s;
 	u64 at = c->clock + s->cost.lock_handoff_ns;
 
-	for (w = s->blocked; w; w = next) {
+	if (!s->nblocked)
+		return;
+	for (w = s->blocked[wait_bucket(lock)]; w; w = next) {
 		next = w->bnext;
 		if (w->wait_lock != lock)
 			continue;
@@ -589,6 +601,26 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	return c;
 }
 
+/*
+ * Release what an abandoned CPU's tasks hold. Under TSan the mutexes must be
+ * released by the fiber that took them, so TSan is told the CPU's fiber runs
+ * for the time of the unlocks (no stack switch happens).
+ */
+static void cpu_forget(struct sim_cpu *c)
+{
+#ifdef SCHED_TSAN
+	void *self = __tsan_get_current_fiber();
+
+	__tsan_switch_to_fiber(c->ctx.fiber, 0);
+#endif
+	sim_task_forget(c->task);
+	if (c->alt)
+		sim_task_forget(c->alt);
+#ifdef SCHED_TSAN
+	__tsan_switch_to_fiber(self, 0);
+#endif
+}
+
 void sim_sched_destroy(struct sim_sched *s)
 {
 	if (!s)
@@ -596,12 +628,10 @@ void sim_sched_destroy(struct sim_sched *s)
 	for (unsigned int i = 0; i < s->ncpus; i++) {
 		struct sim_cpu *c = s->cpus[i];
 
-		sim_task_forget(c->task);
+		cpu_forget(c);
 		sim_task_destroy(c->task);
-		if (c->alt) {
-			sim_task_forget(c->alt);
+		if (c->alt)
 			sim_task_destroy(c->alt);
-		}
 #ifdef SCHED_TSAN
 		__tsan_destroy_fiber(c->ctx.fiber);
 #endif
@@ -644,10 +674,12 @@ enum sim_sched_result sim_sched_run(struct sim_sched *s)
 		s->result = SIM_SCHED_DEADLOCK;
 		len = snprintf(s->report, sizeof(s->report), "deadlock: %u CPU(s) blocked:",
 			       s->nblocked);
-		for (struct sim_cpu *c = s->blocked; c && len < sizeof(s->report); c = c->bnext)
-			len += snprintf(s->report + len, sizeof(s->report) - len,
-					" %s on lock %p at %llu ns;", c->name, c->wait_lock,
-					(unsigned long long)c->clock);
+		for (unsigned int b = 0; b < SCHED_WAIT_BUCKETS; b++)
+			for (struct sim_cpu *c = s->blocked[b]; c && len < sizeof(s->report);
+			     c = c->bnext)
+				len += snprintf(s->report + len, sizeof(s->report) - len,
+						" %s on lock %p at %llu ns;", c->name,
+						c->wait_lock, (unsigned long long)c->clock);
 	}
 	cur_sched = prev_sched;
 	s->running = false;

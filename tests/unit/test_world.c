@@ -538,3 +538,54 @@ Test(world, churn_64_vms_4_vcpus, .timeout = 600)
 	no_findings(w);
 	sim_world_destroy(w);
 }
+
+/* ---- contention in virtual time ------------------------------------------------------------ */
+
+struct contended {
+	u64 contentions, wait_ns, acquisitions;
+};
+
+static void sum_stats(const struct sim_lockstat *st, void *arg)
+{
+	struct contended *c = arg;
+
+	c->contentions += st->contentions;
+	c->wait_ns += st->wait_total_ns;
+	c->acquisitions += st->acquisitions;
+}
+
+Test(world, vcpus_contend_in_virtual_time)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct contended guest = { 0 }, host = { 0 };
+
+	/* Four vCPUs of one VM: they queue on the guest's allocator locks. */
+	sim_world_params_init(&p);
+	p.vcpus = 4;
+	w = world_new(&p);
+	for (unsigned int cpu = 0; cpu < 4; cpu++)
+		for (int i = 0; i < 4; i++)
+			submit(w, 0, cpu, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	sim_lockstat_foreach(sim_world_kernel(w, 0), sum_stats, &guest);
+	cr_assert_gt(guest.contentions, 0, "four vCPUs at once contend in the guest");
+	cr_assert_gt(guest.wait_ns, 0, "and wait in virtual time");
+	cr_assert_eq(sim_world_host_count(w, 0), 16);
+	no_findings(w);
+	sim_world_destroy(w);
+
+	/* Eight VMs: their VMMs meet on the host's locks. */
+	p.vcpus = 1;
+	p.nvms = 8;
+	w = world_new(&p);
+	for (int vm = 0; vm < 8; vm++)
+		for (int i = 0; i < 4; i++)
+			submit(w, vm, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	sim_lockstat_foreach(sim_world_kernel(w, SIM_WORLD_HOST), sum_stats, &host);
+	cr_assert_gt(host.contentions, 0, "eight VMs at once contend in the host");
+	cr_assert_gt(host.wait_ns, 0);
+	no_findings(w);
+	sim_world_destroy(w);
+}

@@ -63,8 +63,9 @@ void sim_task_destroy(struct sim_task *t);
 const char *sim_task_name(const struct sim_task *t);
 /*
  * Forget a task's state after the coroutine running it was abandoned (a
- * panic): held locks, preemption and IRQ depth, RCU read-side nesting. The
- * locks themselves are not released.
+ * panic, a deadlock): the locks it holds are released (no lockstat, no
+ * wake-up: call it on the thread that ran the task, when no task runs), and
+ * its preemption and IRQ depth and RCU read-side nesting are zeroed.
  */
 void sim_task_forget(struct sim_task *t);
 
