@@ -2,20 +2,17 @@
 /*
  * pasidsim import: a real kernel capture (ftrace / trace-cmd report / perf
  * script text of kprobe and kretprobe events, docs/recording.md) -> a
- * pasidsim trace (traces/README.md).
+ * pasidsim trace (traces/README.md), through import_convert().
  *
- * Two passes over the capture: the first finds how many CPUs the trace
- * header must declare (and perf's positionless lost-chunks summary, which
- * becomes a gap before the first event); the second writes. Standard input
- * ("-") is copied to a temporary file for that. The output is written to
- * a temporary file beside -o OUT and renamed, so a failed import leaves no
- * half trace behind.
+ * import_convert() reads the capture twice, so standard input ("-") is
+ * copied to a temporary file first. The output is written to a temporary
+ * file beside -o OUT and renamed, so a failed import leaves no half trace
+ * behind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,10 +20,6 @@
 #include "builtin.h"
 #include "import.h"
 #include "trace.h"
-
-#ifndef PASIDSIM_VERSION
-#define PASIDSIM_VERSION "dev"
-#endif
 
 static const char *const import_usage =
 	"usage: pasidsim import [--format=auto|ftrace|perf] [--flavour=pasidsim|linux-6.1]\n"
@@ -42,28 +35,6 @@ static const char *const import_usage =
 	"  -o OUT      write the trace to OUT (default: standard output)\n"
 	"  --json      print the summary as JSON on standard output (needs -o)\n\n"
 	"Exit status: 0 imported, 2 usage or input error (FILE:LINE:COL: expected ...).\n";
-
-struct sink_ctx {
-	struct trace_writer w;
-	const char *capture;
-	char err[512];
-};
-
-static int write_sink(void *arg, const struct trace_event *ev, unsigned long line)
-{
-	struct sink_ctx *c = arg;
-	int ret = trace_write_event(&c->w, ev);
-
-	if (ret) {
-		char text[TRACE_MAX_LINE];
-
-		if (trace_format_event(text, sizeof(text), ev) < 0)
-			snprintf(text, sizeof(text), "%s", trace_op_name(ev->op));
-		snprintf(c->err, sizeof(c->err), "%s:%lu: cannot write the trace event '%.300s': %s",
-			 c->capture, line, text, strerror(-ret));
-	}
-	return ret;
-}
 
 /* A seekable copy of standard input. */
 static FILE *spool_stdin(void)
@@ -146,86 +117,10 @@ static void print_text(FILE *f, const char *capture, const struct import_stats *
 	for (unsigned int i = 0; i < st->nr_unknown_names; i++)
 		fprintf(f, "%s%s %lu", i ? ", " : " (", st->unknown[i].name, st->unknown[i].count);
 	fprintf(f, "%s\n", st->nr_unknown_names ? ")" : "");
-	fprintf(f, "  written: %lu calls on %d CPU%s, %lu gaps; %lu results not recoverable, "
-		"%lu timestamps clamped\n", st->ops, st->max_cpu + 1, st->max_cpu ? "s" : "",
-		st->gaps, st->unknown_results, st->clamped);
-}
-
-static int fill_header(struct trace_header *h, const struct import_stats *st,
-		       enum trace_flavour flavour, const char *capture)
-{
-	char buf[256];
-	int cpus = st->max_cpu + 1;
-
-	trace_header_init(h);
-	if (st->declared_cpus > cpus)
-		cpus = st->declared_cpus;
-	h->host_cpus = cpus < 1 ? 1 : cpus;
-	h->flavour_host = flavour;
-	snprintf(buf, sizeof(buf), "pasidsim import %s", PASIDSIM_VERSION);
-	if (trace_header_add_meta(h, "importer", buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%.200s (%s)", capture, import_format_name(st->format));
-	if (trace_header_add_meta(h, "capture", buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "one kernel (host); CPUs as recorded; time in ns from "
-		 "the first probe event");
-	return trace_header_add_meta(h, "note", buf);
-}
-
-/* Pass 1: stats only. 0, or 2 after printing the error. */
-static int scan(FILE *in, enum import_format fmt, const char *capture,
-		struct import_stats *st)
-{
-	struct importer *im = importer_new(fmt, capture, NULL, NULL, NULL);
-	int ret;
-
-	if (!im) {
-		fprintf(stderr, "pasidsim import: out of memory\n");
-		return PASIDSIM_EXIT_USAGE;
-	}
-	ret = importer_read(im, in);
-	if (ret)
-		fprintf(stderr, "%s\n", importer_error(im) ? importer_error(im) : "import failed");
-	*st = *importer_stats(im);
-	importer_free(im);
-	return ret ? PASIDSIM_EXIT_USAGE : 0;
-}
-
-/* Pass 2: write. */
-static int convert(FILE *in, FILE *out, enum import_format fmt, const char *capture,
-		   const struct trace_header *h, const struct import_stats *prev,
-		   struct import_stats *st)
-{
-	struct sink_ctx ctx = { .capture = capture };
-	struct importer *im;
-	int ret;
-
-	ret = trace_writer_start(&ctx.w, out, h);
-	if (ret) {
-		fprintf(stderr, "pasidsim import: cannot write the trace header: %s\n",
-			strerror(-ret));
-		return PASIDSIM_EXIT_USAGE;
-	}
-	im = importer_new(fmt, capture, write_sink, &ctx, stderr);
-	if (!im) {
-		fprintf(stderr, "pasidsim import: out of memory\n");
-		return PASIDSIM_EXIT_USAGE;
-	}
-	ret = importer_prime(im, prev);
-	if (!ret)
-		ret = importer_read(im, in);
-	if (ret)
-		fprintf(stderr, "%s\n", ctx.err[0] ? ctx.err : importer_error(im) ?
-			importer_error(im) : "import failed");
-	*st = *importer_stats(im);
-	importer_free(im);
-	if (!ret) {
-		ret = trace_writer_finish(&ctx.w);
-		if (ret)
-			fprintf(stderr, "pasidsim import: writing the trace: %s\n", strerror(-ret));
-	}
-	return ret ? PASIDSIM_EXIT_USAGE : 0;
+	fprintf(f, "  written: %lu call%s and %lu gap%s on %d CPU%s; results not recoverable %lu, "
+		"timestamps clamped %lu\n", st->ops, st->ops == 1 ? "" : "s", st->gaps,
+		st->gaps == 1 ? "" : "s", st->max_cpu + 1, st->max_cpu ? "s" : "",
+		st->unknown_results, st->clamped);
 }
 
 int cmd_import(int argc, char **argv)
@@ -242,9 +137,8 @@ int cmd_import(int argc, char **argv)
 	enum import_format fmt = IMPORT_FMT_AUTO;
 	enum trace_flavour flavour = TRACE_FLAVOUR_PASIDSIM;
 	const char *outpath = NULL, *capture;
-	struct import_stats st1, st2;
-	struct trace_header h;
-	char *tmppath = NULL, *capname;
+	struct import_stats st;
+	char *tmppath = NULL, err[1024];
 	FILE *in, *out = stdout;
 	bool json = false;
 	int opt, ret;
@@ -285,28 +179,11 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr, "pasidsim import: %s: %s\n", capture, strerror(errno));
 		return PASIDSIM_EXIT_USAGE;
 	}
-	ret = scan(in, fmt, capture, &st1);
-	if (ret)
-		goto out_in;
-	if (fseek(in, 0, SEEK_SET)) {
-		fprintf(stderr, "pasidsim import: %s: cannot read it twice: %s\n", capture,
-			strerror(errno));
-		ret = PASIDSIM_EXIT_USAGE;
-		goto out_in;
-	}
-	capname = strdup(capture);
-	if (!capname || fill_header(&h, &st1, flavour, basename(capname))) {
-		free(capname);
-		fprintf(stderr, "pasidsim import: out of memory\n");
-		ret = PASIDSIM_EXIT_USAGE;
-		goto out_in;
-	}
-	free(capname);
 	if (outpath) {
 		if (asprintf(&tmppath, "%s.tmp.%ld", outpath, (long)getpid()) < 0) {
 			tmppath = NULL;
 			ret = PASIDSIM_EXIT_USAGE;
-			goto out_header;
+			goto out_in;
 		}
 		out = fopen(tmppath, "w");
 		if (!out) {
@@ -315,7 +192,10 @@ int cmd_import(int argc, char **argv)
 			goto out_tmp;
 		}
 	}
-	ret = convert(in, out, fmt, capture, &h, &st1, &st2);
+	ret = import_convert(in, capture, fmt, flavour, out, stderr, &st, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "%s\n", err);
+	ret = ret ? PASIDSIM_EXIT_USAGE : 0;
 	if (outpath) {
 		if (fclose(out) && !ret) {
 			fprintf(stderr, "pasidsim import: %s: %s\n", tmppath, strerror(errno));
@@ -332,14 +212,12 @@ int cmd_import(int argc, char **argv)
 	}
 	if (!ret) {
 		if (json)
-			print_json(stdout, capture, outpath, &st2);
+			print_json(stdout, capture, outpath, &st);
 		else
-			print_text(stderr, capture, &st2);
+			print_text(stderr, capture, &st);
 	}
 out_tmp:
 	free(tmppath);
-out_header:
-	trace_header_release(&h);
 out_in:
 	fclose(in);
 	return ret;

@@ -752,9 +752,19 @@ styled:
 			return lp_fail(lp, s, "expected ')' closing the probe location");
 		arrow = find_str(s, close - s, "<-");
 		if (arrow) {
+			/*
+			 * ftrace prints "(caller+0x6f/0xb0 <- func)"; the event's
+			 * print fmt, used by perf and trace-cmd, "(func <- caller)",
+			 * in hex. The function is the side without an offset.
+			 */
+			struct tok left = { s + 1, arrow - s - 1 };
 			struct tok right = { arrow + 2, close - arrow - 2 };
+			bool lo = memchr(left.s, '+', left.len), ro = memchr(right.s, '+', right.len);
 
-			loc_sym = location_symbol(right, false);
+			if (lo != ro)
+				loc_sym = location_symbol(lo ? right : left, false);
+			else
+				loc_sym = location_symbol(style == IMPORT_FMT_PERF ? left : right, false);
 			loc_ret = 1;
 		} else {
 			struct tok in = { s + 1, close - s - 1 };
@@ -1271,7 +1281,8 @@ static int emit(struct importer *im, struct slot *s)
 	ev.kernel = TRACE_HOST;
 	ev.cpu = s->cpu < 0 ? 0 : s->cpu;
 	ev.time = rel_time(im, s->ts);
-	if (!convert_call(im, s, &ev) && s->has_ret) {
+	/* for_each: the kernel returns the callback's verdict, the trace wants a count */
+	if (!convert_call(im, s, &ev) && s->has_ret && s->fn != IMPORT_FN_PASID_FOR_EACH) {
 		im->st.unknown_results++;
 		im_diag(im, s->line, "note: %s (pid %d) returned %#" PRIx64 " but its result cannot "
 			"be recovered (%s); written without a result", fns[s->fn].name, s->pid, s->ret,
@@ -1605,4 +1616,117 @@ int importer_read(struct importer *im, FILE *f)
 		return im_fail(im, 1, "read error: %s", strerror(errno));
 	}
 	return importer_finish(im);
+}
+
+/* ---- the whole conversion ------------------------------------------------------- */
+
+int import_header(struct trace_header *h, const struct import_stats *st,
+		  enum trace_flavour flavour, const char *capture)
+{
+	const char *base = strrchr(capture, '/');
+	int cpus = st->max_cpu + 1;
+	char buf[320];
+
+	trace_header_init(h);
+	if (st->declared_cpus > cpus)
+		cpus = st->declared_cpus;
+	h->host_cpus = cpus < 1 ? 1 : cpus;
+	h->flavour_host = flavour;
+	base = base ? base + 1 : capture;
+	if (trace_header_add_meta(h, "importer", "pasidsim import"))
+		goto fail;
+	snprintf(buf, sizeof(buf), "%.256s (%s)", base, import_format_name(st->format));
+	if (trace_header_add_meta(h, "capture", buf))
+		goto fail;
+	if (trace_header_add_meta(h, "note", "one kernel (host); CPUs as recorded; time in ns "
+				  "from the first probe event"))
+		goto fail;
+	return 0;
+fail:
+	trace_header_release(h);
+	return -1;
+}
+
+struct write_ctx {
+	struct trace_writer w;
+	const char *capture;
+	char *err;
+	size_t errlen;
+};
+
+static int write_sink(void *arg, const struct trace_event *ev, unsigned long line)
+{
+	struct write_ctx *c = arg;
+	int ret = trace_write_event(&c->w, ev);
+	char text[TRACE_MAX_LINE];
+
+	if (!ret)
+		return 0;
+	if (trace_format_event(text, sizeof(text), ev) < 0)
+		snprintf(text, sizeof(text), "%s", trace_op_name(ev->op));
+	snprintf(c->err, c->errlen, "%s:%lu: cannot write the trace event '%.300s': %s",
+		 c->capture, line, text, strerror(ret < 0 ? -ret : ret));
+	return ret ? ret : -1;
+}
+
+int import_convert(FILE *in, const char *capture, enum import_format fmt,
+		   enum trace_flavour flavour, FILE *out, FILE *diag,
+		   struct import_stats *st, char *err, size_t errlen)
+{
+	struct write_ctx ctx = { .capture = capture, .err = err, .errlen = errlen };
+	struct import_stats first;
+	struct trace_header h;
+	struct importer *im;
+	int ret;
+
+	err[0] = '\0';
+	/* pass 1: the CPUs to declare, the format, a positionless perf summary */
+	im = importer_new(fmt, capture, NULL, NULL, NULL);
+	if (!im)
+		goto nomem;
+	ret = importer_read(im, in);
+	if (ret)
+		snprintf(err, errlen, "%s", importer_error(im) ? importer_error(im) : "import failed");
+	first = *importer_stats(im);
+	*st = first;
+	importer_free(im);
+	if (ret)
+		return -1;
+	if (fseek(in, 0, SEEK_SET)) {
+		snprintf(err, errlen, "%s: cannot read it a second time: %s", capture,
+			 strerror(errno));
+		return -1;
+	}
+	/* pass 2: write */
+	if (import_header(&h, &first, flavour, capture))
+		goto nomem;
+	ret = trace_writer_start(&ctx.w, out, &h);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot write the trace header: %s", capture,
+			 strerror(-ret));
+		trace_header_release(&h);
+		return -1;
+	}
+	im = importer_new(fmt, capture, write_sink, &ctx, diag);
+	if (!im) {
+		trace_header_release(&h);
+		goto nomem;
+	}
+	ret = importer_prime(im, &first);
+	if (!ret)
+		ret = importer_read(im, in);
+	if (ret && !err[0])
+		snprintf(err, errlen, "%s", importer_error(im) ? importer_error(im) : "import failed");
+	*st = *importer_stats(im);
+	importer_free(im);
+	if (!ret) {
+		ret = trace_writer_finish(&ctx.w);
+		if (ret)
+			snprintf(err, errlen, "%s: writing the trace: %s", capture, strerror(-ret));
+	}
+	trace_header_release(&h);
+	return ret ? -1 : 0;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", capture);
+	return -1;
 }

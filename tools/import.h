@@ -168,4 +168,23 @@ int importer_read(struct importer *im, FILE *f);
 const char *importer_error(const struct importer *im);
 const struct import_stats *importer_stats(const struct importer *im);
 
+/*
+ * The trace header of an import: one kernel (host), bare metal, @flavour,
+ * as many host CPUs as the capture shows or declares, and meta lines naming
+ * the importer and the capture. 0, or -1 (out of memory; @h released).
+ */
+int import_header(struct trace_header *h, const struct import_stats *st,
+		  enum trace_flavour flavour, const char *capture);
+
+/*
+ * The whole conversion: read @in (seekable: it is read twice) and write the
+ * trace to @out through the trace writer. Gaps, unpaired calls and
+ * unrecoverable results are reported on @diag (if not NULL). Returns 0, or
+ * -1 with "FILE:LINE:COL: expected ..." (or another reason) in @err. @st
+ * gets the counts of the pass that wrote (or failed).
+ */
+int import_convert(FILE *in, const char *capture, enum import_format fmt,
+		   enum trace_flavour flavour, FILE *out, FILE *diag,
+		   struct import_stats *st, char *err, size_t errlen);
+
 #endif /* PASIDSIM_IMPORT_H */
