@@ -866,13 +866,16 @@ int import_parse_line(enum import_format *fmt, const char *line, size_t len,
 	}
 	if (parse_event(&lp, fmt, p, end, rec) == 0)
 		return 0;
-	if (parse_keyval(p, end, rec) || is_callchain(line, p, end)) {
-		memset(rec, 0, sizeof(*rec));
-		rec->cpu = -1;
-		rec->col = 1;
-		msg[0] = '\0';
-		*col = 0;
-		return 0;
+	{
+		struct import_rec other = { .cpu = -1, .col = 1 };
+
+		if (parse_keyval(p, end, &other) || is_callchain(line, p, end)) {
+			*rec = other;
+			if (msglen)
+				msg[0] = '\0';
+			*col = 0;
+			return 0;
+		}
 	}
 	return -1;
 }
@@ -1078,7 +1081,7 @@ static uint64_t rel_time(struct importer *im, uint64_t ts)
 {
 	uint64_t t = ts >= im->first_ts ? ts - im->first_ts : 0;
 
-	if (t < im->out_time) {
+	if (ts < im->first_ts || t < im->out_time) {
 		im->st.clamped++;
 		t = im->out_time;
 	}
@@ -1137,12 +1140,18 @@ static bool ptr_result(struct importer *im, struct trace_event *ev, uint64_t v)
 	return true;
 }
 
-/* Fill @ev with the call @s; false if its result could not be recovered. */
-static bool convert_call(struct importer *im, const struct slot *s, struct trace_event *ev)
+/*
+ * Fill @ev with the call @s. False if it returned but its result cannot be
+ * written, with the reason in *@why.
+ */
+static bool convert_call(struct importer *im, const struct slot *s, struct trace_event *ev,
+			 const char **why)
 {
 	char (*nm)[24] = im->names;
 	const uint64_t *a = s->arg;
 	bool known = true;
+
+	*why = "not a 0/-errno value";
 
 	ev->op = fns[s->fn].op;
 	switch (s->fn) {
@@ -1165,8 +1174,12 @@ static bool convert_call(struct importer *im, const struct slot *s, struct trace
 		ev->set = tok_name(nm[0], a[0]);
 		ev->id = id_name(nm[2], (uint32_t)a[1]);
 		/* a getter that said no makes the result NULL: not replayable */
-		if (s->has_ret && !(s->ret == 0 && (s->argmask & 4) && a[2]))
+		if (s->has_ret && s->ret == 0 && (s->argmask & 4) && a[2]) {
+			known = false;
+			*why = "NULL from a getter, which the replay does not have";
+		} else if (s->has_ret) {
 			ptr_result(im, ev, s->ret);
+		}
 		break;
 	case IMPORT_FN_IOASID_SET_DATA:
 		ev->id = id_name(nm[2], (uint32_t)a[0]);
@@ -1190,6 +1203,7 @@ static bool convert_call(struct importer *im, const struct slot *s, struct trace
 			ev->res_name = id_name(nm[5], (uint32_t)a[3]);
 		} else {
 			known = false;
+			*why = "the mm's PASID: neither a nested ioasid_alloc return nor mm_pasid";
 		}
 		break;
 	case IMPORT_FN_PASID_INIT:
@@ -1215,7 +1229,8 @@ static bool convert_call(struct importer *im, const struct slot *s, struct trace
 			ev->res = TRACE_RES_ID;
 			ev->res_name = id_name(nm[5], s->inner_id);
 		} else {
-			known = false;	/* no nested ioasid_alloc() return: ID unknown */
+			known = false;
+			*why = "no nested ioasid_alloc return gave the PASID";
 		}
 		break;
 	case IMPORT_FN_PASID_FREE:
@@ -1233,13 +1248,15 @@ static bool convert_call(struct importer *im, const struct slot *s, struct trace
 	case IMPORT_FN_PASID_FOR_EACH:
 		/* the kernel returns the callback's verdict, the trace records a count */
 		ev->c = consumer_name(nm[4], a[0]);
+		known = false;
+		*why = "for_each returns the callback's verdict, a trace records a count";
 		break;
 	default:
 		break;
 	}
-	if (!(trace_op_results(ev->op) & 1u << ev->res)) {
-		ev->res = TRACE_RES_NONE;
+	if (ev->res != TRACE_RES_NONE && !(trace_op_results(ev->op) & 1u << ev->res)) {
 		known = false;
+		*why = "a result this operation cannot record";
 	}
 	if (!known) {
 		ev->res = TRACE_RES_NONE;
@@ -1274,6 +1291,7 @@ static int emit_gap(struct importer *im, int cpu, uint64_t ts, bool lost_known, 
 static int emit(struct importer *im, struct slot *s)
 {
 	struct trace_event ev = { 0 };
+	const char *why;
 	int ret;
 
 	if (s->is_gap)
@@ -1281,13 +1299,12 @@ static int emit(struct importer *im, struct slot *s)
 	ev.kernel = TRACE_HOST;
 	ev.cpu = s->cpu < 0 ? 0 : s->cpu;
 	ev.time = rel_time(im, s->ts);
-	/* for_each: the kernel returns the callback's verdict, the trace wants a count */
-	if (!convert_call(im, s, &ev) && s->has_ret && s->fn != IMPORT_FN_PASID_FOR_EACH) {
+	/* for_each: by design, not worth a note on every call */
+	if (!convert_call(im, s, &ev, &why) && s->has_ret && s->fn != IMPORT_FN_PASID_FOR_EACH) {
 		im->st.unknown_results++;
 		im_diag(im, s->line, "note: %s (pid %d) returned %#" PRIx64 " but its result cannot "
 			"be recovered (%s); written without a result", fns[s->fn].name, s->pid, s->ret,
-			s->fn == IMPORT_FN_PASID_ALLOC || s->fn == IMPORT_FN_SVA_ALLOC_PASID ?
-			"no nested ioasid_alloc return gave the PASID" : "not a 0/-errno value");
+			why);
 	}
 	im->st.ops++;
 	im->st.per_fn[s->fn]++;
