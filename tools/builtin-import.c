@@ -92,7 +92,8 @@ static void print_json(FILE *f, const char *capture, const char *out,
 		st->unknown_results, st->clamped, st->max_cpu + 1);
 	for (int i = 0, n = 0; i < IMPORT_FN__NR; i++)
 		if (st->per_fn[i])
-			fprintf(f, "%s\"%s\":%lu", n++ ? "," : "", import_fn_name(i), st->per_fn[i]);
+			fprintf(f, "%s\"%s\":%lu", n++ ? "," : "", import_fn_name(i),
+				st->per_fn[i]);
 	fprintf(f, "},\"unknown_names\":{");
 	for (unsigned int i = 0; i < st->nr_unknown_names; i++) {
 		fprintf(f, "%s", i ? "," : "");

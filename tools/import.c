@@ -449,14 +449,15 @@ static int parse_args(struct lp *lp, const char *p, const char *end, struct impo
 		int idx;
 
 		if (!eq || eq == t.s)
-			return lp_fail(lp, t.s, "expected NAME=VALUE (a probe argument), got '%.*s'",
+			return lp_fail(lp, t.s,
+				       "expected NAME=VALUE (a probe argument), got '%.*s'",
 				       (int)(t.len > 40 ? 40 : t.len), t.s);
 		name.s = t.s;
 		name.len = eq - t.s;
 		val.s = eq + 1;
 		val.len = t.len - name.len - 1;
 		if (val.len && val.s[0] == '"') {
-			/* a string argument (e.g. comm=+0(...):string): skip to its closing quote */
+			/* a string argument (comm=+0(...):string): skip to its closing quote */
 			const char *q = memchr(val.s + 1, '"', end - val.s - 1);
 
 			if (!q)
@@ -472,8 +473,8 @@ static int parse_args(struct lp *lp, const char *p, const char *end, struct impo
 			    !tok_eq(name, "retval") && !tok_eq(name, "rc") && nr > 1)
 				continue;
 			if (k == VAL_BAD)
-				return lp_fail(lp, val.s,
-					       "expected a number (decimal or 0x hex) for the return value");
+				return lp_fail(lp, val.s, "expected a number (decimal or 0x hex) "
+					       "for the return value");
 			rec->has_ret = k == VAL_NUM;
 			rec->ret = v;
 			continue;
@@ -482,7 +483,8 @@ static int parse_args(struct lp *lp, const char *p, const char *end, struct impo
 		if (idx < 0)
 			continue;	/* an extra fetch argument: not ours */
 		if (k == VAL_BAD)
-			return lp_fail(lp, val.s, "expected a number (decimal or 0x hex) for '%.*s'",
+			return lp_fail(lp, val.s,
+				       "expected a number (decimal or 0x hex) for '%.*s'",
 				       (int)name.len, name.s);
 		if (k == VAL_NUM) {
 			rec->argmask |= 1u << idx;
@@ -496,7 +498,8 @@ static int parse_args(struct lp *lp, const char *p, const char *end, struct impo
 			if (!fp->required || (rec->argmask & 1u << i))
 				continue;
 			if (fp->positional)
-				return lp_fail(lp, end, "%s entry: expected argument '%s' (or arg%d)",
+				return lp_fail(lp, end,
+					       "%s entry: expected argument '%s' (or arg%d)",
 					       fns[rec->fn].name, fp->names[0], i + 1);
 			return lp_fail(lp, end, "%s entry: expected argument '%s'",
 				       fns[rec->fn].name, fp->names[0]);
@@ -694,7 +697,8 @@ static int parse_event(struct lp *lp, enum import_format *fmt, const char *p, co
 	if (k >= 1 && tk[k].len >= 3 && tk[k].s[0] == '(' && tk[k].s[tk[k].len - 1] == ')')
 		k -= 1;			/* ftrace's record-tgid column */
 	if (k < 0)
-		return lp_fail(lp, p, "expected the task ('COMM-PID' or 'COMM TID') before the CPU");
+		return lp_fail(lp, p,
+			       "expected the task ('COMM-PID' or 'COMM TID') before the CPU");
 	last = tk[k];
 	{
 		const char *slash = memchr(last.s, '/', last.len);
@@ -726,16 +730,18 @@ static int parse_event(struct lp *lp, enum import_format *fmt, const char *p, co
 		style = IMPORT_FMT_FTRACE;
 	} else {
 		return lp_fail(lp, last.s, "expected the task as 'COMM-PID' (ftrace) or "
-			       "'COMM TID' (perf), got '%.*s'", (int)(last.len > 40 ? 40 : last.len),
-			       last.s);
+			       "'COMM TID' (perf), got '%.*s'",
+			       (int)(last.len > 40 ? 40 : last.len), last.s);
 	}
 styled:
 	if (*fmt == IMPORT_FMT_AUTO)
 		*fmt = style;
 	else if (*fmt != style)
 		return lp_fail(lp, last.s, *fmt == IMPORT_FMT_FTRACE ?
-			       "expected an ftrace task 'COMM-PID' (this line looks like perf script)" :
-			       "expected a perf script task 'COMM TID' (this line looks like ftrace)");
+			       "expected an ftrace task 'COMM-PID' "
+			       "(this line looks like perf script)" :
+			       "expected a perf script task 'COMM TID' "
+			       "(this line looks like ftrace)");
 
 	/* EVENT: (LOCATION) */
 	ev.len--;
@@ -759,12 +765,15 @@ styled:
 			 */
 			struct tok left = { s + 1, arrow - s - 1 };
 			struct tok right = { arrow + 2, close - arrow - 2 };
-			bool lo = memchr(left.s, '+', left.len), ro = memchr(right.s, '+', right.len);
+			bool lo = memchr(left.s, '+', left.len);
+			bool ro = memchr(right.s, '+', right.len);
 
 			if (lo != ro)
 				loc_sym = location_symbol(lo ? right : left, false);
+			else if (style == IMPORT_FMT_PERF)
+				loc_sym = location_symbol(left, false);
 			else
-				loc_sym = location_symbol(style == IMPORT_FMT_PERF ? left : right, false);
+				loc_sym = location_symbol(right, false);
 			loc_ret = 1;
 		} else {
 			struct tok in = { s + 1, close - s - 1 };
@@ -1302,9 +1311,9 @@ static int emit(struct importer *im, struct slot *s)
 	/* for_each: by design, not worth a note on every call */
 	if (!convert_call(im, s, &ev, &why) && s->has_ret && s->fn != IMPORT_FN_PASID_FOR_EACH) {
 		im->st.unknown_results++;
-		im_diag(im, s->line, "note: %s (pid %d) returned %#" PRIx64 " but its result cannot "
-			"be recovered (%s); written without a result", fns[s->fn].name, s->pid, s->ret,
-			why);
+		im_diag(im, s->line, "note: %s (pid %d) returned %#" PRIx64 " but its result "
+			"cannot be recovered (%s); written without a result", fns[s->fn].name,
+			s->pid, s->ret, why);
 	}
 	im->st.ops++;
 	im->st.per_fn[s->fn]++;
@@ -1565,7 +1574,8 @@ int importer_feed(struct importer *im, const char *line, size_t len)
 		im->st.summary_lost = rec.lost;
 		im->st.summary_line = im->st.lines;
 		im_diag(im, im->st.lines, "gap: perf lost %s at unknown positions (record "
-			"with --show-lost-events to place them)", lost_text(&rec, lost, sizeof(lost)));
+			"with --show-lost-events to place them)",
+			lost_text(&rec, lost, sizeof(lost)));
 		if (add_gap(im, 0, im->have_first ? im->last_ts : 0, rec.lost_known, rec.lost,
 			    "perf-lost-summary"))
 			return -1;
@@ -1703,7 +1713,7 @@ int import_convert(FILE *in, const char *capture, enum import_format fmt,
 		goto nomem;
 	ret = importer_read(im, in);
 	if (ret)
-		snprintf(err, errlen, "%s", importer_error(im) ? importer_error(im) : "import failed");
+		snprintf(err, errlen, "%s", importer_error(im) ?: "import failed");
 	first = *importer_stats(im);
 	*st = first;
 	importer_free(im);
@@ -1733,7 +1743,7 @@ int import_convert(FILE *in, const char *capture, enum import_format fmt,
 	if (!ret)
 		ret = importer_read(im, in);
 	if (ret && !err[0])
-		snprintf(err, errlen, "%s", importer_error(im) ? importer_error(im) : "import failed");
+		snprintf(err, errlen, "%s", importer_error(im) ?: "import failed");
 	*st = *importer_stats(im);
 	importer_free(im);
 	if (!ret) {

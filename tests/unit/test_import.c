@@ -201,7 +201,8 @@ Test(import, tracecmd_nine_decimals_no_flags)
 Test(import, tracecmd_without_cpu_column)
 {
 	struct import_rec r = parse1(IMPORT_FMT_AUTO,
-		"     kworker/1:0-97    4521.003817: p_ioasid_free_0: (ffffffff8176f860) arg1=0x11");
+		"     kworker/1:0-97    4521.003817: p_ioasid_free_0: (ffffffff8176f860) "
+		"arg1=0x11");
 
 	cr_assert_eq(r.kind, IMPORT_REC_ENTRY);
 	cr_expect_eq(r.fn, IMPORT_FN_IOASID_FREE);
@@ -291,8 +292,9 @@ Test(import, positional_and_named_arguments)
 	cr_expect_eq(r.argmask, 0xf);
 	cr_expect_eq(r.arg[2], 255);
 	/* iommu_pasid_init's range is not a parameter: no positional form */
-	parse_fails(IMPORT_FMT_AUTO, "  k-9 [000] 1.0: iommu_pasid_init: (iommu_pasid_init+0x0/0x10) "
-		    "arg1=0x1 arg2=0 arg3=0", 86, "expected argument 'min'");
+	parse_fails(IMPORT_FMT_AUTO, "  k-9 [000] 1.0: iommu_pasid_init: "
+		    "(iommu_pasid_init+0x0/0x10) arg1=0x1 arg2=0 arg3=0", 86,
+		    "expected argument 'min'");
 }
 
 Test(import, event_name_variants)
@@ -370,7 +372,8 @@ Test(import, lost_markers)
 	cr_expect_eq(r.cpu, -1);
 	r = parse1(IMPORT_FMT_AUTO, "CPU 3 is empty");
 	cr_expect_eq(r.kind, IMPORT_REC_SKIP);
-	r = parse1(IMPORT_FMT_AUTO, "            perf     0 [002]   912.104700: PERF_RECORD_LOST lost 5");
+	r = parse1(IMPORT_FMT_AUTO,
+		   "            perf     0 [002]   912.104700: PERF_RECORD_LOST lost 5");
 	cr_expect_eq(r.kind, IMPORT_REC_LOST);
 	cr_expect_eq(r.cpu, 2);
 	cr_expect_eq(r.lost, 5);
@@ -648,11 +651,13 @@ Test(import, results_by_return_type)
 		"private=0x0\n"
 		"  a-1 [000] 1.1: ioasid_alloc_ret: (f+0x1/0x2 <- ioasid_alloc) ret=0xffffffff\n"
 		"  a-1 [000] 1.2: ioasid_find: (ioasid_find+0x0/0x1) set=0x5 ioasid=3 getter=0x0\n"
-		"  a-1 [000] 1.3: ioasid_find_ret: (f+0x1/0x2 <- ioasid_find) ret=0xfffffffffffffff3\n"
+		"  a-1 [000] 1.3: ioasid_find_ret: (f+0x1/0x2 <- ioasid_find) "
+		"ret=0xfffffffffffffff3\n"
 		"  a-1 [000] 1.4: ioasid_find: (ioasid_find+0x0/0x1) set=0x5 ioasid=3 getter=0xf1\n"
 		"  a-1 [000] 1.5: ioasid_find_ret: (f+0x1/0x2 <- ioasid_find) ret=0x0\n"
 		"  a-1 [000] 1.6: ioasid_set_data: (ioasid_set_data+0x0/0x1) ioasid=3 data=0xee\n"
-		"  a-1 [000] 1.7: ioasid_set_data_ret: (f+0x1/0x2 <- ioasid_set_data) ret=0xfffffffe\n"
+		"  a-1 [000] 1.7: ioasid_set_data_ret: (f+0x1/0x2 <- ioasid_set_data) "
+		"ret=0xfffffffe\n"
 		"  a-1 [000] 1.8: iommu_pasid_for_each: (iommu_pasid_for_each+0x0/0x1) pasid=0xc0\n"
 		"  a-1 [000] 1.9: iommu_pasid_for_each_ret: (f+0x1/0x2 <- iommu_pasid_for_each) "
 		"ret=7\n"
@@ -661,7 +666,8 @@ Test(import, results_by_return_type)
 		"  a-1 [000] 2.1: iommu_pasid_alloc_ret: (f+0x1/0x2 <- iommu_pasid_alloc) ret=0\n");
 	cr_assert_eq(r.ret, 0, "%s", r.err);
 	cr_assert_eq(r.out.n, 6);
-	cr_expect_str_eq(body(&r, 0), "host 0 ioasid_alloc set=0x5 min=3 max=3 priv=null = invalid");
+	cr_expect_str_eq(body(&r, 0),
+			 "host 0 ioasid_alloc set=0x5 min=3 max=3 priv=null = invalid");
 	cr_expect_str_eq(body(&r, 1), "host 0 ioasid_find set=0x5 id=3 = -EACCES");
 	cr_expect_str_eq(body(&r, 2), "host 0 ioasid_find set=0x5 id=3",
 			 "a getter that refused makes NULL: not recorded");
