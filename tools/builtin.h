@@ -18,5 +18,7 @@ int cmd_db(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 
 #endif /* PASIDSIM_BUILTIN_H */

@@ -20,6 +20,8 @@ static const struct cmd_struct commands[] = {
 	{ "db", cmd_db, "results store: init, list, show, merge, export, record, check" },
 	{ "compare", cmd_compare, "gate a candidate run against a baseline (exit 1: regression)" },
 	{ "report", cmd_report, "static HTML dashboard of the results store" },
+	{ "replay", cmd_replay, "replay a trace, check its recorded results (exit 1: divergence)" },
+	{ "gen", cmd_gen, "deterministic synthetic workload by seed -> trace" },
 	{ "import", cmd_import, "kernel capture (ftrace, trace-cmd, perf script) -> trace" },
 };
 

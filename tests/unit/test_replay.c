@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replay engine (tools/replay.[ch]) and the gen/replay commands: name
+ * mapping, check-mode divergences with their line, gaps, --record round
+ * trips, timing-mode parsing, gen determinism.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay.h"
+
+#define HDR "pasidsim-trace 1\nmode bare-metal\nhost-cpus 2\nevents\n"
+
+struct run {
+	int ret;
+	struct replay_stats st;
+	char *rec;		/* --record output */
+	size_t rec_len;
+};
+
+static void replay_text(const char *text, bool record, struct run *r)
+{
+	struct replay_opts o;
+	FILE *f = NULL;
+
+	replay_opts_init(&o);
+	o.msg = fopen("/dev/null", "w");
+	if (record) {
+		f = open_memstream(&r->rec, &r->rec_len);
+		o.record = f;
+	}
+	r->ret = replay_mem(text, strlen(text), "t.trace", &o, &r->st);
+	if (f)
+		fclose(f);
+	fclose(o.msg);
+}
+
+Test(replay, recorded_ids_are_names)
+{
+	/* The capture got 100 and 200; the replay gets 1 and 2. */
+	struct run r = { 0 };
+
+	replay_text(HDR
+		    "1 host 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 host 0 iommu_pasid_alloc c=a min=1 max=1000 priv=x = 100\n"
+		    "3 host 1 iommu_pasid_alloc c=a min=1 max=1000 priv=y = 200\n"
+		    "4 host 1 iommu_pasid_find c=a id=200 = y\n"
+		    "5 host 0 iommu_pasid_free c=a id=100 = 0\n"
+		    "6 host 0 iommu_pasid_find c=a id=200 = y\n"
+		    "7 host 0 iommu_pasid_free c=a id=100 = -ENOENT\n"
+		    "8 host 0 iommu_pasid_for_each c=a = 1\n"
+		    "9 host 0 ioasid_alloc set=s min=1 max=9 priv=p = 300\n"
+		    "10 host 0 ioasid_find set=s id=300 = p\n"
+		    "11 host 0 ioasid_find set=t id=300 = -EACCES\n"
+		    "12 host 0 ioasid_set_data id=300 priv=q = 0\n"
+		    "13 host 0 ioasid_find set=null id=300 = q\n"
+		    "14 host 0 ioasid_free id=300\n"
+		    "15 host 0 iommu_pasid_exit c=a\n", true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.ops, 15);
+	cr_expect_eq(r.st.checked, 13);
+	cr_expect_eq(r.st.errors, 2);
+	cr_expect_eq(r.st.divergences, 0);
+	/* --record writes the replayed IDs */
+	cr_expect(strstr(r.rec, "iommu_pasid_alloc c=a min=1 max=1000 priv=x = 1\n"), "%s", r.rec);
+	cr_expect(strstr(r.rec, "iommu_pasid_find c=a id=2 = y\n"), "%s", r.rec);
+	cr_expect(strstr(r.rec, "ioasid_alloc set=s min=1 max=9 priv=p = 1\n"), "%s", r.rec);
+	free(r.rec);
+}
+
+Test(replay, first_divergence_is_reported_with_its_line)
+{
+	struct run r = { 0 };
+
+	replay_text(HDR
+		    "1 host 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 host 0 iommu_pasid_alloc c=a min=1 max=1 priv=x = 5\n"
+		    "# the range holds one ID: the second alloc fails, not as recorded\n"
+		    "3 host 0 iommu_pasid_alloc c=a min=1 max=1 priv=x = 6\n"
+		    "4 host 0 iommu_pasid_free c=a id=5 = -EINVAL\n", false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.st.div_line, 8);
+	cr_expect(strstr(r.st.divergence, "t.trace:8: divergence: iommu_pasid_alloc returned "
+			 "-ENOSPC, the trace recorded PASID '6'"), "%s", r.st.divergence);
+
+	replay_text(HDR
+		    "1 host 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 host 0 iommu_pasid_alloc c=a min=1 max=9 priv=x = 5\n"
+		    "3 host 0 iommu_pasid_find c=a id=5 = y\n", false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect(strstr(r.st.divergence, "t.trace:7: divergence: iommu_pasid_find returned "
+			 "token x, the trace recorded token y"), "%s", r.st.divergence);
+
+	replay_text(HDR "1 host 0 iommu_pasid_for_each c=a = 0\n", false, &r);
+	cr_expect_eq(r.ret, 1, "for_each on an uninitialised consumer is -EINVAL");
+	cr_expect(strstr(r.st.divergence, "returned -EINVAL, the trace recorded 0"), "%s",
+		  r.st.divergence);
+}
+
+Test(replay, no_check_ignores_recorded_results)
+{
+	struct replay_opts o;
+	struct replay_stats st;
+	static const char text[] = HDR "1 host 0 iommu_pasid_for_each c=a = 3\n";
+
+	replay_opts_init(&o);
+	o.check = false;
+	cr_expect_eq(replay_mem(text, strlen(text), "t", &o, &st), 0);
+	cr_expect_eq(st.checked, 0);
+}
+
+Test(replay, two_names_for_one_id_is_a_divergence)
+{
+	/* "1" is not bound (a is), so it frees PASID 1 literally behind a's back. */
+	struct run r = { 0 };
+
+	replay_text(HDR
+		    "1 host 0 ioasid_alloc set=s min=1 max=9 priv=p = a\n"
+		    "2 host 0 ioasid_free id=1\n"
+		    "3 host 0 ioasid_alloc set=s min=1 max=9 priv=p = b\n", false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect(strstr(r.st.divergence, "t.trace:7: divergence: replayed PASID 1 is already "
+			 "bound to live name 'a'"), "%s", r.st.divergence);
+}
+
+Test(replay, input_errors_exit_2_with_the_line)
+{
+	struct run r = { 0 };
+
+	replay_text(HDR "1 host 0 ioasid_free id=ghost\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "t.trace:5: PASID name 'ghost' is not bound"), "%s",
+		  r.st.error);
+	replay_text(HDR "1 host 0 ioasid_free id=1 extra\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "t.trace:5:27: expected"), "%s", r.st.error);
+	replay_text("pasidsim-trace 1\nmode vms\nvms 4\nevents\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "multi-VM replay (vms 4) is not yet supported"), "%s",
+		  r.st.error);
+	replay_text(!strcmp(PASIDSIM_FLAVOUR, "pasidsim") ?
+		    "pasidsim-trace 1\nmode bare-metal\nflavour-host linux-6.1\nevents\n" :
+		    "pasidsim-trace 1\nmode bare-metal\nflavour-host pasidsim\nevents\n",
+		    false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "--any-flavour"), "%s", r.st.error);
+}
+
+Test(replay, sva_alloc_follows_linux_6_1)
+{
+	struct run r = { 0 };
+
+	replay_text(HDR
+		    "1 host 0 iommu_sva_alloc_pasid mm=m1 min=0 max=10 = -EINVAL\n"
+		    "2 host 0 iommu_sva_alloc_pasid mm=m1 min=1 max=10 = p\n"
+		    "3 host 0 iommu_sva_alloc_pasid mm=m1 min=1 max=10 = p\n"
+		    "# 6.1 refuses pasid >= max: PASID 1 with max 1\n"
+		    "4 host 0 iommu_sva_alloc_pasid mm=m1 min=1 max=1 = -EOVERFLOW\n"
+		    "5 host 0 iommu_sva_alloc_pasid mm=m2 min=1 max=10 = q\n"
+		    "6 host 0 ioasid_find set=null id=q = m2\n"
+		    "7 host 0 ioasid_free id=p\n"
+		    "8 host 0 iommu_sva_alloc_pasid mm=m1 min=1 max=10 = p2\n"
+		    "9 host 0 ioasid_free id=p2\n10 host 0 ioasid_free id=q\n", true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.checked, 7);
+	cr_expect(strstr(r.rec, "iommu_sva_alloc_pasid mm=m1 min=1 max=10 = 1\n"), "%s", r.rec);
+	cr_expect(strstr(r.rec, "iommu_sva_alloc_pasid mm=m2 min=1 max=10 = 2\n"), "%s", r.rec);
+	free(r.rec);
+}
+
+Test(replay, gaps_are_reported_and_limit_checking)
+{
+	struct run r = { 0 };
+
+	/*
+	 * Before the gap: a holds old. After it: old's result is not checked
+	 * (it is wrong here on purpose), allocs are not checked (this one
+	 * fails as recorded success would not), names bound after the gap are.
+	 */
+	replay_text(HDR
+		    "1 host 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 host 0 iommu_pasid_alloc c=a min=1 max=2 priv=x = old\n"
+		    "3 host 0 gap lost=5 reason=lost-events\n"
+		    "4 host 0 iommu_pasid_find c=a id=old = -ENOENT\n"
+		    "5 host 0 iommu_pasid_init c=b min=0 max=0 = 0\n"
+		    "6 host 0 iommu_pasid_alloc c=b min=1 max=2 priv=y = new\n"
+		    "7 host 0 iommu_pasid_alloc c=b min=1 max=2 priv=y = newer\n"
+		    "8 host 0 iommu_pasid_find c=b id=new = y\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.gaps, 1);
+	cr_expect_eq(r.st.unchecked, 3);
+	cr_expect_eq(r.st.checked, 4);
+
+	replay_text(HDR
+		    "1 host 0 gap\n"
+		    "2 host 0 iommu_pasid_init c=b min=0 max=0 = 0\n"
+		    "3 host 0 iommu_pasid_alloc c=b min=1 max=2 priv=y = new\n"
+		    "4 host 0 iommu_pasid_find c=b id=new = z\n", false, &r);
+	cr_expect_eq(r.ret, 1, "names bound after the gap are checked");
+	cr_expect_eq(r.st.div_line, 8);
+}
+
+Test(replay, record_round_trip_is_byte_identical)
+{
+	static const char text[] = HDR
+		"# names, reordered arguments, comments: the recording is canonical\n"
+		"1 host 0 iommu_pasid_init max=0 min=0 c=a\n"
+		"2 host 1 iommu_pasid_alloc c=a min=1 max=50 priv=x id=first\n"
+		"2 host 1 iommu_pasid_alloc c=a min=1 max=50 priv=null\n"
+		"3 host 0 ioasid_alloc set=s min=10 max=20 priv=p = raw\n"
+		"4 host 0 iommu_pasid_find c=a id=first\n"
+		"5 host 0 ioasid_find set=s id=first\n"
+		"6 host 0 iommu_pasid_free c=a id=first\n"
+		"7 host 0 gap lost=3\n"
+		"8 host 0 iommu_pasid_for_each c=a\n"
+		"9 host 0 iommu_sva_alloc_pasid mm=mm0 min=1 max=100\n"
+		"10 host 1 iommu_pasid_exit c=a\n";
+	struct run b = { 0 }, c = { 0 };
+
+	replay_text(text, true, &b);
+	cr_assert_eq(b.ret, 0, "%s %s", b.st.error, b.st.divergence);
+	replay_text(b.rec, true, &c);
+	cr_assert_eq(c.ret, 0, "%s %s", c.st.error, c.st.divergence);
+	cr_expect_eq(c.st.checked, 7, "every result recorded, checked up to the gap");
+	cr_expect_eq(c.st.unchecked, 2);
+	cr_assert_eq(b.rec_len, c.rec_len);
+	cr_expect_eq(memcmp(b.rec, c.rec, b.rec_len), 0, "B:\n%s\nC:\n%s", b.rec, c.rec);
+	cr_expect(strstr(b.rec, "5 host 0 ioasid_find set=s id=1 = -EACCES\n"), "%s", b.rec);
+	free(b.rec);
+	free(c.rec);
+}
+
+Test(replay, timing_modes_parse)
+{
+	enum replay_timing t;
+	double f;
+
+	cr_expect_eq(replay_parse_timing("fast", &t, &f), 0);
+	cr_expect_eq(t, REPLAY_FAST);
+	cr_expect_eq(replay_parse_timing("recorded", &t, &f), 0);
+	cr_expect_eq(t, REPLAY_RECORDED);
+	cr_expect_eq(replay_parse_timing("scale:0.25", &t, &f), 0);
+	cr_expect_eq(t, REPLAY_SCALED);
+	cr_expect_float_eq(f, 0.25, 1e-12);
+	cr_expect_eq(replay_parse_timing("scale:", &t, &f), -1);
+	cr_expect_eq(replay_parse_timing("scale:-1", &t, &f), -1);
+	cr_expect_eq(replay_parse_timing("scale:x", &t, &f), -1);
+	cr_expect_eq(replay_parse_timing("scale:nan", &t, &f), -1);
+	cr_expect_eq(replay_parse_timing("slow", &t, &f), -1);
+}
+
+Test(replay, timed_replay_gives_the_same_results)
+{
+	/* 2 ms of recorded gaps, scaled down; results must not depend on timing. */
+	static const char text[] = HDR
+		"0 host 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		"1000000 host 0 iommu_pasid_alloc c=a min=1 max=9 priv=x = 1\n"
+		"2000000 host 0 iommu_pasid_free c=a id=1 = 0\n";
+	struct replay_opts o;
+	struct replay_stats st;
+
+	replay_opts_init(&o);
+	cr_assert_eq(replay_parse_timing("scale:0.5", &o.timing, &o.scale), 0);
+	cr_expect_eq(replay_mem(text, strlen(text), "t", &o, &st), 0, "%s", st.divergence);
+	cr_expect_eq(st.checked, 3);
+	cr_assert_eq(replay_parse_timing("recorded", &o.timing, &o.scale), 0);
+	cr_expect_eq(replay_mem(text, strlen(text), "t", &o, &st), 0, "%s", st.divergence);
+}
+
+/* ---- the CLI: gen determinism, and gen | replay --record ---- */
+
+static char *run_cli(const char *args, size_t *len, int *status)
+{
+	char cmd[1024], *buf = NULL;
+	size_t cap = 0, n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", PASIDSIM_CLI, args);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	for (;;) {
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			buf = realloc(buf, cap + 1);
+		}
+		size_t k = fread(buf + n, 1, cap - n, p);
+
+		if (!k)
+			break;
+		n += k;
+	}
+	buf[n] = 0;
+	*status = pclose(p);
+	*len = n;
+	return buf;
+}
+
+Test(replay, gen_is_deterministic_by_seed)
+{
+	static const char *const wl[] = {
+		"churn --bare-metal", "exhaustion --bare-metal", "mixed --bare-metal", "churn",
+		"exhaustion", "boot-storm --vms=8", "teardown", "mixed",
+	};
+
+	for (size_t i = 0; i < sizeof(wl) / sizeof(wl[0]); i++) {
+		char args[256];
+		size_t la, lb, lc;
+		int sa, sb, sc;
+		char *a, *b, *c;
+
+		snprintf(args, sizeof(args), "gen %s --ops=500 --seed=9", wl[i]);
+		a = run_cli(args, &la, &sa);
+		b = run_cli(args, &lb, &sb);
+		snprintf(args, sizeof(args), "gen %s --ops=500 --seed=10", wl[i]);
+		c = run_cli(args, &lc, &sc);
+		cr_expect_eq(sa, 0, "%s", wl[i]);
+		cr_expect_eq(sc, 0, "%s", wl[i]);
+		cr_expect(la > 200, "%s", wl[i]);
+		cr_expect(la == lb && !memcmp(a, b, la), "%s: same seed, different bytes", wl[i]);
+		cr_expect(la != lc || memcmp(a, c, la), "%s: the seed changes nothing", wl[i]);
+		free(a);
+		free(b);
+		free(c);
+	}
+}
+
+Test(replay, generated_bare_metal_traces_check_and_round_trip)
+{
+	static const char *const wl[] = { "churn", "exhaustion", "mixed" };
+
+	for (size_t i = 0; i < sizeof(wl) / sizeof(wl[0]); i++) {
+		char args[256];
+		size_t lg, lb;
+		int sg, sb;
+		char *g, *b;
+
+		snprintf(args, sizeof(args), "gen %s --bare-metal --ops=3000 --seed=4", wl[i]);
+		g = run_cli(args, &lg, &sg);
+		snprintf(args, sizeof(args), "gen %s --bare-metal --ops=3000 --seed=4 | %s replay "
+			 "--record=- - 2>/dev/null", wl[i], PASIDSIM_CLI);
+		b = run_cli(args, &lb, &sb);
+		cr_expect_eq(sg, 0);
+		cr_expect_eq(sb, 0, "%s: the generated trace does not replay cleanly", wl[i]);
+		/* the model's recorded results are exactly what the replay records */
+		cr_expect(lg == lb && !memcmp(g, b, lg), "%s: gen output != replay --record", wl[i]);
+		free(g);
+		free(b);
+	}
+}

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Trace parser and writer (tools/trace.[ch]): every error names
+ * file:line:col, unknown keys and future versions are refused, and
+ * parse(write(x)) == x over generated traces.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+#define HDR "pasidsim-trace 1\nmode bare-metal\nhost-cpus 2\nevents\n"
+
+/* Parse @text completely; returns the number of events, or -1 with the error in @err. */
+static int parse_all(const char *text, char *err, size_t errlen)
+{
+	struct trace_parser *p = trace_parser_mem(text, strlen(text), "t.trace");
+	struct trace_header h;
+	struct trace_event ev;
+	int n = 0, r;
+
+	cr_assert_not_null(p);
+	err[0] = 0;
+	if (trace_parser_header(p, &h)) {
+		snprintf(err, errlen, "%s", trace_parser_error(p));
+		trace_header_release(&h);
+		trace_parser_free(p);
+		return -1;
+	}
+	while ((r = trace_parser_next(p, &ev)) > 0)
+		n++;
+	if (r < 0) {
+		snprintf(err, errlen, "%s", trace_parser_error(p));
+		n = -1;
+	}
+	trace_header_release(&h);
+	trace_parser_free(p);
+	return n;
+}
+
+static void expect_error(const char *text, const char *where, const char *what)
+{
+	char err[1024];
+
+	cr_assert_eq(parse_all(text, err, sizeof(err)), -1, "accepted: %s", text);
+	cr_expect(!strncmp(err, where, strlen(where)), "error '%s' does not start with '%s'",
+		  err, where);
+	cr_expect(strstr(err, what), "error '%s' does not say '%s'", err, what);
+}
+
+Test(trace, parses_a_commented_trace)
+{
+	static const char text[] =
+		"# leading comment\n\n"
+		"pasidsim-trace 1   # version\n"
+		"mode bare-metal\nseed 0x10\nhost-cpus 2\n"
+		"meta source   hand   written\n"
+		"events\n"
+		"0 host 0 iommu_pasid_init c=dma0 min=0 max=0 = 0\n"
+		"\t5 host 1 iommu_pasid_alloc priv=null max=0xff min=1 c=dma0 = 7 # reordered\n"
+		"6 host 1 iommu_pasid_find c=dma0 id=7 = null\r\n"
+		"7 host 1 ioasid_find set=s id=7 = -EACCES\n"
+		"8 host 0 iommu_pasid_for_each c=dma0 = 1\n"
+		"9 host 0 gap lost=12 reason=overwrite\n"
+		"9 host 0 ioasid_alloc set=s min=1 max=2 priv=p = invalid\n"
+		"10 host 0 iommu_pasid_free c=dma0 id=7 = -22";
+	struct trace_parser *p = trace_parser_mem(text, strlen(text), "t");
+	struct trace_header h;
+	struct trace_event ev;
+
+	cr_assert_eq(trace_parser_header(p, &h), 0, "%s", trace_parser_error(p));
+	cr_expect_eq(h.seed, 16);
+	cr_expect_eq(h.host_cpus, 2);
+	cr_assert_eq(h.nr_meta, 1);
+	cr_expect_str_eq(h.meta[0].key, "source");
+	cr_expect_str_eq(h.meta[0].value, "hand written");
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.op, TRACE_PASID_INIT);
+	cr_expect_eq(ev.res, TRACE_RES_ERRNO);
+	cr_expect_eq(ev.res_val, 0);
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(trace_parser_line(p), 10);
+	cr_expect_eq(ev.time, 5);
+	cr_expect_eq(ev.cpu, 1);
+	cr_expect_eq(ev.op, TRACE_PASID_ALLOC);
+	cr_expect_null(ev.priv);
+	cr_expect_eq(ev.min, 1);
+	cr_expect_eq(ev.max, 255);
+	cr_expect_str_eq(ev.c, "dma0");
+	cr_expect_eq(ev.res, TRACE_RES_ID);
+	cr_expect_str_eq(ev.res_name, "7");
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.res, TRACE_RES_NULL);
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.res, TRACE_RES_ERRNO);
+	cr_expect_eq(ev.res_val, -EACCES);
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.res, TRACE_RES_COUNT);
+	cr_expect_eq(ev.res_val, 1);
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.op, TRACE_GAP);
+	cr_expect(ev.lost_known);
+	cr_expect_eq(ev.lost, 12);
+	cr_expect_str_eq(ev.reason, "overwrite");
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.res, TRACE_RES_INVALID);
+	cr_assert_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.res_val, -EINVAL);
+	cr_expect_eq(trace_parser_next(p, &ev), 0);
+	cr_expect_eq(trace_parser_gaps(p), 1);
+	cr_expect_null(trace_parser_error(p));
+	trace_header_release(&h);
+	trace_parser_free(p);
+}
+
+Test(trace, header_errors_name_line_and_column)
+{
+	expect_error("", "t.trace:1:1:", "empty file");
+	expect_error("hello 1\n", "t.trace:1:1:", "not a pasidsim trace");
+	expect_error("pasidsim-trace 2\nmode vms\n", "t.trace:1:16:", "newer than this");
+	expect_error("pasidsim-trace 0\n", "t.trace:1:16:", "expected a version number");
+	expect_error("pasidsim-trace 1\nmode bare-metal\ncolour blue\nevents\n", "t.trace:3:1:",
+		     "expected a header key");
+	expect_error("pasidsim-trace 1\nmode metal\nevents\n", "t.trace:2:6:",
+		     "expected 'bare-metal' or 'vms', got 'metal'");
+	expect_error("pasidsim-trace 1\nmode vms\nvms 2\nvm 2 vcpus=2\nevents\n", "t.trace:4:4:",
+		     "VM index below vms");
+	expect_error("pasidsim-trace 1\nmode vms\nvms 2\nvm 1 cpus=2\nevents\n", "t.trace:4:6:",
+		     "vcpus=");
+	expect_error("pasidsim-trace 1\nmode vms\nvm 0 vcpus=2\n", "t.trace:3:1:",
+		     "'vms N' before");
+	expect_error("pasidsim-trace 1\nmode bare-metal\nseed 1\nseed 2\nevents\n",
+		     "t.trace:4:1:", "at most once");
+	expect_error("pasidsim-trace 1\nmode bare-metal\nvtd-pss 20\nevents\n", "t.trace:3:9:",
+		     "ECAP.PSS");
+	expect_error("pasidsim-trace 1\nmode bare-metal\nvcpus 2\nevents\n", "t.trace:4:1:",
+		     "bare-metal header");
+	expect_error("pasidsim-trace 1\nmode bare-metal\n", "t.trace:3:1:", "end of file");
+	expect_error("pasidsim-trace 1\nseed 1\nevents\n", "t.trace:3:1:", "'mode' line");
+	expect_error("pasidsim-trace 1\nmode vms\nevents\n", "t.trace:3:1:", "'vms N'");
+	expect_error("pasidsim-trace 1\nmode bare-metal x\nevents\n", "t.trace:2:17:",
+		     "expected end of line");
+}
+
+Test(trace, event_errors_name_line_and_column)
+{
+	expect_error(HDR "x host 0 ioasid_free id=1\n", "t.trace:5:1:", "expected a time");
+	expect_error(HDR "5 host 0 ioasid_free id=1\n4 host 0 ioasid_free id=1\n", "t.trace:6:1:",
+		     "never go back");
+	expect_error(HDR "1 vm0 0 ioasid_free id=1\n", "t.trace:5:3:", "this trace has no VMs");
+	expect_error(HDR "1 host 2 ioasid_free id=1\n", "t.trace:5:8:", "CPU number below 2");
+	expect_error(HDR "1 host 0 ioasid_frees id=1\n", "t.trace:5:10:", "expected an operation");
+	expect_error(HDR "1 host 0 ioasid_free pasid=1\n", "t.trace:5:22:",
+		     "expected id= for ioasid_free");
+	expect_error(HDR "1 host 0 ioasid_free id=1 id=2\n", "t.trace:5:27:", "only once");
+	expect_error(HDR "1 host 0 ioasid_alloc set=s min=1 priv=p\n", "t.trace:5:41:",
+		     "max= for ioasid_alloc");
+	expect_error(HDR "1 host 0 ioasid_alloc set=s min=1 max=0x100000000 priv=p\n",
+		     "t.trace:5:39:", "a u32");
+	expect_error(HDR "1 host 0 ioasid_free id=-3\n", "t.trace:5:25:", "a name");
+	expect_error(HDR "1 host 0 ioasid_free id=1 = 0\n", "t.trace:5:27:", "returns nothing");
+	expect_error(HDR "1 host 0 iommu_pasid_free c=a id=1 =\n", "t.trace:5:37:",
+		     "a result after '='");
+	expect_error(HDR "1 host 0 iommu_pasid_free c=a id=1 = 3\n", "t.trace:5:38:",
+		     "an errno");
+	expect_error(HDR "1 host 0 iommu_pasid_free c=a id=1 = -EWHAT\n", "t.trace:5:38:",
+		     "an errno");
+	expect_error(HDR "1 host 0 ioasid_alloc set=s min=1 max=2 priv=p = -ENOSPC\n",
+		     "t.trace:5:50:", "'invalid'");
+	expect_error(HDR "1 host 0 ioasid_alloc set=s min=1 max=2 priv=p id=a = b\n",
+		     "t.trace:5:55:", "repeat id=a");
+	expect_error(HDR "1 host 0 vm_destroy\n", "t.trace:5:3:", "a VM kernel");
+	expect_error(HDR "1 host 0 ioasid_free id=1 = 0 0\n", "t.trace:5:27:", "returns nothing");
+	expect_error(HDR "1 host 0 iommu_pasid_free c=a id=1 = 0 0\n", "t.trace:5:40:",
+		     "end of line after the result");
+	expect_error(HDR "1 host 0 ioasid_free id=1#x\n", "t.trace:5:26:", "blank before '#'");
+	expect_error(HDR "1 host 0 ioasid_free id=\x01\n", "t.trace:5:25:", "printable ASCII");
+	expect_error(HDR "1 host 0\n", "t.trace:5:9:", "got end of line");
+	expect_error(HDR "1 host 0 iommu_pasid_find c=a id=1 = -\n", "t.trace:5:38:",
+		     "a token name, 'null' or a negative errno");
+}
+
+Test(trace, long_lines_and_nul_bytes_are_refused)
+{
+	size_t n = TRACE_MAX_LINE + 100;
+	char *text = malloc(strlen(HDR) + n + 2);
+	char err[1024];
+
+	strcpy(text, HDR);
+	memset(text + strlen(HDR), 'a', n);
+	text[strlen(HDR) + n] = 0;
+	cr_expect_eq(parse_all(text, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "t.trace:5:") && strstr(err, "at most 4096 bytes"), "%s", err);
+	free(text);
+
+	static const char nul[] = HDR "1 host 0 ioasid_free id=1\0\n";
+	struct trace_parser *p = trace_parser_mem(nul, sizeof(nul) - 1, "t.trace");
+	struct trace_header h;
+	struct trace_event ev;
+
+	cr_assert_eq(trace_parser_header(p, &h), 0);
+	cr_expect_eq(trace_parser_next(p, &ev), -1);
+	cr_expect(strstr(trace_parser_error(p), "t.trace:5:26: expected printable ASCII"), "%s",
+		  trace_parser_error(p));
+	trace_header_release(&h);
+	trace_parser_free(p);
+}
+
+Test(trace, vm_header_defaults_and_overrides)
+{
+	static const char text[] =
+		"pasidsim-trace 1\nmode vms\nvms 3\nvm 1 vcpus=8 pv=virtio quota=5\n"
+		"vcpus 2\nflavour-guest linux-6.1\nquota-default 50\nvtd-version 3.0\n"
+		"vtd-vccap-pas 0\nevents\n1 vm1 7 iommu_pasid_init c=a min=0 max=0\n"
+		"2 vm2 0 mmio_write viommu=0 off=0xe10 val=0x1 width=8\n";
+	struct trace_parser *p = trace_parser_mem(text, strlen(text), "t");
+	struct trace_header h;
+	struct trace_event ev;
+
+	cr_assert_eq(trace_parser_header(p, &h), 0, "%s", trace_parser_error(p));
+	cr_assert_eq(h.nr_vms, 3);
+	cr_expect_eq(h.vms[0].vcpus, 2);
+	cr_expect_eq(h.vms[0].flavour, TRACE_FLAVOUR_LINUX61);
+	cr_expect_eq(h.vms[0].quota, 50);
+	cr_expect_eq(h.vms[1].vcpus, 8);
+	cr_expect_eq(h.vms[1].pv, TRACE_PV_VIRTIO);
+	cr_expect_eq(h.vms[1].quota, 5);
+	cr_expect_eq(h.vtd_version, TRACE_VTD_3_0);
+	cr_expect_not(h.vtd_vccap_pas);
+	cr_expect_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.kernel, 1);
+	cr_expect_eq(ev.cpu, 7);
+	cr_expect_eq(trace_parser_next(p, &ev), 1);
+	cr_expect_eq(ev.off, 0xe10);
+	cr_expect_eq(trace_parser_next(p, &ev), 0);
+	trace_header_release(&h);
+	trace_parser_free(p);
+	/* vCPU 7 is fine on vm1, not on vm0 (2 vCPUs) */
+	expect_error("pasidsim-trace 1\nmode vms\nvms 2\nvm 1 vcpus=8\nvcpus 2\nevents\n"
+		     "1 vm0 7 vm_boot\n", "t.trace:7:7:", "CPU number below 2");
+	expect_error("pasidsim-trace 1\nmode vms\nvms 2\nevents\n1 vm00 0 vm_boot\n",
+		     "t.trace:5:3:", "'vm0'..'vm1'");
+	expect_error("pasidsim-trace 1\nmode vms\nvms 2\nevents\n"
+		     "1 vm0 0 mmio_write viommu=1 off=0 val=0 width=8\n", "t.trace:5:27:",
+		     "vIOMMU index below 1");
+}
+
+/* ---- round trips ---- */
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static const char *const names[] = { "a", "b0", "17", "0xffff888100", "dev.0:1/x+y@z", "-" };
+
+static const char *rname(uint64_t *s, bool nullable)
+{
+	unsigned int i = rnd(s) % (nullable ? 6 : 5);
+
+	return i == 5 ? NULL : names[i];
+}
+
+/* A random valid event for header @h. */
+static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
+			 struct trace_event *ev)
+{
+	unsigned int results;
+	int r;
+
+	memset(ev, 0, sizeof(*ev));
+	*t += rnd(s) % 3 ? rnd(s) % 1000 : 0;
+	ev->time = *t;
+	ev->kernel = h->nr_vms && rnd(s) % 2 ? (int)(rnd(s) % h->nr_vms) : TRACE_HOST;
+	ev->cpu = rnd(s) % (ev->kernel == TRACE_HOST ? h->host_cpus : h->vms[ev->kernel].vcpus);
+	do
+		ev->op = rnd(s) % TRACE_OP__NR;
+	while (ev->kernel == TRACE_HOST && (ev->op == TRACE_VM_BOOT ||
+		ev->op == TRACE_VM_DESTROY || ev->op == TRACE_MMIO_WRITE));
+	switch (ev->op) {
+	case TRACE_PASID_INIT: case TRACE_PASID_EXIT: case TRACE_PASID_FOR_EACH:
+		ev->c = rname(s, false);
+		break;
+	case TRACE_PASID_FREE: case TRACE_PASID_FIND:
+		ev->c = rname(s, false);
+		ev->id = rname(s, false);
+		break;
+	case TRACE_PASID_ALLOC:
+		ev->c = rname(s, false);
+		ev->priv = rname(s, true);
+		break;
+	case TRACE_IOASID_ALLOC:
+		ev->set = rname(s, true);
+		ev->priv = rname(s, true);
+		break;
+	case TRACE_IOASID_FREE:
+		ev->id = rname(s, false);
+		break;
+	case TRACE_IOASID_FIND:
+		ev->set = rname(s, true);
+		ev->id = rname(s, false);
+		break;
+	case TRACE_IOASID_SET_DATA:
+		ev->id = rname(s, false);
+		ev->priv = rname(s, true);
+		break;
+	case TRACE_SVA_ALLOC:
+		ev->mm = rname(s, true);
+		break;
+	case TRACE_MMIO_WRITE:
+		ev->viommu = rnd(s) % h->vms[ev->kernel].viommus;
+		ev->off = rnd(s) & 0xffffffff;
+		ev->val = rnd(s);
+		ev->width = rnd(s) % 2 ? 4 : 8;
+		break;
+	case TRACE_GAP:
+		ev->lost_known = rnd(s) % 2;
+		ev->lost = ev->lost_known ? rnd(s) : 0;
+		ev->reason = rname(s, true);
+		break;
+	default:
+		break;
+	}
+	if (ev->op == TRACE_PASID_ALLOC || ev->op == TRACE_IOASID_ALLOC ||
+	    ev->op == TRACE_SVA_ALLOC || ev->op == TRACE_PASID_INIT) {
+		ev->min = rnd(s) % 2 ? rnd(s) & 0xffffffff : rnd(s) % 100;
+		ev->max = rnd(s) % 2 ? rnd(s) & 0xffffffff : rnd(s) % 100;
+	}
+	results = trace_op_results(ev->op);
+	if (!results || rnd(s) % 4 == 0)
+		return;
+	do
+		r = rnd(s) % 7;
+	while (!(results & (1u << r)));
+	ev->res = r;
+	switch (ev->res) {
+	case TRACE_RES_ERRNO: {
+		static const int e[] = { -ENOSPC, -EINVAL, -4095, -200, 0 };
+
+		ev->res_val = e[rnd(s) % (results == (1u << TRACE_RES_ERRNO) ? 5 : 4)];
+		break;
+	}
+	case TRACE_RES_ID:
+	case TRACE_RES_TOKEN:
+		ev->res_name = rname(s, false);
+		if (ev->res == TRACE_RES_ID && rnd(s) % 2)
+			ev->id = ev->res_name;	/* optional id= repeating the result */
+		break;
+	case TRACE_RES_COUNT:
+		ev->res_val = rnd(s) % 2 ? rnd(s) % 5 : 0xffffffff;
+		break;
+	default:
+		break;
+	}
+	if ((ev->op == TRACE_PASID_ALLOC || ev->op == TRACE_IOASID_ALLOC ||
+	     ev->op == TRACE_SVA_ALLOC) && ev->res != TRACE_RES_ID && rnd(s) % 2)
+		ev->id = rname(s, false);	/* id= naming an unrecorded result */
+}
+
+static void random_header(uint64_t *s, struct trace_header *h)
+{
+	trace_header_init(h);
+	h->seed = rnd(s);
+	h->cost_model = rnd(s) % 5;
+	h->host_cpus = 1 + rnd(s) % 8;
+	h->flavour_host = rnd(s) % 2;
+	h->vtd_pss = rnd(s) % 20;
+	h->vtd_version = rnd(s) % 2;
+	h->vtd_vccap_pas = rnd(s) % 2;
+	if (rnd(s) % 2) {
+		h->vcpus = 1 + rnd(s) % 4;
+		h->viommus = 1 + rnd(s) % 3;
+		h->pv = rnd(s) % 2;
+		h->flavour_guest = rnd(s) % 2;
+		h->quota_default = rnd(s) % 2000;
+		cr_assert_eq(trace_header_set_vms(h, 1 + rnd(s) % 6), 0);
+		for (unsigned int i = 0; i < h->nr_vms; i++)
+			if (rnd(s) % 3 == 0) {
+				h->vms[i].vcpus = 1 + rnd(s) % 9;
+				h->vms[i].quota = rnd(s) % 7;
+				h->vms[i].pv = rnd(s) % 2;
+				h->vms[i].flavour = rnd(s) % 2;
+				h->vms[i].viommus = 1 + rnd(s) % 4;
+			}
+	}
+	if (rnd(s) % 2)
+		cr_assert_eq(trace_header_add_meta(h, "source", "a b c-d=e"), 0);
+	if (rnd(s) % 2)
+		cr_assert_eq(trace_header_add_meta(h, "empty", ""), 0);
+}
+
+Test(trace, parse_of_write_is_identity)
+{
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		uint64_t s = seed, t = 0;
+		struct trace_header h, h2;
+		struct trace_event *evs = calloc(200, sizeof(*evs));
+		struct trace_writer w;
+		struct trace_parser *p;
+		struct trace_event ev;
+		size_t len;
+		char *buf;
+		FILE *f = open_memstream(&buf, &len);
+		int n = 0;
+
+		random_header(&s, &h);
+		cr_assert_eq(trace_writer_start(&w, f, &h), 0, "seed %llu",
+			     (unsigned long long)seed);
+		for (int i = 0; i < 200; i++) {
+			random_event(&s, &h, &t, &evs[i]);
+			cr_assert_eq(trace_write_event(&w, &evs[i]), 0, "seed %llu event %d op %s",
+				     (unsigned long long)seed, i, trace_op_name(evs[i].op));
+		}
+		cr_assert_eq(trace_writer_finish(&w), 0);
+		fclose(f);
+		p = trace_parser_mem(buf, len, "rt");
+		cr_assert_eq(trace_parser_header(p, &h2), 0, "%s\n%s", trace_parser_error(p), buf);
+		cr_assert(trace_header_equal(&h, &h2), "seed %llu: header differs\n%s",
+			  (unsigned long long)seed, buf);
+		while (trace_parser_next(p, &ev) > 0) {
+			cr_assert(trace_event_equal(&ev, &evs[n]), "seed %llu: event %d differs",
+				  (unsigned long long)seed, n);
+			n++;
+		}
+		cr_assert_null(trace_parser_error(p), "%s", trace_parser_error(p));
+		cr_assert_eq(n, 200);
+		trace_parser_free(p);
+		trace_header_release(&h);
+		trace_header_release(&h2);
+		free(evs);
+		free(buf);
+	}
+}
+
+Test(trace, writer_refuses_what_the_parser_would)
+{
+	struct trace_header h;
+	struct trace_writer w;
+	struct trace_event ev = { .kernel = TRACE_HOST, .op = TRACE_IOASID_FREE, .id = "a" };
+	char *buf;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	trace_header_init(&h);
+	cr_assert_eq(trace_writer_start(&w, f, &h), 0);
+	ev.time = 10;
+	cr_expect_eq(trace_write_event(&w, &ev), 0);
+	ev.time = 9;
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "time going back");
+	ev.time = 10;
+	ev.id = "a b";
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "blank in a name");
+	ev.id = "null";
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "reserved word");
+	ev.id = "a";
+	ev.cpu = 1;
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "CPU outside the world");
+	ev.cpu = 0;
+	ev.kernel = 0;
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "no VMs");
+	ev.kernel = TRACE_HOST;
+	ev.res = TRACE_RES_ERRNO;
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "void op with a result");
+	ev.op = TRACE_VM_DESTROY;
+	ev.res = TRACE_RES_NONE;
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "VM op on the host");
+	cr_expect_eq(trace_header_add_meta(&h, "k", "has # hash"), -EINVAL);
+	cr_expect_eq(trace_header_add_meta(&h, "k", " lead"), -EINVAL);
+	cr_expect_eq(trace_header_add_meta(&h, "bad key", "x"), -EINVAL);
+	cr_expect_eq(trace_writer_finish(&w), 0);
+	fclose(f);
+	cr_expect_eq(w.events, 1);
+	h.vcpus = 3;	/* per-VM keys in a bare-metal header */
+	f = open_memstream(&buf, &len);
+	cr_expect_eq(trace_writer_start(&w, f, &h), -EINVAL);
+	fclose(f);
+	free(buf);
+	trace_header_release(&h);
+}
+
+Test(trace, errno_names_round_trip)
+{
+	cr_expect_str_eq(trace_errno_name(-ENOSPC), "ENOSPC");
+	cr_expect_str_eq(trace_errno_name(-524), "ENOTSUPP");
+	cr_expect_null(trace_errno_name(-4000));
+	cr_expect(trace_name_valid("0xffff888100"));
+	cr_expect_not(trace_name_valid("-1"));
+	cr_expect_not(trace_name_valid("invalid"));
+	cr_expect_not(trace_name_valid(""));
+}
