@@ -3,7 +3,7 @@
 #   default (gcc, -Werror)        ctest: unit, integration, regression suites
 #   asan    (clang, ASan+UBSan)   ctest: the same suites
 #   linux61 (Linux 6.1 ioasid.c)  ctest: the same suites on the other allocator
-#   tsan    (clang, TSan)         ctest: the concurrent suites (lock, rcu, stress)
+#   tsan    (clang, TSan)         ctest: the same suites (crit-lite runner)
 #   fuzz    (clang, libFuzzer)    30 s differential fuzzing of the two allocators
 #   kernel-check                  core/ in the real kernel build, checkpatch, kernel-doc
 # Ends with one line "test: N passed, M failed".
@@ -51,7 +51,7 @@ mkdir -p build
 ctest_preset default
 ctest_preset asan
 ctest_preset linux61
-ctest_preset tsan -R '^(lock|rcu|stress)/'
+ctest_preset tsan
 
 echo "==== differential fuzzing: pasidsim vs linux-6.1 allocator, 30 s"
 if "$src/scripts/fuzz.sh" diff_ioasid 30; then

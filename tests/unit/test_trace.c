@@ -476,6 +476,7 @@ Test(trace, writer_refuses_what_the_parser_would)
 	cr_expect_eq(trace_header_add_meta(&h, "bad key", "x"), -EINVAL);
 	cr_expect_eq(trace_writer_finish(&w), 0);
 	fclose(f);
+	free(buf);
 	cr_expect_eq(w.events, 1);
 	h.vcpus = 3;	/* per-VM keys in a bare-metal header */
 	f = open_memstream(&buf, &len);

@@ -18,6 +18,13 @@
 #define EXIT_SKIP 77
 
 static struct crit_lite_test *tests, **tail = &tests;
+static struct crit_lite_suite *suites;
+
+void crit_lite_register_suite(struct crit_lite_suite *s)
+{
+	s->next = suites;
+	suites = s;
+}
 
 void crit_lite_register(struct crit_lite_test *t)
 {
@@ -68,6 +75,16 @@ void crit_lite_log(const char *fmt, ...)
 
 static void run_body(struct crit_lite_test *t)
 {
+	for (struct crit_lite_suite *s = suites; s; s = s->next) {
+		if (strcmp(s->name, t->suite))
+			continue;
+		if (!t->data.init)
+			t->data.init = s->data.init;
+		if (!t->data.fini)
+			t->data.fini = s->data.fini;
+		if (t->data.timeout <= 0)
+			t->data.timeout = s->data.timeout;
+	}
 	if (t->data.timeout > 0)
 		alarm((unsigned int)t->data.timeout + 1);
 	if (t->data.init)
@@ -140,7 +157,19 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		tested++;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (t->data.signal) {
+			bool ok = WIFSIGNALED(status) && WTERMSIG(status) == t->data.signal;
+
+			passing += ok;
+			failing += !ok;
+			printf("[%s] %s::%s (expects signal %d)\n", ok ? "PASS" : "FAIL",
+			       t->suite, t->name, t->data.signal);
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == t->data.exit_code &&
+			   t->data.exit_code) {
+			passing++;
+			printf("[PASS] %s::%s (exit code %d)\n", t->suite, t->name,
+			       t->data.exit_code);
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !t->data.exit_code) {
 			passing++;
 			printf("[PASS] %s::%s\n", t->suite, t->name);
 		} else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SKIP) {

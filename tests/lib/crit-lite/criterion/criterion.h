@@ -44,7 +44,14 @@ struct crit_lite_test {
 	struct crit_lite_test *next;
 };
 
+struct crit_lite_suite {
+	const char *name;
+	struct criterion_test_extra_data data;
+	struct crit_lite_suite *next;
+};
+
 void crit_lite_register(struct crit_lite_test *t);
+void crit_lite_register_suite(struct crit_lite_suite *s);
 void crit_lite_fail(const char *file, int line, const char *expr, bool fatal,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void crit_lite_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -61,6 +68,16 @@ void crit_lite_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 		crit_lite_register(&crit_lite_t_##suite##_##name);	\
 	}								\
 	static void crit_lite_##suite##_##name(void)
+
+/* Suite-wide .init/.fini/.timeout apply where a test sets none. */
+#define TestSuite(suite, ...)						\
+	static struct crit_lite_suite crit_lite_s_##suite = {		\
+		#suite, { __VA_ARGS__ }, NULL };			\
+	__attribute__((constructor)) static void			\
+	crit_lite_sreg_##suite(void)					\
+	{								\
+		crit_lite_register_suite(&crit_lite_s_##suite);		\
+	}
 
 #define ParameterizedTestParameters(suite, name)			\
 	static struct criterion_test_params crit_lite_p_##suite##_##name(void)
@@ -103,10 +120,26 @@ void crit_lite_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	crit_lite_check(!strcmp((a), (b)), "strcmp(" #a ", " #b ") == 0", ##__VA_ARGS__)
 #define cr_assert_str_neq(a, b, ...)					\
 	crit_lite_check(strcmp((a), (b)), "strcmp(" #a ", " #b ") != 0", ##__VA_ARGS__)
+#define cr_assert_float_eq(a, b, eps, ...)				\
+	crit_lite_check(((a) - (b)) <= (eps) && ((b) - (a)) <= (eps),	\
+			"|" #a " - " #b "| <= " #eps, ##__VA_ARGS__)
 #define cr_assert_fail(...)						\
 	crit_lite_fail(__FILE__, __LINE__, "cr_assert_fail", true, " " __VA_ARGS__)
+/* cr_expect*() stop the test at the first failure here, unlike Criterion. */
 #define cr_expect			cr_assert
+#define cr_expect_not			cr_assert_not
 #define cr_expect_eq			cr_assert_eq
+#define cr_expect_neq			cr_assert_neq
+#define cr_expect_lt			cr_assert_lt
+#define cr_expect_leq			cr_assert_leq
+#define cr_expect_gt			cr_assert_gt
+#define cr_expect_geq			cr_assert_geq
+#define cr_expect_null			cr_assert_null
+#define cr_expect_not_null		cr_assert_not_null
+#define cr_expect_str_eq		cr_assert_str_eq
+#define cr_expect_str_neq		cr_assert_str_neq
+#define cr_expect_fail			cr_assert_fail
+#define cr_expect_float_eq		cr_assert_float_eq
 #define cr_skip_test(...)		crit_lite_skip(" " __VA_ARGS__)
 #define cr_log_info(...)		crit_lite_log(__VA_ARGS__)
 #define cr_log_warn(...)		crit_lite_log(__VA_ARGS__)
