@@ -12,6 +12,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
 "$src/scripts/setup.sh" || exit 2
+# Runs made by the tests go to a store of their own, not ./pasidsim.db.
+export PASIDSIM_DB=$src/build/test-results.db
 
 passed=0
 failed=0

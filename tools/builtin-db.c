@@ -31,7 +31,8 @@
 			"                   [--flavour=<name>] [--seed=<n>] [--trace-hash=<hash>]\n" \
 			"                   [--metric=<name>:<unit>:<value>[:<better>]]...\n" \
 			"                   [--sample=<name>:<unit>:<v>,<v>...[:<better>]]...\n" \
-			"                   [--finding=<kind>:<message>]..."
+			"                   [--finding=<kind>:<message>]... [--reproducer=<path>]\n" \
+			"                   [--coverage-file=<file>]"
 #define DB_CHECK_USAGE	"pasidsim db check [--db=<file>]"
 
 static const char *const db_usage =
@@ -49,7 +50,7 @@ static const char *const db_usage =
 enum {
 	OPT_DB = 256, OPT_JSON, OPT_CSV, OPT_COMMAND, OPT_BRANCH, OPT_COMMIT, OPT_LIMIT, OPT_OUT,
 	OPT_CONFIG, OPT_FLAVOUR, OPT_SEED, OPT_TRACE, OPT_METRIC, OPT_SAMPLE, OPT_FINDING,
-	OPT_HELP,
+	OPT_REPRODUCER, OPT_COVERAGE, OPT_HELP,
 };
 
 static const struct option db_options[] = {
@@ -68,6 +69,8 @@ static const struct option db_options[] = {
 	{ "metric", required_argument, NULL, OPT_METRIC },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "finding", required_argument, NULL, OPT_FINDING },
+	{ "reproducer", required_argument, NULL, OPT_REPRODUCER },
+	{ "coverage-file", required_argument, NULL, OPT_COVERAGE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,6 +79,7 @@ static const struct option db_options[] = {
 
 struct db_args {
 	const char *db, *command, *branch, *commit, *out, *config, *flavour, *trace;
+	const char *reproducer, *coverage;
 	bool json, csv, help, has_seed;
 	long long limit;
 	unsigned long long seed;
@@ -105,6 +109,8 @@ static int parse_args(int argc, char **argv, struct db_args *a)
 		case OPT_CONFIG: a->config = optarg; break;
 		case OPT_FLAVOUR: a->flavour = optarg; break;
 		case OPT_TRACE: a->trace = optarg; break;
+		case OPT_REPRODUCER: a->reproducer = optarg; break;
+		case OPT_COVERAGE: a->coverage = optarg; break;
 		case OPT_LIMIT:
 			a->limit = strtoll(optarg, &end, 10);
 			if (*end || a->limit < 0)
@@ -653,12 +659,47 @@ static int add_items(struct results_run *run, struct db_args *a)
 
 		snprintf(kind, sizeof(kind), "%.*s", msg ? (int)(msg - a->finding[i]) : 0,
 			 a->finding[i]);
-		if (!msg || results_finding(run, kind, msg + 1, -1, NULL)) {
+		if (!msg || results_finding(run, kind, msg + 1, -1, a->reproducer)) {
 			fprintf(stderr, "pasidsim db: bad --finding '%s'\n", a->finding[i]);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * Coverage points, one per line: "<seconds> <execs> <coverage> <corpus>"
+ * (what scripts/fuzz.sh extracts from libFuzzer's status lines).
+ */
+static int add_coverage(struct results_run *run, const char *path)
+{
+	unsigned long long execs, cov, corpus;
+	unsigned int lineno = 0;
+	char line[256];
+	double t;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "pasidsim db: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%lf %llu %llu %llu", &t, &execs, &cov, &corpus) != 4 || t < 0) {
+			fprintf(stderr, "pasidsim db: %s:%u: expected '<seconds> <execs> "
+				"<coverage> <corpus>'\n", path, lineno);
+			ret = -1;
+		} else if (results_coverage(run, t, execs, cov, corpus)) {
+			fprintf(stderr, "pasidsim db: out of memory\n");
+			ret = -1;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 static int db_record(struct db_args *a)
@@ -675,7 +716,7 @@ static int db_record(struct db_args *a)
 	if (!a->command || a->nrest)
 		return -1;
 	run = results_run_new(&info);
-	if (!run || add_items(run, a)) {
+	if (!run || add_items(run, a) || (a->coverage && add_coverage(run, a->coverage))) {
 		results_run_free(run);
 		return PASIDSIM_EXIT_USAGE;
 	}
