@@ -129,10 +129,17 @@ static bool vtd_params_valid(const struct vtd_params *p)
 
 /* ---- the register file ------------------------------------------------------- */
 
+/* Little-endian loads and stores of 1..8 bytes (4 and 8 are the hot sizes). */
 static u64 ld_le(const u8 *b, unsigned int size)
 {
 	u64 v = 0;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (size == 8 || size == 4) {
+		memcpy(&v, b, size);
+		return v;
+	}
+#endif
 	for (unsigned int i = 0; i < size; i++)
 		v |= (u64)b[i] << (8 * i);
 	return v;
@@ -140,6 +147,12 @@ static u64 ld_le(const u8 *b, unsigned int size)
 
 static void st_le(u8 *b, unsigned int size, u64 v)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (size == 8 || size == 4) {
+		memcpy(b, &v, size);
+		return;
+	}
+#endif
 	for (unsigned int i = 0; i < size; i++)
 		b[i] = (u8)(v >> (8 * i));
 }

@@ -16,6 +16,7 @@
 #define _SIM_KERNEL_INTERNAL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <sim/kernel.h>
 #include <sim/task.h>
 
@@ -51,6 +52,28 @@ void sim_rcu_fini(struct sim_kernel *k);	/* runs every pending callback */
 
 /* Record up to @max LEAK findings for live objects (slab.c, at destroy). */
 void sim_slab_leak_findings(struct sim_kernel *k, size_t max);
+
+/*
+ * A mutex for the shim's own short critical sections (bookkeeping, never held
+ * across a scheduling point or a call out of the shim): an atomic flag, so
+ * the uncontended case is one exchange and one store instead of a pthread
+ * mutex's type and owner checks. Contended (threads mode), it yields.
+ */
+struct sim_mu {
+	int v;
+};
+
+static inline void sim_mu_lock(struct sim_mu *m)
+{
+	while (__atomic_exchange_n(&m->v, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&m->v, __ATOMIC_RELAXED))
+			sched_yield();
+}
+
+static inline void sim_mu_unlock(struct sim_mu *m)
+{
+	__atomic_store_n(&m->v, 0, __ATOMIC_RELEASE);
+}
 
 /* Resolve NULL to the current instance. */
 static inline struct sim_kernel *sim_k(struct sim_kernel *k)

@@ -26,7 +26,7 @@
  *   - Wait time is recorded for contended acquisitions only (as lockstat
  *     does); hold time for every release.
  *
- * All per-instance data sits in struct sim_lock_state behind one libc mutex.
+ * All per-instance data sits in struct sim_lock_state behind one sim_mu.
  * Findings are formatted under that mutex and recorded after dropping it.
  * A held lock points at its class, so it must be released before the
  * instance it was taken in is destroyed.
@@ -51,6 +51,8 @@
 
 #define LOCK_HASH_BITS	8
 #define LOCK_HASH_SIZE	(1u << LOCK_HASH_BITS)
+#define LOCK_CACHE_BITS	6
+#define LOCK_CACHE_SIZE	(1u << LOCK_CACHE_BITS)
 
 struct sim_lock_class;
 
@@ -78,8 +80,20 @@ struct sim_lock_pair {
 	const struct sim_lock_class *a, *b;
 };
 
+/*
+ * A lock's class by the (key, name) pointers in the lock: equal pointers give
+ * the same class (a name string with the same address has the same content),
+ * so a hit skips hashing the name. Emptied whenever the classes are freed.
+ */
+struct sim_lock_cache_ent {
+	const struct lock_class_key *key;
+	const char *name;
+	struct sim_lock_class *c;
+};
+
 struct sim_lock_state {
-	pthread_mutex_t mu;
+	struct sim_mu mu;
+	struct sim_lock_cache_ent cache[LOCK_CACHE_SIZE];
 	struct sim_lock_class *hash[LOCK_HASH_SIZE];
 	struct sim_lock_class **classes;	/* first-use order */
 	size_t nclasses, classes_cap;
@@ -218,7 +232,6 @@ void sim_lock_init(struct sim_kernel *k)
 
 	if (!ls)
 		oom();
-	pthread_mutex_init(&ls->mu, NULL);
 	k->locks = ls;
 }
 
@@ -240,6 +253,7 @@ static void classes_free(struct sim_lock_state *ls)
 	ls->stack = NULL;
 	ls->stack_cap = 0;
 	memset(ls->hash, 0, sizeof(ls->hash));
+	memset(ls->cache, 0, sizeof(ls->cache));
 }
 
 void sim_lock_fini(struct sim_kernel *k)
@@ -249,7 +263,6 @@ void sim_lock_fini(struct sim_kernel *k)
 	if (!ls)
 		return;
 	classes_free(ls);
-	pthread_mutex_destroy(&ls->mu);
 	free(ls);
 	k->locks = NULL;
 }
@@ -259,9 +272,9 @@ void sim_lock_reset(struct sim_kernel *k)
 {
 	struct sim_lock_state *ls = sim_k(k)->locks;
 
-	pthread_mutex_lock(&ls->mu);
+	sim_mu_lock(&ls->mu);
 	classes_free(ls);
-	pthread_mutex_unlock(&ls->mu);
+	sim_mu_unlock(&ls->mu);
 }
 
 static unsigned int class_hash(const struct lock_class_key *key, const char *name)
@@ -297,17 +310,33 @@ static void stat_clear(struct sim_lockstat *st)
 	st->hold_min_ns = UINT64_MAX;
 }
 
+static struct sim_lock_cache_ent *cache_slot(struct sim_lock_state *ls, const struct lock_ref *r)
+{
+	uintptr_t h = ((uintptr_t)r->key ^ (uintptr_t)r->name) >> 3;
+
+	h ^= h >> 11;
+	return &ls->cache[(unsigned int)(h * 2654435761u) >> (32 - LOCK_CACHE_BITS)];
+}
+
 /* Find or create the class of @r. Called with ls->mu held. */
 static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct lock_ref *r,
 					const char *file, int line,
 					struct pending_finding *pf)
 {
-	unsigned int h = class_hash(r->key, r->name);
+	struct sim_lock_cache_ent *ce = cache_slot(ls, r);
+	unsigned int h;
 	struct sim_lock_class *c;
 
+	if (likely(ce->c && ce->key == r->key && ce->name == r->name))
+		return ce->c;
+	h = class_hash(r->key, r->name);
 	for (c = ls->hash[h]; c; c = c->hnext)
-		if (class_match(c, r->key, r->name))
+		if (class_match(c, r->key, r->name)) {
+			ce->key = r->key;
+			ce->name = r->name;
+			ce->c = c;
 			return c;
+		}
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -478,7 +507,8 @@ static bool held_push(struct sim_task *t, const struct lock_ref *r, const void *
 
 static void held_remove(struct sim_task *t, int i)
 {
-	memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof(t->held[0]));
+	if ((unsigned int)i + 1 < t->nheld)
+		memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof(t->held[0]));
 	t->nheld--;
 }
 
@@ -545,12 +575,13 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	struct sim_task *t = sim_task_current();
 	struct sim_kernel *k = sim_kernel_current();
 	struct sim_lock_state *ls = k->locks;
-	struct pending_finding pf = { .set = false };
+	struct pending_finding pf;	/* only .set initialised: msg is large */
 	struct sim_lock_class *c;
 	bool busy;
 	u64 t0 = 0, now;
 	int i;
 
+	pf.set = false;
 	i = held_find(t, r->lock);
 	if (i >= 0) {
 		if (try)
@@ -567,7 +598,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	if (busy)
 		t0 = sim_clock_ns();
 
-	pthread_mutex_lock(&ls->mu);
+	sim_mu_lock(&ls->mu);
 	c = class_get(ls, r, file, line, &pf);
 	c->st.acquisitions++;
 	if (busy)
@@ -579,7 +610,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 			if (hc && hc->ls == ls)
 				order_check(ls, &t->held[j], c, file, line, &pf);
 		}
-	pthread_mutex_unlock(&ls->mu);
+	sim_mu_unlock(&ls->mu);
 	/* Report before blocking: a real inversion may deadlock right here. */
 	pending_flush(k, &pf);
 
@@ -598,9 +629,9 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 		}
 		now = sim_clock_ns();
 		wait = now >= t0 ? now - t0 : 0;
-		pthread_mutex_lock(&ls->mu);
+		sim_mu_lock(&ls->mu);
 		wait_account(&c->st, wait);
-		pthread_mutex_unlock(&ls->mu);
+		sim_mu_unlock(&ls->mu);
 	} else {
 		now = sim_clock_ns();
 	}
@@ -651,9 +682,9 @@ static void lock_release(const struct lock_ref *r, const char *file, int line)
 	now = sim_clock_ns();
 	__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(r->m);
-	pthread_mutex_lock(&c->ls->mu);
+	sim_mu_lock(&c->ls->mu);
 	hold_account(&c->st, now >= h.acquired_ns ? now - h.acquired_ns : 0);
-	pthread_mutex_unlock(&c->ls->mu);
+	sim_mu_unlock(&c->ls->mu);
 	sim_task_hook(t, lock_release, r->lock);
 }
 
@@ -777,14 +808,14 @@ void sim_lockstat_foreach(struct sim_kernel *k, sim_lockstat_fn fn, void *arg)
 	size_t n;
 
 	/* Copy first: @fn may take locks itself. */
-	pthread_mutex_lock(&ls->mu);
+	sim_mu_lock(&ls->mu);
 	n = ls->nclasses;
 	copy = malloc((n ? n : 1) * sizeof(*copy));
 	if (!copy)
 		oom();
 	for (size_t i = 0; i < n; i++)
 		stat_export(&copy[i], &ls->classes[i]->st);
-	pthread_mutex_unlock(&ls->mu);
+	sim_mu_unlock(&ls->mu);
 
 	for (size_t i = 0; i < n; i++)
 		fn(&copy[i], arg);
@@ -795,10 +826,10 @@ void sim_lockstat_reset(struct sim_kernel *k)
 {
 	struct sim_lock_state *ls = sim_k(k)->locks;
 
-	pthread_mutex_lock(&ls->mu);
+	sim_mu_lock(&ls->mu);
 	for (size_t i = 0; i < ls->nclasses; i++)
 		stat_clear(&ls->classes[i]->st);
-	pthread_mutex_unlock(&ls->mu);
+	sim_mu_unlock(&ls->mu);
 }
 
 /* ---- preemption, IRQs, sleeping --------------------------------------------------------- */
@@ -866,10 +897,11 @@ void __might_sleep(const char *file, int line)
 {
 	struct sim_task *t = sim_task_current();
 	unsigned int rcu = __atomic_load_n(&t->rcu_nesting, __ATOMIC_RELAXED);
-	char last[96] = "";
+	char last[96];
 
 	if (!t->preempt_count && !t->irq_disabled && !rcu)
 		return;
+	last[0] = '\0';
 	if (t->nheld) {
 		const struct sim_held_lock *h = &t->held[t->nheld - 1];
 

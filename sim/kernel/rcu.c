@@ -282,7 +282,7 @@ struct rcu_cb {
 };
 
 struct sim_rcu_state {
-	pthread_mutex_t mu;
+	struct sim_mu mu;
 	struct rcu_cb *q;		/* ring buffer */
 	size_t cap, first, n;
 	unsigned long long queued;	/* callbacks ever queued */
@@ -296,7 +296,6 @@ void sim_rcu_init(struct sim_kernel *k)
 
 	if (!rs)
 		oom();
-	pthread_mutex_init(&rs->mu, NULL);
 	k->rcu = rs;
 }
 
@@ -324,7 +323,7 @@ static void enqueue(struct rcu_head *head, rcu_callback_t func, void *obj)
 	head->func = func;
 	/* The stamp must be read after the caller unpublished the object. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	pthread_mutex_lock(&rs->mu);
+	sim_mu_lock(&rs->mu);
 	if (rs->n == rs->cap)
 		queue_grow(rs);
 	cb = &rs->q[(rs->first + rs->n) % rs->cap];
@@ -333,7 +332,7 @@ static void enqueue(struct rcu_head *head, rcu_callback_t func, void *obj)
 	cb->stamp = __atomic_load_n(&rcu_stamp, __ATOMIC_SEQ_CST);
 	rs->n++;
 	rs->queued++;
-	pthread_mutex_unlock(&rs->mu);
+	sim_mu_unlock(&rs->mu);
 }
 
 void call_rcu(struct rcu_head *head, rcu_callback_t func)
@@ -360,7 +359,7 @@ static bool dequeue(struct sim_rcu_state *rs, unsigned long long target,
 {
 	bool ok = false;
 
-	pthread_mutex_lock(&rs->mu);
+	sim_mu_lock(&rs->mu);
 	if (rs->n && rs->dequeued < target && rs->q[rs->first].stamp < limit) {
 		*out = rs->q[rs->first];
 		rs->first = (rs->first + 1) % rs->cap;
@@ -368,7 +367,7 @@ static bool dequeue(struct sim_rcu_state *rs, unsigned long long target,
 		rs->dequeued++;
 		ok = true;
 	}
-	pthread_mutex_unlock(&rs->mu);
+	sim_mu_unlock(&rs->mu);
 	return ok;
 }
 
@@ -382,9 +381,9 @@ static void run_cb(struct sim_kernel *k, const struct rcu_cb *cb)
 	else
 		cb->head->func(cb->head);
 	sim_kernel_leave(prev);
-	pthread_mutex_lock(&rs->mu);
+	sim_mu_lock(&rs->mu);
 	rs->completed++;
-	pthread_mutex_unlock(&rs->mu);
+	sim_mu_unlock(&rs->mu);
 }
 
 /* Run, in order, the callbacks of @k before index @target stamped below @limit. */
@@ -405,9 +404,9 @@ static unsigned long long queued_now(struct sim_rcu_state *rs)
 {
 	unsigned long long q;
 
-	pthread_mutex_lock(&rs->mu);
+	sim_mu_lock(&rs->mu);
 	q = rs->queued;
-	pthread_mutex_unlock(&rs->mu);
+	sim_mu_unlock(&rs->mu);
 	return q;
 }
 
@@ -461,9 +460,9 @@ void rcu_barrier(void)
 	/* Callbacks that other tasks took off the queue may still be running. */
 	rs = k->rcu;
 	for (;;) {
-		pthread_mutex_lock(&rs->mu);
+		sim_mu_lock(&rs->mu);
 		done = rs->completed;
-		pthread_mutex_unlock(&rs->mu);
+		sim_mu_unlock(&rs->mu);
 		if (done >= target)
 			break;
 		cpu_relax();
@@ -490,9 +489,9 @@ size_t sim_rcu_pending(struct sim_kernel *k)
 	struct sim_rcu_state *rs = sim_k(k)->rcu;
 	size_t n;
 
-	pthread_mutex_lock(&rs->mu);
+	sim_mu_lock(&rs->mu);
 	n = rs->n;
-	pthread_mutex_unlock(&rs->mu);
+	sim_mu_unlock(&rs->mu);
 	return n;
 }
 
@@ -505,7 +504,6 @@ void sim_rcu_fini(struct sim_kernel *k)
 	/* Teardown: no reader of @k may be left; callbacks may queue more. */
 	run_ready(k, ULLONG_MAX, ULLONG_MAX);
 	free(rs->q);
-	pthread_mutex_destroy(&rs->mu);
 	free(rs);
 	k->rcu = NULL;
 }
@@ -515,13 +513,13 @@ void sim_rcu_reset(struct sim_kernel *k)
 	struct sim_rcu_state *rs = sim_k(k)->rcu;
 
 	/* Drop, do not run: the objects they refer to are about to be freed. */
-	pthread_mutex_lock(&rs->mu);
+	sim_mu_lock(&rs->mu);
 	rs->first = 0;
 	rs->n = 0;
 	rs->queued = 0;
 	rs->dequeued = 0;
 	rs->completed = 0;
-	pthread_mutex_unlock(&rs->mu);
+	sim_mu_unlock(&rs->mu);
 }
 
 /* ---- instance reset (declared in <sim/task.h>) ------------------------------ */

@@ -97,7 +97,7 @@ struct sim_slab_hdr {
 } __aligned(ARCH_KMALLOC_MINALIGN);
 
 struct sim_slab_state {
-	pthread_mutex_t mu;
+	struct sim_mu mu;
 	struct sim_kernel *k;
 	struct sim_slab_hdr *first, *last;	/* live objects, oldest first */
 	struct sim_slab_stats st;
@@ -141,15 +141,38 @@ void sim_slab_init(struct sim_kernel *k)
 		fprintf(stderr, "pasidsim: out of memory creating slab state\n");
 		abort();
 	}
-	pthread_mutex_init(&s->mu, NULL);
 	s->k = k;
 	k->slab = s;
 }
 
+/* Is every byte of @p[0..@n) equal to @c? Word by word: objects are large. */
 static bool sim_mem_is(const u8 *p, u8 c, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != c)
+	const u64 pat = 0x0101010101010101ULL * c;
+	u64 acc = 0, w;
+
+	while (n && ((uintptr_t)p & 7)) {
+		if (*p++ != c)
+			return false;
+		n--;
+	}
+	for (; n >= 32; p += 32, n -= 32) {
+		u64 a, b, d;
+
+		memcpy(&w, p, 8);
+		memcpy(&a, p + 8, 8);
+		memcpy(&b, p + 16, 8);
+		memcpy(&d, p + 24, 8);
+		acc |= (w ^ pat) | (a ^ pat) | (b ^ pat) | (d ^ pat);
+	}
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		acc |= w ^ pat;
+	}
+	if (acc)
+		return false;
+	while (n--)
+		if (*p++ != c)
 			return false;
 	return true;
 }
@@ -187,7 +210,6 @@ void sim_slab_fini(struct sim_kernel *k)
 	}
 	free(s->quarantine);
 	free(s->fail_site);
-	pthread_mutex_destroy(&s->mu);
 	free(s);
 	k->slab = NULL;
 }
@@ -204,7 +226,7 @@ void sim_slab_free_all(struct sim_kernel *k)
 	struct sim_slab_hdr **q;
 	size_t q_head, q_count;
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	first = s->first;
 	s->first = s->last = NULL;
 	q = s->quarantine;
@@ -212,7 +234,7 @@ void sim_slab_free_all(struct sim_kernel *k)
 	q_count = s->q_count;
 	s->q_head = s->q_count = 0;
 	memset(&s->st, 0, sizeof(s->st));
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 
 	for (size_t i = 0; i < q_count; i++)
 		sim_slab_release(s, q[(q_head + i) % SIM_QUARANTINE]);
@@ -228,13 +250,13 @@ void sim_slab_leak_findings(struct sim_kernel *k, size_t max)
 	struct sim_slab_state *s = k->slab;
 	size_t n = 0;
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	for (struct sim_slab_hdr *h = s->first; h && n < max; h = h->next, n++)
 		sim_finding_add(k, SIM_FINDING_LEAK, h->file, h->line,
 				"leak: %zu-byte %s%sobject allocated by %s()", h->size,
 				h->cache ? h->cache->name : "", h->cache ? " " : "",
 				sim_site(h->func));
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 }
 
 /* ---- fault injection -------------------------------------------------------- */
@@ -276,7 +298,7 @@ static bool sim_fault_should_fail(struct sim_slab_state *s, size_t size, gfp_t f
 	void *arg = NULL;
 	bool fail = false;
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	s->st.attempts++;
 	if (!(flags & __GFP_NOFAIL) && (!s->atomic_only || !gfpflags_allow_blocking(flags))) {
 		fail = sim_fault_knobs(s, func);
@@ -286,13 +308,13 @@ static bool sim_fault_should_fail(struct sim_slab_state *s, size_t size, gfp_t f
 		}
 	}
 	s->st.injected += fail;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 
 	/* The hook runs unlocked: it may log, or even allocate. */
 	if (hook && hook(arg, func, size, flags)) {
-		pthread_mutex_lock(&s->mu);
+		sim_mu_lock(&s->mu);
 		s->st.injected++;
-		pthread_mutex_unlock(&s->mu);
+		sim_mu_unlock(&s->mu);
 		fail = true;
 	}
 	return fail;
@@ -307,9 +329,9 @@ void sim_fault_fail_nth(struct sim_kernel *k, u64 nth)
 {
 	struct sim_slab_state *s = sim_slab_of(k);
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	s->nth_left = nth;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 }
 
 void sim_fault_fail_site(struct sim_kernel *k, const char *func)
@@ -322,10 +344,10 @@ void sim_fault_fail_site(struct sim_kernel *k, const char *func)
 		fprintf(stderr, "pasidsim: out of memory arming fail-site\n");
 		abort();
 	}
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	old = s->fail_site;
 	s->fail_site = copy;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 	free(old);
 }
 
@@ -333,29 +355,29 @@ void sim_fault_fail_probability(struct sim_kernel *k, u32 per_million, u64 seed)
 {
 	struct sim_slab_state *s = sim_slab_of(k);
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	s->per_million = per_million > 1000000 ? 1000000 : per_million;
 	s->prng = seed;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 }
 
 void sim_fault_atomic_only(struct sim_kernel *k, bool on)
 {
 	struct sim_slab_state *s = sim_slab_of(k);
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	s->atomic_only = on;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 }
 
 void sim_fault_set_hook(struct sim_kernel *k, sim_fault_fn fn, void *arg)
 {
 	struct sim_slab_state *s = sim_slab_of(k);
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	s->hook = fn;
 	s->hook_arg = arg;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 }
 
 void sim_fault_reset(struct sim_kernel *k)
@@ -363,7 +385,7 @@ void sim_fault_reset(struct sim_kernel *k)
 	struct sim_slab_state *s = sim_slab_of(k);
 	char *old;
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	s->nth_left = 0;
 	old = s->fail_site;
 	s->fail_site = NULL;
@@ -371,7 +393,7 @@ void sim_fault_reset(struct sim_kernel *k)
 	s->atomic_only = false;
 	s->hook = NULL;
 	s->hook_arg = NULL;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 	free(old);
 }
 
@@ -381,9 +403,9 @@ void sim_slab_stats(struct sim_kernel *k, struct sim_slab_stats *out)
 {
 	struct sim_slab_state *s = sim_slab_of(k);
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	*out = s->st;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 }
 
 size_t sim_slab_report_leaks(struct sim_kernel *k, FILE *out)
@@ -391,13 +413,13 @@ size_t sim_slab_report_leaks(struct sim_kernel *k, FILE *out)
 	struct sim_slab_state *s = sim_slab_of(k);
 	size_t n = 0;
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	for (struct sim_slab_hdr *h = s->first; h; h = h->next, n++)
 		fprintf(out, "  leak: %zu bytes at %p%s%s, allocated by %s() at %s:%d\n",
 			h->size, sim_obj(h), h->cache ? " from cache " : "",
 			h->cache ? h->cache->name : "", sim_site(h->func),
 			sim_site(h->file), h->line);
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 	return n;
 }
 
@@ -440,7 +462,7 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 	h->next = NULL;
 	WRITE_ONCE(h->magic, sim_magic(h, SIM_SLAB_LIVE));
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	h->prev = s->last;
 	if (s->last)
 		s->last->next = h;
@@ -452,7 +474,7 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 	s->st.live_bytes += size;
 	if (s->st.live_bytes > s->st.peak_bytes)
 		s->st.peak_bytes = s->st.live_bytes;
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 	return obj;
 }
 
@@ -531,10 +553,10 @@ static void sim_slab_free(struct sim_slab_hdr *h, const char *op, const char *fi
 	memset(obj, POISON_FREE, h->size - 1);
 	obj[h->size - 1] = POISON_END;
 
-	pthread_mutex_lock(&s->mu);
+	sim_mu_lock(&s->mu);
 	if (unlikely(READ_ONCE(h->magic) != sim_magic(h, SIM_SLAB_LIVE))) {
 		/* Lost a race with another kfree() of the same object. */
-		pthread_mutex_unlock(&s->mu);
+		sim_mu_unlock(&s->mu);
 		sim_slab_report_double(h, op, file, line);
 		return;
 	}
@@ -568,7 +590,7 @@ static void sim_slab_free(struct sim_slab_hdr *h, const char *op, const char *fi
 		s->quarantine[(s->q_head + s->q_count++) % SIM_QUARANTINE] = h;
 	}
 	sim_poison(obj, h->size + SIM_REDZONE);
-	pthread_mutex_unlock(&s->mu);
+	sim_mu_unlock(&s->mu);
 
 	if (victim)
 		sim_slab_release(s, victim);

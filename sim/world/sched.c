@@ -87,9 +87,24 @@ enum cpu_state {
 	CPU_PANICKED,		/* abandoned */
 };
 
+/*
+ * Without sanitizers a switch saves and restores only what the compiler's
+ * __builtin_setjmp()/__builtin_longjmp() need (frame, stack pointer, resume
+ * address; the compiler spills every other live register around the
+ * setjmp): no signal mask, no pointer mangling, no cleanup-handler walk.
+ * The sanitizers intercept libc's longjmp, so they keep it.
+ */
+#if !defined(SCHED_ASAN) && !defined(SCHED_TSAN) && (defined(__GNUC__) || defined(__clang__))
+#define SCHED_BUILTIN_JMP 1
+#endif
+
 /* An execution context: a CPU's, or the main one of sim_sched_run(). */
 struct ctx {
+#ifdef SCHED_BUILTIN_JMP
+	void *bjb[5];
+#else
 	jmp_buf jb;
+#endif
 	ucontext_t uc;
 	bool started;
 	void *stack;		/* usable stack (NULL for main) */
@@ -107,6 +122,14 @@ struct ctx {
 #ifdef SCHED_TSAN
 	void *fiber;
 #endif
+};
+
+/* A heap entry: the CPU's order, copied so that sifting touches only the heap. */
+struct hent {
+	u64 clock;
+	u64 key;
+	unsigned int id;
+	struct sim_cpu *cpu;
 };
 
 struct sim_cpu {
@@ -136,7 +159,7 @@ struct sim_sched {
 
 	struct sim_cpu **cpus;
 	unsigned int ncpus, cpus_cap;
-	struct sim_cpu **heap;
+	struct hent *heap;
 	unsigned int nheap;
 	struct sim_cpu *blocked[SCHED_WAIT_BUCKETS];	/* CPU_BLOCKED, by lock */
 	unsigned int nblocked;
@@ -207,7 +230,7 @@ static u64 draw_key(struct sim_sched *s)
 	return s->tiebreak ? s->tiebreak(s->tb_arg) : prng_next(&s->prng);
 }
 
-static bool before(const struct sim_cpu *a, const struct sim_cpu *b)
+static inline bool before(const struct hent *a, const struct hent *b)
 {
 	if (a->clock != b->clock)
 		return a->clock < b->clock;
@@ -216,44 +239,83 @@ static bool before(const struct sim_cpu *a, const struct sim_cpu *b)
 	return a->id < b->id;
 }
 
+static inline struct hent hent_of(const struct sim_cpu *c)
+{
+	return (struct hent){ c->clock, c->key, c->id, (struct sim_cpu *)c };
+}
+
+/* The runnable CPU that runs next (the heap is not empty). */
+static inline struct sim_cpu *heap_top(const struct sim_sched *s)
+{
+	return s->heap[0].cpu;
+}
+
+static void heap_push_keyed(struct sim_sched *s, struct sim_cpu *c);
+
 static void heap_push(struct sim_sched *s, struct sim_cpu *c)
 {
-	unsigned int i = s->nheap++;
-
 	c->key = draw_key(s);
+	heap_push_keyed(s, c);
+}
+
+/* Push @c with the key it has. */
+static void heap_push_keyed(struct sim_sched *s, struct sim_cpu *c)
+{
+	unsigned int i = s->nheap++;
+	struct hent e = hent_of(c);
+
 	while (i) {
 		unsigned int p = (i - 1) / 2;
 
-		if (!before(c, s->heap[p]))
+		if (!before(&e, &s->heap[p]))
 			break;
 		s->heap[i] = s->heap[p];
 		i = p;
 	}
-	s->heap[i] = c;
+	s->heap[i] = e;
+}
+
+/* Put @e at slot @i and sift it down into place among the first @n entries. */
+static void heap_sift_down(struct sim_sched *s, unsigned int i, unsigned int n,
+			   const struct hent *e)
+{
+	struct hent *h = s->heap;
+
+	while (2 * i + 1 < n) {
+		unsigned int c = 2 * i + 1;
+
+		if (c + 1 < n && before(&h[c + 1], &h[c]))
+			c++;
+		if (!before(&h[c], e))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = *e;
 }
 
 static struct sim_cpu *heap_pop(struct sim_sched *s)
 {
-	struct sim_cpu *top, *last;
-	unsigned int i = 0, n;
+	struct sim_cpu *top;
 
 	if (!s->nheap)
 		return NULL;
-	top = s->heap[0];
-	last = s->heap[--s->nheap];
-	n = s->nheap;
-	while (2 * i + 1 < n) {
-		unsigned int c = 2 * i + 1;
+	top = s->heap[0].cpu;
+	if (--s->nheap)
+		heap_sift_down(s, 0, s->nheap, &s->heap[s->nheap]);
+	return top;
+}
 
-		if (c + 1 < n && before(s->heap[c + 1], s->heap[c]))
-			c++;
-		if (!before(s->heap[c], last))
-			break;
-		s->heap[i] = s->heap[c];
-		i = c;
-	}
-	if (n)
-		s->heap[i] = last;
+/*
+ * Pop the first CPU and push @c (its key already drawn) in one sift: the same
+ * heap contents as heap_push(@c) then heap_pop() when @c is not first.
+ */
+static struct sim_cpu *heap_replace_top(struct sim_sched *s, struct sim_cpu *c)
+{
+	struct sim_cpu *top = s->heap[0].cpu;
+	struct hent e = hent_of(c);
+
+	heap_sift_down(s, 0, s->nheap, &e);
 	return top;
 }
 
@@ -284,6 +346,24 @@ static void ctx_resumed(struct sim_sched *s, struct ctx *to)
 
 static void cpu_trampoline(void);
 
+#ifndef SCHED_TSAN
+/* Resume @to where it switched away, or start it. Out of line: see __builtin_longjmp. */
+static noinline __attribute__((noreturn)) void ctx_enter(struct ctx *to)
+{
+	if (to->started) {
+#ifdef SCHED_BUILTIN_JMP
+		__builtin_longjmp(to->bjb, 1);
+#else
+		_longjmp(to->jb, 1);
+#endif
+	}
+	to->started = true;
+	starting_cpu = to->cpu;
+	setcontext(&to->uc);
+	abort();
+}
+#endif
+
 /*
  * Switch from @from (the running context) to @to. Returns when @from runs
  * again; never if @dying (@from is finished or abandoned).
@@ -309,17 +389,12 @@ static void ctx_switch(struct sim_sched *s, struct ctx *from, struct ctx *to, bo
 		starting_cpu = to->cpu;
 	}
 	swapcontext(&from->uc, &to->uc);
+#elif defined(SCHED_BUILTIN_JMP)
+	if (!__builtin_setjmp(from->bjb))
+		ctx_enter(to);
 #else
-	if (!_setjmp(from->jb)) {
-		if (to->started) {
-			_longjmp(to->jb, 1);
-		} else {
-			to->started = true;
-			starting_cpu = to->cpu;
-			setcontext(&to->uc);
-		}
-		abort();
-	}
+	if (!_setjmp(from->jb))
+		ctx_enter(to);
 #endif
 	ctx_resumed(s, from);
 }
@@ -331,7 +406,7 @@ static struct ctx *pick_next(struct sim_sched *s)
 
 	if (s->stopped || !s->nheap)
 		return &s->main;
-	c = s->heap[0];
+	c = heap_top(s);
 	if (c->clock > s->stop_at) {
 		s->stopped = true;
 		s->result = SIM_SCHED_TIME_LIMIT;
@@ -392,16 +467,29 @@ static void yield_point(struct sim_cpu *c)
 		return;
 	}
 	/* Fast path: nobody is ahead of us. */
-	if (!s->nheap || s->heap[0]->clock > c->clock)
+	if (!s->nheap || s->heap[0].clock > c->clock)
 		return;
-	c->state = CPU_RUNNABLE;
-	heap_push(s, c);
-	if (s->heap[0] == c) {
-		heap_pop(s);
-		c->state = CPU_RUNNING;
+	/*
+	 * A tie, or someone is ahead: as if @c went into the heap (drawing
+	 * its key) and the first CPU came out, in one sift.
+	 */
+	c->key = draw_key(s);
+	{
+		struct hent e = hent_of(c);
+
+		if (before(&e, &s->heap[0]))
+			return;		/* @c would come out first: keep running */
+	}
+	if (unlikely(s->stopped)) {
+		c->state = CPU_RUNNABLE;
+		heap_push_keyed(s, c);
+		cpu_leave(c, false);
 		return;
 	}
-	cpu_leave(c, false);
+	if (c->clock > s->now)
+		s->now = c->clock;
+	c->state = CPU_RUNNABLE;
+	ctx_switch(s, &c->ctx, &heap_replace_top(s, c)->ctx, false);
 }
 
 static void hook_lock_acquire(void *arg, const void *lock)
@@ -658,7 +746,7 @@ enum sim_sched_result sim_sched_run(struct sim_sched *s)
 	s->report[0] = '\0';
 	s->result = SIM_SCHED_IDLE;
 	s->panicked = NULL;
-	s->stop_at = (s->nheap ? s->heap[0]->clock : s->now) + s->time_limit;
+	s->stop_at = (s->nheap ? s->heap[0].clock : s->now) + s->time_limit;
 	cur_sched = s;
 #ifdef SCHED_TSAN
 	s->main.fiber = __tsan_get_current_fiber();

@@ -129,6 +129,7 @@ void sim_world_params_init(struct sim_world_params *p)
 	p->host_cpus = 1;
 	p->path = SIM_WORLD_PATH_VTD;
 	vtd_params_init(&p->vtd, VTD_LAYOUT_33);
+	virtio_iommu_faults_init(&p->virtio_faults);
 	p->quota = 0;
 	p->host_flavour = "pasidsim";
 	p->guest_flavour = "pasidsim";
@@ -139,6 +140,15 @@ void sim_world_params_init(struct sim_world_params *p)
 const struct sim_world_params *sim_world_params(const struct sim_world *w)
 {
 	return &w->p;
+}
+
+const char *sim_world_flavour(const struct sim_world *w, int vm)
+{
+	if (vm == SIM_WORLD_HOST)
+		return sim_core_flavour(w->host.core);
+	if (vm < 0 || (unsigned int)vm >= w->p.nvms)
+		return NULL;
+	return sim_core_flavour(w->vms[vm].inst.core);
 }
 
 /* ---- instances ------------------------------------------------------------------ */
@@ -347,6 +357,7 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 	if (!w->p.virtio_timeout_ns)
 		w->p.virtio_timeout_ns = 1000000000ull;
 	w->p.quotas = NULL;	/* copied into the VMs below */
+	w->p.guest_flavours = NULL;
 	w->hash = 0xcbf29ce484222325ull;
 
 	if (inst_load(w, &w->host, "host", w->p.host_flavour, err, errlen) ||
@@ -369,7 +380,9 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 		vm->quota = p->quota ? p->quota : VFIO_PASID_DEFAULT_QUOTA;
 		if (p->quotas && p->quotas[i])
 			vm->quota = p->quotas[i];
-		if (inst_load(w, &vm->inst, name, w->p.guest_flavour, err, errlen) ||
+		if (inst_load(w, &vm->inst, name,
+			      p->guest_flavours && p->guest_flavours[i] ?
+			      p->guest_flavours[i] : w->p.guest_flavour, err, errlen) ||
 		    guest_syms(vm, err, errlen))
 			goto fail;
 		vm->consumer = calloc(1, sizeof(*vm->consumer));
@@ -404,6 +417,7 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 			struct virtio_iommu_params vp;
 
 			virtio_iommu_params_init(&vp);
+			vp.faults = w->p.virtio_faults;
 			vm->vdev = virtio_iommu_create(&vp, &sim_vmm_virtio_ops, vm->vmm);
 			vm->vpdev = calloc(1, sizeof(*vm->vpdev));
 			if (!vm->vdev || !vm->vpdev) {
@@ -910,6 +924,13 @@ struct vtd_dev *sim_world_vtd(struct sim_world *w, int vm, unsigned int i)
 	if (vm < 0 || (unsigned int)vm >= w->p.nvms || !w->vms[vm].vtd || i >= w->p.viommus)
 		return NULL;
 	return w->vms[vm].vtd[i];
+}
+
+struct virtio_iommu_dev *sim_world_virtio(struct sim_world *w, int vm)
+{
+	if (vm < 0 || (unsigned int)vm >= w->p.nvms)
+		return NULL;
+	return w->vms[vm].vdev;
 }
 
 void *sim_world_sym(struct sim_world *w, int vm, const char *name)

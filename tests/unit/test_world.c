@@ -8,12 +8,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <linux/err.h>
 #include <linux/ioasid.h>
+#include <linux/kernel.h>
 #include <sim/core.h>
 #include <sim/kernel.h>
+#include <sim/virtio-iommu.h>
 #include <sim/vtd.h>
 #include <sim/world.h>
 
@@ -343,6 +346,424 @@ Test(world, vcmd_fault_knobs)
 	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
 	cr_assert_eq(sim_world_nevents(w), 1, "the first command completed");
 	sim_world_destroy(w);
+}
+
+/* ---- every fault knob, end to end ------------------------------------------------------------ */
+
+/* One VM, one vCPU, on @path; the caller sets knobs before world_new(). */
+static void params_one(struct sim_world_params *p, enum sim_world_path path)
+{
+	sim_world_params_init(p);
+	p->path = path;
+}
+
+static bool guest_log(struct sim_world *w, const char *needle)
+{
+	return sim_log_contains(sim_world_kernel(w, 0), needle);
+}
+
+/* The VM goes away: the host takes back whatever it still holds for it. */
+static void destroy_vm_and_check_reclaimed(struct sim_world *w, int vm)
+{
+	submit(w, vm, 0, SIM_OP_VM_DESTROY, 0, 0, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_host_count(w, vm), 0);
+	cr_assert_eq(sim_world_host_live_objects(w), sim_world_host_baseline_objects(w));
+}
+
+Test(world, knob_vtd_stuck_ip_panics_after_the_host_allocated)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct vtd_stats st;
+	unsigned long long clock = 0;
+	const char *at;
+
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	p.vtd.faults.stuck_ip = true;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
+	cr_assert(strstr(sim_world_report(w), "DMAR hardware is malfunctioning"));
+	/* The command was performed (only IP stuck): the host holds the PASID. */
+	vtd_get_stats(sim_world_vtd(w, 0, 0), &st);
+	cr_assert_eq(st.cmd_alloc, 1);
+	cr_assert_eq(sim_world_host_count(w, 0), 1);
+	cr_assert_eq(sim_world_nevents(w), 0, "the operation never completed");
+	/* The guest polled its whole 10 s deadline in virtual time. */
+	at = strstr(sim_world_report(w), " at ");
+	cr_assert(at && sscanf(at, " at %llu ns", &clock) == 1, "%s", sim_world_report(w));
+	cr_assert_geq(clock, 10000000000ull);
+	cr_assert_eq(sim_world_reset(w), 0);
+	cr_assert_eq(sim_world_host_count(w, 0), 0, "a reset reclaims through the host");
+	sim_world_destroy(w);
+}
+
+/* A status code the driver does not expect: -ENODEV in the driver, logged. */
+Test(world, knob_vtd_force_sc_unexpected_code)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	p.vtd.faults.force_sc = 5;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	/* iommu_pasid_alloc() reports every allocator failure as -ENOSPC. */
+	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
+	cr_assert(guest_log(w, "Unexpected error code 5 allocating a PASID"));
+	/* The VMM allocated on the host and reported failure: a host leak. */
+	cr_assert_eq(sim_world_host_count(w, 0), 1);
+	no_findings(w);
+	destroy_vm_and_check_reclaimed(w, 0);
+	sim_world_destroy(w);
+}
+
+/* The driver's own "no PASID" code, forced: -ENOSPC, no "unexpected" message. */
+Test(world, knob_vtd_force_sc_no_pasid)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	p.vtd.faults.force_sc = VTD_SC_NO_PASID_V33;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
+	cr_assert(!guest_log(w, "Unexpected error code"));
+	cr_assert_eq(sim_world_host_count(w, 0), 1, "the forced answer leaks the host's PASID");
+	no_findings(w);
+	destroy_vm_and_check_reclaimed(w, 0);
+	sim_world_destroy(w);
+}
+
+/*
+ * B1-style: a VMM answering "no PASID" with 2 (the 3.0 code) to a 3.3
+ * driver. Quota exhaustion then reads as an unexpected error; with the
+ * matching code it is a plain -ENOSPC.
+ */
+Test(world, knob_vtd_b1_wrong_no_pasid_code)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	for (int b1 = 0; b1 <= 1; b1++) {
+		params_one(&p, SIM_WORLD_PATH_VTD);
+		p.quota = 1;
+		if (b1)
+			p.vtd.sc_no_pasid = VTD_SC_NO_PASID_V30;
+		w = world_new(&p);
+		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		run_idle(w);
+		cr_assert_eq(sim_world_event(w, 0)->result, 0);
+		cr_assert_eq(sim_world_event(w, 1)->result, -ENOSPC);
+		cr_assert_eq(guest_log(w, "Unexpected error code 2 allocating a PASID"), b1,
+			     "b1 %d", b1);
+		cr_assert_eq(sim_world_host_count(w, 0), 1);
+		no_findings(w);
+		destroy_vm_and_check_reclaimed(w, 0);
+		sim_world_destroy(w);
+	}
+}
+
+/* The host's PASID is outside the range asked for: refused, given back. */
+Test(world, knob_vtd_result_outside_range_is_given_back)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	w = world_new(&p);
+	/* VCMD carries no range: the host gives its lowest free PASID, 1. */
+	submit(w, 0, 0, SIM_OP_ALLOC, 100, 200, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
+	cr_assert(guest_log(w, "host returned PASID 1 outside [100, 200], giving it back"));
+	cr_assert_eq(sim_world_host_count(w, 0), 0, "the free reached the host");
+	cr_assert_eq(sim_world_host_refused(w, 0), 0);
+	no_findings(w);
+	sim_world_destroy(w);
+
+	/* The knob: a result the host never gave (0x12345 for [1, 0x1000]). */
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	p.vtd.faults.result_mode = VTD_RESULT_SET;
+	p.vtd.faults.result = 0x12345;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, 0x1000, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
+	cr_assert(guest_log(w, "host returned PASID 74565 outside [1, 4096], giving it back"));
+	/* The guest gives back what it was told; the host refuses a PASID the VM does not own. */
+	cr_assert_eq(sim_world_host_refused(w, 0), 1);
+	cr_assert(guest_log(w, "host says PASID 74565 is invalid"));
+	cr_assert_eq(sim_world_host_count(w, 0), 1, "the real PASID stays with the VM");
+	no_findings(w);
+	destroy_vm_and_check_reclaimed(w, 0);
+	sim_world_destroy(w);
+
+	/* Bits above the 20-bit field: the driver reads PASID 0, reserved. */
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	p.vtd.faults.result_mode = VTD_RESULT_RAW;
+	p.vtd.faults.result = 0x200000;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
+	cr_assert(guest_log(w, "host returned PASID 0 outside"));
+	cr_assert_eq(sim_world_host_count(w, 0), 1);
+	no_findings(w);
+	destroy_vm_and_check_reclaimed(w, 0);
+	sim_world_destroy(w);
+}
+
+/* A lost trap: the guest reads the previous command's answer again. */
+Test(world, knob_vtd_drop_lost)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct vtd_stats st;
+
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	p.vtd.faults.drop_mode = VTD_DROP_LOST;
+	p.vtd.faults.drop_nth = 2;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 0)->result, 0);
+	/* The stale VCRSP carries the first PASID: a duplicate, refused without a free. */
+	cr_assert_eq(sim_world_event(w, 1)->result, -ENOSPC);
+	cr_assert(guest_log(w, "which is in use"));
+	cr_assert_eq(sim_world_event(w, 2)->result, 0, "one-shot: the next command works");
+	cr_assert_neq(sim_world_event(w, 2)->value, sim_world_event(w, 0)->value);
+	vtd_get_stats(sim_world_vtd(w, 0, 0), &st);
+	cr_assert_eq(st.dropped, 1);
+	cr_assert_eq(st.cmd_alloc, 2, "the lost write never reached the VMM");
+	cr_assert_eq(sim_world_host_count(w, 0), 2);
+	no_findings(w);
+	destroy_vm_and_check_reclaimed(w, 0);
+	sim_world_destroy(w);
+}
+
+/* A command the VMM takes and never answers: the guest's deadline expires. */
+Test(world, knob_vtd_drop_hang)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct vtd_stats st;
+
+	params_one(&p, SIM_WORLD_PATH_VTD);
+	p.vtd.faults.drop_mode = VTD_DROP_HANG;
+	p.vtd.faults.drop_every = 2;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
+	cr_assert(strstr(sim_world_report(w), "DMAR hardware is malfunctioning"));
+	cr_assert_eq(sim_world_nevents(w), 1);
+	vtd_get_stats(sim_world_vtd(w, 0, 0), &st);
+	cr_assert_eq(st.dropped, 1);
+	cr_assert_eq(st.cmd_alloc, 2, "the VMM took the trap");
+	cr_assert_eq(sim_world_host_count(w, 0), 1, "but never called the host");
+	cr_assert_eq(sim_world_reset(w), 0);
+	cr_assert_eq(sim_world_host_count(w, 0), 0);
+	sim_world_destroy(w);
+}
+
+Test(world, knob_virtio_latency)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	u64 fast, slow;
+
+	params_one(&p, SIM_WORLD_PATH_VIRTIO);
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	fast = sim_world_event(w, 0)->end_ns - sim_world_event(w, 0)->start_ns;
+	sim_world_destroy(w);
+
+	p.virtio_faults.latency_ns = 3000000;
+	w = world_new(&p);
+	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	slow = sim_world_event(w, 0)->end_ns - sim_world_event(w, 0)->start_ns;
+	cr_assert_eq(sim_world_event(w, 0)->result, 0);
+	cr_assert_eq(slow, fast + 3000000, "fast %llu slow %llu", (unsigned long long)fast,
+		     (unsigned long long)slow);
+	no_findings(w);
+	sim_world_destroy(w);
+}
+
+Test(world, knob_virtio_force_status)
+{
+	/* The driver maps NOMEM to -ENOSPC, DEVERR and unknown codes to -EIO, silently. */
+	static const int cases[] = { VIRTIO_IOMMU_S_NOMEM, VIRTIO_IOMMU_S_DEVERR, 0x42 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+
+		struct virtio_iommu_stats st;
+
+		params_one(&p, SIM_WORLD_PATH_VIRTIO);
+		p.virtio_faults.force_status = cases[i];
+		w = world_new(&p);
+		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		run_idle(w);
+		/* iommu_pasid_alloc() reports every allocator failure as -ENOSPC. */
+		cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
+		virtio_iommu_get_stats(sim_world_virtio(w, 0), &st);
+		if (cases[i] <= VIRTIO_IOMMU_S_NOMEM)
+			cr_assert_eq(st.status[cases[i]], 1, "status %d", cases[i]);
+		else
+			cr_assert_eq(st.status_other, 1, "status %d", cases[i]);
+		/* The backend ran: the forced failure leaks the host's PASID. */
+		cr_assert_eq(sim_world_host_count(w, 0), 1, "status %d", cases[i]);
+		no_findings(w);
+		destroy_vm_and_check_reclaimed(w, 0);
+		sim_world_destroy(w);
+	}
+}
+
+Test(world, knob_virtio_bad_result)
+{
+	static const u32 bad[] = { 0, 0x100000, 0x1001 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+
+		params_one(&p, SIM_WORLD_PATH_VIRTIO);
+		p.virtio_faults.bad_result = true;
+		p.virtio_faults.result = bad[i];
+		w = world_new(&p);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, 0x1000, 0);
+		run_idle(w);
+		cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC, "result %#x", bad[i]);
+		cr_assert(guest_log(w, "outside [1, 4096], giving it back"), "result %#x", bad[i]);
+		/* The freed-back PASID is not the VM's: the real one stays on the host. */
+		cr_assert_eq(sim_world_host_count(w, 0), 1, "result %#x", bad[i]);
+		no_findings(w);
+		destroy_vm_and_check_reclaimed(w, 0);
+		sim_world_destroy(w);
+	}
+}
+
+Test(world, knob_virtio_drop)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct virtio_iommu_stats st;
+
+	params_one(&p, SIM_WORLD_PATH_VIRTIO);
+	p.virtio_faults.drop_nth = 2;
+	p.virtio_timeout_ns = 2000000;
+	w = world_new(&p);
+	for (int i = 0; i < 3; i++)
+		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 0)->result, 0);
+	/* Lost: the guest waits for the used buffer until its timeout. */
+	cr_assert_eq(sim_world_event(w, 1)->result, -ENOSPC);
+	cr_assert_geq(sim_world_event(w, 1)->end_ns - sim_world_event(w, 1)->start_ns, 2000000);
+	cr_assert(guest_log(w, "request failed"));
+	cr_assert_eq(sim_world_event(w, 2)->result, 0);
+	virtio_iommu_get_stats(sim_world_virtio(w, 0), &st);
+	cr_assert_eq(st.dropped, 1);
+	cr_assert_eq(sim_world_host_count(w, 0), 2, "the dropped request never reached the host");
+	no_findings(w);
+	destroy_vm_and_check_reclaimed(w, 0);
+	sim_world_destroy(w);
+}
+
+/* ---- allocator flavours per instance -------------------------------------------------------- */
+
+static bool flavour_built(const char *flavour)
+{
+	char path[4096];
+
+	return access(sim_core_path(flavour, path, sizeof(path)), R_OK) == 0;
+}
+
+Test(world, mixed_flavours_linux61_host)
+{
+	static const char *const flavours[] = { "linux-6.1", NULL, "pasidsim", "linux-6.1" };
+	struct sim_world_params p;
+	struct sim_world *w;
+	u64 ids[4 * 2 * 8];
+	size_t n = 0;
+
+	if (!flavour_built("linux-6.1"))
+		cr_skip_test("the linux-6.1 core object is not built (no kernel source)");
+	sim_world_params_init(&p);
+	p.nvms = 4;
+	p.vcpus = 2;
+	p.host_flavour = "linux-6.1";
+	p.guest_flavour = "pasidsim";
+	p.guest_flavours = flavours;
+	w = world_new(&p);
+	cr_assert_str_eq(sim_world_flavour(w, SIM_WORLD_HOST), "linux-6.1");
+	cr_assert_str_eq(sim_world_flavour(w, 0), "linux-6.1");
+	cr_assert_str_eq(sim_world_flavour(w, 1), "pasidsim", "NULL entry: guest_flavour");
+	cr_assert_str_eq(sim_world_flavour(w, 2), "pasidsim");
+	cr_assert_str_eq(sim_world_flavour(w, 3), "linux-6.1");
+	for (int vm = 0; vm < 4; vm++)
+		for (unsigned int c = 0; c < 2; c++)
+			for (int i = 0; i < 8; i++)
+				submit(w, vm, c, SIM_OP_ALLOC, 0, 0, 0);
+	run_idle(w);
+	for (size_t i = 0; i < sim_world_nevents(w); i++) {
+		const struct sim_event *e = sim_world_event(w, i);
+
+		cr_assert_eq(e->result, 0, "vm %d: %d", e->vm, e->result);
+		ids[n++] = e->value;
+	}
+	cr_assert_eq(n, ARRAY_SIZE(ids));
+	qsort(ids, n, sizeof(ids[0]), cmp_u64);
+	for (size_t i = 1; i < n; i++)
+		cr_assert_neq(ids[i], ids[i - 1], "PASID %llu handed out twice",
+			      (unsigned long long)ids[i]);
+	for (int vm = 0; vm < 4; vm++)
+		cr_assert_eq(sim_world_host_count(w, vm), 16);
+	/* VMs 0 and 1 free theirs; 2 and 3 go away holding theirs. */
+	for (size_t i = 0; i < sim_world_nevents(w); i++) {
+		const struct sim_event *e = sim_world_event(w, i);
+
+		if (e->vm < 2 && e->kind == SIM_OP_ALLOC)
+			submit(w, e->vm, e->cpu, SIM_OP_FREE, e->value, 0, 0);
+	}
+	submit(w, 2, 0, SIM_OP_VM_DESTROY, 0, 0, 0);
+	submit(w, 3, 1, SIM_OP_VM_DESTROY, 0, 0, 0);
+	run_idle(w);
+	for (int vm = 0; vm < 4; vm++)
+		cr_assert_eq(sim_world_host_count(w, vm), 0, "vm %d", vm);
+	/* Then 0 and 1 go too: the host is as it booted, before any VM. */
+	submit(w, 0, 1, SIM_OP_VM_DESTROY, 0, 0, 0);
+	submit(w, 1, 0, SIM_OP_VM_DESTROY, 0, 0, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_host_live_objects(w), sim_world_host_baseline_objects(w),
+		     "the host set is empty, nothing leaked: %llu live, %llu at boot",
+		     (unsigned long long)sim_world_host_live_objects(w),
+		     (unsigned long long)sim_world_host_baseline_objects(w));
+	no_findings(w);
+	sim_world_destroy(w);
+}
+
+Test(world, unknown_flavour_refused)
+{
+	static const char *const flavours[] = { "linux-9.9" };
+	struct sim_world_params p;
+	char err[512];
+
+	sim_world_params_init(&p);
+	p.guest_flavours = flavours;
+	cr_assert_null(sim_world_create(&p, err, sizeof(err)));
+	cr_assert(strstr(err, "vm0"), "%s", err);
 }
 
 /* ---- layouts and paths ------------------------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include <linux/types.h>
 #include <sim/cost.h>
 #include <sim/sched.h>
+#include <sim/virtio-iommu.h>
 #include <sim/vtd.h>
 
 struct sim_kernel;
@@ -44,10 +45,12 @@ struct sim_world_params {
 	unsigned int host_cpus;		/* >= 1 */
 	enum sim_world_path path;
 	struct vtd_params vtd;		/* register parameters of every vIOMMU */
+	struct virtio_iommu_faults virtio_faults;	/* of every virtio-iommu device */
 	unsigned int quota;		/* per VM; 0: VFIO_PASID_DEFAULT_QUOTA */
 	const unsigned int *quotas;	/* optional: per VM, overrides @quota (0: @quota) */
 	const char *host_flavour;	/* "pasidsim" (default) or "linux-6.1" */
-	const char *guest_flavour;
+	const char *guest_flavour;	/* every guest's, unless @guest_flavours says */
+	const char *const *guest_flavours;	/* optional: per VM (NULL entry: @guest_flavour) */
 	u64 seed;			/* scheduler tie-breaks */
 	struct sim_cost_model cost;
 	u64 time_limit_ns;		/* per run; 0: the scheduler's default */
@@ -141,9 +144,13 @@ u64 sim_world_host_live_objects(struct sim_world *w);
 size_t sim_world_findings(struct sim_world *w, int kind);
 /* The VT-d device @i of VM @vm (NULL on the virtio path). */
 struct vtd_dev *sim_world_vtd(struct sim_world *w, int vm, unsigned int i);
+/* The virtio-iommu device of VM @vm (NULL on the VT-d path). */
+struct virtio_iommu_dev *sim_world_virtio(struct sim_world *w, int vm);
 /* A symbol of VM @vm's (or the host's) core copy. */
 void *sim_world_sym(struct sim_world *w, int vm, const char *name);
 const struct sim_world_params *sim_world_params(const struct sim_world *w);
+/* The allocator flavour VM @vm's (or the host's) core copy was built with. */
+const char *sim_world_flavour(const struct sim_world *w, int vm);
 /* Host live slab objects after the host booted, before any VM's state. */
 u64 sim_world_host_baseline_objects(struct sim_world *w);
 /* Nanoseconds of wall time per instance the last sim_world_reset() took. */
