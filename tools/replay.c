@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pasidsim replay engine: bare-metal traces on the core linked into the
- * program (one kernel instance, the iommu_pasid API and the ioasid API).
+ * program (one kernel instance, the iommu_pasid API and the ioasid API),
+ * multi-VM traces in a world (sim/world: a host and guests, each with its
+ * own copy of core/, ops on the CPUs in virtual time).
  *
  * Names (traces/README.md, "Names and the name maps"): per kernel, three
  * maps from recorded names to what the replay has: consumers (a zeroed
@@ -12,6 +14,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,9 @@
 #include <linux/err.h>
 #include <linux/iommu-pasid.h>
 #include <linux/rcupdate.h>
+#include <sim/cost.h>
 #include <sim/kernel.h>
+#include <sim/world.h>
 
 #include "replay.h"
 #include "trace.h"
@@ -199,6 +204,8 @@ struct consumer {
 	uint32_t hash;
 	struct iommu_pasid *h;
 	unsigned int epoch;
+	unsigned long pend_use;		/* world: batch of the last op on it */
+	unsigned long pend_life;	/* world: batch of its last init/exit */
 };
 
 struct pasid {
@@ -209,6 +216,9 @@ struct pasid {
 	unsigned int epoch;
 	int owner_c;		/* consumer index, or -1 */
 	int owner_mm;		/* token index (iommu_sva_alloc_pasid), or -1 */
+	/* world: the batch of the last op that used, freed, or binds the name */
+	unsigned long pend_use, pend_free, pend_bind;
+	bool failed;		/* unbound: the alloc that named it failed */
 };
 
 struct tokobj {
@@ -380,7 +390,9 @@ struct replay {
 	struct replay_stats *st;
 	const char *name;
 	FILE *msg;
-	struct rkernel k;
+	struct rkernel *k;		/* the event's kernel: ks[0] host, ks[1 + N] vmN */
+	struct rkernel *ks;
+	unsigned int nk;
 	struct trace_writer w;
 	bool recording;
 	int status;		/* 0, 1 (divergence), 2 (input error) */
@@ -530,7 +542,7 @@ static const char *got_str(struct replay *r, const struct got *g, char *buf, siz
 		struct tokobj *o = g->ptr;
 
 		snprintf(buf, len, "token %s", o && o->magic == TOKEN_MAGIC &&
-			 o->idx < r->k.t.n ? r->k.t.v[o->idx].name : "(unknown pointer)");
+			 o->idx < r->k->t.n ? r->k->t.v[o->idx].name : "(unknown pointer)");
 		return buf;
 	}
 	default:
@@ -566,14 +578,21 @@ static const char *rec_str(const struct trace_event *ev, char *buf, size_t len)
 static int resolve_id(struct replay *r, const char *name, ioasid_t *id, long *entry,
 		      bool *current)
 {
-	long i = pasid_get(&r->k, name, false);
+	long i = pasid_get(r->k, name, false);
 	uint64_t v = 0;
 	char *end;
 
-	if (i >= 0 && r->k.p.v[i].bound) {
-		*id = r->k.p.v[i].id;
+	if (i >= 0 && r->k->p.v[i].bound) {
+		*id = r->k->p.v[i].id;
 		*entry = i;
-		*current = r->k.p.v[i].epoch == r->k.epoch;
+		*current = r->k->p.v[i].epoch == r->k->epoch;
+		return 0;
+	}
+	if (i >= 0 && r->k->p.v[i].failed) {
+		/* named by an alloc that failed: an ID nobody holds */
+		*id = INVALID_IOASID;
+		*entry = -2;
+		*current = r->k->p.v[i].epoch == r->k->epoch;
 		return 0;
 	}
 	errno = 0;
@@ -586,9 +605,12 @@ static int resolve_id(struct replay *r, const char *name, ioasid_t *id, long *en
 	}
 	*id = v;
 	*entry = -1;
-	*current = r->k.epoch == 0;
+	*current = r->k->epoch == 0;
 	return 0;
 }
+
+/* The reserved token name of the SVA set (traces/README.md). */
+#define SVA_SET_TOKEN	"sva"
 
 static void *token_ptr(struct replay *r, const char *name, bool as_set)
 {
@@ -596,10 +618,12 @@ static void *token_ptr(struct replay *r, const char *name, bool as_set)
 
 	if (!name)
 		return NULL;
-	i = token_get(&r->k, name);
+	if (as_set && !strcmp(name, SVA_SET_TOKEN))
+		return &r->k->sva_set;
+	i = token_get(r->k, name);
 	if (i < 0)
 		return NULL;
-	return as_set ? (void *)&r->k.t.v[i].obj->set : (void *)r->k.t.v[i].obj;
+	return as_set ? (void *)&r->k->t.v[i].obj->set : (void *)r->k->t.v[i].obj;
 }
 
 /*
@@ -610,32 +634,33 @@ static long bind(struct replay *r, const char *name, ioasid_t id, bool check, in
 		 int owner_mm)
 {
 	char dec[16];
-	long prev = umap_get(&r->k.rev, id), i;
+	long prev = umap_get(&r->k->rev, id), i;
 	struct pasid *p;
 
 	if (!name) {
 		snprintf(dec, sizeof(dec), "%u", id);
 		name = dec;
 	}
-	i = pasid_get(&r->k, name, true);
+	i = pasid_get(r->k, name, true);
 	if (i < 0)
 		return -1;
-	if (prev >= 0 && prev != i && r->k.p.v[prev].bound) {
-		struct pasid *o = &r->k.p.v[prev];
+	if (prev >= 0 && prev != i && r->k->p.v[prev].bound) {
+		struct pasid *o = &r->k->p.v[prev];
 
-		if (check && o->epoch == r->k.epoch)
+		if (check && o->epoch == r->k->epoch)
 			diverge(r, "replayed PASID %u is already bound to live name '%s' (now also "
 				"'%s')", id, o->name, name);
 		o->bound = false;
 	}
-	p = &r->k.p.v[i];
-	pasid_unbind(&r->k, p);
+	p = &r->k->p.v[i];
+	pasid_unbind(r->k, p);
 	p->id = id;
 	p->bound = true;
-	p->epoch = r->k.epoch;
+	p->failed = false;
+	p->epoch = r->k->epoch;
 	p->owner_c = owner_c;
 	p->owner_mm = owner_mm;
-	if (umap_put(&r->k.rev, id, i))
+	if (umap_put(&r->k->rev, id, i))
 		return -1;
 	return i;
 }
@@ -651,7 +676,12 @@ static void note_gap(struct replay *r, const struct trace_event *ev)
 	int n;
 
 	r->st->gaps++;
-	r->k.epoch++;
+	/* a gap on the host raises every kernel's epoch: the guests' PASIDs come from it */
+	if (ev->kernel == TRACE_HOST)
+		for (unsigned int i = 0; i < r->nk; i++)
+			r->ks[i].epoch++;
+	else
+		r->k->epoch++;
 	if (r->gaplen >= sizeof(r->gapmsg) - 64) {
 		if (r->gaplen < sizeof(r->gapmsg) - 4)
 			r->gaplen += snprintf(r->gapmsg + r->gaplen, sizeof(r->gapmsg) - r->gaplen,
@@ -670,11 +700,23 @@ static void note_gap(struct replay *r, const struct trace_event *ev)
 		r->gaplen += n;
 }
 
+/* priv=sva or mm=sva: the name is reserved for the SVA set. */
+static bool sva_misused(struct replay *r, const struct trace_event *ev)
+{
+	const char *bad = ev->priv && !strcmp(ev->priv, SVA_SET_TOKEN) ? "priv" :
+			  ev->mm && !strcmp(ev->mm, SVA_SET_TOKEN) ? "mm" : NULL;
+
+	if (bad)
+		input_error(r, "%s=%s: the token name '%s' is reserved for the SVA set (set=%s)",
+			    bad, SVA_SET_TOKEN, SVA_SET_TOKEN, SVA_SET_TOKEN);
+	return bad;
+}
+
 /* Run one event; fills @g with what the replay got. */
 static void run_event(struct replay *r, const struct trace_event *ev, struct got *g,
 		      char *idbuf, const char **rec_id, bool *checkable)
 {
-	struct rkernel *k = &r->k;
+	struct rkernel *k = r->k;
 	long ci = -1, pe = -1;
 	bool cur_c = true, cur_id = true;
 	struct consumer *c = NULL;
@@ -684,6 +726,8 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 
 	memset(g, 0, sizeof(*g));
 	*rec_id = NULL;
+	if (sva_misused(r, ev))
+		return;
 	if (ev->c) {
 		ci = consumer_get(k, ev->c, true);
 		if (ci < 0) {
@@ -698,7 +742,8 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		if (resolve_id(r, ev->id, &id, &pe, &cur_id))
 			return;
 		snprintf(idbuf, 16, "%u", id);
-		*rec_id = idbuf;
+		/* a failed alloc's name is recorded as such (see record_event) */
+		*rec_id = pe == -2 ? ev->id : idbuf;
 	}
 	*checkable = cur_c && cur_id;
 
@@ -858,13 +903,13 @@ static void settle(struct replay *r, const struct trace_event *ev, const struct 
 			diverge(r, "%s returned PASID %u, the trace recorded %s",
 				trace_op_name(ev->op), g->id, rec_str(ev, a, sizeof(a)));
 		if (ev->op == TRACE_SVA_ALLOC && name)
-			prev = pasid_get(&r->k, name, false);
-		if (ev->op == TRACE_SVA_ALLOC && prev >= 0 && r->k.p.v[prev].bound &&
-		    r->k.p.v[prev].id == g->id) {
+			prev = pasid_get(r->k, name, false);
+		if (ev->op == TRACE_SVA_ALLOC && prev >= 0 && r->k->p.v[prev].bound &&
+		    r->k->p.v[prev].id == g->id) {
 			/* the mm's existing PASID, already bound to this name */
 		} else {
 			if (ev->op == TRACE_PASID_ALLOC)
-				owner_c = consumer_get(&r->k, ev->c, false);
+				owner_c = consumer_get(r->k, ev->c, false);
 			if (ev->op == TRACE_SVA_ALLOC)
 				owner_mm = ((struct tokobj *)token_ptr(r, ev->mm, false))->idx;
 			e = bind(r, name, g->id, r->o->check && checkable, owner_c, owner_mm);
@@ -875,11 +920,24 @@ static void settle(struct replay *r, const struct trace_event *ev, const struct 
 		*res_name = resbuf;
 		return;
 	}
+	if (is_alloc && (ev->res == TRACE_RES_ID || ev->id)) {
+		const char *name = ev->res == TRACE_RES_ID ? ev->res_name : ev->id;
+		long e = pasid_get(r->k, name, true);
+
+		if (e < 0) {
+			input_error(r, "out of memory");
+			return;
+		}
+		if (!r->k->p.v[e].bound) {
+			r->k->p.v[e].failed = true;
+			r->k->p.v[e].epoch = r->k->epoch;
+		}
+	}
 	if (g->res == TRACE_RES_TOKEN) {
 		struct tokobj *o = g->ptr;
 
-		*res_name = o->magic == TOKEN_MAGIC && o->idx < r->k.t.n ?
-			    r->k.t.v[o->idx].name : "unknown";
+		*res_name = o->magic == TOKEN_MAGIC && o->idx < r->k->t.n ?
+			    r->k->t.v[o->idx].name : "unknown";
 	}
 	if (!check || ev->res == TRACE_RES_NONE)
 		return;
@@ -888,7 +946,6 @@ static void settle(struct replay *r, const struct trace_event *ev, const struct 
 	    (g->res == TRACE_RES_TOKEN && token_ptr(r, ev->res_name, false) != g->ptr))
 		diverge(r, "%s returned %s, the trace recorded %s", trace_op_name(ev->op),
 			got_str(r, g, a, sizeof(a)), rec_str(ev, b, sizeof(b)));
-	(void)is_alloc;
 }
 
 static void record_event(struct replay *r, const struct trace_event *ev, const struct got *g,
@@ -899,8 +956,15 @@ static void record_event(struct replay *r, const struct trace_event *ev, const s
 			ev->op == TRACE_SVA_ALLOC;
 	int e;
 
+	/*
+	 * An alloc that succeeded is named by its ID (the result); one that
+	 * failed keeps the name the trace gave it, with the error as result, and
+	 * so do the ops that use that name: a replay of the recording sees the
+	 * same names fail, and waits for the same ops.
+	 */
 	if (is_alloc)
-		out.id = NULL;
+		out.id = g->res == TRACE_RES_ID ? NULL :
+			 ev->res == TRACE_RES_ID ? ev->res_name : ev->id;
 	else if (ev->id)
 		out.id = rec_id;
 	out.res = g->res;
@@ -911,6 +975,674 @@ static void record_event(struct replay *r, const struct trace_event *ev, const s
 	e = trace_write_event(&r->w, &out);
 	if (e && r->status < 2)
 		input_error(r, "--record: cannot write the event (%s)", strerror(-e));
+}
+
+/* Report one executed op to the caller (results store). */
+static void report_op(struct replay *r, const struct trace_event *ev, const struct got *g,
+		      bool timed, uint64_t start, uint64_t end)
+{
+	struct replay_op op = {
+		.line = r->line, .op = ev->op, .kernel = ev->kernel, .res = g->res,
+		.val = g->val, .timed = timed, .start_ns = start, .end_ns = end,
+	};
+
+	if (!r->o->on_op)
+		return;
+	if (g->res == TRACE_RES_ID)
+		op.val = g->id;
+	else if (g->res == TRACE_RES_TOKEN)
+		op.val = g->ptr && ((struct tokobj *)g->ptr)->magic == TOKEN_MAGIC ?
+			 ((struct tokobj *)g->ptr)->idx : -1;
+	r->o->on_op(r->o->hook_arg, &op);
+}
+
+/* ---- multi-VM replay in a world ------------------------------------------------ */
+
+/*
+ * Ops are submitted to the CPU the event names, not before the event's time
+ * (sim_op.at_ns), and the scheduler interleaves the CPUs in virtual time.
+ * Names are resolved when an op is submitted, so an op that uses a name an
+ * op still in flight binds or unbinds (a PASID name, or a consumer being
+ * initialised or torn down) first waits for the ops submitted so far: they
+ * run as a batch (sim_world_run) and their results are settled in the
+ * order they completed. Everything else runs concurrently.
+ */
+struct wentry {
+	struct trace_event ev;	/* strings owned */
+	unsigned long line;
+	int slot;		/* CPU slot, or -1 for an op the world does not run */
+	int next;		/* next entry of the same CPU in this batch, -1 */
+	bool done;
+	bool checkable;
+	char idbuf[16], resbuf[16];	/* (the batch moves: no pointers into them) */
+	bool has_id, keep_name;
+	const char *res_name;
+	struct got g;
+};
+
+struct wreplay {
+	struct sim_world *w;
+	struct wentry *b;
+	size_t n, cap;
+	unsigned long gen;	/* batch number, from 1 */
+	int *head, *tail;	/* per CPU slot: entries of this batch */
+	unsigned int nslots, vcpus, host_cpus;
+	size_t logpos;
+	bool *vm_used;
+	bool stopped;		/* the world stopped (panic, deadlock, time limit) */
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void wentry_release(struct wentry *e)
+{
+	free((char *)e->ev.c);
+	free((char *)e->ev.id);
+	free((char *)e->ev.set);
+	free((char *)e->ev.priv);
+	free((char *)e->ev.mm);
+	free((char *)e->ev.reason);
+	free((char *)e->ev.res_name);
+}
+
+static int slot_of(struct wreplay *wr, int vm, unsigned int cpu)
+{
+	return vm == TRACE_HOST ? (int)cpu : (int)(wr->host_cpus + vm * wr->vcpus + cpu);
+}
+
+static void world_got(const struct sim_event *e, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	switch (e->kind) {
+	case SIM_OP_INIT:
+	case SIM_OP_FREE:
+		g->res = TRACE_RES_ERRNO;
+		g->val = e->result;
+		break;
+	case SIM_OP_ALLOC:
+		if (e->result) {
+			g->res = TRACE_RES_ERRNO;
+			g->val = e->result;
+		} else {
+			g->res = TRACE_RES_ID;
+			g->id = e->value;
+		}
+		break;
+	case SIM_OP_FIND:
+		if (e->result) {
+			g->res = TRACE_RES_ERRNO;
+			g->val = e->result;
+		} else if (!e->value) {
+			g->res = TRACE_RES_NULL;
+		} else {
+			g->res = TRACE_RES_TOKEN;
+			g->ptr = (void *)(uintptr_t)e->value;
+		}
+		break;
+	case SIM_OP_FOR_EACH:
+		if (e->result) {
+			g->res = TRACE_RES_ERRNO;
+			g->val = e->result;
+		} else {
+			g->res = TRACE_RES_COUNT;
+			g->val = e->value;
+		}
+		break;
+	default:
+		/* exit, mmio_write, vm_destroy: void in the trace */
+		g->res = TRACE_RES_NONE;
+		g->val = e->result;
+		break;
+	}
+}
+
+static void world_settle(struct replay *r, struct wentry *e, const struct sim_event *se)
+{
+	r->line = e->line;
+	r->k = &r->ks[e->ev.kernel + 1];
+	if (se)
+		world_got(se, &e->g);
+	if (e->ev.op == TRACE_PASID_EXIT && se) {
+		long ci = consumer_get(r->k, e->ev.c, false);
+
+		for (uint32_t i = 0; i < r->k->p.n; i++)
+			if (r->k->p.v[i].bound && r->k->p.v[i].owner_c == ci)
+				pasid_unbind(r->k, &r->k->p.v[i]);
+	}
+	r->st->ops++;
+	if (is_error(&e->g))
+		r->st->errors++;
+	settle(r, &e->ev, &e->g, e->checkable, e->resbuf, &e->res_name);
+	if (e->ev.op == TRACE_PASID_FREE && !e->g.val && e->ev.id) {
+		long pe = pasid_get(r->k, e->ev.id, false);
+
+		struct pasid *pp = pe >= 0 ? &r->k->p.v[pe] : NULL;
+
+		if (pp && pp->bound && pp->id == strtoul(e->idbuf, NULL, 10))
+			pasid_unbind(r->k, pp);
+	}
+	report_op(r, &e->ev, &e->g, !!se, se ? se->start_ns : 0, se ? se->end_ns : 0);
+	if (se && se->end_ns > r->st->virtual_ns)
+		r->st->virtual_ns = se->end_ns;
+	e->done = true;
+}
+
+/* Run the batch, settle its ops in completion order, record them in file order. */
+static void world_flush(struct replay *r, struct wreplay *wr)
+{
+	struct rkernel *cur = r->k;
+	unsigned long line = r->line;
+	enum sim_sched_result res;
+	size_t ne;
+
+	if (!wr->n)
+		return;
+	res = sim_world_run(wr->w);
+	ne = sim_world_nevents(wr->w);
+	for (size_t i = wr->logpos; i < ne && r->status < 2; i++) {
+		const struct sim_event *se = sim_world_event(wr->w, i);
+		int slot = slot_of(wr, se->vm, se->cpu), idx = wr->head[slot];
+
+		if (idx < 0)
+			continue;	/* not ours */
+		wr->head[slot] = wr->b[idx].next;
+		world_settle(r, &wr->b[idx], se);
+	}
+	wr->logpos = ne;
+	for (size_t i = 0; i < wr->n && r->status < 2; i++)
+		if (wr->b[i].slot < 0)
+			world_settle(r, &wr->b[i], NULL);
+	if (res != SIM_SCHED_IDLE) {
+		for (size_t i = 0; i < wr->n; i++)
+			if (!wr->b[i].done) {
+				r->line = wr->b[i].line;
+				break;
+			}
+		r->st->findings++;
+		if (!r->st->div_line) {
+			r->st->div_line = r->line;
+			snprintf(r->st->divergence, sizeof(r->st->divergence),
+				 "%s:%lu: the world stopped: %s", r->name, r->line,
+				 sim_world_report(wr->w));
+		}
+		if (r->status < 1)
+			r->status = 1;
+		wr->stopped = true;
+	}
+	for (size_t i = 0; i < wr->n; i++) {
+		struct wentry *e = &wr->b[i];
+
+		if (r->recording && e->done && r->status < 2) {
+			r->line = e->line;
+			record_event(r, &e->ev, &e->g, e->keep_name ? e->ev.id : e->has_id ?
+				     e->idbuf : NULL, e->res_name);
+		}
+		wentry_release(e);
+	}
+	for (unsigned int i = 0; i < wr->nslots; i++)
+		wr->head[i] = wr->tail[i] = -1;
+	wr->n = 0;
+	wr->gen++;
+	r->k = cur;
+	if (!wr->stopped)
+		r->line = line;
+}
+
+static void unsupported(struct replay *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void unsupported(struct replay *r, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	input_error(r, "not supported in a world: %s", msg);
+}
+
+/*
+ * Must @ev wait for the ops of the current batch? Yes if its consumer is
+ * being set up or torn down (or, for init/exit, used), or if its PASID name
+ * refers to a binding an op of the batch uses, or to the binding a pending
+ * alloc makes: a name bound and not being freed refers to that binding, any
+ * other name to the one a pending alloc makes. An alloc never waits for the
+ * name it binds. With these rules a recording, which names PASIDs by their
+ * IDs (the same name for an ID freed and allocated again), batches exactly
+ * as the run it records, whose names were all different.
+ */
+static bool world_conflict(struct replay *r, struct wreplay *wr, const struct trace_event *ev)
+{
+	struct rkernel *k = r->k;
+	long i;
+
+	if (ev->c) {
+		i = consumer_get(k, ev->c, false);
+		if (i >= 0 && (k->c.v[i].pend_life == wr->gen ||
+			       ((ev->op == TRACE_PASID_INIT || ev->op == TRACE_PASID_EXIT) &&
+				k->c.v[i].pend_use == wr->gen)))
+			return true;
+	}
+	if (ev->id && ev->op != TRACE_PASID_ALLOC) {
+		i = pasid_get(k, ev->id, false);
+		if (i >= 0) {
+			const struct pasid *p = &k->p.v[i];
+
+			if (p->bound && p->pend_free != wr->gen)
+				return p->pend_use == wr->gen;
+			return p->pend_bind == wr->gen;
+		}
+	}
+	return false;
+}
+
+static void world_event(struct replay *r, struct wreplay *wr, const struct trace_event *ev)
+{
+	struct sim_op op = { 0 };
+	struct wentry *e;
+	bool runs = true;
+	long ci = -1, pe = -1;
+	bool cur_c = true, cur_id = true;
+	ioasid_t id = 0;
+	int vm = ev->kernel;
+
+	r->k = &r->ks[vm + 1];
+	switch (ev->op) {
+	case TRACE_GAP:
+		world_flush(r, wr);
+		note_gap(r, ev);
+		if (r->recording) {
+			struct got g = { 0 };
+
+			record_event(r, ev, &g, NULL, NULL);
+		}
+		return;
+	case TRACE_VM_BOOT:
+		if (wr->vm_used[vm]) {
+			unsupported(r, "vm_boot of vm%d after its first operation (the world boots "
+				    "every VM when it is created)", vm);
+			return;
+		}
+		runs = false;
+		break;
+	case TRACE_VM_DESTROY:
+		world_flush(r, wr);
+		op.kind = SIM_OP_VM_DESTROY;
+		break;
+	case TRACE_MMIO_WRITE:
+		if (ev->width != 8) {
+			unsupported(r, "mmio_write width=%u (the world writes 8 bytes)", ev->width);
+			return;
+		}
+		if (ev->off > UINT32_MAX - 8) {
+			input_error(r, "mmio_write off=%#" PRIx64 " is outside the register window",
+				    ev->off);
+			return;
+		}
+		op.kind = SIM_OP_REG_WRITE;
+		op.a = ev->viommu;
+		op.b = ev->off;
+		op.arg = ev->val;
+		break;
+	case TRACE_PASID_INIT:
+	case TRACE_PASID_EXIT:
+	case TRACE_PASID_ALLOC:
+	case TRACE_PASID_FREE:
+	case TRACE_PASID_FIND:
+	case TRACE_PASID_FOR_EACH:
+		if (vm == TRACE_HOST) {
+			unsupported(r, "%s on the host (the world's host kernel runs VFIO for its "
+				    "VMs, not iommu_pasid consumers)", trace_op_name(ev->op));
+			return;
+		}
+		break;
+	default:
+		unsupported(r, "%s (raw ioasid and SVA calls run on bare metal only)",
+			    trace_op_name(ev->op));
+		return;
+	}
+	if (sva_misused(r, ev))
+		return;
+	if (world_conflict(r, wr, ev))
+		world_flush(r, wr);
+	if (r->status == 2 || wr->stopped)
+		return;
+	if (vm != TRACE_HOST)
+		wr->vm_used[vm] = true;
+	if (wr->n == wr->cap) {
+		size_t cap = wr->cap ? wr->cap * 2 : 64;
+		struct wentry *nb = realloc(wr->b, cap * sizeof(*nb));
+
+		if (!nb) {
+			input_error(r, "out of memory");
+			return;
+		}
+		wr->b = nb;
+		wr->cap = cap;
+	}
+	e = &wr->b[wr->n];
+	memset(e, 0, sizeof(*e));
+	e->ev = *ev;
+	e->ev.c = dup_or_null(ev->c);
+	e->ev.id = dup_or_null(ev->id);
+	e->ev.set = dup_or_null(ev->set);
+	e->ev.priv = dup_or_null(ev->priv);
+	e->ev.mm = dup_or_null(ev->mm);
+	e->ev.reason = dup_or_null(ev->reason);
+	e->ev.res_name = dup_or_null(ev->res_name);
+	e->line = r->line;
+	e->slot = -1;
+	e->next = -1;
+	wr->n++;
+	if (ev->c) {
+		ci = consumer_get(r->k, ev->c, true);
+		if (ci < 0) {
+			input_error(r, "out of memory");
+			return;
+		}
+		cur_c = r->k->c.v[ci].epoch == r->k->epoch;
+		r->k->c.v[ci].pend_use = wr->gen;
+		if (ev->op == TRACE_PASID_INIT || ev->op == TRACE_PASID_EXIT)
+			r->k->c.v[ci].pend_life = wr->gen;
+		op.consumer = r->k->c.v[ci].h;
+	}
+	if (ev->id && ev->op != TRACE_PASID_ALLOC) {
+		if (resolve_id(r, ev->id, &id, &pe, &cur_id))
+			return;
+		snprintf(e->idbuf, sizeof(e->idbuf), "%u", id);
+		e->has_id = true;
+		e->keep_name = pe == -2;
+		op.a = id;
+	}
+	e->checkable = cur_c && cur_id;
+	switch (ev->op) {
+	case TRACE_PASID_INIT:
+		op.kind = SIM_OP_INIT;
+		op.a = ev->min;
+		op.b = ev->max;
+		break;
+	case TRACE_PASID_EXIT:
+		op.kind = SIM_OP_EXIT;
+		break;
+	case TRACE_PASID_ALLOC: {
+		const char *name = ev->res == TRACE_RES_ID ? ev->res_name : ev->id;
+
+		op.kind = SIM_OP_ALLOC;
+		op.a = ev->min;
+		op.b = ev->max;
+		op.arg = (uintptr_t)token_ptr(r, ev->priv, false);
+		e->checkable = cur_c && r->k->epoch == 0;
+		if (name) {
+			pe = pasid_get(r->k, name, true);
+			if (pe < 0) {
+				input_error(r, "out of memory");
+				return;
+			}
+		}
+		break;
+	}
+	case TRACE_PASID_FREE:
+		op.kind = SIM_OP_FREE;
+		break;
+	case TRACE_PASID_FIND:
+		op.kind = SIM_OP_FIND;
+		break;
+	case TRACE_PASID_FOR_EACH:
+		op.kind = SIM_OP_FOR_EACH;
+		break;
+	default:
+		break;
+	}
+	if (pe >= 0 && ev->op == TRACE_PASID_ALLOC) {
+		r->k->p.v[pe].pend_bind = wr->gen;
+	} else if (pe >= 0) {
+		r->k->p.v[pe].pend_use = wr->gen;
+		if (ev->op == TRACE_PASID_FREE)
+			r->k->p.v[pe].pend_free = wr->gen;
+	}
+	if (!runs)
+		return;
+	op.at_ns = ev->time;
+	if (sim_world_submit(wr->w, vm, ev->cpu, &op)) {
+		input_error(r, "cannot submit %s to %s cpu %u", trace_op_name(ev->op),
+			    vm == TRACE_HOST ? "host" : "the VM's", ev->cpu);
+		return;
+	}
+	e->slot = slot_of(wr, vm, ev->cpu);
+	if (wr->tail[e->slot] >= 0)
+		wr->b[wr->tail[e->slot]].next = wr->n - 1;
+	else
+		wr->head[e->slot] = wr->n - 1;
+	wr->tail[e->slot] = wr->n - 1;
+	if (ev->op == TRACE_VM_DESTROY)
+		world_flush(r, wr);
+}
+
+/* Cost-model overrides "field=ns,...". 0, or -1 with @err. */
+static int cost_overrides(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
+			  char *err, size_t errlen)
+{
+	static const struct {
+		const char *n;
+		size_t off;
+	} f[] = {
+#define F(x) { #x, offsetof(struct sim_cost_model, x) }
+		F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
+		F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
+#undef F
+	};
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(name, nlen, "%s", c->version);
+	if (!spec || !*spec)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		unsigned long long v;
+		size_t i;
+
+		if (!eq) {
+			snprintf(err, errlen, "--cost: expected field=ns, got '%s'", tok);
+			return -1;
+		}
+		*eq = '\0';
+		for (i = 0; i < sizeof(f) / sizeof(f[0]) && strcmp(f[i].n, tok); i++)
+			;
+		errno = 0;
+		v = strtoull(eq + 1, &end, 10);
+		if (i == sizeof(f) / sizeof(f[0]) || errno || *end || !eq[1]) {
+			snprintf(err, errlen, "--cost: unknown field or bad value '%s=%s' "
+				 "(fields: vm_exit_ns vm_entry_ns vmm_handle_ns host_call_ns "
+				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns)", tok, eq + 1);
+			return -1;
+		}
+		*(u64 *)((char *)c + f[i].off) = v;
+		size_t l = strlen(name);
+
+		snprintf(name + l, nlen - l, "+%s=%llu", tok, v);
+	}
+	return 0;
+}
+
+static void cfg_add(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cfg_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	if (l + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, len - l, fmt, ap);
+	va_end(ap);
+}
+
+/* The world of the header; NULL with st->error set (exit 2). */
+static struct sim_world *world_build(const struct trace_header *h, const char *name,
+				     const struct replay_opts *o, struct replay_stats *st)
+{
+	struct sim_world_params p;
+	unsigned int *quotas = NULL, build_cost = 0;
+	const char **flavours = NULL;
+	struct sim_world *w = NULL;
+	char err[512];
+	bool sep = false;
+
+	sscanf(SIM_COST_MODEL_VERSION, "cost-%u", &build_cost);
+	if (h->cost_model != build_cost) {
+		snprintf(st->error, sizeof(st->error), "%s: the trace wants cost model %u, this "
+			 "pasidsim has only %s", name, h->cost_model, SIM_COST_MODEL_VERSION);
+		return NULL;
+	}
+	if (h->nr_vms > SIM_WORLD_MAX_VMS) {
+		snprintf(st->error, sizeof(st->error), "%s: not supported in a world: %u VMs (at "
+			 "most %u)", name, h->nr_vms, SIM_WORLD_MAX_VMS);
+		return NULL;
+	}
+	sim_world_params_init(&p);
+	p.nvms = h->nr_vms;
+	p.host_cpus = h->host_cpus;
+	p.vcpus = 1;
+	p.viommus = 1;
+	p.path = h->pv == TRACE_PV_VIRTIO ? SIM_WORLD_PATH_VIRTIO : SIM_WORLD_PATH_VTD;
+	vtd_params_init(&p.vtd, h->vtd_version == TRACE_VTD_3_0 ? VTD_LAYOUT_30 : VTD_LAYOUT_33);
+	p.vtd.pss = h->vtd_pss;
+	p.vtd.pas = h->vtd_vccap_pas;
+	p.quota = h->quota_default;
+	p.host_flavour = trace_flavour_name(h->flavour_host);
+	p.guest_flavour = trace_flavour_name(h->flavour_guest);
+	p.seed = h->seed;
+	quotas = calloc(h->nr_vms + 1, sizeof(*quotas));
+	flavours = calloc(h->nr_vms + 1, sizeof(*flavours));
+	if (!quotas || !flavours) {
+		snprintf(st->error, sizeof(st->error), "%s: out of memory", name);
+		goto out;
+	}
+	snprintf(st->config, sizeof(st->config), "{\"mode\":\"vms\",\"vms\":%u,\"vcpus\":%u,"
+		 "\"viommus\":%u,\"host_cpus\":%u,\"pv\":\"%s\",\"vtd_version\":\"%s\","
+		 "\"vtd_pss\":%u,\"vtd_vccap_pas\":%d,\"quota_default\":%u,"
+		 "\"flavour_host\":\"%s\",\"flavour_guest\":\"%s\",\"overrides\":{", h->nr_vms,
+		 h->vcpus, h->viommus, h->host_cpus, trace_pv_name(h->pv),
+		 h->vtd_version == TRACE_VTD_3_0 ? "3.0" : "3.3", h->vtd_pss, h->vtd_vccap_pas,
+		 h->quota_default, trace_flavour_name(h->flavour_host),
+		 trace_flavour_name(h->flavour_guest));
+	for (unsigned int i = 0; i < h->nr_vms; i++) {
+		const struct trace_vm *v = &h->vms[i];
+
+		if (v->pv != h->vms[0].pv) {
+			snprintf(st->error, sizeof(st->error), "%s: not supported in a world: VMs "
+				 "on different paravirtual paths (vm0 %s, vm%u %s)", name,
+				 trace_pv_name(h->vms[0].pv), i, trace_pv_name(v->pv));
+			goto out;
+		}
+		/* a VM with fewer vCPUs or vIOMMUs leaves the extra ones unused */
+		if (v->vcpus > p.vcpus)
+			p.vcpus = v->vcpus;
+		if (v->viommus > p.viommus)
+			p.viommus = v->viommus;
+		quotas[i] = v->quota;
+		flavours[i] = trace_flavour_name(v->flavour);
+		if (v->vcpus != h->vcpus || v->viommus != h->viommus || v->quota !=
+		    h->quota_default || v->flavour != h->flavour_guest) {
+			cfg_add(st->config, sizeof(st->config), "%s\"%u\":{\"vcpus\":%u,"
+				"\"viommus\":%u,\"quota\":%u,\"flavour\":\"%s\"}", sep ? "," : "",
+				i, v->vcpus, v->viommus, v->quota, flavours[i]);
+			sep = true;
+		}
+	}
+	cfg_add(st->config, sizeof(st->config), "}}");
+	p.path = h->nr_vms && h->vms[0].pv == TRACE_PV_VIRTIO ? SIM_WORLD_PATH_VIRTIO :
+		 SIM_WORLD_PATH_VTD;
+	p.quotas = quotas;
+	p.guest_flavours = flavours;
+	if (cost_overrides(&p.cost, o->cost, st->cost_model, sizeof(st->cost_model), err,
+			   sizeof(err))) {
+		snprintf(st->error, sizeof(st->error), "%s", err);
+		goto out;
+	}
+	w = sim_world_create(&p, err, sizeof(err));
+	if (!w)
+		snprintf(st->error, sizeof(st->error), "%s: cannot build the world: %s", name, err);
+out:
+	free(quotas);
+	free(flavours);
+	return w;
+}
+
+static void world_kernels(struct replay *r, struct sim_world *w, unsigned int nvms)
+{
+	char name[16];
+
+	for (int v = -1; v < (int)nvms; v++) {
+		struct sim_kernel *k = sim_world_kernel(w, v);
+
+		if (v < 0)
+			snprintf(name, sizeof(name), "host");
+		else
+			snprintf(name, sizeof(name), "vm%d", v);
+		if (sim_findings_count(k, -1))
+			sim_findings_print(k, r->msg);
+		if (r->o->on_kernel)
+			r->o->on_kernel(r->o->hook_arg, name, k);
+	}
+}
+
+static void replay_world(struct replay *r, struct trace_parser *tp, const struct trace_header *h,
+			 struct sim_world *w)
+{
+	struct wreplay wr = { .w = w, .gen = 1 };
+	struct trace_event ev;
+	unsigned int maxv = 1;
+
+	for (unsigned int i = 0; i < h->nr_vms; i++)
+		if (h->vms[i].vcpus > maxv)
+			maxv = h->vms[i].vcpus;
+	wr.vcpus = maxv;
+	wr.host_cpus = h->host_cpus;
+	wr.nslots = h->host_cpus + h->nr_vms * maxv;
+	wr.head = malloc(wr.nslots * sizeof(*wr.head));
+	wr.tail = malloc(wr.nslots * sizeof(*wr.tail));
+	wr.vm_used = calloc(h->nr_vms + 1, sizeof(*wr.vm_used));
+	if (!wr.head || !wr.tail || !wr.vm_used) {
+		input_error(r, "out of memory");
+		goto out;
+	}
+	for (unsigned int i = 0; i < wr.nslots; i++)
+		wr.head[i] = wr.tail[i] = -1;
+	r->st->world = true;
+	for (;;) {
+		int n = trace_parser_next(tp, &ev);
+
+		if (n < 0) {
+			r->status = 2;
+			snprintf(r->st->error, sizeof(r->st->error), "%s", trace_parser_error(tp));
+			break;
+		}
+		if (!n)
+			break;
+		r->line = trace_parser_line(tp);
+		world_event(r, &wr, &ev);
+		if (r->status == 2 || wr.stopped || (r->status == 1 && r->st->div_line))
+			break;
+	}
+	if (r->status < 2 && !wr.stopped)
+		world_flush(r, &wr);
+	r->st->findings += sim_world_findings(w, -1);
+	world_kernels(r, w, h->nr_vms);
+out:
+	for (size_t i = 0; i < wr.n; i++)
+		wentry_release(&wr.b[i]);
+	free(wr.b);
+	free(wr.head);
+	free(wr.tail);
+	free(wr.vm_used);
 }
 
 /* Lockstat runs on the trace's virtual time: deterministic, and no clock calls. */
@@ -930,6 +1662,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	struct timespec t0, t1;
 	struct sim_kernel *kern;
 	struct sim_slab_stats slab;
+	struct sim_world *world = NULL;
 	int status;
 
 	memset(st, 0, sizeof(*st));
@@ -953,35 +1686,55 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	st->mode = trace_mode_name(h.mode);
 	st->flavour = trace_flavour_name(h.flavour_host);
 	st->seed = h.seed;
-	if (h.mode == TRACE_VMS) {
-		snprintf(st->error, sizeof(st->error), "%s: multi-VM replay (vms %u) is not yet "
-			 "supported: it needs the world (sim/world), which this build does not "
-			 "integrate yet", name, h.nr_vms);
+	r->nk = h.mode == TRACE_VMS ? 1 + h.nr_vms : 1;
+	r->ks = calloc(r->nk, sizeof(*r->ks));
+	if (!r->ks) {
+		snprintf(st->error, sizeof(st->error), "%s: out of memory", name);
 		trace_header_release(&h);
 		free(r);
 		return 2;
 	}
-	if (strcmp(st->flavour, PASIDSIM_FLAVOUR)) {
+	r->k = &r->ks[0];
+	if (h.mode == TRACE_VMS) {
+		world = world_build(&h, name, o, st);
+		if (!world) {
+			status = 2;
+			goto out;
+		}
+	} else {
+		snprintf(st->config, sizeof(st->config), "{\"mode\":\"bare-metal\","
+			 "\"host_cpus\":%u,\"flavour_host\":\"%s\"}", h.host_cpus, st->flavour);
+	}
+	if (!world && strcmp(st->flavour, PASIDSIM_FLAVOUR)) {
 		if (!o->any_flavour) {
 			snprintf(st->error, sizeof(st->error), "%s: the trace wants allocator flavour "
 				 "%s on the host, this pasidsim links %s (build with "
 				 "-DPASIDSIM_ALLOCATOR=%s, or pass --any-flavour)", name,
 				 st->flavour, PASIDSIM_FLAVOUR, st->flavour);
-			trace_header_release(&h);
-			free(r);
-			return 2;
+			status = 2;
+			goto out;
 		}
 		fprintf(r->msg, "%s: warning: the trace wants flavour %s, replaying on %s\n", name,
 			st->flavour, PASIDSIM_FLAVOUR);
 	}
+	if (o->on_start)
+		o->on_start(o->hook_arg, st);
 	if (o->record) {
 		if (trace_writer_start(&r->w, o->record, &h)) {
 			snprintf(st->error, sizeof(st->error), "--record: cannot write the header");
-			trace_header_release(&h);
-			free(r);
-			return 2;
+			status = 2;
+			goto out;
 		}
 		r->recording = true;
+	}
+	if (world) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		replay_world(r, tp, &h, world);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		st->wall_s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		sim_world_destroy(world);
+		world = NULL;
+		goto finish;
 	}
 
 	kern = sim_kernel_create("replay-host");
@@ -992,7 +1745,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	for (;;) {
 		char idbuf[16], resbuf[16];
 		const char *rec_id, *res_name;
-		bool checkable;
+		bool checkable = false;
 		struct got g;
 		int n = trace_parser_next(tp, &ev);
 
@@ -1017,6 +1770,8 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 		settle(r, &ev, &g, checkable, resbuf, &res_name);
 		if (r->status == 2)
 			break;
+		if (ev.op != TRACE_GAP)
+			report_op(r, &ev, &g, false, 0, 0);
 		if (r->recording)
 			record_event(r, &ev, &g, rec_id, res_name);
 		if (r->status == 1 && st->div_line)
@@ -1028,11 +1783,11 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	st->wall_s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
 	/* teardown: every consumer exits, every raw ID still bound is freed */
-	for (uint32_t i = 0; i < r->k.c.n; i++)
-		iommu_pasid_exit(r->k.c.v[i].h);
-	for (uint32_t i = 0; i < r->k.p.n; i++)
-		if (r->k.p.v[i].bound && r->k.p.v[i].owner_c < 0)
-			ioasid_free(r->k.p.v[i].id);
+	for (uint32_t i = 0; i < r->k->c.n; i++)
+		iommu_pasid_exit(r->k->c.v[i].h);
+	for (uint32_t i = 0; i < r->k->p.n; i++)
+		if (r->k->p.v[i].bound && r->k->p.v[i].owner_c < 0)
+			ioasid_free(r->k->p.v[i].id);
 	rcu_barrier();
 	st->findings = sim_findings_count(kern, -1);
 	if (st->findings)
@@ -1041,10 +1796,13 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	st->leaked = slab.live_objects;
 	if (st->leaked && !st->gaps)
 		sim_slab_report_leaks(kern, r->msg);
+	if (o->on_kernel)
+		o->on_kernel(o->hook_arg, "host", kern);
 	sim_kernel_enter(NULL);
 	sim_kernel_destroy(kern);
 	sim_clock_set(NULL, NULL);
 
+finish:
 	if (r->gaplen)
 		fprintf(r->msg, "%s: warning: %llu gap%s in the trace (events lost): %s; results "
 			"after a gap are checked only for names bound after it\n", name,
@@ -1056,7 +1814,10 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	status = r->status;
 	if (!status && (st->findings || (st->leaked && !st->gaps)))
 		status = 1;
-	rkernel_free(&r->k);
+out:
+	for (unsigned int i = 0; i < r->nk; i++)
+		rkernel_free(&r->ks[i]);
+	free(r->ks);
 	trace_header_release(&h);
 	free(r);
 	return status;

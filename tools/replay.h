@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pasidsim replay engine: runs a trace (tools/trace.h) against the core
- * linked into the program, maps recorded names to replayed IDs, checks
- * recorded results, and can write the replayed run as a trace.
+ * pasidsim replay engine: runs a trace (tools/trace.h) -- bare metal on the
+ * core linked into the program, multi-VM traces in a world (<sim/world.h>)
+ * -- maps recorded names to replayed IDs, checks recorded results, and can
+ * write the replayed run as a trace.
  */
 #ifndef PASIDSIM_REPLAY_H
 #define PASIDSIM_REPLAY_H
@@ -11,10 +12,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct sim_kernel;
+struct replay_stats;
+
 enum replay_timing {
 	REPLAY_FAST,		/* as fast as possible */
 	REPLAY_RECORDED,	/* sleep the recorded gaps (wall clock on bare metal) */
 	REPLAY_SCALED,		/* recorded gaps times a factor */
+};
+
+/* One executed operation, for the results store (replay_opts.on_op). */
+struct replay_op {
+	unsigned long line;		/* in the trace */
+	int op;				/* enum trace_op */
+	int kernel;			/* TRACE_HOST or a VM */
+	int res;			/* enum trace_result the replay got */
+	long long val;			/* errno, count, replayed ID, token index */
+	bool timed;			/* world: start_ns/end_ns are virtual times */
+	uint64_t start_ns, end_ns;
 };
 
 struct replay_opts {
@@ -24,6 +39,15 @@ struct replay_opts {
 	FILE *record;			/* write the replayed run here, or NULL */
 	FILE *msg;			/* warnings and divergences (NULL: stderr) */
 	bool any_flavour;		/* run even if the trace wants another flavour */
+	/* world: cost-model overrides, "field=ns[,field=ns...]" (docs/cost-model.md) */
+	const char *cost;
+	/* called once the header is read (st: mode, flavour, seed, config, cost model) */
+	void (*on_start)(void *arg, const struct replay_stats *st);
+	/* called for every executed op, in execution order (world: completion order) */
+	void (*on_op)(void *arg, const struct replay_op *op);
+	/* called for every kernel instance ("host", "vm3") before it goes away */
+	void (*on_kernel)(void *arg, const char *name, struct sim_kernel *k);
+	void *hook_arg;
 };
 
 struct replay_stats {
@@ -42,6 +66,10 @@ struct replay_stats {
 	char divergence[600];		/* "FILE:LINE: divergence: ..." */
 	char error[600];		/* input error (exit 2) */
 	double wall_s;
+	bool world;			/* ran in a world (vms mode) */
+	uint64_t virtual_ns;		/* world: virtual time of the last op's end */
+	char cost_model[96];		/* world: "cost-1" (+ overrides) */
+	char config[2048];		/* the world configuration as JSON */
 };
 
 void replay_opts_init(struct replay_opts *o);

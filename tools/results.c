@@ -428,7 +428,7 @@ static int apply_step(struct results_db *db, const struct results_upgrade *u, ch
 /* Create a new store, or step an older one up one version per transaction. */
 static int migrate(struct results_db *db, char *err, size_t errlen)
 {
-	long long ver, nobj;
+	long long ver = 0, nobj = 0;
 	char sql[64];
 
 	for (const struct results_upgrade *u = results_upgrades; u->sql; u++) {

@@ -82,6 +82,7 @@ struct world_vm {
 	void *(*pasid_find)(struct iommu_pasid *p, ioasid_t id);
 	int (*pasid_for_each)(struct iommu_pasid *p, int (*fn)(ioasid_t, void *, void *),
 			      void *data);
+	void (*pasid_exit)(struct iommu_pasid *p);
 	int (*vtd_init)(struct pv_vtd_iommu *iommu);
 	int (*vp_probe)(struct virtio_pasid_dev *vdev);
 	/* devices and guest driver state */
@@ -220,6 +221,7 @@ static int guest_syms(struct world_vm *vm, char *err, size_t errlen)
 	SYM(vm, pasid_free, "iommu_pasid_free");
 	SYM(vm, pasid_find, "iommu_pasid_find");
 	SYM(vm, pasid_for_each, "iommu_pasid_for_each");
+	SYM(vm, pasid_exit, "iommu_pasid_exit");
 	SYM(vm, vtd_init, "pv_vtd_iommu_init");
 	SYM(vm, vp_probe, "virtio_pasid_probe");
 	return 0;
@@ -538,6 +540,8 @@ static const char *const op_names[SIM_OP__COUNT] = {
 	[SIM_OP_HOST_FREE] = "host_free",
 	[SIM_OP_HOST_FREE_RANGE] = "host_free_range",
 	[SIM_OP_HOST_LOOKUP] = "host_lookup",
+	[SIM_OP_INIT] = "init",
+	[SIM_OP_EXIT] = "exit",
 };
 
 const char *sim_op_name(enum sim_op_kind kind)
@@ -561,7 +565,7 @@ int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct
 
 	if (!c || op->kind >= SIM_OP__COUNT)
 		return -EINVAL;
-	host_op = op->kind >= SIM_OP_HOST_ALLOC;
+	host_op = op->kind >= SIM_OP_HOST_ALLOC && op->kind <= SIM_OP_HOST_LOOKUP;
 	if (host_op != (vm == SIM_WORLD_HOST))
 		return -EINVAL;
 	if (c->n == c->cap) {
@@ -659,6 +663,7 @@ static int vm_destroy(struct sim_world *w, struct world_vm *vm)
 static void run_guest_op(struct sim_world *w, struct world_vm *vm, const struct sim_op *op,
 			 struct sim_event *ev)
 {
+	struct iommu_pasid *cons = op->consumer ? op->consumer : vm->consumer;
 	void __iomem *reg;
 	ioasid_t id = 0;
 	void *p;
@@ -670,24 +675,24 @@ static void run_guest_op(struct sim_world *w, struct world_vm *vm, const struct 
 	switch (op->kind) {
 	case SIM_OP_ALLOC:
 		if (!op->a && !op->b)
-			ev->result = vm->pasid_alloc(vm->consumer, IOMMU_PASID_DEFAULT_MIN,
+			ev->result = vm->pasid_alloc(cons, IOMMU_PASID_DEFAULT_MIN,
 						     IOMMU_PASID_DEFAULT_MAX,
 						     (void *)(uintptr_t)op->arg, &id);
 		else
-			ev->result = vm->pasid_alloc(vm->consumer, op->a, op->b,
+			ev->result = vm->pasid_alloc(cons, op->a, op->b,
 						     (void *)(uintptr_t)op->arg, &id);
 		ev->value = ev->result ? 0 : id;
 		break;
 	case SIM_OP_FREE:
-		ev->result = vm->pasid_free(vm->consumer, op->a);
+		ev->result = vm->pasid_free(cons, op->a);
 		break;
 	case SIM_OP_FIND:
-		p = vm->pasid_find(vm->consumer, op->a);
+		p = vm->pasid_find(cons, op->a);
 		ev->result = IS_ERR(p) ? (int)PTR_ERR(p) : 0;
 		ev->value = IS_ERR(p) ? 0 : (u64)(uintptr_t)p;
 		break;
 	case SIM_OP_FOR_EACH:
-		ev->result = vm->pasid_for_each(vm->consumer, count_cb, &ev->value);
+		ev->result = vm->pasid_for_each(cons, count_cb, &ev->value);
 		break;
 	case SIM_OP_REG_WRITE:
 		reg = vm_reg(vm, w, op->a, op->b);
@@ -707,6 +712,21 @@ static void run_guest_op(struct sim_world *w, struct world_vm *vm, const struct 
 		break;
 	case SIM_OP_VM_DESTROY:
 		ev->result = vm_destroy(w, vm);
+		break;
+	case SIM_OP_INIT:
+		if (!op->consumer) {
+			ev->result = -EINVAL;
+			break;
+		}
+		op->consumer->min = op->a;
+		op->consumer->max = op->b;
+		ev->result = vm->pasid_init(op->consumer);
+		break;
+	case SIM_OP_EXIT:
+		if (op->consumer)
+			vm->pasid_exit(op->consumer);
+		else
+			ev->result = -EINVAL;
 		break;
 	default:
 		ev->result = -EINVAL;
@@ -757,6 +777,11 @@ static void cpu_main(struct sim_cpu *cpu, void *arg)
 
 			c->head = (c->head + 1) % c->cap;
 			c->n--;
+			/* Submitted for later: idle until then, and let the others catch up. */
+			if (op.at_ns > sim_clock_ns()) {
+				sim_cpu_advance(op.at_ns - sim_clock_ns());
+				sim_cpu_yield();
+			}
 			ev.start_ns = sim_clock_ns();
 			ev.vm = c->vm;
 			ev.cpu = c->idx;

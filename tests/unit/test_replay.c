@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "replay.h"
 
@@ -21,6 +22,8 @@ struct run {
 	size_t rec_len;
 };
 
+static bool strict_flavour;
+
 static void replay_text(const char *text, bool record, struct run *r)
 {
 	struct replay_opts o;
@@ -28,6 +31,8 @@ static void replay_text(const char *text, bool record, struct run *r)
 
 	replay_opts_init(&o);
 	o.msg = fopen("/dev/null", "w");
+	/* bare metal runs on whichever core this build links in (linux-6.1 builds too) */
+	o.any_flavour = !strict_flavour;
 	if (record) {
 		f = open_memstream(&r->rec, &r->rec_len);
 		o.record = f;
@@ -107,6 +112,7 @@ Test(replay, no_check_ignores_recorded_results)
 	static const char text[] = HDR "1 host 0 iommu_pasid_for_each c=a = 3\n";
 
 	replay_opts_init(&o);
+	o.any_flavour = true;
 	o.check = false;
 	cr_expect_eq(replay_mem(text, strlen(text), "t", &o, &st), 0);
 	cr_expect_eq(st.checked, 0);
@@ -137,15 +143,18 @@ Test(replay, input_errors_exit_2_with_the_line)
 	replay_text(HDR "1 host 0 ioasid_free id=1 extra\n", false, &r);
 	cr_expect_eq(r.ret, 2);
 	cr_expect(strstr(r.st.error, "t.trace:5:27: expected"), "%s", r.st.error);
-	replay_text("pasidsim-trace 1\nmode vms\nvms 4\nevents\n", false, &r);
+	/* a world the build cannot make */
+	replay_text("pasidsim-trace 1\nmode vms\nvms 300\nevents\n", false, &r);
 	cr_expect_eq(r.ret, 2);
-	cr_expect(strstr(r.st.error, "multi-VM replay (vms 4) is not yet supported"), "%s",
+	cr_expect(strstr(r.st.error, "not supported in a world: 300 VMs (at most 256)"), "%s",
 		  r.st.error);
+	strict_flavour = true;
 	replay_text(!strcmp(PASIDSIM_FLAVOUR, "pasidsim") ?
 		    "pasidsim-trace 1\nmode bare-metal\nflavour-host linux-6.1\nevents\n" :
 		    "pasidsim-trace 1\nmode bare-metal\nflavour-host pasidsim\nevents\n",
 		    false, &r);
 	cr_expect_eq(r.ret, 2);
+	strict_flavour = false;
 	cr_expect(strstr(r.st.error, "--any-flavour"), "%s", r.st.error);
 }
 
@@ -263,6 +272,7 @@ Test(replay, timed_replay_gives_the_same_results)
 	struct replay_stats st;
 
 	replay_opts_init(&o);
+	o.any_flavour = true;
 	cr_assert_eq(replay_parse_timing("scale:0.5", &o.timing, &o.scale), 0);
 	cr_expect_eq(replay_mem(text, strlen(text), "t", &o, &st), 0, "%s", st.divergence);
 	cr_expect_eq(st.checked, 3);
@@ -340,7 +350,7 @@ Test(replay, generated_bare_metal_traces_check_and_round_trip)
 		snprintf(args, sizeof(args), "gen %s --bare-metal --ops=3000 --seed=4", wl[i]);
 		g = run_cli(args, &lg, &sg);
 		snprintf(args, sizeof(args), "gen %s --bare-metal --ops=3000 --seed=4 | %s replay "
-			 "--record=- - 2>/dev/null", wl[i], PASIDSIM_CLI);
+			 "--no-db --any-flavour --record=- - 2>/dev/null", wl[i], PASIDSIM_CLI);
 		b = run_cli(args, &lb, &sb);
 		cr_expect_eq(sg, 0);
 		cr_expect_eq(sb, 0, "%s: the generated trace does not replay cleanly", wl[i]);
@@ -349,4 +359,286 @@ Test(replay, generated_bare_metal_traces_check_and_round_trip)
 		free(g);
 		free(b);
 	}
+}
+
+/* ---- the reserved SVA set token, failed allocs ---- */
+
+Test(replay, sva_token_is_the_replays_sva_set)
+{
+	struct run r = { 0 };
+
+	replay_text(HDR
+		    "1 host 0 iommu_sva_alloc_pasid mm=mmA min=1 max=1048575 = 7\n"
+		    "2 host 0 ioasid_find set=sva id=7 = mmA\n"
+		    "3 host 0 ioasid_alloc set=sva min=1 max=100 priv=p = 8\n"
+		    "4 host 0 ioasid_find set=sva id=8 = p\n"
+		    "5 host 0 ioasid_free id=8\n"
+		    "6 host 0 ioasid_free id=7\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.checked, 4);
+	replay_text(HDR "1 host 0 ioasid_alloc set=s min=1 max=9 priv=sva\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "t.trace:5: priv=sva: the token name 'sva' is reserved"),
+		  "%s", r.st.error);
+}
+
+Test(replay, a_failed_allocs_name_is_an_id_nobody_holds)
+{
+	struct run r = { 0 };
+
+	replay_text(HDR
+		    "1 host 0 iommu_pasid_init c=a min=1 max=1 = 0\n"
+		    "2 host 0 iommu_pasid_alloc c=a min=1 max=1 priv=x id=one\n"
+		    "3 host 0 iommu_pasid_alloc c=a min=1 max=1 priv=x id=two\n"
+		    "4 host 0 iommu_pasid_free c=a id=two\n"
+		    "5 host 0 iommu_pasid_free c=a id=one\n"
+		    "6 host 0 iommu_pasid_exit c=a\n", true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	/* the failed alloc keeps its name, and so does the free that uses it */
+	cr_expect(strstr(r.rec, "iommu_pasid_alloc c=a min=1 max=1 priv=x id=two = -ENOSPC\n"),
+		  "%s", r.rec);
+	cr_expect(strstr(r.rec, "iommu_pasid_free c=a id=two = -ENOENT\n") ||
+		  strstr(r.rec, "iommu_pasid_free c=a id=two = -EINVAL\n"), "%s", r.rec);
+	free(r.rec);
+}
+
+/* ---- multi-VM replay in a world ---- */
+
+#define WHDR "pasidsim-trace 1\nmode vms\nseed 3\nhost-cpus 2\nvms 2\nvcpus 2\nevents\n"
+
+Test(world_replay, guest_ops_run_on_their_vcpus_with_names_and_results)
+{
+	struct run r = { 0 };
+
+	replay_text(WHDR
+		    "10 vm0 0 vm_boot\n"
+		    "20 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "20 vm0 1 iommu_pasid_init c=b min=0 max=0 = 0\n"
+		    "30 vm1 1 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "40 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = p\n"
+		    "40 vm0 1 iommu_pasid_alloc c=b min=1 max=1048575 priv=y = q\n"
+		    "40 vm1 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=z = r\n"
+		    "50 vm0 0 iommu_pasid_find c=a id=p = x\n"
+		    "50 vm0 1 iommu_pasid_find c=b id=p = -EACCES\n"
+		    "50 vm1 1 iommu_pasid_find c=a id=r = z\n"
+		    "60 vm0 1 iommu_pasid_for_each c=b = 1\n"
+		    "70 vm0 0 iommu_pasid_free c=a id=p = 0\n"
+		    "80 vm0 1 iommu_pasid_exit c=b\n"
+		    "90 vm1 0 vm_destroy\n"
+		    "100 vm1 1 iommu_pasid_alloc c=a min=1 max=1048575 priv=z = -ENODEV\n",
+		    true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect(r.st.world);
+	cr_expect_eq(r.st.ops, 15);
+	cr_expect_eq(r.st.checked, 12);
+	cr_expect_eq(r.st.divergences, 0);
+	cr_expect(r.st.virtual_ns > 100, "a VCMD round trip takes virtual time");
+	/* PASIDs come from the host: three different IDs across the two VMs */
+	cr_expect(strstr(r.rec, "40 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = "),
+		  "%s", r.rec);
+	cr_expect(strstr(r.rec, "10 vm0 0 vm_boot\n"), "%s", r.rec);
+	cr_expect(strstr(r.st.config, "\"vms\":2"), "%s", r.st.config);
+	free(r.rec);
+}
+
+Test(world_replay, check_mode_reports_the_first_divergence_with_its_line)
+{
+	struct run r = { 0 };
+
+	/* quota 2: the third alloc of vm0 fails, the trace says it did not */
+	replay_text("pasidsim-trace 1\nmode vms\nvms 1\nvcpus 2\nquota-default 2\nevents\n"
+		    "1 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = 1\n"
+		    "3 vm0 1 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = 2\n"
+		    "4 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = 3\n"
+		    "5 vm0 0 iommu_pasid_for_each c=a = 2\n", false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.st.div_line, 10);
+	cr_expect(strstr(r.st.divergence, "t.trace:10: divergence: iommu_pasid_alloc returned "
+			 "-ENOSPC, the trace recorded PASID '3'"), "%s", r.st.divergence);
+}
+
+static void expect_round_trip(const char *text)
+{
+	struct run b = { 0 }, c = { 0 };
+
+	replay_text(text, true, &b);
+	cr_assert_eq(b.ret, 0, "%s %s", b.st.error, b.st.divergence);
+	replay_text(b.rec, true, &c);
+	cr_assert_eq(c.ret, 0, "%s %s\n%s", c.st.error, c.st.divergence, b.rec);
+	cr_expect_eq(c.st.divergences, 0);
+	cr_expect(c.st.checked > 0);
+	cr_expect_eq(b.st.virtual_ns, c.st.virtual_ns);
+	cr_expect(b.rec_len == c.rec_len && !memcmp(b.rec, c.rec, b.rec_len),
+		  "B:\n%s\nC:\n%s", b.rec, c.rec);
+	free(b.rec);
+	free(c.rec);
+}
+
+Test(world_replay, record_round_trip_is_byte_identical)
+{
+	/* names reused across VMs and CPUs, an ID freed and allocated again at once */
+	expect_round_trip(WHDR
+			  "1 vm0 0 iommu_pasid_init c=a min=0 max=0\n"
+			  "1 vm1 0 iommu_pasid_init c=a min=0 max=0\n"
+			  "2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x id=a1\n"
+			  "2 vm1 1 iommu_pasid_alloc c=a min=1 max=1048575 priv=x id=b1\n"
+			  "3 vm0 1 iommu_pasid_free c=a id=a1\n"
+			  "3 vm1 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=y id=b2\n"
+			  "4 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x id=a2\n"
+			  "5 vm1 1 iommu_pasid_find c=a id=b2\n"
+			  "5 vm0 1 iommu_pasid_for_each c=a\n"
+			  "6 vm0 0 mmio_write viommu=0 off=0x20 val=0 width=8\n"
+			  "7 vm1 0 iommu_pasid_exit c=a\n");
+	/* the same on the virtio path */
+	expect_round_trip("pasidsim-trace 1\nmode vms\nvms 2\nvcpus 2\npv virtio\nevents\n"
+			  "1 vm0 0 iommu_pasid_init c=a min=0 max=0\n"
+			  "2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x id=a1\n"
+			  "2 vm0 1 iommu_pasid_alloc c=a min=1 max=1048575 priv=x id=a2\n"
+			  "3 vm0 1 iommu_pasid_free c=a id=a1\n"
+			  "3 vm1 0 vm_destroy\n");
+}
+
+Test(world_replay, generated_vm_workloads_round_trip)
+{
+	static const char *const wl[] = { "churn", "exhaustion", "boot-storm", "teardown",
+					   "mixed" };
+
+	for (size_t i = 0; i < sizeof(wl) / sizeof(wl[0]); i++) {
+		char args[512];
+		size_t lb, lc;
+		int sb, sc;
+		char *b, *c;
+
+		snprintf(args, sizeof(args), "gen %s --ops=400 --vms=3 --vcpus=3 --seed=5 | %s "
+			 "replay --no-db --record=- - 2>/dev/null", wl[i], PASIDSIM_CLI);
+		b = run_cli(args, &lb, &sb);
+		cr_expect_eq(sb, 0, "%s", wl[i]);
+		snprintf(args, sizeof(args), "gen %s --ops=400 --vms=3 --vcpus=3 --seed=5 | %s "
+			 "replay --no-db --record=- - 2>/dev/null | %s replay --no-db "
+			 "--record=- - 2>/dev/null", wl[i], PASIDSIM_CLI, PASIDSIM_CLI);
+		c = run_cli(args, &lc, &sc);
+		cr_expect_eq(sc, 0, "%s: the recording does not replay in check mode", wl[i]);
+		cr_expect(lb > 1000 && lb == lc && !memcmp(b, c, lb), "%s: not byte-identical",
+			  wl[i]);
+		free(b);
+		free(c);
+	}
+}
+
+Test(world_replay, what_a_world_cannot_do_is_refused_with_the_line)
+{
+	static const struct {
+		const char *ev, *msg;
+	} cases[] = {
+		{ "5 vm0 0 ioasid_alloc set=s min=1 max=9 priv=p\n",
+		  "t.trace:9: not supported in a world: ioasid_alloc" },
+		{ "5 vm0 0 iommu_sva_alloc_pasid mm=m min=1 max=9\n",
+		  "t.trace:9: not supported in a world: iommu_sva_alloc_pasid" },
+		{ "5 host 0 iommu_pasid_init c=a min=0 max=0\n",
+		  "t.trace:9: not supported in a world: iommu_pasid_init on the host" },
+		{ "5 vm0 0 mmio_write viommu=0 off=0xe00 val=1 width=4\n",
+		  "t.trace:9: not supported in a world: mmio_write width=4" },
+		{ "5 vm1 0 vm_boot\n",
+		  "t.trace:9: not supported in a world: vm_boot of vm1 after its first operation" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024];
+		struct run r = { 0 };
+
+		snprintf(text, sizeof(text), WHDR "1 vm1 0 iommu_pasid_init c=a min=0 max=0\n%s",
+			 cases[i].ev);
+		replay_text(text, false, &r);
+		cr_expect_eq(r.ret, 2, "%s", cases[i].ev);
+		cr_expect(strstr(r.st.error, cases[i].msg), "%s: %s", cases[i].ev, r.st.error);
+	}
+}
+
+Test(world_replay, a_cost_model_this_build_lacks_is_refused)
+{
+	struct run r = { 0 };
+
+	replay_text("pasidsim-trace 1\nmode vms\nvms 1\ncost-model 2\nevents\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "the trace wants cost model 2, this pasidsim has only "
+			 "cost-1"), "%s", r.st.error);
+}
+
+/* ---- results store: replays recorded, compared ---- */
+
+Test(world_replay, replays_are_recorded_and_compare_gates_them)
+{
+	char dir[] = "/tmp/pasidsim-replay-XXXXXX", args[2048], trace[600], bad[600];
+	const char *sample = PASIDSIM_SOURCE_DIR "/traces/samples/vms4-mixed.trace";
+	size_t len;
+	int st;
+	char *out;
+	FILE *in, *o;
+	char line[4096];
+	int n = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(trace, sizeof(trace), "%s/t.trace", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.trace", dir);
+	/* a copy of the sample, and one whose 40th event records another result */
+	in = fopen(sample, "r");
+	cr_assert_not_null(in);
+	o = fopen(bad, "w");
+	cr_assert_not_null(o);
+	while (fgets(line, sizeof(line), in)) {
+		char *eq = strstr(line, "iommu_pasid_free") ? strstr(line, " = 0\n") : NULL;
+
+		if (eq && ++n == 40)
+			strcpy(eq, " = -ENOENT\n");
+		fputs(line, o);
+	}
+	fclose(in);
+	fclose(o);
+	snprintf(args, sizeof(args), "cp %s %s", sample, trace);
+	cr_assert_eq(system(args), 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(args, sizeof(args), "replay --db=%s/r.db %s 2>&1", dir, trace);
+		out = run_cli(args, &len, &st);
+		cr_expect_eq(WEXITSTATUS(st), 0, "%s", out);
+		cr_expect(strstr(out, "replay: recorded run"), "%s", out);
+		free(out);
+	}
+	/* two replays of the same trace: same digest, same virtual metrics */
+	snprintf(args, sizeof(args), "compare --db=%s/r.db 1 2 2>&1", dir);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 0, "%s", out);
+	cr_expect(strstr(out, "virtual.total_ns"), "%s", out);
+	cr_expect(strstr(out, "virtual.iommu_pasid_alloc.p99_ns"), "%s", out);
+	free(out);
+	/* a modified cost model (another schedule, so not checked): virtual metrics regress */
+	snprintf(args, sizeof(args), "replay --db=%s/r.db --no-check --cost=op_ns=2000 %s 2>&1",
+		 dir, trace);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 0, "%s", out);
+	free(out);
+	snprintf(args, sizeof(args), "compare --db=%s/r.db 1 3 2>&1", dir);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 1, "%s", out);
+	cr_expect(strstr(out, "REGRESSED"), "%s", out);
+	free(out);
+	/* a divergent run: finding with its line, other digest */
+	snprintf(args, sizeof(args), "replay --db=%s/r.db %s 2>&1", dir, bad);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 1, "%s", out);
+	free(out);
+	snprintf(args, sizeof(args), "compare --db=%s/r.db --any-scenario 1 4 2>&1", dir);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 1, "%s", out);
+	free(out);
+	snprintf(args, sizeof(args), "db show --db=%s/r.db --json 4 2>&1", dir);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 0, "%s", out);
+	cr_expect(strstr(out, "divergence"), "%s", out);
+	cr_expect(strstr(out, "bad.trace"), "the reproducer is the trace: %s", out);
+	cr_expect(strstr(out, "\"mode\\\":\\\"vms\\\"") || strstr(out, "\"vms\":4") ||
+		  strstr(out, "vms\\\":4"), "the world configuration: %s", out);
+	free(out);
+	snprintf(args, sizeof(args), "rm -rf %s", dir);
+	cr_expect_eq(system(args), 0);
 }

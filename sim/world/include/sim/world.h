@@ -26,6 +26,7 @@
 #include <sim/virtio-iommu.h>
 #include <sim/vtd.h>
 
+struct iommu_pasid;
 struct sim_kernel;
 struct sim_world;
 
@@ -91,6 +92,9 @@ enum sim_op_kind {
 	SIM_OP_HOST_FREE,	/* a: PASID */
 	SIM_OP_HOST_FREE_RANGE,	/* a..b */
 	SIM_OP_HOST_LOOKUP,	/* a: PASID; result 0 if the VM owns it */
+	/* guest, on a vCPU: another consumer of the VM (sim_op.consumer, required) */
+	SIM_OP_INIT,		/* iommu_pasid_init with the requested range a..b */
+	SIM_OP_EXIT,		/* iommu_pasid_exit */
 	SIM_OP__COUNT
 };
 
@@ -98,6 +102,13 @@ struct sim_op {
 	enum sim_op_kind kind;
 	u32 a, b;
 	u64 arg;
+	/*
+	 * Guest ALLOC/FREE/FIND/FOR_EACH/INIT/EXIT: the consumer to use, a
+	 * zeroed struct iommu_pasid the caller owns (NULL: the VM's own, booted
+	 * consumer). Neither field is part of the event log or its hash.
+	 */
+	struct iommu_pasid *consumer;
+	u64 at_ns;		/* not before: the CPU idles until its clock reaches it */
 };
 
 struct sim_event {
