@@ -411,6 +411,9 @@ int cmd_replay(int argc, char **argv)
 			st.checked, st.unchecked, st.divergences, st.div_line, st.gaps,
 			st.findings, st.leaked, st.wall_s,
 			st.wall_s > 0 ? st.ops / st.wall_s : 0.0, ret);
+		if (st.world)
+			fprintf(out, ",\"virtual_ns\":%llu,\"cost_model\":\"%s\"",
+				(unsigned long long)st.virtual_ns, st.cost_model);
 		if (st.error[0]) {
 			fprintf(out, ",\"error\":");
 			json_str(out, st.error);
@@ -431,6 +434,9 @@ int cmd_replay(int argc, char **argv)
 			st.leaked);
 		fprintf(out, "  wall %.6f s, %.0f ops/s\n", st.wall_s,
 			st.wall_s > 0 ? st.ops / st.wall_s : 0.0);
+		if (st.world)
+			fprintf(out, "  virtual %llu ns (cost model %s)\n",
+				(unsigned long long)st.virtual_ns, st.cost_model);
 		fprintf(out, "  result: %s\n", ret == 0 ? "OK" : ret == 1 ? "PROBLEM" : "ERROR");
 	}
 	/* input errors are not runs */
