@@ -24,7 +24,7 @@
 
 #define SIM_LEAK_FINDINGS_MAX	100
 
-static __thread struct sim_kernel *sim_current;
+__thread struct sim_kernel *sim_kernel_cur;
 static struct sim_kernel *sim_default;
 static pthread_once_t sim_default_once = PTHREAD_ONCE_INIT;
 
@@ -62,22 +62,22 @@ static struct sim_kernel *sim_kernel_default(void)
 
 struct sim_kernel *sim_kernel_current(void)
 {
-	struct sim_kernel *k = sim_current;
+	struct sim_kernel *k = sim_kernel_cur;
 
 	return likely(k) ? k : sim_kernel_default();
 }
 
 struct sim_kernel *sim_kernel_enter(struct sim_kernel *k)
 {
-	struct sim_kernel *prev = sim_current;
+	struct sim_kernel *prev = sim_kernel_cur;
 
-	sim_current = k;
+	sim_kernel_cur = k;
 	return prev;
 }
 
 void sim_kernel_leave(struct sim_kernel *prev)
 {
-	sim_current = prev;
+	sim_kernel_cur = prev;
 }
 
 const char *sim_kernel_name(const struct sim_kernel *k)

@@ -75,12 +75,6 @@ static inline void sim_mu_unlock(struct sim_mu *m)
 	__atomic_store_n(&m->v, 0, __ATOMIC_RELEASE);
 }
 
-/* Resolve NULL to the current instance. */
-static inline struct sim_kernel *sim_k(struct sim_kernel *k)
-{
-	return k ? k : sim_kernel_current();
-}
-
 #define SIM_MAX_HELD_LOCKS 48
 
 struct sim_held_lock {
@@ -94,18 +88,20 @@ struct sim_held_lock {
 };
 
 struct sim_task {
-	char name[32];
-	struct sim_held_lock held[SIM_MAX_HELD_LOCKS];
+	/* What every lock operation and scheduling point touches, first. */
 	unsigned int nheld;
 	unsigned int preempt_count;	/* spinlocks held + preempt_disable() */
 	unsigned int irq_disabled;	/* local_irq_save depth */
 	unsigned int rcu_nesting;	/* rcu_read_lock depth */
+	const struct sim_task_hooks *hooks;	/* scheduler hooks, or NULL */
+	void *hooks_arg;
+	const u64 *clock;		/* its virtual clock (sim_task_set_clock), or NULL */
+	struct sim_held_lock held[SIM_MAX_HELD_LOCKS];
 	unsigned long long rcu_qs_seq;	/* bumped at each outermost rcu_read_unlock */
 	struct sim_task *rcu_next;	/* registry of tasks, see rcu.c */
 	bool rcu_registered;
 	bool own;			/* a pthread's own task (freed at thread exit) */
-	const struct sim_task_hooks *hooks;	/* scheduler hooks, or NULL */
-	void *hooks_arg;
+	char name[32];
 };
 
 /* Call hook @fn of task @t if it has one. */
@@ -124,5 +120,37 @@ void sim_lock_task_abandon(struct sim_task *t);
 
 /* The task running on this thread; created on first use. */
 struct sim_task *sim_task_current(void);
+
+/* What sim_task_current() and sim_kernel_current() read (rcu.c, instance.c). */
+extern __thread struct sim_task *sim_task_cur;
+extern __thread struct sim_kernel *sim_kernel_cur;
+
+/* sim_task_current(), inlined for the shim's hot paths. */
+static inline struct sim_task *task_current(void)
+{
+	struct sim_task *t = sim_task_cur;
+
+	return __builtin_expect(t != NULL, 1) ? t : sim_task_current();
+}
+
+/* sim_kernel_current(), inlined. */
+static inline struct sim_kernel *kernel_current(void)
+{
+	struct sim_kernel *k = sim_kernel_cur;
+
+	return __builtin_expect(k != NULL, 1) ? k : sim_kernel_current();
+}
+
+/* Resolve NULL to the current instance. */
+static inline struct sim_kernel *sim_k(struct sim_kernel *k)
+{
+	return k ? k : kernel_current();
+}
+
+/* The clock of task @t: its virtual clock when it has one, else sim_clock_ns(). */
+static inline u64 task_clock(const struct sim_task *t)
+{
+	return t->clock ? *t->clock : sim_clock_ns();
+}
 
 #endif /* _SIM_KERNEL_INTERNAL_H */

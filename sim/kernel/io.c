@@ -3,7 +3,10 @@
  * pasidsim kernel shim: MMIO dispatch.
  *
  * Regions live in an array sorted by base address and are found by binary
- * search. Lookups take a read lock; mapping and unmapping are rare.
+ * search. Lookups take a read lock; mapping and unmapping are rare. Each
+ * thread keeps the regions it found in a small direct-mapped cache (by page
+ * of the address), valid while no region was mapped or unmapped since: every
+ * map and unmap bumps a generation number the cached entries carry.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,6 +30,21 @@ static pthread_rwlock_t mmio_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct sim_mmio_region regions[SIM_MMIO_MAX_REGIONS];
 static size_t nregions;
 static u64 unassigned;
+static unsigned long mmio_gen = 1;	/* bumped by every map and unmap */
+
+#define MMIO_CACHE_SIZE	128
+
+struct mmio_cache_ent {
+	unsigned long gen;
+	struct sim_mmio_region r;
+};
+
+static __thread struct mmio_cache_ent mmio_cache[MMIO_CACHE_SIZE];
+
+static inline struct mmio_cache_ent *mmio_cache_slot(uintptr_t addr)
+{
+	return &mmio_cache[(addr >> 12) % MMIO_CACHE_SIZE];
+}
 
 void __iomem *sim_mmio_map(size_t size, const struct sim_mmio_ops *ops, void *opaque)
 {
@@ -48,6 +66,7 @@ void __iomem *sim_mmio_map(size_t size, const struct sim_mmio_ops *ops, void *op
 		regions[i] = regions[i - 1];
 	regions[i] = (struct sim_mmio_region){ (uintptr_t)base, size, ops, opaque };
 	nregions++;
+	__atomic_fetch_add(&mmio_gen, 1, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&mmio_lock);
 	return (void __iomem *)base;
 }
@@ -63,6 +82,7 @@ void sim_mmio_unmap(void __iomem *base)
 			memmove(&regions[i], &regions[i + 1],
 				(nregions - i - 1) * sizeof(regions[0]));
 			nregions--;
+			__atomic_fetch_add(&mmio_gen, 1, __ATOMIC_RELEASE);
 			break;
 		}
 	}
@@ -79,10 +99,18 @@ u64 sim_mmio_unassigned_accesses(void)
 /* Find the region holding [addr, addr+size); copies it out under the lock. */
 static bool mmio_lookup(uintptr_t addr, unsigned int size, struct sim_mmio_region *out)
 {
+	struct mmio_cache_ent *ce = mmio_cache_slot(addr);
 	size_t lo = 0, hi;
 	bool found = false;
+	unsigned long gen;
 
+	if (ce->gen == __atomic_load_n(&mmio_gen, __ATOMIC_ACQUIRE) && ce->r.base <= addr &&
+	    addr + size <= ce->r.base + ce->r.size) {
+		*out = ce->r;
+		return true;
+	}
 	pthread_rwlock_rdlock(&mmio_lock);
+	gen = __atomic_load_n(&mmio_gen, __ATOMIC_RELAXED);
 	hi = nregions;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -96,6 +124,8 @@ static bool mmio_lookup(uintptr_t addr, unsigned int size, struct sim_mmio_regio
 	    addr + size <= regions[lo].base + regions[lo].size) {
 		*out = regions[lo];
 		found = true;
+		ce->gen = gen;
+		ce->r = regions[lo];
 	}
 	pthread_rwlock_unlock(&mmio_lock);
 	return found;

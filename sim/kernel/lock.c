@@ -49,6 +49,14 @@
 
 #include "internal.h"
 
+#if defined(__SANITIZE_THREAD__)
+#define LOCK_PTHREAD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LOCK_PTHREAD 1
+#endif
+#endif
+
 #define LOCK_HASH_BITS	8
 #define LOCK_HASH_SIZE	(1u << LOCK_HASH_BITS)
 #define LOCK_CACHE_BITS	6
@@ -65,14 +73,20 @@ struct sim_lock_edge {
 	int to_line;
 };
 
+/*
+ * The targets of a class's edges are kept apart from their details, packed,
+ * so that the check at every acquisition ("is there an edge A -> B?") reads
+ * a line or two, not one 40-byte record per edge.
+ */
 struct sim_lock_class {
 	struct sim_lock_state *ls;	/* owning instance state */
+	struct sim_lock_class **edge_to;	/* edges[i].to, packed */
+	unsigned int nedges, edges_cap;
 	const struct lock_class_key *key;	/* NULL: class by name */
 	char *name;			/* copy: lock names may be built at run time */
 	struct sim_lock_class *hnext;	/* hash chain */
 	struct sim_lockstat st;		/* *_min_ns is U64_MAX while unset */
 	struct sim_lock_edge *edges;
-	unsigned int nedges, edges_cap;
 	unsigned long long mark;	/* DFS visit generation */
 };
 
@@ -93,6 +107,7 @@ struct sim_lock_cache_ent {
 
 struct sim_lock_state {
 	struct sim_mu mu;
+	unsigned long gen;		/* new at init and whenever the classes are freed */
 	struct sim_lock_cache_ent cache[LOCK_CACHE_SIZE];
 	struct sim_lock_class *hash[LOCK_HASH_SIZE];
 	struct sim_lock_class **classes;	/* first-use order */
@@ -201,7 +216,7 @@ u64 sim_clock_ns(void)
 
 void __sim_cpu_relax(void)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 
 	if (t->hooks && t->hooks->relax)
 		t->hooks->relax(t->hooks_arg);
@@ -211,7 +226,7 @@ void __sim_cpu_relax(void)
 
 void __sim_delay_ns(u64 ns)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 
 	/* In the world the CPU's virtual clock advances by @ns. */
 	if (t->hooks && t->hooks->delay)
@@ -226,12 +241,21 @@ void cond_resched(void)
 
 /* ---- instance state ----------------------------------------------------------- */
 
+/* Generations of lock states: never reused, so a stale memo never matches. */
+static unsigned long lock_gen;
+
+static unsigned long lock_gen_next(void)
+{
+	return __atomic_add_fetch(&lock_gen, 1, __ATOMIC_RELAXED);
+}
+
 void sim_lock_init(struct sim_kernel *k)
 {
 	struct sim_lock_state *ls = calloc(1, sizeof(*ls));
 
 	if (!ls)
 		oom();
+	ls->gen = lock_gen_next();
 	k->locks = ls;
 }
 
@@ -240,6 +264,7 @@ static void classes_free(struct sim_lock_state *ls)
 {
 	for (size_t i = 0; i < ls->nclasses; i++) {
 		free(ls->classes[i]->edges);
+		free(ls->classes[i]->edge_to);
 		free(ls->classes[i]->name);
 		free(ls->classes[i]);
 	}
@@ -254,6 +279,7 @@ static void classes_free(struct sim_lock_state *ls)
 	ls->stack_cap = 0;
 	memset(ls->hash, 0, sizeof(ls->hash));
 	memset(ls->cache, 0, sizeof(ls->cache));
+	ls->gen = lock_gen_next();
 }
 
 void sim_lock_fini(struct sim_kernel *k)
@@ -368,7 +394,7 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 static struct sim_lock_edge *edge_find(struct sim_lock_class *from, struct sim_lock_class *to)
 {
 	for (unsigned int i = 0; i < from->nedges; i++)
-		if (from->edges[i].to == to)
+		if (from->edge_to[i] == to)
 			return &from->edges[i];
 	return NULL;
 }
@@ -381,7 +407,9 @@ static void edge_add(struct sim_lock_class *from, struct sim_lock_class *to,
 	if (from->nedges == from->edges_cap) {
 		from->edges_cap = from->edges_cap ? 2 * from->edges_cap : 4;
 		from->edges = xrealloc(from->edges, from->edges_cap, sizeof(*from->edges));
+		from->edge_to = xrealloc(from->edge_to, from->edges_cap, sizeof(*from->edge_to));
 	}
+	from->edge_to[from->nedges] = to;
 	e = &from->edges[from->nedges++];
 	e->to = to;
 	e->from_file = held->file;
@@ -409,7 +437,7 @@ static bool path_exists(struct sim_lock_state *ls, struct sim_lock_class *from,
 		if (c == to)
 			return true;
 		for (unsigned int i = 0; i < c->nedges; i++) {
-			struct sim_lock_class *d = c->edges[i].to;
+			struct sim_lock_class *d = c->edge_to[i];
 
 			if (d->mark != gen) {
 				d->mark = gen;
@@ -476,6 +504,131 @@ static void order_check(struct sim_lock_state *ls, const struct sim_held_lock *h
 			    held->line, c->name, a->name);
 }
 
+/* ---- the lock word ------------------------------------------------------------------ */
+
+/*
+ * Outside ThreadSanitizer builds a lock is its owner field: taking it is a
+ * compare-and-swap from NULL to the task (acquire), releasing it a store of
+ * NULL (release); a thread that must block (threads mode) yields until the
+ * swap succeeds. Under TSan the lock is the pthread mutex, so TSan sees the
+ * locking it knows, and the owner field only records the holder.
+ */
+static inline bool raw_trylock(const struct lock_ref *r, struct sim_task *t)
+{
+#ifdef LOCK_PTHREAD
+	if (pthread_mutex_trylock(r->m))
+		return false;
+	__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
+	return true;
+#else
+	void *none = NULL;
+
+	return __atomic_compare_exchange_n(r->owner, &none, t, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+#endif
+}
+
+/* Block the thread until @r is taken (threads mode). */
+static void raw_lock(const struct lock_ref *r, struct sim_task *t)
+{
+#ifdef LOCK_PTHREAD
+	pthread_mutex_lock(r->m);
+	__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
+#else
+	while (!raw_trylock(r, t))
+		sched_yield();
+#endif
+}
+
+static inline void raw_unlock(void **owner, pthread_mutex_t *m)
+{
+#ifdef LOCK_PTHREAD
+	__atomic_store_n(owner, NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(m);
+#else
+	__atomic_store_n(owner, NULL, __ATOMIC_RELEASE);
+#endif
+}
+
+/*
+ * Coroutine tasks (those with a lock_wait hook: the CPUs of a deterministic
+ * scheduler) all run on the one pthread that runs the scheduler, and the
+ * instances they run in are private to their world, used by that pthread
+ * alone. Outside TSan builds their lock words and their instance's lock state
+ * are therefore updated without atomic read-modify-writes (no exchange, no
+ * compare-and-swap): nothing else can touch them meanwhile. TSan builds keep
+ * the pthread mutexes and the state mutex, so TSan would see a violation.
+ */
+static inline bool task_is_coroutine(const struct sim_task_hooks *hk)
+{
+#ifdef LOCK_PTHREAD
+	return false;
+#else
+	return hk && hk->lock_wait;
+#endif
+}
+
+static inline bool lock_take(const struct lock_ref *r, struct sim_task *t, bool co)
+{
+	if (co) {
+		if (__atomic_load_n(r->owner, __ATOMIC_RELAXED))
+			return false;
+		__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
+		return true;
+	}
+	return raw_trylock(r, t);
+}
+
+static inline void ls_lock(struct sim_lock_state *ls, bool co)
+{
+	if (!co)
+		sim_mu_lock(&ls->mu);
+}
+
+static inline void ls_unlock(struct sim_lock_state *ls, bool co)
+{
+	if (!co)
+		sim_mu_unlock(&ls->mu);
+}
+
+/*
+ * A lock's class, remembered in the lock. Outside TSan builds the lock's
+ * pthread mutex is never used as a mutex (see above), so its storage holds
+ * the class the lock had in the last instance a coroutine took it in,
+ * with that instance's lock-state generation and the (key, name) it was
+ * found by: any reset of the classes, another instance, or a lock
+ * re-initialised under another name misses and looks the class up again.
+ * Only coroutine tasks read or write it (one pthread: no torn memo).
+ */
+#ifndef LOCK_PTHREAD
+struct lock_memo {
+	struct sim_lock_state *ls;
+	unsigned long gen;
+	struct sim_lock_class *c;
+	const struct lock_class_key *key;
+	const char *name;
+};
+
+_Static_assert(sizeof(struct lock_memo) <= sizeof(pthread_mutex_t),
+	       "a lock's class memo must fit in its pthread mutex");
+
+static inline struct sim_lock_class *memo_get(const struct lock_ref *r,
+					      const struct sim_lock_state *ls)
+{
+	const struct lock_memo *m = (const struct lock_memo *)r->m;
+
+	if (m->ls == ls && m->gen == ls->gen && m->key == r->key && m->name == r->name)
+		return m->c;
+	return NULL;
+}
+
+static inline void memo_set(const struct lock_ref *r, struct sim_lock_state *ls,
+			    struct sim_lock_class *c)
+{
+	*(struct lock_memo *)r->m = (struct lock_memo){ ls, ls->gen, c, r->key, r->name };
+}
+#endif
+
 /* ---- held-lock stack ---------------------------------------------------------- */
 
 static int held_find(const struct sim_task *t, const void *lock)
@@ -519,14 +672,13 @@ void sim_lock_task_abandon(struct sim_task *t)
 
 		if (!h->m)
 			continue;
-		__atomic_store_n(h->owner, NULL, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(h->m);
+		raw_unlock(h->owner, h->m);
 	}
 }
 
 unsigned int sim_locks_held(void)
 {
-	return sim_task_current()->nheld;
+	return task_current()->nheld;
 }
 
 /* ---- acquire and release --------------------------------------------------------- */
@@ -572,9 +724,11 @@ static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int 
  */
 static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, int line)
 {
-	struct sim_task *t = sim_task_current();
-	struct sim_kernel *k = sim_kernel_current();
+	struct sim_task *t = task_current();
+	struct sim_kernel *k = kernel_current();
 	struct sim_lock_state *ls = k->locks;
+	const struct sim_task_hooks *hk = t->hooks;
+	bool co = task_is_coroutine(hk);
 	struct pending_finding pf;	/* only .set initialised: msg is large */
 	struct sim_lock_class *c;
 	bool busy;
@@ -591,15 +745,25 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	}
 
 	/* A scheduling point: another simulated CPU may run first. */
-	sim_task_hook(t, lock_acquire, r->lock);
-	busy = pthread_mutex_trylock(r->m) != 0;
+	if (hk && hk->lock_acquire)
+		hk->lock_acquire(t->hooks_arg, r->lock);
+	busy = !lock_take(r, t, co);
 	if (busy && try)
 		return false;
 	if (busy)
-		t0 = sim_clock_ns();
+		t0 = task_clock(t);
 
-	sim_mu_lock(&ls->mu);
+	ls_lock(ls, co);
+#ifndef LOCK_PTHREAD
+	c = co ? memo_get(r, ls) : NULL;
+	if (!c) {
+		c = class_get(ls, r, file, line, &pf);
+		if (co)
+			memo_set(r, ls, c);
+	}
+#else
 	c = class_get(ls, r, file, line, &pf);
+#endif
 	c->st.acquisitions++;
 	if (busy)
 		c->st.contentions++;
@@ -610,56 +774,57 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 			if (hc && hc->ls == ls)
 				order_check(ls, &t->held[j], c, file, line, &pf);
 		}
-	sim_mu_unlock(&ls->mu);
+	ls_unlock(ls, co);
 	/* Report before blocking: a real inversion may deadlock right here. */
-	pending_flush(k, &pf);
+	if (unlikely(pf.set))
+		pending_flush(k, &pf);
 
 	if (busy) {
 		u64 wait;
 
-		if (t->hooks && t->hooks->lock_wait) {
+		if (hk && hk->lock_wait) {
 			/*
 			 * All simulated CPUs share this pthread: the holder is
 			 * another coroutine, which must run to release it.
 			 */
-			while (pthread_mutex_trylock(r->m))
-				t->hooks->lock_wait(t->hooks_arg, r->lock);
+			while (!lock_take(r, t, co))
+				hk->lock_wait(t->hooks_arg, r->lock);
 		} else {
-			pthread_mutex_lock(r->m);
+			raw_lock(r, t);
 		}
-		now = sim_clock_ns();
+		now = task_clock(t);
 		wait = now >= t0 ? now - t0 : 0;
-		sim_mu_lock(&ls->mu);
+		ls_lock(ls, co);
 		wait_account(&c->st, wait);
-		sim_mu_unlock(&ls->mu);
+		ls_unlock(ls, co);
 	} else {
-		now = sim_clock_ns();
+		now = task_clock(t);
 	}
 
-	__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
 	if (!held_push(t, r, c, now, file, line))
 		sim_finding_add(k, SIM_FINDING_LOCKDEP, file, line,
 				"more than %d locks held: %s not tracked", SIM_MAX_HELD_LOCKS,
 				c->name);
 	if (r->spin)
 		t->preempt_count++;
-	sim_task_hook(t, lock_acquired, r->lock);
+	if (hk && hk->lock_acquired)
+		hk->lock_acquired(t->hooks_arg, r->lock);
 	return true;
 }
 
 static void lock_release(const struct lock_ref *r, const char *file, int line)
 {
-	struct sim_task *t = sim_task_current();
-	struct sim_held_lock h;
+	struct sim_task *t = task_current();
+	const struct sim_task_hooks *hk = t->hooks;
+	struct sim_held_lock *h;
 	struct sim_lock_class *c;
 	int i = held_find(t, r->lock);
-	u64 now;
+	u64 now, acquired;
 
 	if (i < 0) {
 		if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) == t) {
 			/* held but not tracked (stack overflow) */
-			__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
-			pthread_mutex_unlock(r->m);
+			raw_unlock(r->owner, r->m);
 			if (r->spin)
 				t->preempt_count--;
 			sim_task_hook(t, lock_release, r->lock);
@@ -671,21 +836,30 @@ static void lock_release(const struct lock_ref *r, const char *file, int line)
 				r->name ? r->name : "(uninitialised)", base_name(file), line);
 		return;
 	}
-	h = t->held[i];
-	held_remove(t, i);
+	h = &t->held[i];
+	c = (struct sim_lock_class *)h->class;
+	acquired = h->acquired_ns;
+	if ((unsigned int)i + 1 < t->nheld)
+		held_remove(t, i);
+	else
+		t->nheld--;
 	if (r->spin && t->preempt_count)
 		t->preempt_count--;
-	if (!h.class)
+	if (!c)
 		return;		/* skipped recursive acquisition */
 
-	c = (struct sim_lock_class *)h.class;
-	now = sim_clock_ns();
-	__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(r->m);
-	sim_mu_lock(&c->ls->mu);
-	hold_account(&c->st, now >= h.acquired_ns ? now - h.acquired_ns : 0);
-	sim_mu_unlock(&c->ls->mu);
-	sim_task_hook(t, lock_release, r->lock);
+	now = task_clock(t);
+	if (task_is_coroutine(hk)) {
+		__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
+		hold_account(&c->st, now >= acquired ? now - acquired : 0);
+	} else {
+		raw_unlock(r->owner, r->m);
+		sim_mu_lock(&c->ls->mu);
+		hold_account(&c->st, now >= acquired ? now - acquired : 0);
+		sim_mu_unlock(&c->ls->mu);
+	}
+	if (hk && hk->lock_release)
+		hk->lock_release(t->hooks_arg, r->lock);
 }
 
 /* ---- spinlocks ------------------------------------------------------------------- */
@@ -776,7 +950,7 @@ void mutex_destroy(struct mutex *lock)
 
 void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 {
-	if (held_find(sim_task_current(), lock) < 0)
+	if (held_find(task_current(), lock) < 0)
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_held() failed at %s:%d: %p not held by this task",
 				base_name(file), line, lock);
@@ -784,7 +958,7 @@ void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 
 void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line)
 {
-	if (held_find(sim_task_current(), lock) >= 0)
+	if (held_find(task_current(), lock) >= 0)
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_not_held() failed at %s:%d: %p held by this task",
 				base_name(file), line, lock);
@@ -836,12 +1010,12 @@ void sim_lockstat_reset(struct sim_kernel *k)
 
 void preempt_disable(void)
 {
-	sim_task_current()->preempt_count++;
+	task_current()->preempt_count++;
 }
 
 void preempt_enable(void)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 
 	if (!t->preempt_count) {
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, NULL, 0,
@@ -853,7 +1027,7 @@ void preempt_enable(void)
 
 unsigned int preempt_count(void)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 
 	return t->preempt_count + t->irq_disabled;
 }
@@ -865,19 +1039,19 @@ bool in_atomic(void)
 
 unsigned long __sim_local_irq_save(void)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 
 	return t->irq_disabled++;
 }
 
 void local_irq_restore(unsigned long flags)
 {
-	sim_task_current()->irq_disabled = (unsigned int)flags;
+	task_current()->irq_disabled = (unsigned int)flags;
 }
 
 void local_irq_disable(void)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 
 	if (!t->irq_disabled)
 		t->irq_disabled = 1;
@@ -885,17 +1059,17 @@ void local_irq_disable(void)
 
 void local_irq_enable(void)
 {
-	sim_task_current()->irq_disabled = 0;
+	task_current()->irq_disabled = 0;
 }
 
 bool irqs_disabled(void)
 {
-	return sim_task_current()->irq_disabled != 0;
+	return task_current()->irq_disabled != 0;
 }
 
 void __might_sleep(const char *file, int line)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 	unsigned int rcu = __atomic_load_n(&t->rcu_nesting, __ATOMIC_RELAXED);
 	char last[96];
 

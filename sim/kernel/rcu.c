@@ -46,7 +46,7 @@
 
 static pthread_once_t task_once = PTHREAD_ONCE_INIT;
 static pthread_key_t task_key;
-static __thread struct sim_task *task_cur;
+__thread struct sim_task *sim_task_cur;
 
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct sim_task *registry;
@@ -70,8 +70,8 @@ static void task_exit(void *arg)
 	struct sim_task *t = arg;
 
 	registry_del(t);
-	if (task_cur == t)
-		task_cur = NULL;
+	if (sim_task_cur == t)
+		sim_task_cur = NULL;
 	free(t);
 }
 
@@ -128,12 +128,12 @@ static struct sim_task *task_own(void)
 
 struct sim_task *sim_task_current(void)
 {
-	struct sim_task *t = task_cur;
+	struct sim_task *t = sim_task_cur;
 
 	if (likely(t))
 		return t;
 	t = task_own();
-	task_cur = t;
+	sim_task_cur = t;
 	return t;
 }
 
@@ -151,13 +151,27 @@ struct sim_task *sim_task_create(const char *name, const struct sim_task_hooks *
 	return t;
 }
 
+void sim_task_set_clock(struct sim_task *t, const u64 *clock)
+{
+	t->clock = clock;
+}
+
+struct sim_kernel *sim_task_resume(struct sim_task *t, struct sim_kernel *k)
+{
+	struct sim_kernel *prev = sim_kernel_cur;
+
+	sim_task_cur = t ? t : task_own();
+	sim_kernel_cur = k;
+	return prev;
+}
+
 struct sim_task *sim_task_switch(struct sim_task *t)
 {
-	struct sim_task *prev = task_cur;
+	struct sim_task *prev = sim_task_cur;
 
 	if (prev && prev->own)
 		prev = NULL;
-	task_cur = t ? t : task_own();
+	sim_task_cur = t ? t : task_own();
 	return prev;
 }
 
@@ -165,15 +179,15 @@ void sim_task_destroy(struct sim_task *t)
 {
 	if (!t)
 		return;
-	if (task_cur == t)
-		task_cur = NULL;
+	if (sim_task_cur == t)
+		sim_task_cur = NULL;
 	registry_del(t);
 	free(t);
 }
 
 const char *sim_task_name(const struct sim_task *t)
 {
-	return t ? t->name : sim_task_current()->name;
+	return t ? t->name : task_current()->name;
 }
 
 void sim_task_forget(struct sim_task *t)
@@ -217,7 +231,7 @@ static unsigned long long wait_for_readers(unsigned long long s)
 	unsigned int spins = 0;
 
 	while ((min = readers_min_qs()) <= s) {
-		struct sim_task *t = sim_task_current();
+		struct sim_task *t = task_current();
 
 		if (t->hooks && t->hooks->rcu_wait) {
 			/* The readers are other simulated CPUs: let them run. */
@@ -237,7 +251,7 @@ static unsigned long long wait_for_readers(unsigned long long s)
 
 void rcu_read_lock(void)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 	unsigned int n = t->rcu_nesting;
 
 	if (!n)
@@ -250,7 +264,7 @@ void rcu_read_lock(void)
 
 void rcu_read_unlock(void)
 {
-	struct sim_task *t = sim_task_current();
+	struct sim_task *t = task_current();
 	unsigned int n = t->rcu_nesting;
 
 	if (!n) {
@@ -270,7 +284,7 @@ void rcu_read_unlock(void)
 
 bool rcu_read_lock_held(void)
 {
-	return sim_task_current()->rcu_nesting != 0;
+	return task_current()->rcu_nesting != 0;
 }
 
 /* ---- callback queues, one per instance ------------------------------------------ */
@@ -316,7 +330,7 @@ static void queue_grow(struct sim_rcu_state *rs)
 
 static void enqueue(struct rcu_head *head, rcu_callback_t func, void *obj)
 {
-	struct sim_rcu_state *rs = sim_kernel_current()->rcu;
+	struct sim_rcu_state *rs = kernel_current()->rcu;
 	struct rcu_cb *cb;
 
 	head->next = NULL;
@@ -419,8 +433,8 @@ static unsigned long long queued_now(struct sim_rcu_state *rs)
 static struct sim_kernel *grace_period(const char *what, unsigned long long *target,
 				       unsigned long long *limit)
 {
-	struct sim_task *t = sim_task_current();
-	struct sim_kernel *k = sim_kernel_current();
+	struct sim_task *t = task_current();
+	struct sim_kernel *k = kernel_current();
 	unsigned long long s;
 
 	if (t->rcu_nesting) {
@@ -471,8 +485,8 @@ void rcu_barrier(void)
 
 size_t sim_rcu_quiescent(void)
 {
-	struct sim_task *t = sim_task_current();
-	struct sim_kernel *k = sim_kernel_current();
+	struct sim_task *t = task_current();
+	struct sim_kernel *k = kernel_current();
 	unsigned long long target;
 
 	if (t->rcu_nesting) {

@@ -436,7 +436,7 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 
-	s = sim_kernel_current()->slab;
+	s = kernel_current()->slab;
 	if (sim_fault_should_fail(s, size, flags, func))
 		return NULL;
 	if (unlikely(size > max)) {

@@ -75,7 +75,7 @@
 #define SCHED_STACK_DEFAULT	(256 * 1024)
 #endif
 #define SCHED_TIME_LIMIT_DEFAULT	(120ull * 1000 * 1000 * 1000)
-#define SCHED_WAIT_BUCKETS	64
+#define SCHED_WAIT_BUCKETS	256
 
 enum cpu_state {
 	CPU_NEW,		/* runnable, not started */
@@ -98,22 +98,25 @@ enum cpu_state {
 #define SCHED_BUILTIN_JMP 1
 #endif
 
-/* An execution context: a CPU's, or the main one of sim_sched_run(). */
+/*
+ * An execution context: a CPU's, or the main one of sim_sched_run(). What a
+ * switch touches comes first; the ucontext (about 1 KiB, used only for the
+ * first entry, and for every switch under TSan) last.
+ */
 struct ctx {
 #ifdef SCHED_BUILTIN_JMP
 	void *bjb[5];
 #else
 	jmp_buf jb;
 #endif
-	ucontext_t uc;
 	bool started;
+	struct sim_kernel *kernel;	/* current instance while switched out */
+	struct sim_task *task;		/* NULL for main: the thread's own */
+	struct sim_cpu *cpu;		/* NULL for main */
 	void *stack;		/* usable stack (NULL for main) */
 	size_t stack_size;
 	void *map;		/* mapping including the guard page */
 	size_t map_size;
-	struct sim_kernel *kernel;	/* current instance while switched out */
-	struct sim_task *task;		/* NULL for main: the thread's own */
-	struct sim_cpu *cpu;		/* NULL for main */
 #ifdef SCHED_ASAN
 	void *fake_stack;
 	const void *asan_bottom;
@@ -122,6 +125,7 @@ struct ctx {
 #ifdef SCHED_TSAN
 	void *fiber;
 #endif
+	ucontext_t uc;
 };
 
 /* A heap entry: the CPU's order, copied so that sifting touches only the heap. */
@@ -132,10 +136,9 @@ struct hent {
 	struct sim_cpu *cpu;
 };
 
+/* The hot fields first, the context (with its ucontext at the end) last. */
 struct sim_cpu {
-	struct ctx ctx;
 	struct sim_sched *s;
-	char name[32];
 	unsigned int id;
 	enum cpu_state state;
 	u64 clock;
@@ -148,6 +151,8 @@ struct sim_cpu {
 	sim_cpu_fn fn;
 	void *arg;
 	void *data;
+	char name[32];
+	struct ctx ctx;
 };
 
 struct sim_sched {
@@ -338,8 +343,11 @@ static void ctx_resumed(struct sim_sched *s, struct ctx *to)
 #endif
 	s->cur = to;
 	cur_cpu = to->cpu;
-	sim_task_switch(to->task);
-	sim_kernel_enter(to->kernel);
+	/* The instance current until now is the one @from ran in. */
+	if (s->switch_from)
+		s->switch_from->kernel = sim_task_resume(to->task, to->kernel);
+	else
+		sim_task_resume(to->task, to->kernel);
 	if (to->cpu)
 		to->cpu->state = CPU_RUNNING;
 }
@@ -370,7 +378,6 @@ static noinline __attribute__((noreturn)) void ctx_enter(struct ctx *to)
  */
 static void ctx_switch(struct sim_sched *s, struct ctx *from, struct ctx *to, bool dying)
 {
-	from->kernel = sim_kernel_enter(NULL);
 	s->switches++;
 #ifdef SCHED_ASAN
 	if (to->stack)
@@ -670,6 +677,7 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	c->ctx.stack = (char *)c->ctx.map + page;
 	c->ctx.stack_size = stack_size;
 	c->task = sim_task_create(c->name, &cpu_hooks, c);
+	sim_task_set_clock(c->task, &c->clock);
 	c->ctx.task = c->task;
 	ctx_make(&c->ctx);
 #ifdef SCHED_TSAN
@@ -901,6 +909,7 @@ void sim_cpu_task_alt(bool on)
 
 		snprintf(name, sizeof(name), "%s/vmm", c->name);
 		c->alt = sim_task_create(name, &cpu_hooks, c);
+		sim_task_set_clock(c->alt, &c->clock);
 	}
 	c->ctx.task = on ? c->alt : c->task;
 	sim_task_switch(c->ctx.task);

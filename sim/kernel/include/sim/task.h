@@ -69,6 +69,20 @@ const char *sim_task_name(const struct sim_task *t);
  */
 void sim_task_forget(struct sim_task *t);
 
+/*
+ * @clock (or NULL) is @t's virtual clock: while @t runs, the shim reads it
+ * directly where it would call sim_clock_ns() (lock hold and wait times), so
+ * it must be what the installed clock function returns for @t.
+ */
+void sim_task_set_clock(struct sim_task *t, const u64 *clock);
+
+/*
+ * For a scheduler resuming a coroutine: make @t (NULL: the thread's own task)
+ * the running task and @k the current instance, in one call. Returns the
+ * instance that was current (the one the coroutine switched away from ran in).
+ */
+struct sim_kernel *sim_task_resume(struct sim_task *t, struct sim_kernel *k);
+
 /* ---- instance reset ------------------------------------------------------- */
 
 /*
