@@ -736,7 +736,15 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	int i;
 
 	pf.set = false;
-	i = held_find(t, r->lock);
+	/*
+	 * A coroutine's lock word is its owner field: unless it names this
+	 * task, the task does not hold the lock and the stack need not be
+	 * searched.
+	 */
+	if (co && __atomic_load_n(r->owner, __ATOMIC_RELAXED) != t)
+		i = -1;
+	else
+		i = held_find(t, r->lock);
 	if (i >= 0) {
 		if (try)
 			return false;
