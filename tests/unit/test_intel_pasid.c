@@ -21,8 +21,8 @@
 #include <linux/spinlock.h>
 #include <sim/mmio.h>
 #include <ktest.h>
+#include <ktest-pasid.h>
 
-#define SENTINEL	0xdeadbeefu
 #define HOST_IDS	4096
 #define WINDOW		0x1000
 
@@ -248,29 +248,6 @@ static void viommu_init(struct pv_vtd_iommu *v, const char *name, struct fake_vt
 	cr_assert_eq(pv_vtd_iommu_init(v), 0);
 }
 
-static void consumer_init(struct iommu_pasid *c, const char *name)
-{
-	memset(c, 0, sizeof(*c));
-	c->name = name;
-	cr_assert_eq(iommu_pasid_init(c), 0);
-}
-
-static ioasid_t api_alloc(struct iommu_pasid *c, void *priv)
-{
-	ioasid_t id = SENTINEL;
-	int ret = iommu_pasid_alloc(c, 0, UINT_MAX, priv, &id);
-
-	cr_assert_eq(ret, 0, "iommu_pasid_alloc: %d", ret);
-	return id;
-}
-
-static void assert_unallocated(ioasid_t id)
-{
-	void *r = ioasid_find(NULL, id, NULL);
-
-	cr_assert_eq(r, ERR_PTR(-ENOENT), "ID %u still allocated (find: %p)", id, r);
-}
-
 /* ---- detection -------------------------------------------------------------- */
 
 KTEST(intel_pasid, detection_matrix)
@@ -377,11 +354,11 @@ KTEST(intel_pasid, pss_sets_consumer_range)
 	ioasid_t id = SENTINEL;
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
-	consumer_init(&c, "c");
+	ktest_consumer_init(&c, "c");
 	cr_assert_eq(iommu_pasid_alloc(&c, 32, 100, NULL, &id), -EINVAL,
 		     "[32, 100] is outside [1, 31]");
 	for (ioasid_t i = 1; i <= 31; i++)
-		cr_assert_eq(api_alloc(&c, NULL), i);
+		cr_assert_eq(ktest_alloc(&c, NULL), i);
 	/* The host has more, but the range is full: the 32nd it gives is refused. */
 	cr_assert_eq(iommu_pasid_alloc(&c, 0, UINT_MAX, NULL, &id), -ENOSPC);
 	cr_assert_eq(id, SENTINEL);
@@ -431,12 +408,12 @@ KTEST(intel_pasid, api_routes_to_vcmd)
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
 	cr_assert(pv_vtd_iommu_vcmd_active(&v));
-	consumer_init(&c, "c");
+	ktest_consumer_init(&c, "c");
 
 	/* The host holds 1..3 for other VMs: the guest gets what the host picks. */
 	h->used[1] = h->used[2] = h->used[3] = true;
-	a = api_alloc(&c, &priv);
-	b = api_alloc(&c, NULL);
+	a = ktest_alloc(&c, &priv);
+	b = ktest_alloc(&c, NULL);
 	cr_assert_eq(a, 4);
 	cr_assert_eq(b, 5);
 	cr_assert_eq(f->vcmd_writes, 2);
@@ -450,7 +427,7 @@ KTEST(intel_pasid, api_routes_to_vcmd)
 	cr_assert_eq(f->freed[0], a);
 	cr_assert_eq(f->vcmd, PV_VTD_VCMD_FREE | ((u64)a << PV_VTD_OPERAND_SHIFT));
 	cr_assert_not(h->used[a]);
-	assert_unallocated(a);
+	ktest_assert_unallocated(a);
 	cr_assert_eq(pv_vtd_iommu_stat(&v, PV_VTD_STAT_FREE_OK), 1);
 
 	iommu_pasid_exit(&c);
@@ -471,9 +448,9 @@ KTEST(intel_pasid, host_exhaustion_is_enospc)
 	ioasid_t id = SENTINEL;
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
-	consumer_init(&c, "c");
+	ktest_consumer_init(&c, "c");
 	for (int i = 0; i < 3; i++)
-		api_alloc(&c, NULL);
+		ktest_alloc(&c, NULL);
 	cr_assert_eq(iommu_pasid_alloc(&c, 1, 100, NULL, &id), -ENOSPC);
 	cr_assert_eq(pv_vtd_iommu_stat(&v, PV_VTD_STAT_ALLOC_NOSPC), 1);
 	cr_assert_eq(pv_vtd_alloc_pasid(&v, 1, 100, &id), -ENOSPC);
@@ -589,8 +566,8 @@ KTEST(intel_pasid, layout_3_0_end_to_end)
 	viommu_init(&v, "dmar30", f, PV_VTD_LAYOUT_3_0, 0);
 	cr_assert(pv_vtd_iommu_vcmd_active(&v));
 	cr_assert_eq(f->vccap_reads, 1);
-	consumer_init(&c, "c");
-	id = api_alloc(&c, NULL);
+	ktest_consumer_init(&c, "c");
+	id = ktest_alloc(&c, NULL);
 	cr_assert_eq(id, 300);
 	cr_assert_eq(iommu_pasid_free(&c, id), 0);
 	cr_assert_eq(f->vcmd, PV_VTD_VCMD_FREE | ((u64)300 << PV_VTD_30_OPERAND_SHIFT));
@@ -680,7 +657,7 @@ KTEST(intel_pasid, unchecked_result_caught_by_consumer_layer)
 
 	/* 6.1 behaviour: the driver passes 50 on although PSS allows 31. */
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, PV_VTD_QUIRK_NO_RESULT_CHECK);
-	consumer_init(&c, "c");
+	ktest_consumer_init(&c, "c");
 	f->force_result = 50;
 	h->used[50] = true;
 	h->held = 1;
@@ -689,7 +666,7 @@ KTEST(intel_pasid, unchecked_result_caught_by_consumer_layer)
 	cr_assert_eq(f->frees, 1, "the consumer layer gave it back");
 	cr_assert_eq(f->freed[0], 50);
 	cr_assert_eq(h->held, 0);
-	assert_unallocated(50);
+	ktest_assert_unallocated(50);
 	iommu_pasid_exit(&c);
 	pv_vtd_iommu_exit(&v);
 	fake_free_all(f);
@@ -705,8 +682,8 @@ KTEST(intel_pasid, duplicate_result_refused_without_free)
 	ioasid_t id = SENTINEL;
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
-	consumer_init(&c, "c");
-	cr_assert_eq(api_alloc(&c, NULL), 1);
+	ktest_consumer_init(&c, "c");
+	cr_assert_eq(ktest_alloc(&c, NULL), 1);
 	f->force_result = 1;
 	cr_assert_eq(iommu_pasid_alloc(&c, 1, 100, NULL, &id), -ENOSPC);
 	cr_assert_eq(f->frees, 0, "the holder's host PASID was freed");
@@ -730,8 +707,8 @@ KTEST(intel_pasid, duplicate_result_6_1_frees_the_holders_pasid)
 	ioasid_t id = SENTINEL;
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, PV_VTD_QUIRK_NO_RESULT_CHECK);
-	consumer_init(&c, "c");
-	cr_assert_eq(api_alloc(&c, NULL), 1);
+	ktest_consumer_init(&c, "c");
+	cr_assert_eq(ktest_alloc(&c, NULL), 1);
 	f->force_result = 1;
 	cr_assert_eq(iommu_pasid_alloc(&c, 1, 100, NULL, &id), -ENOSPC);
 	/* The I/O ASID core handed the duplicate to free(): the host let 1 go. */
@@ -768,7 +745,7 @@ KTEST(intel_pasid, free_with_private_data_leaks_on_host)
 	ioasid_free(a);
 	cr_assert(sim_log_contains(NULL, "Cannot free active IOASID 1"));
 	cr_assert_eq(f->frees, 0, "the host was told to free an ID with data");
-	assert_unallocated(a);
+	ktest_assert_unallocated(a);
 	cr_assert(h->used[a], "the host keeps it: leaked");
 	cr_assert_eq(pv_vtd_iommu_stat(&v, PV_VTD_STAT_FREE_SKIPPED), 1);
 
@@ -821,7 +798,7 @@ static void tracking_failure(unsigned long quirks, bool expect_host_free)
 	cr_assert_eq(ioasid_alloc(NULL, 1, 100, NULL), INVALID_IOASID);
 	sim_fault_reset(NULL);
 	cr_assert_eq(f->allocs, 1);
-	assert_unallocated(1);
+	ktest_assert_unallocated(1);
 	cr_assert_eq(f->frees, expect_host_free ? 1u : 0u);
 	cr_assert_eq(h->used[1], !expect_host_free);
 	pv_vtd_iommu_exit(&v);
@@ -848,12 +825,12 @@ KTEST(intel_pasid, host_free_errors_are_only_logged)
 	ioasid_t id;
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
-	consumer_init(&c, "c");
-	id = api_alloc(&c, NULL);
+	ktest_consumer_init(&c, "c");
+	id = ktest_alloc(&c, NULL);
 	f->force_sc = 16;	/* the host claims the PASID is not ours */
 	cr_assert_eq(iommu_pasid_free(&c, id), 0, "fire and forget");
 	f->force_sc = -1;
-	assert_unallocated(id);
+	ktest_assert_unallocated(id);
 	cr_assert(h->used[id], "guest and host diverge");
 	cr_assert_eq(pv_vtd_iommu_stat(&v, PV_VTD_STAT_FREE_INVALID), 1);
 	iommu_pasid_exit(&c);
@@ -878,9 +855,9 @@ KTEST(intel_pasid, two_viommus_share_one_space)
 	viommu_init(&v2, "dmar1", f2, PV_VTD_LAYOUT_3_3, 0);
 	cr_assert(pv_vtd_iommu_vcmd_active(&v1));
 	cr_assert(pv_vtd_iommu_vcmd_active(&v2));
-	consumer_init(&c, "c");
+	ktest_consumer_init(&c, "c");
 	for (int i = 0; i < 4; i++)
-		ids[i] = api_alloc(&c, NULL);
+		ids[i] = ktest_alloc(&c, NULL);
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(ids[i], (ioasid_t)i + 1);
 	/* The shared space is served through the first vIOMMU. */
@@ -897,7 +874,7 @@ KTEST(intel_pasid, two_viommus_share_one_space)
 	server = linux61() ? f1 : f2;
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(iommu_pasid_find(&c, ids[i]), NULL, "ID %u lost", ids[i]);
-	ids[4] = api_alloc(&c, NULL);
+	ids[4] = ktest_alloc(&c, NULL);
 	cr_assert_eq(ids[4], 5);
 	cr_assert_eq(f1->allocs + f2->allocs, 5);
 	cr_assert_eq(server->allocs, linux61() ? 5 : 1);

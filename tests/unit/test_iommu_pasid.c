@@ -12,8 +12,8 @@
 #include <linux/spinlock.h>
 #include <string.h>
 #include <ktest.h>
+#include <ktest-pasid.h>
 
-#define SENTINEL 0xdeadbeefu
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -65,14 +65,6 @@ static void alloc_err(struct iommu_pasid *p, ioasid_t min, ioasid_t max, int err
 
 	cr_assert_eq(ret, err, "alloc [%u, %u]: %d, expected %d", min, max, ret, err);
 	cr_assert_eq(id, SENTINEL, "a failed alloc wrote the out-parameter");
-}
-
-/* The ID is allocated by nobody, in the allocator's own view. */
-static void assert_unallocated(ioasid_t id)
-{
-	void *r = ioasid_find(NULL, id, NULL);
-
-	cr_assert_eq(r, ERR_PTR(-ENOENT), "ID %u still allocated (find: %p)", id, r);
 }
 
 struct collect {
@@ -204,8 +196,8 @@ KTEST(iommu_pasid, init_twice_and_reinit)
 	assert_holds(&a, &one, 1);
 	alloc_expect(&a, 0, UINT_MAX, NULL, 2);
 	iommu_pasid_exit(&a);
-	assert_unallocated(1);
-	assert_unallocated(2);
+	ktest_assert_unallocated(1);
+	ktest_assert_unallocated(2);
 
 	/* A stopped handle can be initialised again, with a new range. */
 	a.min = 50;
@@ -214,7 +206,7 @@ KTEST(iommu_pasid, init_twice_and_reinit)
 	assert_holds(&a, NULL, 0);
 	alloc_expect(&a, 0, UINT_MAX, NULL, 50);
 	iommu_pasid_exit(&a);
-	assert_unallocated(50);
+	ktest_assert_unallocated(50);
 }
 
 /* ---- alloc -------------------------------------------------------------------- */
@@ -232,7 +224,7 @@ KTEST(iommu_pasid, alloc_bad_args)
 	alloc_err(&a, UINT_MAX, 0, -EINVAL);
 	/* Nothing was allocated by the failed calls. */
 	assert_holds(&a, NULL, 0);
-	assert_unallocated(1);
+	ktest_assert_unallocated(1);
 	alloc_expect(&a, 10, 10, NULL, 10);
 	iommu_pasid_exit(&a);
 }
@@ -283,7 +275,7 @@ KTEST(iommu_pasid, alloc_lowest_free_across_consumers)
 	iommu_pasid_exit(&a);
 	iommu_pasid_exit(&b);
 	for (ioasid_t id = 0; id <= 5; id++)
-		assert_unallocated(id);
+		ktest_assert_unallocated(id);
 }
 
 /* ---- find and private data ------------------------------------------------------ */
@@ -364,7 +356,7 @@ KTEST(iommu_pasid, free_owner_checks)
 	ioasid_free(raw);
 
 	cr_assert_eq(iommu_pasid_free(&a, ia), 0);
-	assert_unallocated(ia);
+	ktest_assert_unallocated(ia);
 	/* Double free. */
 	cr_assert_eq(iommu_pasid_free(&a, ia), -ENOENT);
 	assert_holds(&a, NULL, 0);
@@ -465,7 +457,7 @@ KTEST(iommu_pasid, for_each_may_free_with_lock_held)
 	cr_assert_eq(c.n, 8, "every ID visited once, even while freeing");
 	assert_holds(&a, even, 4);
 	for (ioasid_t id = 1; id <= 7; id += 2)
-		assert_unallocated(id);
+		ktest_assert_unallocated(id);
 	iommu_pasid_exit(&a);
 }
 
@@ -488,7 +480,7 @@ KTEST(iommu_pasid, exit_frees_every_held_id)
 	}
 	iommu_pasid_exit(&a);
 	for (int i = 0; i < 10; i++)
-		assert_unallocated(ids_a[i]);
+		ktest_assert_unallocated(ids_a[i]);
 	assert_holds(&b, ids_b, 3);
 
 	/* Every later call on the stopped handle is refused. */
@@ -503,7 +495,7 @@ KTEST(iommu_pasid, exit_frees_every_held_id)
 
 	iommu_pasid_exit(&b);
 	for (int i = 0; i < 3; i++)
-		assert_unallocated(ids_b[i]);
+		ktest_assert_unallocated(ids_b[i]);
 	/* The whole space is free again: a raw allocation starts at 1. */
 	id = ioasid_alloc(NULL, 1, IOMMU_PASID_MAX, NULL);
 	cr_assert_eq(id, 1);
@@ -522,7 +514,7 @@ KTEST(iommu_pasid, calls_before_init)
 	cr_assert_eq(iommu_pasid_for_each(&a, collect_fn, &c), -EINVAL);
 	iommu_pasid_exit(&a);
 	iommu_pasid_exit(NULL);
-	assert_unallocated(1);
+	ktest_assert_unallocated(1);
 }
 
 /* ---- vendor range callback ------------------------------------------------------- */
@@ -789,7 +781,7 @@ KTEST(iommu_pasid, custom_allocator_routes_and_clears_private)
 	cr_assert_eq(host.frees, 1);
 	cr_assert_eq(host.refused, 0);
 	cr_assert_not(host.used[5]);
-	assert_unallocated(id);
+	ktest_assert_unallocated(id);
 
 	/* Contrast: raw ioasid_free() with private data attached leaks on the host. */
 	raw = ioasid_alloc(NULL, 1, IOMMU_PASID_MAX, &tag);
@@ -798,7 +790,7 @@ KTEST(iommu_pasid, custom_allocator_routes_and_clears_private)
 	cr_assert_eq(host.seen_at_free, &tag);
 	cr_assert_eq(host.refused, 1);
 	cr_assert(host.used[5], "the host still holds the PASID the guest forgot");
-	assert_unallocated(raw);
+	ktest_assert_unallocated(raw);
 	host.used[5] = false;	/* forget the leak for the checks below */
 
 	/* exit routes every outstanding free through the host, too. */
@@ -810,7 +802,7 @@ KTEST(iommu_pasid, custom_allocator_routes_and_clears_private)
 	cr_assert_eq(host.refused, 1);
 	cr_assert_eq(host.frees, 7);
 	for (ioasid_t i = 5; i < 11; i++)
-		assert_unallocated(i);
+		ktest_assert_unallocated(i);
 
 	ioasid_unregister_allocator(&host.ops);
 }
@@ -849,7 +841,7 @@ KTEST(iommu_pasid, custom_allocator_out_of_range_id_given_back)
 	alloc_err(&a, 0, UINT_MAX, -EIO);
 	cr_assert_eq(host.frees, 1);
 	cr_assert_not(host.used[60], "the bogus ID went back to the host");
-	assert_unallocated(60);
+	ktest_assert_unallocated(60);
 	assert_holds(&a, NULL, 0);
 	host.bogus = 0;
 	alloc_expect(&a, 0, UINT_MAX, NULL, 5);
@@ -902,7 +894,7 @@ KTEST(iommu_pasid, alloc_failure_leaves_nothing)
 		n_enospc += ret == -ENOSPC;
 		n_enomem += ret == -ENOMEM;
 		cr_assert_eq(id, SENTINEL);
-		assert_unallocated(64);
+		ktest_assert_unallocated(64);
 		cr_assert_eq(iommu_pasid_find(&a, 64), ERR_PTR(-ENOENT));
 		assert_holds(&a, held, n_held);
 		rcu_barrier();

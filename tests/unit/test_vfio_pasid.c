@@ -11,8 +11,8 @@
 #include <linux/vfio-pasid.h>
 #include <string.h>
 #include <ktest.h>
+#include <ktest-pasid.h>
 
-#define SENTINEL 0xdeadbeefu
 
 static struct vfio_pasid_vm *vm_new(const char *name, unsigned int quota)
 {
@@ -39,13 +39,6 @@ static void alloc_err(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max, int 
 
 	cr_assert_eq(ret, err, "alloc [%u, %u]: %d, expected %d", min, max, ret, err);
 	cr_assert_eq(id, SENTINEL, "a failed alloc wrote the out-parameter");
-}
-
-static void assert_unallocated(ioasid_t id)
-{
-	void *r = ioasid_find(NULL, id, NULL);
-
-	cr_assert_eq(r, ERR_PTR(-ENOENT), "PASID %u still allocated (find: %p)", id, r);
 }
 
 static u64 live_objects(void)
@@ -195,7 +188,7 @@ KTEST(vfio_pasid, free_of_another_vms_pasid_refused_and_reported)
 
 	/* The owner frees it; freeing it again is refused. */
 	cr_assert_eq(vfio_pasid_free(b, pb), 0);
-	assert_unallocated(pb);
+	ktest_assert_unallocated(pb);
 	cr_assert_eq(vfio_pasid_free(b, pb), -ENOENT);
 	cr_assert_eq(vfio_pasid_refused_frees(b), 1);
 	cr_assert_eq(vfio_pasid_free(NULL, pa), -EINVAL);
@@ -217,7 +210,7 @@ KTEST(vfio_pasid, free_range_skips_foreign_ids)
 	}
 	cr_assert_eq(vfio_pasid_free_range(a, 5, 14), 5, "a holds 5 7 9 11 13");
 	for (ioasid_t p = 5; p <= 13; p += 2)
-		assert_unallocated(p);
+		ktest_assert_unallocated(p);
 	for (ioasid_t p = 2; p <= 20; p += 2)
 		cr_assert_eq(vfio_pasid_lookup(b, p), 0, "b lost PASID %u", p);
 	cr_assert_eq(vfio_pasid_count(a), 5);
@@ -254,13 +247,13 @@ KTEST(vfio_pasid, destroy_reclaims_everything)
 	vfio_pasid_vm_destroy(a);
 	for (ioasid_t p = 1; p <= 500; p++) {
 		if (p % 2)
-			assert_unallocated(p);
+			ktest_assert_unallocated(p);
 		else
 			cr_assert_eq(vfio_pasid_lookup(b, p), 0);
 	}
 	vfio_pasid_vm_destroy(b);
 	for (ioasid_t p = 0; p <= 501; p++)
-		assert_unallocated(p);
+		ktest_assert_unallocated(p);
 	cr_assert_eq(live_objects(), before - 2, "VM teardown left %llu objects",
 		     (unsigned long long)(live_objects() - (before - 2)));
 	/* The default space is empty again: a custom allocator could register. */
@@ -295,7 +288,7 @@ KTEST(vfio_pasid, alloc_failures_leave_nothing)
 		cr_assert(ret == -ENOSPC || ret == -ENOMEM, "nth %llu: %d",
 			  (unsigned long long)nth, ret);
 		cr_assert_eq(vfio_pasid_count(vm), 0);
-		assert_unallocated(1);
+		ktest_assert_unallocated(1);
 		cr_assert_eq(live_objects(), before, "nth %llu leaked", (unsigned long long)nth);
 	}
 	vfio_pasid_vm_destroy(vm);
@@ -327,7 +320,7 @@ KTEST(vfio_pasid, tracking_node_failure_gives_the_id_back)
 	sim_fault_reset(NULL);
 	cr_assert_eq(ret, -ENOMEM);
 	cr_assert_eq(id, SENTINEL);
-	assert_unallocated(40);
+	ktest_assert_unallocated(40);
 	cr_assert_eq(vfio_pasid_count(vm), 0);
 
 	cr_assert_eq(alloc_ok(vm, 1, 100), 40);

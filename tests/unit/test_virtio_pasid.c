@@ -18,8 +18,8 @@
 #include <linux/iommu-pasid.h>
 #include <linux/virtio-pasid.h>
 #include <ktest.h>
+#include <ktest-pasid.h>
 
-#define SENTINEL	0xdeadbeefu
 #define HOST_IDS	4096
 #define FEATURES	BIT_ULL(VIRTIO_IOMMU_F_PASID_ALLOC)
 
@@ -188,29 +188,6 @@ static void vdev_probe(struct virtio_pasid_dev *v, const char *name, struct fake
 	cr_assert_eq(virtio_pasid_probe(v), 0);
 }
 
-static void consumer_init(struct iommu_pasid *c, const char *name)
-{
-	memset(c, 0, sizeof(*c));
-	c->name = name;
-	cr_assert_eq(iommu_pasid_init(c), 0);
-}
-
-static ioasid_t api_alloc(struct iommu_pasid *c, void *priv)
-{
-	ioasid_t id = SENTINEL;
-	int ret = iommu_pasid_alloc(c, 0, UINT_MAX, priv, &id);
-
-	cr_assert_eq(ret, 0, "iommu_pasid_alloc: %d", ret);
-	return id;
-}
-
-static void assert_unallocated(ioasid_t id)
-{
-	void *r = ioasid_find(NULL, id, NULL);
-
-	cr_assert_eq(r, ERR_PTR(-ENOENT), "ID %u still allocated (find: %p)", id, r);
-}
-
 /* ---- tests ---------------------------------------------------------------------- */
 
 KTEST(virtio_pasid, wire_layout)
@@ -267,10 +244,10 @@ KTEST(virtio_pasid, api_routes_to_the_device)
 
 	vdev_probe(&v, "viommu0", d);
 	cr_assert_eq(virtio_pasid_probe(&v), -EBUSY);
-	consumer_init(&c, "c");
+	ktest_consumer_init(&c, "c");
 	p->used[1] = p->used[2] = true;	/* other VMs' */
-	a = api_alloc(&c, &priv);
-	b = api_alloc(&c, NULL);
+	a = ktest_alloc(&c, &priv);
+	b = ktest_alloc(&c, NULL);
 	cr_assert_eq(a, 3);
 	cr_assert_eq(b, 4);
 	cr_assert_eq(d->allocs, 2);
@@ -282,7 +259,7 @@ KTEST(virtio_pasid, api_routes_to_the_device)
 	cr_assert_eq(d->frees, 1);
 	cr_assert_eq(d->freed[0], a);
 	cr_assert_not(p->used[a]);
-	assert_unallocated(a);
+	ktest_assert_unallocated(a);
 	iommu_pasid_exit(&c);
 	cr_assert_eq(p->held, 0);
 	cr_assert_eq(virtio_pasid_stat(&v, VIRTIO_PASID_STAT_REQUESTS), 4);
@@ -374,9 +351,9 @@ KTEST(virtio_pasid, device_ranges_and_exhaustion)
 	cr_assert_eq(virtio_pasid_alloc(&v, 0, 0, &id), -ENOSPC, "RANGE");
 	cr_assert_eq(d->last_min, 0);
 	cr_assert_eq(d->last_max, 0);
-	consumer_init(&c, "c");
+	ktest_consumer_init(&c, "c");
 	for (int i = 1; i <= 3; i++)
-		cr_assert_eq(api_alloc(&c, NULL), (ioasid_t)i);
+		cr_assert_eq(ktest_alloc(&c, NULL), (ioasid_t)i);
 	cr_assert_eq(iommu_pasid_alloc(&c, 1, 100, NULL, &id), -ENOSPC, "NOMEM");
 	cr_assert_eq(virtio_pasid_alloc(&v, 1, 100, &id), -ENOSPC);
 	cr_assert_eq(id, SENTINEL);
@@ -423,8 +400,8 @@ KTEST(virtio_pasid, duplicate_result_refused_without_free)
 	ioasid_t id = SENTINEL;
 
 	vdev_probe(&v, "viommu0", d);
-	consumer_init(&c, "c");
-	cr_assert_eq(api_alloc(&c, NULL), 1);
+	ktest_consumer_init(&c, "c");
+	cr_assert_eq(ktest_alloc(&c, NULL), 1);
 	d->force_pasid = 1;
 	cr_assert_eq(iommu_pasid_alloc(&c, 1, 100, NULL, &id), -ENOSPC);
 	cr_assert_eq(d->frees, 0, "the holder's PASID was freed on the host");
@@ -477,9 +454,9 @@ KTEST(virtio_pasid, two_devices_share_one_space)
 
 	vdev_probe(&v1, "viommu0", d1);
 	vdev_probe(&v2, "viommu1", d2);
-	consumer_init(&c, "c");
-	cr_assert_eq(api_alloc(&c, NULL), 1);
-	cr_assert_eq(api_alloc(&c, NULL), 2);
+	ktest_consumer_init(&c, "c");
+	cr_assert_eq(ktest_alloc(&c, NULL), 1);
+	cr_assert_eq(ktest_alloc(&c, NULL), 2);
 	cr_assert_eq(d1->allocs, 2);
 	cr_assert_eq(d2->allocs, 0);
 
@@ -487,7 +464,7 @@ KTEST(virtio_pasid, two_devices_share_one_space)
 	virtio_pasid_remove(&v1);
 	server = linux61() ? d1 : d2;
 	cr_assert_eq(iommu_pasid_find(&c, 1), NULL, "the shared space lost ID 1");
-	id = api_alloc(&c, NULL);
+	id = ktest_alloc(&c, NULL);
 	cr_assert_eq(id, 3);
 	cr_assert_eq(iommu_pasid_free(&c, 1), 0);
 	cr_assert_eq(server->frees, 1);
