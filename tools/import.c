@@ -1098,6 +1098,19 @@ static uint64_t rel_time(struct importer *im, uint64_t ts)
 	return t;
 }
 
+/* The reserved token of the SVA set (traces/README.md). */
+#define SVA_SET_TOKEN	"sva"
+
+static const char *tok_name(char *buf, uint64_t v);
+
+/* A set argument: "sva" for the capture's SVA set, else its address. */
+static const char *set_name(const struct importer *im, char *buf, uint64_t v)
+{
+	if (v && im->st.sva_set_known && v == im->st.sva_set)
+		return SVA_SET_TOKEN;
+	return tok_name(buf, v);
+}
+
 static const char *tok_name(char *buf, uint64_t v)
 {
 	if (!v)
@@ -1165,7 +1178,7 @@ static bool convert_call(struct importer *im, const struct slot *s, struct trace
 	ev->op = fns[s->fn].op;
 	switch (s->fn) {
 	case IMPORT_FN_IOASID_ALLOC:
-		ev->set = tok_name(nm[0], a[0]);
+		ev->set = set_name(im, nm[0], a[0]);
 		ev->min = (uint32_t)a[1];
 		ev->max = (uint32_t)a[2];
 		ev->priv = tok_name(nm[1], a[3]);
@@ -1180,7 +1193,7 @@ static bool convert_call(struct importer *im, const struct slot *s, struct trace
 		ev->id = id_name(nm[2], (uint32_t)a[0]);
 		break;
 	case IMPORT_FN_IOASID_FIND:
-		ev->set = tok_name(nm[0], a[0]);
+		ev->set = set_name(im, nm[0], a[0]);
 		ev->id = id_name(nm[2], (uint32_t)a[1]);
 		/* a getter that said no makes the result NULL: not replayable */
 		if (s->has_ret && s->ret == 0 && (s->argmask & 4) && a[2]) {
@@ -1442,6 +1455,12 @@ static int on_entry(struct importer *im, const struct import_rec *rec)
 		s->parent = t->stack[t->depth - 1];
 	else
 		fifo_append(im, s);
+	/* the set iommu_sva_alloc_pasid allocates in: the SVA set (the first one seen) */
+	if (s->parent && s->parent->fn == IMPORT_FN_SVA_ALLOC_PASID &&
+	    s->fn == IMPORT_FN_IOASID_ALLOC && (s->argmask & 1) && !im->st.sva_set_known) {
+		im->st.sva_set_known = true;
+		im->st.sva_set = s->arg[0];
+	}
 	if (push(im, t, s)) {
 		if (s->parent)
 			free(s);
@@ -1598,6 +1617,10 @@ int importer_prime(struct importer *im, const struct import_stats *prev)
 {
 	if (prev->format != IMPORT_FMT_AUTO && im->fmt == IMPORT_FMT_AUTO)
 		im->fmt = prev->format;
+	if (prev->sva_set_known && !im->st.sva_set_known) {
+		im->st.sva_set_known = true;
+		im->st.sva_set = prev->sva_set;
+	}
 	if (!prev->summary_gap || im->summary_placed)
 		return 0;
 	im->summary_placed = true;

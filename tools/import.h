@@ -130,6 +130,13 @@ struct import_stats {
 	unsigned long summary_line;
 	int max_cpu;			/* highest CPU seen, -1 if none */
 	int declared_cpus;		/* from the capture's header, 0 if none */
+	/*
+	 * The SVA set: the set of the ioasid_alloc nested in an
+	 * iommu_sva_alloc_pasid. ioasid_alloc/ioasid_find on it are written
+	 * with the reserved token "sva" (the replay's own SVA set).
+	 */
+	bool sva_set_known;
+	uint64_t sva_set;
 };
 
 /*
@@ -152,7 +159,9 @@ void importer_free(struct importer *im);
 
 /*
  * Use what an earlier pass over the same capture found (@prev: its
- * stats): the format, and perf's positionless lost-chunks summary, which is
+ * stats): the format, the SVA set's address (so that calls on it before the
+ * first iommu_sva_alloc_pasid also name it "sva"), and perf's positionless
+ * lost-chunks summary, which is
  * then written as a gap before the first event instead of where perf
  * printed it (at the end). Call before the first importer_feed().
  */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pasidsim replay engine: bare-metal traces on the core linked into the
- * program (one kernel instance, the iommu_pasid API and the ioasid API),
+ * pasidsim replay engine: bare-metal traces on a private copy of the core
+ * object of the trace's flavour (one kernel instance, the iommu_pasid API and
+ * the ioasid API; the core linked into the program if that object is absent),
  * multi-VM traces in a world (sim/world: a host and guests, each with its
  * own copy of core/, ops on the CPUs in virtual time).
  *
@@ -14,6 +15,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include <linux/err.h>
 #include <linux/iommu-pasid.h>
 #include <linux/rcupdate.h>
+#include <sim/core.h>
 #include <sim/cost.h>
 #include <sim/kernel.h>
 #include <sim/world.h>
@@ -206,6 +209,7 @@ struct consumer {
 	unsigned int epoch;
 	unsigned long pend_use;		/* world: batch of the last op on it */
 	unsigned long pend_life;	/* world: batch of its last init/exit */
+	bool live;			/* world: initialised and not torn down */
 };
 
 struct pasid {
@@ -244,6 +248,7 @@ struct rkernel {
 	struct umap rev;
 	unsigned int epoch;
 	struct ioasid_set sva_set;
+	bool dead;		/* world: the VM was destroyed */
 };
 
 static int vec_grow(void **v, uint32_t *cap, uint32_t n, size_t size)
@@ -385,8 +390,31 @@ struct got {
 	void *ptr;		/* TOKEN */
 };
 
+/*
+ * The entry points bare metal calls: those of a private copy of the core
+ * object of the trace's flavour (sim_core_load), or of the core linked into
+ * the program when that object is not there.
+ */
+struct bm_api {
+	struct sim_core *core;		/* NULL: the core linked in */
+	const char *flavour;
+	int (*pasid_init)(struct iommu_pasid *p);
+	void (*pasid_exit)(struct iommu_pasid *p);
+	int (*pasid_alloc)(struct iommu_pasid *p, ioasid_t min, ioasid_t max, void *priv,
+			   ioasid_t *id);
+	int (*pasid_free)(struct iommu_pasid *p, ioasid_t id);
+	void *(*pasid_find)(struct iommu_pasid *p, ioasid_t id);
+	int (*pasid_for_each)(struct iommu_pasid *p, int (*fn)(ioasid_t, void *, void *),
+			      void *data);
+	ioasid_t (*ioasid_alloc)(struct ioasid_set *set, ioasid_t min, ioasid_t max, void *priv);
+	void (*ioasid_free)(ioasid_t id);
+	void *(*ioasid_find)(struct ioasid_set *set, ioasid_t id, bool (*getter)(void *));
+	int (*ioasid_set_data)(ioasid_t id, void *data);
+};
+
 struct replay {
 	const struct replay_opts *o;
+	const struct bm_api *api;	/* bare metal */
 	struct replay_stats *st;
 	const char *name;
 	FILE *msg;
@@ -752,16 +780,17 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		c->h->min = ev->min;
 		c->h->max = ev->max;
 		g->res = TRACE_RES_ERRNO;
-		g->val = iommu_pasid_init(c->h);
+		g->val = r->api->pasid_init(c->h);
 		break;
 	case TRACE_PASID_EXIT:
-		iommu_pasid_exit(c->h);
+		r->api->pasid_exit(c->h);
 		for (uint32_t i = 0; i < k->p.n; i++)
 			if (k->p.v[i].bound && k->p.v[i].owner_c == ci)
 				pasid_unbind(k, &k->p.v[i]);
 		break;
 	case TRACE_PASID_ALLOC:
-		ret = iommu_pasid_alloc(c->h, ev->min, ev->max, token_ptr(r, ev->priv, false), &id);
+		ret = r->api->pasid_alloc(c->h, ev->min, ev->max, token_ptr(r, ev->priv, false),
+					  &id);
 		*checkable = cur_c && k->epoch == 0;
 		if (ret) {
 			g->res = TRACE_RES_ERRNO;
@@ -773,17 +802,17 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		break;
 	case TRACE_PASID_FREE:
 		g->res = TRACE_RES_ERRNO;
-		g->val = iommu_pasid_free(c->h, id);
+		g->val = r->api->pasid_free(c->h, id);
 		if (!g->val && pe >= 0)
 			pasid_unbind(k, &k->p.v[pe]);
 		break;
 	case TRACE_PASID_FIND:
-		p = iommu_pasid_find(c->h, id);
+		p = r->api->pasid_find(c->h, id);
 		goto ptr_result;
 	case TRACE_PASID_FOR_EACH: {
 		long long n = 0;
 
-		ret = iommu_pasid_for_each(c->h, count_cb, &n);
+		ret = r->api->pasid_for_each(c->h, count_cb, &n);
 		if (ret) {
 			g->res = TRACE_RES_ERRNO;
 			g->val = ret;
@@ -794,8 +823,8 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		break;
 	}
 	case TRACE_IOASID_ALLOC:
-		id = ioasid_alloc(token_ptr(r, ev->set, true), ev->min, ev->max,
-				  token_ptr(r, ev->priv, false));
+		id = r->api->ioasid_alloc(token_ptr(r, ev->set, true), ev->min, ev->max,
+					  token_ptr(r, ev->priv, false));
 		*checkable = k->epoch == 0;
 		if (id == INVALID_IOASID) {
 			g->res = TRACE_RES_INVALID;
@@ -805,7 +834,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		}
 		break;
 	case TRACE_IOASID_FREE:
-		ioasid_free(id);
+		r->api->ioasid_free(id);
 		if (pe >= 0) {
 			struct pasid *pp = &k->p.v[pe];
 
@@ -816,11 +845,11 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		}
 		break;
 	case TRACE_IOASID_FIND:
-		p = ioasid_find(token_ptr(r, ev->set, true), id, NULL);
+		p = r->api->ioasid_find(token_ptr(r, ev->set, true), id, NULL);
 		goto ptr_result;
 	case TRACE_IOASID_SET_DATA:
 		g->res = TRACE_RES_ERRNO;
-		g->val = ioasid_set_data(id, token_ptr(r, ev->priv, false));
+		g->val = r->api->ioasid_set_data(id, token_ptr(r, ev->priv, false));
 		break;
 	case TRACE_SVA_ALLOC: {
 		struct tokobj *mm = token_ptr(r, ev->mm, false);
@@ -841,7 +870,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 				g->id = mm->mm_pasid;
 			}
 		} else {
-			id = ioasid_alloc(&k->sva_set, ev->min, ev->max, mm);
+			id = r->api->ioasid_alloc(&k->sva_set, ev->min, ev->max, mm);
 			if (id == INVALID_IOASID) {
 				g->val = -ENOMEM;
 			} else {
@@ -1111,7 +1140,17 @@ static void world_settle(struct replay *r, struct wentry *e, const struct sim_ev
 		for (uint32_t i = 0; i < r->k->p.n; i++)
 			if (r->k->p.v[i].bound && r->k->p.v[i].owner_c == ci)
 				pasid_unbind(r->k, &r->k->p.v[i]);
+		if (ci >= 0 && !se->result)
+			r->k->c.v[ci].live = false;
 	}
+	if (e->ev.op == TRACE_PASID_INIT && se && !se->result) {
+		long ci = consumer_get(r->k, e->ev.c, false);
+
+		if (ci >= 0)
+			r->k->c.v[ci].live = true;
+	}
+	if (e->ev.op == TRACE_VM_DESTROY && se && !se->result)
+		r->k->dead = true;
 	r->st->ops++;
 	if (is_error(&e->g))
 		r->st->errors++;
@@ -1484,6 +1523,68 @@ static void cfg_add(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The header's fault knobs into the world's parameters (docs/world.md). */
+static void world_faults(struct sim_world_params *p, const struct trace_faults *f)
+{
+	struct vtd_faults *v = &p->vtd.faults;
+	struct virtio_iommu_faults *vi = &p->virtio_faults;
+
+	v->latency_ns = f->vtd_latency_ns;
+	v->stuck_ip = f->vtd_stuck_ip;
+	v->force_sc = f->vtd_force_sc;
+	if (f->vtd_sc_no_pasid >= 0)
+		p->vtd.sc_no_pasid = f->vtd_sc_no_pasid;
+	v->result_mode = f->vtd_result_mode == TRACE_VTD_RESULT_SET ? VTD_RESULT_SET :
+			 f->vtd_result_mode == TRACE_VTD_RESULT_RAW ? VTD_RESULT_RAW :
+			 VTD_RESULT_REAL;
+	v->result = f->vtd_result;
+	v->drop_mode = f->vtd_drop_mode == TRACE_VTD_DROP_HANG ? VTD_DROP_HANG : VTD_DROP_LOST;
+	v->drop_nth = f->vtd_drop_nth;
+	v->drop_every = f->vtd_drop_every;
+	vi->latency_ns = f->virtio_latency_ns;
+	vi->force_status = f->virtio_force_status;
+	vi->bad_result = f->virtio_bad_result;
+	vi->result = f->virtio_result;
+	vi->drop_nth = f->virtio_drop_nth;
+	vi->drop_every = f->virtio_drop_every;
+	p->virtio_timeout_ns = f->virtio_timeout_ns;
+}
+
+/* The fault knobs that are set, as a JSON member of the configuration. */
+static void cfg_faults(char *buf, size_t len, const struct trace_faults *f)
+{
+	static const char *const rmode[] = { "real", "set", "raw" };
+	struct trace_faults d;
+	bool sep = false;
+
+	trace_faults_init(&d);
+	cfg_add(buf, len, ",\"faults\":{");
+#define FK(cond, fmt, ...) do {							\
+	if (cond) {								\
+		cfg_add(buf, len, "%s" fmt, sep ? "," : "", __VA_ARGS__);	\
+		sep = true;							\
+	}									\
+} while (0)
+	FK(f->vtd_latency_ns, "\"vtd_latency_ns\":%" PRIu64, f->vtd_latency_ns);
+	FK(f->vtd_stuck_ip, "\"vtd_stuck_ip\":%d", 1);
+	FK(f->vtd_force_sc >= 0, "\"vtd_force_sc\":%d", f->vtd_force_sc);
+	FK(f->vtd_sc_no_pasid >= 0, "\"vtd_sc_no_pasid\":%d", f->vtd_sc_no_pasid);
+	FK(f->vtd_result_mode != d.vtd_result_mode, "\"vtd_result_mode\":\"%s\"",
+	   rmode[f->vtd_result_mode % 3]);
+	FK(f->vtd_result, "\"vtd_result\":%" PRIu64, f->vtd_result);
+	FK(f->vtd_drop_mode != d.vtd_drop_mode, "\"vtd_drop_mode\":\"%s\"", "hang");
+	FK(f->vtd_drop_nth, "\"vtd_drop_nth\":%" PRIu64, f->vtd_drop_nth);
+	FK(f->vtd_drop_every, "\"vtd_drop_every\":%" PRIu64, f->vtd_drop_every);
+	FK(f->virtio_latency_ns, "\"virtio_latency_ns\":%" PRIu64, f->virtio_latency_ns);
+	FK(f->virtio_force_status >= 0, "\"virtio_force_status\":%d", f->virtio_force_status);
+	FK(f->virtio_bad_result, "\"virtio_bad_result\":%" PRIu32, f->virtio_result);
+	FK(f->virtio_drop_nth, "\"virtio_drop_nth\":%" PRIu64, f->virtio_drop_nth);
+	FK(f->virtio_drop_every, "\"virtio_drop_every\":%" PRIu64, f->virtio_drop_every);
+	FK(f->virtio_timeout_ns, "\"virtio_timeout_ns\":%" PRIu64, f->virtio_timeout_ns);
+#undef FK
+	cfg_add(buf, len, "}");
+}
+
 /* The world of the header; NULL with st->error set (exit 2). */
 static struct sim_world *world_build(const struct trace_header *h, const char *name,
 				     const struct replay_opts *o, struct replay_stats *st)
@@ -1515,6 +1616,7 @@ static struct sim_world *world_build(const struct trace_header *h, const char *n
 	vtd_params_init(&p.vtd, h->vtd_version == TRACE_VTD_3_0 ? VTD_LAYOUT_30 : VTD_LAYOUT_33);
 	p.vtd.pss = h->vtd_pss;
 	p.vtd.pas = h->vtd_vccap_pas;
+	world_faults(&p, &h->faults);
 	p.quota = h->quota_default;
 	p.host_flavour = trace_flavour_name(h->flavour_host);
 	p.guest_flavour = trace_flavour_name(h->flavour_guest);
@@ -1557,7 +1659,10 @@ static struct sim_world *world_build(const struct trace_header *h, const char *n
 			sep = true;
 		}
 	}
-	cfg_add(st->config, sizeof(st->config), "}}");
+	cfg_add(st->config, sizeof(st->config), "}");
+	if (trace_faults_any(&h->faults))
+		cfg_faults(st->config, sizeof(st->config), &h->faults);
+	cfg_add(st->config, sizeof(st->config), "}");
 	p.path = h->nr_vms && h->vms[0].pv == TRACE_PV_VIRTIO ? SIM_WORLD_PATH_VIRTIO :
 		 SIM_WORLD_PATH_VTD;
 	p.quotas = quotas;
@@ -1594,10 +1699,84 @@ static void world_kernels(struct replay *r, struct sim_world *w, unsigned int nv
 	}
 }
 
+/*
+ * After the run: every consumer the trace left initialised exits (on vCPU 0
+ * of its VM), then each VM that is still there must have no more slab
+ * objects than at boot, and the host must hold no PASID for it. Leaks are
+ * counted in st->leaked, as on bare metal. Findings raised by the teardown
+ * are counted too (those of the run were reported before it).
+ */
+static void world_teardown(struct replay *r, struct sim_world *w, unsigned int nvms,
+			   const u64 *boot)
+{
+	size_t findings = sim_world_findings(w, -1);
+	enum sim_sched_result res;
+	bool any = false;
+
+	for (unsigned int v = 0; v < nvms; v++) {
+		struct rkernel *k = &r->ks[v + 1];
+
+		if (k->dead)
+			continue;
+		for (uint32_t i = 0; i < k->c.n; i++) {
+			struct sim_op op = { .kind = SIM_OP_EXIT, .consumer = k->c.v[i].h };
+
+			if (!k->c.v[i].live)
+				continue;
+			if (sim_world_submit(w, v, 0, &op)) {
+				fprintf(r->msg, "%s: teardown: cannot submit the exit of vm%u's "
+					"consumer %s\n", r->name, v, k->c.v[i].name);
+				continue;
+			}
+			k->c.v[i].live = false;
+			any = true;
+		}
+	}
+	if (any) {
+		res = sim_world_run(w);
+		if (res != SIM_SCHED_IDLE) {
+			r->st->findings++;
+			fprintf(r->msg, "%s: teardown: the world stopped: %s\n", r->name,
+				sim_world_report(w));
+			return;
+		}
+	}
+	if (sim_world_findings(w, -1) > findings) {
+		r->st->findings += sim_world_findings(w, -1) - findings;
+		fprintf(r->msg, "%s: teardown: %zu finding(s) while the consumers exited\n",
+			r->name, sim_world_findings(w, -1) - findings);
+	}
+	for (unsigned int v = 0; v < nvms; v++) {
+		struct sim_kernel *k = sim_world_kernel(w, v);
+		struct sim_slab_stats ss;
+		unsigned int held;
+
+		if (r->ks[v + 1].dead)
+			continue;
+		sim_slab_stats(k, &ss);
+		if (ss.live_objects > boot[v]) {
+			r->st->leaked += ss.live_objects - boot[v];
+			if (!r->st->gaps) {
+				fprintf(r->msg, "%s: vm%u: %llu slab object(s) more than at boot "
+					"after every consumer exited\n", r->name, v,
+					(unsigned long long)(ss.live_objects - boot[v]));
+			}
+		}
+		held = sim_world_host_count(w, v);
+		if (held) {
+			r->st->leaked += held;
+			if (!r->st->gaps)
+				fprintf(r->msg, "%s: host: holds %u PASID(s) of vm%u after every "
+					"consumer of the guest exited\n", r->name, held, v);
+		}
+	}
+}
+
 static void replay_world(struct replay *r, struct trace_parser *tp, const struct trace_header *h,
 			 struct sim_world *w)
 {
 	struct wreplay wr = { .w = w, .gen = 1 };
+	u64 *boot = calloc(h->nr_vms + 1, sizeof(*boot));
 	struct trace_event ev;
 	unsigned int maxv = 1;
 
@@ -1610,9 +1789,16 @@ static void replay_world(struct replay *r, struct trace_parser *tp, const struct
 	wr.head = malloc(wr.nslots * sizeof(*wr.head));
 	wr.tail = malloc(wr.nslots * sizeof(*wr.tail));
 	wr.vm_used = calloc(h->nr_vms + 1, sizeof(*wr.vm_used));
-	if (!wr.head || !wr.tail || !wr.vm_used) {
+	if (!wr.head || !wr.tail || !wr.vm_used || !boot) {
 		input_error(r, "out of memory");
 		goto out;
+	}
+	/* the guests' boot-time objects stay until the world goes: the baseline */
+	for (unsigned int v = 0; v < h->nr_vms; v++) {
+		struct sim_slab_stats ss;
+
+		sim_slab_stats(sim_world_kernel(w, v), &ss);
+		boot[v] = ss.live_objects;
 	}
 	for (unsigned int i = 0; i < wr.nslots; i++)
 		wr.head[i] = wr.tail[i] = -1;
@@ -1636,13 +1822,122 @@ static void replay_world(struct replay *r, struct trace_parser *tp, const struct
 		world_flush(r, &wr);
 	r->st->findings += sim_world_findings(w, -1);
 	world_kernels(r, w, h->nr_vms);
+	if (r->status < 2 && !wr.stopped)
+		world_teardown(r, w, h->nr_vms, boot);
 out:
+	free(boot);
 	for (size_t i = 0; i < wr.n; i++)
 		wentry_release(&wr.b[i]);
 	free(wr.b);
 	free(wr.head);
 	free(wr.tail);
 	free(wr.vm_used);
+}
+
+/* ---- bare metal: the core of the trace's flavour --------------------------------- */
+
+static void bm_linked(struct bm_api *a)
+{
+	a->core = NULL;
+	a->flavour = PASIDSIM_FLAVOUR;
+	a->pasid_init = iommu_pasid_init;
+	a->pasid_exit = iommu_pasid_exit;
+	a->pasid_alloc = iommu_pasid_alloc;
+	a->pasid_free = iommu_pasid_free;
+	a->pasid_find = iommu_pasid_find;
+	a->pasid_for_each = iommu_pasid_for_each;
+	a->ioasid_alloc = ioasid_alloc;
+	a->ioasid_free = ioasid_free;
+	a->ioasid_find = ioasid_find;
+	a->ioasid_set_data = ioasid_set_data;
+}
+
+#define BM_SYM(a, field, sym, err, errlen) do {					\
+	*(void **)&(a)->field = sim_core_sym((a)->core, sym);			\
+	if (!(a)->field) {							\
+		snprintf(err, errlen, "no symbol %s in the core object", sym);	\
+		return -1;							\
+	}									\
+} while (0)
+
+/* The API of a loaded copy. 0, or -1 with @err. */
+static int bm_resolve(struct bm_api *a, char *err, size_t errlen)
+{
+	const struct sim_core_ioasid_api *io = sim_core_ioasid(a->core);
+
+	a->flavour = sim_core_flavour(a->core);
+	BM_SYM(a, pasid_init, "iommu_pasid_init", err, errlen);
+	BM_SYM(a, pasid_exit, "iommu_pasid_exit", err, errlen);
+	BM_SYM(a, pasid_alloc, "iommu_pasid_alloc", err, errlen);
+	BM_SYM(a, pasid_free, "iommu_pasid_free", err, errlen);
+	BM_SYM(a, pasid_find, "iommu_pasid_find", err, errlen);
+	BM_SYM(a, pasid_for_each, "iommu_pasid_for_each", err, errlen);
+	a->ioasid_alloc = io->alloc;
+	a->ioasid_free = io->free;
+	a->ioasid_find = io->find;
+	a->ioasid_set_data = io->set_data;
+	return 0;
+}
+
+/* Load a private copy of @flavour's core object. 0, or -1 with @err. */
+static int bm_load_flavour(struct bm_api *a, const char *flavour, char *err, size_t errlen)
+{
+	char path[4096];
+
+	sim_core_path(flavour, path, sizeof(path));
+	if (access(path, R_OK)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		errno = ENOENT;
+		return -1;
+	}
+	a->core = sim_core_load(path, err, errlen);
+	if (!a->core) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (bm_resolve(a, err, errlen)) {
+		sim_core_unload(a->core);
+		a->core = NULL;
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bare metal runs on a private copy of the core object of the trace's
+ * flavour, loaded for this replay. If that object is not built: the core
+ * linked into the program when it is that flavour; else an error (exit 2),
+ * or with --any-flavour what is there (said on @msg). 0, or -1 with
+ * st->error.
+ */
+static int bm_load(struct bm_api *a, const char *flavour, const char *name,
+		   const struct replay_opts *o, FILE *msg, struct replay_stats *st)
+{
+	char err[4200];
+
+	if (!bm_load_flavour(a, flavour, err, sizeof(err)))
+		return 0;
+	if (errno != ENOENT) {
+		snprintf(st->error, sizeof(st->error), "%s: cannot load the %s core: %.400s", name,
+			 flavour, err);
+		return -1;
+	}
+	if (!strcmp(flavour, PASIDSIM_FLAVOUR)) {
+		bm_linked(a);
+		return 0;
+	}
+	if (!o->any_flavour) {
+		snprintf(st->error, sizeof(st->error), "%s: the trace wants allocator flavour %s "
+			 "on the host, whose core object is not built (%.300s): configure with "
+			 "the Linux source (PASIDSIM_LINUX61=ON) or pass --any-flavour to replay "
+			 "on %s", name, flavour, err, PASIDSIM_FLAVOUR);
+		return -1;
+	}
+	bm_linked(a);
+	fprintf(msg, "%s: warning: the trace wants flavour %s, whose core object is not built; "
+		"replaying on %s (--any-flavour)\n", name, flavour, a->flavour);
+	return 0;
 }
 
 /* Lockstat runs on the trace's virtual time: deterministic, and no clock calls. */
@@ -1663,6 +1958,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	struct sim_kernel *kern;
 	struct sim_slab_stats slab;
 	struct sim_world *world = NULL;
+	struct bm_api api = { 0 };
 	int status;
 
 	memset(st, 0, sizeof(*st));
@@ -1705,17 +2001,19 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 		snprintf(st->config, sizeof(st->config), "{\"mode\":\"bare-metal\","
 			 "\"host_cpus\":%u,\"flavour_host\":\"%s\"}", h.host_cpus, st->flavour);
 	}
-	if (!world && strcmp(st->flavour, PASIDSIM_FLAVOUR)) {
-		if (!o->any_flavour) {
-			snprintf(st->error, sizeof(st->error), "%s: the trace wants allocator flavour "
-				 "%s on the host, this pasidsim links %s (build with "
-				 "-DPASIDSIM_ALLOCATOR=%s, or pass --any-flavour)", name,
-				 st->flavour, PASIDSIM_FLAVOUR, st->flavour);
+	if (!world) {
+		if (bm_load(&api, st->flavour, name, o, r->msg, st)) {
 			status = 2;
 			goto out;
 		}
-		fprintf(r->msg, "%s: warning: the trace wants flavour %s, replaying on %s\n", name,
-			st->flavour, PASIDSIM_FLAVOUR);
+		r->api = &api;
+		if (strcmp(api.flavour, st->flavour)) {
+			/* --any-flavour: the run is on another flavour than the trace's */
+			st->flavour = api.flavour;
+			snprintf(st->config, sizeof(st->config), "{\"mode\":\"bare-metal\","
+				 "\"host_cpus\":%u,\"flavour_host\":\"%s\"}", h.host_cpus,
+				 st->flavour);
+		}
 	}
 	if (o->on_start)
 		o->on_start(o->hook_arg, st);
@@ -1784,10 +2082,10 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 
 	/* teardown: every consumer exits, every raw ID still bound is freed */
 	for (uint32_t i = 0; i < r->k->c.n; i++)
-		iommu_pasid_exit(r->k->c.v[i].h);
+		api.pasid_exit(r->k->c.v[i].h);
 	for (uint32_t i = 0; i < r->k->p.n; i++)
 		if (r->k->p.v[i].bound && r->k->p.v[i].owner_c < 0)
-			ioasid_free(r->k->p.v[i].id);
+			api.ioasid_free(r->k->p.v[i].id);
 	rcu_barrier();
 	st->findings = sim_findings_count(kern, -1);
 	if (st->findings)
@@ -1801,6 +2099,8 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	sim_kernel_enter(NULL);
 	sim_kernel_destroy(kern);
 	sim_clock_set(NULL, NULL);
+	sim_core_unload(api.core);
+	api.core = NULL;
 
 finish:
 	if (r->gaplen)
@@ -1815,6 +2115,7 @@ finish:
 	if (!status && (st->findings || (st->leaked && !st->gaps)))
 		status = 1;
 out:
+	sim_core_unload(api.core);
 	for (unsigned int i = 0; i < r->nk; i++)
 		rkernel_free(&r->ks[i]);
 	free(r->ks);

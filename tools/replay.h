@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pasidsim replay engine: runs a trace (tools/trace.h) -- bare metal on the
- * core linked into the program, multi-VM traces in a world (<sim/world.h>)
+ * pasidsim replay engine: runs a trace (tools/trace.h) -- bare metal on a
+ * loaded copy of the trace's flavour, multi-VM traces in a world (<sim/world.h>)
  * -- maps recorded names to replayed IDs, checks recorded results, and can
  * write the replayed run as a trace.
  */
@@ -38,7 +38,7 @@ struct replay_opts {
 	double scale;			/* REPLAY_SCALED: wall gap = recorded gap * scale */
 	FILE *record;			/* write the replayed run here, or NULL */
 	FILE *msg;			/* warnings and divergences (NULL: stderr) */
-	bool any_flavour;		/* run even if the trace wants another flavour */
+	bool any_flavour;		/* bare metal: flavour not built? run the linked one */
 	/* world: cost-model overrides, "field=ns[,field=ns...]" (docs/cost-model.md) */
 	const char *cost;
 	/* called once the header is read (st: mode, flavour, seed, config, cost model) */

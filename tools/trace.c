@@ -101,6 +101,8 @@ static const char *const flavour_names[] = { "pasidsim", "linux-6.1" };
 static const char *const pv_names[] = { "vtd-vcmd", "virtio" };
 static const char *const mode_names[] = { "bare-metal", "vms" };
 static const char *const vtd_names[] = { "3.3", "3.0" };
+static const char *const vtd_result_names[] = { "real", "set", "raw" };
+static const char *const vtd_drop_names[] = { "lost", "hang" };
 
 const char *trace_flavour_name(enum trace_flavour f)
 {
@@ -147,10 +149,47 @@ bool trace_name_valid(const char *s)
 
 /* ---- header helpers ----------------------------------------------------------- */
 
+void trace_faults_init(struct trace_faults *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->vtd_force_sc = -1;
+	f->vtd_sc_no_pasid = -1;
+	f->virtio_force_status = -1;
+}
+
+static bool faults_equal(const struct trace_faults *f, const struct trace_faults *d)
+{
+	return f->vtd_latency_ns == d->vtd_latency_ns && f->vtd_stuck_ip == d->vtd_stuck_ip &&
+	       f->vtd_force_sc == d->vtd_force_sc && f->vtd_sc_no_pasid == d->vtd_sc_no_pasid &&
+	       f->vtd_result_mode == d->vtd_result_mode && f->vtd_result == d->vtd_result &&
+	       f->vtd_drop_mode == d->vtd_drop_mode && f->vtd_drop_nth == d->vtd_drop_nth &&
+	       f->vtd_drop_every == d->vtd_drop_every &&
+	       f->virtio_latency_ns == d->virtio_latency_ns &&
+	       f->virtio_force_status == d->virtio_force_status &&
+	       f->virtio_bad_result == d->virtio_bad_result &&
+	       f->virtio_result == d->virtio_result && f->virtio_drop_nth == d->virtio_drop_nth &&
+	       f->virtio_drop_every == d->virtio_drop_every &&
+	       f->virtio_timeout_ns == d->virtio_timeout_ns;
+}
+
+bool trace_faults_any(const struct trace_faults *f)
+{
+	struct trace_faults d;
+
+	trace_faults_init(&d);
+	return !faults_equal(f, &d);
+}
+
+unsigned int trace_header_min_version(const struct trace_header *h)
+{
+	return trace_faults_any(&h->faults) ? TRACE_VERSION_FAULTS : 1;
+}
+
 void trace_header_init(struct trace_header *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->version = TRACE_VERSION;
+	h->version = 1;
+	trace_faults_init(&h->faults);
 	h->mode = TRACE_BARE_METAL;
 	h->cost_model = 1;
 	h->host_cpus = 1;
@@ -238,7 +277,7 @@ void trace_header_release(struct trace_header *h)
 
 bool trace_header_equal(const struct trace_header *a, const struct trace_header *b)
 {
-	if (a->version != b->version || a->mode != b->mode ||
+	if (a->mode != b->mode || !faults_equal(&a->faults, &b->faults) ||
 	    a->flavour_host != b->flavour_host || a->seed != b->seed ||
 	    a->cost_model != b->cost_model || a->host_cpus != b->host_cpus ||
 	    a->vcpus != b->vcpus || a->viommus != b->viommus || a->pv != b->pv ||
@@ -626,17 +665,30 @@ static int parse_errno(const char *s, size_t len, long long *out)
 enum hkey {
 	HK_MODE, HK_FLAVOUR_HOST, HK_FLAVOUR_GUEST, HK_SEED, HK_COST_MODEL, HK_HOST_CPUS,
 	HK_VMS, HK_VCPUS, HK_VIOMMUS, HK_PV, HK_QUOTA_DEFAULT, HK_VTD_VERSION, HK_VTD_PSS,
-	HK_VTD_VCCAP_PAS, HK_VM, HK_META, HK_EVENTS, HK__NR,
+	HK_VTD_VCCAP_PAS,
+	/* fault knobs (version 2, vms mode) */
+	HK_VTD_LATENCY_NS, HK_VTD_STUCK_IP, HK_VTD_FORCE_SC, HK_VTD_SC_NO_PASID,
+	HK_VTD_RESULT_MODE, HK_VTD_RESULT, HK_VTD_DROP_MODE, HK_VTD_DROP_NTH, HK_VTD_DROP_EVERY,
+	HK_VIRTIO_LATENCY_NS, HK_VIRTIO_FORCE_STATUS, HK_VIRTIO_BAD_RESULT, HK_VIRTIO_DROP_NTH,
+	HK_VIRTIO_DROP_EVERY, HK_VIRTIO_TIMEOUT_NS,
+	HK_VM, HK_META, HK_EVENTS, HK__NR,
 };
 
 static const char *const hkey_names[HK__NR] = {
 	"mode", "flavour-host", "flavour-guest", "seed", "cost-model", "host-cpus", "vms",
 	"vcpus", "viommus", "pv", "quota-default", "vtd-version", "vtd-pss", "vtd-vccap-pas",
+	"vtd-latency-ns", "vtd-stuck-ip", "vtd-force-sc", "vtd-sc-no-pasid", "vtd-result-mode",
+	"vtd-result", "vtd-drop-mode", "vtd-drop-nth", "vtd-drop-every", "virtio-latency-ns",
+	"virtio-force-status", "virtio-bad-result", "virtio-drop-nth", "virtio-drop-every",
+	"virtio-timeout-ns",
 	"vm", "meta", "events",
 };
 
-#define HK_PER_VM ((1u << HK_VMS) | (1u << HK_VCPUS) | (1u << HK_VIOMMUS) | (1u << HK_PV) | \
-		   (1u << HK_FLAVOUR_GUEST) | (1u << HK_QUOTA_DEFAULT) | (1u << HK_VM))
+#define HK_BIT(k)	(1ull << (k))
+#define HK_PER_VM	(HK_BIT(HK_VMS) | HK_BIT(HK_VCPUS) | HK_BIT(HK_VIOMMUS) | HK_BIT(HK_PV) | \
+			 HK_BIT(HK_FLAVOUR_GUEST) | HK_BIT(HK_QUOTA_DEFAULT) | HK_BIT(HK_VM))
+/* HK_VTD_LATENCY_NS..HK_VIRTIO_TIMEOUT_NS */
+#define HK_FAULTS	(HK_BIT(HK_VIRTIO_TIMEOUT_NS + 1) - HK_BIT(HK_VTD_LATENCY_NS))
 
 enum vmkey { VK_VCPUS, VK_VIOMMUS, VK_PV, VK_FLAVOUR, VK_QUOTA, VK__NR };
 static const char *const vmkey_names[VK__NR] = { "vcpus", "viommus", "pv", "flavour", "quota" };
@@ -860,6 +912,73 @@ static int header_value(struct trace_parser *p, struct trace_header *h, enum hke
 		}
 		return 0;
 	}
+	case HK_VTD_STUCK_IP:
+		if (want_ntok(p, 2, "'0' or '1'") ||
+		    tok_u64(p, v, v->s, v->len, v->col, 1, "'0' or '1'", &n))
+			return -1;
+		h->faults.vtd_stuck_ip = n;
+		return 0;
+	case HK_VTD_FORCE_SC:
+	case HK_VTD_SC_NO_PASID:
+	case HK_VIRTIO_FORCE_STATUS:
+		if (want_ntok(p, 2, "a status code (0-255)") ||
+		    tok_u64(p, v, v->s, v->len, v->col, 255, "a status code (0-255)", &n))
+			return -1;
+		if (k == HK_VTD_FORCE_SC)
+			h->faults.vtd_force_sc = n;
+		else if (k == HK_VTD_SC_NO_PASID)
+			h->faults.vtd_sc_no_pasid = n;
+		else
+			h->faults.virtio_force_status = n;
+		return 0;
+	case HK_VTD_RESULT_MODE:
+		if (want_ntok(p, 2, "'real', 'set' or 'raw'"))
+			return -1;
+		e = tok_enum(p, v, vtd_result_names, 3, "'real', 'set' or 'raw'");
+		if (e < 0)
+			return -1;
+		h->faults.vtd_result_mode = e;
+		return 0;
+	case HK_VTD_DROP_MODE:
+		if (want_ntok(p, 2, "'lost' or 'hang'"))
+			return -1;
+		e = tok_enum(p, v, vtd_drop_names, 2, "'lost' or 'hang'");
+		if (e < 0)
+			return -1;
+		h->faults.vtd_drop_mode = e;
+		return 0;
+	case HK_VIRTIO_BAD_RESULT:
+		if (want_ntok(p, 2, "a PASID (u32)") ||
+		    tok_u64(p, v, v->s, v->len, v->col, UINT32_MAX, "a PASID (u32)", &n))
+			return -1;
+		h->faults.virtio_bad_result = true;
+		h->faults.virtio_result = n;
+		return 0;
+	case HK_VTD_LATENCY_NS:
+	case HK_VTD_RESULT:
+	case HK_VTD_DROP_NTH:
+	case HK_VTD_DROP_EVERY:
+	case HK_VIRTIO_LATENCY_NS:
+	case HK_VIRTIO_DROP_NTH:
+	case HK_VIRTIO_DROP_EVERY:
+	case HK_VIRTIO_TIMEOUT_NS: {
+		static const size_t off[HK__NR] = {
+			[HK_VTD_LATENCY_NS] = offsetof(struct trace_faults, vtd_latency_ns),
+			[HK_VTD_RESULT] = offsetof(struct trace_faults, vtd_result),
+			[HK_VTD_DROP_NTH] = offsetof(struct trace_faults, vtd_drop_nth),
+			[HK_VTD_DROP_EVERY] = offsetof(struct trace_faults, vtd_drop_every),
+			[HK_VIRTIO_LATENCY_NS] = offsetof(struct trace_faults, virtio_latency_ns),
+			[HK_VIRTIO_DROP_NTH] = offsetof(struct trace_faults, virtio_drop_nth),
+			[HK_VIRTIO_DROP_EVERY] = offsetof(struct trace_faults, virtio_drop_every),
+			[HK_VIRTIO_TIMEOUT_NS] = offsetof(struct trace_faults, virtio_timeout_ns),
+		};
+
+		if (want_ntok(p, 2, "a u64") ||
+		    tok_u64(p, v, v->s, v->len, v->col, UINT64_MAX, "a u64", &n))
+			return -1;
+		*(uint64_t *)((char *)&h->faults + off[k]) = n;
+		return 0;
+	}
 	case HK_EVENTS:
 		return want_ntok(p, 1, "nothing after 'events'");
 	default:
@@ -869,7 +988,7 @@ static int header_value(struct trace_parser *p, struct trace_header *h, enum hke
 
 int trace_parser_header(struct trace_parser *p, struct trace_header *h)
 {
-	unsigned int seen = 0;
+	uint64_t seen = 0;
 	uint64_t v;
 	int r;
 
@@ -889,10 +1008,9 @@ int trace_parser_header(struct trace_parser *p, struct trace_header *h)
 		return fail_at(p, p->tok[1].col,
 			       "trace version %" PRIu64 " is newer than this pasidsim understands "
 			       "(%d); expected version %d", v, TRACE_VERSION, TRACE_VERSION);
-	if (v != TRACE_VERSION)
-		return expected(p, &p->tok[1], "version 1");
 	if (want_ntok(p, 2, "a version number"))
 		return -1;
+	h->version = v;
 	p->hw = h;
 	for (;;) {
 		int k;
@@ -909,28 +1027,43 @@ int trace_parser_header(struct trace_parser *p, struct trace_header *h)
 				break;
 		if (k == HK__NR) {
 			expected(p, &p->tok[0],
-				 "a header key (mode, flavour-host, flavour-guest, seed, cost-model, "
-				 "host-cpus, vms, vcpus, viommus, pv, quota-default, vtd-version, "
-				 "vtd-pss, vtd-vccap-pas, vm, meta) or 'events'");
+				 "a header key (mode, flavour-host, flavour-guest, seed, "
+				 "cost-model, host-cpus, vms, vcpus, viommus, pv, quota-default, "
+				 "vtd-version, vtd-pss, vtd-vccap-pas, vm, meta; version 2: "
+				 "vtd-latency-ns, vtd-stuck-ip, vtd-force-sc, vtd-sc-no-pasid, "
+				 "vtd-result-mode, vtd-result, vtd-drop-mode, vtd-drop-nth, "
+				 "vtd-drop-every, virtio-latency-ns, virtio-force-status, "
+				 "virtio-bad-result, virtio-drop-nth, virtio-drop-every, "
+				 "virtio-timeout-ns) or 'events'");
 			goto err;
 		}
-		if (k != HK_VM && k != HK_META && (seen & (1u << k))) {
+		if (k != HK_VM && k != HK_META && (seen & HK_BIT(k))) {
 			expected(p, &p->tok[0], "each header key at most once");
 			goto err;
 		}
-		seen |= 1u << k;
+		if ((HK_BIT(k) & HK_FAULTS) && h->version < TRACE_VERSION_FAULTS) {
+			expected(p, &p->tok[0], "a version 1 header key (fault keys need "
+				 "'" TRACE_MAGIC " 2')");
+			goto err;
+		}
+		seen |= HK_BIT(k);
 		if (header_value(p, h, k))
 			goto err;
 		if (k == HK_EVENTS)
 			break;
 	}
-	if (!(seen & (1u << HK_MODE))) {
+	if (!(seen & HK_BIT(HK_MODE))) {
 		fail_at(p, 1, "expected a 'mode' line in the header");
 		goto err;
 	}
 	if (h->mode == TRACE_BARE_METAL && (seen & HK_PER_VM)) {
 		fail_at(p, 1, "expected no VM keys (vms, vcpus, viommus, pv, flavour-guest, "
 			"quota-default, vm) in a bare-metal header");
+		goto err;
+	}
+	if (h->mode == TRACE_BARE_METAL && (seen & HK_FAULTS)) {
+		fail_at(p, 1, "expected no fault keys (vtd-*, virtio-* knobs of the devices) in a "
+			"bare-metal header");
 		goto err;
 	}
 	if (h->mode == TRACE_VMS && !h->nr_vms) {
@@ -1251,18 +1384,26 @@ bad_result:
 
 static bool header_valid(const struct trace_header *h)
 {
-	if (h->version != TRACE_VERSION || (unsigned int)h->mode > TRACE_VMS ||
+	const struct trace_faults *f = &h->faults;
+
+	if ((unsigned int)h->mode > TRACE_VMS ||
 	    (unsigned int)h->flavour_host > 1 || (unsigned int)h->flavour_guest > 1 ||
 	    (unsigned int)h->pv > 1 || (unsigned int)h->vtd_version > 1 || h->vtd_pss > 19 ||
 	    !h->host_cpus || h->host_cpus > TRACE_MAX_CPUS || !h->vcpus ||
 	    h->vcpus > TRACE_MAX_CPUS || !h->viommus || h->viommus > 64 ||
 	    h->nr_meta > TRACE_MAX_META)
 		return false;
+	if (f->vtd_force_sc < -1 || f->vtd_force_sc > 255 || f->vtd_sc_no_pasid < -1 ||
+	    f->vtd_sc_no_pasid > 255 || f->virtio_force_status < -1 ||
+	    f->virtio_force_status > 255 || (unsigned int)f->vtd_result_mode > 2 ||
+	    (unsigned int)f->vtd_drop_mode > 1 || (!f->virtio_bad_result && f->virtio_result))
+		return false;
 	if (h->mode == TRACE_BARE_METAL) {
 		struct trace_header d;
 
 		trace_header_init(&d);
-		if (h->nr_vms || h->vcpus != d.vcpus || h->viommus != d.viommus ||
+		if (h->nr_vms || trace_faults_any(f) || h->vcpus != d.vcpus ||
+		    h->viommus != d.viommus ||
 		    h->pv != d.pv || h->flavour_guest != d.flavour_guest ||
 		    h->quota_default != d.quota_default)
 			return false;
@@ -1282,6 +1423,44 @@ static bool header_valid(const struct trace_header *h)
 	return true;
 }
 
+/* The fault keys that differ from their defaults (version 2). */
+static void write_faults(FILE *out, const struct trace_faults *f)
+{
+	struct trace_faults d;
+
+	trace_faults_init(&d);
+	if (f->vtd_latency_ns != d.vtd_latency_ns)
+		fprintf(out, "vtd-latency-ns %" PRIu64 "\n", f->vtd_latency_ns);
+	if (f->vtd_stuck_ip != d.vtd_stuck_ip)
+		fprintf(out, "vtd-stuck-ip %d\n", f->vtd_stuck_ip);
+	if (f->vtd_force_sc != d.vtd_force_sc)
+		fprintf(out, "vtd-force-sc %d\n", f->vtd_force_sc);
+	if (f->vtd_sc_no_pasid != d.vtd_sc_no_pasid)
+		fprintf(out, "vtd-sc-no-pasid %d\n", f->vtd_sc_no_pasid);
+	if (f->vtd_result_mode != d.vtd_result_mode)
+		fprintf(out, "vtd-result-mode %s\n", vtd_result_names[f->vtd_result_mode]);
+	if (f->vtd_result != d.vtd_result)
+		fprintf(out, "vtd-result %" PRIu64 "\n", f->vtd_result);
+	if (f->vtd_drop_mode != d.vtd_drop_mode)
+		fprintf(out, "vtd-drop-mode %s\n", vtd_drop_names[f->vtd_drop_mode]);
+	if (f->vtd_drop_nth != d.vtd_drop_nth)
+		fprintf(out, "vtd-drop-nth %" PRIu64 "\n", f->vtd_drop_nth);
+	if (f->vtd_drop_every != d.vtd_drop_every)
+		fprintf(out, "vtd-drop-every %" PRIu64 "\n", f->vtd_drop_every);
+	if (f->virtio_latency_ns != d.virtio_latency_ns)
+		fprintf(out, "virtio-latency-ns %" PRIu64 "\n", f->virtio_latency_ns);
+	if (f->virtio_force_status != d.virtio_force_status)
+		fprintf(out, "virtio-force-status %d\n", f->virtio_force_status);
+	if (f->virtio_bad_result)
+		fprintf(out, "virtio-bad-result %" PRIu32 "\n", f->virtio_result);
+	if (f->virtio_drop_nth != d.virtio_drop_nth)
+		fprintf(out, "virtio-drop-nth %" PRIu64 "\n", f->virtio_drop_nth);
+	if (f->virtio_drop_every != d.virtio_drop_every)
+		fprintf(out, "virtio-drop-every %" PRIu64 "\n", f->virtio_drop_every);
+	if (f->virtio_timeout_ns != d.virtio_timeout_ns)
+		fprintf(out, "virtio-timeout-ns %" PRIu64 "\n", f->virtio_timeout_ns);
+}
+
 int trace_writer_start(struct trace_writer *w, FILE *f, const struct trace_header *h)
 {
 	memset(w, 0, sizeof(*w));
@@ -1290,7 +1469,7 @@ int trace_writer_start(struct trace_writer *w, FILE *f, const struct trace_heade
 	if (!header_valid(h))
 		return w->err = -EINVAL;
 	fprintf(f, TRACE_MAGIC " %d\nmode %s\nflavour-host %s\nseed %" PRIu64 "\n"
-		"cost-model %u\nhost-cpus %u\n", TRACE_VERSION, mode_names[h->mode],
+		"cost-model %u\nhost-cpus %u\n", trace_header_min_version(h), mode_names[h->mode],
 		flavour_names[h->flavour_host], h->seed, h->cost_model, h->host_cpus);
 	if (h->mode == TRACE_VMS)
 		fprintf(f, "vms %u\nvcpus %u\nviommus %u\npv %s\nflavour-guest %s\n"
@@ -1298,6 +1477,7 @@ int trace_writer_start(struct trace_writer *w, FILE *f, const struct trace_heade
 			flavour_names[h->flavour_guest], h->quota_default);
 	fprintf(f, "vtd-version %s\nvtd-pss %u\nvtd-vccap-pas %d\n", vtd_names[h->vtd_version],
 		h->vtd_pss, h->vtd_vccap_pas);
+	write_faults(f, &h->faults);
 	for (unsigned int i = 0; i < h->nr_vms; i++) {
 		const struct trace_vm *vm = &h->vms[i];
 		struct trace_vm d;

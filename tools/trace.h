@@ -25,7 +25,8 @@
 #include <stdio.h>
 
 #define TRACE_MAGIC		"pasidsim-trace"
-#define TRACE_VERSION		1
+#define TRACE_VERSION		2	/* the newest version this parser reads */
+#define TRACE_VERSION_FAULTS	2	/* the first version with fault keys */
 #define TRACE_MAX_LINE		4096	/* bytes per line, newline included */
 #define TRACE_MAX_NAME		256	/* bytes per name */
 #define TRACE_MAX_VMS		4096
@@ -64,13 +65,52 @@ struct trace_vm {
 	unsigned int quota;		/* host PASIDs this VM may hold */
 };
 
+enum trace_vtd_result {
+	TRACE_VTD_RESULT_REAL,	/* the host's PASID */
+	TRACE_VTD_RESULT_SET,	/* vtd_faults.result, masked to the 20-bit field */
+	TRACE_VTD_RESULT_RAW,	/* vtd_faults.result shifted into place unmasked */
+};
+
+enum trace_vtd_drop {
+	TRACE_VTD_DROP_LOST,	/* the write never reaches the VMM */
+	TRACE_VTD_DROP_HANG,	/* the VMM sets IP and never answers */
+};
+
+/*
+ * Fault knobs of every device of a world (vms mode only; version 2): the
+ * VT-d vIOMMUs' and the virtio-iommu devices' (docs/world.md, "Fault knobs,
+ * end to end"). trace_header_init() turns them all off.
+ */
+struct trace_faults {
+	uint64_t vtd_latency_ns;	/* IP clears this long after the host answered */
+	bool vtd_stuck_ip;		/* IP never clears */
+	int vtd_force_sc;		/* -1: off; else 0-255, replaces the real SC */
+	int vtd_sc_no_pasid;		/* -1: the layout's; else 0-255, SC of a failed ALLOC */
+	enum trace_vtd_result vtd_result_mode;
+	uint64_t vtd_result;
+	enum trace_vtd_drop vtd_drop_mode;
+	uint64_t vtd_drop_nth;		/* drop the Nth command (1 = the first); 0: off */
+	uint64_t vtd_drop_every;	/* drop every Nth command; 0: off */
+	uint64_t virtio_latency_ns;	/* a request completes this long after it was handled */
+	int virtio_force_status;	/* -1: off; else 0-255, replaces the real status */
+	bool virtio_bad_result;		/* an ALLOC answered OK carries virtio_result */
+	uint32_t virtio_result;
+	uint64_t virtio_drop_nth;	/* drop the Nth request; 0: off */
+	uint64_t virtio_drop_every;	/* drop every Nth request; 0: off */
+	uint64_t virtio_timeout_ns;	/* the guest's wait for a lost request; 0: 1 s */
+};
+
 struct trace_meta {
 	char *key;			/* a name */
 	char *value;			/* free text to the end of the line */
 };
 
 struct trace_header {
-	unsigned int version;		/* TRACE_VERSION */
+	/*
+	 * The version read (1 or 2). The writer writes the lowest version that
+	 * can express the header: 2 only if a fault knob is set.
+	 */
+	unsigned int version;
 	enum trace_mode mode;
 	enum trace_flavour flavour_host;
 	uint64_t seed;
@@ -86,6 +126,8 @@ struct trace_header {
 	enum trace_vtd_version vtd_version;
 	unsigned int vtd_pss;		/* ECAP.PSS: PASID width - 1 (0..19) */
 	bool vtd_vccap_pas;		/* VCCAP.PAS: PASID allocation via VCMD */
+	/* fault knobs of every device (vms mode; version 2) */
+	struct trace_faults faults;
 	/* the guests: nr_vms entries, defaults applied (malloc'd) */
 	unsigned int nr_vms;
 	struct trace_vm *vms;
@@ -102,7 +144,13 @@ int trace_header_set_vms(struct trace_header *h, unsigned int nr_vms);
 int trace_header_add_meta(struct trace_header *h, const char *key, const char *value);
 /* Free what the header owns and re-initialise it. */
 void trace_header_release(struct trace_header *h);
-/* Deep comparison: true if equal. */
+/* All fault knobs off. */
+void trace_faults_init(struct trace_faults *f);
+/* True if any fault knob is set. */
+bool trace_faults_any(const struct trace_faults *f);
+/* The lowest format version that expresses @h (1, or 2 with fault knobs). */
+unsigned int trace_header_min_version(const struct trace_header *h);
+/* Deep comparison (not of the version read): true if equal. */
 bool trace_header_equal(const struct trace_header *a, const struct trace_header *b);
 
 const char *trace_flavour_name(enum trace_flavour f);	/* "pasidsim", "linux-6.1" */

@@ -709,6 +709,7 @@ struct capture_case {
 
 static const struct capture_case captures[] = {
 	{ "ftrace-sva.txt", IMPORT_FMT_FTRACE, 13, 0, 3, 0, 0, 4 },
+	{ "ftrace-sva-find.txt", IMPORT_FMT_FTRACE, 7, 0, 1, 0, 0, 2 },
 	{ "trace-cmd-iommu-pasid.txt", IMPORT_FMT_FTRACE, 11, 2, 14, 1, 1, 2 },
 	{ "trace-cmd-nocpu.txt", IMPORT_FMT_FTRACE, 5, 1, 0, 0, 0, 4 },	/* cpus=4 */
 	{ "ftrace-overwrite.txt", IMPORT_FMT_FTRACE, 5, 5, 0, 2, 2, 2 },
@@ -868,6 +869,40 @@ Test(import, sample_check_catches_a_wrong_result)
 	o.any_flavour = true;
 	cr_expect_eq(replay_mem(text, len, "mutated", &o, &rs), 1);
 	cr_expect_eq(rs.divergences, 1);
+	fclose(msg);
+	free(text);
+}
+
+Test(import, the_sva_set_is_named_by_the_reserved_token)
+{
+	struct replay_opts o;
+	struct replay_stats rs;
+	struct import_stats st;
+	size_t len;
+	char *text = convert_file("ftrace-sva-find.txt", &st, &len), *at;
+	FILE *msg = fopen("/dev/null", "w");
+
+	/* learned from the ioasid_alloc nested in iommu_sva_alloc_pasid */
+	cr_expect(st.sva_set_known);
+	cr_expect_eq(st.sva_set, 0xffffffff8a5c3e40ull);
+	/* the first pass's finding names a find that comes before the SVA alloc too */
+	cr_expect(strstr(text, "\n0 host 1 ioasid_find set=sva id=5 = -ENOENT\n"), "%s", text);
+	cr_expect(strstr(text, " ioasid_find set=sva id=1 = 0xffff8881053a2c00\n"), "%s", text);
+	/* other sets keep their address */
+	cr_expect(strstr(text, " ioasid_find set=0xffffffffc09a4100 id=1 = -EACCES\n"), "%s",
+		  text);
+	cr_expect_null(strstr(text, "0xffffffff8a5c3e40"), "%s", text);
+	/* it replays against the replay's SVA set, in check mode */
+	replay_opts_init(&o);
+	o.msg = msg;
+	cr_expect_eq(replay_mem(text, len, "sva-find", &o, &rs), 0, "%s%s", rs.divergence,
+		     rs.error);
+	cr_expect_eq(rs.checked, 6);
+	/* named by its address, the set is another one than the replay's SVA set */
+	while ((at = strstr(text, "set=sva id=1 = 0xffff")))
+		memcpy(at, "set=x  ", 7);
+	cr_expect_eq(replay_mem(text, len, "by-address", &o, &rs), 1);
+	cr_expect(strstr(rs.divergence, "ioasid_find returned -EACCES"), "%s", rs.divergence);
 	fclose(msg);
 	free(text);
 }

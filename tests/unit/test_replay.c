@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <sim/core.h>
+
 #include "replay.h"
 
 #define HDR "pasidsim-trace 1\nmode bare-metal\nhost-cpus 2\nevents\n"
@@ -148,14 +150,100 @@ Test(replay, input_errors_exit_2_with_the_line)
 	cr_expect_eq(r.ret, 2);
 	cr_expect(strstr(r.st.error, "not supported in a world: 300 VMs (at most 256)"), "%s",
 		  r.st.error);
+	/*
+	 * The other flavour's core object is not built (no such directory):
+	 * refused unless --any-flavour, which runs on the core linked in.
+	 */
+	cr_assert_eq(setenv("PASIDSIM_CORE_DIR", "/nonexistent-pasidsim-core", 1), 0);
 	strict_flavour = true;
 	replay_text(!strcmp(PASIDSIM_FLAVOUR, "pasidsim") ?
 		    "pasidsim-trace 1\nmode bare-metal\nflavour-host linux-6.1\nevents\n" :
 		    "pasidsim-trace 1\nmode bare-metal\nflavour-host pasidsim\nevents\n",
 		    false, &r);
 	cr_expect_eq(r.ret, 2);
-	strict_flavour = false;
 	cr_expect(strstr(r.st.error, "--any-flavour"), "%s", r.st.error);
+	cr_expect(strstr(r.st.error, "not built"), "%s", r.st.error);
+	/* the flavour linked in needs no object */
+	replay_text(!strcmp(PASIDSIM_FLAVOUR, "pasidsim") ?
+		    "pasidsim-trace 1\nmode bare-metal\nflavour-host pasidsim\nevents\n" :
+		    "pasidsim-trace 1\nmode bare-metal\nflavour-host linux-6.1\nevents\n",
+		    false, &r);
+	cr_expect_eq(r.ret, 0, "%s", r.st.error);
+	strict_flavour = false;
+	replay_text(!strcmp(PASIDSIM_FLAVOUR, "pasidsim") ?
+		    "pasidsim-trace 1\nmode bare-metal\nflavour-host linux-6.1\nevents\n" :
+		    "pasidsim-trace 1\nmode bare-metal\nflavour-host pasidsim\nevents\n",
+		    false, &r);
+	cr_expect_eq(r.ret, 0, "%s", r.st.error);
+	cr_expect_str_eq(r.st.flavour, PASIDSIM_FLAVOUR, "the flavour that ran");
+	cr_assert_eq(unsetenv("PASIDSIM_CORE_DIR"), 0);
+}
+
+static bool flavour_built(const char *flavour)
+{
+	char path[4096];
+	FILE *f = fopen(sim_core_path(flavour, path, sizeof(path)), "r");
+
+	if (f)
+		fclose(f);
+	return f;
+}
+
+/* The same body under a header naming @flavour. */
+static void replay_flavour(const char *flavour, const char *body, bool record, struct run *r)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "pasidsim-trace 1\nmode bare-metal\nflavour-host %s\n"
+		 "host-cpus 2\nevents\n%s", flavour, body);
+	strict_flavour = true;
+	replay_text(text, record, r);
+	strict_flavour = false;
+}
+
+Test(replay, bare_metal_runs_on_the_flavour_the_trace_names)
+{
+	static const char body[] =
+		"1 host 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		"2 host 0 iommu_pasid_alloc c=a min=1 max=1000 priv=x = p\n"
+		"3 host 1 ioasid_alloc set=s min=1 max=9 priv=y = q\n"
+		"4 host 1 ioasid_find set=s id=q = y\n"
+		"5 host 0 ioasid_find set=t id=q = -EACCES\n"
+		"6 host 0 iommu_sva_alloc_pasid mm=m min=1 max=100 = r\n"
+		"7 host 0 ioasid_find set=sva id=r = m\n"
+		"8 host 0 iommu_pasid_free c=a id=p = 0\n"
+		"9 host 0 ioasid_free id=q\n";
+	/*
+	 * Linux 6.1 difference (f), docs/flavours.md: an alloc whose only free
+	 * ID is INVALID_IOASID fails in both, but 6.1 leaves the XArray nodes
+	 * behind (a leak the replay counts); pasidsim stores nothing.
+	 */
+	static const char diff[] =
+		"1 host 0 ioasid_alloc set=s min=4294967295 max=4294967295 priv=p = invalid\n";
+	struct run a = { 0 }, b = { 0 };
+
+	if (!flavour_built("linux-6.1") || !flavour_built("pasidsim"))
+		cr_skip_test("the linux-6.1 core object is not built (no kernel source)");
+	replay_flavour("pasidsim", body, true, &a);
+	cr_assert_eq(a.ret, 0, "%s %s", a.st.error, a.st.divergence);
+	cr_expect_str_eq(a.st.flavour, "pasidsim");
+	cr_expect_eq(a.st.checked, 8);
+	replay_flavour("linux-6.1", body, true, &b);
+	cr_assert_eq(b.ret, 0, "%s %s", b.st.error, b.st.divergence);
+	cr_expect_str_eq(b.st.flavour, "linux-6.1");
+	cr_expect_eq(b.st.checked, 8);
+	cr_expect(strstr(b.rec, "flavour-host linux-6.1\n"), "%s", b.rec);
+	/* the same results, so the same recording but for the header */
+	cr_expect_str_eq(strstr(a.rec, "events\n"), strstr(b.rec, "events\n"));
+	free(a.rec);
+	free(b.rec);
+	/* the flavour really changed */
+	replay_flavour("pasidsim", diff, false, &a);
+	cr_expect_eq(a.ret, 0, "%s %s", a.st.error, a.st.divergence);
+	cr_expect_eq(a.st.leaked, 0);
+	replay_flavour("linux-6.1", diff, false, &b);
+	cr_expect_eq(b.ret, 1, "6.1 leaks its XArray nodes here");
+	cr_expect_gt(b.st.leaked, 0);
 }
 
 Test(replay, sva_alloc_follows_linux_6_1)
@@ -638,6 +726,127 @@ Test(world_replay, replays_are_recorded_and_compare_gates_them)
 	cr_expect(strstr(out, "bad.trace"), "the reproducer is the trace: %s", out);
 	cr_expect(strstr(out, "\"mode\\\":\\\"vms\\\"") || strstr(out, "\"vms\":4") ||
 		  strstr(out, "vms\\\":4"), "the world configuration: %s", out);
+	free(out);
+	snprintf(args, sizeof(args), "rm -rf %s", dir);
+	cr_expect_eq(system(args), 0);
+}
+
+/* ---- fault knobs in the header; leaks and teardown in a world ---- */
+
+#define FHDR(knobs) "pasidsim-trace 2\nmode vms\nvms 1\nvcpus 2\n" knobs "events\n"
+#define INIT_ALLOC "1 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n" \
+		   "2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = p\n"
+
+Test(world_replay, fault_knobs_in_the_header_reach_the_devices)
+{
+	struct run base = { 0 }, r = { 0 };
+
+	/* latency: the same results, at least the latency later */
+	replay_text("pasidsim-trace 1\nmode vms\nvms 1\nvcpus 2\nevents\n" INIT_ALLOC, false,
+		    &base);
+	cr_assert_eq(base.ret, 0, "%s %s", base.st.error, base.st.divergence);
+	replay_text(FHDR("vtd-latency-ns 50000\n") INIT_ALLOC, true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	/* (the guest's polling accesses, charged without the knob, overlap the wait) */
+	cr_expect_geq(r.st.virtual_ns, base.st.virtual_ns + 45000, "%llu vs %llu",
+		      (unsigned long long)r.st.virtual_ns,
+		      (unsigned long long)base.st.virtual_ns);
+	cr_expect(!strncmp(r.rec, "pasidsim-trace 2\n", 17), "%s", r.rec);
+	cr_expect(strstr(r.rec, "\nvtd-latency-ns 50000\n"), "%s", r.rec);
+	cr_expect(strstr(r.st.config, "\"faults\":{\"vtd_latency_ns\":50000}"), "%s",
+		  r.st.config);
+	free(r.rec);
+	/* the second command is dropped (lost trap): that alloc fails, the next works */
+	replay_text(FHDR("vtd-drop-nth 2\n") INIT_ALLOC
+		    "3 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = -ENOSPC\n"
+		    "4 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = q\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.leaked, 0);
+	/* forced SC: -ENOSPC, and the host's PASID leaks: counted, exit 1 */
+	replay_text(FHDR("vtd-force-sc 5\n")
+		    "1 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = -ENOSPC\n",
+		    false, &r);
+	cr_expect_eq(r.ret, 1, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.divergences, 0);
+	cr_expect_eq(r.st.leaked, 1, "the host holds the PASID the guest never learned");
+	/* virtio: a lost request times out (-ENOSPC at the API), nothing leaks */
+	replay_text("pasidsim-trace 2\nmode vms\nvms 1\npv virtio\nvirtio-drop-nth 1\n"
+		    "virtio-timeout-ns 2000000\nevents\n" INIT_ALLOC, false, &r);
+	cr_expect_eq(r.ret, 1, "the trace recorded a PASID");
+	cr_expect(strstr(r.st.divergence, "t.trace:9: divergence: iommu_pasid_alloc returned "
+			 "-ENOSPC"), "%s", r.st.divergence);
+	/* virtio: forced NOMEM status; the host's PASID leaks */
+	replay_text("pasidsim-trace 2\nmode vms\nvms 1\npv virtio\nvirtio-force-status 8\n"
+		    "events\n1 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = -ENOSPC\n",
+		    false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.st.leaked, 1);
+}
+
+Test(world_replay, consumers_left_live_are_torn_down_and_guests_checked_for_leaks)
+{
+	struct run r = { 0 };
+
+	/*
+	 * Two consumers keep their PASIDs at the end of the trace: the replay
+	 * exits them; the guest is back at its boot objects, the host holds
+	 * nothing. A destroyed VM is not checked (its memory stays).
+	 */
+	replay_text(WHDR
+		    "1 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "1 vm0 1 iommu_pasid_init c=b min=0 max=0 = 0\n"
+		    "1 vm1 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = p\n"
+		    "2 vm0 1 iommu_pasid_alloc c=b min=1 max=1048575 priv=x = q\n"
+		    "2 vm1 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = s\n"
+		    "3 vm1 1 vm_destroy\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.leaked, 0);
+	cr_expect_eq(r.st.findings, 0);
+}
+
+Test(world_replay, a_stuck_vcmd_stops_the_world_with_the_line)
+{
+	char dir[] = "/tmp/pasidsim-stuck-XXXXXX", path[600], args[2048];
+	static const char text[] = FHDR("vtd-stuck-ip 1\n")
+		"1 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		"2 vm0 0 iommu_pasid_alloc c=a min=1 max=1048575 priv=x = p\n"
+		"3 vm0 0 iommu_pasid_for_each c=a = 1\n";
+	struct run r = { 0 };
+	size_t len;
+	char *out;
+	FILE *f;
+	int st;
+
+	/* the guest polls VCMD for 10 s of virtual time, then panics */
+	replay_text(text, false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.st.div_line, 8, "the alloc was running");
+	cr_expect(strstr(r.st.divergence, "t.trace:8: the world stopped: "), "%s",
+		  r.st.divergence);
+	cr_expect_geq(r.st.findings, 1);
+	cr_expect_eq(r.st.leaked, 0, "no teardown after the world stopped");
+	/* through the CLI, into the results store: a finding with the line */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/stuck.trace", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(args, sizeof(args), "replay --db=%s/r.db %s 2>&1", dir, path);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 1, "%s", out);
+	cr_expect(strstr(out, "stuck.trace:8: the world stopped"), "%s", out);
+	cr_expect(strstr(out, "replay: recorded run"), "%s", out);
+	free(out);
+	snprintf(args, sizeof(args), "db show --db=%s/r.db --json 1 2>&1", dir);
+	out = run_cli(args, &len, &st);
+	cr_expect_eq(WEXITSTATUS(st), 0, "%s", out);
+	cr_expect(strstr(out, "world-stopped"), "%s", out);
+	cr_expect(strstr(out, "stuck.trace"), "the reproducer is the trace: %s", out);
+	cr_expect(strstr(out, "\"position\":8") || strstr(out, ":8:"), "%s", out);
 	free(out);
 	snprintf(args, sizeof(args), "rm -rf %s", dir);
 	cr_expect_eq(system(args), 0);

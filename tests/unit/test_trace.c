@@ -120,7 +120,22 @@ Test(trace, header_errors_name_line_and_column)
 {
 	expect_error("", "t.trace:1:1:", "empty file");
 	expect_error("hello 1\n", "t.trace:1:1:", "not a pasidsim trace");
-	expect_error("pasidsim-trace 2\nmode vms\n", "t.trace:1:16:", "newer than this");
+	expect_error("pasidsim-trace 3\nmode vms\n", "t.trace:1:16:", "newer than this");
+	/* fault keys: version 2, vms mode, each value checked */
+	expect_error("pasidsim-trace 1\nmode vms\nvms 1\nvtd-stuck-ip 1\nevents\n", "t.trace:4:1:",
+		     "fault keys need 'pasidsim-trace 2'");
+	expect_error("pasidsim-trace 2\nmode bare-metal\nvtd-latency-ns 5\nevents\n",
+		     "t.trace:4:1:", "no fault keys");
+	expect_error("pasidsim-trace 2\nmode vms\nvms 1\nvtd-force-sc 256\nevents\n",
+		     "t.trace:4:14:", "a status code (0-255), got '256'");
+	expect_error("pasidsim-trace 2\nmode vms\nvms 1\nvtd-result-mode odd\nevents\n",
+		     "t.trace:4:17:", "'real', 'set' or 'raw'");
+	expect_error("pasidsim-trace 2\nmode vms\nvms 1\nvtd-drop-mode late\nevents\n",
+		     "t.trace:4:15:", "'lost' or 'hang'");
+	expect_error("pasidsim-trace 2\nmode vms\nvms 1\nvirtio-bad-result 0x100000000\nevents\n",
+		     "t.trace:4:19:", "a PASID (u32)");
+	expect_error("pasidsim-trace 2\nmode vms\nvms 1\nvtd-stuck-ip 1\nvtd-stuck-ip 0\nevents\n",
+		     "t.trace:5:1:", "at most once");
 	expect_error("pasidsim-trace 0\n", "t.trace:1:16:", "expected a version number");
 	expect_error("pasidsim-trace 1\nmode bare-metal\ncolour blue\nevents\n", "t.trace:3:1:",
 		     "expected a header key");
@@ -390,6 +405,26 @@ static void random_header(uint64_t *s, struct trace_header *h)
 				h->vms[i].viommus = 1 + rnd(s) % 4;
 			}
 	}
+	if (h->mode == TRACE_VMS && rnd(s) % 2) {
+		struct trace_faults *f = &h->faults;
+
+		f->vtd_latency_ns = rnd(s) % 3 ? 0 : rnd(s);
+		f->vtd_stuck_ip = rnd(s) % 2;
+		f->vtd_force_sc = (int)(rnd(s) % 257) - 1;
+		f->vtd_sc_no_pasid = (int)(rnd(s) % 257) - 1;
+		f->vtd_result_mode = rnd(s) % 3;
+		f->vtd_result = rnd(s) % 2 ? rnd(s) : 0;
+		f->vtd_drop_mode = rnd(s) % 2;
+		f->vtd_drop_nth = rnd(s) % 4;
+		f->vtd_drop_every = rnd(s) % 4;
+		f->virtio_latency_ns = rnd(s) % 5000;
+		f->virtio_force_status = (int)(rnd(s) % 257) - 1;
+		f->virtio_bad_result = rnd(s) % 2;
+		f->virtio_result = f->virtio_bad_result ? (uint32_t)rnd(s) : 0;
+		f->virtio_drop_nth = rnd(s) % 4;
+		f->virtio_drop_every = rnd(s) % 4;
+		f->virtio_timeout_ns = rnd(s) % 2 ? rnd(s) : 0;
+	}
 	if (rnd(s) % 2)
 		cr_assert_eq(trace_header_add_meta(h, "source", "a b c-d=e"), 0);
 	if (rnd(s) % 2)
@@ -495,4 +530,74 @@ Test(trace, errno_names_round_trip)
 	cr_expect_not(trace_name_valid("-1"));
 	cr_expect_not(trace_name_valid("invalid"));
 	cr_expect_not(trace_name_valid(""));
+}
+
+Test(trace, fault_keys_need_version_2_and_round_trip)
+{
+	static const char text[] =
+		"pasidsim-trace 2\nmode vms\nvms 2\n"
+		"vtd-latency-ns 2000\nvtd-stuck-ip 1\nvtd-force-sc 5\nvtd-sc-no-pasid 2\n"
+		"vtd-result-mode raw\nvtd-result 0x200000\nvtd-drop-mode hang\nvtd-drop-nth 3\n"
+		"vtd-drop-every 7\nvirtio-latency-ns 300\nvirtio-force-status 8\n"
+		"virtio-bad-result 0\nvirtio-drop-nth 1\nvirtio-drop-every 2\n"
+		"virtio-timeout-ns 5000000\nevents\n";
+	struct trace_parser *p = trace_parser_mem(text, strlen(text), "f");
+	struct trace_header h, h2;
+	struct trace_writer w;
+	const struct trace_faults *f = &h.faults;
+	size_t len;
+	char *buf;
+	FILE *out;
+
+	cr_assert_eq(trace_parser_header(p, &h), 0, "%s", trace_parser_error(p));
+	trace_parser_free(p);
+	cr_expect_eq(h.version, 2);
+	cr_expect_eq(f->vtd_latency_ns, 2000);
+	cr_expect(f->vtd_stuck_ip);
+	cr_expect_eq(f->vtd_force_sc, 5);
+	cr_expect_eq(f->vtd_sc_no_pasid, 2);
+	cr_expect_eq(f->vtd_result_mode, TRACE_VTD_RESULT_RAW);
+	cr_expect_eq(f->vtd_result, 0x200000);
+	cr_expect_eq(f->vtd_drop_mode, TRACE_VTD_DROP_HANG);
+	cr_expect_eq(f->vtd_drop_nth, 3);
+	cr_expect_eq(f->vtd_drop_every, 7);
+	cr_expect_eq(f->virtio_latency_ns, 300);
+	cr_expect_eq(f->virtio_force_status, 8);
+	cr_expect(f->virtio_bad_result);
+	cr_expect_eq(f->virtio_result, 0);
+	cr_expect_eq(f->virtio_drop_nth, 1);
+	cr_expect_eq(f->virtio_drop_every, 2);
+	cr_expect_eq(f->virtio_timeout_ns, 5000000);
+	cr_expect_eq(trace_header_min_version(&h), 2);
+	/* written as version 2, parsed back equal */
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(trace_writer_start(&w, out, &h), 0);
+	cr_assert_eq(trace_writer_finish(&w), 0);
+	fclose(out);
+	cr_expect(!strncmp(buf, "pasidsim-trace 2\n", 17), "%s", buf);
+	cr_expect(strstr(buf, "\nvirtio-bad-result 0\n"), "%s", buf);
+	p = trace_parser_mem(buf, len, "rt");
+	cr_assert_eq(trace_parser_header(p, &h2), 0, "%s", trace_parser_error(p));
+	cr_expect(trace_header_equal(&h, &h2));
+	trace_parser_free(p);
+	free(buf);
+	trace_header_release(&h2);
+	/* without knobs: version 1, exactly as before (older parsers read it) */
+	trace_faults_init(&h.faults);
+	cr_expect_eq(trace_header_min_version(&h), 1);
+	out = open_memstream(&buf, &len);
+	cr_assert_eq(trace_writer_start(&w, out, &h), 0);
+	cr_assert_eq(trace_writer_finish(&w), 0);
+	fclose(out);
+	cr_expect(!strncmp(buf, "pasidsim-trace 1\n", 17), "%s", buf);
+	cr_expect_null(strstr(buf, "vtd-latency"), "%s", buf);
+	free(buf);
+	/* the writer refuses knobs on bare metal, as the parser does */
+	trace_header_release(&h);
+	h.faults.vtd_stuck_ip = true;
+	out = open_memstream(&buf, &len);
+	cr_expect_eq(trace_writer_start(&w, out, &h), -EINVAL);
+	fclose(out);
+	free(buf);
+	trace_header_release(&h);
 }
