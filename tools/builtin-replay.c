@@ -20,7 +20,8 @@
 
 static const char *const replay_usage =
 	"usage: pasidsim replay [--check | --no-check] [--timing=fast|recorded|scale:F]\n"
-	"                       [--record=OUT] [--any-flavour] [--cost=FIELD=NS,...]\n"
+	"                       [--record=OUT] [--any-flavour] [--flavour=NAME]\n"
+	"                       [--cost=FIELD=NS,...]\n"
 	"                       [--db=FILE | --no-db] [--json] TRACE\n\n"
 	"Replays TRACE ('-' for stdin). Bare-metal traces run on a private copy of the\n"
 	"core object of the trace's flavour, multi-VM traces in a world built from the\n"
@@ -33,6 +34,8 @@ static const char *const replay_usage =
 	"  --record=OUT   write the replayed run as a trace to OUT ('-' for stdout)\n"
 	"  --any-flavour  bare metal: if the trace's flavour is not built, replay on the\n"
 	"                 core linked into pasidsim instead of refusing\n"
+	"  --flavour=NAME run every kernel on allocator flavour NAME (pasidsim or\n"
+	"                 linux-6.1) instead of the trace's; --record writes NAME\n"
 	"  --cost=F=NS    world: override cost-model fields (e.g. op_ns=500,poll_ns=20)\n"
 	"  --db=FILE      record the run into FILE (default $PASIDSIM_DB, else\n"
 	"                 ./" RESULTS_DEFAULT_DB "); --no-db: do not record\n"
@@ -306,6 +309,7 @@ int cmd_replay(int argc, char **argv)
 		{ "timing", required_argument, NULL, 't' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "any-flavour", no_argument, NULL, 'a' },
+		{ "flavour", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "cost", required_argument, NULL, 'k' },
 		{ "db", required_argument, NULL, 'd' },
@@ -344,6 +348,9 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'a':
 			o.any_flavour = true;
+			break;
+		case 'f':
+			o.flavour = optarg;
 			break;
 		case 'j':
 			json = true;

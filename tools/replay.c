@@ -1979,6 +1979,23 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 		free(r);
 		return 2;
 	}
+	if (o->flavour) {
+		int f = !strcmp(o->flavour, "pasidsim") ? TRACE_FLAVOUR_PASIDSIM :
+			!strcmp(o->flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 : -1;
+
+		if (f < 0) {
+			snprintf(st->error, sizeof(st->error),
+				 "%s: unknown flavour '%s' (expected pasidsim or linux-6.1)", name,
+				 o->flavour);
+			trace_header_release(&h);
+			free(r);
+			return 2;
+		}
+		/* every kernel runs the chosen flavour; --record writes what ran */
+		h.flavour_host = h.flavour_guest = f;
+		for (unsigned int i = 0; i < h.nr_vms && h.vms; i++)
+			h.vms[i].flavour = f;
+	}
 	st->mode = trace_mode_name(h.mode);
 	st->flavour = trace_flavour_name(h.flavour_host);
 	st->seed = h.seed;

@@ -39,6 +39,8 @@ struct replay_opts {
 	FILE *record;			/* write the replayed run here, or NULL */
 	FILE *msg;			/* warnings and divergences (NULL: stderr) */
 	bool any_flavour;		/* bare metal: flavour not built? run the linked one */
+	/* run every kernel on this flavour instead of the trace's (NULL: the trace's) */
+	const char *flavour;
 	/* world: cost-model overrides, "field=ns[,field=ns...]" (docs/cost-model.md) */
 	const char *cost;
 	/* called once the header is read (st: mode, flavour, seed, config, cost model) */
