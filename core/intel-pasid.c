@@ -182,20 +182,32 @@ int pv_vtd_free_pasid(struct pv_vtd_iommu *iommu, ioasid_t pasid)
 }
 EXPORT_SYMBOL_GPL(pv_vtd_free_pasid);
 
-/* Give back a PASID the host should not have returned for [min, max]. */
-static bool pv_vtd_result_ok(struct pv_vtd_iommu *iommu, ioasid_t pasid,
-			     ioasid_t min, ioasid_t max)
+/*
+ * Check the host's answer. A PASID the guest already tracks is refused and
+ * never freed: the host gave out its holder's PASID again, and freeing it
+ * would take it from the holder. This runs on the raw answer, before the
+ * range check. Only an untracked PASID outside [min, max], or PASID 0, is
+ * given back to the host.
+ */
+static int pv_vtd_check_result(struct pv_vtd_iommu *iommu, ioasid_t pasid,
+			       ioasid_t min, ioasid_t max)
 {
 	if (iommu->quirks & PV_VTD_QUIRK_NO_RESULT_CHECK)
-		return true;
+		return 0;
+	if (!IS_ERR(ioasid_find(NULL, pasid, NULL))) {
+		pr_err("%s: host returned PASID %u, which is in use\n",
+		       pv_vtd_name(iommu), pasid);
+		pv_vtd_count(iommu, PV_VTD_STAT_BAD_RESULT);
+		return -EEXIST;
+	}
 	if (pasid != IOMMU_PASID_RID2PASID && pasid >= min && pasid <= max)
-		return true;
+		return 0;
 
 	pr_err("%s: host returned PASID %u outside [%u, %u], giving it back\n",
 	       pv_vtd_name(iommu), pasid, min, max);
 	pv_vtd_count(iommu, PV_VTD_STAT_BAD_RESULT);
 	pv_vtd_free_pasid(iommu, pasid);
-	return false;
+	return -EIO;
 }
 
 /**
@@ -206,9 +218,11 @@ static bool pv_vtd_result_ok(struct pv_vtd_iommu *iommu, ioasid_t pasid,
  * @pasid: where the PASID is stored on success
  *
  * The allocate command carries no range: the host picks from its whole
- * space. Unlike Linux 6.1 the result is checked: a PASID outside
- * [@min, @max], or PASID 0, is freed back to the host and the call fails
- * (unless %PV_VTD_QUIRK_NO_RESULT_CHECK is set).
+ * space. Unlike Linux 6.1 the result is checked (unless
+ * %PV_VTD_QUIRK_NO_RESULT_CHECK is set): first, a PASID the guest already
+ * tracks in the I/O ASID allocator is refused and not freed, whatever its
+ * value, since the host would take it from its holder; then an untracked
+ * PASID outside [@min, @max], or PASID 0, is freed back to the host.
  *
  * Context: Any context. Takes and releases @iommu's register_lock (IRQs
  * off); does not sleep. Panics if the host never completes the command.
@@ -217,13 +231,17 @@ static bool pv_vtd_result_ok(struct pv_vtd_iommu *iommu, ioasid_t pasid,
  * * -EINVAL	- @min > @max; nothing was sent.
  * * -ENOSPC	- The host answered "no PASID available".
  * * -ENODEV	- The host answered with an unexpected status code.
- * * -EIO	- The host returned a PASID outside the range; it was freed.
+ * * -EEXIST	- The host returned a PASID the guest already tracks; it was
+ *		  not freed.
+ * * -EIO	- The host returned an untracked PASID outside the range; it
+ *		  was freed.
  */
 int pv_vtd_alloc_pasid(struct pv_vtd_iommu *iommu, ioasid_t min, ioasid_t max,
 		       ioasid_t *pasid)
 {
 	ioasid_t id;
 	u64 rsp;
+	int ret;
 	u8 sc;
 
 	if (min > max)
@@ -244,8 +262,9 @@ int pv_vtd_alloc_pasid(struct pv_vtd_iommu *iommu, ioasid_t min, ioasid_t max,
 	pv_vtd_count(iommu, PV_VTD_STAT_ALLOC_OK);
 
 	id = pv_vtd_rsp_result(iommu, rsp);
-	if (!pv_vtd_result_ok(iommu, id, min, max))
-		return -EIO;
+	ret = pv_vtd_check_result(iommu, id, min, max);
+	if (ret)
+		return ret;
 	*pasid = id;
 
 	return 0;
@@ -262,21 +281,13 @@ static ioasid_t pv_vtd_ioasid_alloc(ioasid_t min, ioasid_t max, void *data)
 	if (!iommu || min < IOMMU_PASID_DEFAULT_MIN ||
 	    max > READ_ONCE(pv_vtd_pasid_limit))
 		return INVALID_IOASID;
-	if (pv_vtd_alloc_pasid(iommu, min, max, &pasid))
-		return INVALID_IOASID;
-
 	/*
 	 * A PASID the guest already tracks would make the I/O ASID core hand
 	 * it straight back to pv_vtd_ioasid_free(), freeing its holder's host
-	 * PASID: refuse it here and send nothing.
+	 * PASID: pv_vtd_alloc_pasid() refuses it and sends nothing.
 	 */
-	if (!(iommu->quirks & PV_VTD_QUIRK_NO_RESULT_CHECK) &&
-	    !IS_ERR(ioasid_find(NULL, pasid, NULL))) {
-		pr_err("%s: host returned PASID %u, which is in use\n",
-		       pv_vtd_name(iommu), pasid);
-		pv_vtd_count(iommu, PV_VTD_STAT_BAD_RESULT);
+	if (pv_vtd_alloc_pasid(iommu, min, max, &pasid))
 		return INVALID_IOASID;
-	}
 
 	return pasid;
 }

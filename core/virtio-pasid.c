@@ -193,8 +193,11 @@ static int vp_request_alloc(struct virtio_pasid_dev *vdev, ioasid_t min,
  * @max: the highest acceptable PASID (inclusive)
  * @pasid: where the PASID is stored on success
  *
- * The device picks a PASID in [@min, @max]. One outside that range, or
- * PASID 0, is freed back to the device and the call fails.
+ * The device picks a PASID in [@min, @max]. Its answer is checked first
+ * against the guest's I/O ASID allocator: a PASID the guest already tracks
+ * is refused and not freed, whatever its value, since the device would take
+ * it from its holder. An untracked PASID outside [@min, @max], or PASID 0,
+ * is freed back to the device. Either way the call fails.
  *
  * Context: Any context. Takes and releases @vdev's request lock (IRQs off);
  * does not sleep.
@@ -203,8 +206,10 @@ static int vp_request_alloc(struct virtio_pasid_dev *vdev, ioasid_t min,
  * * -EINVAL	- @min > @max (nothing sent), or the device said INVAL.
  * * -EOPNOTSUPP	- The feature was not negotiated (nothing sent), or the
  *		  device said UNSUPP.
- * * -EIO	- The device returned a PASID outside the range (freed back)
- *		  or an unknown status.
+ * * -EEXIST	- The device returned a PASID the guest already tracks (not
+ *		  freed).
+ * * -EIO	- The device returned an untracked PASID outside the range
+ *		  (freed back) or an unknown status.
  * * <0		- The transport's error, or another mapped status (see
  *		  virtio_pasid_status_to_errno(); -ENOSPC: none left).
  */
@@ -226,6 +231,13 @@ int virtio_pasid_alloc(struct virtio_pasid_dev *vdev, ioasid_t min, ioasid_t max
 	}
 	vp_count(vdev, VIRTIO_PASID_STAT_ALLOC_OK);
 
+	/* Tracked already: freeing it would free its holder's PASID. */
+	if (!IS_ERR(ioasid_find(NULL, id, NULL))) {
+		pr_err("%s: device returned PASID %u, which is in use\n",
+		       vp_name(vdev), id);
+		vp_count(vdev, VIRTIO_PASID_STAT_BAD_RESULT);
+		return -EEXIST;
+	}
 	if (id == IOMMU_PASID_RID2PASID || id < min || id > max) {
 		pr_err("%s: device returned PASID %u outside [%u, %u], giving it back\n",
 		       vp_name(vdev), id, min, max);
@@ -245,16 +257,12 @@ static ioasid_t vp_ioasid_alloc(ioasid_t min, ioasid_t max, void *data)
 	struct virtio_pasid_dev *vdev = data;
 	ioasid_t pasid;
 
+	/*
+	 * virtio_pasid_alloc() refuses a PASID the guest tracks already: the
+	 * core would free it again, its holder's PASID.
+	 */
 	if (!vdev || virtio_pasid_alloc(vdev, min, max, &pasid))
 		return INVALID_IOASID;
-
-	/* Tracked already: the core would free it again, its holder's PASID. */
-	if (!IS_ERR(ioasid_find(NULL, pasid, NULL))) {
-		pr_err("%s: device returned PASID %u, which is in use\n",
-		       vp_name(vdev), pasid);
-		vp_count(vdev, VIRTIO_PASID_STAT_BAD_RESULT);
-		return INVALID_IOASID;
-	}
 
 	return pasid;
 }

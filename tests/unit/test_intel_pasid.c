@@ -698,6 +698,47 @@ KTEST(intel_pasid, duplicate_result_refused_without_free)
 	free(h);
 }
 
+/*
+ * A duplicate outside the requested range: the duplicate check runs on the
+ * raw answer before the range check, so nothing is freed back either.
+ */
+KTEST(intel_pasid, out_of_range_duplicate_refused_without_free)
+{
+	struct fake_host *h = host_new(100);
+	struct fake_vtd *f = fake_guest(h, 19);
+	struct pv_vtd_iommu v;
+	struct iommu_pasid c;
+	int priv;
+	ioasid_t id = SENTINEL;
+
+	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
+	ktest_consumer_init(&c, "c");
+	cr_assert_eq(ktest_alloc(&c, &priv), 1);
+	f->force_result = 1;
+	cr_assert_eq(iommu_pasid_alloc(&c, 10, 100, NULL, &id), -ENOSPC);
+	cr_assert_eq(f->frees, 0, "the holder's host PASID 1 was freed");
+	cr_assert(h->used[1]);
+	/* The exported call: -EEXIST and no free, in the range or not. */
+	cr_assert_eq(pv_vtd_alloc_pasid(&v, 10, 100, &id), -EEXIST);
+	cr_assert_eq(pv_vtd_alloc_pasid(&v, 1, 100, &id), -EEXIST);
+	cr_assert_eq(id, SENTINEL);
+	cr_assert_eq(f->frees, 0);
+	cr_assert(h->used[1]);
+	cr_assert_eq(iommu_pasid_find(&c, 1), &priv, "the holder lost PASID 1");
+	cr_assert_eq(pv_vtd_iommu_stat(&v, PV_VTD_STAT_BAD_RESULT), 3);
+	/* An untracked PASID outside the range is still given back. */
+	f->force_result = 5;
+	cr_assert_eq(pv_vtd_alloc_pasid(&v, 10, 100, &id), -EIO);
+	cr_assert_eq(f->frees, 1);
+	cr_assert_eq(f->freed[0], 5);
+	f->force_result = -1;
+	iommu_pasid_exit(&c);
+	cr_assert_eq(h->held, 0);
+	pv_vtd_iommu_exit(&v);
+	fake_free_all(f);
+	free(h);
+}
+
 KTEST(intel_pasid, duplicate_result_6_1_frees_the_holders_pasid)
 {
 	struct fake_host *h = host_new(100);

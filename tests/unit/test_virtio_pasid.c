@@ -415,6 +415,47 @@ KTEST(virtio_pasid, duplicate_result_refused_without_free)
 	free(p);
 }
 
+/*
+ * A duplicate outside the requested range: the duplicate check runs on the
+ * raw answer before the range check, so nothing is freed back either.
+ */
+KTEST(virtio_pasid, out_of_range_duplicate_refused_without_free)
+{
+	struct fake_pool *p = pool_new(100);
+	struct fake_dev *d = dev_new(p);
+	struct virtio_pasid_dev v;
+	struct iommu_pasid c;
+	int priv;
+	ioasid_t id = SENTINEL;
+
+	vdev_probe(&v, "viommu0", d);
+	ktest_consumer_init(&c, "c");
+	cr_assert_eq(ktest_alloc(&c, &priv), 1);
+	d->force_pasid = 1;
+	cr_assert_eq(iommu_pasid_alloc(&c, 10, 100, NULL, &id), -ENOSPC);
+	cr_assert_eq(d->frees, 0, "the device got a FREE for PASID %u held by c", d->freed[0]);
+	cr_assert(p->used[1]);
+	/* The exported call: -EEXIST and no free, in the range or not. */
+	cr_assert_eq(virtio_pasid_alloc(&v, 10, 100, &id), -EEXIST);
+	cr_assert_eq(virtio_pasid_alloc(&v, 1, 100, &id), -EEXIST);
+	cr_assert_eq(id, SENTINEL);
+	cr_assert_eq(d->frees, 0);
+	cr_assert(p->used[1]);
+	cr_assert_eq(iommu_pasid_find(&c, 1), &priv, "the holder lost PASID 1");
+	cr_assert_eq(virtio_pasid_stat(&v, VIRTIO_PASID_STAT_BAD_RESULT), 3);
+	/* An untracked PASID outside the range is still given back. */
+	d->force_pasid = 5;
+	cr_assert_eq(virtio_pasid_alloc(&v, 10, 100, &id), -EIO);
+	cr_assert_eq(d->frees, 1);
+	cr_assert_eq(d->freed[0], 5);
+	d->force_pasid = -1;
+	iommu_pasid_exit(&c);
+	cr_assert_eq(p->held, 0);
+	virtio_pasid_remove(&v);
+	free(d);
+	free(p);
+}
+
 KTEST(virtio_pasid, transport_failures)
 {
 	struct fake_pool *p = pool_new(100);
