@@ -174,14 +174,31 @@ EXPORT_SYMBOL_GPL(iommu_pasid_init);
  * Give @ioasid back to the allocator. The private data is cleared first so
  * that a custom allocator's free callback, which may refuse to release an ID
  * that still has data, really releases it.
+ *
+ * The consumer's XArray alone does not prove ownership: when a custom
+ * allocator is unregistered while it still serves IDs, the I/O ASID core
+ * orphans them (with a WARN) and the next allocator may hand the same
+ * numbers to someone else. So the allocator is asked first; if the ID is
+ * not allocated in the consumer's set any more (-ENOENT) or belongs to
+ * someone else (-EACCES), the allocator is left alone and -ENOENT is
+ * returned: the consumer no longer holds the ID. The caller has already
+ * dropped its own entry.
  */
-static void pasid_release(struct iommu_pasid *pasid, ioasid_t ioasid)
+static int pasid_release(struct iommu_pasid *pasid, ioasid_t ioasid)
 {
+	void *owner = ioasid_find(&pasid->set, ioasid, NULL);
+
+	if (WARN(IS_ERR(owner),
+		 "%s: PASID %u is no longer the consumer's (%ld), dropped\n",
+		 pasid_name(pasid), ioasid, PTR_ERR(owner)))
+		return -ENOENT;
 	if (WARN(ioasid_set_data(ioasid, NULL),
 		 "%s: PASID %u vanished from the allocator\n",
 		 pasid_name(pasid), ioasid))
-		return;
+		return -ENOENT;
 	ioasid_free(ioasid);
+
+	return 0;
 }
 
 /**
@@ -294,9 +311,8 @@ int __iommu_pasid_free(struct iommu_pasid *pasid, ioasid_t ioasid)
 
 	xa_erase(&pasid->ids, ioasid);
 	pasid->count--;
-	pasid_release(pasid, ioasid);
 
-	return 0;
+	return pasid_release(pasid, ioasid);
 }
 EXPORT_SYMBOL_GPL(__iommu_pasid_free);
 
@@ -318,7 +334,11 @@ EXPORT_SYMBOL_GPL(__iommu_pasid_free);
  * * 0		- Success.
  * * -EINVAL	- @pasid is NULL or not initialised.
  * * -EACCES	- @ioasid is allocated, but not by this consumer.
- * * -ENOENT	- @ioasid is not allocated.
+ * * -ENOENT	- @ioasid is not allocated, or the consumer lost it: its
+ *		  custom allocator went away with the ID outstanding and the
+ *		  I/O ASID core orphaned it (it may since belong to someone
+ *		  else). The consumer's entry is dropped with a WARN and the
+ *		  allocator is not touched.
  */
 int iommu_pasid_free(struct iommu_pasid *pasid, ioasid_t ioasid)
 {
@@ -416,7 +436,8 @@ EXPORT_SYMBOL_GPL(iommu_pasid_find);
  * @pasid: the consumer handle
  *
  * Every PASID the consumer still holds is freed, as iommu_pasid_free()
- * would. Afterwards the other calls on @pasid fail with -EINVAL (or
+ * would; one the allocator no longer knows as the consumer's is only
+ * dropped, with a WARN. Afterwards the other calls on @pasid fail with -EINVAL (or
  * ERR_PTR(-EINVAL)) until it is initialised again. Calling it on a handle
  * that is not initialised does nothing. No other call on @pasid may run
  * concurrently.
