@@ -964,6 +964,11 @@ void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 				base_name(file), line, lock);
 }
 
+bool __sim_lockdep_is_held(const void *lock)
+{
+	return held_find(task_current(), lock) >= 0;
+}
+
 void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line)
 {
 	if (held_find(task_current(), lock) >= 0)

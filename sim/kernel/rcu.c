@@ -287,6 +287,16 @@ bool rcu_read_lock_held(void)
 	return task_current()->rcu_nesting != 0;
 }
 
+void __sim_rcu_dereference_report(const char *what, const char *file, int line)
+{
+	const char *base = file ? strrchr(file, '/') : NULL;
+
+	base = base ? base + 1 : file ? file : "?";
+	sim_finding_add(NULL, SIM_FINDING_RCU, file, line,
+			"suspicious %s usage at %s:%d in %s", what, base, line,
+			task_current()->name);
+}
+
 /* ---- callback queues, one per instance ------------------------------------------ */
 
 struct rcu_cb {

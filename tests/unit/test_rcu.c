@@ -384,6 +384,111 @@ KTEST(rcu, unbalanced_unlock_is_finding)
 	ktest_expect(SIM_FINDING_RCU, 1);
 }
 
+/* ---- checked dereferences (PROVE_RCU) ---------------------------------------------------- */
+
+struct deref_rec {
+	int v;
+};
+
+static struct deref_rec __rcu *deref_gp;
+static DEFINE_SPINLOCK(deref_lock);
+static int cond_calls;
+
+static bool counted(bool v)
+{
+	cond_calls++;
+	return v;
+}
+
+/* The last finding is an RCU one naming @what and this file at @line. */
+static void assert_last_rcu_finding(const char *what, int line)
+{
+	const struct sim_finding *f = sim_finding_get(NULL, sim_findings_count(NULL, -1) - 1);
+	char at[64];
+
+	snprintf(at, sizeof(at), "test_rcu.c:%d", line);
+	cr_assert_eq(f->kind, SIM_FINDING_RCU);
+	cr_assert(strstr(f->msg, what), "%s", f->msg);
+	cr_assert(strstr(f->msg, at), "%s (want %s)", f->msg, at);
+	cr_assert_eq(f->line, line);
+}
+
+KTEST(rcu, dereference_checks)
+{
+	struct deref_rec rec = { .v = 7 }, *r;
+	unsigned long flags;
+	int line;
+
+	RCU_INIT_POINTER(deref_gp, &rec);
+
+	/* rcu_dereference(): legal inside rcu_read_lock() only. */
+	rcu_read_lock();
+	r = rcu_dereference(deref_gp);
+	rcu_read_unlock();
+	cr_assert_eq(r, &rec);
+	cr_assert_eq(sim_findings_count(NULL, -1), 0);
+	line = __LINE__ + 1;
+	r = rcu_dereference(deref_gp);
+	cr_assert_eq(r, &rec, "the pointer is still returned");
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_RCU), 1);
+	assert_last_rcu_finding("suspicious rcu_dereference() usage", line);
+
+	/* A spinlock or preempt_disable() is not a read-side section here. */
+	spin_lock(&deref_lock);
+	r = rcu_dereference(deref_gp);
+	spin_unlock(&deref_lock);
+	preempt_disable();
+	r = rcu_dereference(deref_gp);
+	preempt_enable();
+	spin_lock_irqsave(&deref_lock, flags);
+	r = rcu_dereference(deref_gp);
+	spin_unlock_irqrestore(&deref_lock, flags);
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_RCU), 4);
+
+	/* lockdep_is_held(): true only while this task holds the lock. */
+	cr_assert_not(lockdep_is_held(&deref_lock));
+	spin_lock(&deref_lock);
+	cr_assert(lockdep_is_held(&deref_lock));
+	spin_unlock(&deref_lock);
+	cr_assert_not(lockdep_is_held(&deref_lock));
+
+	/* rcu_dereference_protected(): the condition is evaluated, RCU does not help. */
+	spin_lock(&deref_lock);
+	r = rcu_dereference_protected(deref_gp, counted(lockdep_is_held(&deref_lock)));
+	spin_unlock(&deref_lock);
+	cr_assert_eq(r, &rec);
+	cr_assert_eq(cond_calls, 1, "the condition was not evaluated");
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_RCU), 4);
+	rcu_read_lock();
+	line = __LINE__ + 1;
+	r = rcu_dereference_protected(deref_gp, lockdep_is_held(&deref_lock));
+	rcu_read_unlock();
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_RCU), 5);
+	assert_last_rcu_finding("suspicious rcu_dereference_protected() usage", line);
+
+	/* rcu_dereference_check(): the condition or a read-side section. */
+	spin_lock(&deref_lock);
+	r = rcu_dereference_check(deref_gp, counted(lockdep_is_held(&deref_lock)));
+	spin_unlock(&deref_lock);
+	rcu_read_lock();
+	r = rcu_dereference_check(deref_gp, counted(false));
+	rcu_read_unlock();
+	cr_assert_eq(cond_calls, 3);
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_RCU), 5);
+	line = __LINE__ + 1;
+	r = rcu_dereference_check(deref_gp, counted(false));
+	cr_assert_eq(r, &rec);
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_RCU), 6);
+	assert_last_rcu_finding("suspicious rcu_dereference_check() usage", line);
+
+	/* Neither raw nor access_pointer checks anything. */
+	r = rcu_dereference_raw(deref_gp);
+	r = rcu_access_pointer(deref_gp);
+	cr_assert_eq(r, &rec);
+	cr_assert_eq(sim_findings_count(NULL, -1), 6);
+	ktest_expect(SIM_FINDING_RCU, 6);
+}
+
 /* ---- sim_rcu_quiescent() -------------------------------------------------------------- */
 
 /* A reader that completes a section after being told to, then enters a new one. */

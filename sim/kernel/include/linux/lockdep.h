@@ -14,6 +14,10 @@ struct lock_class_key {
 void __sim_lockdep_assert_held(const void *lock, const char *file, int line);
 void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line);
 
+/* True iff the calling task holds @lock (lockdep_is_held()). */
+bool __sim_lockdep_is_held(const void *lock);
+#define lockdep_is_held(l)	__sim_lockdep_is_held(l)
+
 #define lockdep_assert_held(l)	__sim_lockdep_assert_held((l), __FILE__, __LINE__)
 #define lockdep_assert_not_held(l) \
 	__sim_lockdep_assert_not_held((l), __FILE__, __LINE__)

@@ -18,12 +18,54 @@
 
 void rcu_read_lock(void);
 void rcu_read_unlock(void);
+/* True inside rcu_read_lock() only: see "Checked dereferences" below. */
 bool rcu_read_lock_held(void);
 
-#define rcu_dereference(p)		__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
-#define rcu_dereference_check(p, c)	rcu_dereference(p)
-#define rcu_dereference_protected(p, c)	(p)
-#define rcu_dereference_raw(p)		rcu_dereference(p)
+/*
+ * Checked dereferences, as with CONFIG_PROVE_RCU. A failed check records a
+ * SIM_FINDING_RCU finding "suspicious <macro> usage at file:line" (every
+ * time, not once per site, so that each instance counts its own) and the
+ * pointer is still returned.
+ *
+ * - rcu_dereference(p): the task must be inside rcu_read_lock().
+ * - rcu_dereference_check(p, c): @c must be true or the task inside
+ *   rcu_read_lock().
+ * - rcu_dereference_protected(p, c): @c must be true (typically
+ *   lockdep_is_held(&lock)); a read-side section does not help.
+ *
+ * @c is always evaluated, so it must compile (kernel lockdep builds do).
+ *
+ * Preempt-disabled, IRQ-disabled and spinlock-held regions do not count as
+ * read-side sections here (preempt_count() > 0 is not enough). They are
+ * RCU-sched readers in the kernel, which since v4.20 hold back a grace
+ * period, but PROVE_RCU still rejects a plain rcu_dereference() there
+ * (rcu_read_lock_held() looks at rcu_read_lock() only; such code must use
+ * rcu_dereference_sched() or a _check condition). The shim's grace periods
+ * also wait for rcu_read_lock() readers only, so accepting them would hide
+ * a real use-after-free risk in the simulation.
+ */
+void __sim_rcu_dereference_report(const char *what, const char *file, int line);
+
+#define __sim_rcu_check(c, what) do {					\
+	if (__builtin_expect(!(c), 0))					\
+		__sim_rcu_dereference_report(what, __FILE__, __LINE__);	\
+} while (0)
+
+#define rcu_dereference_check(p, c) ({					\
+	__sim_rcu_check((c) || rcu_read_lock_held(),			\
+			"rcu_dereference_check()");			\
+	__atomic_load_n(&(p), __ATOMIC_ACQUIRE);			\
+})
+#define rcu_dereference(p) ({						\
+	__sim_rcu_check(rcu_read_lock_held(), "rcu_dereference()");	\
+	__atomic_load_n(&(p), __ATOMIC_ACQUIRE);			\
+})
+#define rcu_dereference_protected(p, c) ({				\
+	__sim_rcu_check(c, "rcu_dereference_protected()");		\
+	(p);								\
+})
+/* Unchecked: for callers that guarantee safety some other way. */
+#define rcu_dereference_raw(p)		__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define rcu_access_pointer(p)		__atomic_load_n(&(p), __ATOMIC_RELAXED)
 #define rcu_assign_pointer(p, v)					\
 	__atomic_store_n(&(p), (typeof(p))(v), __ATOMIC_RELEASE)
