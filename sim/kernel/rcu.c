@@ -303,6 +303,7 @@ struct rcu_cb {
 	struct rcu_head *head;
 	void *obj;			/* kfree_rcu(): the object to kfree() */
 	unsigned long long stamp;	/* rcu_stamp when queued */
+	unsigned long long index;	/* queue index: the queued count before it */
 };
 
 struct sim_rcu_state {
@@ -311,7 +312,14 @@ struct sim_rcu_state {
 	size_t cap, first, n;
 	unsigned long long queued;	/* callbacks ever queued */
 	unsigned long long dequeued;	/* ... taken off to run: front's index */
-	unsigned long long completed;	/* ... that returned */
+	/*
+	 * Indices of the callbacks taken off and still running (any task may
+	 * run them). rcu_barrier() waits until every index below its target
+	 * was taken off and none of them is here; a completed count would also
+	 * count callbacks queued after the barrier.
+	 */
+	unsigned long long *running;
+	size_t nrunning, running_cap;
 };
 
 void sim_rcu_init(struct sim_kernel *k)
@@ -354,6 +362,7 @@ static void enqueue(struct rcu_head *head, rcu_callback_t func, void *obj)
 	cb->head = head;
 	cb->obj = obj;
 	cb->stamp = __atomic_load_n(&rcu_stamp, __ATOMIC_SEQ_CST);
+	cb->index = rs->queued;
 	rs->n++;
 	rs->queued++;
 	sim_mu_unlock(&rs->mu);
@@ -389,6 +398,16 @@ static bool dequeue(struct sim_rcu_state *rs, unsigned long long target,
 		rs->first = (rs->first + 1) % rs->cap;
 		rs->n--;
 		rs->dequeued++;
+		if (rs->nrunning == rs->running_cap) {
+			size_t cap = rs->running_cap ? 2 * rs->running_cap : 8;
+			unsigned long long *r = realloc(rs->running, cap * sizeof(*r));
+
+			if (!r)
+				oom();
+			rs->running = r;
+			rs->running_cap = cap;
+		}
+		rs->running[rs->nrunning++] = out->index;
 		ok = true;
 	}
 	sim_mu_unlock(&rs->mu);
@@ -406,8 +425,27 @@ static void run_cb(struct sim_kernel *k, const struct rcu_cb *cb)
 		cb->head->func(cb->head);
 	sim_kernel_leave(prev);
 	sim_mu_lock(&rs->mu);
-	rs->completed++;
+	for (size_t i = 0; i < rs->nrunning; i++) {
+		if (rs->running[i] == cb->index) {
+			rs->running[i] = rs->running[--rs->nrunning];
+			break;
+		}
+	}
 	sim_mu_unlock(&rs->mu);
+}
+
+/* Every callback queued before index @target has returned. */
+static bool completed_below(struct sim_rcu_state *rs, unsigned long long target)
+{
+	bool done;
+
+	sim_mu_lock(&rs->mu);
+	done = rs->dequeued >= target;
+	for (size_t i = 0; done && i < rs->nrunning; i++)
+		if (rs->running[i] < target)
+			done = false;
+	sim_mu_unlock(&rs->mu);
+	return done;
 }
 
 /* Run, in order, the callbacks of @k before index @target stamped below @limit. */
@@ -473,24 +511,19 @@ void synchronize_rcu(void)
 
 void rcu_barrier(void)
 {
-	unsigned long long target, limit, done;
-	struct sim_rcu_state *rs;
+	unsigned long long target, limit;
 	struct sim_kernel *k;
 
 	k = grace_period("rcu_barrier", &target, &limit);
 	if (!k)
 		return;
 	run_ready(k, target, limit);
-	/* Callbacks that other tasks took off the queue may still be running. */
-	rs = k->rcu;
-	for (;;) {
-		sim_mu_lock(&rs->mu);
-		done = rs->completed;
-		sim_mu_unlock(&rs->mu);
-		if (done >= target)
-			break;
+	/*
+	 * Callbacks that other tasks took off the queue may still be running;
+	 * later ones completing in the meantime do not count.
+	 */
+	while (!completed_below(k->rcu, target))
 		cpu_relax();
-	}
 }
 
 size_t sim_rcu_quiescent(void)
@@ -528,6 +561,7 @@ void sim_rcu_fini(struct sim_kernel *k)
 	/* Teardown: no reader of @k may be left; callbacks may queue more. */
 	run_ready(k, ULLONG_MAX, ULLONG_MAX);
 	free(rs->q);
+	free(rs->running);
 	free(rs);
 	k->rcu = NULL;
 }
@@ -542,7 +576,7 @@ void sim_rcu_reset(struct sim_kernel *k)
 	rs->n = 0;
 	rs->queued = 0;
 	rs->dequeued = 0;
-	rs->completed = 0;
+	rs->nrunning = 0;
 	sim_mu_unlock(&rs->mu);
 }
 

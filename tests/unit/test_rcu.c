@@ -319,6 +319,88 @@ KTEST(rcu, barrier_runs_all_queued_so_far)
 	cr_assert_eq(sim_rcu_pending(NULL), 0);
 }
 
+/*
+ * rcu_barrier() waits for the callbacks queued before it, even when another
+ * task took one off the queue and it is still running, and however many
+ * later callbacks complete meanwhile (they used to count towards its
+ * target).
+ */
+struct barrier_case {
+	struct sim_kernel *k;
+	struct rcu_head h1, h2;
+	int cb1_started, cb1_release, cb1_done;
+	int barrier_entering, barrier_returned, cb1_done_at_return;
+};
+
+static struct barrier_case bc;
+
+static void barrier_cb1(struct rcu_head *head)
+{
+	flag_set(&bc.cb1_started, 1);
+	flag_wait(&bc.cb1_release, 1);
+	flag_set(&bc.cb1_done, 1);
+}
+
+static void barrier_cb2(struct rcu_head *head)
+{
+}
+
+static void *barrier_queue_first(void *arg)
+{
+	struct sim_kernel *prev = sim_kernel_enter(bc.k);
+
+	call_rcu(&bc.h1, barrier_cb1);
+	synchronize_rcu();		/* runs cb1 here: it blocks */
+	sim_kernel_leave(prev);
+	return NULL;
+}
+
+static void *barrier_waiter(void *arg)
+{
+	struct sim_kernel *prev = sim_kernel_enter(bc.k);
+
+	flag_set(&bc.barrier_entering, 1);
+	rcu_barrier();
+	flag_set(&bc.cb1_done_at_return, flag_get(&bc.cb1_done));
+	flag_set(&bc.barrier_returned, 1);
+	sim_kernel_leave(prev);
+	return NULL;
+}
+
+static void *barrier_queue_later(void *arg)
+{
+	struct sim_kernel *prev = sim_kernel_enter(bc.k);
+
+	call_rcu(&bc.h2, barrier_cb2);
+	synchronize_rcu();		/* runs cb2, which completes */
+	sim_kernel_leave(prev);
+	return NULL;
+}
+
+KTEST(rcu, barrier_waits_for_running_earlier_callback, .timeout = 30)
+{
+	pthread_t b, c, d;
+
+	memset(&bc, 0, sizeof(bc));
+	bc.k = sim_kernel_current();
+	cr_assert_eq(pthread_create(&b, NULL, barrier_queue_first, NULL), 0);
+	flag_wait(&bc.cb1_started, 1);	/* queued before the barrier, running */
+	cr_assert_eq(pthread_create(&d, NULL, barrier_waiter, NULL), 0);
+	flag_wait(&bc.barrier_entering, 1);
+	short_nap();			/* time to take its target (1) */
+	cr_assert_eq(pthread_create(&c, NULL, barrier_queue_later, NULL), 0);
+	pthread_join(c, NULL);
+	short_nap();			/* time for a wrong barrier to return */
+	cr_assert_eq(flag_get(&bc.barrier_returned), 0,
+		     "rcu_barrier() returned while an earlier callback runs");
+	flag_set(&bc.cb1_release, 1);
+	pthread_join(b, NULL);
+	pthread_join(d, NULL);
+	cr_assert_eq(flag_get(&bc.barrier_returned), 1);
+	cr_assert_eq(flag_get(&bc.cb1_done_at_return), 1);
+	cr_assert_eq(sim_rcu_pending(NULL), 0);
+}
+
 /* ---- kfree_rcu() ------------------------------------------------------------------- */
 
 KTEST(rcu, kfree_rcu_null_is_noop)
