@@ -5,9 +5,16 @@
  *
  * A lock is a pthread mutex. Around it, each acquisition and release
  *   - updates the calling task's held-lock stack and preemption depth;
- *   - finds the lock's class in the current kernel instance (the address of
- *     the spin_lock_init()/mutex_init() call site's key, or, for statically
- *     defined locks, the name string compared by content);
+ *   - finds the lock's class in the current kernel instance: the address of
+ *     the spin_lock_init()/mutex_init() call site's key or, for a statically
+ *     defined lock (DEFINE_SPINLOCK(), DEFINE_MUTEX(), no key), the lock's own
+ *     address together with its name pointer, as lockdep keys static locks
+ *     by address. Two distinct static locks are two classes even when their
+ *     names read the same; the name is only for messages and lockstat. A
+ *     statically initialised lock on the stack gets a class per address and
+ *     name, the nearest the shim has to lockdep's refusal of non-static keys.
+ *     Locks that must share a class use a common key (every xarray's
+ *     xa_lock does);
  *   - adds an edge A -> B to the instance's lock-order graph for every class
  *     A held when class B is taken, and reports an AB-BA inversion (a path
  *     B -> ... -> A already in the graph) once per pair of classes;
@@ -82,7 +89,9 @@ struct sim_lock_class {
 	struct sim_lock_state *ls;	/* owning instance state */
 	struct sim_lock_class **edge_to;	/* edges[i].to, packed */
 	unsigned int nedges, edges_cap;
-	const struct lock_class_key *key;	/* NULL: class by name */
+	const void *key;		/* lock_class_key, or a static lock's address */
+	const char *name_id;		/* the lock's name pointer (static locks) */
+	bool by_addr;			/* a static lock: key is its address */
 	char *name;			/* copy: lock names may be built at run time */
 	struct sim_lock_class *hnext;	/* hash chain */
 	struct sim_lockstat st;		/* *_min_ns is U64_MAX while unset */
@@ -95,12 +104,12 @@ struct sim_lock_pair {
 };
 
 /*
- * A lock's class by the (key, name) pointers in the lock: equal pointers give
- * the same class (a name string with the same address has the same content),
- * so a hit skips hashing the name. Emptied whenever the classes are freed.
+ * A lock's class by its class key (see struct lock_ref) and name pointer:
+ * equal pointers give the same class, so a hit skips the hash chain.
+ * Emptied whenever the classes are freed.
  */
 struct sim_lock_cache_ent {
-	const struct lock_class_key *key;
+	const void *key;
 	const char *name;
 	struct sim_lock_class *c;
 };
@@ -119,18 +128,28 @@ struct sim_lock_state {
 	unsigned long long mark_gen;
 };
 
-/* A spinlock_t or struct mutex, seen through its fields. */
+/*
+ * A spinlock_t or struct mutex, seen through its fields. @key is the class
+ * key: the lock's lock_class_key or, for a statically defined lock (a name,
+ * no key), the lock's own address (@by_addr); NULL only for a lock that was
+ * never initialised.
+ */
 struct lock_ref {
 	void *lock;
 	pthread_mutex_t *m;
 	const char *name;
-	const struct lock_class_key *key;
+	const void *key;
 	void **owner;
 	bool spin;
+	bool by_addr;
 };
 
-#define SPIN_REF(l) ((struct lock_ref){ (l), &(l)->m, (l)->name, (l)->key, &(l)->owner, true })
-#define MUTEX_REF(l) ((struct lock_ref){ (l), &(l)->m, (l)->name, (l)->key, &(l)->owner, false })
+#define LOCK_REF(l, spin) ((struct lock_ref){					\
+	(l), &(l)->m, (l)->name,						\
+	(l)->key ? (const void *)(l)->key : (l)->name ? (const void *)(l) : NULL,	\
+	&(l)->owner, (spin), !(l)->key && (l)->name })
+#define SPIN_REF(l)	LOCK_REF(l, true)
+#define MUTEX_REF(l)	LOCK_REF(l, false)
 
 /* A finding formatted under the state mutex, recorded after dropping it. */
 struct pending_finding {
@@ -303,27 +322,24 @@ void sim_lock_reset(struct sim_kernel *k)
 	sim_mu_unlock(&ls->mu);
 }
 
-static unsigned int class_hash(const struct lock_class_key *key, const char *name)
+static unsigned int class_hash(const void *key)
 {
-	unsigned long h = 5381;
+	unsigned long h = (unsigned long)key >> 3;
 
-	if (key)
-		h = (unsigned long)key >> 3;
-	else
-		for (const char *s = name; s && *s; s++)
-			h = h * 33 + (unsigned char)*s;
 	h ^= h >> 17;
 	return (unsigned int)(h * 2654435761u) >> (32 - LOCK_HASH_BITS);
 }
 
-static bool class_match(const struct sim_lock_class *c, const struct lock_class_key *key,
-			const char *name)
+/*
+ * Same key; for a static lock also the same name pointer, so that two static
+ * locks that lived at one stack address in turn are not mixed up. Locks
+ * never initialised (no key) all share one class.
+ */
+static bool class_match(const struct sim_lock_class *c, const struct lock_ref *r)
 {
-	if (key || c->key)
-		return c->key == key;
-	if (!name || !c->name)
-		return name == c->name;
-	return !strcmp(c->name, name);
+	if (c->key != r->key || c->by_addr != r->by_addr)
+		return false;
+	return !r->by_addr || c->name_id == r->name;
 }
 
 static void stat_clear(struct sim_lockstat *st)
@@ -355,9 +371,9 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 
 	if (likely(ce->c && ce->key == r->key && ce->name == r->name))
 		return ce->c;
-	h = class_hash(r->key, r->name);
+	h = class_hash(r->key);
 	for (c = ls->hash[h]; c; c = c->hnext)
-		if (class_match(c, r->key, r->name)) {
+		if (class_match(c, r)) {
 			ce->key = r->key;
 			ce->name = r->name;
 			ce->c = c;
@@ -369,6 +385,8 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 		oom();
 	c->ls = ls;
 	c->key = r->key;
+	c->name_id = r->name;
+	c->by_addr = r->by_addr;
 	c->name = strdup(r->name ? r->name : "(uninitialised)");
 	if (!c->name)
 		oom();
@@ -605,7 +623,7 @@ struct lock_memo {
 	struct sim_lock_state *ls;
 	unsigned long gen;
 	struct sim_lock_class *c;
-	const struct lock_class_key *key;
+	const void *key;
 	const char *name;
 };
 

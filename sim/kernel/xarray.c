@@ -46,6 +46,9 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+/* Every xa_lock's class, as in xarray.h: one class "xa_lock" for all arrays. */
+struct lock_class_key __sim_xa_lock_key;
+
 #define XA_CHUNK_SHIFT	6
 #define XA_CHUNK_SIZE	(1U << XA_CHUNK_SHIFT)
 #define XA_CHUNK_MASK	(XA_CHUNK_SIZE - 1)

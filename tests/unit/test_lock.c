@@ -15,6 +15,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include <ktest.h>
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -78,6 +79,15 @@ static struct sim_lockstat stat_of(const char *name)
 	sim_lockstat_foreach(NULL, stat_find_fn, &f);
 	cr_assert_eq(f.found, 1, "lock class %s: %d lockstat rows", name, f.found);
 	return f.st;
+}
+
+/* The number of lockstat rows (classes) named @name. */
+static int stat_count(const char *name)
+{
+	struct stat_find f = { .name = name };
+
+	sim_lockstat_foreach(NULL, stat_find_fn, &f);
+	return f.found;
 }
 
 static u64 stat_contentions(const char *name)
@@ -397,7 +407,8 @@ KTEST(lock, recursive_spinlock_reported_not_deadlocked)
 
 static DEFINE_SPINLOCK(static_lock);
 
-KTEST(lock, static_class_by_name)
+/* A static lock's class is its address: a same-named twin is another class. */
+KTEST(lock, static_class_by_address)
 {
 	char name[] = "static_lock";
 	spinlock_t twin = { .m = PTHREAD_MUTEX_INITIALIZER, .name = name };
@@ -406,18 +417,89 @@ KTEST(lock, static_class_by_name)
 	spin_lock_init(&other);
 	spin_lock(&static_lock);
 	spin_unlock(&static_lock);
-	/* same name content, different string: same class */
+	spin_lock(&static_lock);
+	spin_unlock(&static_lock);
+	cr_assert_eq(stat_of("static_lock").acquisitions, 2);
+	/* same name content, another lock: its own class */
 	spin_lock(&twin);
 	spin_lock(&other);
 	spin_unlock(&other);
 	spin_unlock(&twin);
-	cr_assert_eq(stat_of("static_lock").acquisitions, 2);
+	cr_assert_eq(stat_count("static_lock"), 2);
+	/* other -> static_lock does not invert twin -> other */
 	spin_lock(&other);
 	spin_lock(&static_lock);
 	spin_unlock(&static_lock);
 	spin_unlock(&other);
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_LOCKDEP), 0);
+	/* static_lock -> other does invert other -> static_lock */
+	spin_lock(&static_lock);
+	spin_lock(&other);
+	spin_unlock(&other);
+	spin_unlock(&static_lock);
 	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_LOCKDEP), 1);
 	ktest_expect(SIM_FINDING_LOCKDEP, 1);
+}
+
+/* Two distinct static mutexes with the same name (/tmp/review/shim1.c case 3). */
+static struct mutex *same_name_a(void)
+{
+	static DEFINE_MUTEX(lock);
+
+	return &lock;
+}
+
+static struct mutex *same_name_b(void)
+{
+	static DEFINE_MUTEX(lock);
+
+	return &lock;
+}
+
+KTEST(lock, abba_same_named_static_mutexes)
+{
+	mutex_lock(same_name_a());
+	mutex_lock(same_name_b());
+	mutex_unlock(same_name_b());
+	mutex_unlock(same_name_a());
+	cr_assert_eq(sim_findings_count(NULL, -1), 0, "one class: nesting it is silent");
+	mutex_lock(same_name_b());
+	mutex_lock(same_name_a());
+	mutex_unlock(same_name_a());
+	mutex_unlock(same_name_b());
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_LOCKDEP), 1, "AB-BA not reported");
+	cr_assert_eq(stat_count("lock"), 2);
+	ktest_expect(SIM_FINDING_LOCKDEP, 1);
+}
+
+/* Every xarray's xa_lock, static or initialised at run time, is one class. */
+KTEST(lock, xa_lock_is_one_class)
+{
+	static DEFINE_XARRAY(xa_static);
+	DEFINE_XARRAY_ALLOC(xa_stack);
+	struct xarray xa_dyn;
+	DEFINE_SPINLOCK(outer);
+
+	xa_init(&xa_dyn);
+	cr_assert_null(xa_store(&xa_static, 1, xa_mk_value(1), GFP_KERNEL));
+	cr_assert_null(xa_store(&xa_stack, 1, xa_mk_value(1), GFP_KERNEL));
+	cr_assert_null(xa_store(&xa_dyn, 1, xa_mk_value(1), GFP_KERNEL));
+	cr_assert_eq(stat_count("xa_lock"), 1);
+	cr_assert_eq(stat_of("xa_lock").acquisitions, 3);
+	/* outer -> xa_lock, then xa_lock -> outer through another array: AB-BA */
+	spin_lock(&outer);
+	xa_lock(&xa_static);
+	xa_unlock(&xa_static);
+	spin_unlock(&outer);
+	xa_lock(&xa_dyn);
+	spin_lock(&outer);
+	spin_unlock(&outer);
+	xa_unlock(&xa_dyn);
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_LOCKDEP), 1);
+	ktest_expect(SIM_FINDING_LOCKDEP, 1);
+	xa_destroy(&xa_static);
+	xa_destroy(&xa_stack);
+	xa_destroy(&xa_dyn);
 }
 
 KTEST(lock, uninitialised_lock_reported)

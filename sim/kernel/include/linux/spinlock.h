@@ -8,8 +8,10 @@
  *   - held-by-me assertions (lockdep_assert_held), unlock of a lock not held;
  *   - a lock-order graph across lock classes that reports an AB-BA inversion;
  *   - acquisitions, contentions, wait and hold time per lock class.
- * A lock class is the static key of the spin_lock_init() call site, or the
- * name of a statically defined lock.
+ * A lock class is the static key of the spin_lock_init() call site or, for
+ * a statically defined lock (no key), the lock's own address: two distinct
+ * DEFINE_SPINLOCK()s are two classes even with the same name. The name is
+ * for messages and lockstat only.
  */
 #ifndef _SIM_LINUX_SPINLOCK_H
 #define _SIM_LINUX_SPINLOCK_H
@@ -23,7 +25,7 @@
 typedef struct spinlock {
 	pthread_mutex_t m;
 	const char *name;		/* class name */
-	struct lock_class_key *key;	/* class key, NULL: class by name */
+	struct lock_class_key *key;	/* class key, NULL: class by address */
 	void *owner;			/* struct sim_task * holding it */
 } spinlock_t;
 

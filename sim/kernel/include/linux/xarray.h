@@ -129,8 +129,16 @@ struct xarray {
 	void __rcu *xa_head;
 };
 
-#define XARRAY_INIT(name, flags) {					\
-	.xa_lock = __SPIN_LOCK_UNLOCKED(xa_lock),			\
+/*
+ * The one lock class of every xa_lock, static or initialised at run time
+ * (sim/kernel/xarray.c). A static lock without a key would be a class of
+ * its own, by address.
+ */
+extern struct lock_class_key __sim_xa_lock_key;
+
+#define XARRAY_INIT(xa_name, flags) {					\
+	.xa_lock = { .m = PTHREAD_MUTEX_INITIALIZER, .name = "xa_lock",	\
+		     .key = &__sim_xa_lock_key },			\
 	.xa_flags = (flags),						\
 	.xa_head = NULL,						\
 }
@@ -144,7 +152,7 @@ struct xarray {
 /* Both static and dynamic arrays get the one lock class named "xa_lock". */
 static inline void xa_init_flags(struct xarray *xa, gfp_t flags)
 {
-	__sim_spin_lock_init(&xa->xa_lock, "xa_lock", NULL);
+	__sim_spin_lock_init(&xa->xa_lock, "xa_lock", &__sim_xa_lock_key);
 	xa->xa_flags = flags;
 	xa->xa_head = NULL;
 }
