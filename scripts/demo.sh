@@ -28,8 +28,8 @@ echo "==== 1. multi-VM workload: 64 VMs x 4 vCPUs, VT-d VCMD, seed 1"
 echo "==== 2. replay of the recording, in check mode"
 "$bin" replay --db="$db" --check "$out/vms64-mixed.recorded.trace"
 
-echo "==== 3. bare metal: 8 consumers, 500000 operations"
-"$bin" demo --db="$db" --consumers=8 --ops=500000 --seed=1
+echo "==== 3. bare metal: 8 consumers, 200000 operations"
+"$bin" demo --db="$db" --consumers=8 --ops=200000 --seed=1
 
 echo "==== 4. dashboard"
 "$bin" report --db="$db" --out="$out/report"
