@@ -23,6 +23,7 @@ static const struct cmd_struct commands[] = {
 	{ "replay", cmd_replay, "replay a trace, check its recorded results (exit 1: divergence)" },
 	{ "gen", cmd_gen, "deterministic synthetic workload by seed -> trace" },
 	{ "import", cmd_import, "kernel capture (ftrace, trace-cmd, perf script) -> trace" },
+	{ "model", cmd_model, "contention sweep over VMs x vCPUs, in virtual time" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# pasidsim model (tools/builtin-model.c): a small contention sweep.
+#   model.sh PASIDSIM WORKDIR
+# - the same arguments print byte-identical output (table and JSON);
+# - a single vCPU in a single VM contends on no lock at all (the host's
+#   allocator lock included), 4 VMs x 2 vCPUs contend on the host's
+#   allocator lock (across VMs) and on the guests' consumer locks;
+# - usage errors exit 2;
+# - two recorded runs with the same arguments pass "pasidsim compare" (exit 0),
+#   a slower cost model fails it (exit 1).
+set -u
+pasidsim=$1
+dir=$2
+fail=0
+
+die() { echo "FAIL: $*"; fail=1; }
+
+rm -rf "$dir" && mkdir -p "$dir" || exit 1
+grid="--vms=1,4 --vcpus=1,2 --ops=50"
+
+# Determinism.
+"$pasidsim" model $grid --no-db --json >"$dir/a.json" 2>"$dir/a.err" || die "json run 1: $?"
+"$pasidsim" model $grid --no-db --json >"$dir/b.json" 2>"$dir/b.err" || die "json run 2: $?"
+cmp -s "$dir/a.json" "$dir/b.json" || die "JSON output differs between two runs"
+"$pasidsim" model $grid --no-db >"$dir/a.txt" 2>/dev/null || die "table run 1: $?"
+"$pasidsim" model $grid --no-db >"$dir/b.txt" 2>/dev/null || die "table run 2: $?"
+cmp -s "$dir/a.txt" "$dir/b.txt" || die "table output differs between two runs"
+[ "$(grep -c '^ *[0-9]' "$dir/a.txt")" = 8 ] || die "table: expected 4 + 4 rows"
+grep -q 'wall' "$dir/a.json" && die "wall time in the JSON output"
+
+# One line per point: '{"vms":V,"vcpus":C,...'. field POINT LOCK FIELD
+field() {
+	grep "^,\{0,1\}{\"vms\":$1,\"vcpus\":$2," "$dir/a.json" |
+		sed -n "s/.*\"$3\":{[^}]*\"$4\":\([0-9.]*\).*/\1/p"
+}
+[ "$(grep -c '^,\{0,1\}{"vms"' "$dir/a.json")" = 4 ] || die "JSON: expected 4 points"
+a11=$(field 1 1 host_allocator contentions)
+all11=$(field 1 1 all contentions)
+acq11=$(field 1 1 host_allocator acquisitions)
+a42=$(field 4 2 host_allocator contentions)
+g42=$(field 4 2 guests contentions)
+all42=$(field 4 2 all contentions)
+acq42=$(field 4 2 host_allocator acquisitions)
+echo "1x1: allocator lock $acq11 acq / $a11 cont, all $all11 cont;" \
+     "4x2: allocator lock $acq42 acq / $a42 cont, guests $g42, all $all42 cont"
+[ "$acq11" = 100 ] || die "1x1: expected 100 allocator-lock acquisitions (50 pairs), got '$acq11'"
+[ "$acq42" = 800 ] || die "4x2: expected 800 allocator-lock acquisitions, got '$acq42'"
+[ "$a11" = 0 ] || die "1x1: host allocator lock contended ($a11)"
+[ "$all11" = 0 ] || die "1x1: some lock contended ($all11)"
+[ "${a42:-0}" -gt 0 ] || die "4x2: host allocator lock never contended"
+[ "${g42:-0}" -gt 0 ] || die "4x2: guest locks never contended"
+[ "${all42:-0}" -gt "${all11:-0}" ] || die "contention does not grow from 1x1 to 4x2"
+grep -q '"vms":4,"vcpus":2,"ops":800,' "$dir/a.json" || die "4x2: expected 800 ops"
+
+# Usage errors.
+for bad in --vms=0 --vms=1,,2 --vms=abc --vms=257 --vcpus=0 --ops=0 --ops=x --path=pci \
+	   --flavour=linux-5.0 --host-cpus=0 --cost=nope=1 --cost=poll_ns=-1 --seed=x \
+	   --bogus extra-arg; do
+	"$pasidsim" model --no-db $bad >/dev/null 2>&1
+	rc=$?
+	[ $rc = 2 ] || die "'model $bad' exited $rc, expected 2"
+done
+"$pasidsim" model --help | grep -q '^usage: pasidsim model' || die "--help"
+
+# The results store and compare.
+db="$dir/model.db"
+"$pasidsim" model $grid --db="$db" >/dev/null 2>"$dir/r1.err" || die "recorded run 1: $?"
+"$pasidsim" model $grid --db "$db" >/dev/null 2>"$dir/r2.err" || die "recorded run 2: $?"
+"$pasidsim" db show --db="$db" 2 >"$dir/show.txt" 2>&1 || die "db show: $?"
+grep -q 'model.vms4.vcpus2.alloc_p99_ns' "$dir/show.txt" || die "no per-point metric recorded"
+grep -q 'model.wall_s' "$dir/show.txt" || die "no wall sample recorded"
+"$pasidsim" compare --db="$db" 1 2 >"$dir/cmp.txt" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$dir/cmp.txt"; die "compare of two identical sweeps exited $rc"; }
+"$pasidsim" model $grid --cost=vmm_handle_ns=6000 --db="$db" >/dev/null 2>&1 ||
+	die "recorded run 3"
+"$pasidsim" compare --db="$db" --any-scenario 1 3 >"$dir/cmp3.txt" 2>&1
+rc=$?
+[ $rc = 1 ] || { cat "$dir/cmp3.txt"; die "compare with a slower cost model exited $rc, not 1"; }
+
+[ $fail = 0 ] && echo "model: all checks passed"
+exit $fail
