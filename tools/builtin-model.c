@@ -139,50 +139,6 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 	return errno || *end || *out > max ? -1 : 0;
 }
 
-/* Cost-model overrides "field=ns,...": into @m->cost, named in @m->cost_name. */
-static int parse_cost(struct model *m, const char *spec)
-{
-	static const struct {
-		const char *n;
-		size_t off;
-	} f[] = {
-#define F(x) { #x, offsetof(struct sim_cost_model, x) }
-		F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
-		F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
-#undef F
-	};
-	char buf[256], *save = NULL, *tok;
-
-	if (strlen(spec) >= sizeof(buf)) {
-		fprintf(stderr, "model: --cost: too long\n");
-		return -1;
-	}
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		unsigned long long v;
-		size_t i, l;
-
-		if (!eq) {
-			fprintf(stderr, "model: --cost: expected field=ns, got '%s'\n", tok);
-			return -1;
-		}
-		*eq = '\0';
-		for (i = 0; i < sizeof(f) / sizeof(f[0]) && strcmp(f[i].n, tok); i++)
-			;
-		if (i == sizeof(f) / sizeof(f[0]) || parse_uint(eq + 1, UINT64_MAX, &v)) {
-			fprintf(stderr, "model: --cost: unknown field or bad value '%s=%s' "
-				"(fields: vm_exit_ns vm_entry_ns vmm_handle_ns host_call_ns "
-				"lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns)\n", tok, eq + 1);
-			return -1;
-		}
-		*(u64 *)((char *)&m->cost + f[i].off) = v;
-		l = strlen(m->cost_name);
-		snprintf(m->cost_name + l, sizeof(m->cost_name) - l, "+%s=%llu", tok, v);
-	}
-	return 0;
-}
-
 /* ---- one grid point ---------------------------------------------------------------- */
 
 struct lock_acc {
@@ -622,6 +578,7 @@ int cmd_model(int argc, char **argv)
 	};
 	const char *dbopt = NULL;
 	struct results_run *run = NULL;
+	char err[256];
 	bool json = false, nodb = false;
 	unsigned long long v;
 	double t0 = now_s(), wall_s;
@@ -661,8 +618,11 @@ int cmd_model(int argc, char **argv)
 			m.flavour = optarg;
 			break;
 		case 'k':
-			if (parse_cost(&m, optarg))
+			if (sim_cost_override(&m.cost, optarg, m.cost_name, sizeof(m.cost_name),
+					      err, sizeof(err))) {
+				fprintf(stderr, "model: %s\n", err);
 				return PASIDSIM_EXIT_USAGE;
+			}
 			break;
 		case 's':
 			if (parse_uint(optarg, UINT64_MAX, &v))

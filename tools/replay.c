@@ -1461,53 +1461,6 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 		world_flush(r, wr);
 }
 
-/* Cost-model overrides "field=ns,...". 0, or -1 with @err. */
-static int cost_overrides(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
-			  char *err, size_t errlen)
-{
-	static const struct {
-		const char *n;
-		size_t off;
-	} f[] = {
-#define F(x) { #x, offsetof(struct sim_cost_model, x) }
-		F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
-		F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
-#undef F
-	};
-	char buf[256], *save = NULL, *tok;
-
-	snprintf(name, nlen, "%s", c->version);
-	if (!spec || !*spec)
-		return 0;
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '='), *end;
-		unsigned long long v;
-		size_t i;
-
-		if (!eq) {
-			snprintf(err, errlen, "--cost: expected field=ns, got '%s'", tok);
-			return -1;
-		}
-		*eq = '\0';
-		for (i = 0; i < sizeof(f) / sizeof(f[0]) && strcmp(f[i].n, tok); i++)
-			;
-		errno = 0;
-		v = strtoull(eq + 1, &end, 10);
-		if (i == sizeof(f) / sizeof(f[0]) || errno || *end || !eq[1]) {
-			snprintf(err, errlen, "--cost: unknown field or bad value '%s=%s' "
-				 "(fields: vm_exit_ns vm_entry_ns vmm_handle_ns host_call_ns "
-				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns)", tok, eq + 1);
-			return -1;
-		}
-		*(u64 *)((char *)c + f[i].off) = v;
-		size_t l = strlen(name);
-
-		snprintf(name + l, nlen - l, "+%s=%llu", tok, v);
-	}
-	return 0;
-}
-
 static void cfg_add(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -1667,7 +1620,8 @@ static struct sim_world *world_build(const struct trace_header *h, const char *n
 		 SIM_WORLD_PATH_VTD;
 	p.quotas = quotas;
 	p.guest_flavours = flavours;
-	if (cost_overrides(&p.cost, o->cost, st->cost_model, sizeof(st->cost_model), err,
+	snprintf(st->cost_model, sizeof(st->cost_model), "%s", p.cost.version);
+	if (sim_cost_override(&p.cost, o->cost, st->cost_model, sizeof(st->cost_model), err,
 			   sizeof(err))) {
 		snprintf(st->error, sizeof(st->error), "%s", err);
 		goto out;

@@ -3,6 +3,12 @@
  * pasidsim: default cost model (docs/cost-model.md gives the source of
  * every figure; most are estimates and are marked as such there).
  */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <sim/cost.h>
 
 const struct sim_cost_model sim_cost_default = {
@@ -17,3 +23,51 @@ const struct sim_cost_model sim_cost_default = {
 	.mmio_ns = 150,
 	.op_ns = 100,
 };
+
+int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
+		      char *err, size_t errlen)
+{
+	static const struct {
+		const char *n;
+		size_t off;
+	} f[] = {
+#define F(x) { #x, offsetof(struct sim_cost_model, x) }
+		F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
+		F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
+#undef F
+	};
+	char buf[256], *save = NULL, *tok;
+
+	if (!spec || !*spec)
+		return 0;
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "--cost: too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		unsigned long long v;
+		size_t i, l;
+
+		if (!eq) {
+			snprintf(err, errlen, "--cost: expected field=ns, got '%s'", tok);
+			return -1;
+		}
+		*eq = '\0';
+		for (i = 0; i < sizeof(f) / sizeof(f[0]) && strcmp(f[i].n, tok); i++)
+			;
+		errno = 0;
+		v = strtoull(eq + 1, &end, 10);
+		if (i == sizeof(f) / sizeof(f[0]) || errno || *end || !eq[1] || eq[1] == '-') {
+			snprintf(err, errlen, "--cost: unknown field or bad value '%s=%s' "
+				 "(fields: vm_exit_ns vm_entry_ns vmm_handle_ns host_call_ns "
+				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns)", tok, eq + 1);
+			return -1;
+		}
+		*(u64 *)((char *)c + f[i].off) = v;
+		l = strlen(name);
+		snprintf(name + l, nlen - l, "+%s=%llu", tok, v);
+	}
+	return 0;
+}

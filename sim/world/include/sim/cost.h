@@ -31,4 +31,14 @@ struct sim_cost_model {
 /* The defaults of SIM_COST_MODEL_VERSION. */
 extern const struct sim_cost_model sim_cost_default;
 
+/*
+ * Apply overrides "field=ns[,field=ns...]" (fields as in struct
+ * sim_cost_model, e.g. "vmm_handle_ns=1500,poll_ns=20") to @c, and append
+ * "+field=ns" for each to @name (which the caller starts with c->version),
+ * so results name the model they were computed under. 0, or -1 with the
+ * reason in @err; @c may be partly changed on error.
+ */
+int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
+		      char *err, size_t errlen);
+
 #endif /* _SIM_COST_H */
