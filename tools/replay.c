@@ -1895,11 +1895,9 @@ static int bm_load(struct bm_api *a, const char *flavour, const char *name,
 }
 
 /* Lockstat runs on the trace's virtual time: deterministic, and no clock calls. */
-static uint64_t replay_vtime;
-
 static u64 replay_clock(void *arg)
 {
-	return replay_vtime;
+	return *(const uint64_t *)arg;
 }
 
 static int replay_run(struct trace_parser *tp, const char *name, const struct replay_opts *o,
@@ -1913,6 +1911,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	struct sim_slab_stats slab;
 	struct sim_world *world = NULL;
 	struct bm_api api = { 0 };
+	uint64_t vtime = 0;
 	int status;
 
 	memset(st, 0, sizeof(*st));
@@ -2008,8 +2007,8 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 
 	kern = sim_kernel_create("replay-host");
 	sim_kernel_enter(kern);
-	replay_vtime = 0;
-	sim_clock_set(replay_clock, NULL);
+	vtime = 0;
+	sim_kernel_set_clock(kern, replay_clock, &vtime);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		char idbuf[16], resbuf[16];
@@ -2027,7 +2026,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 			break;
 		r->line = trace_parser_line(tp);
 		wait_for(r, ev.time);
-		replay_vtime = ev.time;
+		vtime = ev.time;
 		run_event(r, &ev, &g, idbuf, &rec_id, &checkable);
 		if (r->status == 2)
 			break;
@@ -2069,7 +2068,6 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 		o->on_kernel(o->hook_arg, "host", kern);
 	sim_kernel_enter(NULL);
 	sim_kernel_destroy(kern);
-	sim_clock_set(NULL, NULL);
 	sim_core_unload(api.core);
 	api.core = NULL;
 

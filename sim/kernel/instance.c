@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/compiler.h>
 
@@ -128,4 +129,36 @@ size_t sim_kernel_destroy(struct sim_kernel *k)
 	pthread_mutex_destroy(&k->mu);
 	free(k);
 	return leaked;
+}
+
+/* ---- clock ----------------------------------------------------------------- */
+
+void sim_kernel_set_clock(struct sim_kernel *k, sim_clock_fn fn, void *arg)
+{
+	k = sim_k(k);
+	__atomic_store_n(&k->clock_arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->clock_fn, fn, __ATOMIC_RELEASE);
+}
+
+/*
+ * The running task's virtual clock (a CPU of a world), else the current
+ * instance's clock function, else CLOCK_MONOTONIC. Nothing here is
+ * process-wide: two worlds, or a world and a bare-metal run, in one process
+ * each read their own time.
+ */
+u64 sim_clock_ns(void)
+{
+	struct sim_task *t = task_current();
+	struct sim_kernel *k;
+	struct timespec ts;
+	sim_clock_fn fn;
+
+	if (t->clock)
+		return *t->clock;
+	k = kernel_current();
+	fn = __atomic_load_n(&k->clock_fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		return fn(__atomic_load_n(&k->clock_arg, __ATOMIC_RELAXED));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }

@@ -33,6 +33,8 @@ struct sim_kernel {
 	unsigned long long finding_seq;
 	sim_panic_fn panic_fn;
 	void *panic_arg;
+	sim_clock_fn clock_fn;		/* sim_kernel_set_clock(), or NULL */
+	void *clock_arg;
 
 	struct sim_log_state *log;	/* printk.c */
 	struct sim_slab_state *slab;	/* slab.c */

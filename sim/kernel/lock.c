@@ -209,28 +209,6 @@ static void pending_flush(struct sim_kernel *k, struct pending_finding *pf)
 	pf->set = false;
 }
 
-/* ---- clock ----------------------------------------------------------------- */
-
-static sim_clock_fn clock_fn;
-static void *clock_arg;
-
-void sim_clock_set(sim_clock_fn fn, void *arg)
-{
-	__atomic_store_n(&clock_arg, arg, __ATOMIC_RELAXED);
-	__atomic_store_n(&clock_fn, fn, __ATOMIC_RELEASE);
-}
-
-u64 sim_clock_ns(void)
-{
-	sim_clock_fn fn = __atomic_load_n(&clock_fn, __ATOMIC_ACQUIRE);
-	struct timespec ts;
-
-	if (fn)
-		return fn(__atomic_load_n(&clock_arg, __ATOMIC_RELAXED));
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-}
-
 /* ---- hooks for the scheduler ------------------------------------------------ */
 
 void __sim_cpu_relax(void)

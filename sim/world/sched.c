@@ -194,28 +194,21 @@ static void __attribute__((noreturn)) oom(void)
 
 /* ---- clock ---------------------------------------------------------------------- */
 
-static u64 monotonic_ns(void)
+/*
+ * On a CPU, sim_clock_ns() reads the CPU's task clock (sim_task_set_clock).
+ * Off every CPU, an instance that CPUs run in reads the clock of the scheduler
+ * running on this thread (the highest clock a CPU has reached), or
+ * CLOCK_MONOTONIC outside sim_sched_run(). It is installed per instance
+ * (sim_cpu_create), never process-wide.
+ */
+static u64 sched_clock(void *arg)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-}
-
-static u64 sched_clock(void *arg)
-{
-	if (cur_cpu)
-		return cur_cpu->clock;
 	if (cur_sched)
 		return cur_sched->now;
-	return monotonic_ns();
-}
-
-static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
-
-static void clock_install(void)
-{
-	sim_clock_set(sched_clock, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
 /* ---- PRNG and heap ------------------------------------------------------------------ */
@@ -611,7 +604,6 @@ struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed)
 
 	if (!s)
 		oom();
-	pthread_once(&clock_once, clock_install);
 	s->cost = cost ? *cost : sim_cost_default;
 	s->prng = seed;
 	s->time_limit = SCHED_TIME_LIMIT_DEFAULT;
@@ -678,6 +670,8 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	c->ctx.stack_size = stack_size;
 	c->task = sim_task_create(c->name, &cpu_hooks, c);
 	sim_task_set_clock(c->task, &c->clock);
+	if (k)
+		sim_kernel_set_clock(k, sched_clock, NULL);
 	c->ctx.task = c->task;
 	ctx_make(&c->ctx);
 #ifdef SCHED_TSAN

@@ -1002,9 +1002,9 @@ KTEST(intel_pasid, slow_host_is_polled)
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3, 0);
 	f->busy_polls = 100;
-	sim_clock_set(ticking_clock, NULL);
+	sim_kernel_set_clock(NULL, ticking_clock, NULL);
 	cr_assert_eq(pv_vtd_alloc_pasid(&v, 1, 100, &id), 0);
-	sim_clock_set(NULL, NULL);
+	sim_kernel_set_clock(NULL, NULL, NULL);
 	cr_assert_eq(id, 1);
 	cr_assert_eq(f->vcrsp_reads, 101, "polled until IP cleared");
 	pv_vtd_iommu_exit(&v);
@@ -1025,12 +1025,12 @@ KTEST(intel_pasid, timeout_panics)
 	f->stuck = true;
 	ktest_expect(SIM_FINDING_PANIC, 1);
 	sim_set_panic_handler(NULL, on_panic, NULL);
-	sim_clock_set(ticking_clock, NULL);
+	sim_kernel_set_clock(NULL, ticking_clock, NULL);
 	if (setjmp(panic_jmp) == 0)
 		pv_vtd_alloc_pasid(&v, 1, 100, &id);
 	else
 		panicked = 1;
-	sim_clock_set(NULL, NULL);
+	sim_kernel_set_clock(NULL, NULL, NULL);
 	sim_set_panic_handler(NULL, NULL, NULL);
 
 	cr_assert(panicked, "a stuck VCMD returned");

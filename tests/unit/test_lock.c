@@ -659,7 +659,7 @@ KTEST(lock, lockstat_fake_clock_hold)
 	struct sim_lockstat st;
 	spinlock_t s;
 
-	sim_clock_set(fake_clock, NULL);
+	sim_kernel_set_clock(NULL, fake_clock, NULL);
 	spin_lock_init(&s);
 	fake_set(100);
 	cr_assert_eq(sim_clock_ns(), 100);
@@ -686,7 +686,7 @@ KTEST(lock, lockstat_fake_clock_hold)
 	cr_assert_eq(st.hold_total_ns, 0);
 	cr_assert_eq(st.hold_max_ns, 0);
 
-	sim_clock_set(NULL, NULL);
+	sim_kernel_set_clock(NULL, NULL, NULL);
 	cr_assert_neq(sim_clock_ns(), 260);
 }
 
@@ -703,7 +703,7 @@ KTEST(lock, lockstat_contention_exact, .timeout = 20)
 	spinlock_t s;
 	pthread_t th;
 
-	sim_clock_set(fake_clock, NULL);
+	sim_kernel_set_clock(NULL, fake_clock, NULL);
 	spin_lock_init(&s);
 	fake_set(1000);
 	spin_lock(&s);
@@ -724,7 +724,7 @@ KTEST(lock, lockstat_contention_exact, .timeout = 20)
 	cr_assert_eq(st.hold_total_ns, 700);
 	cr_assert_eq(st.hold_min_ns, 0);
 	cr_assert_eq(st.hold_max_ns, 700);
-	sim_clock_set(NULL, NULL);
+	sim_kernel_set_clock(NULL, NULL, NULL);
 }
 
 struct hammer {

@@ -489,7 +489,7 @@ KTEST(virtio_iommu, latency_with_virtual_clock)
 	u64 done_at = 0;
 
 	fake_now = 5000;
-	sim_clock_set(fake_clock, NULL);
+	sim_kernel_set_clock(NULL, fake_clock, NULL);
 	virtio_iommu_faults_init(&k);
 	k.latency_ns = 250;
 	virtio_iommu_set_faults(d, &k);
@@ -505,7 +505,7 @@ KTEST(virtio_iommu, latency_with_virtual_clock)
 	fake_now = 5250;
 	cr_assert(virtio_iommu_elem_done(d, &e));
 	virtio_iommu_destroy(d);
-	sim_clock_set(NULL, NULL);
+	sim_kernel_set_clock(NULL, NULL, NULL);
 }
 
 KTEST(virtio_iommu, malformed_element_in_queue_is_lost)

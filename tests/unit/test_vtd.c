@@ -470,7 +470,7 @@ KTEST(vtd, write_ignored_while_ip_set)
 	u64 rsp;
 
 	fake_now = 1000;
-	sim_clock_set(fake_clock, NULL);
+	sim_kernel_set_clock(NULL, fake_clock, NULL);
 	vtd_params_init(&p, VTD_LAYOUT_33);
 	p.faults.latency_ns = 500;
 	d = mkdev(&p, &f);
@@ -493,7 +493,7 @@ KTEST(vtd, write_ignored_while_ip_set)
 	cr_assert_eq(f.free_calls, 1);
 	cr_assert_eq(stats(d).ignored_ip, 1);
 	vtd_destroy(d);
-	sim_clock_set(NULL, NULL);
+	sim_kernel_set_clock(NULL, NULL, NULL);
 }
 
 /* The completion time counts from the backend's return (it may charge time). */
@@ -505,7 +505,7 @@ KTEST(vtd, latency_counts_from_backend_return)
 	void __iomem *regs;
 
 	fake_now = 0;
-	sim_clock_set(fake_clock, NULL);
+	sim_kernel_set_clock(NULL, fake_clock, NULL);
 	vtd_params_init(&p, VTD_LAYOUT_33);
 	p.faults.latency_ns = 100;
 	d = mkdev(&p, &f);
@@ -518,7 +518,7 @@ KTEST(vtd, latency_counts_from_backend_return)
 	fake_now = 1100;
 	cr_assert_eq(readq(regs + 0xe10) & 1, 0);
 	vtd_destroy(d);
-	sim_clock_set(NULL, NULL);
+	sim_kernel_set_clock(NULL, NULL, NULL);
 }
 
 KTEST(vtd, write_ignored_when_pas_clear)

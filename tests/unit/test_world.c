@@ -1010,3 +1010,67 @@ Test(world, vcpus_contend_in_virtual_time)
 	no_findings(w);
 	sim_world_destroy(w);
 }
+
+/* ---- no process-wide simulation state ------------------------------------------------------- */
+
+static u64 fake_clock_ns(void *arg)
+{
+	return *(u64 *)arg;
+}
+
+/*
+ * A clock set on another instance (as a bare-metal replay sets its own), and
+ * removed again, changes nothing in a world run before or after it.
+ */
+Test(world, clock_belongs_to_the_instance)
+{
+	u64 a = seeded_hash(7), b, fake = 12345;
+	struct sim_kernel *k = sim_kernel_create("bare");
+	struct sim_kernel *prev = sim_kernel_enter(k);
+
+	sim_kernel_set_clock(k, fake_clock_ns, &fake);
+	cr_assert_eq(sim_clock_ns(), 12345);
+	b = seeded_hash(7);
+	cr_expect_eq(a, b, "a world run while another instance has a clock of its own");
+	cr_assert_eq(sim_clock_ns(), 12345, "the world left this instance's clock alone");
+	sim_kernel_set_clock(k, NULL, NULL);
+	sim_kernel_leave(prev);
+	sim_kernel_destroy(k);
+	cr_expect_eq(seeded_hash(7), a, "a world run after the other instance went");
+}
+
+/* Two worlds run alternately, round by round: each logs what it logs alone. */
+Test(world, two_worlds_alternately)
+{
+	struct sim_world_params pa, pb;
+	struct sim_world *a, *b;
+	u64 ha, hb;
+
+	sim_world_params_init(&pa);
+	pa.nvms = 3;
+	pa.vcpus = 2;
+	pa.seed = 5;
+	pb = pa;
+	pb.path = SIM_WORLD_PATH_VIRTIO;
+	pb.seed = 9;
+	a = world_new(&pa);
+	b = world_new(&pb);
+	for (int r = 0; r < 4; r++) {
+		churn_hash(a, 3, 2, 1);
+		churn_hash(b, 3, 2, 1);
+	}
+	ha = sim_world_log_hash(a);
+	hb = sim_world_log_hash(b);
+	cr_assert_eq(sim_world_reset(a), 0);
+	cr_assert_eq(sim_world_reset(b), 0);
+	for (int r = 0; r < 4; r++)
+		churn_hash(a, 3, 2, 1);
+	cr_expect_eq(sim_world_log_hash(a), ha, "world A alone");
+	for (int r = 0; r < 4; r++)
+		churn_hash(b, 3, 2, 1);
+	cr_expect_eq(sim_world_log_hash(b), hb, "world B alone");
+	no_findings(a);
+	no_findings(b);
+	sim_world_destroy(a);
+	sim_world_destroy(b);
+}

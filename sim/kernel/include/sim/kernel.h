@@ -145,14 +145,17 @@ void sim_lockstat_reset(struct sim_kernel *k);
 /* Locks the calling task holds right now. */
 unsigned int sim_locks_held(void);
 
-/* ---- clock (sim/kernel/lock.c) ------------------------------------------ */
+/* ---- clock (sim/kernel/instance.c) -------------------------------------- */
 
 /*
- * Time source for lockstat and the world's cost model: CLOCK_MONOTONIC by
- * default; the deterministic world installs its virtual clock.
+ * Time source for lockstat, delays and the device models. sim_clock_ns() is
+ * the running task's virtual clock when it has one (a CPU of a world,
+ * sim_task_set_clock), else the current instance's clock function, else
+ * CLOCK_MONOTONIC. The clock belongs to a task or an instance, never to the
+ * process: @k NULL sets the current instance's; @fn NULL removes it.
  */
 typedef u64 (*sim_clock_fn)(void *arg);
-void sim_clock_set(sim_clock_fn fn, void *arg);
+void sim_kernel_set_clock(struct sim_kernel *k, sim_clock_fn fn, void *arg);
 u64 sim_clock_ns(void);
 
 /* ---- RCU (sim/kernel/rcu.c) --------------------------------------------- */
