@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include <results.h>
+#include <linux/iommu-pasid.h>
 #include <sim/core.h>
 #include <sim/kernel.h>
 #include <sim/task.h>
@@ -129,7 +130,7 @@ static struct sim_world *one_rep(const struct cfg *cfg, struct virt *v, struct w
 	}
 
 	for (unsigned int r = 0; r < cfg->rounds; r++) {
-		struct sim_op op = { .kind = SIM_OP_ALLOC };
+		struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX };
 		size_t from = sim_world_nevents(w), mid;
 
 		for (unsigned int vm = 0; vm < cfg->nvms; vm++)
@@ -176,7 +177,7 @@ static struct sim_world *one_rep(const struct cfg *cfg, struct virt *v, struct w
 	wl->instance_reset_ns = sim_world_last_reset_ns(w);
 	{
 		struct sim_kernel *k = sim_world_kernel(w, 0);
-		struct sim_op op = { .kind = SIM_OP_ALLOC };
+		struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX };
 		const int n = 2000;
 
 		for (int i = 0; i < 64; i++)

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/iommu-pasid.h>
 #include <sim/cost.h>
 #include <sim/kernel.h>
 #include <sim/world.h>
@@ -280,7 +281,7 @@ static int point_run(struct model *m, struct point *pt)
 	}
 	for (unsigned int done = 0; done < m->ops;) {
 		unsigned int batch = m->ops - done < MODEL_BATCH ? m->ops - done : MODEL_BATCH;
-		struct sim_op op = { .kind = SIM_OP_ALLOC };
+		struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX };
 		size_t from = sim_world_nevents(w), mid;
 
 		for (unsigned int vm = 0; vm < pt->vms; vm++)

@@ -47,9 +47,26 @@
 	}								\
 } while (0)
 
+/* The kernel entry points an operation can call, in one instance's core copy. */
+struct world_api {
+	int (*pasid_init)(struct iommu_pasid *p);
+	int (*pasid_alloc)(struct iommu_pasid *p, ioasid_t min, ioasid_t max, void *priv,
+			   ioasid_t *id);
+	int (*pasid_free)(struct iommu_pasid *p, ioasid_t id);
+	void *(*pasid_find)(struct iommu_pasid *p, ioasid_t id);
+	int (*pasid_for_each)(struct iommu_pasid *p, int (*fn)(ioasid_t, void *, void *),
+			      void *data);
+	void (*pasid_exit)(struct iommu_pasid *p);
+	ioasid_t (*ioasid_alloc)(struct ioasid_set *set, ioasid_t min, ioasid_t max, void *priv);
+	void (*ioasid_free)(ioasid_t id);
+	void *(*ioasid_find)(struct ioasid_set *set, ioasid_t id, bool (*getter)(void *));
+	int (*ioasid_set_data)(ioasid_t id, void *data);
+};
+
 struct world_inst {
 	struct sim_kernel *k;
 	struct sim_core *core;
+	struct world_api api;
 };
 
 struct wcpu {
@@ -74,15 +91,7 @@ struct world_vm {
 	struct vfio_pasid_vm *hvm;
 	unsigned int quota;
 	bool dead;
-	/* guest kernel entry points */
-	int (*pasid_init)(struct iommu_pasid *p);
-	int (*pasid_alloc)(struct iommu_pasid *p, ioasid_t min, ioasid_t max, void *priv,
-			   ioasid_t *id);
-	int (*pasid_free)(struct iommu_pasid *p, ioasid_t id);
-	void *(*pasid_find)(struct iommu_pasid *p, ioasid_t id);
-	int (*pasid_for_each)(struct iommu_pasid *p, int (*fn)(ioasid_t, void *, void *),
-			      void *data);
-	void (*pasid_exit)(struct iommu_pasid *p);
+	/* guest driver entry points (the API's are in inst.api) */
 	int (*vtd_init)(struct pv_vtd_iommu *iommu);
 	int (*vp_probe)(struct virtio_pasid_dev *vdev);
 	/* devices and guest driver state */
@@ -154,6 +163,39 @@ const char *sim_world_flavour(const struct sim_world *w, int vm)
 
 /* ---- instances ------------------------------------------------------------------ */
 
+static const struct {
+	const char *name;
+	size_t off;
+} api_syms[] = {
+#define API_SYM(f, n) { n, offsetof(struct world_api, f) }
+	API_SYM(pasid_init, "iommu_pasid_init"),
+	API_SYM(pasid_alloc, "iommu_pasid_alloc"),
+	API_SYM(pasid_free, "iommu_pasid_free"),
+	API_SYM(pasid_find, "iommu_pasid_find"),
+	API_SYM(pasid_for_each, "iommu_pasid_for_each"),
+	API_SYM(pasid_exit, "iommu_pasid_exit"),
+	API_SYM(ioasid_alloc, "ioasid_alloc"),
+	API_SYM(ioasid_free, "ioasid_free"),
+	API_SYM(ioasid_find, "ioasid_find"),
+	API_SYM(ioasid_set_data, "ioasid_set_data"),
+#undef API_SYM
+};
+
+static int inst_api(struct world_inst *in, const char *name, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(api_syms); i++) {
+		void *f = sim_core_sym(in->core, api_syms[i].name);
+
+		if (!f) {
+			snprintf(err, errlen, "%s: core copy has no symbol %s", name,
+				 api_syms[i].name);
+			return -1;
+		}
+		memcpy((char *)&in->api + api_syms[i].off, &f, sizeof(f));
+	}
+	return 0;
+}
+
 static int inst_load(struct sim_world *w, struct world_inst *in, const char *name,
 		     const char *flavour, char *err, size_t errlen)
 {
@@ -165,7 +207,7 @@ static int inst_load(struct sim_world *w, struct world_inst *in, const char *nam
 		return -1;
 	}
 	in->k = sim_kernel_create(name);
-	return 0;
+	return inst_api(in, name, err, errlen);
 }
 
 static void inst_reset(struct world_inst *in)
@@ -216,12 +258,6 @@ static int host_syms(struct sim_world *w, char *err, size_t errlen)
 
 static int guest_syms(struct world_vm *vm, char *err, size_t errlen)
 {
-	SYM(vm, pasid_init, "iommu_pasid_init");
-	SYM(vm, pasid_alloc, "iommu_pasid_alloc");
-	SYM(vm, pasid_free, "iommu_pasid_free");
-	SYM(vm, pasid_find, "iommu_pasid_find");
-	SYM(vm, pasid_for_each, "iommu_pasid_for_each");
-	SYM(vm, pasid_exit, "iommu_pasid_exit");
 	SYM(vm, vtd_init, "pv_vtd_iommu_init");
 	SYM(vm, vp_probe, "virtio_pasid_probe");
 	return 0;
@@ -294,7 +330,7 @@ static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_
 	}
 	memset(vm->consumer, 0, sizeof(*vm->consumer));
 	vm->consumer->name = vm->name;
-	ret = vm->pasid_init(vm->consumer);
+	ret = vm->inst.api.pasid_init(vm->consumer);
 	if (ret)
 		snprintf(err, errlen, "%s: iommu_pasid_init: %d", vm->name, ret);
 out:
@@ -528,27 +564,6 @@ double sim_world_last_reset_ns(const struct sim_world *w)
 
 /* ---- operations ------------------------------------------------------------------ */
 
-static const char *const op_names[SIM_OP__COUNT] = {
-	[SIM_OP_ALLOC] = "alloc",
-	[SIM_OP_FREE] = "free",
-	[SIM_OP_FIND] = "find",
-	[SIM_OP_FOR_EACH] = "for_each",
-	[SIM_OP_REG_WRITE] = "reg_write",
-	[SIM_OP_REG_READ] = "reg_read",
-	[SIM_OP_VM_DESTROY] = "vm_destroy",
-	[SIM_OP_HOST_ALLOC] = "host_alloc",
-	[SIM_OP_HOST_FREE] = "host_free",
-	[SIM_OP_HOST_FREE_RANGE] = "host_free_range",
-	[SIM_OP_HOST_LOOKUP] = "host_lookup",
-	[SIM_OP_INIT] = "init",
-	[SIM_OP_EXIT] = "exit",
-};
-
-const char *sim_op_name(enum sim_op_kind kind)
-{
-	return kind < SIM_OP__COUNT && op_names[kind] ? op_names[kind] : "?";
-}
-
 static struct wcpu *wcpu_of(struct sim_world *w, int vm, unsigned int cpu)
 {
 	if (vm == SIM_WORLD_HOST)
@@ -556,36 +571,6 @@ static struct wcpu *wcpu_of(struct sim_world *w, int vm, unsigned int cpu)
 	if (vm < 0 || (unsigned int)vm >= w->p.nvms || cpu >= w->p.vcpus)
 		return NULL;
 	return &w->vms[vm].cpus[cpu];
-}
-
-int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct sim_op *op)
-{
-	struct wcpu *c = wcpu_of(w, vm, cpu);
-	bool host_op;
-
-	if (!c || op->kind >= SIM_OP__COUNT)
-		return -EINVAL;
-	host_op = op->kind >= SIM_OP_HOST_ALLOC && op->kind <= SIM_OP_HOST_LOOKUP;
-	if (host_op != (vm == SIM_WORLD_HOST))
-		return -EINVAL;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct sim_op *q = malloc(cap * sizeof(*q));
-
-		if (!q)
-			return -ENOMEM;
-		for (size_t i = 0; i < c->n; i++)
-			q[i] = c->q[(c->head + i) % c->cap];
-		free(c->q);
-		c->q = q;
-		c->cap = cap;
-		c->head = 0;
-	}
-	c->q[(c->head + c->n) % c->cap] = *op;
-	c->n++;
-	if (c->cpu && sim_cpu_is_idle(c->cpu))
-		sim_cpu_wake(c->cpu, 0);
-	return 0;
 }
 
 /*
@@ -640,20 +625,144 @@ static int count_cb(ioasid_t id, void *priv, void *data)
 	return 0;
 }
 
-static void __iomem *vm_reg(struct world_vm *vm, struct sim_world *w, u32 dev, u32 off)
+/* Where an operation runs: on a vCPU of a guest, on a host CPU, or both. */
+#define ON_GUEST	1u
+#define ON_HOST		2u
+#define ON_ANY		(ON_GUEST | ON_HOST)
+
+/* What an operation runs against: the instance of the CPU it runs on. */
+struct op_ctx {
+	struct sim_world *w;
+	struct world_inst *in;		/* the CPU's instance (host or guest) */
+	struct world_vm *vm;		/* the guest's VM, or NULL on the host */
+	struct iommu_pasid *cons;	/* the consumer (NULL: none given on the host) */
+};
+
+typedef void (*op_fn)(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev);
+
+static void ptr_result(void *p, struct sim_event *ev)
 {
-	if (!vm->vtd || dev >= w->p.viommus || off > VTD_WINDOW_SIZE - 8)
+	ev->result = IS_ERR(p) ? (int)PTR_ERR(p) : 0;
+	ev->value = IS_ERR(p) ? 0 : (u64)(uintptr_t)p;
+}
+
+static void op_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ioasid_t id = 0;
+
+	ev->result = x->in->api.pasid_alloc(x->cons, op->a, op->b, (void *)(uintptr_t)op->arg,
+					    &id);
+	ev->value = ev->result ? 0 : id;
+}
+
+static void op_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = x->in->api.pasid_free(x->cons, op->a);
+}
+
+static void op_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ptr_result(x->in->api.pasid_find(x->cons, op->a), ev);
+}
+
+static void op_for_each(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = x->in->api.pasid_for_each(x->cons, count_cb, &ev->value);
+}
+
+static void op_init(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	op->consumer->min = op->a;
+	op->consumer->max = op->b;
+	ev->result = x->in->api.pasid_init(op->consumer);
+}
+
+static void op_exit(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	x->in->api.pasid_exit(op->consumer);
+}
+
+static void op_ioasid_alloc(const struct op_ctx *x, const struct sim_op *op,
+			    struct sim_event *ev)
+{
+	ioasid_t id = x->in->api.ioasid_alloc(op->set, op->a, op->b, (void *)(uintptr_t)op->arg);
+
+	ev->value = id;
+	ev->result = id == INVALID_IOASID ? -ENOSPC : 0;
+}
+
+static void op_ioasid_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	x->in->api.ioasid_free(op->a);
+}
+
+static void op_ioasid_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ptr_result(x->in->api.ioasid_find(op->set, op->a, NULL), ev);
+}
+
+static void op_ioasid_set_data(const struct op_ctx *x, const struct sim_op *op,
+			       struct sim_event *ev)
+{
+	ev->result = x->in->api.ioasid_set_data(op->a, (void *)(uintptr_t)op->arg);
+}
+
+/* A register of vIOMMU @op->a at offset @op->b, @width bytes wide, or NULL. */
+static void __iomem *vm_reg(const struct op_ctx *x, const struct sim_op *op, unsigned int width)
+{
+	if (!x->vm->vtd || op->a >= x->w->p.viommus || op->b > VTD_WINDOW_SIZE - width)
 		return NULL;
-	return (char __iomem *)vtd_regs(vm->vtd[dev]) + off;
+	return (char __iomem *)vtd_regs(x->vm->vtd[op->a]) + op->b;
+}
+
+static void op_reg_write(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 8);
+
+	if (reg)
+		writeq(op->arg, reg);
+	else
+		ev->result = -EINVAL;
+}
+
+static void op_reg_read(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 8);
+
+	if (reg)
+		ev->value = readq(reg);
+	else
+		ev->result = -EINVAL;
+}
+
+static void op_reg_write32(const struct op_ctx *x, const struct sim_op *op,
+			   struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 4);
+
+	if (reg)
+		writel((u32)op->arg, reg);
+	else
+		ev->result = -EINVAL;
+}
+
+static void op_reg_read32(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 4);
+
+	if (reg)
+		ev->value = readl(reg);
+	else
+		ev->result = -EINVAL;
 }
 
 /* VM teardown, on one of its vCPUs: the VMM process exits, the host reclaims. */
-static int vm_destroy(struct sim_world *w, struct world_vm *vm)
+static void op_vm_destroy(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
+	struct sim_world *w = x->w;
+	struct world_vm *vm = x->vm;
 	struct sim_kernel *prev;
 
-	if (vm->dead)
-		return -ENODEV;
 	vm->dead = true;
 	sim_cpu_advance(w->p.cost.vm_exit_ns);
 	sim_cpu_task_alt(true);
@@ -663,110 +772,135 @@ static int vm_destroy(struct sim_world *w, struct world_vm *vm)
 	sim_cpu_task_alt(false);
 	vm->hvm = NULL;
 	sim_vmm_set_hvm(vm->vmm, NULL);
+}
+
+/* Host VFIO requests name their VM in @op->arg. */
+static struct vfio_pasid_vm *host_target(const struct op_ctx *x, const struct sim_op *op)
+{
+	return op->arg < x->w->p.nvms ? x->w->vms[op->arg].hvm : NULL;
+}
+
+static void op_host_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+	ioasid_t id = 0;
+
+	ev->result = hvm ? x->w->vmm_host.alloc(hvm, op->a, op->b, &id) : -ENODEV;
+	ev->value = ev->result ? 0 : id;
+}
+
+static void op_host_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+
+	ev->result = hvm ? x->w->vmm_host.free(hvm, op->a) : -ENODEV;
+}
+
+static void op_host_free_range(const struct op_ctx *x, const struct sim_op *op,
+			       struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+
+	ev->result = hvm ? x->w->vfio_free_range(hvm, op->a, op->b) : -ENODEV;
+}
+
+static void op_host_lookup(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+
+	ev->result = hvm ? x->w->vfio_lookup(hvm, op->a) : -ENODEV;
+}
+
+/*
+ * The operation vocabulary of the executor: name, where it may run, whether
+ * it needs a consumer (the VM's booted one in a guest unless sim_op.consumer
+ * names another; sim_op.consumer on the host), and what it runs.
+ */
+#define NEEDS_CONSUMER	1u	/* the VM's own, or sim_op.consumer */
+#define NEEDS_GIVEN	2u	/* sim_op.consumer, always */
+
+static const struct {
+	const char *name;
+	unsigned int where, needs;
+	op_fn run;
+} op_table[SIM_OP__COUNT] = {
+	[SIM_OP_ALLOC] = { "alloc", ON_ANY, NEEDS_CONSUMER, op_alloc },
+	[SIM_OP_FREE] = { "free", ON_ANY, NEEDS_CONSUMER, op_free },
+	[SIM_OP_FIND] = { "find", ON_ANY, NEEDS_CONSUMER, op_find },
+	[SIM_OP_FOR_EACH] = { "for_each", ON_ANY, NEEDS_CONSUMER, op_for_each },
+	[SIM_OP_REG_WRITE] = { "reg_write", ON_GUEST, 0, op_reg_write },
+	[SIM_OP_REG_READ] = { "reg_read", ON_GUEST, 0, op_reg_read },
+	[SIM_OP_VM_DESTROY] = { "vm_destroy", ON_GUEST, 0, op_vm_destroy },
+	[SIM_OP_HOST_ALLOC] = { "host_alloc", ON_HOST, 0, op_host_alloc },
+	[SIM_OP_HOST_FREE] = { "host_free", ON_HOST, 0, op_host_free },
+	[SIM_OP_HOST_FREE_RANGE] = { "host_free_range", ON_HOST, 0, op_host_free_range },
+	[SIM_OP_HOST_LOOKUP] = { "host_lookup", ON_HOST, 0, op_host_lookup },
+	[SIM_OP_INIT] = { "init", ON_ANY, NEEDS_GIVEN, op_init },
+	[SIM_OP_EXIT] = { "exit", ON_ANY, NEEDS_GIVEN, op_exit },
+	[SIM_OP_IOASID_ALLOC] = { "ioasid_alloc", ON_ANY, 0, op_ioasid_alloc },
+	[SIM_OP_IOASID_FREE] = { "ioasid_free", ON_ANY, 0, op_ioasid_free },
+	[SIM_OP_IOASID_FIND] = { "ioasid_find", ON_ANY, 0, op_ioasid_find },
+	[SIM_OP_IOASID_SET_DATA] = { "ioasid_set_data", ON_ANY, 0, op_ioasid_set_data },
+	[SIM_OP_REG_WRITE32] = { "reg_write32", ON_GUEST, 0, op_reg_write32 },
+	[SIM_OP_REG_READ32] = { "reg_read32", ON_GUEST, 0, op_reg_read32 },
+};
+
+const char *sim_op_name(enum sim_op_kind kind)
+{
+	return kind < SIM_OP__COUNT && op_table[kind].name ? op_table[kind].name : "?";
+}
+
+int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct sim_op *op)
+{
+	struct wcpu *c = wcpu_of(w, vm, cpu);
+
+	if (!c || op->kind >= SIM_OP__COUNT)
+		return -EINVAL;
+	if (!(op_table[op->kind].where & (vm == SIM_WORLD_HOST ? ON_HOST : ON_GUEST)))
+		return -EINVAL;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct sim_op *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->n; i++)
+			q[i] = c->q[(c->head + i) % c->cap];
+		free(c->q);
+		c->q = q;
+		c->cap = cap;
+		c->head = 0;
+	}
+	c->q[(c->head + c->n) % c->cap] = *op;
+	c->n++;
+	if (c->cpu && sim_cpu_is_idle(c->cpu))
+		sim_cpu_wake(c->cpu, 0);
 	return 0;
 }
 
-static void run_guest_op(struct sim_world *w, struct world_vm *vm, const struct sim_op *op,
-			 struct sim_event *ev)
+/* Run @op on a CPU of VM @vm (SIM_WORLD_HOST: the host). */
+static void run_op(struct sim_world *w, int vm, const struct sim_op *op, struct sim_event *ev)
 {
-	struct iommu_pasid *cons = op->consumer ? op->consumer : vm->consumer;
-	void __iomem *reg;
-	ioasid_t id = 0;
-	void *p;
+	struct op_ctx x = { .w = w };
 
-	if (vm->dead) {
-		ev->result = -ENODEV;
+	if (vm == SIM_WORLD_HOST) {
+		x.in = &w->host;
+		x.cons = op->consumer;
+	} else {
+		x.vm = &w->vms[vm];
+		x.in = &x.vm->inst;
+		x.cons = op->consumer ? op->consumer : x.vm->consumer;
+		if (x.vm->dead) {
+			ev->result = -ENODEV;
+			return;
+		}
+	}
+	if ((op_table[op->kind].needs & NEEDS_GIVEN && !op->consumer) ||
+	    (op_table[op->kind].needs & NEEDS_CONSUMER && !x.cons)) {
+		ev->result = -EINVAL;
 		return;
 	}
-	switch (op->kind) {
-	case SIM_OP_ALLOC:
-		if (!op->a && !op->b)
-			ev->result = vm->pasid_alloc(cons, IOMMU_PASID_DEFAULT_MIN,
-						     IOMMU_PASID_DEFAULT_MAX,
-						     (void *)(uintptr_t)op->arg, &id);
-		else
-			ev->result = vm->pasid_alloc(cons, op->a, op->b,
-						     (void *)(uintptr_t)op->arg, &id);
-		ev->value = ev->result ? 0 : id;
-		break;
-	case SIM_OP_FREE:
-		ev->result = vm->pasid_free(cons, op->a);
-		break;
-	case SIM_OP_FIND:
-		p = vm->pasid_find(cons, op->a);
-		ev->result = IS_ERR(p) ? (int)PTR_ERR(p) : 0;
-		ev->value = IS_ERR(p) ? 0 : (u64)(uintptr_t)p;
-		break;
-	case SIM_OP_FOR_EACH:
-		ev->result = vm->pasid_for_each(cons, count_cb, &ev->value);
-		break;
-	case SIM_OP_REG_WRITE:
-		reg = vm_reg(vm, w, op->a, op->b);
-		if (!reg) {
-			ev->result = -EINVAL;
-			break;
-		}
-		writeq(op->arg, reg);
-		break;
-	case SIM_OP_REG_READ:
-		reg = vm_reg(vm, w, op->a, op->b);
-		if (!reg) {
-			ev->result = -EINVAL;
-			break;
-		}
-		ev->value = readq(reg);
-		break;
-	case SIM_OP_VM_DESTROY:
-		ev->result = vm_destroy(w, vm);
-		break;
-	case SIM_OP_INIT:
-		if (!op->consumer) {
-			ev->result = -EINVAL;
-			break;
-		}
-		op->consumer->min = op->a;
-		op->consumer->max = op->b;
-		ev->result = vm->pasid_init(op->consumer);
-		break;
-	case SIM_OP_EXIT:
-		if (op->consumer)
-			vm->pasid_exit(op->consumer);
-		else
-			ev->result = -EINVAL;
-		break;
-	default:
-		ev->result = -EINVAL;
-		break;
-	}
-}
-
-static void run_host_op(struct sim_world *w, struct world_vm *vm, const struct sim_op *op,
-			struct sim_event *ev)
-{
-	ioasid_t id = 0;
-
-	if (!vm || !vm->hvm) {
-		ev->result = -ENODEV;
-		return;
-	}
-	switch (op->kind) {
-	case SIM_OP_HOST_ALLOC:
-		ev->result = w->vmm_host.alloc(vm->hvm, op->a, op->b, &id);
-		ev->value = ev->result ? 0 : id;
-		break;
-	case SIM_OP_HOST_FREE:
-		ev->result = w->vmm_host.free(vm->hvm, op->a);
-		break;
-	case SIM_OP_HOST_FREE_RANGE:
-		ev->result = w->vfio_free_range(vm->hvm, op->a, op->b);
-		break;
-	case SIM_OP_HOST_LOOKUP:
-		ev->result = w->vfio_lookup(vm->hvm, op->a);
-		break;
-	default:
-		ev->result = -EINVAL;
-		break;
-	}
+	op_table[op->kind].run(&x, op, ev);
 }
 
 static void quiesce(struct sim_kernel *k);
@@ -796,14 +930,8 @@ static void cpu_main(struct sim_cpu *cpu, void *arg)
 			ev.b = op.b;
 			ev.arg = op.arg;
 			sim_cpu_advance(w->p.cost.op_ns);
-			if (c->vm == SIM_WORLD_HOST) {
-				int target = (int)(op.arg);
-
-				run_host_op(w, target >= 0 && (unsigned int)target < w->p.nvms ?
-					    &w->vms[target] : NULL, &op, &ev);
-			} else {
-				run_guest_op(w, &w->vms[c->vm], &op, &ev);
-			}
+			ev.cookie = op.cookie;
+			run_op(w, c->vm, &op, &ev);
 			ev.end_ns = sim_clock_ns();
 			log_event(w, &ev);
 			/* An operation boundary: now and then a quiescent state too. */

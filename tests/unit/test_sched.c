@@ -13,6 +13,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <asm/processor.h>
+#include <linux/iommu-pasid.h>
 #include <sim/sched.h>
 #include <ktest.h>
 

@@ -242,6 +242,7 @@ static void run_stress(void)
 {
 	pthread_t th[NTHREADS];
 	int owner[ID_SPACE];
+	unsigned long total_allocs = 0, total_frees = 0;
 
 	for (int c = 0; c < NCONS; c++) {
 		memset(&cons[c], 0, sizeof(cons[c]));
@@ -270,9 +271,17 @@ static void run_stress(void)
 		cr_log_info("thread %d (c%d): %lu allocs (%lu -ENOSPC), %lu frees, %lu finds, "
 			    "%lu walks, %lu cross frees, %u held\n", t, w->c, w->allocs,
 			    w->enospc, w->frees, w->finds, w->walks, w->cross, w->nheld);
-		cr_assert_gt(w->allocs, 0);
-		cr_assert_gt(w->frees, 0);
+		/*
+		 * A thread that the OS starts late can find its consumer's range
+		 * held by the others until they finish: -ENOSPC is then its right
+		 * answer. Every thread tried; the threads together did the work.
+		 */
+		cr_assert_gt(w->allocs + w->enospc, 0);
+		total_allocs += w->allocs;
+		total_frees += w->frees;
 	}
+	cr_assert_gt(total_allocs, 0);
+	cr_assert_gt(total_frees, 0);
 
 	/* What the threads say they hold is exactly what the consumers hold. */
 	for (int i = 0; i < ID_SPACE; i++)

@@ -14,6 +14,7 @@
 #include <linux/err.h>
 #include <linux/ioasid.h>
 #include <linux/kernel.h>
+#include <linux/iommu-pasid.h>
 #include <sim/core.h>
 #include <sim/kernel.h>
 #include <sim/virtio-iommu.h>
@@ -94,7 +95,7 @@ Test(world, vcmd_pasids_unique_across_vms)
 	for (int vm = 0; vm < 4; vm++)
 		for (unsigned int c = 0; c < 2; c++)
 			for (int i = 0; i < 8; i++)
-				submit(w, vm, c, SIM_OP_ALLOC, 0, 0, 0);
+				submit(w, vm, c, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	for (size_t i = 0; i < sim_world_nevents(w); i++) {
 		const struct sim_event *e = sim_world_event(w, i);
@@ -126,7 +127,7 @@ Test(world, frees_reach_the_host)
 	sim_world_params_init(&p);
 	w = world_new(&p);
 	for (int i = 0; i < 10; i++)
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	for (int i = 0; i < 10; i++)
 		ids[i] = sim_world_event(w, i)->value;
@@ -159,9 +160,9 @@ static void quota_exhaustion(enum sim_world_path path)
 	p.quotas = quotas;
 	w = world_new(&p);
 	for (int i = 0; i < 6; i++)
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	for (int i = 0; i < 8; i++)
-		submit(w, 1, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 1, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_eq(sim_world_host_count(w, 0), 5);
 	cr_assert_eq(sim_world_host_count(w, 1), 7);
@@ -195,7 +196,7 @@ Test(world, foreign_pasid_by_api_and_registers)
 	sim_world_params_init(&p);
 	p.nvms = 2;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	theirs = last_event(w, 0, SIM_OP_ALLOC)->value;
 	cr_assert_eq(sim_world_host_count(w, 0), 1);
@@ -241,12 +242,12 @@ Test(world, vm_teardown_reclaims_everything)
 	w = world_new(&p);
 	for (int vm = 0; vm < 3; vm++)
 		for (int i = 0; i < 20; i++)
-			submit(w, vm, i % 2, SIM_OP_ALLOC, 0, 0, 0);
+			submit(w, vm, i % 2, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_eq(sim_world_host_count(w, 1), 20);
 	submit(w, 1, 0, SIM_OP_VM_DESTROY, 0, 0, 0);
 	run_idle(w);
-	submit(w, 1, 1, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 1, 1, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_eq(sim_world_host_count(w, 1), 0);
 	cr_assert_eq(sim_world_host_count(w, 0), 20, "other VMs keep theirs");
@@ -273,7 +274,7 @@ Test(world, vcmd_timeout_is_a_caught_panic)
 	p.nvms = 2;
 	p.vtd.faults.stuck_ip = true;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
 	cr_assert(strstr(sim_world_report(w), "DMAR hardware is malfunctioning"), "%s",
 		  sim_world_report(w));
@@ -292,14 +293,14 @@ Test(world, vcmd_latency_charges_virtual_time)
 
 	sim_world_params_init(&p);
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	fast = sim_world_event(w, 0)->end_ns - sim_world_event(w, 0)->start_ns;
 	sim_world_destroy(w);
 
 	p.vtd.faults.latency_ns = 5000000;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	slow = sim_world_event(w, 0)->end_ns - sim_world_event(w, 0)->start_ns;
 	cr_assert_eq(sim_world_event(w, 0)->result, 0);
@@ -320,7 +321,7 @@ Test(world, vcmd_fault_knobs)
 	sim_world_params_init(&p);
 	p.vtd.faults.force_sc = 5;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_lt(sim_world_event(w, 0)->result, 0);
 	sim_world_destroy(w);
@@ -330,7 +331,7 @@ Test(world, vcmd_fault_knobs)
 	p.vtd.faults.result_mode = VTD_RESULT_RAW;
 	p.vtd.faults.result = 0x200000;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_lt(sim_world_event(w, 0)->result, 0, "out-of-range PASID accepted: %llu",
 		     (unsigned long long)sim_world_event(w, 0)->value);
@@ -341,8 +342,8 @@ Test(world, vcmd_fault_knobs)
 	p.vtd.faults.drop_mode = VTD_DROP_HANG;
 	p.vtd.faults.drop_nth = 2;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
 	cr_assert_eq(sim_world_nevents(w), 1, "the first command completed");
 	sim_world_destroy(w);
@@ -382,7 +383,7 @@ Test(world, knob_vtd_stuck_ip_panics_after_the_host_allocated)
 	params_one(&p, SIM_WORLD_PATH_VTD);
 	p.vtd.faults.stuck_ip = true;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
 	cr_assert(strstr(sim_world_report(w), "DMAR hardware is malfunctioning"));
 	/* The command was performed (only IP stuck): the host holds the PASID. */
@@ -408,7 +409,7 @@ Test(world, knob_vtd_force_sc_unexpected_code)
 	params_one(&p, SIM_WORLD_PATH_VTD);
 	p.vtd.faults.force_sc = 5;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	/* iommu_pasid_alloc() reports every allocator failure as -ENOSPC. */
 	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
@@ -429,7 +430,7 @@ Test(world, knob_vtd_force_sc_no_pasid)
 	params_one(&p, SIM_WORLD_PATH_VTD);
 	p.vtd.faults.force_sc = VTD_SC_NO_PASID_V33;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
 	cr_assert(!guest_log(w, "Unexpected error code"));
@@ -455,8 +456,8 @@ Test(world, knob_vtd_b1_wrong_no_pasid_code)
 		if (b1)
 			p.vtd.sc_no_pasid = VTD_SC_NO_PASID_V30;
 		w = world_new(&p);
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 		run_idle(w);
 		cr_assert_eq(sim_world_event(w, 0)->result, 0);
 		cr_assert_eq(sim_world_event(w, 1)->result, -ENOSPC);
@@ -509,7 +510,7 @@ Test(world, knob_vtd_result_outside_range_is_given_back)
 	p.vtd.faults.result_mode = VTD_RESULT_RAW;
 	p.vtd.faults.result = 0x200000;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
 	cr_assert(guest_log(w, "host returned PASID 0 outside"));
@@ -530,9 +531,9 @@ Test(world, knob_vtd_drop_lost)
 	p.vtd.faults.drop_mode = VTD_DROP_LOST;
 	p.vtd.faults.drop_nth = 2;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_eq(sim_world_event(w, 0)->result, 0);
 	/* The stale VCRSP carries the first PASID: a duplicate, refused without a free. */
@@ -560,8 +561,8 @@ Test(world, knob_vtd_drop_hang)
 	p.vtd.faults.drop_mode = VTD_DROP_HANG;
 	p.vtd.faults.drop_every = 2;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
 	cr_assert(strstr(sim_world_report(w), "DMAR hardware is malfunctioning"));
 	cr_assert_eq(sim_world_nevents(w), 1);
@@ -582,14 +583,14 @@ Test(world, knob_virtio_latency)
 
 	params_one(&p, SIM_WORLD_PATH_VIRTIO);
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	fast = sim_world_event(w, 0)->end_ns - sim_world_event(w, 0)->start_ns;
 	sim_world_destroy(w);
 
 	p.virtio_faults.latency_ns = 3000000;
 	w = world_new(&p);
-	submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	slow = sim_world_event(w, 0)->end_ns - sim_world_event(w, 0)->start_ns;
 	cr_assert_eq(sim_world_event(w, 0)->result, 0);
@@ -613,7 +614,7 @@ Test(world, knob_virtio_force_status)
 		params_one(&p, SIM_WORLD_PATH_VIRTIO);
 		p.virtio_faults.force_status = cases[i];
 		w = world_new(&p);
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 		run_idle(w);
 		/* iommu_pasid_alloc() reports every allocator failure as -ENOSPC. */
 		cr_assert_eq(sim_world_event(w, 0)->result, -ENOSPC);
@@ -665,7 +666,7 @@ Test(world, knob_virtio_drop)
 	p.virtio_timeout_ns = 2000000;
 	w = world_new(&p);
 	for (int i = 0; i < 3; i++)
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	cr_assert_eq(sim_world_event(w, 0)->result, 0);
 	/* Lost: the guest waits for the used buffer until its timeout. */
@@ -715,7 +716,7 @@ Test(world, mixed_flavours_linux61_host)
 	for (int vm = 0; vm < 4; vm++)
 		for (unsigned int c = 0; c < 2; c++)
 			for (int i = 0; i < 8; i++)
-				submit(w, vm, c, SIM_OP_ALLOC, 0, 0, 0);
+				submit(w, vm, c, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	for (size_t i = 0; i < sim_world_nevents(w); i++) {
 		const struct sim_event *e = sim_world_event(w, i);
@@ -774,7 +775,7 @@ static void alloc_free_roundtrip(struct sim_world_params *p)
 	u64 ids[4];
 
 	for (int i = 0; i < 4; i++)
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	for (int i = 0; i < 4; i++) {
 		cr_assert_eq(sim_world_event(w, i)->result, 0);
@@ -835,7 +836,7 @@ Test(world, guest_instances_isolated)
 	p.nvms = 2;
 	w = world_new(&p);
 	for (int i = 0; i < 3; i++)
-		submit(w, 0, 0, SIM_OP_ALLOC, 0, 0, 0x1000 + i);
+		submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0x1000 + i);
 	run_idle(w);
 	mine = last_event(w, 0, SIM_OP_ALLOC)->value;
 	submit(w, 0, 0, SIM_OP_FOR_EACH, 0, 0, 0);
@@ -866,7 +867,7 @@ static u64 churn_hash(struct sim_world *w, unsigned int nvms, unsigned int vcpus
 	for (int r = 0; r < rounds; r++)
 		for (unsigned int vm = 0; vm < nvms; vm++)
 			for (unsigned int c = 0; c < vcpus; c++)
-				submit(w, vm, c, SIM_OP_ALLOC, 0, 0, 0);
+				submit(w, vm, c, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	return sim_world_log_hash(w);
 }
@@ -940,7 +941,7 @@ Test(world, churn_64_vms_4_vcpus, .timeout = 600)
 		for (unsigned int vm = 0; vm < 64; vm++)
 			for (unsigned int c = 0; c < 4; c++)
 				for (int i = 0; i < 4; i++)
-					submit(w, vm, c, SIM_OP_ALLOC, 0, 0, 0);
+					submit(w, vm, c, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 		run_idle(w);
 		for (size_t i = from; i < sim_world_nevents(w); i++) {
 			const struct sim_event *e = sim_world_event(w, i);
@@ -987,7 +988,7 @@ Test(world, vcpus_contend_in_virtual_time)
 	w = world_new(&p);
 	for (unsigned int cpu = 0; cpu < 4; cpu++)
 		for (int i = 0; i < 4; i++)
-			submit(w, 0, cpu, SIM_OP_ALLOC, 0, 0, 0);
+			submit(w, 0, cpu, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	sim_lockstat_foreach(sim_world_kernel(w, 0), sum_stats, &guest);
 	cr_assert_gt(guest.contentions, 0, "four vCPUs at once contend in the guest");
@@ -1002,7 +1003,7 @@ Test(world, vcpus_contend_in_virtual_time)
 	w = world_new(&p);
 	for (int vm = 0; vm < 8; vm++)
 		for (int i = 0; i < 4; i++)
-			submit(w, vm, 0, SIM_OP_ALLOC, 0, 0, 0);
+			submit(w, vm, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
 	run_idle(w);
 	sim_lockstat_foreach(sim_world_kernel(w, SIM_WORLD_HOST), sum_stats, &host);
 	cr_assert_gt(host.contentions, 0, "eight VMs at once contend in the host");

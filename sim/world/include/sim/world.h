@@ -78,23 +78,42 @@ int sim_world_reset(struct sim_world *w);
 
 /* ---- operations ------------------------------------------------------------ */
 
+/*
+ * The executor's operations. Where each may run (a guest's vCPU, a host CPU)
+ * is in the table of sim/world/world.c; sim_world_submit() refuses the
+ * others with -EINVAL. The iommu_pasid and ioasid operations run in the
+ * instance of the CPU they are submitted to: the host on bare metal (a world
+ * with no VMs), a guest in a VM.
+ */
 enum sim_op_kind {
-	/* guest, on a vCPU; through the VM's iommu_pasid consumer */
-	SIM_OP_ALLOC,		/* a..b range (0,0: the whole space); arg: private data token */
+	/*
+	 * iommu_pasid API, guest or host: through sim_op.consumer, or in a
+	 * guest the VM's own booted consumer when that is NULL. The range is
+	 * passed as it is (docs/api.md: an empty intersection is -EINVAL).
+	 */
+	SIM_OP_ALLOC,		/* a..b range; arg: private data token */
 	SIM_OP_FREE,		/* a: PASID */
 	SIM_OP_FIND,		/* a: PASID; result 0 or the errno of the ERR_PTR */
 	SIM_OP_FOR_EACH,	/* result: number of PASIDs the consumer holds */
-	SIM_OP_REG_WRITE,	/* hostile guest: vIOMMU a, offset b, value arg, 8 bytes */
-	SIM_OP_REG_READ,	/* vIOMMU a, offset b: value in the event's value */
+	SIM_OP_REG_WRITE,	/* guest: vIOMMU a, offset b, value arg, 8 bytes */
+	SIM_OP_REG_READ,	/* guest: vIOMMU a, offset b: value in the event's value */
 	SIM_OP_VM_DESTROY,	/* the VM goes away: host reclaims, guest instance reset */
 	/* host, on a host CPU; arg: the VM whose VFIO state is used */
 	SIM_OP_HOST_ALLOC,	/* a..b range */
 	SIM_OP_HOST_FREE,	/* a: PASID */
 	SIM_OP_HOST_FREE_RANGE,	/* a..b */
 	SIM_OP_HOST_LOOKUP,	/* a: PASID; result 0 if the VM owns it */
-	/* guest, on a vCPU: another consumer of the VM (sim_op.consumer, required) */
+	/* guest or host: sim_op.consumer, required */
 	SIM_OP_INIT,		/* iommu_pasid_init with the requested range a..b */
 	SIM_OP_EXIT,		/* iommu_pasid_exit */
+	/* raw ioasid API, guest or host; set: sim_op.set, private data: arg */
+	SIM_OP_IOASID_ALLOC,	/* a..b; value: the ID or INVALID_IOASID (result -ENOSPC) */
+	SIM_OP_IOASID_FREE,	/* a */
+	SIM_OP_IOASID_FIND,	/* set, a; result 0 or the errno of the ERR_PTR */
+	SIM_OP_IOASID_SET_DATA,	/* a, arg */
+	/* hostile guest, 4 bytes: vIOMMU a, offset b (value arg) */
+	SIM_OP_REG_WRITE32,
+	SIM_OP_REG_READ32,
 	SIM_OP__COUNT
 };
 
@@ -108,7 +127,9 @@ struct sim_op {
 	 * consumer). Neither field is part of the event log or its hash.
 	 */
 	struct iommu_pasid *consumer;
+	struct ioasid_set *set;	/* IOASID_ALLOC, IOASID_FIND (not logged) */
 	u64 at_ns;		/* not before: the CPU idles until its clock reaches it */
+	u64 cookie;		/* the caller's: copied to the event (not hashed) */
 };
 
 struct sim_event {
@@ -121,6 +142,7 @@ struct sim_event {
 	u64 arg;
 	int result;		/* 0 or a negative errno */
 	u64 value;		/* ALLOC: the PASID; FOR_EACH: count; REG_READ: the value */
+	u64 cookie;		/* sim_op.cookie of the operation (not hashed) */
 };
 
 /*
