@@ -390,31 +390,11 @@ struct got {
 	void *ptr;		/* TOKEN */
 };
 
-/*
- * The entry points bare metal calls: those of a private copy of the core
- * object of the trace's flavour (sim_core_load), or of the core linked into
- * the program when that object is not there.
- */
-struct bm_api {
-	struct sim_core *core;		/* NULL: the core linked in */
-	const char *flavour;
-	int (*pasid_init)(struct iommu_pasid *p);
-	void (*pasid_exit)(struct iommu_pasid *p);
-	int (*pasid_alloc)(struct iommu_pasid *p, ioasid_t min, ioasid_t max, void *priv,
-			   ioasid_t *id);
-	int (*pasid_free)(struct iommu_pasid *p, ioasid_t id);
-	void *(*pasid_find)(struct iommu_pasid *p, ioasid_t id);
-	int (*pasid_for_each)(struct iommu_pasid *p, int (*fn)(ioasid_t, void *, void *),
-			      void *data);
-	ioasid_t (*ioasid_alloc)(struct ioasid_set *set, ioasid_t min, ioasid_t max, void *priv);
-	void (*ioasid_free)(ioasid_t id);
-	void *(*ioasid_find)(struct ioasid_set *set, ioasid_t id, bool (*getter)(void *));
-	int (*ioasid_set_data)(ioasid_t id, void *data);
-};
-
 struct replay {
 	const struct replay_opts *o;
-	const struct bm_api *api;	/* bare metal */
+	struct sim_world *bw;		/* bare metal: the executor, a world with no VMs */
+	uint64_t cookie;		/* of the last operation submitted */
+	uint64_t now;			/* bare metal: the trace time of the event */
 	struct replay_stats *st;
 	const char *name;
 	FILE *msg;
@@ -693,12 +673,6 @@ static long bind(struct replay *r, const char *name, ioasid_t id, bool check, in
 	return i;
 }
 
-static int count_cb(ioasid_t id, void *priv, void *data)
-{
-	(*(long long *)data)++;
-	return 0;
-}
-
 static void note_gap(struct replay *r, const struct trace_event *ev)
 {
 	int n;
@@ -740,6 +714,184 @@ static bool sva_misused(struct replay *r, const struct trace_event *ev)
 	return bad;
 }
 
+/*
+ * Bare metal: run @op on host CPU @cpu of the executor (a world with no VMs)
+ * at the event's trace time, and return its event. -1 if it could not run
+ * (an input error or the kernel stopped: a panic, a deadlock), said in st.
+ */
+static int bm_exec(struct replay *r, unsigned int cpu, struct sim_op *op, struct sim_event *out)
+{
+	enum sim_sched_result res;
+	size_t n;
+
+	op->at_ns = r->now;
+	op->cookie = ++r->cookie;
+	if (sim_world_submit(r->bw, SIM_WORLD_HOST, cpu, op)) {
+		input_error(r, "cannot run %s on host cpu %u", sim_op_name(op->kind), cpu);
+		return -1;
+	}
+	res = sim_world_run(r->bw);
+	n = sim_world_nevents(r->bw);
+	if (res != SIM_SCHED_IDLE || !n || sim_world_event(r->bw, n - 1)->cookie != op->cookie) {
+		r->st->findings++;
+		diverge(r, "the host kernel stopped: %s", sim_world_report(r->bw));
+		return -1;
+	}
+	*out = *sim_world_event(r->bw, n - 1);
+	sim_world_log_trim(r->bw);
+	return 0;
+}
+
+static void got_errno(struct got *g, const struct sim_event *e)
+{
+	g->res = TRACE_RES_ERRNO;
+	g->val = e->result;
+}
+
+static void got_ptr(struct got *g, const struct sim_event *e)
+{
+	if (e->result) {
+		got_errno(g, e);
+	} else if (!e->value) {
+		g->res = TRACE_RES_NULL;
+	} else {
+		g->res = TRACE_RES_TOKEN;
+		g->ptr = (void *)(uintptr_t)e->value;
+	}
+}
+
+static void got_alloc(struct got *g, const struct sim_event *e)
+{
+	if (e->result) {
+		got_errno(g, e);
+	} else {
+		g->res = TRACE_RES_ID;
+		g->id = e->value;
+	}
+}
+
+/* iommu_sva_alloc_pasid(), as Linux 6.1 builds it on ioasid_alloc() in the SVA set. */
+static void run_sva_alloc(struct replay *r, const struct trace_event *ev, struct got *g)
+{
+	struct tokobj *mm = token_ptr(r, ev->mm, false);
+	struct sim_op op = { .kind = SIM_OP_IOASID_ALLOC };
+	struct sim_event e;
+
+	g->res = TRACE_RES_ERRNO;
+	if (ev->min == INVALID_IOASID || ev->max == INVALID_IOASID || !ev->min ||
+	    ev->max < ev->min) {
+		g->val = -EINVAL;
+	} else if (!mm) {
+		/* the kernel would dereference NULL: refuse the trace */
+		input_error(r, "iommu_sva_alloc_pasid with mm=null");
+	} else if (mm->mm_pasid != INVALID_IOASID) {
+		if (mm->mm_pasid < ev->min || mm->mm_pasid >= ev->max) {
+			g->val = -EOVERFLOW;
+		} else {
+			g->res = TRACE_RES_ID;
+			g->id = mm->mm_pasid;
+		}
+	} else {
+		op.set = &r->k->sva_set;
+		op.a = ev->min;
+		op.b = ev->max;
+		op.arg = (uintptr_t)mm;
+		if (bm_exec(r, ev->cpu, &op, &e))
+			return;
+		if (e.value == INVALID_IOASID) {
+			g->val = -ENOMEM;
+		} else {
+			mm->mm_pasid = e.value;
+			g->res = TRACE_RES_ID;
+			g->id = e.value;
+		}
+	}
+}
+
+/* Forget the names of what an event released (exit, ioasid_free). */
+static void run_unbind(struct replay *r, const struct trace_event *ev, long ci, long pe,
+		       ioasid_t id)
+{
+	struct rkernel *k = r->k;
+
+	if (ev->op == TRACE_PASID_EXIT) {
+		for (uint32_t i = 0; i < k->p.n; i++)
+			if (k->p.v[i].bound && k->p.v[i].owner_c == ci)
+				pasid_unbind(k, &k->p.v[i]);
+	} else if (pe >= 0) {
+		struct pasid *pp = &k->p.v[pe];
+
+		if (pp->owner_mm >= 0 && (uint32_t)pp->owner_mm < k->t.n &&
+		    k->t.v[pp->owner_mm].obj->mm_pasid == id)
+			k->t.v[pp->owner_mm].obj->mm_pasid = INVALID_IOASID;
+		pasid_unbind(k, pp);
+	}
+}
+
+/* The executor's operation for a bare-metal trace event, by trace op. */
+static const enum sim_op_kind bm_ops[TRACE_OP__NR] = {
+	[TRACE_PASID_INIT] = SIM_OP_INIT,
+	[TRACE_PASID_EXIT] = SIM_OP_EXIT,
+	[TRACE_PASID_ALLOC] = SIM_OP_ALLOC,
+	[TRACE_PASID_FREE] = SIM_OP_FREE,
+	[TRACE_PASID_FIND] = SIM_OP_FIND,
+	[TRACE_PASID_FOR_EACH] = SIM_OP_FOR_EACH,
+	[TRACE_IOASID_ALLOC] = SIM_OP_IOASID_ALLOC,
+	[TRACE_IOASID_FREE] = SIM_OP_IOASID_FREE,
+	[TRACE_IOASID_FIND] = SIM_OP_IOASID_FIND,
+	[TRACE_IOASID_SET_DATA] = SIM_OP_IOASID_SET_DATA,
+};
+
+/* Run one API event through the executor; fills @g. */
+static void run_api(struct replay *r, const struct trace_event *ev, struct got *g,
+		    struct consumer *c, ioasid_t id)
+{
+	struct sim_op op = { .kind = bm_ops[ev->op], .a = id };
+	struct sim_event e;
+
+	op.consumer = c ? c->h : NULL;
+	op.set = token_ptr(r, ev->set, true);
+	op.arg = (uintptr_t)token_ptr(r, ev->priv, false);
+	if (ev->op == TRACE_PASID_INIT || ev->op == TRACE_PASID_ALLOC ||
+	    ev->op == TRACE_IOASID_ALLOC) {
+		op.a = ev->min;
+		op.b = ev->max;
+	}
+	if (bm_exec(r, ev->cpu, &op, &e))
+		return;
+	switch (ev->op) {
+	case TRACE_PASID_ALLOC:
+		got_alloc(g, &e);
+		break;
+	case TRACE_IOASID_ALLOC:
+		if (e.value == INVALID_IOASID) {
+			g->res = TRACE_RES_INVALID;
+		} else {
+			g->res = TRACE_RES_ID;
+			g->id = e.value;
+		}
+		break;
+	case TRACE_PASID_FIND:
+	case TRACE_IOASID_FIND:
+		got_ptr(g, &e);
+		break;
+	case TRACE_PASID_FOR_EACH:
+		if (e.result) {
+			got_errno(g, &e);
+		} else {
+			g->res = TRACE_RES_COUNT;
+			g->val = e.value;
+		}
+		break;
+	case TRACE_PASID_EXIT:
+	case TRACE_IOASID_FREE:
+		break;
+	default:	/* INIT, FREE, SET_DATA */
+		got_errno(g, &e);
+		break;
+	}
+}
+
 /* Run one event; fills @g with what the replay got. */
 static void run_event(struct replay *r, const struct trace_event *ev, struct got *g,
 		      char *idbuf, const char **rec_id, bool *checkable)
@@ -749,8 +901,6 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 	bool cur_c = true, cur_id = true;
 	struct consumer *c = NULL;
 	ioasid_t id = 0;
-	void *p;
-	int ret;
 
 	memset(g, 0, sizeof(*g));
 	*rec_id = NULL;
@@ -774,130 +924,22 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		*rec_id = pe == -2 ? ev->id : idbuf;
 	}
 	*checkable = cur_c && cur_id;
-
-	switch (ev->op) {
-	case TRACE_PASID_INIT:
-		c->h->min = ev->min;
-		c->h->max = ev->max;
-		g->res = TRACE_RES_ERRNO;
-		g->val = r->api->pasid_init(c->h);
-		break;
-	case TRACE_PASID_EXIT:
-		r->api->pasid_exit(c->h);
-		for (uint32_t i = 0; i < k->p.n; i++)
-			if (k->p.v[i].bound && k->p.v[i].owner_c == ci)
-				pasid_unbind(k, &k->p.v[i]);
-		break;
-	case TRACE_PASID_ALLOC:
-		ret = r->api->pasid_alloc(c->h, ev->min, ev->max, token_ptr(r, ev->priv, false),
-					  &id);
+	if (ev->op == TRACE_PASID_ALLOC)
 		*checkable = cur_c && k->epoch == 0;
-		if (ret) {
-			g->res = TRACE_RES_ERRNO;
-			g->val = ret;
-		} else {
-			g->res = TRACE_RES_ID;
-			g->id = id;
-		}
-		break;
-	case TRACE_PASID_FREE:
-		g->res = TRACE_RES_ERRNO;
-		g->val = r->api->pasid_free(c->h, id);
-		if (!g->val && pe >= 0)
-			pasid_unbind(k, &k->p.v[pe]);
-		break;
-	case TRACE_PASID_FIND:
-		p = r->api->pasid_find(c->h, id);
-		goto ptr_result;
-	case TRACE_PASID_FOR_EACH: {
-		long long n = 0;
-
-		ret = r->api->pasid_for_each(c->h, count_cb, &n);
-		if (ret) {
-			g->res = TRACE_RES_ERRNO;
-			g->val = ret;
-		} else {
-			g->res = TRACE_RES_COUNT;
-			g->val = n;
-		}
-		break;
-	}
-	case TRACE_IOASID_ALLOC:
-		id = r->api->ioasid_alloc(token_ptr(r, ev->set, true), ev->min, ev->max,
-					  token_ptr(r, ev->priv, false));
+	else if (ev->op == TRACE_IOASID_ALLOC || ev->op == TRACE_SVA_ALLOC)
 		*checkable = k->epoch == 0;
-		if (id == INVALID_IOASID) {
-			g->res = TRACE_RES_INVALID;
-		} else {
-			g->res = TRACE_RES_ID;
-			g->id = id;
-		}
-		break;
-	case TRACE_IOASID_FREE:
-		r->api->ioasid_free(id);
-		if (pe >= 0) {
-			struct pasid *pp = &k->p.v[pe];
 
-			if (pp->owner_mm >= 0 && (uint32_t)pp->owner_mm < k->t.n &&
-			    k->t.v[pp->owner_mm].obj->mm_pasid == id)
-				k->t.v[pp->owner_mm].obj->mm_pasid = INVALID_IOASID;
-			pasid_unbind(k, pp);
-		}
-		break;
-	case TRACE_IOASID_FIND:
-		p = r->api->ioasid_find(token_ptr(r, ev->set, true), id, NULL);
-		goto ptr_result;
-	case TRACE_IOASID_SET_DATA:
-		g->res = TRACE_RES_ERRNO;
-		g->val = r->api->ioasid_set_data(id, token_ptr(r, ev->priv, false));
-		break;
-	case TRACE_SVA_ALLOC: {
-		struct tokobj *mm = token_ptr(r, ev->mm, false);
-
-		*checkable = k->epoch == 0;
-		g->res = TRACE_RES_ERRNO;
-		if (ev->min == INVALID_IOASID || ev->max == INVALID_IOASID || !ev->min ||
-		    ev->max < ev->min) {
-			g->val = -EINVAL;
-		} else if (!mm) {
-			/* the kernel would dereference NULL: refuse the trace */
-			input_error(r, "iommu_sva_alloc_pasid with mm=null");
-		} else if (mm->mm_pasid != INVALID_IOASID) {
-			if (mm->mm_pasid < ev->min || mm->mm_pasid >= ev->max) {
-				g->val = -EOVERFLOW;
-			} else {
-				g->res = TRACE_RES_ID;
-				g->id = mm->mm_pasid;
-			}
-		} else {
-			id = r->api->ioasid_alloc(&k->sva_set, ev->min, ev->max, mm);
-			if (id == INVALID_IOASID) {
-				g->val = -ENOMEM;
-			} else {
-				mm->mm_pasid = id;
-				g->res = TRACE_RES_ID;
-				g->id = id;
-			}
-		}
-		break;
-	}
-	case TRACE_GAP:
+	if (ev->op == TRACE_GAP) {
 		note_gap(r, ev);
-		break;
-	default:
-		input_error(r, "%s is not supported on bare metal", trace_op_name(ev->op));
-		break;
-	}
-	return;
-ptr_result:
-	if (IS_ERR(p)) {
-		g->res = TRACE_RES_ERRNO;
-		g->val = PTR_ERR(p);
-	} else if (!p) {
-		g->res = TRACE_RES_NULL;
+	} else if (ev->op == TRACE_SVA_ALLOC) {
+		run_sva_alloc(r, ev, g);
+	} else if (ev->op < TRACE_OP__NR && (bm_ops[ev->op] || ev->op == TRACE_PASID_ALLOC)) {
+		run_api(r, ev, g, c, id);
+		if (ev->op == TRACE_PASID_EXIT || ev->op == TRACE_IOASID_FREE ||
+		    (ev->op == TRACE_PASID_FREE && !g->val))
+			run_unbind(r, ev, ci, pe, id);
 	} else {
-		g->res = TRACE_RES_TOKEN;
-		g->ptr = p;
+		input_error(r, "%s is not supported on bare metal", trace_op_name(ev->op));
 	}
 }
 
@@ -1788,116 +1830,76 @@ out:
 	free(wr.vm_used);
 }
 
-/* ---- bare metal: the core of the trace's flavour --------------------------------- */
+/* ---- bare metal: the executor with no VMs ------------------------------------------ */
 
-static void bm_linked(struct bm_api *a)
-{
-	a->core = NULL;
-	a->flavour = PASIDSIM_FLAVOUR;
-	a->pasid_init = iommu_pasid_init;
-	a->pasid_exit = iommu_pasid_exit;
-	a->pasid_alloc = iommu_pasid_alloc;
-	a->pasid_free = iommu_pasid_free;
-	a->pasid_find = iommu_pasid_find;
-	a->pasid_for_each = iommu_pasid_for_each;
-	a->ioasid_alloc = ioasid_alloc;
-	a->ioasid_free = ioasid_free;
-	a->ioasid_find = ioasid_find;
-	a->ioasid_set_data = ioasid_set_data;
-}
-
-#define BM_SYM(a, field, sym, err, errlen) do {					\
-	*(void **)&(a)->field = sim_core_sym((a)->core, sym);			\
-	if (!(a)->field) {							\
-		snprintf(err, errlen, "no symbol %s in the core object", sym);	\
-		return -1;							\
-	}									\
-} while (0)
-
-/* The API of a loaded copy. 0, or -1 with @err. */
-static int bm_resolve(struct bm_api *a, char *err, size_t errlen)
-{
-	const struct sim_core_ioasid_api *io = sim_core_ioasid(a->core);
-
-	a->flavour = sim_core_flavour(a->core);
-	BM_SYM(a, pasid_init, "iommu_pasid_init", err, errlen);
-	BM_SYM(a, pasid_exit, "iommu_pasid_exit", err, errlen);
-	BM_SYM(a, pasid_alloc, "iommu_pasid_alloc", err, errlen);
-	BM_SYM(a, pasid_free, "iommu_pasid_free", err, errlen);
-	BM_SYM(a, pasid_find, "iommu_pasid_find", err, errlen);
-	BM_SYM(a, pasid_for_each, "iommu_pasid_for_each", err, errlen);
-	a->ioasid_alloc = io->alloc;
-	a->ioasid_free = io->free;
-	a->ioasid_find = io->find;
-	a->ioasid_set_data = io->set_data;
-	return 0;
-}
-
-/* Load a private copy of @flavour's core object. 0, or -1 with @err. */
-static int bm_load_flavour(struct bm_api *a, const char *flavour, char *err, size_t errlen)
+static bool flavour_built(const char *flavour)
 {
 	char path[4096];
 
-	sim_core_path(flavour, path, sizeof(path));
-	if (access(path, R_OK)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		errno = ENOENT;
-		return -1;
-	}
-	a->core = sim_core_load(path, err, errlen);
-	if (!a->core) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (bm_resolve(a, err, errlen)) {
-		sim_core_unload(a->core);
-		a->core = NULL;
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	return !access(sim_core_path(flavour, path, sizeof(path)), R_OK);
 }
 
 /*
- * Bare metal runs on a private copy of the core object of the trace's
- * flavour, loaded for this replay. If that object is not built: the core
- * linked into the program when it is that flavour; else an error (exit 2),
- * or with --any-flavour what is there (said on @msg). 0, or -1 with
+ * Bare metal runs in the executor (a world with no VMs: the host kernel and
+ * its CPUs) on a private copy of the core object of the trace's flavour. If
+ * that object is not built: an error (exit 2), or with --any-flavour the
+ * flavour this program was configured with (said on @msg). NULL, with
  * st->error.
  */
-static int bm_load(struct bm_api *a, const char *flavour, const char *name,
-		   const struct replay_opts *o, FILE *msg, struct replay_stats *st)
+static struct sim_world *bm_world(const struct trace_header *h, const char *name,
+				  const struct replay_opts *o, FILE *msg, struct replay_stats *st)
 {
-	char err[4200];
+	const char *flavour = st->flavour;
+	struct sim_world_params p;
+	struct sim_world *w;
+	char err[512];
 
-	if (!bm_load_flavour(a, flavour, err, sizeof(err)))
-		return 0;
-	if (errno != ENOENT) {
+	if (!flavour_built(flavour)) {
+		if (!o->any_flavour || !flavour_built(PASIDSIM_FLAVOUR)) {
+			snprintf(st->error, sizeof(st->error), "%s: the trace wants allocator "
+				 "flavour %s on the host, whose core object is not built: configure "
+				 "with the Linux source (PASIDSIM_LINUX61=ON) or pass --any-flavour "
+				 "to replay on %s", name, flavour, PASIDSIM_FLAVOUR);
+			return NULL;
+		}
+		fprintf(msg, "%s: warning: the trace wants flavour %s, whose core object is not "
+			"built; replaying on %s (--any-flavour)\n", name, flavour, PASIDSIM_FLAVOUR);
+		flavour = PASIDSIM_FLAVOUR;
+	}
+	sim_world_params_init(&p);
+	p.nvms = 0;
+	p.host_cpus = h->host_cpus;
+	p.host_flavour = flavour;
+	p.seed = h->seed;
+	w = sim_world_create(&p, err, sizeof(err));
+	if (!w) {
 		snprintf(st->error, sizeof(st->error), "%s: cannot load the %s core: %.400s", name,
 			 flavour, err);
-		return -1;
+		return NULL;
 	}
-	if (!strcmp(flavour, PASIDSIM_FLAVOUR)) {
-		bm_linked(a);
-		return 0;
-	}
-	if (!o->any_flavour) {
-		snprintf(st->error, sizeof(st->error), "%s: the trace wants allocator flavour %s "
-			 "on the host, whose core object is not built (%.300s): configure with "
-			 "the Linux source (PASIDSIM_LINUX61=ON) or pass --any-flavour to replay "
-			 "on %s", name, flavour, err, PASIDSIM_FLAVOUR);
-		return -1;
-	}
-	bm_linked(a);
-	fprintf(msg, "%s: warning: the trace wants flavour %s, whose core object is not built; "
-		"replaying on %s (--any-flavour)\n", name, flavour, a->flavour);
-	return 0;
+	/* a string that outlives the world (the core copy's goes with it) */
+	st->flavour = !strcmp(flavour, "linux-6.1") ? "linux-6.1" : "pasidsim";
+	return w;
 }
 
-/* Lockstat runs on the trace's virtual time: deterministic, and no clock calls. */
-static u64 replay_clock(void *arg)
+/* After the run: every consumer exits, every raw ID still bound is freed. */
+static void bm_teardown(struct replay *r)
 {
-	return *(const uint64_t *)arg;
+	struct rkernel *k = &r->ks[0];
+	struct sim_event e;
+
+	for (uint32_t i = 0; i < k->c.n && r->status < 2; i++) {
+		struct sim_op op = { .kind = SIM_OP_EXIT, .consumer = k->c.v[i].h };
+
+		if (bm_exec(r, 0, &op, &e))
+			return;
+	}
+	for (uint32_t i = 0; i < k->p.n && r->status < 2; i++) {
+		struct sim_op op = { .kind = SIM_OP_IOASID_FREE, .a = k->p.v[i].id };
+
+		if (k->p.v[i].bound && k->p.v[i].owner_c < 0 && bm_exec(r, 0, &op, &e))
+			return;
+	}
 }
 
 static int replay_run(struct trace_parser *tp, const char *name, const struct replay_opts *o,
@@ -1907,11 +1909,9 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	struct trace_header h;
 	struct trace_event ev;
 	struct timespec t0, t1;
-	struct sim_kernel *kern;
+	struct sim_kernel *kern, *prev;
 	struct sim_slab_stats slab;
 	struct sim_world *world = NULL;
-	struct bm_api api = { 0 };
-	uint64_t vtime = 0;
 	int status;
 
 	memset(st, 0, sizeof(*st));
@@ -1945,7 +1945,9 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 			return 2;
 		}
 		/* every kernel runs the chosen flavour; --record writes what ran */
-		h.flavour_host = h.flavour_guest = f;
+		h.flavour_host = f;
+		if (h.mode == TRACE_VMS)
+			h.flavour_guest = f;
 		for (unsigned int i = 0; i < h.nr_vms && h.vms; i++)
 			h.vms[i].flavour = f;
 	}
@@ -1972,14 +1974,15 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 			 "\"host_cpus\":%u,\"flavour_host\":\"%s\"}", h.host_cpus, st->flavour);
 	}
 	if (!world) {
-		if (bm_load(&api, st->flavour, name, o, r->msg, st)) {
+		const char *want = st->flavour;
+
+		r->bw = bm_world(&h, name, o, r->msg, st);
+		if (!r->bw) {
 			status = 2;
 			goto out;
 		}
-		r->api = &api;
-		if (strcmp(api.flavour, st->flavour)) {
+		if (strcmp(want, st->flavour)) {
 			/* --any-flavour: the run is on another flavour than the trace's */
-			st->flavour = api.flavour;
 			snprintf(st->config, sizeof(st->config), "{\"mode\":\"bare-metal\","
 				 "\"host_cpus\":%u,\"flavour_host\":\"%s\"}", h.host_cpus,
 				 st->flavour);
@@ -2005,10 +2008,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 		goto finish;
 	}
 
-	kern = sim_kernel_create("replay-host");
-	sim_kernel_enter(kern);
-	vtime = 0;
-	sim_kernel_set_clock(kern, replay_clock, &vtime);
+	kern = sim_world_kernel(r->bw, SIM_WORLD_HOST);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		char idbuf[16], resbuf[16];
@@ -2026,9 +2026,9 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 			break;
 		r->line = trace_parser_line(tp);
 		wait_for(r, ev.time);
-		vtime = ev.time;
+		r->now = ev.time;
 		run_event(r, &ev, &g, idbuf, &rec_id, &checkable);
-		if (r->status == 2)
+		if (r->status == 2 || (r->status == 1 && st->div_line && st->findings))
 			break;
 		if (ev.op != TRACE_GAP) {
 			st->ops++;
@@ -2044,32 +2044,25 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 			record_event(r, &ev, &g, rec_id, res_name);
 		if (r->status == 1 && st->div_line)
 			break;
-		if ((st->ops & 1023) == 0)
-			sim_rcu_quiescent();
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->wall_s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-	/* teardown: every consumer exits, every raw ID still bound is freed */
-	for (uint32_t i = 0; i < r->k->c.n; i++)
-		api.pasid_exit(r->k->c.v[i].h);
-	for (uint32_t i = 0; i < r->k->p.n; i++)
-		if (r->k->p.v[i].bound && r->k->p.v[i].owner_c < 0)
-			api.ioasid_free(r->k->p.v[i].id);
+	r->k = &r->ks[0];
+	if (r->status < 2)
+		bm_teardown(r);
+	prev = sim_kernel_enter(kern);
 	rcu_barrier();
-	st->findings = sim_findings_count(kern, -1);
-	if (st->findings)
+	sim_kernel_leave(prev);
+	st->findings += sim_findings_count(kern, -1);
+	if (sim_findings_count(kern, -1))
 		sim_findings_print(kern, r->msg);
 	sim_slab_stats(kern, &slab);
-	st->leaked = slab.live_objects;
+	st->leaked = slab.live_objects - sim_world_host_baseline_objects(r->bw);
 	if (st->leaked && !st->gaps)
 		sim_slab_report_leaks(kern, r->msg);
 	if (o->on_kernel)
 		o->on_kernel(o->hook_arg, "host", kern);
-	sim_kernel_enter(NULL);
-	sim_kernel_destroy(kern);
-	sim_core_unload(api.core);
-	api.core = NULL;
 
 finish:
 	if (r->gaplen)
@@ -2084,7 +2077,7 @@ finish:
 	if (!status && (st->findings || (st->leaked && !st->gaps)))
 		status = 1;
 out:
-	sim_core_unload(api.core);
+	sim_world_destroy(r->bw);
 	for (unsigned int i = 0; i < r->nk; i++)
 		rkernel_free(&r->ks[i]);
 	free(r->ks);

@@ -993,6 +993,11 @@ const char *sim_world_report(const struct sim_world *w)
 	return w->report;
 }
 
+void sim_world_log_trim(struct sim_world *w)
+{
+	w->nevents = 0;
+}
+
 size_t sim_world_nevents(const struct sim_world *w)
 {
 	return w->nevents;

@@ -159,6 +159,11 @@ const char *sim_world_report(const struct sim_world *w);
 
 size_t sim_world_nevents(const struct sim_world *w);
 const struct sim_event *sim_world_event(const struct sim_world *w, size_t i);
+/*
+ * Forget the events kept so far (their memory is reused), keeping the hash:
+ * a driver that reads each event as it completes need not keep them all.
+ */
+void sim_world_log_trim(struct sim_world *w);
 /* FNV-1a over every event so far (all fields but none of the wall clock). */
 u64 sim_world_log_hash(const struct sim_world *w);
 /* Print the event log, one line per event. */
