@@ -30,7 +30,7 @@ struct trace_parser {
 	bool eof;
 	char name[128];
 	unsigned long lineno;	/* of the line in @line */
-	char line[TRACE_MAX_LINE + 1];
+	char line[TRACE_MAX_LINE + 2];	/* the line, a '\r' before its '\n', a NUL */
 	unsigned int line_len;
 	struct token tok[MAX_TOKENS];
 	unsigned int ntok;
@@ -191,9 +191,16 @@ static void consume(struct trace_parser *p, size_t n)
 		p->buf_pos += n;
 }
 
+static int too_long(struct trace_parser *p)
+{
+	return fail_at(p, TRACE_MAX_LINE + 1, "expected a line of at most %u bytes (not counting "
+		       "its line ending)", TRACE_MAX_LINE);
+}
+
 /*
- * Read the next raw line into p->line. 1: a line; 0: end of input;
- * -1: error (line too long, read error).
+ * Read the next raw line into p->line, without its line ending ("\n" or
+ * "\r\n"). 1: a line; 0: end of input; -1: error (line too long, a last
+ * line without its newline, read error).
  */
 static int read_line(struct trace_parser *p)
 {
@@ -206,16 +213,18 @@ static int read_line(struct trace_parser *p)
 		avail = input(p, &src);
 		if (p->failed)
 			return -1;
-		if (!avail) {
-			if (p->mem || p->eof)
-				return p->line_len ? 1 : 0;
+		if (!avail && !p->mem && !p->eof)
 			continue;
-		}
+		if (!avail && !p->line_len)
+			return 0;
+		if (!avail)	/* cut in the middle of a line? */
+			return fail_at(p, p->line_len + 1, "expected a newline at the end of the "
+				       "line, got the end of the file (a cut trace?)");
 		nl = memchr(src, '\n', avail);
 		n = nl ? (size_t)(nl - src) : avail;
-		if (p->line_len + n > TRACE_MAX_LINE - 1)
-			return fail_at(p, TRACE_MAX_LINE, "expected a line of at most %u bytes",
-				       TRACE_MAX_LINE);
+		/* One byte more than the limit: a '\r' before the '\n'. */
+		if (p->line_len + n > TRACE_MAX_LINE + 1)
+			return too_long(p);
 		memcpy(p->line + p->line_len, src, n);
 		p->line_len += n;
 		consume(p, n + !!nl);
@@ -224,6 +233,8 @@ static int read_line(struct trace_parser *p)
 	}
 	if (p->line_len && p->line[p->line_len - 1] == '\r')
 		p->line_len--;
+	if (p->line_len > TRACE_MAX_LINE)
+		return too_long(p);
 	p->line[p->line_len] = 0;
 	return 1;
 }
