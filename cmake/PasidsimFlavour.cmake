@@ -12,6 +12,11 @@
 # pasidsim_core_module(<flavour>)            shared object
 #     libpasidsim-core-<flavour>.so, linked -Bsymbolic, loaded as private
 #     copies by sim_core_load() (worlds, differential runs).
+#
+# Both take [CORE_DIR <dir>]: build a copy of core/ at <dir> instead (the
+# patched copies of the bug benchmark, fuzz/bugbench/); the file list is
+# core/'s, so <dir> may be generated at build time. pasidsim_core_module()
+# also takes [SUFFIX <s>]: the object is libpasidsim-core-<flavour><s>.so.
 
 set(PASIDSIM_LINUX_DIR ${CMAKE_BINARY_DIR}/linux-src CACHE INTERNAL "")
 
@@ -28,9 +33,11 @@ function(pasidsim_extract_linux)
   endif()
 endfunction()
 
-# Sources and include directories of core/ for one flavour.
-function(pasidsim_flavour_sources flavour out_sources out_includes)
-  file(GLOB core_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/core/*.c)
+# Sources and include directories of core/ (or of a copy at core_dir) for one flavour.
+function(pasidsim_flavour_sources flavour core_dir out_sources out_includes)
+  file(GLOB core_sources CONFIGURE_DEPENDS RELATIVE ${CMAKE_SOURCE_DIR}/core
+    ${CMAKE_SOURCE_DIR}/core/*.c)
+  list(TRANSFORM core_sources PREPEND ${core_dir}/)
   set(include_dirs "")
   if(flavour STREQUAL "linux-6.1")
     pasidsim_extract_linux()
@@ -41,13 +48,17 @@ function(pasidsim_flavour_sources flavour out_sources out_includes)
   elseif(NOT flavour STREQUAL "pasidsim")
     message(FATAL_ERROR "pasidsim: unknown allocator flavour '${flavour}'")
   endif()
-  list(APPEND include_dirs ${CMAKE_SOURCE_DIR}/core/include)
+  list(APPEND include_dirs ${core_dir}/include)
   set(${out_sources} ${core_sources} PARENT_SCOPE)
   set(${out_includes} ${include_dirs} PARENT_SCOPE)
 endfunction()
 
 function(pasidsim_core_library target flavour)
-  pasidsim_flavour_sources(${flavour} sources includes)
+  cmake_parse_arguments(arg "" "CORE_DIR" "" ${ARGN})
+  if(NOT arg_CORE_DIR)
+    set(arg_CORE_DIR ${CMAKE_SOURCE_DIR}/core)
+  endif()
+  pasidsim_flavour_sources(${flavour} ${arg_CORE_DIR} sources includes)
   add_library(${target} STATIC ${sources})
   target_include_directories(${target} BEFORE PUBLIC ${includes})
   target_link_libraries(${target} PUBLIC sim_kernel PRIVATE pasidsim_kernel_flags)
@@ -55,8 +66,12 @@ function(pasidsim_core_library target flavour)
 endfunction()
 
 function(pasidsim_core_module flavour)
-  set(target pasidsim-core-${flavour})
-  pasidsim_flavour_sources(${flavour} sources includes)
+  cmake_parse_arguments(arg "" "CORE_DIR;SUFFIX" "" ${ARGN})
+  if(NOT arg_CORE_DIR)
+    set(arg_CORE_DIR ${CMAKE_SOURCE_DIR}/core)
+  endif()
+  set(target pasidsim-core-${flavour}${arg_SUFFIX})
+  pasidsim_flavour_sources(${flavour} ${arg_CORE_DIR} sources includes)
   add_library(${target} MODULE ${sources} ${CMAKE_SOURCE_DIR}/sim/world/core-flavour.c)
   target_include_directories(${target} BEFORE PRIVATE ${includes}
     ${CMAKE_SOURCE_DIR}/sim/kernel/include)

@@ -14,8 +14,8 @@
  * Developer's notes:
  * - Detection follows Linux 6.1: caching mode (CAP.CM) marks a vIOMMU,
  *   scalable mode (ECAP.SMTS) is required, and VCCAP is read only when
- *   ECAP.VCS says the virtual command registers exist (bug B2 read it
- *   anyway; PV_VTD_QUIRK_VCCAP_UNGATED brings that back).
+ *   ECAP.VCS says the virtual command registers exist (bug B2, before
+ *   v5.10, read it anyway).
  * - Every vIOMMU registers ops with the same two functions, so the I/O ASID
  *   core puts them in one shared space: all vIOMMUs of a guest end up at the
  *   same host allocator, and the space is served through the earliest
@@ -27,10 +27,11 @@
  *   trip holds register_lock (raw, IRQs off) as well: nothing here sleeps.
  *   A command that never completes panics after PV_VTD_VCMD_TIMEOUT_NS, as
  *   the real driver does; it never hangs.
- * - Deliberate hardening over 6.1 (each can be switched back, see the
- *   PV_VTD_QUIRK_* flags): the PASID the host returns is checked against
- *   the requested range and against the IDs the guest already tracks, and
- *   an ID whose tracking failed is really freed on the host.
+ * - Deliberate hardening over 6.1: the PASID the host returns is checked
+ *   against the requested range and against the IDs the guest already
+ *   tracks, and an ID whose tracking failed is really freed on the host.
+ *   6.1's behaviour, and the historical bugs, are patches against this
+ *   file in the bug benchmark (fuzz/bugbench/), never switches in here.
  */
 #define pr_fmt(fmt) "pv-vtd: " fmt
 
@@ -99,7 +100,7 @@ static const struct pv_vtd_regs *pv_vtd_regs(const struct pv_vtd_iommu *iommu)
 
 static u8 pv_vtd_sc_no_pasid(const struct pv_vtd_iommu *iommu)
 {
-	return iommu->sc_no_pasid ? iommu->sc_no_pasid : pv_vtd_regs(iommu)->sc_no_pasid;
+	return pv_vtd_regs(iommu)->sc_no_pasid;
 }
 
 static void pv_vtd_count(struct pv_vtd_iommu *iommu, enum pv_vtd_stat stat)
@@ -192,8 +193,6 @@ EXPORT_SYMBOL_GPL(pv_vtd_free_pasid);
 static int pv_vtd_check_result(struct pv_vtd_iommu *iommu, ioasid_t pasid,
 			       ioasid_t min, ioasid_t max)
 {
-	if (iommu->quirks & PV_VTD_QUIRK_NO_RESULT_CHECK)
-		return 0;
 	if (!IS_ERR(ioasid_find(NULL, pasid, NULL))) {
 		pr_err("%s: host returned PASID %u, which is in use\n",
 		       pv_vtd_name(iommu), pasid);
@@ -218,8 +217,7 @@ static int pv_vtd_check_result(struct pv_vtd_iommu *iommu, ioasid_t pasid,
  * @pasid: where the PASID is stored on success
  *
  * The allocate command carries no range: the host picks from its whole
- * space. Unlike Linux 6.1 the result is checked (unless
- * %PV_VTD_QUIRK_NO_RESULT_CHECK is set): first, a PASID the guest already
+ * space. Unlike Linux 6.1 the result is checked: first, a PASID the guest already
  * tracks in the I/O ASID allocator is refused and not freed, whatever its
  * value, since the host would take it from its holder; then an untracked
  * PASID outside [@min, @max], or PASID 0, is freed back to the host.
@@ -297,17 +295,14 @@ static ioasid_t pv_vtd_ioasid_alloc(ioasid_t min, ioasid_t max, void *data)
  * anything but NULL for it. The I/O ASID core calls the free function
  * before it forgets the ID, so this tests whether private data is still
  * attached (consumers clear it first, see iommu-pasid.c). 6.1 also treats a
- * failed lookup as "active"; this driver does not, unless asked to.
+ * failed lookup as "active"; this driver does not.
  */
 static bool pv_vtd_still_active(struct pv_vtd_iommu *iommu, ioasid_t ioasid)
 {
-	void *private;
+	void *private = ioasid_find(NULL, ioasid, NULL);
 
-	if (iommu->quirks & PV_VTD_QUIRK_FREE_UNCHECKED)
-		return false;
-	private = ioasid_find(NULL, ioasid, NULL);
 	if (IS_ERR(private))
-		return iommu->quirks & PV_VTD_QUIRK_FREE_ERR_ACTIVE;
+		return false;
 	return !!private;
 }
 
@@ -378,11 +373,9 @@ static bool pv_vtd_has_vcmd(struct pv_vtd_iommu *iommu)
 			pv_vtd_name(iommu));
 		return false;
 	}
-	if (!(iommu->quirks & PV_VTD_QUIRK_VCCAP_UNGATED)) {
-		if (!(iommu->ecap & PV_VTD_ECAP_VCS))
-			return false;
-		iommu->vccap = readq(iommu->reg + pv_vtd_regs(iommu)->vccap);
-	}
+	if (!(iommu->ecap & PV_VTD_ECAP_VCS))
+		return false;
+	iommu->vccap = readq(iommu->reg + pv_vtd_regs(iommu)->vccap);
 
 	return iommu->vccap & PV_VTD_VCCAP_PAS;
 }
@@ -423,7 +416,7 @@ static void pv_vtd_register_allocator(struct pv_vtd_iommu *iommu)
 /**
  * pv_vtd_iommu_init() - Probe a (v)IOMMU for PASID support and VCMD
  * @iommu: zeroed, with @iommu->name, @iommu->reg and optionally
- *	@iommu->layout, @iommu->sc_no_pasid and @iommu->quirks filled in
+ *	@iommu->layout filled in
  *
  * Reads CAP and ECAP, derives the PASID range from ECAP.PSS and installs
  * the vendor range callback for PASID consumers (iommu_pasid_set_ops()).
@@ -458,9 +451,6 @@ int pv_vtd_iommu_init(struct pv_vtd_iommu *iommu)
 		atomic64_set(&iommu->stats[i], 0);
 	iommu->vcmd = false;
 	iommu->vccap = 0;
-	/* B2: kernels before v5.10 read VCCAP whether or not it exists. */
-	if (iommu->quirks & PV_VTD_QUIRK_VCCAP_UNGATED)
-		iommu->vccap = readq(iommu->reg + pv_vtd_regs(iommu)->vccap);
 	iommu->cap = readq(iommu->reg + PV_VTD_CAP_REG);
 	iommu->ecap = readq(iommu->reg + PV_VTD_ECAP_REG);
 	iommu->pasid_max = pv_vtd_pss_max(iommu->ecap);

@@ -3,7 +3,7 @@
  * PASID allocation over virtio-iommu (a pasidsim extension).
  *
  * The guest side of the VIRTIO_IOMMU_T_PASID_ALLOC / _FREE requests of
- * <linux/virtio-pasid.h>. Like the VT-d virtual command path, the driver
+ * <uapi/linux/virtio_iommu_pasid.h>. Like the VT-d virtual command path, the driver
  * registers a custom I/O ASID allocator, so every PASID of the guest comes
  * from the host; all virtio-iommu devices of a guest share it.
  *
@@ -24,6 +24,7 @@
 
 #include <asm/byteorder.h>
 #include <linux/bits.h>
+#include <linux/bug.h>
 #include <linux/err.h>
 #include <linux/ioasid.h>
 #include <linux/iommu-pasid.h>
@@ -31,8 +32,10 @@
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/virtio-pasid.h>
+#include <uapi/linux/virtio_iommu_pasid.h>
 
 /* A status the device never writes: a request it did not answer reads as this. */
 #define VIRTIO_PASID_S_UNANSWERED	0xff
@@ -120,8 +123,10 @@ static int vp_request_free(struct virtio_pasid_dev *vdev, ioasid_t pasid)
 	req->head.type = VIRTIO_IOMMU_T_PASID_FREE;
 	req->pasid = cpu_to_le32(pasid);
 	req->tail.status = VIRTIO_PASID_S_UNANSWERED;
-	ret = vp_send(vdev, offsetof(struct virtio_iommu_req_pasid_free, tail),
-		      sizeof(req->tail));
+	BUILD_BUG_ON(offsetof(struct virtio_iommu_req_pasid_free, tail) !=
+		     VIRTIO_IOMMU_PASID_FREE_OUT);
+	BUILD_BUG_ON(sizeof(*req) != VIRTIO_IOMMU_PASID_FREE_OUT + VIRTIO_IOMMU_PASID_FREE_IN);
+	ret = vp_send(vdev, VIRTIO_IOMMU_PASID_FREE_OUT, VIRTIO_IOMMU_PASID_FREE_IN);
 	if (!ret)
 		ret = virtio_pasid_status_to_errno(req->tail.status);
 	spin_unlock_irqrestore(&vdev->lock, flags);
@@ -176,8 +181,10 @@ static int vp_request_alloc(struct virtio_pasid_dev *vdev, ioasid_t min,
 	req->min = cpu_to_le32(min);
 	req->max = cpu_to_le32(max);
 	req->tail.status = VIRTIO_PASID_S_UNANSWERED;
-	ret = vp_send(vdev, offsetof(struct virtio_iommu_req_pasid_alloc, pasid),
-		      sizeof(req->pasid) + sizeof(req->tail));
+	BUILD_BUG_ON(offsetof(struct virtio_iommu_req_pasid_alloc, pasid) !=
+		     VIRTIO_IOMMU_PASID_ALLOC_OUT);
+	BUILD_BUG_ON(sizeof(*req) != VIRTIO_IOMMU_PASID_ALLOC_OUT + VIRTIO_IOMMU_PASID_ALLOC_IN);
+	ret = vp_send(vdev, VIRTIO_IOMMU_PASID_ALLOC_OUT, VIRTIO_IOMMU_PASID_ALLOC_IN);
 	if (!ret)
 		ret = virtio_pasid_status_to_errno(req->tail.status);
 	*pasid = le32_to_cpu(req->pasid);

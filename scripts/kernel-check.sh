@@ -42,7 +42,7 @@ else
 fi
 
 # 2. checkpatch.
-files=$(cd "$src" && ls core/*.c core/include/linux/*.h 2>/dev/null)
+files=$(cd "$src" && ls core/*.c core/include/linux/*.h core/include/uapi/linux/*.h 2>/dev/null)
 cp_log=$out/checkpatch.log
 (cd "$src" && perl "$linux/scripts/checkpatch.pl" --strict --no-tree -f --terse \
 	--show-types --no-summary --max-line-length=100 $files) >"$cp_log" 2>&1 || true

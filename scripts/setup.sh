@@ -9,7 +9,7 @@ pkgs=(
 	libsqlite3-dev sqlite3 libcriterion-dev
 	afl++ gcovr lcov
 	linux-headers-amd64 linux-source-6.1 xz-utils
-	perl python3 valgrind
+	perl python3 valgrind patch
 	chromium
 )
 

@@ -27,7 +27,7 @@
 #define TRACE_MAGIC		"pasidsim-trace"
 #define TRACE_VERSION		2	/* the newest version this parser reads */
 #define TRACE_VERSION_FAULTS	2	/* the first version with fault keys */
-#define TRACE_MAX_LINE		4096	/* bytes per line, newline included */
+#define TRACE_MAX_LINE		4096	/* bytes per line, its "\n" or "\r\n" not counted */
 #define TRACE_MAX_NAME		256	/* bytes per name */
 #define TRACE_MAX_VMS		4096
 #define TRACE_MAX_CPUS		4096	/* host CPUs, vCPUs per VM */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pasidsim: virtio-iommu device with the project's PASID ALLOC/FREE
- * requests (a project extension, see <linux/virtio-pasid.h>).
+ * requests (a project extension; wire format: <uapi/linux/virtio_iommu_pasid.h>).
  *
  * Two locks:
  *   - state_lock (pthread) guards features, the ring, knobs and stats; it is
@@ -13,10 +13,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <asm/byteorder.h>
+#include <linux/compiler.h>
 #include <sim/kernel.h>
 #include <sim/virtio-iommu.h>
 
@@ -41,22 +44,15 @@ struct virtio_iommu_dev {
 	char last_error[160];
 };
 
-static u32 get_le32(const void *p)
-{
-	const u8 *b = p;
-
-	return (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
-}
-
-static void put_le32(void *p, u32 v)
-{
-	u8 *b = p;
-
-	b[0] = (u8)v;
-	b[1] = (u8)(v >> 8);
-	b[2] = (u8)(v >> 16);
-	b[3] = (u8)(v >> 24);
-}
+/* The request layout is the header's: the parts' sizes follow from it. */
+_Static_assert(offsetof(struct virtio_iommu_req_pasid_alloc, pasid) ==
+	       VIRTIO_IOMMU_PASID_ALLOC_OUT, "ALLOC device-readable part");
+_Static_assert(sizeof(struct virtio_iommu_req_pasid_alloc) ==
+	       VIRTIO_IOMMU_PASID_ALLOC_OUT + VIRTIO_IOMMU_PASID_ALLOC_IN, "ALLOC size");
+_Static_assert(offsetof(struct virtio_iommu_req_pasid_free, tail) ==
+	       VIRTIO_IOMMU_PASID_FREE_OUT, "FREE device-readable part");
+_Static_assert(sizeof(struct virtio_iommu_req_pasid_free) ==
+	       VIRTIO_IOMMU_PASID_FREE_OUT + VIRTIO_IOMMU_PASID_FREE_IN, "FREE size");
 
 void virtio_iommu_faults_init(struct virtio_iommu_faults *f)
 {
@@ -122,6 +118,7 @@ struct vi_req {
 
 static int vi_handle_alloc(struct virtio_iommu_dev *d, struct vi_req *r)
 {
+	struct virtio_iommu_req_pasid_alloc req;
 	u32 min, max, pasid = 0;
 	int ret;
 
@@ -129,8 +126,9 @@ static int vi_handle_alloc(struct virtio_iommu_dev *d, struct vi_req *r)
 		return VIRTIO_IOMMU_S_UNSUPP;
 	if (r->out_len != VIRTIO_IOMMU_PASID_ALLOC_OUT || r->in_len != VIRTIO_IOMMU_PASID_ALLOC_IN)
 		return VIRTIO_IOMMU_S_DEVERR;
-	min = get_le32(r->out + 4);
-	max = get_le32(r->out + 8);
+	memcpy(&req, r->out, VIRTIO_IOMMU_PASID_ALLOC_OUT);
+	min = le32_to_cpu(req.min);
+	max = le32_to_cpu(req.max);
 	if (min > max)
 		return VIRTIO_IOMMU_S_INVAL;
 	if (max < 1 || max > VIRTIO_IOMMU_PASID_MAX)
@@ -147,6 +145,7 @@ static int vi_handle_alloc(struct virtio_iommu_dev *d, struct vi_req *r)
 
 static int vi_handle_free(struct virtio_iommu_dev *d, struct vi_req *r)
 {
+	struct virtio_iommu_req_pasid_free req;
 	u32 pasid;
 	int ret;
 
@@ -154,7 +153,8 @@ static int vi_handle_free(struct virtio_iommu_dev *d, struct vi_req *r)
 		return VIRTIO_IOMMU_S_UNSUPP;
 	if (r->out_len != VIRTIO_IOMMU_PASID_FREE_OUT || r->in_len != VIRTIO_IOMMU_PASID_FREE_IN)
 		return VIRTIO_IOMMU_S_DEVERR;
-	pasid = get_le32(r->out + 4);
+	memcpy(&req, r->out, VIRTIO_IOMMU_PASID_FREE_OUT);
+	pasid = le32_to_cpu(req.pasid);
 	if (pasid < 1 || pasid > VIRTIO_IOMMU_PASID_MAX)
 		return VIRTIO_IOMMU_S_NOENT;
 	ret = d->ops.free(d->opaque, pasid);
@@ -228,8 +228,11 @@ static int vi_process(struct virtio_iommu_dev *d, const void *out, size_t out_le
 	/* The device writes its whole part: reply fields, then the tail last. */
 	memset(reply, 0, in_len);
 	if (head.type == VIRTIO_IOMMU_T_PASID_ALLOC && in_len == VIRTIO_IOMMU_PASID_ALLOC_IN &&
-	    status == VIRTIO_IOMMU_S_OK)
-		put_le32(reply, f->bad_result ? f->result : r.pasid);
+	    status == VIRTIO_IOMMU_S_OK) {
+		__le32 pasid = cpu_to_le32(f->bad_result ? f->result : r.pasid);
+
+		memcpy(reply, &pasid, sizeof(pasid));	/* the device-writable part starts at pasid */
+	}
 	reply[in_len - sizeof(struct virtio_iommu_pasid_tail)] = (u8)status;
 	if (done_at)
 		*done_at = sim_clock_ns() + f->latency_ns;

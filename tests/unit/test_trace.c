@@ -66,7 +66,7 @@ Test(trace, parses_a_commented_trace)
 		"8 host 0 iommu_pasid_for_each c=dma0 = 1\n"
 		"9 host 0 gap lost=12 reason=overwrite\n"
 		"9 host 0 ioasid_alloc set=s min=1 max=2 priv=p = invalid\n"
-		"10 host 0 iommu_pasid_free c=dma0 id=7 = -22";
+		"10 host 0 iommu_pasid_free c=dma0 id=7 = -22\n";
 	struct trace_parser *p = trace_parser_mem(text, strlen(text), "t");
 	struct trace_header h;
 	struct trace_event ev;
@@ -222,6 +222,89 @@ Test(trace, long_lines_and_nul_bytes_are_refused)
 		  trace_parser_error(p));
 	trace_header_release(&h);
 	trace_parser_free(p);
+}
+
+/* A trace cut in the middle of its last line: "= 100" cut to "= 10". */
+Test(trace, last_line_without_newline_is_an_error)
+{
+	static const char whole[] = HDR "1 host 0 iommu_pasid_init c=a min=1 max=100\n";
+	char cut[sizeof(whole)], err[1024];
+	FILE *f;
+
+	cr_expect_eq(parse_all(whole, err, sizeof(err)), 1, "%s", err);
+	memcpy(cut, whole, sizeof(whole) - 3);
+	cut[sizeof(whole) - 3] = 0;		/* "... max=10" */
+	expect_error(cut, "t.trace:5:43:", "expected a newline at the end of the line");
+	expect_error(HDR "1 host 0 ioasid_free id=1\r", "t.trace:5:27:", "expected a newline");
+	expect_error("pasidsim-trace 1\nmode bare-metal\nevents", "t.trace:3:7:",
+		     "expected a newline");
+	expect_error(HDR "# a comment, then nothing", "t.trace:5:26:", "expected a newline");
+	/* The same through a FILE. */
+	f = fmemopen(cut, strlen(cut), "r");
+	cr_assert_not_null(f);
+	{
+		struct trace_parser *p = trace_parser_new(f, "t.trace");
+		struct trace_header h;
+		struct trace_event ev;
+
+		cr_assert_eq(trace_parser_header(p, &h), 0);
+		cr_expect_eq(trace_parser_next(p, &ev), -1, "the cut event was accepted");
+		cr_expect(strstr(trace_parser_error(p), "t.trace:5:43: expected a newline"), "%s",
+			  trace_parser_error(p));
+		trace_header_release(&h);
+		trace_parser_free(p);
+	}
+	fclose(f);
+	/* An empty file and a file that ends with its newline are not cut. */
+	cr_expect_eq(parse_all(HDR, err, sizeof(err)), 0, "%s", err);
+	expect_error("", "t.trace:1:1:", "got an empty file");
+}
+
+/* A line of @content bytes ('#' then 'x's) ending with @ending, after HDR. */
+static char *line_of(size_t content, const char *ending)
+{
+	char *t = malloc(strlen(HDR) + content + strlen(ending) + 1);
+	size_t o = strlen(HDR);
+
+	cr_assert_not_null(t);
+	strcpy(t, HDR);
+	t[o] = '#';
+	memset(t + o + 1, 'x', content - 1);
+	strcpy(t + o + content, ending);
+	return t;
+}
+
+/* TRACE_MAX_LINE counts the line's bytes, not its "\n" or "\r\n". */
+Test(trace, line_limit_does_not_count_the_line_ending)
+{
+	static const char *const endings[] = { "\n", "\r\n" };
+	char err[1024];
+
+	for (int e = 0; e < 2; e++) {
+		char *t = line_of(TRACE_MAX_LINE, endings[e]);
+
+		cr_expect_eq(parse_all(t, err, sizeof(err)), 0, "%zu bytes + ending %d: %s",
+			     (size_t)TRACE_MAX_LINE, e, err);
+		free(t);
+		t = line_of(TRACE_MAX_LINE + 1, endings[e]);
+		expect_error(t, "t.trace:5:4097:", "expected a line of at most 4096 bytes");
+		free(t);
+	}
+	/* The same through a FILE (the buffered reader). */
+	for (int e = 0; e < 2; e++) {
+		char *t = line_of(TRACE_MAX_LINE, endings[e]);
+		FILE *f = fmemopen(t, strlen(t), "r");
+		struct trace_parser *p = trace_parser_new(f, "t.trace");
+		struct trace_header h;
+		struct trace_event ev;
+
+		cr_assert_eq(trace_parser_header(p, &h), 0);
+		cr_expect_eq(trace_parser_next(p, &ev), 0, "%s", trace_parser_error(p));
+		trace_header_release(&h);
+		trace_parser_free(p);
+		fclose(f);
+		free(t);
+	}
 }
 
 Test(trace, vm_header_defaults_and_overrides)

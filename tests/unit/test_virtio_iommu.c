@@ -195,6 +195,16 @@ KTEST(virtio_iommu, request_layout)
 	cr_assert_eq(offsetof(struct virtio_iommu_req_pasid_free, tail),
 		     VIRTIO_IOMMU_PASID_FREE_OUT);
 	cr_assert_eq(VIRTIO_IOMMU_PASID_FREE_IN, 4);
+	/* Field offsets: the device model reads through these structures. */
+	cr_assert_eq(offsetof(struct virtio_iommu_req_pasid_alloc, min), 4);
+	cr_assert_eq(offsetof(struct virtio_iommu_req_pasid_alloc, max), 8);
+	cr_assert_eq(offsetof(struct virtio_iommu_req_pasid_alloc, tail), 16);
+	cr_assert_eq(offsetof(struct virtio_iommu_req_pasid_free, pasid), 4);
+	/* The specification's status codes and the 20-bit PASID space. */
+	cr_assert_eq(VIRTIO_IOMMU_S_UNSUPP, 2);
+	cr_assert_eq(VIRTIO_IOMMU_S_NOENT, 6);
+	cr_assert_eq(VIRTIO_IOMMU_S_NOMEM, 8);
+	cr_assert_eq(VIRTIO_IOMMU_PASID_MAX, 0xfffff);
 }
 
 KTEST(virtio_iommu, little_endian_bytes)

@@ -49,7 +49,7 @@
 #define PV_VTD_30_VCRSP_REG	0xe20
 #define PV_VTD_30_OPERAND_SHIFT	8
 #define PV_VTD_30_SC_MASK	0x3	/* VCRSP bits 2:1 */
-#define PV_VTD_30_SC_NO_PASID	2	/* 1 before v5.12: bug B1 */
+#define PV_VTD_30_SC_NO_PASID	2	/* 1 before v5.12 (bug B1) */
 
 /* Both layouts. */
 #define PV_VTD_VCMD_ALLOC	1
@@ -64,29 +64,13 @@
 /**
  * enum pv_vtd_layout - the VCMD register layout the driver assumes
  * @PV_VTD_LAYOUT_3_3: VT-d 3.3, as in Linux v5.15 and later (the default)
- * @PV_VTD_LAYOUT_3_0: VT-d 3.0, as in Linux v5.7 - v5.14; against a 3.3
- *	VMM it seeds bug B3
+ * @PV_VTD_LAYOUT_3_0: VT-d 3.0, as in Linux v5.7 - v5.14 (against a 3.3
+ *	VMM: the layout mismatch B3)
  */
 enum pv_vtd_layout {
 	PV_VTD_LAYOUT_3_3 = 0,
 	PV_VTD_LAYOUT_3_0,
 };
-
-/*
- * Seeding switches (struct pv_vtd_iommu.quirks): each brings back what an
- * older or upstream driver did. 0 is the hardened default.
- */
-/* B2 (before v5.10): read VCCAP at init even when ECAP.VCS = 0. */
-#define PV_VTD_QUIRK_VCCAP_UNGATED	BIT(0)
-/* Linux 6.1: accept whatever PASID the host returns (no range check). */
-#define PV_VTD_QUIRK_NO_RESULT_CHECK	BIT(1)
-/*
- * Linux 6.1: the free callback treats "not found" like "still active" and
- * skips the host free, so an ID whose tracking failed leaks on the host.
- */
-#define PV_VTD_QUIRK_FREE_ERR_ACTIVE	BIT(2)
-/* No "still active" check: every free reaches the host (no §2.4 leak). */
-#define PV_VTD_QUIRK_FREE_UNCHECKED	BIT(3)
 
 /**
  * enum pv_vtd_stat - per-vIOMMU counters, read with pv_vtd_iommu_stat()
@@ -119,10 +103,6 @@ enum pv_vtd_stat {
  * @name: set by the caller: used in messages
  * @reg: set by the caller: the register window
  * @layout: set by the caller: enum pv_vtd_layout the driver assumes
- * @sc_no_pasid: set by the caller: the status code read as "no PASID
- *	available" / "invalid PASID"; 0 takes the layout's (16 for 3.3,
- *	2 for 3.0). 1 seeds bug B1.
- * @quirks: set by the caller: PV_VTD_QUIRK_* seeding switches
  * @register_lock: private: serialises VCMD round trips (raw, IRQs off)
  * @cap: private: CAP as read at init
  * @ecap: private: ECAP as read at init
@@ -140,8 +120,6 @@ struct pv_vtd_iommu {
 	const char *name;
 	void __iomem *reg;
 	enum pv_vtd_layout layout;
-	u8 sc_no_pasid;
-	unsigned long quirks;
 
 	/* private: */
 	raw_spinlock_t register_lock;	/* one VCMD round trip at a time */

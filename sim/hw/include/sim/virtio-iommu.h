@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pasidsim: a virtio-iommu device that answers the project's PASID
- * requests (VIRTIO_IOMMU_T_PASID_ALLOC/FREE, <linux/virtio-pasid.h>, a
- * project extension needing feature bit VIRTIO_IOMMU_F_PASID_ALLOC).
+ * requests (VIRTIO_IOMMU_T_PASID_ALLOC/FREE, a project extension needing
+ * feature bit VIRTIO_IOMMU_F_PASID_ALLOC). Their wire format, shared with
+ * the guest driver, is <uapi/linux/virtio_iommu_pasid.h> (core/include).
  *
  * A request is one virtqueue element: a driver-readable buffer (head and
  * request fields) and a device-writable buffer (reply fields and the tail).
@@ -16,17 +17,9 @@
 #define _SIM_VIRTIO_IOMMU_H
 
 #include <linux/types.h>
-#include <linux/virtio-pasid.h>
+#include <uapi/linux/virtio_iommu_pasid.h>
 
-#define VIRTIO_F_VERSION_1		32
-
-/* Sizes of the two parts of each request. */
-#define VIRTIO_IOMMU_PASID_ALLOC_OUT	12	/* head, min, max */
-#define VIRTIO_IOMMU_PASID_ALLOC_IN	8	/* pasid, tail */
-#define VIRTIO_IOMMU_PASID_FREE_OUT	12	/* head, pasid, reserved */
-#define VIRTIO_IOMMU_PASID_FREE_IN	4	/* tail */
-
-#define VIRTIO_IOMMU_PASID_MAX		0xfffff
+#define VIRTIO_F_VERSION_1		32	/* virtio 1.x (<linux/virtio_config.h>) */
 
 /* Fault knobs; all off when zeroed except force_status (virtio_iommu_faults_init()). */
 struct virtio_iommu_faults {

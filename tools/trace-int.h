@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim traces, internal: the descriptor tables shared by the parser
+ * (trace-parse.c) and the writer (trace-write.c). trace.c defines them.
+ *
+ * Every header key, per-VM key and event argument is a row: its name, the
+ * type and offset of the field it fills, the range of its values and the
+ * words an error message uses. The parser and the writer walk the rows;
+ * adding a key is adding a row (and a field to trace.h).
+ */
+#ifndef PASIDSIM_TRACE_INT_H
+#define PASIDSIM_TRACE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+/* ---- fields: header keys and per-VM keys --------------------------------------- */
+
+enum trace_ftype {
+	TF_ENUM,	/* an enum (int-sized): one of names[0..nnames) */
+	TF_UINT,	/* unsigned int / uint32_t, decimal */
+	TF_BOOL,	/* bool, '0' or '1' */
+	TF_INT,		/* int, decimal; -1 is "off" and never written */
+	TF_U64,		/* uint64_t, decimal */
+};
+
+/* How a header key is parsed (table index into the parser's handlers). */
+enum trace_hkind {
+	HKIND_FIELD,	/* "key VALUE": one field, described by the row */
+	HKIND_VMS,	/* "vms N": allocates the VMs */
+	HKIND_VM,	/* "vm N key=value...": per-VM overrides (vm_keys[]) */
+	HKIND_META,	/* "meta NAME free text" */
+	HKIND_EVENTS,	/* "events": the end of the header */
+	HKIND__NR,
+};
+
+/* Header key flags. */
+#define HKF_PER_VM	0x01	/* a VM key: refused in bare-metal headers, written with VMs only */
+#define HKF_FAULT	0x02	/* a fault knob: version 2, vms mode; written if not the default */
+#define HKF_REPEAT	0x04	/* may appear more than once (vm, meta) */
+
+struct trace_field {
+	const char *name;
+	unsigned char type;		/* enum trace_ftype */
+	unsigned char kind;		/* enum trace_hkind (header keys) */
+	unsigned char flags;		/* HKF_* (header keys) */
+	unsigned char nnames;		/* TF_ENUM: number of names */
+	unsigned short off;		/* of the field in its struct */
+	unsigned short flag_off;	/* 0, or a bool set with the field (virtio-bad-result) */
+	unsigned short dflt_off;	/* per-VM keys: the header's default field */
+	uint64_t min, max;		/* TF_UINT, TF_INT, TF_U64 */
+	const char *const *names;	/* TF_ENUM */
+	const char *what;		/* "expected WHAT" */
+};
+
+enum {
+	TRACE_NR_HKEYS = 32,
+	TRACE_NR_VMKEYS = 5,
+};
+
+extern const struct trace_field trace_hkeys[TRACE_NR_HKEYS];
+extern const struct trace_field trace_vmkeys[TRACE_NR_VMKEYS];
+/* The order the writer emits the header keys in (indices into trace_hkeys). */
+extern const unsigned char trace_hkey_write_order[];
+extern const unsigned int trace_hkey_write_count;
+
+uint64_t trace_field_get(const void *base, const struct trace_field *k);
+void trace_field_set(void *base, const struct trace_field *k, uint64_t v);
+/* True if the value at @base is one the parser accepts for @k. */
+bool trace_field_valid(const void *base, const struct trace_field *k);
+/* The index of the header key @name, or -1. */
+int trace_hkey_lookup(const char *name);
+
+/* Messages built from the tables, into @buf: */
+/* "a header key (mode, ...; version 2: ...) or 'events'" */
+const char *trace_hkey_list(char *buf, size_t len);
+/* "vcpus=, viommus=, pv=, flavour= or quota=" */
+const char *trace_vmkey_list(char *buf, size_t len);
+
+/* ---- events: arguments and operations --------------------------------------------- */
+
+enum trace_arg {
+	ARG_C, ARG_ID, ARG_SET, ARG_PRIV, ARG_MM, ARG_MIN, ARG_MAX, ARG_VIOMMU, ARG_OFF,
+	ARG_VAL, ARG_WIDTH, ARG_LOST, ARG_REASON, ARG__NR,
+};
+
+enum trace_atype {
+	TA_NAME,	/* a name (const char *) */
+	TA_TOKEN,	/* a token name or 'null' (const char *, NULL for null) */
+	TA_U64,		/* a decimal or 0x number up to max, into a uint64_t */
+	TA_HEX,		/* as TA_U64, written in hex */
+	TA_VIOMMU,	/* a vIOMMU index of the event's VM, into an unsigned int */
+	TA_WIDTH,	/* 4 or 8, into an unsigned int */
+};
+
+struct trace_argdesc {
+	const char *name;
+	unsigned char len;
+	unsigned char type;		/* enum trace_atype */
+	unsigned short off;		/* of the field in struct trace_event */
+	unsigned short present_off;	/* 0, or a bool that says the field was given (lost) */
+	uint64_t max;
+	const char *what;
+};
+
+extern const struct trace_argdesc trace_args[ARG__NR];
+
+#define A(x)	(1u << ARG_##x)
+#define R(x)	(1u << TRACE_RES_##x)
+
+struct trace_opdesc {
+	const char *name;
+	unsigned int len;
+	unsigned int required, optional;	/* A() masks */
+	const unsigned char *order;		/* writer's argument order, ends with ARG__NR */
+	unsigned int results;			/* R() mask */
+	bool vm_only;
+	const char *result_what;		/* "expected WHAT" for a bad result */
+};
+
+extern const struct trace_opdesc trace_ops[TRACE_OP__NR];
+
+/* "an operation (iommu_pasid_init, ..., gap)", into @buf */
+const char *trace_op_list(char *buf, size_t len);
+
+/* ---- shared helpers ---------------------------------------------------------------- */
+
+extern const char *const trace_flavour_names[2];
+extern const char *const trace_pv_names[2];
+extern const char *const trace_mode_names[2];
+
+/* Name characters: [A-Za-z0-9_.:/+@-]. */
+bool trace_name_char(unsigned char c);
+/* A name of @len bytes (not NUL-terminated). */
+bool trace_is_name(const char *s, size_t len);
+/* Canonical meta text: printable, single spaces, no '#', no edge blanks. */
+bool trace_meta_value_ok(const char *v);
+/* The per-VM defaults of @h. */
+void trace_vm_defaults(const struct trace_header *h, struct trace_vm *vm);
+/* -errno of an errno name ("ENOSPC", @len bytes), or 0 if unknown. */
+int trace_errno_lookup(const char *name, size_t len);
+bool trace_str_eq(const char *a, const char *b);
+/* A decimal or 0x number of @len bytes. */
+bool trace_parse_u64(const char *s, size_t len, uint64_t *out);
+/* "0", "-ENOSPC" or "-28" (1-4095) of @len bytes into *out; 0 or -1. */
+int trace_parse_errno(const char *s, size_t len, long long *out);
+
+#endif /* PASIDSIM_TRACE_INT_H */
