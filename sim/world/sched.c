@@ -30,6 +30,18 @@
  * release wakes every CPU blocked on it at the releaser's clock plus the
  * lock hand-off cost, and they compete again. If the heap empties while
  * CPUs are blocked, that is a deadlock.
+ *
+ * Mutual exclusion in virtual time. A CPU's clock jumps ahead between
+ * scheduling points (a critical section charges its costs without
+ * yielding), so a lock can be free in execution order while a CPU whose
+ * clock is behind the release reaches it. Every release therefore records
+ * its virtual time in the lock (struct sim_lock_vt, stamped with this
+ * scheduler's epoch), and an acquisition takes the lock at
+ * max(own clock, release + lock_handoff_ns) (no hand-off when the same
+ * CPU released it), counts the difference as lock wait, and then yields
+ * so that CPUs behind its new clock run first, as a woken waiter would.
+ * A trylock at a clock before the release fails. Hold intervals of one
+ * lock therefore never overlap; the optional hold log records them.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -43,6 +55,7 @@
 #include <unistd.h>
 
 #include <linux/compiler.h>
+#include <linux/lockdep.h>
 #include <sim/kernel.h>
 #include <sim/sched.h>
 #include <sim/task.h>
@@ -148,6 +161,7 @@ struct sim_cpu {
 	struct sim_kernel *home;
 	struct sim_task *task;		/* the CPU's own task */
 	struct sim_task *alt;		/* its second task (a VMM thread) */
+	bool vwaited;			/* waited for a lock in virtual time: yield */
 	sim_cpu_fn fn;
 	void *arg;
 	void *data;
@@ -178,7 +192,15 @@ struct sim_sched {
 	char report[1024];
 	u64 switches;
 	u64 now;			/* highest clock seen */
+	u64 epoch;			/* this scheduler's clock domain in lock records */
+
+	bool hold_log_on;
+	struct sim_hold *hold_log;
+	size_t nhold, hold_cap;
 };
+
+/* Clock domains: never reused, so a lock's release record from another scheduler is ignored. */
+static u64 sched_epochs;
 
 static const struct sim_task_hooks cpu_hooks;
 
@@ -504,11 +526,49 @@ static void hook_lock_acquire(void *arg, const void *lock)
 	yield_point(arg);
 }
 
+static u64 hook_lock_vtime(void *arg, const void *lock, struct sim_lock_vt *vt, bool try)
+{
+	struct sim_cpu *c = arg;
+	struct sim_sched *s = c->s;
+	u64 free_at, wait;
+
+	if (vt->epoch != s->epoch)
+		return 0;	/* never released in this scheduler's time */
+	free_at = vt->released_ns;
+	if (vt->by != c)
+		free_at += s->cost.lock_handoff_ns;
+	if (c->clock >= free_at)
+		return 0;
+	if (try && c->clock < vt->released_ns)
+		return SIM_LOCK_VT_BUSY;
+	wait = free_at - c->clock;
+	c->clock = free_at;
+	c->vwaited = true;
+	return wait;
+}
+
 static void hook_lock_acquired(void *arg, const void *lock)
 {
 	struct sim_cpu *c = arg;
 
+	if (c->vwaited) {
+		/* As a woken waiter would: CPUs behind the new clock go first. */
+		c->vwaited = false;
+		yield_point(c);
+	}
 	c->clock += c->s->cost.cs_hold_ns;
+}
+
+static void hold_log_add(struct sim_sched *s, const void *lock, u64 start, u64 end,
+			 unsigned int cpu)
+{
+	if (s->nhold == s->hold_cap) {
+		s->hold_cap = s->hold_cap ? 2 * s->hold_cap : 1024;
+		s->hold_log = realloc(s->hold_log, s->hold_cap * sizeof(*s->hold_log));
+		if (!s->hold_log)
+			oom();
+	}
+	s->hold_log[s->nhold++] = (struct sim_hold){ lock, start, end, cpu };
 }
 
 static unsigned int wait_bucket(const void *lock)
@@ -548,12 +608,18 @@ static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
 	s->nblocked--;
 }
 
-static void hook_lock_release(void *arg, const void *lock)
+static void hook_lock_release(void *arg, const void *lock, struct sim_lock_vt *vt,
+			      u64 acquired_ns)
 {
 	struct sim_cpu *c = arg, *w, *next;
 	struct sim_sched *s = c->s;
 	u64 at = c->clock + s->cost.lock_handoff_ns;
 
+	vt->epoch = s->epoch;
+	vt->released_ns = c->clock;
+	vt->by = c;
+	if (unlikely(s->hold_log_on))
+		hold_log_add(s, lock, acquired_ns, c->clock, c->id);
 	if (!s->nblocked)
 		return;
 	for (w = s->blocked[wait_bucket(lock)]; w; w = next) {
@@ -593,14 +659,48 @@ static void hook_rcu_wait(void *arg)
 	yield_point(c);
 }
 
+/*
+ * A grace period: it starts at a scheduling point (every CPU behind the
+ * waiter runs up to its clock first, so a reader that entered before the
+ * start in virtual time did so in execution order too), and it ends no
+ * earlier than the last exit of a read-side section of any of this
+ * scheduler's CPUs that straddled the start.
+ */
+static void hook_rcu_gp(void *arg, bool start, u64 g)
+{
+	struct sim_cpu *c = arg;
+	struct sim_sched *s = c->s;
+	u64 end = 0;
+
+	if (start) {
+		yield_point(c);
+		return;
+	}
+	for (unsigned int i = 0; i < s->ncpus; i++) {
+		const struct sim_cpu *o = s->cpus[i];
+		u64 e = sim_task_rcu_straddle(o->task, g);
+
+		if (e > end)
+			end = e;
+		if (o->alt && (e = sim_task_rcu_straddle(o->alt, g)) > end)
+			end = e;
+	}
+	if (end > c->clock) {
+		c->clock = end;
+		yield_point(c);
+	}
+}
+
 static const struct sim_task_hooks cpu_hooks = {
 	.lock_acquire = hook_lock_acquire,
+	.lock_vtime = hook_lock_vtime,
 	.lock_acquired = hook_lock_acquired,
 	.lock_wait = hook_lock_wait,
 	.lock_release = hook_lock_release,
 	.relax = hook_relax,
 	.delay = hook_delay,
 	.rcu_wait = hook_rcu_wait,
+	.rcu_gp = hook_rcu_gp,
 };
 
 /* ---- the scheduler ------------------------------------------------------------- */
@@ -614,6 +714,7 @@ struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed)
 	pthread_once(&clock_once, clock_install);
 	s->cost = cost ? *cost : sim_cost_default;
 	s->prng = seed;
+	s->epoch = __atomic_add_fetch(&sched_epochs, 1, __ATOMIC_RELAXED);
 	s->time_limit = SCHED_TIME_LIMIT_DEFAULT;
 	s->main.started = true;	/* resumed, never entered */
 #ifdef SCHED_TSAN
@@ -736,7 +837,19 @@ void sim_sched_destroy(struct sim_sched *s)
 	}
 	free(s->cpus);
 	free(s->heap);
+	free(s->hold_log);
 	free(s);
+}
+
+void sim_sched_set_hold_log(struct sim_sched *s, bool on)
+{
+	s->hold_log_on = on;
+}
+
+const struct sim_hold *sim_sched_hold_log(const struct sim_sched *s, size_t *n)
+{
+	*n = s->nhold;
+	return s->hold_log;
 }
 
 enum sim_sched_result sim_sched_run(struct sim_sched *s)

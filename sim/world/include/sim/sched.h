@@ -72,6 +72,42 @@ u64 sim_sched_switches(const struct sim_sched *s);
 /* The highest clock any CPU has reached. */
 u64 sim_sched_now(const struct sim_sched *s);
 
+/* ---- the lock hold log ------------------------------------------------------- */
+
+/* One lock hold, in virtual time: taken at @start (after any wait), released at @end. */
+struct sim_hold {
+	const void *lock;
+	u64 start, end;
+	unsigned int cpu;	/* sim_cpu_id() */
+};
+
+/* Per lock, from a hold log. */
+struct sim_hold_lock {
+	const void *lock;
+	u64 acquisitions;
+	u64 hold_ns;		/* total */
+	u64 min_hold_ns;
+	u64 first_start, last_end;
+};
+
+/*
+ * Record every lock release of @s's CPUs (off by default; costs a record
+ * per release). The log keeps growing until the scheduler is destroyed.
+ */
+void sim_sched_set_hold_log(struct sim_sched *s, bool on);
+const struct sim_hold *sim_sched_hold_log(const struct sim_sched *s, size_t *n);
+/*
+ * Check a hold log of a run over virtual time [@begin, @end]: for every
+ * lock, no two hold intervals overlap, every interval lies in the run,
+ * the total hold is at most @end - @begin, and acquisitions x minimum hold
+ * is at most @end - @begin (throughput <= 1/S). 0, or -1 with @err set.
+ */
+int sim_hold_check(const struct sim_hold *log, size_t n, u64 begin, u64 end, char *err,
+		   size_t len);
+/* Per-lock totals of a hold log, by lock address; returns how many (<= @max). */
+size_t sim_hold_summary(const struct sim_hold *log, size_t n, struct sim_hold_lock *out,
+			size_t max);
+
 /*
  * The panic handler for every kernel a CPU of @arg (the struct sim_sched)
  * runs in: sim_set_panic_handler(k, sim_sched_panic_handler, s). The
