@@ -34,6 +34,7 @@ int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, si
 #define F(x) { #x, offsetof(struct sim_cost_model, x) }
 		F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
 		F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
+		F(cs_exp_ns), F(think_exp_ns),
 #undef F
 	};
 	char buf[256], *save = NULL, *tok;
@@ -62,7 +63,8 @@ int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, si
 		if (i == sizeof(f) / sizeof(f[0]) || errno || *end || !eq[1] || eq[1] == '-') {
 			snprintf(err, errlen, "--cost: unknown field or bad value '%s=%s' "
 				 "(fields: vm_exit_ns vm_entry_ns vmm_handle_ns host_call_ns "
-				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns)", tok, eq + 1);
+				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns cs_exp_ns "
+				 "think_exp_ns)", tok, eq + 1);
 			return -1;
 		}
 		*(u64 *)((char *)c + f[i].off) = v;

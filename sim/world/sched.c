@@ -46,6 +46,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,7 @@ struct sim_cpu {
 	struct sim_task *task;		/* the CPU's own task */
 	struct sim_task *alt;		/* its second task (a VMM thread) */
 	bool vwaited;			/* waited for a lock in virtual time: yield */
+	u64 acquired_at;		/* clock when it last took a lock (before the hold) */
 	sim_cpu_fn fn;
 	void *arg;
 	void *data;
@@ -193,6 +195,7 @@ struct sim_sched {
 	u64 switches;
 	u64 now;			/* highest clock seen */
 	u64 epoch;			/* this scheduler's clock domain in lock records */
+	u64 wprng;			/* workload PRNG: exponential holds and think times */
 
 	bool hold_log_on;
 	struct sim_hold *hold_log;
@@ -526,6 +529,18 @@ static void hook_lock_acquire(void *arg, const void *lock)
 	yield_point(arg);
 }
 
+/*
+ * An exponential variate with mean @mean ns (inverse transform), from the
+ * workload PRNG, which is apart from the tie-break keys: a queueing run
+ * draws the same holds whatever the interleaving.
+ */
+static u64 exp_ns(struct sim_sched *s, u64 mean)
+{
+	double u = (double)((prng_next(&s->wprng) >> 11) + 1) * 0x1.0p-53;	/* (0, 1] */
+
+	return (u64)(-(double)mean * log(u) + 0.5);
+}
+
 static u64 hook_lock_vtime(void *arg, const void *lock, struct sim_lock_vt *vt, bool try)
 {
 	struct sim_cpu *c = arg;
@@ -556,7 +571,9 @@ static void hook_lock_acquired(void *arg, const void *lock)
 		c->vwaited = false;
 		yield_point(c);
 	}
-	c->clock += c->s->cost.cs_hold_ns;
+	c->acquired_at = c->clock;
+	c->clock += c->s->cost.cs_exp_ns ? exp_ns(c->s, c->s->cost.cs_exp_ns) :
+		    c->s->cost.cs_hold_ns;
 }
 
 static void hold_log_add(struct sim_sched *s, const void *lock, u64 start, u64 end,
@@ -715,6 +732,7 @@ struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed)
 	s->cost = cost ? *cost : sim_cost_default;
 	s->prng = seed;
 	s->epoch = __atomic_add_fetch(&sched_epochs, 1, __ATOMIC_RELAXED);
+	s->wprng = seed ^ 0x6a09e667f3bcc909ULL;
 	s->time_limit = SCHED_TIME_LIMIT_DEFAULT;
 	s->main.started = true;	/* resumed, never entered */
 #ifdef SCHED_TSAN
@@ -983,6 +1001,22 @@ void sim_cpu_advance(u64 ns)
 {
 	if (cur_cpu)
 		cur_cpu->clock += ns;
+}
+
+void sim_cpu_think(void)
+{
+	struct sim_cpu *c = cur_cpu;
+
+	if (!c)
+		return;
+	if (c->s->cost.think_exp_ns)
+		c->clock += exp_ns(c->s, c->s->cost.think_exp_ns);
+	yield_point(c);
+}
+
+u64 sim_cpu_acquired_at(const struct sim_cpu *cpu)
+{
+	return cpu->acquired_at;
 }
 
 void sim_cpu_yield(void)

@@ -26,6 +26,14 @@ struct sim_cost_model {
 	u64 poll_ns;		/* one iteration of a polling loop (cpu_relax) */
 	u64 mmio_ns;		/* an MMIO register access that does not trap */
 	u64 op_ns;		/* guest/host code around an API call */
+	/*
+	 * The queueing mode (docs/validation.md). Nonzero: every lock is held
+	 * an exponentially distributed time with this mean (instead of
+	 * cs_hold_ns), drawn from the scheduler's seeded workload PRNG.
+	 */
+	u64 cs_exp_ns;
+	/* Mean of the exponential think time of sim_cpu_think(); 0: none. */
+	u64 think_exp_ns;
 };
 
 /* The defaults of SIM_COST_MODEL_VERSION. */

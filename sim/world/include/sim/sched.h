@@ -132,6 +132,13 @@ void *sim_cpu_data(const struct sim_cpu *cpu);
 void sim_cpu_advance(u64 ns);
 /* On a CPU: a scheduling point. */
 void sim_cpu_yield(void);
+/*
+ * On a CPU: think for an exponential time of mean cost.think_exp_ns (the
+ * queueing mode; nothing when it is 0), then a scheduling point.
+ */
+void sim_cpu_think(void);
+/* The CPU's clock when it last took a lock, before the hold was charged. */
+u64 sim_cpu_acquired_at(const struct sim_cpu *cpu);
 /* On a CPU: park until sim_cpu_wake(). */
 void sim_cpu_idle(void);
 /* Make an idle CPU runnable, its clock at least @at. No-op if not idle. */
