@@ -403,6 +403,9 @@ static void reproducer(unsigned int nvms, unsigned int pairs)
 	end = churn(w, nvms, 1, pairs);
 	snprintf(what, sizeof(what), "%u VMs x 1 vCPU", nvms);
 	busiest = check_world(w, what);
+	fprintf(stderr, "reproducer %u VMs x 1 vCPU, %u pairs: busiest lock held %llu ns of a "
+		"%llu ns run (%.1f%%)\n", nvms, pairs, (unsigned long long)busiest,
+		(unsigned long long)end, 100.0 * busiest / end);
 	/* 2 x pairs x VMs acquisitions of the allocator lock, >= 1 us each */
 	cr_assert_geq(busiest, 2ull * pairs * nvms * 1000);
 	cr_assert_leq(busiest, end, "busiest lock held %llu ns in a %llu ns run",
