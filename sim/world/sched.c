@@ -142,6 +142,14 @@ struct ctx {
 	ucontext_t uc;
 };
 
+/* A host CPU: who runs on it, or since when it is free and who ran last. */
+struct pcpu {
+	struct sim_cpu *owner;
+	struct sim_cpu *last;
+	u64 free_at;
+	u64 busy_ns;			/* time owned */
+};
+
 /* A heap entry: the CPU's order, copied so that sifting touches only the heap. */
 struct hent {
 	u64 clock;
@@ -164,6 +172,10 @@ struct sim_cpu {
 	struct sim_task *alt;		/* its second task (a VMM thread) */
 	bool vwaited;			/* waited for a lock in virtual time: yield */
 	u64 acquired_at;		/* clock when it last took a lock (before the hold) */
+	int pcpu;			/* the host CPU it runs on, or -1 */
+	u64 slice_start;		/* when it got it */
+	u64 rq_since;			/* waiting for a host CPU since */
+	u64 rq_wait;			/* total run-queue wait */
 	sim_cpu_fn fn;
 	void *arg;
 	void *data;
@@ -196,6 +208,12 @@ struct sim_sched {
 	u64 now;			/* highest clock seen */
 	u64 epoch;			/* this scheduler's clock domain in lock records */
 	u64 wprng;			/* workload PRNG: exponential holds and think times */
+
+	/* Host CPUs (sim_sched_set_pcpus); none: every CPU has its own. */
+	struct pcpu *pcpu;
+	unsigned int npcpu;
+	unsigned int pcpu_waiters;	/* CPUs inside pcpu_get() */
+	u64 rq_wait;			/* total of every CPU's run-queue wait */
 
 	bool hold_log_on;
 	struct sim_hold *hold_log;
@@ -257,7 +275,10 @@ static u64 prng_next(u64 *state)
 
 static u64 draw_key(struct sim_sched *s)
 {
-	return s->tiebreak ? s->tiebreak(s->tb_arg) : prng_next(&s->prng);
+	u64 k = s->tiebreak ? s->tiebreak(s->tb_arg) : prng_next(&s->prng);
+
+	/* With host CPUs, keys with the top bit set order CPUs waiting for one. */
+	return s->npcpu ? k >> 1 : k;
 }
 
 static inline bool before(const struct hent *a, const struct hent *b)
@@ -467,6 +488,145 @@ static void cpu_leave(struct sim_cpu *self, bool dying)
 	ctx_switch(s, &self->ctx, next, dying);
 }
 
+/* ---- host CPUs ------------------------------------------------------------------ */
+
+/*
+ * Time-sharing of host CPUs (sim_sched_set_pcpus), see docs/world.md. A CPU
+ * runs only while it owns a host CPU. It gives it back when it blocks on a
+ * lock, idles, finishes, or at a scheduling point after a quantum; then it
+ * asks again. A CPU asking for one (pcpu_get) takes the earliest free host
+ * CPU at max(own clock, when it was freed) (then pays host_switch_ns if
+ * another CPU ran on it last), but only once no CPU can free one earlier
+ * in virtual time and
+ * no CPU that asked earlier is still waiting: until then it moves its clock
+ * to the next event (the earliest free host CPU or the lowest clock of an
+ * owner) and yields behind every CPU at that clock, ordered by the time it
+ * asked (keys with the top bit set; see draw_key()). The run queue is
+ * therefore FIFO in virtual time, and the time spent waiting is run-queue
+ * wait.
+ */
+static void cpu_leave(struct sim_cpu *self, bool dying);
+
+/* Go back in the heap behind every CPU at @c's clock that does not wait for a host CPU. */
+static void yield_waiting(struct sim_cpu *c)
+{
+	struct sim_sched *s = c->s;
+
+	if (!s->nheap)
+		return;
+	if (c->clock > s->now)
+		s->now = c->clock;
+	c->key = (1ull << 63) | (c->rq_since < (1ull << 63) ? c->rq_since : (1ull << 63) - 1);
+	c->state = CPU_RUNNABLE;
+	heap_push_keyed(s, c);
+	cpu_leave(c, false);
+}
+
+static void hold_log_add(struct sim_sched *s, const void *lock, u64 start, u64 end,
+			 unsigned int cpu);
+
+static void pcpu_put(struct sim_cpu *c)
+{
+	struct pcpu *p;
+
+	if (c->pcpu < 0)
+		return;
+	p = &c->s->pcpu[c->pcpu];
+	/* Host CPUs are in the hold log too: their owners must not overlap either. */
+	if (unlikely(c->s->hold_log_on))
+		hold_log_add(c->s, p, c->slice_start, c->clock, c->id);
+	p->owner = NULL;
+	p->last = c;
+	p->free_at = c->clock;
+	p->busy_ns += c->clock - c->slice_start;
+	c->pcpu = -1;
+}
+
+/* The free host CPU @c could start on first (-1: none), and when; the lowest owner clock. */
+static int pcpu_best(const struct sim_cpu *c, u64 *at, u64 *next)
+{
+	const struct sim_sched *s = c->s;
+	int best = -1;
+
+	*at = *next = ~0ull;
+	for (unsigned int i = 0; i < s->npcpu; i++) {
+		const struct pcpu *p = &s->pcpu[i];
+		u64 t;
+
+		if (p->owner) {
+			if (p->owner->clock < *next)
+				*next = p->owner->clock;
+			continue;
+		}
+		t = p->free_at > c->clock ? p->free_at : c->clock;
+		/* the earliest; on a tie the one it ran on last (no switch) */
+		if (t < *at || (t == *at && p->last == c)) {
+			*at = t;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+static void pcpu_get(struct sim_cpu *c)
+{
+	struct sim_sched *s = c->s;
+	u64 t0 = c->clock;
+	bool first = true, switched = false;
+
+	if (!s->npcpu || c->pcpu >= 0)
+		return;
+	c->rq_since = c->clock;
+	s->pcpu_waiters++;
+	for (;;) {
+		u64 at, next;
+		int best;
+
+		/* Someone asked before: let the earlier requests go first. */
+		if (first && s->pcpu_waiters > 1) {
+			first = false;
+			yield_waiting(c);
+			continue;
+		}
+		first = false;
+		best = pcpu_best(c, &at, &next);
+		if (best >= 0 && at <= c->clock) {
+			c->pcpu = best;
+			s->pcpu[best].owner = c;
+			if (s->pcpu[best].last && s->pcpu[best].last != c)
+				switched = true;
+			break;
+		}
+		if (best < 0 || next < at)
+			at = next;
+		if (unlikely(at == ~0ull))
+			break;		/* no host CPU will ever be free (a panicked owner) */
+		if (at > c->clock)
+			c->clock = at;
+		yield_waiting(c);
+		if (unlikely(s->stopped))
+			break;
+	}
+	s->pcpu_waiters--;
+	c->slice_start = c->clock;
+	c->rq_wait += c->clock - t0;
+	s->rq_wait += c->clock - t0;
+	/* The switch is work on the host CPU, after the wait. */
+	if (switched)
+		c->clock += s->cost.host_switch_ns;
+}
+
+/* At a scheduling point: requeue after a quantum. */
+static inline void pcpu_tick(struct sim_cpu *c)
+{
+	struct sim_sched *s = c->s;
+
+	if (s->npcpu && c->pcpu >= 0 && c->clock - c->slice_start >= s->cost.quantum_ns) {
+		pcpu_put(c);
+		pcpu_get(c);
+	}
+}
+
 static void cpu_trampoline(void)
 {
 	struct sim_cpu *c = starting_cpu;
@@ -475,7 +635,9 @@ static void cpu_trampoline(void)
 	starting_cpu = NULL;
 	c->ctx.kernel = c->home;
 	ctx_resumed(s, &c->ctx);
+	pcpu_get(c);
 	c->fn(c, c->arg);
+	pcpu_put(c);
 	c->state = CPU_DONE;
 	cpu_leave(c, true);
 	abort();		/* a finished CPU is never resumed */
@@ -486,6 +648,9 @@ static void cpu_trampoline(void)
 static void yield_point(struct sim_cpu *c)
 {
 	struct sim_sched *s = c->s;
+
+	if (unlikely(s->npcpu))
+		pcpu_tick(c);
 
 	if (unlikely(c->clock > s->stop_at)) {
 		s->stopped = true;
@@ -610,7 +775,9 @@ static void hook_lock_wait(void *arg, const void *lock)
 		(*head)->bprev = c;
 	*head = c;
 	s->nblocked++;
+	pcpu_put(c);
 	cpu_leave(c, false);
+	pcpu_get(c);
 }
 
 static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
@@ -786,6 +953,7 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	c->fn = fn;
 	c->arg = arg;
 	c->clock = start;
+	c->pcpu = -1;
 	c->ctx.cpu = c;
 	c->ctx.map_size = stack_size + page;
 	c->ctx.map = mmap(NULL, c->ctx.map_size, PROT_READ | PROT_WRITE,
@@ -856,7 +1024,41 @@ void sim_sched_destroy(struct sim_sched *s)
 	free(s->cpus);
 	free(s->heap);
 	free(s->hold_log);
+	free(s->pcpu);
 	free(s);
+}
+
+void sim_sched_set_pcpus(struct sim_sched *s, unsigned int n)
+{
+	free(s->pcpu);
+	s->pcpu = n ? calloc(n, sizeof(*s->pcpu)) : NULL;
+	if (n && !s->pcpu)
+		oom();
+	s->npcpu = n;
+}
+
+unsigned int sim_sched_pcpus(const struct sim_sched *s)
+{
+	return s->npcpu;
+}
+
+u64 sim_sched_rq_wait(const struct sim_sched *s)
+{
+	return s->rq_wait;
+}
+
+u64 sim_sched_pcpu_busy(const struct sim_sched *s)
+{
+	u64 t = 0;
+
+	for (unsigned int i = 0; i < s->npcpu; i++)
+		t += s->pcpu[i].busy_ns;
+	return t;
+}
+
+u64 sim_cpu_rq_wait(const struct sim_cpu *cpu)
+{
+	return cpu->rq_wait;
 }
 
 void sim_sched_set_hold_log(struct sim_sched *s, bool on)
@@ -1032,7 +1234,9 @@ void sim_cpu_idle(void)
 	if (!c)
 		return;
 	c->state = CPU_IDLE;
+	pcpu_put(c);
 	cpu_leave(c, false);
+	pcpu_get(c);
 }
 
 void sim_cpu_wake(struct sim_cpu *cpu, u64 at)

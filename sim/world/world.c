@@ -316,6 +316,7 @@ static void cpus_create(struct sim_world *w)
 	w->sched = sim_sched_create(&w->p.cost, w->p.seed);
 	sim_sched_set_time_limit(w->sched, w->p.time_limit_ns);
 	sim_sched_set_hold_log(w->sched, w->p.hold_log);
+	sim_sched_set_pcpus(w->sched, w->p.pcpus);
 	for (unsigned int v = 0; v < w->p.nvms; v++) {
 		struct world_vm *vm = &w->vms[v];
 

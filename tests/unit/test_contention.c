@@ -426,3 +426,125 @@ Test(contention, reproducer_256_vms, .timeout = 120)
 	reproducer(256, 40);
 #endif
 }
+
+/* ---- host CPUs ------------------------------------------------------------------------- */
+
+struct worker {
+	unsigned int steps;
+	u64 step_ns;
+	u64 done;
+};
+
+static void work(struct sim_cpu *cpu, void *p)
+{
+	struct worker *w = p;
+
+	for (unsigned int i = 0; i < w->steps; i++) {
+		sim_cpu_advance(w->step_ns);
+		sim_cpu_yield();
+	}
+	w->done = sim_clock_ns();
+}
+
+/* @n CPUs of @steps x 100 us each on @pcpus host CPUs; returns the makespan. */
+static u64 timeshare(unsigned int n, unsigned int pcpus, struct worker *w, u64 *rq,
+		     struct sim_sched **out)
+{
+	struct sim_cost_model cm = sim_cost_default;
+	struct sim_sched *s;
+	const struct sim_hold *log;
+	char err[256];
+	size_t nl;
+
+	cm.quantum_ns = 1000000;
+	cm.host_switch_ns = 1000;
+	s = sim_sched_create(&cm, 21);
+	sim_sched_set_pcpus(s, pcpus);
+	sim_sched_set_hold_log(s, true);
+	for (unsigned int i = 0; i < n; i++) {
+		w[i] = (struct worker){ .steps = 40, .step_ns = 100000 };
+		sim_cpu_create(s, "w", ktest_kernel(), work, &w[i], 0, 0);
+	}
+	cr_assert_eq(sim_sched_run(s), SIM_SCHED_IDLE, "%s", sim_sched_report(s));
+	log = sim_sched_hold_log(s, &nl);
+	cr_assert_eq(sim_hold_check(log, nl, 0, sim_sched_now(s), err, sizeof(err)), 0, "%s",
+		     err);
+	*rq = sim_sched_rq_wait(s);
+	*out = s;
+	return sim_sched_now(s);
+}
+
+KTEST(contention, host_cpus_time_share)
+{
+	struct worker w[8];
+	struct sim_sched *s;
+	u64 rq, end, first = ~0ull, last = 0;
+
+	/* 8 CPUs of 4 ms each on 2 host CPUs: 16 ms, plus switches */
+	end = timeshare(8, 2, w, &rq, &s);
+	cr_assert_geq(end, 16000000);
+	cr_assert_lt(end, 16000000 + 64 * 1000 + 1000, "makespan %llu", (unsigned long long)end);
+	cr_assert_geq(sim_sched_pcpu_busy(s), 8 * 4000000);
+	cr_assert_leq(sim_sched_pcpu_busy(s), 2 * end);
+	/* the overcommit is run-queue wait: 8 CPUs x makespan - work, about */
+	cr_assert_gt(rq, 0);
+	for (int i = 0; i < 8; i++) {
+		if (w[i].done < first)
+			first = w[i].done;
+		if (w[i].done > last)
+			last = w[i].done;
+	}
+	fprintf(stderr, "8 CPUs x 4 ms on 2 host CPUs: makespan %llu ns, run-queue wait %llu ns, "
+		"first done at %llu ns\n", (unsigned long long)end, (unsigned long long)rq,
+		(unsigned long long)first);
+	/* round robin with a 1 ms quantum: everybody finishes in the last few quanta */
+	cr_assert_geq(first, end - 4000000, "first done %llu of %llu", (unsigned long long)first,
+		      (unsigned long long)end);
+	sim_sched_destroy(s);
+}
+
+KTEST(contention, host_cpus_enough_means_no_wait)
+{
+	struct worker w[4];
+	struct sim_sched *s;
+	u64 rq, end;
+
+	end = timeshare(4, 4, w, &rq, &s);
+	cr_assert_eq(rq, 0);
+	cr_assert_eq(end, 4000000);
+	sim_sched_destroy(s);
+}
+
+Test(contention, host_cpus_overcommitted_world, .timeout = 60)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	char err[256];
+	u64 rq2, rq0, end2, end0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		sim_world_params_init(&p);
+		p.nvms = 8;
+		p.vcpus = 2;
+		p.quota = 100000;
+		p.hold_log = true;
+		p.pcpus = pass ? 2 : 0;
+		w = sim_world_create(&p, err, sizeof(err));
+		cr_assert_not_null(w, "%s", err);
+		churn(w, p.nvms, p.vcpus, 8);
+		check_world(w, pass ? "8x2 on 2 host CPUs" : "8x2");
+		cr_assert_eq(sim_world_findings(w, -1), 0);
+		if (pass) {
+			rq2 = sim_sched_rq_wait(sim_world_sched(w));
+			end2 = sim_sched_now(sim_world_sched(w));
+		} else {
+			rq0 = sim_sched_rq_wait(sim_world_sched(w));
+			end0 = sim_sched_now(sim_world_sched(w));
+		}
+		sim_world_destroy(w);
+	}
+	cr_assert_eq(rq0, 0);
+	cr_assert_gt(rq2, 0);
+	cr_assert_gt(end2, end0, "overcommitted %llu, not %llu", (unsigned long long)end2,
+		     (unsigned long long)end0);
+}

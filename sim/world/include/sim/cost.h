@@ -34,6 +34,10 @@ struct sim_cost_model {
 	u64 cs_exp_ns;
 	/* Mean of the exponential think time of sim_cpu_think(); 0: none. */
 	u64 think_exp_ns;
+	/* Host CPUs (sim_sched_set_pcpus): a CPU's time slice before it requeues. */
+	u64 quantum_ns;
+	/* Host CPUs: a host CPU switching to another simulated CPU's thread. */
+	u64 host_switch_ns;
 };
 
 /* The defaults of SIM_COST_MODEL_VERSION. */

@@ -72,6 +72,22 @@ u64 sim_sched_switches(const struct sim_sched *s);
 /* The highest clock any CPU has reached. */
 u64 sim_sched_now(const struct sim_sched *s);
 
+/* ---- host CPUs ---------------------------------------------------------------- */
+
+/*
+ * Run the CPUs on @n host CPUs, time-shared (quantum cost.quantum_ns, a
+ * FIFO run queue in virtual time, cost.host_switch_ns when a host CPU
+ * changes threads); 0 (the default): every CPU has a host CPU of its own.
+ * Before the first run only. See docs/world.md.
+ */
+void sim_sched_set_pcpus(struct sim_sched *s, unsigned int n);
+unsigned int sim_sched_pcpus(const struct sim_sched *s);
+/* Total run-queue wait (waiting for a host CPU) of every CPU so far. */
+u64 sim_sched_rq_wait(const struct sim_sched *s);
+/* Total time host CPUs were owned, up to the last release. */
+u64 sim_sched_pcpu_busy(const struct sim_sched *s);
+u64 sim_cpu_rq_wait(const struct sim_cpu *cpu);
+
 /* ---- the lock hold log ------------------------------------------------------- */
 
 /* One lock hold, in virtual time: taken at @start (after any wait), released at @end. */

@@ -57,6 +57,11 @@ struct sim_world_params {
 	u64 time_limit_ns;		/* per run; 0: the scheduler's default */
 	u64 virtio_timeout_ns;		/* a lost virtio request; 0: 1 s */
 	bool hold_log;			/* keep the scheduler's lock hold log */
+	/*
+	 * Host CPUs every simulated CPU (vCPU threads with their VMM work, host
+	 * CPUs) is time-shared on; 0: one each (no overcommit).
+	 */
+	unsigned int pcpus;
 };
 
 /* Defaults: 1 VM, 1 vCPU, 1 vIOMMU (VT-d 3.3, VCMD capable), 1 host CPU. */
