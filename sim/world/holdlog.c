@@ -56,7 +56,8 @@ size_t sim_hold_summary(const struct sim_hold *log, size_t n, struct sim_hold_lo
 			if (nl == max)
 				break;
 			l = &out[nl++];
-			*l = (struct sim_hold_lock){ .lock = v[i].lock, .first_start = v[i].start,
+			*l = (struct sim_hold_lock){ .lock = v[i].lock, .name = v[i].name,
+						     .first_start = v[i].start,
 						     .min_hold_ns = hold };
 		} else {
 			l = &out[nl - 1];

@@ -57,6 +57,8 @@
 
 #include <linux/compiler.h>
 #include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <sim/kernel.h>
 #include <sim/sched.h>
 #include <sim/task.h>
@@ -176,6 +178,8 @@ struct sim_cpu {
 	u64 slice_start;		/* when it got it */
 	u64 rq_since;			/* waiting for a host CPU since */
 	u64 rq_wait;			/* total run-queue wait */
+	u64 tacct[SIM_T_N];		/* where its virtual time went */
+	u64 tmark;			/* clock up to which tacct is settled */
 	sim_cpu_fn fn;
 	void *arg;
 	void *data;
@@ -215,10 +219,43 @@ struct sim_sched {
 	unsigned int pcpu_waiters;	/* CPUs inside pcpu_get() */
 	u64 rq_wait;			/* total of every CPU's run-queue wait */
 
+	const char *scale_name;		/* sim_sched_scale_lock() */
+	double scale;
+
 	bool hold_log_on;
 	struct sim_hold *hold_log;
 	size_t nhold, hold_cap;
 };
+
+/* A spinlock_t and a struct mutex keep their class name at the same place. */
+_Static_assert(offsetof(spinlock_t, name) == offsetof(struct mutex, name),
+	       "lock names at one offset");
+
+static inline const char *lock_name(const void *lock)
+{
+	const char *n = ((const spinlock_t *)lock)->name;
+
+	return n ? n : "(uninitialised)";
+}
+
+/*
+ * Time accounting: a CPU's clock advances either by a charge of a known
+ * kind (sim_cpu_advance_as(), lock and run-queue waits, idling) or by
+ * plain work, which counts for the task it ran as: the VMM thread's (in the
+ * host kernel) or the CPU's own (the guest, or a host CPU's caller).
+ */
+static inline void acct_settle(struct sim_cpu *c)
+{
+	c->tacct[c->alt && c->ctx.task == c->alt ? SIM_T_HOST : SIM_T_GUEST] += c->clock - c->tmark;
+	c->tmark = c->clock;
+}
+
+/* Settle, then count what the clock moved since @from as @cat. */
+static inline void acct_wait(struct sim_cpu *c, u64 from, enum sim_time_cat cat)
+{
+	c->tacct[cat] += c->clock - from;
+	c->tmark = c->clock;
+}
 
 /* Clock domains: never reused, so a lock's release record from another scheduler is ignored. */
 static u64 sched_epochs;
@@ -522,8 +559,8 @@ static void yield_waiting(struct sim_cpu *c)
 	cpu_leave(c, false);
 }
 
-static void hold_log_add(struct sim_sched *s, const void *lock, u64 start, u64 end,
-			 unsigned int cpu);
+static void hold_log_add(struct sim_sched *s, const void *lock, const char *name, u64 start,
+			 u64 end, unsigned int cpu);
 
 static void pcpu_put(struct sim_cpu *c)
 {
@@ -534,7 +571,7 @@ static void pcpu_put(struct sim_cpu *c)
 	p = &c->s->pcpu[c->pcpu];
 	/* Host CPUs are in the hold log too: their owners must not overlap either. */
 	if (unlikely(c->s->hold_log_on))
-		hold_log_add(c->s, p, c->slice_start, c->clock, c->id);
+		hold_log_add(c->s, p, "host CPUs", c->slice_start, c->clock, c->id);
 	p->owner = NULL;
 	p->last = c;
 	p->free_at = c->clock;
@@ -576,6 +613,7 @@ static void pcpu_get(struct sim_cpu *c)
 
 	if (!s->npcpu || c->pcpu >= 0)
 		return;
+	acct_settle(c);
 	c->rq_since = c->clock;
 	s->pcpu_waiters++;
 	for (;;) {
@@ -611,9 +649,10 @@ static void pcpu_get(struct sim_cpu *c)
 	c->slice_start = c->clock;
 	c->rq_wait += c->clock - t0;
 	s->rq_wait += c->clock - t0;
-	/* The switch is work on the host CPU, after the wait. */
+	/* The switch is overhead on the host CPU, after the wait: run-queue time too. */
 	if (switched)
 		c->clock += s->cost.host_switch_ns;
+	acct_wait(c, t0, SIM_T_RQ_WAIT);
 }
 
 /* At a scheduling point: requeue after a quantum. */
@@ -721,8 +760,10 @@ static u64 hook_lock_vtime(void *arg, const void *lock, struct sim_lock_vt *vt, 
 		return 0;
 	if (try && c->clock < vt->released_ns)
 		return SIM_LOCK_VT_BUSY;
+	acct_settle(c);
 	wait = free_at - c->clock;
 	c->clock = free_at;
+	acct_wait(c, c->clock - wait, SIM_T_LOCK_WAIT);
 	c->vwaited = true;
 	return wait;
 }
@@ -736,13 +777,17 @@ static void hook_lock_acquired(void *arg, const void *lock)
 		c->vwaited = false;
 		yield_point(c);
 	}
+	u64 hold = c->s->cost.cs_exp_ns ? exp_ns(c->s, c->s->cost.cs_exp_ns) :
+		   c->s->cost.cs_hold_ns;
+
 	c->acquired_at = c->clock;
-	c->clock += c->s->cost.cs_exp_ns ? exp_ns(c->s, c->s->cost.cs_exp_ns) :
-		    c->s->cost.cs_hold_ns;
+	if (unlikely(c->s->scale_name) && !strcmp(lock_name(lock), c->s->scale_name))
+		hold = (u64)(hold * c->s->scale + 0.5);
+	c->clock += hold;
 }
 
-static void hold_log_add(struct sim_sched *s, const void *lock, u64 start, u64 end,
-			 unsigned int cpu)
+static void hold_log_add(struct sim_sched *s, const void *lock, const char *name, u64 start,
+			 u64 end, unsigned int cpu)
 {
 	if (s->nhold == s->hold_cap) {
 		s->hold_cap = s->hold_cap ? 2 * s->hold_cap : 1024;
@@ -750,7 +795,7 @@ static void hold_log_add(struct sim_sched *s, const void *lock, u64 start, u64 e
 		if (!s->hold_log)
 			oom();
 	}
-	s->hold_log[s->nhold++] = (struct sim_hold){ lock, start, end, cpu };
+	s->hold_log[s->nhold++] = (struct sim_hold){ lock, name, start, end, cpu };
 }
 
 static unsigned int wait_bucket(const void *lock)
@@ -775,8 +820,10 @@ static void hook_lock_wait(void *arg, const void *lock)
 		(*head)->bprev = c;
 	*head = c;
 	s->nblocked++;
+	acct_settle(c);
 	pcpu_put(c);
 	cpu_leave(c, false);
+	acct_wait(c, c->tmark, SIM_T_LOCK_WAIT);
 	pcpu_get(c);
 }
 
@@ -803,7 +850,7 @@ static void hook_lock_release(void *arg, const void *lock, struct sim_lock_vt *v
 	vt->released_ns = c->clock;
 	vt->by = c;
 	if (unlikely(s->hold_log_on))
-		hold_log_add(s, lock, acquired_ns, c->clock, c->id);
+		hold_log_add(s, lock, lock_name(lock), acquired_ns, c->clock, c->id);
 	if (!s->nblocked)
 		return;
 	for (w = s->blocked[wait_bucket(lock)]; w; w = next) {
@@ -953,6 +1000,7 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	c->fn = fn;
 	c->arg = arg;
 	c->clock = start;
+	c->tmark = start;
 	c->pcpu = -1;
 	c->ctx.cpu = c;
 	c->ctx.map_size = stack_size + page;
@@ -1234,8 +1282,10 @@ void sim_cpu_idle(void)
 	if (!c)
 		return;
 	c->state = CPU_IDLE;
+	acct_settle(c);
 	pcpu_put(c);
 	cpu_leave(c, false);
+	acct_wait(c, c->tmark, SIM_T_IDLE);
 	pcpu_get(c);
 }
 
@@ -1262,8 +1312,40 @@ void sim_cpu_task_alt(bool on)
 		c->alt = sim_task_create(name, &cpu_hooks, c);
 		sim_task_set_clock(c->alt, &c->clock);
 	}
+	acct_settle(c);
 	c->ctx.task = on ? c->alt : c->task;
 	sim_task_switch(c->ctx.task);
+}
+
+void sim_cpu_advance_as(enum sim_time_cat cat, u64 ns)
+{
+	struct sim_cpu *c = cur_cpu;
+
+	if (!c)
+		return;
+	acct_settle(c);
+	c->clock += ns;
+	c->tacct[cat] += ns;
+	c->tmark = c->clock;
+}
+
+void sim_sched_time_split(const struct sim_sched *s, u64 out[SIM_T_N])
+{
+	memset(out, 0, SIM_T_N * sizeof(u64));
+	for (unsigned int i = 0; i < s->ncpus; i++) {
+		const struct sim_cpu *c = s->cpus[i];
+
+		for (int k = 0; k < SIM_T_N; k++)
+			out[k] += c->tacct[k];
+		out[c->alt && c->ctx.task == c->alt ? SIM_T_HOST : SIM_T_GUEST] +=
+			c->clock - c->tmark;
+	}
+}
+
+void sim_sched_scale_lock(struct sim_sched *s, const char *name, double factor)
+{
+	s->scale_name = name;
+	s->scale = factor;
 }
 
 bool sim_cpu_is_idle(const struct sim_cpu *cpu)

@@ -40,7 +40,8 @@ Test(contention, checker_accepts_disjoint_intervals)
 {
 	int a, b;
 	struct sim_hold log[] = {
-		{ &a, 0, 100, 0 }, { &b, 50, 150, 1 }, { &a, 100, 200, 1 }, { &a, 300, 300, 0 },
+		{ &a, "a", 0, 100, 0 }, { &b, "b", 50, 150, 1 },
+		{ &a, "a", 100, 200, 1 }, { &a, "a", 300, 300, 0 },
 	};
 	struct sim_hold_lock sum[4];
 	char err[256];
@@ -59,7 +60,7 @@ Test(contention, checker_accepts_disjoint_intervals)
 Test(contention, checker_fires_on_overlap)
 {
 	int a;
-	struct sim_hold log[] = { { &a, 0, 100, 0 }, { &a, 99, 150, 1 } };
+	struct sim_hold log[] = { { &a, "a", 0, 100, 0 }, { &a, "a", 99, 150, 1 } };
 	char err[256];
 
 	cr_assert_eq(sim_hold_check(log, 2, 0, 1000, err, sizeof(err)), -1);
@@ -69,14 +70,14 @@ Test(contention, checker_fires_on_overlap)
 Test(contention, checker_fires_on_hold_longer_than_run)
 {
 	int a;
-	struct sim_hold log[] = { { &a, 0, 100, 0 }, { &a, 100, 200, 1 } };
+	struct sim_hold log[] = { { &a, "a", 0, 100, 0 }, { &a, "a", 100, 200, 1 } };
 	char err[256];
 
 	/* intervals outside the run */
 	cr_assert_eq(sim_hold_check(log, 2, 0, 150, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "outside the run"), "%s", err);
 	/* a run shorter than the total hold: the reproducer's symptom */
-	log[1] = (struct sim_hold){ &a, 100, 200, 1 };
+	log[1] = (struct sim_hold){ &a, "a", 100, 200, 1 };
 	cr_assert_eq(sim_hold_check(log, 2, 50, 200, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "outside the run"), "%s", err);
 }
@@ -547,4 +548,47 @@ Test(contention, host_cpus_overcommitted_world, .timeout = 60)
 	cr_assert_gt(rq2, 0);
 	cr_assert_gt(end2, end0, "overcommitted %llu, not %llu", (unsigned long long)end2,
 		     (unsigned long long)end0);
+}
+
+/* ---- time split ----------------------------------------------------------------------- */
+
+static void sum_wait(const struct sim_lockstat *st, void *arg)
+{
+	*(u64 *)arg += st->wait_total_ns;
+}
+
+Test(contention, time_split_adds_up, .timeout = 60)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct sim_sched *s;
+	u64 split[SIM_T_N], total = 0, wait = 0, exits;
+	char err[256];
+
+	sim_world_params_init(&p);
+	p.nvms = 4;
+	p.vcpus = 2;
+	p.quota = 100000;
+	w = sim_world_create(&p, err, sizeof(err));
+	cr_assert_not_null(w, "%s", err);
+	churn(w, p.nvms, p.vcpus, 8);
+	s = sim_world_sched(w);
+	sim_sched_time_split(s, split);
+	for (int k = 0; k < SIM_T_N; k++)
+		total += split[k];
+	cr_assert_gt(split[SIM_T_GUEST], 0);
+	cr_assert_gt(split[SIM_T_VMM], 0);
+	cr_assert_gt(split[SIM_T_HOST], 0);
+	/* exits and entries come in pairs, VMM handling once per exit */
+	exits = split[SIM_T_VMM] / p.cost.vmm_handle_ns;
+	cr_assert_eq(split[SIM_T_VMM], exits * p.cost.vmm_handle_ns);
+	cr_assert_eq(split[SIM_T_EXIT], exits * (p.cost.vm_exit_ns + p.cost.vm_entry_ns));
+	/* lock waits: the same as lockstat's, summed over every instance */
+	for (int v = -1; v < 4; v++)
+		sim_lockstat_foreach(sim_world_kernel(w, v), sum_wait, &wait);
+	cr_assert_gt(wait, 0);
+	cr_assert_eq(split[SIM_T_LOCK_WAIT], wait);
+	cr_assert_eq(split[SIM_T_RQ_WAIT], 0);
+	cr_assert_leq(total - split[SIM_T_IDLE], (4 * 2 + 1) * sim_sched_now(s));
+	sim_world_destroy(w);
 }

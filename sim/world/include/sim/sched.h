@@ -93,6 +93,7 @@ u64 sim_cpu_rq_wait(const struct sim_cpu *cpu);
 /* One lock hold, in virtual time: taken at @start (after any wait), released at @end. */
 struct sim_hold {
 	const void *lock;
+	const char *name;	/* its class name ("host CPUs" for a host CPU) */
 	u64 start, end;
 	unsigned int cpu;	/* sim_cpu_id() */
 };
@@ -100,6 +101,7 @@ struct sim_hold {
 /* Per lock, from a hold log. */
 struct sim_hold_lock {
 	const void *lock;
+	const char *name;
 	u64 acquisitions;
 	u64 hold_ns;		/* total */
 	u64 min_hold_ns;
@@ -146,6 +148,29 @@ void *sim_cpu_data(const struct sim_cpu *cpu);
 
 /* On a CPU: charge @ns of virtual time (no scheduling point). */
 void sim_cpu_advance(u64 ns);
+
+/* Where virtual time goes (sim_sched_time_split()). */
+enum sim_time_cat {
+	SIM_T_GUEST,		/* the CPU's own task: guest kernel and the caller's code */
+	SIM_T_EXIT,		/* VM exits and entries */
+	SIM_T_VMM,		/* the VMM's handling of a trapped access */
+	SIM_T_HOST,		/* the VMM thread in the host kernel (the VFIO call, host locks) */
+	SIM_T_LOCK_WAIT,	/* waiting for a lock, blocked or in virtual time */
+	SIM_T_RQ_WAIT,		/* waiting for a host CPU, and host CPU switches */
+	SIM_T_IDLE,		/* nothing to do */
+	SIM_T_N
+};
+
+/* sim_cpu_advance(), counted as @cat. */
+void sim_cpu_advance_as(enum sim_time_cat cat, u64 ns);
+/* Every CPU's virtual time so far, by category. */
+void sim_sched_time_split(const struct sim_sched *s, u64 out[SIM_T_N]);
+/*
+ * What-if: every acquisition of a lock of class @name (kept, not copied)
+ * holds it @factor times its hold cost (cs_hold_ns or the exponential
+ * draw). NULL: none.
+ */
+void sim_sched_scale_lock(struct sim_sched *s, const char *name, double factor);
 /* On a CPU: a scheduling point. */
 void sim_cpu_yield(void);
 /*
