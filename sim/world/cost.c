@@ -26,19 +26,28 @@ const struct sim_cost_model sim_cost_default = {
 	.host_switch_ns = 2000,
 };
 
+static const struct {
+	const char *n;
+	size_t off;
+} f[] = {
+#define F(x) { #x, offsetof(struct sim_cost_model, x) }
+	F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
+	F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
+	F(cs_exp_ns), F(think_exp_ns), F(quantum_ns), F(host_switch_ns),
+#undef F
+};
+
+u64 *sim_cost_field(struct sim_cost_model *c, const char *name)
+{
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!strcmp(f[i].n, name))
+			return (u64 *)((char *)c + f[i].off);
+	return NULL;
+}
+
 int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
 		      char *err, size_t errlen)
 {
-	static const struct {
-		const char *n;
-		size_t off;
-	} f[] = {
-#define F(x) { #x, offsetof(struct sim_cost_model, x) }
-		F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
-		F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
-		F(cs_exp_ns), F(think_exp_ns), F(quantum_ns), F(host_switch_ns),
-#undef F
-	};
 	char buf[256], *save = NULL, *tok;
 
 	if (!spec || !*spec)

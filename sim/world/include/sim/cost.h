@@ -50,6 +50,9 @@ extern const struct sim_cost_model sim_cost_default;
  * so results name the model they were computed under. 0, or -1 with the
  * reason in @err; @c may be partly changed on error.
  */
+/* The field called @name ("vm_exit_ns", ...) of @c, or NULL. */
+u64 *sim_cost_field(struct sim_cost_model *c, const char *name);
+
 int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
 		      char *err, size_t errlen);
 
