@@ -1,100 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pasidsim model: a contention sweep in virtual time (docs/world.md,
- * "Modelling contention").
+ * "Modelling contention"): the command line. tools/model-run.c runs a grid
+ * point, tools/model-out.c prints and records.
  *
- * For every point of a grid of world sizes (VMs x vCPUs) a fresh
- * deterministic world runs the same churn as bench_world_churn: each vCPU
- * allocates a batch of PASIDs through its VM's paravirtual path, then frees
- * them, until it has done --ops alloc/free pairs. The figures are exact
- * virtual-time ones (latencies, throughput per virtual second, lockstat of
- * the host instance and the guests), so the same arguments print the same
- * bytes, and the run recorded into the results store (command "model") is
- * gated exactly by "pasidsim compare".
+ * For every point of a grid of world sizes (VMs x vCPUs x host CPUs) a
+ * fresh deterministic world runs the churn of bench_world_churn. The
+ * figures are exact virtual-time ones, so the same arguments print the
+ * same bytes, and the run recorded into the results store (command
+ * "model") is gated exactly by "pasidsim compare".
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <linux/iommu-pasid.h>
-#include <sim/cost.h>
-#include <sim/kernel.h>
-#include <sim/world.h>
+#include <unistd.h>
 
 #include "builtin.h"
-#include "results.h"
-
-#define MODEL_MAX_LIST		32
-#define MODEL_MAX_VCPUS		64
-#define MODEL_BATCH		8	/* allocations per vCPU before they are freed */
-#define MODEL_QUOTA		100000
-/* The lock classes reported by name (in the host instance). */
-#define MODEL_ALLOC_LOCK	"ioasid_allocator_lock"
-#define MODEL_VMM_LOCK		"&vmm->lock"
-#define MODEL_XA_LOCK		"xa_lock"
+#include "model.h"
 
 static const char *const model_usage =
-	"usage: pasidsim model [--vms=LIST] [--vcpus=LIST] [--ops=N] [--path=vtd|virtio]\n"
-	"                      [--host-cpus=N] [--flavour=pasidsim|linux-6.1]\n"
-	"                      [--cost=FIELD=NS,...] [--seed=N] [--json]\n"
-	"                      [--db=FILE | --no-db]\n\n"
-	"Sweeps a grid of world sizes (every VMs x vCPUs pair) and reports how virtual-time\n"
-	"latency and lock contention scale. At each point a fresh world runs a churn: every\n"
-	"vCPU allocates up to 8 PASIDs through its VM's vIOMMU and the VMM to the host,\n"
-	"then frees them, until it has done N alloc/free pairs. Every figure is exact\n"
-	"virtual time (cost model docs/cost-model.md): the same arguments print the same\n"
-	"bytes.\n"
+	"usage: pasidsim model [--vms=LIST] [--vcpus=LIST] [--host-cpus=LIST] [--ops=N]\n"
+	"                      [--path=vtd|virtio] [--flavour=pasidsim|linux-6.1]\n"
+	"                      [--cost=FIELD=NS,...] [--what-if=NAME*FACTOR] [--seed=N]\n"
+	"                      [--json] [--db=FILE | --no-db]\n\n"
+	"Sweeps a grid of world sizes (every VMs x vCPUs x host CPUs triple) and reports how\n"
+	"virtual-time latency and lock contention scale. At each point a fresh world runs a\n"
+	"churn: every vCPU allocates up to 8 PASIDs through its VM's vIOMMU and the VMM to\n"
+	"the host, then frees them, until it has done N alloc/free pairs. Per point: throughput,\n"
+	"latency percentiles, the time split per operation, per-VM fairness, the most utilised\n"
+	"lock or host-CPU set, lockstat per class. Every figure is exact virtual time (cost\n"
+	"model docs/cost-model.md): the same arguments print the same bytes.\n"
 	"  --vms=LIST       VMs per world, comma-separated (default 1,2,4,8)\n"
 	"  --vcpus=LIST     vCPUs per VM (default 1,2,4)\n"
+	"  --host-cpus=LIST host CPUs the vCPU threads (with their VMM work) are time-shared on;\n"
+	"                   0: one per vCPU, no overcommit (default 0)\n"
 	"  --ops=N          alloc/free pairs per vCPU (default 100)\n"
 	"  --path=P         vtd (VT-d virtual commands, default) or virtio\n"
-	"  --host-cpus=N    host CPUs (default 1)\n"
 	"  --flavour=NAME   allocator of the host and every guest: pasidsim (default) or\n"
 	"                   linux-6.1\n"
 	"  --cost=F=NS,...  cost-model overrides (e.g. vmm_handle_ns=1500,lock_handoff_ns=200)\n"
+	"  --what-if=N*F    also run every point with cost field N, or the hold cost of lock\n"
+	"                   class N, scaled by F (e.g. cs_hold_ns*2, ioasid_allocator_lock*0.5),\n"
+	"                   and print the change of throughput and p99\n"
 	"  --seed=N         scheduler tie-breaks (default 1)\n"
-	"  --json           print a JSON document instead of the table\n"
+	"  --json           print a JSON document instead of the tables\n"
 	"  --db=FILE        record the sweep into FILE (default $PASIDSIM_DB, else\n"
 	"                   ./" RESULTS_DEFAULT_DB "); --no-db: do not record\n"
 	"Exit: 0 ok, 1 a world did not complete (deadlock, panic, failed allocation,\n"
 	"finding) or the run could not be recorded, 2 usage.\n";
-
-struct lk {
-	u64 acq, cont, wait;
-};
-
-struct lat {
-	u64 *v;
-	size_t n;
-	u64 sum;
-	struct results_hist hist;
-};
-
-struct point {
-	unsigned int vms, vcpus;
-	u64 ops, end_ns;
-	struct lat alloc, free;
-	struct lk alloc_lock, vmm_lock, xa_lock, host_all, guests, all;
-};
-
-struct model {
-	unsigned int vms[MODEL_MAX_LIST], nvms;
-	unsigned int vcpus[MODEL_MAX_LIST], nvcpus;
-	unsigned int ops, host_cpus;
-	const char *path, *flavour, *cost_spec;
-	struct sim_cost_model cost;
-	char cost_name[256];
-	u64 seed;
-	struct point *pts;
-	size_t npts;
-	struct results_digest digest;
-	struct results_run *run;	/* NULL: --no-db */
-};
 
 static double now_s(void)
 {
@@ -104,8 +60,9 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* "1,2,4" into @out: values in [1, max], at most MODEL_MAX_LIST. 0 or -1. */
-static int parse_list(const char *s, unsigned int max, unsigned int *out, unsigned int *n)
+/* "1,2,4" into @out: values in [min, max], at most MODEL_MAX_LIST. 0 or -1. */
+static int parse_list(const char *s, unsigned int min, unsigned int max, unsigned int *out,
+		      unsigned int *n)
 {
 	const char *p = s;
 
@@ -118,7 +75,7 @@ static int parse_list(const char *s, unsigned int max, unsigned int *out, unsign
 			return -1;
 		errno = 0;
 		v = strtoul(p, &end, 10);
-		if (errno || v < 1 || v > max)
+		if (errno || v < min || v > max)
 			return -1;
 		out[(*n)++] = v;
 		if (!*end)
@@ -140,73 +97,32 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 	return errno || *end || *out > max ? -1 : 0;
 }
 
-/* ---- one grid point ---------------------------------------------------------------- */
-
-struct lock_acc {
-	struct point *pt;
-	bool host;
-};
-
-static void lk_add(struct lk *l, const struct sim_lockstat *st)
+/* NAME*FACTOR: a cost field, or a lock class name. 0 or -1. */
+static int parse_whatif(struct model *m, const char *s)
 {
-	l->acq += st->acquisitions;
-	l->cont += st->contentions;
-	l->wait += st->wait_total_ns;
-}
+	const char *star = strrchr(s, '*');
+	char *end;
+	struct sim_cost_model c = m->cost;
 
-static void acc_lock(const struct sim_lockstat *st, void *arg)
-{
-	struct lock_acc *a = arg;
-
-	lk_add(&a->pt->all, st);
-	if (!a->host) {
-		lk_add(&a->pt->guests, st);
-		return;
-	}
-	lk_add(&a->pt->host_all, st);
-	if (!strcmp(st->name, MODEL_ALLOC_LOCK))
-		lk_add(&a->pt->alloc_lock, st);
-	else if (!strcmp(st->name, MODEL_VMM_LOCK))
-		lk_add(&a->pt->vmm_lock, st);
-	else if (!strcmp(st->name, MODEL_XA_LOCK))
-		lk_add(&a->pt->xa_lock, st);
-}
-
-/* The point's host lockstat rows, into the results run ("vms4.vcpus2:host:<class>"). */
-struct lock_rec {
-	struct results_run *run;
-	const struct point *pt;
-};
-
-static void rec_lock(const struct sim_lockstat *st, void *arg)
-{
-	struct lock_rec *lr = arg;
-	char name[200];
-	struct results_lockstat l = {
-		.name = name, .acquisitions = st->acquisitions,
-		.contentions = st->contentions, .wait_min_ns = st->wait_min_ns,
-		.wait_max_ns = st->wait_max_ns, .wait_total_ns = st->wait_total_ns,
-		.hold_min_ns = st->hold_min_ns, .hold_max_ns = st->hold_max_ns,
-		.hold_total_ns = st->hold_total_ns,
-	};
-
-	snprintf(name, sizeof(name), "vms%u.vcpus%u:host:%s", lr->pt->vms, lr->pt->vcpus,
-		 st->name);
-	results_lockstat_add(lr->run, &l);
-}
-
-static int lat_add(struct lat *l, size_t cap, u64 ns)
-{
-	if (l->n == cap)
+	if (!star || star == s || (size_t)(star - s) >= sizeof(m->whatif_name) ||
+	    strlen(s) >= sizeof(m->whatif))
 		return -1;
-	l->v[l->n++] = ns;
-	l->sum += ns;
-	results_hist_add(&l->hist, ns);
+	errno = 0;
+	m->whatif_factor = strtod(star + 1, &end);
+	if (errno || end == star + 1 || *end || !(m->whatif_factor >= 0) ||
+	    m->whatif_factor > 1e6)
+		return -1;
+	memcpy(m->whatif_name, s, star - s);
+	m->whatif_name[star - s] = '\0';
+	m->whatif_cost = sim_cost_field(&c, m->whatif_name) != NULL;
+	snprintf(m->whatif, sizeof(m->whatif), "%s", s);
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Every point (and its what-if variant); a progress line on a terminal after a second. */
+static int run_points(struct model *m, double t0)
 {
+<<<<<<< HEAD
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
 
 	return x < y ? -1 : x > y;
@@ -518,42 +434,28 @@ static int record(const struct model *m, const char *dbopt, double wall_s,
 	char err[1024];
 	int64_t id;
 	u64 ops = 0;
+=======
+	bool tty = isatty(STDERR_FILENO), shown = false;
+>>>>>>> contention
 
 	for (size_t i = 0; i < m->npts; i++) {
-		const struct point *pt = &m->pts[i];
+		struct point *pt = &m->pts[i];
 
-		ops += pt->ops;
-		metric(run, pt, "ops", "count", RESULTS_EQUAL, pt->ops);
-		metric(run, pt, "virtual_ns_total", "ns", RESULTS_LOWER, pt->end_ns);
-		metric(run, pt, "ops_per_virtual_s", "ops/s", RESULTS_HIGHER, ops_per_vs(pt));
-		metric(run, pt, "alloc_mean_ns", "ns", RESULTS_LOWER, lat_mean(&pt->alloc));
-		metric(run, pt, "alloc_p50_ns", "ns", RESULTS_LOWER, lat_pct(&pt->alloc, 50));
-		metric(run, pt, "alloc_p99_ns", "ns", RESULTS_LOWER, lat_pct(&pt->alloc, 99));
-		metric(run, pt, "free_mean_ns", "ns", RESULTS_LOWER, lat_mean(&pt->free));
-		metric(run, pt, "free_p50_ns", "ns", RESULTS_LOWER, lat_pct(&pt->free, 50));
-		metric(run, pt, "free_p99_ns", "ns", RESULTS_LOWER, lat_pct(&pt->free, 99));
-		metric_lk(run, pt, "host_alloc_lock", &pt->alloc_lock);
-		metric_lk(run, pt, "host_vmm_lock", &pt->vmm_lock);
-		metric_lk(run, pt, "host_xa_lock", &pt->xa_lock);
-		metric_lk(run, pt, "host_lock", &pt->host_all);
-		metric_lk(run, pt, "guest_lock", &pt->guests);
-		metric_lk(run, pt, "lock", &pt->all);
-		hist(run, pt, "alloc_latency", &pt->alloc);
-		hist(run, pt, "free_latency", &pt->free);
+		pt->vms = m->vms[i / (m->nvcpus * m->nhcpus)];
+		pt->vcpus = m->vcpus[i / m->nhcpus % m->nvcpus];
+		pt->hcpus = m->hcpus[i % m->nhcpus];
+		if (tty && now_s() - t0 > 1) {
+			fprintf(stderr, "\rmodel: point %zu/%zu (%u VMs x %u vCPUs, %u host CPUs)   ",
+				i + 1, m->npts, pt->vms, pt->vcpus, pt->hcpus);
+			shown = true;
+		}
+		if (model_point_run(m, pt, false) ||
+		    (m->whatif[0] && model_point_run(m, pt, true)))
+			return -1;
 	}
-	*results_run_digest(run) = m->digest;
-	results_sample(run, "model.wall_s", "s", RESULTS_LOWER, wall_s);
-	results_run_set_outcome(run, ops, "ok");
-	results_run_set_duration(run, wall_s * 1e9);
-	db = results_open(results_db_path(dbopt), 0, err, sizeof(err));
-	id = db ? results_run_commit(db, run, err, sizeof(err)) : -1;
-	if (id < 0)
-		fprintf(stderr, "model: not recorded: %s\n", err);
-	else
-		fprintf(stderr, "model: recorded run %lld in %s (%s)\n", (long long)id,
-			results_path(db), results_run_uuid(run));
-	results_close(db);
-	return id < 0 ? -1 : 0;
+	if (shown)
+		fprintf(stderr, "\r%70s\r", "");
+	return 0;
 }
 
 int cmd_model(int argc, char **argv)
@@ -564,6 +466,7 @@ int cmd_model(int argc, char **argv)
 		{ "ops", required_argument, NULL, 'o' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "host-cpus", required_argument, NULL, 'H' },
+		{ "what-if", required_argument, NULL, 'w' },
 		{ "flavour", required_argument, NULL, 'f' },
 		{ "cost", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 's' },
@@ -575,13 +478,15 @@ int cmd_model(int argc, char **argv)
 	};
 	struct model m = {
 		.vms = { 1, 2, 4, 8 }, .nvms = 4, .vcpus = { 1, 2, 4 }, .nvcpus = 3,
-		.ops = 100, .host_cpus = 1, .path = "vtd", .flavour = "pasidsim", .seed = 1,
+		.hcpus = { 0 }, .nhcpus = 1,
+		.ops = 100, .path = "vtd", .flavour = "pasidsim", .seed = 1,
 	};
 	const char *dbopt = NULL;
 	struct results_run *run = NULL;
 	char err[256];
 	bool json = false, nodb = false;
 	unsigned long long v;
+	const char *whatif = NULL;
 	double t0 = now_s(), wall_s;
 	int opt, ret = PASIDSIM_EXIT_OK;
 
@@ -591,11 +496,11 @@ int cmd_model(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
-			if (parse_list(optarg, SIM_WORLD_MAX_VMS, m.vms, &m.nvms))
+			if (parse_list(optarg, 1, SIM_WORLD_MAX_VMS, m.vms, &m.nvms))
 				goto bad;
 			break;
 		case 'c':
-			if (parse_list(optarg, MODEL_MAX_VCPUS, m.vcpus, &m.nvcpus))
+			if (parse_list(optarg, 1, MODEL_MAX_VCPUS, m.vcpus, &m.nvcpus))
 				goto bad;
 			break;
 		case 'o':
@@ -609,9 +514,11 @@ int cmd_model(int argc, char **argv)
 			m.path = optarg;
 			break;
 		case 'H':
-			if (parse_uint(optarg, 256, &v) || !v)
+			if (parse_list(optarg, 0, MODEL_MAX_HCPUS, m.hcpus, &m.nhcpus))
 				goto bad;
-			m.host_cpus = v;
+			break;
+		case 'w':
+			whatif = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "pasidsim") && strcmp(optarg, "linux-6.1"))
@@ -654,7 +561,13 @@ int cmd_model(int argc, char **argv)
 		return PASIDSIM_EXIT_USAGE;
 	}
 
-	m.npts = (size_t)m.nvms * m.nvcpus;
+	/* after every --cost: the field's value is the overridden one */
+	if (whatif && parse_whatif(&m, whatif)) {
+		fprintf(stderr, "model: bad value '%s' for --what-if (expected NAME*FACTOR: a "
+			"cost field or a lock class, and a factor)\n", whatif);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus;
 	m.pts = calloc(m.npts, sizeof(*m.pts));
 	if (!m.pts) {
 		fprintf(stderr, "model: out of memory\n");
@@ -671,7 +584,7 @@ int cmd_model(int argc, char **argv)
 		FILE *f = open_memstream(&config, &len);
 
 		if (f) {
-			print_config(&m, f);
+			model_print_config(&m, f);
 			fclose(f);
 		}
 		info.config = config;
@@ -684,32 +597,22 @@ int cmd_model(int argc, char **argv)
 			return PASIDSIM_EXIT_FOUND;
 		}
 	}
-	for (size_t i = 0; i < m.npts; i++) {
-		struct point *pt = &m.pts[i];
-
-		pt->vms = m.vms[i / m.nvcpus];
-		pt->vcpus = m.vcpus[i % m.nvcpus];
-		if (point_run(&m, pt)) {
-			ret = PASIDSIM_EXIT_FOUND;
-			break;
-		}
-	}
+	if (run_points(&m, t0))
+		ret = PASIDSIM_EXIT_FOUND;
 	wall_s = now_s() - t0;
 	if (!ret) {
 		if (json)
-			print_json(&m, stdout);
+			model_print_json(&m, stdout);
 		else
-			print_table(&m, stdout);
+			model_print_table(&m, stdout);
 		fflush(stdout);
 		fprintf(stderr, "model: %zu grid point(s) in %.3f s of wall time\n", m.npts,
 			wall_s);
-		if (run && record(&m, dbopt, wall_s, run))
+		if (run && model_record(&m, dbopt, wall_s, run))
 			ret = PASIDSIM_EXIT_FOUND;
 	}
-	for (size_t i = 0; i < m.npts; i++) {
-		free(m.pts[i].alloc.v);
-		free(m.pts[i].free.v);
-	}
+	for (size_t i = 0; i < m.npts; i++)
+		model_point_free(&m.pts[i]);
 	free(m.pts);
 	results_run_free(run);
 	return ret;

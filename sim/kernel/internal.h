@@ -79,6 +79,9 @@ static inline void sim_mu_unlock(struct sim_mu *m)
 
 #define SIM_MAX_HELD_LOCKS 48
 
+/* Read-side sections a task remembers in virtual time (rcu.c). */
+#define SIM_RCU_SECTIONS	4
+
 struct sim_held_lock {
 	void *lock;			/* spinlock_t / struct mutex address */
 	pthread_mutex_t *m;		/* its pthread mutex (NULL: not taken) */
@@ -100,6 +103,13 @@ struct sim_task {
 	const u64 *clock;		/* its virtual clock (sim_task_set_clock), or NULL */
 	struct sim_held_lock held[SIM_MAX_HELD_LOCKS];
 	unsigned long long rcu_qs_seq;	/* bumped at each outermost rcu_read_unlock */
+	/*
+	 * Virtual time (tasks with a clock): the outermost section's entry,
+	 * and the last SIM_RCU_SECTIONS sections as (entry, exit), a ring.
+	 */
+	u64 rcu_enter_ns;
+	u64 rcu_sec[SIM_RCU_SECTIONS][2];
+	unsigned int rcu_nsec;		/* sections recorded, ever */
 	struct sim_task *rcu_next;	/* registry of tasks, see rcu.c */
 	bool rcu_registered;
 	bool own;			/* a pthread's own task (freed at thread exit) */

@@ -31,7 +31,11 @@
  *   - A trylock adds no edge towards the lock it takes (it cannot deadlock),
  *     but locks taken while holding it do get edges from it.
  *   - Wait time is recorded for contended acquisitions only (as lockstat
- *     does); hold time for every release.
+ *     does); hold time for every release. In a deterministic world a lock
+ *     can be free in execution order yet still held at the acquiring
+ *     CPU's virtual clock (its clock is behind the release): the
+ *     scheduler's lock_vtime hook moves the clock past the release, and
+ *     that counts as a contention with its wait, like a real block.
  *
  * All per-instance data sits in struct sim_lock_state behind one sim_mu.
  * Findings are formatted under that mutex and recorded after dropping it.
@@ -140,6 +144,7 @@ struct lock_ref {
 	const char *name;
 	const void *key;
 	void **owner;
+	struct sim_lock_vt *vt;
 	bool spin;
 	bool by_addr;
 };
@@ -147,7 +152,7 @@ struct lock_ref {
 #define LOCK_REF(l, spin) ((struct lock_ref){					\
 	(l), &(l)->m, (l)->name,						\
 	(l)->key ? (const void *)(l)->key : (l)->name ? (const void *)(l) : NULL,	\
-	&(l)->owner, (spin), !(l)->key && (l)->name })
+	&(l)->owner, &(l)->vt, (spin), !(l)->key && (l)->name })
 #define SPIN_REF(l)	LOCK_REF(l, true)
 #define MUTEX_REF(l)	LOCK_REF(l, false)
 
@@ -575,6 +580,15 @@ static inline bool lock_take(const struct lock_ref *r, struct sim_task *t, bool 
 	return raw_trylock(r, t);
 }
 
+/* Give back a lock word lock_take() took (a trylock that fails in virtual time). */
+static inline void lock_untake(const struct lock_ref *r, bool co)
+{
+	if (co)
+		__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
+	else
+		raw_unlock(r->owner, r->m);
+}
+
 static inline void ls_lock(struct sim_lock_state *ls, bool co)
 {
 	if (!co)
@@ -728,7 +742,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	struct pending_finding pf;	/* only .set initialised: msg is large */
 	struct sim_lock_class *c;
 	bool busy;
-	u64 t0 = 0, now;
+	u64 t0 = 0, now, vwait = 0;
 	int i;
 
 	pf.set = false;
@@ -754,8 +768,16 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	busy = !lock_take(r, t, co);
 	if (busy && try)
 		return false;
-	if (busy)
+	if (busy) {
 		t0 = task_clock(t);
+	} else if (hk && hk->lock_vtime) {
+		/* Free now, but maybe not yet in virtual time: wait for the release. */
+		vwait = hk->lock_vtime(t->hooks_arg, r->lock, r->vt, try);
+		if (vwait == SIM_LOCK_VT_BUSY) {
+			lock_untake(r, co);
+			return false;
+		}
+	}
 
 	ls_lock(ls, co);
 #ifndef LOCK_PTHREAD
@@ -769,7 +791,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	c = class_get(ls, r, file, line, &pf);
 #endif
 	c->st.acquisitions++;
-	if (busy)
+	if (busy || vwait)
 		c->st.contentions++;
 	if (!try)
 		for (unsigned int j = 0; j < t->nheld; j++) {
@@ -793,6 +815,8 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 			 */
 			while (!lock_take(r, t, co))
 				hk->lock_wait(t->hooks_arg, r->lock);
+			if (hk->lock_vtime)
+				hk->lock_vtime(t->hooks_arg, r->lock, r->vt, false);
 		} else {
 			raw_lock(r, t);
 		}
@@ -803,6 +827,11 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 		ls_unlock(ls, co);
 	} else {
 		now = task_clock(t);
+		if (vwait) {
+			ls_lock(ls, co);
+			wait_account(&c->st, vwait);
+			ls_unlock(ls, co);
+		}
 	}
 
 	if (!held_push(t, r, c, now, file, line))
@@ -831,7 +860,8 @@ static void lock_release(const struct lock_ref *r, const char *file, int line)
 			raw_unlock(r->owner, r->m);
 			if (r->spin)
 				t->preempt_count--;
-			sim_task_hook(t, lock_release, r->lock);
+			now = task_clock(t);
+			sim_task_hook(t, lock_release, r->lock, r->vt, now);
 			return;
 		}
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
@@ -863,7 +893,7 @@ static void lock_release(const struct lock_ref *r, const char *file, int line)
 		sim_mu_unlock(&c->ls->mu);
 	}
 	if (hk && hk->lock_release)
-		hk->lock_release(t->hooks_arg, r->lock);
+		hk->lock_release(t->hooks_arg, r->lock, r->vt, acquired);
 }
 
 /* ---- spinlocks ------------------------------------------------------------------- */
@@ -874,6 +904,7 @@ void __sim_spin_lock_init(spinlock_t *lock, const char *name, struct lock_class_
 	lock->name = name;
 	lock->key = key;
 	lock->owner = NULL;
+	memset(&lock->vt, 0, sizeof(lock->vt));
 }
 
 void __sim_spin_lock(spinlock_t *lock, const char *file, int line)
@@ -919,6 +950,7 @@ void __sim_mutex_init(struct mutex *lock, const char *name, struct lock_class_ke
 	lock->name = name;
 	lock->key = key;
 	lock->owner = NULL;
+	memset(&lock->vt, 0, sizeof(lock->vt));
 }
 
 void __sim_mutex_lock(struct mutex *lock, const char *file, int line)

@@ -254,8 +254,11 @@ void rcu_read_lock(void)
 	struct sim_task *t = task_current();
 	unsigned int n = t->rcu_nesting;
 
-	if (!n)
+	if (!n) {
 		__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
+		if (t->clock)
+			t->rcu_enter_ns = *t->clock;
+	}
 	__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
 	/* Pairs with the fence in readers_min_qs(): publish before reading. */
 	if (!n)
@@ -276,6 +279,12 @@ void rcu_read_unlock(void)
 		unsigned long long s = __atomic_add_fetch(&rcu_stamp, 1, __ATOMIC_SEQ_CST);
 
 		__atomic_store_n(&t->rcu_qs_seq, s, __ATOMIC_RELEASE);
+		if (t->clock) {
+			u64 *sec = t->rcu_sec[t->rcu_nsec++ % SIM_RCU_SECTIONS];
+
+			sec[0] = t->rcu_enter_ns;
+			sec[1] = *t->clock;
+		}
 	}
 	__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
 	if (n == 1)
@@ -484,6 +493,7 @@ static struct sim_kernel *grace_period(const char *what, unsigned long long *tar
 	struct sim_task *t = task_current();
 	struct sim_kernel *k = kernel_current();
 	unsigned long long s;
+	u64 g;
 
 	if (t->rcu_nesting) {
 		sim_finding_add(k, SIM_FINDING_RCU, NULL, 0,
@@ -493,10 +503,34 @@ static struct sim_kernel *grace_period(const char *what, unsigned long long *tar
 		return NULL;
 	}
 	might_sleep();
+	/* In virtual time: a scheduling point first, so CPUs behind catch up. */
+	sim_task_hook(t, rcu_gp, true, 0);
+	g = task_clock(t);
 	*target = queued_now(k->rcu);
 	s = __atomic_load_n(&rcu_stamp, __ATOMIC_SEQ_CST);
 	*limit = wait_for_readers(s);
+	/* ... and it ends no earlier than the readers it waited for left. */
+	sim_task_hook(t, rcu_gp, false, g);
 	return k;
+}
+
+u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g)
+{
+	unsigned int n = t->rcu_nsec, have = n < SIM_RCU_SECTIONS ? n : SIM_RCU_SECTIONS;
+	u64 end = 0, oldest = ~0ull;
+
+	for (unsigned int i = 0; i < have; i++) {
+		const u64 *sec = t->rcu_sec[(n - 1 - i) % SIM_RCU_SECTIONS];
+
+		if (sec[0] < g && sec[1] > g && sec[1] > end)
+			end = sec[1];
+		if (sec[0] < oldest)
+			oldest = sec[0];
+	}
+	/* The ring does not reach back to @g: a forgotten section may straddle it. */
+	if (n > SIM_RCU_SECTIONS && oldest > g && oldest > end)
+		end = oldest;
+	return end;
 }
 
 void synchronize_rcu(void)

@@ -62,8 +62,9 @@ static void vmm_trap(struct sim_vmm *vmm)
 	vmm->st.exits++;
 	if (!sim_cpu_current())
 		return;
-	sim_cpu_advance(vmm->cost->vm_exit_ns + vmm->cost->vmm_handle_ns +
-			vmm->cost->vm_entry_ns);
+	sim_cpu_advance_as(SIM_T_EXIT, vmm->cost->vm_exit_ns);
+	sim_cpu_advance_as(SIM_T_VMM, vmm->cost->vmm_handle_ns);
+	sim_cpu_advance_as(SIM_T_EXIT, vmm->cost->vm_entry_ns);
 	sim_cpu_yield();
 }
 

@@ -22,20 +22,32 @@ const struct sim_cost_model sim_cost_default = {
 	.poll_ns = 100,
 	.mmio_ns = 150,
 	.op_ns = 100,
+	.quantum_ns = 3000000,
+	.host_switch_ns = 2000,
 };
+
+static const struct {
+	const char *n;
+	size_t off;
+} f[] = {
+#define F(x) { #x, offsetof(struct sim_cost_model, x) }
+	F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
+	F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
+	F(cs_exp_ns), F(think_exp_ns), F(quantum_ns), F(host_switch_ns),
+#undef F
+};
+
+u64 *sim_cost_field(struct sim_cost_model *c, const char *name)
+{
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!strcmp(f[i].n, name))
+			return (u64 *)((char *)c + f[i].off);
+	return NULL;
+}
 
 int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
 		      char *err, size_t errlen)
 {
-	static const struct {
-		const char *n;
-		size_t off;
-	} f[] = {
-#define F(x) { #x, offsetof(struct sim_cost_model, x) }
-		F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
-		F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
-#undef F
-	};
 	char buf[256], *save = NULL, *tok;
 
 	if (!spec || !*spec)
@@ -62,7 +74,8 @@ int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, si
 		if (i == sizeof(f) / sizeof(f[0]) || errno || *end || !eq[1] || eq[1] == '-') {
 			snprintf(err, errlen, "--cost: unknown field or bad value '%s=%s' "
 				 "(fields: vm_exit_ns vm_entry_ns vmm_handle_ns host_call_ns "
-				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns)", tok, eq + 1);
+				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns cs_exp_ns "
+				 "think_exp_ns quantum_ns host_switch_ns)", tok, eq + 1);
 			return -1;
 		}
 		*(u64 *)((char *)c + f[i].off) = v;

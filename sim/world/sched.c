@@ -30,10 +30,23 @@
  * release wakes every CPU blocked on it at the releaser's clock plus the
  * lock hand-off cost, and they compete again. If the heap empties while
  * CPUs are blocked, that is a deadlock.
+ *
+ * Mutual exclusion in virtual time. A CPU's clock jumps ahead between
+ * scheduling points (a critical section charges its costs without
+ * yielding), so a lock can be free in execution order while a CPU whose
+ * clock is behind the release reaches it. Every release therefore records
+ * its virtual time in the lock (struct sim_lock_vt, stamped with this
+ * scheduler's epoch), and an acquisition takes the lock at
+ * max(own clock, release + lock_handoff_ns) (no hand-off when the same
+ * CPU released it), counts the difference as lock wait, and then yields
+ * so that CPUs behind its new clock run first, as a woken waiter would.
+ * A trylock at a clock before the release fails. Hold intervals of one
+ * lock therefore never overlap; the optional hold log records them.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +56,9 @@
 #include <unistd.h>
 
 #include <linux/compiler.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <sim/kernel.h>
 #include <sim/sched.h>
 #include <sim/task.h>
@@ -128,6 +144,14 @@ struct ctx {
 	ucontext_t uc;
 };
 
+/* A host CPU: who runs on it, or since when it is free and who ran last. */
+struct pcpu {
+	struct sim_cpu *owner;
+	struct sim_cpu *last;
+	u64 free_at;
+	u64 busy_ns;			/* time owned */
+};
+
 /* A heap entry: the CPU's order, copied so that sifting touches only the heap. */
 struct hent {
 	u64 clock;
@@ -148,6 +172,14 @@ struct sim_cpu {
 	struct sim_kernel *home;
 	struct sim_task *task;		/* the CPU's own task */
 	struct sim_task *alt;		/* its second task (a VMM thread) */
+	bool vwaited;			/* waited for a lock in virtual time: yield */
+	u64 acquired_at;		/* clock when it last took a lock (before the hold) */
+	int pcpu;			/* the host CPU it runs on, or -1 */
+	u64 slice_start;		/* when it got it */
+	u64 rq_since;			/* waiting for a host CPU since */
+	u64 rq_wait;			/* total run-queue wait */
+	u64 tacct[SIM_T_N];		/* where its virtual time went */
+	u64 tmark;			/* clock up to which tacct is settled */
 	sim_cpu_fn fn;
 	void *arg;
 	void *data;
@@ -178,7 +210,55 @@ struct sim_sched {
 	char report[1024];
 	u64 switches;
 	u64 now;			/* highest clock seen */
+	u64 epoch;			/* this scheduler's clock domain in lock records */
+	u64 wprng;			/* workload PRNG: exponential holds and think times */
+
+	/* Host CPUs (sim_sched_set_pcpus); none: every CPU has its own. */
+	struct pcpu *pcpu;
+	unsigned int npcpu;
+	unsigned int pcpu_waiters;	/* CPUs inside pcpu_get() */
+	u64 rq_wait;			/* total of every CPU's run-queue wait */
+
+	const char *scale_name;		/* sim_sched_scale_lock() */
+	double scale;
+
+	bool hold_log_on;
+	struct sim_hold *hold_log;
+	size_t nhold, hold_cap;
 };
+
+/* A spinlock_t and a struct mutex keep their class name at the same place. */
+_Static_assert(offsetof(spinlock_t, name) == offsetof(struct mutex, name),
+	       "lock names at one offset");
+
+static inline const char *lock_name(const void *lock)
+{
+	const char *n = ((const spinlock_t *)lock)->name;
+
+	return n ? n : "(uninitialised)";
+}
+
+/*
+ * Time accounting: a CPU's clock advances either by a charge of a known
+ * kind (sim_cpu_advance_as(), lock and run-queue waits, idling) or by
+ * plain work, which counts for the task it ran as: the VMM thread's (in the
+ * host kernel) or the CPU's own (the guest, or a host CPU's caller).
+ */
+static inline void acct_settle(struct sim_cpu *c)
+{
+	c->tacct[c->alt && c->ctx.task == c->alt ? SIM_T_HOST : SIM_T_GUEST] += c->clock - c->tmark;
+	c->tmark = c->clock;
+}
+
+/* Settle, then count what the clock moved since @from as @cat. */
+static inline void acct_wait(struct sim_cpu *c, u64 from, enum sim_time_cat cat)
+{
+	c->tacct[cat] += c->clock - from;
+	c->tmark = c->clock;
+}
+
+/* Clock domains: never reused, so a lock's release record from another scheduler is ignored. */
+static u64 sched_epochs;
 
 static const struct sim_task_hooks cpu_hooks;
 
@@ -225,7 +305,10 @@ static u64 prng_next(u64 *state)
 
 static u64 draw_key(struct sim_sched *s)
 {
-	return s->tiebreak ? s->tiebreak(s->tb_arg) : prng_next(&s->prng);
+	u64 k = s->tiebreak ? s->tiebreak(s->tb_arg) : prng_next(&s->prng);
+
+	/* With host CPUs, keys with the top bit set order CPUs waiting for one. */
+	return s->npcpu ? k >> 1 : k;
 }
 
 static inline bool before(const struct hent *a, const struct hent *b)
@@ -435,6 +518,147 @@ static void cpu_leave(struct sim_cpu *self, bool dying)
 	ctx_switch(s, &self->ctx, next, dying);
 }
 
+/* ---- host CPUs ------------------------------------------------------------------ */
+
+/*
+ * Time-sharing of host CPUs (sim_sched_set_pcpus), see docs/world.md. A CPU
+ * runs only while it owns a host CPU. It gives it back when it blocks on a
+ * lock, idles, finishes, or at a scheduling point after a quantum; then it
+ * asks again. A CPU asking for one (pcpu_get) takes the earliest free host
+ * CPU at max(own clock, when it was freed) (then pays host_switch_ns if
+ * another CPU ran on it last), but only once no CPU can free one earlier
+ * in virtual time and
+ * no CPU that asked earlier is still waiting: until then it moves its clock
+ * to the next event (the earliest free host CPU or the lowest clock of an
+ * owner) and yields behind every CPU at that clock, ordered by the time it
+ * asked (keys with the top bit set; see draw_key()). The run queue is
+ * therefore FIFO in virtual time, and the time spent waiting is run-queue
+ * wait.
+ */
+static void cpu_leave(struct sim_cpu *self, bool dying);
+
+/* Go back in the heap behind every CPU at @c's clock that does not wait for a host CPU. */
+static void yield_waiting(struct sim_cpu *c)
+{
+	struct sim_sched *s = c->s;
+
+	if (!s->nheap)
+		return;
+	if (c->clock > s->now)
+		s->now = c->clock;
+	c->key = (1ull << 63) | (c->rq_since < (1ull << 63) ? c->rq_since : (1ull << 63) - 1);
+	c->state = CPU_RUNNABLE;
+	heap_push_keyed(s, c);
+	cpu_leave(c, false);
+}
+
+static void hold_log_add(struct sim_sched *s, const void *lock, const char *name, u64 start,
+			 u64 end, unsigned int cpu);
+
+static void pcpu_put(struct sim_cpu *c)
+{
+	struct pcpu *p;
+
+	if (c->pcpu < 0)
+		return;
+	p = &c->s->pcpu[c->pcpu];
+	/* Host CPUs are in the hold log too: their owners must not overlap either. */
+	if (unlikely(c->s->hold_log_on))
+		hold_log_add(c->s, p, "host CPUs", c->slice_start, c->clock, c->id);
+	p->owner = NULL;
+	p->last = c;
+	p->free_at = c->clock;
+	p->busy_ns += c->clock - c->slice_start;
+	c->pcpu = -1;
+}
+
+/* The free host CPU @c could start on first (-1: none), and when; the lowest owner clock. */
+static int pcpu_best(const struct sim_cpu *c, u64 *at, u64 *next)
+{
+	const struct sim_sched *s = c->s;
+	int best = -1;
+
+	*at = *next = ~0ull;
+	for (unsigned int i = 0; i < s->npcpu; i++) {
+		const struct pcpu *p = &s->pcpu[i];
+		u64 t;
+
+		if (p->owner) {
+			if (p->owner->clock < *next)
+				*next = p->owner->clock;
+			continue;
+		}
+		t = p->free_at > c->clock ? p->free_at : c->clock;
+		/* the earliest; on a tie the one it ran on last (no switch) */
+		if (t < *at || (t == *at && p->last == c)) {
+			*at = t;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+static void pcpu_get(struct sim_cpu *c)
+{
+	struct sim_sched *s = c->s;
+	u64 t0 = c->clock;
+	bool first = true, switched = false;
+
+	if (!s->npcpu || c->pcpu >= 0)
+		return;
+	acct_settle(c);
+	c->rq_since = c->clock;
+	s->pcpu_waiters++;
+	for (;;) {
+		u64 at, next;
+		int best;
+
+		/* Someone asked before: let the earlier requests go first. */
+		if (first && s->pcpu_waiters > 1) {
+			first = false;
+			yield_waiting(c);
+			continue;
+		}
+		first = false;
+		best = pcpu_best(c, &at, &next);
+		if (best >= 0 && at <= c->clock) {
+			c->pcpu = best;
+			s->pcpu[best].owner = c;
+			if (s->pcpu[best].last && s->pcpu[best].last != c)
+				switched = true;
+			break;
+		}
+		if (best < 0 || next < at)
+			at = next;
+		if (unlikely(at == ~0ull))
+			break;		/* no host CPU will ever be free (a panicked owner) */
+		if (at > c->clock)
+			c->clock = at;
+		yield_waiting(c);
+		if (unlikely(s->stopped))
+			break;
+	}
+	s->pcpu_waiters--;
+	c->slice_start = c->clock;
+	c->rq_wait += c->clock - t0;
+	s->rq_wait += c->clock - t0;
+	/* The switch is overhead on the host CPU, after the wait: run-queue time too. */
+	if (switched)
+		c->clock += s->cost.host_switch_ns;
+	acct_wait(c, t0, SIM_T_RQ_WAIT);
+}
+
+/* At a scheduling point: requeue after a quantum. */
+static inline void pcpu_tick(struct sim_cpu *c)
+{
+	struct sim_sched *s = c->s;
+
+	if (s->npcpu && c->pcpu >= 0 && c->clock - c->slice_start >= s->cost.quantum_ns) {
+		pcpu_put(c);
+		pcpu_get(c);
+	}
+}
+
 static void cpu_trampoline(void)
 {
 	struct sim_cpu *c = starting_cpu;
@@ -443,7 +667,9 @@ static void cpu_trampoline(void)
 	starting_cpu = NULL;
 	c->ctx.kernel = c->home;
 	ctx_resumed(s, &c->ctx);
+	pcpu_get(c);
 	c->fn(c, c->arg);
+	pcpu_put(c);
 	c->state = CPU_DONE;
 	cpu_leave(c, true);
 	abort();		/* a finished CPU is never resumed */
@@ -454,6 +680,9 @@ static void cpu_trampoline(void)
 static void yield_point(struct sim_cpu *c)
 {
 	struct sim_sched *s = c->s;
+
+	if (unlikely(s->npcpu))
+		pcpu_tick(c);
 
 	if (unlikely(c->clock > s->stop_at)) {
 		s->stopped = true;
@@ -497,11 +726,69 @@ static void hook_lock_acquire(void *arg, const void *lock)
 	yield_point(arg);
 }
 
+/*
+ * An exponential variate with mean @mean ns (inverse transform), from the
+ * workload PRNG, which is apart from the tie-break keys: a queueing run
+ * draws the same holds whatever the interleaving.
+ */
+static u64 exp_ns(struct sim_sched *s, u64 mean)
+{
+	double u = (double)((prng_next(&s->wprng) >> 11) + 1) * 0x1.0p-53;	/* (0, 1] */
+
+	return (u64)(-(double)mean * log(u) + 0.5);
+}
+
+static u64 hook_lock_vtime(void *arg, const void *lock, struct sim_lock_vt *vt, bool try)
+{
+	struct sim_cpu *c = arg;
+	struct sim_sched *s = c->s;
+	u64 free_at, wait;
+
+	if (vt->epoch != s->epoch)
+		return 0;	/* never released in this scheduler's time */
+	free_at = vt->released_ns;
+	if (vt->by != c)
+		free_at += s->cost.lock_handoff_ns;
+	if (c->clock >= free_at)
+		return 0;
+	if (try && c->clock < vt->released_ns)
+		return SIM_LOCK_VT_BUSY;
+	acct_settle(c);
+	wait = free_at - c->clock;
+	c->clock = free_at;
+	acct_wait(c, c->clock - wait, SIM_T_LOCK_WAIT);
+	c->vwaited = true;
+	return wait;
+}
+
 static void hook_lock_acquired(void *arg, const void *lock)
 {
 	struct sim_cpu *c = arg;
 
-	c->clock += c->s->cost.cs_hold_ns;
+	if (c->vwaited) {
+		/* As a woken waiter would: CPUs behind the new clock go first. */
+		c->vwaited = false;
+		yield_point(c);
+	}
+	u64 hold = c->s->cost.cs_exp_ns ? exp_ns(c->s, c->s->cost.cs_exp_ns) :
+		   c->s->cost.cs_hold_ns;
+
+	c->acquired_at = c->clock;
+	if (unlikely(c->s->scale_name) && !strcmp(lock_name(lock), c->s->scale_name))
+		hold = (u64)(hold * c->s->scale + 0.5);
+	c->clock += hold;
+}
+
+static void hold_log_add(struct sim_sched *s, const void *lock, const char *name, u64 start,
+			 u64 end, unsigned int cpu)
+{
+	if (s->nhold == s->hold_cap) {
+		s->hold_cap = s->hold_cap ? 2 * s->hold_cap : 1024;
+		s->hold_log = realloc(s->hold_log, s->hold_cap * sizeof(*s->hold_log));
+		if (!s->hold_log)
+			oom();
+	}
+	s->hold_log[s->nhold++] = (struct sim_hold){ lock, name, start, end, cpu };
 }
 
 static unsigned int wait_bucket(const void *lock)
@@ -526,7 +813,11 @@ static void hook_lock_wait(void *arg, const void *lock)
 		(*head)->bprev = c;
 	*head = c;
 	s->nblocked++;
+	acct_settle(c);
+	pcpu_put(c);
 	cpu_leave(c, false);
+	acct_wait(c, c->tmark, SIM_T_LOCK_WAIT);
+	pcpu_get(c);
 }
 
 static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
@@ -541,12 +832,18 @@ static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
 	s->nblocked--;
 }
 
-static void hook_lock_release(void *arg, const void *lock)
+static void hook_lock_release(void *arg, const void *lock, struct sim_lock_vt *vt,
+			      u64 acquired_ns)
 {
 	struct sim_cpu *c = arg, *w, *next;
 	struct sim_sched *s = c->s;
 	u64 at = c->clock + s->cost.lock_handoff_ns;
 
+	vt->epoch = s->epoch;
+	vt->released_ns = c->clock;
+	vt->by = c;
+	if (unlikely(s->hold_log_on))
+		hold_log_add(s, lock, lock_name(lock), acquired_ns, c->clock, c->id);
 	if (!s->nblocked)
 		return;
 	for (w = s->blocked[wait_bucket(lock)]; w; w = next) {
@@ -586,14 +883,48 @@ static void hook_rcu_wait(void *arg)
 	yield_point(c);
 }
 
+/*
+ * A grace period: it starts at a scheduling point (every CPU behind the
+ * waiter runs up to its clock first, so a reader that entered before the
+ * start in virtual time did so in execution order too), and it ends no
+ * earlier than the last exit of a read-side section of any of this
+ * scheduler's CPUs that straddled the start.
+ */
+static void hook_rcu_gp(void *arg, bool start, u64 g)
+{
+	struct sim_cpu *c = arg;
+	struct sim_sched *s = c->s;
+	u64 end = 0;
+
+	if (start) {
+		yield_point(c);
+		return;
+	}
+	for (unsigned int i = 0; i < s->ncpus; i++) {
+		const struct sim_cpu *o = s->cpus[i];
+		u64 e = sim_task_rcu_straddle(o->task, g);
+
+		if (e > end)
+			end = e;
+		if (o->alt && (e = sim_task_rcu_straddle(o->alt, g)) > end)
+			end = e;
+	}
+	if (end > c->clock) {
+		c->clock = end;
+		yield_point(c);
+	}
+}
+
 static const struct sim_task_hooks cpu_hooks = {
 	.lock_acquire = hook_lock_acquire,
+	.lock_vtime = hook_lock_vtime,
 	.lock_acquired = hook_lock_acquired,
 	.lock_wait = hook_lock_wait,
 	.lock_release = hook_lock_release,
 	.relax = hook_relax,
 	.delay = hook_delay,
 	.rcu_wait = hook_rcu_wait,
+	.rcu_gp = hook_rcu_gp,
 };
 
 /* ---- the scheduler ------------------------------------------------------------- */
@@ -606,6 +937,8 @@ struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed)
 		oom();
 	s->cost = cost ? *cost : sim_cost_default;
 	s->prng = seed;
+	s->epoch = __atomic_add_fetch(&sched_epochs, 1, __ATOMIC_RELAXED);
+	s->wprng = seed ^ 0x6a09e667f3bcc909ULL;
 	s->time_limit = SCHED_TIME_LIMIT_DEFAULT;
 	s->main.started = true;	/* resumed, never entered */
 #ifdef SCHED_TSAN
@@ -659,6 +992,8 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	c->fn = fn;
 	c->arg = arg;
 	c->clock = start;
+	c->tmark = start;
+	c->pcpu = -1;
 	c->ctx.cpu = c;
 	c->ctx.map_size = stack_size + page;
 	c->ctx.map = mmap(NULL, c->ctx.map_size, PROT_READ | PROT_WRITE,
@@ -730,7 +1065,53 @@ void sim_sched_destroy(struct sim_sched *s)
 	}
 	free(s->cpus);
 	free(s->heap);
+	free(s->hold_log);
+	free(s->pcpu);
 	free(s);
+}
+
+void sim_sched_set_pcpus(struct sim_sched *s, unsigned int n)
+{
+	free(s->pcpu);
+	s->pcpu = n ? calloc(n, sizeof(*s->pcpu)) : NULL;
+	if (n && !s->pcpu)
+		oom();
+	s->npcpu = n;
+}
+
+unsigned int sim_sched_pcpus(const struct sim_sched *s)
+{
+	return s->npcpu;
+}
+
+u64 sim_sched_rq_wait(const struct sim_sched *s)
+{
+	return s->rq_wait;
+}
+
+u64 sim_sched_pcpu_busy(const struct sim_sched *s)
+{
+	u64 t = 0;
+
+	for (unsigned int i = 0; i < s->npcpu; i++)
+		t += s->pcpu[i].busy_ns;
+	return t;
+}
+
+u64 sim_cpu_rq_wait(const struct sim_cpu *cpu)
+{
+	return cpu->rq_wait;
+}
+
+void sim_sched_set_hold_log(struct sim_sched *s, bool on)
+{
+	s->hold_log_on = on;
+}
+
+const struct sim_hold *sim_sched_hold_log(const struct sim_sched *s, size_t *n)
+{
+	*n = s->nhold;
+	return s->hold_log;
 }
 
 enum sim_sched_result sim_sched_run(struct sim_sched *s)
@@ -866,6 +1247,22 @@ void sim_cpu_advance(u64 ns)
 		cur_cpu->clock += ns;
 }
 
+void sim_cpu_think(void)
+{
+	struct sim_cpu *c = cur_cpu;
+
+	if (!c)
+		return;
+	if (c->s->cost.think_exp_ns)
+		c->clock += exp_ns(c->s, c->s->cost.think_exp_ns);
+	yield_point(c);
+}
+
+u64 sim_cpu_acquired_at(const struct sim_cpu *cpu)
+{
+	return cpu->acquired_at;
+}
+
 void sim_cpu_yield(void)
 {
 	if (cur_cpu)
@@ -879,7 +1276,11 @@ void sim_cpu_idle(void)
 	if (!c)
 		return;
 	c->state = CPU_IDLE;
+	acct_settle(c);
+	pcpu_put(c);
 	cpu_leave(c, false);
+	acct_wait(c, c->tmark, SIM_T_IDLE);
+	pcpu_get(c);
 }
 
 void sim_cpu_wake(struct sim_cpu *cpu, u64 at)
@@ -905,8 +1306,40 @@ void sim_cpu_task_alt(bool on)
 		c->alt = sim_task_create(name, &cpu_hooks, c);
 		sim_task_set_clock(c->alt, &c->clock);
 	}
+	acct_settle(c);
 	c->ctx.task = on ? c->alt : c->task;
 	sim_task_switch(c->ctx.task);
+}
+
+void sim_cpu_advance_as(enum sim_time_cat cat, u64 ns)
+{
+	struct sim_cpu *c = cur_cpu;
+
+	if (!c)
+		return;
+	acct_settle(c);
+	c->clock += ns;
+	c->tacct[cat] += ns;
+	c->tmark = c->clock;
+}
+
+void sim_sched_time_split(const struct sim_sched *s, u64 out[SIM_T_N])
+{
+	memset(out, 0, SIM_T_N * sizeof(u64));
+	for (unsigned int i = 0; i < s->ncpus; i++) {
+		const struct sim_cpu *c = s->cpus[i];
+
+		for (int k = 0; k < SIM_T_N; k++)
+			out[k] += c->tacct[k];
+		out[c->alt && c->ctx.task == c->alt ? SIM_T_HOST : SIM_T_GUEST] +=
+			c->clock - c->tmark;
+	}
+}
+
+void sim_sched_scale_lock(struct sim_sched *s, const char *name, double factor)
+{
+	s->scale_name = name;
+	s->scale = factor;
 }
 
 bool sim_cpu_is_idle(const struct sim_cpu *cpu)

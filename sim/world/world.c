@@ -147,6 +147,11 @@ void sim_world_params_init(struct sim_world_params *p)
 	p->cost = sim_cost_default;
 }
 
+struct sim_sched *sim_world_sched(struct sim_world *w)
+{
+	return w->sched;
+}
+
 const struct sim_world_params *sim_world_params(const struct sim_world *w)
 {
 	return &w->p;
@@ -346,6 +351,8 @@ static void cpus_create(struct sim_world *w)
 
 	w->sched = sim_sched_create(&w->p.cost, w->p.seed);
 	sim_sched_set_time_limit(w->sched, w->p.time_limit_ns);
+	sim_sched_set_hold_log(w->sched, w->p.hold_log);
+	sim_sched_set_pcpus(w->sched, w->p.pcpus);
 	for (unsigned int v = 0; v < w->p.nvms; v++) {
 		struct world_vm *vm = &w->vms[v];
 

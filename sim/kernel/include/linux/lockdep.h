@@ -10,6 +10,17 @@ struct lock_class_key {
 	char dummy;
 };
 
+/*
+ * A lock's last release in virtual time, kept in the lock by the scheduler
+ * whose CPU released it (sim/world/sched.c): mutual exclusion in virtual
+ * time needs to know when the previous holder let go. Zero-initialised.
+ */
+struct sim_lock_vt {
+	u64 epoch;		/* the clock domain of @released_ns; 0: none */
+	u64 released_ns;	/* virtual time of the last release */
+	const void *by;		/* the releasing CPU (its scheduler's token) */
+};
+
 /* Records a SIM_FINDING_LOCKDEP finding unless the calling task holds @lock. */
 void __sim_lockdep_assert_held(const void *lock, const char *file, int line);
 void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line);

@@ -17,6 +17,7 @@ struct mutex {
 	const char *name;
 	struct lock_class_key *key;
 	void *owner;
+	struct sim_lock_vt vt;		/* last release in virtual time */
 };
 
 #define __MUTEX_INITIALIZER(lockname)					\

@@ -27,6 +27,7 @@ typedef struct spinlock {
 	const char *name;		/* class name */
 	struct lock_class_key *key;	/* class key, NULL: class by address */
 	void *owner;			/* struct sim_task * holding it */
+	struct sim_lock_vt vt;		/* last release in virtual time */
 } spinlock_t;
 
 typedef spinlock_t raw_spinlock_t;

@@ -13,10 +13,13 @@
  * the points where a simulated CPU may yield to another one:
  *   - before every lock acquisition (lock_acquire), then, while the lock is
  *     held by another task, instead of blocking the pthread (lock_wait);
- *     once it is taken (lock_acquired); after every release (lock_release),
- *     so that waiters can be woken;
+ *     once the lock word is taken, to wait in virtual time for the previous
+ *     holder's release (lock_vtime); once it is recorded held
+ *     (lock_acquired); after every release (lock_release), so that the
+ *     release time is recorded and waiters can be woken;
  *   - cpu_relax() (relax), ndelay()/udelay()/msleep()... (delay);
- *   - while a grace period waits for readers (rcu_wait).
+ *   - while a grace period waits for readers (rcu_wait), and at its start
+ *     and end (rcu_gp).
  * A task without hooks (threads mode) blocks and spins as before.
  *
  * This header also gives the world what it needs to reset a kernel instance
@@ -30,21 +33,46 @@
 struct sim_kernel;
 struct sim_task;
 
+/* lock_vtime's answer to a trylock of a lock still held in virtual time. */
+#define SIM_LOCK_VT_BUSY	(~0ull)
+
+struct sim_lock_vt;
+
 struct sim_task_hooks {
 	/* A lock is about to be taken (any lock, contended or not). */
 	void (*lock_acquire)(void *arg, const void *lock);
+	/*
+	 * @lock was just taken (its lock word; not yet recorded as held) and
+	 * @vt is its virtual-time record: move the task's clock to when the
+	 * lock is free in virtual time (after the previous holder's release
+	 * plus the hand-off) and return how far it moved. For a trylock (@try)
+	 * that finds the lock still held at the task's clock, return
+	 * SIM_LOCK_VT_BUSY instead (the shim gives the lock word back).
+	 */
+	u64 (*lock_vtime)(void *arg, const void *lock, struct sim_lock_vt *vt, bool try);
 	/* @lock was just taken (held-lock stack updated): charge hold costs. */
 	void (*lock_acquired)(void *arg, const void *lock);
 	/* @lock is held by another task: return when it may be free. */
 	void (*lock_wait)(void *arg, const void *lock);
-	/* @lock was just released by this task. */
-	void (*lock_release)(void *arg, const void *lock);
+	/*
+	 * @lock, held since virtual time @acquired_ns, was just released by
+	 * this task: record the release in @vt, wake waiters.
+	 */
+	void (*lock_release)(void *arg, const void *lock, struct sim_lock_vt *vt,
+			     u64 acquired_ns);
 	/* cpu_relax() */
 	void (*relax)(void *arg);
 	/* a delay of @ns nanoseconds */
 	void (*delay)(void *arg, u64 ns);
 	/* a grace period waits for readers: return to check again */
 	void (*rcu_wait)(void *arg);
+	/*
+	 * A grace period is about to start (@start true: a scheduling point,
+	 * so CPUs behind the waiter catch up) or has ended (@start false):
+	 * the readers it waited for left their sections at virtual time @ns at
+	 * the latest; the waiter's clock moves to at least @ns.
+	 */
+	void (*rcu_gp)(void *arg, bool start, u64 ns);
 };
 
 /*
@@ -75,6 +103,14 @@ void sim_task_forget(struct sim_task *t);
  * it must be what the installed clock function returns for @t.
  */
 void sim_task_set_clock(struct sim_task *t, const u64 *clock);
+
+/*
+ * For a grace period that started at virtual time @g: the latest exit time
+ * of @t's read-side sections that began before @g and ended after it, from
+ * the last few sections @t remembers (when it does not remember back to @g,
+ * the entry of the oldest it does: an upper bound). 0 if none.
+ */
+u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g);
 
 /*
  * For a scheduler resuming a coroutine: make @t (NULL: the thread's own task)

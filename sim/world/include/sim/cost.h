@@ -26,6 +26,18 @@ struct sim_cost_model {
 	u64 poll_ns;		/* one iteration of a polling loop (cpu_relax) */
 	u64 mmio_ns;		/* an MMIO register access that does not trap */
 	u64 op_ns;		/* guest/host code around an API call */
+	/*
+	 * The queueing mode (docs/validation.md). Nonzero: every lock is held
+	 * an exponentially distributed time with this mean (instead of
+	 * cs_hold_ns), drawn from the scheduler's seeded workload PRNG.
+	 */
+	u64 cs_exp_ns;
+	/* Mean of the exponential think time of sim_cpu_think(); 0: none. */
+	u64 think_exp_ns;
+	/* Host CPUs (sim_sched_set_pcpus): a CPU's time slice before it requeues. */
+	u64 quantum_ns;
+	/* Host CPUs: a host CPU switching to another simulated CPU's thread. */
+	u64 host_switch_ns;
 };
 
 /* The defaults of SIM_COST_MODEL_VERSION. */
@@ -38,6 +50,9 @@ extern const struct sim_cost_model sim_cost_default;
  * so results name the model they were computed under. 0, or -1 with the
  * reason in @err; @c may be partly changed on error.
  */
+/* The field called @name ("vm_exit_ns", ...) of @c, or NULL. */
+u64 *sim_cost_field(struct sim_cost_model *c, const char *name);
+
 int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, size_t nlen,
 		      char *err, size_t errlen);
 

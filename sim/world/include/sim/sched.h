@@ -72,6 +72,60 @@ u64 sim_sched_switches(const struct sim_sched *s);
 /* The highest clock any CPU has reached. */
 u64 sim_sched_now(const struct sim_sched *s);
 
+/* ---- host CPUs ---------------------------------------------------------------- */
+
+/*
+ * Run the CPUs on @n host CPUs, time-shared (quantum cost.quantum_ns, a
+ * FIFO run queue in virtual time, cost.host_switch_ns when a host CPU
+ * changes threads); 0 (the default): every CPU has a host CPU of its own.
+ * Before the first run only. See docs/world.md.
+ */
+void sim_sched_set_pcpus(struct sim_sched *s, unsigned int n);
+unsigned int sim_sched_pcpus(const struct sim_sched *s);
+/* Total run-queue wait (waiting for a host CPU) of every CPU so far. */
+u64 sim_sched_rq_wait(const struct sim_sched *s);
+/* Total time host CPUs were owned, up to the last release. */
+u64 sim_sched_pcpu_busy(const struct sim_sched *s);
+u64 sim_cpu_rq_wait(const struct sim_cpu *cpu);
+
+/* ---- the lock hold log ------------------------------------------------------- */
+
+/* One lock hold, in virtual time: taken at @start (after any wait), released at @end. */
+struct sim_hold {
+	const void *lock;
+	const char *name;	/* its class name ("host CPUs" for a host CPU) */
+	u64 start, end;
+	unsigned int cpu;	/* sim_cpu_id() */
+};
+
+/* Per lock, from a hold log. */
+struct sim_hold_lock {
+	const void *lock;
+	const char *name;
+	u64 acquisitions;
+	u64 hold_ns;		/* total */
+	u64 min_hold_ns;
+	u64 first_start, last_end;
+};
+
+/*
+ * Record every lock release of @s's CPUs (off by default; costs a record
+ * per release). The log keeps growing until the scheduler is destroyed.
+ */
+void sim_sched_set_hold_log(struct sim_sched *s, bool on);
+const struct sim_hold *sim_sched_hold_log(const struct sim_sched *s, size_t *n);
+/*
+ * Check a hold log of a run over virtual time [@begin, @end]: for every
+ * lock, no two hold intervals overlap, every interval lies in the run,
+ * the total hold is at most @end - @begin, and acquisitions x minimum hold
+ * is at most @end - @begin (throughput <= 1/S). 0, or -1 with @err set.
+ */
+int sim_hold_check(const struct sim_hold *log, size_t n, u64 begin, u64 end, char *err,
+		   size_t len);
+/* Per-lock totals of a hold log, by lock address; returns how many (<= @max). */
+size_t sim_hold_summary(const struct sim_hold *log, size_t n, struct sim_hold_lock *out,
+			size_t max);
+
 /*
  * The panic handler for every kernel a CPU of @arg (the struct sim_sched)
  * runs in: sim_set_panic_handler(k, sim_sched_panic_handler, s). The
@@ -94,8 +148,38 @@ void *sim_cpu_data(const struct sim_cpu *cpu);
 
 /* On a CPU: charge @ns of virtual time (no scheduling point). */
 void sim_cpu_advance(u64 ns);
+
+/* Where virtual time goes (sim_sched_time_split()). */
+enum sim_time_cat {
+	SIM_T_GUEST,		/* the CPU's own task: guest kernel and the caller's code */
+	SIM_T_EXIT,		/* VM exits and entries */
+	SIM_T_VMM,		/* the VMM's handling of a trapped access */
+	SIM_T_HOST,		/* the VMM thread in the host kernel (the VFIO call, host locks) */
+	SIM_T_LOCK_WAIT,	/* waiting for a lock, blocked or in virtual time */
+	SIM_T_RQ_WAIT,		/* waiting for a host CPU, and host CPU switches */
+	SIM_T_IDLE,		/* nothing to do */
+	SIM_T_N
+};
+
+/* sim_cpu_advance(), counted as @cat. */
+void sim_cpu_advance_as(enum sim_time_cat cat, u64 ns);
+/* Every CPU's virtual time so far, by category. */
+void sim_sched_time_split(const struct sim_sched *s, u64 out[SIM_T_N]);
+/*
+ * What-if: every acquisition of a lock of class @name (kept, not copied)
+ * holds it @factor times its hold cost (cs_hold_ns or the exponential
+ * draw). NULL: none.
+ */
+void sim_sched_scale_lock(struct sim_sched *s, const char *name, double factor);
 /* On a CPU: a scheduling point. */
 void sim_cpu_yield(void);
+/*
+ * On a CPU: think for an exponential time of mean cost.think_exp_ns (the
+ * queueing mode; nothing when it is 0), then a scheduling point.
+ */
+void sim_cpu_think(void);
+/* The CPU's clock when it last took a lock, before the hold was charged. */
+u64 sim_cpu_acquired_at(const struct sim_cpu *cpu);
 /* On a CPU: park until sim_cpu_wake(). */
 void sim_cpu_idle(void);
 /* Make an idle CPU runnable, its clock at least @at. No-op if not idle. */

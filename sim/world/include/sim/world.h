@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include <linux/ioasid.h>
+#include <linux/iommu-pasid.h>
 #include <linux/types.h>
 #include <sim/cost.h>
 #include <sim/sched.h>
@@ -56,6 +57,12 @@ struct sim_world_params {
 	struct sim_cost_model cost;
 	u64 time_limit_ns;		/* per run; 0: the scheduler's default */
 	u64 virtio_timeout_ns;		/* a lost virtio request; 0: 1 s */
+	bool hold_log;			/* keep the scheduler's lock hold log */
+	/*
+	 * Host CPUs every simulated CPU (vCPU threads with their VMM work, host
+	 * CPUs) is time-shared on; 0: one each (no overcommit).
+	 */
+	unsigned int pcpus;
 };
 
 /* Defaults: 1 VM, 1 vCPU, 1 vIOMMU (VT-d 3.3, VCMD capable), 1 host CPU. */
@@ -187,6 +194,8 @@ struct virtio_iommu_dev *sim_world_virtio(struct sim_world *w, int vm);
 /* A symbol of VM @vm's (or the host's) core copy. */
 void *sim_world_sym(struct sim_world *w, int vm, const char *name);
 const struct sim_world_params *sim_world_params(const struct sim_world *w);
+/* The world's scheduler (its hold log, clock); replaced by sim_world_reset(). */
+struct sim_sched *sim_world_sched(struct sim_world *w);
 /* The allocator flavour VM @vm's (or the host's) core copy was built with. */
 const char *sim_world_flavour(const struct sim_world *w, int vm);
 /* Host live slab objects after the host booted, before any VM's state. */

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim model: the table, the JSON document and the results store
+ * (see tools/model.h). Virtual-time figures only: the same arguments print
+ * the same bytes.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+static const char *const split_names[SIM_T_N] = {
+	"guest", "exit_entry", "vmm", "host", "lock_wait", "rq_wait", "idle",
+};
+
+static void point_name(const struct point *pt, char *buf, size_t len)
+{
+	if (pt->hcpus)
+		snprintf(buf, len, "vms%u.vcpus%u.hcpus%u", pt->vms, pt->vcpus, pt->hcpus);
+	else
+		snprintf(buf, len, "vms%u.vcpus%u", pt->vms, pt->vcpus);
+}
+
+static double per_op(const struct pres *r, int k)
+{
+	return r->ops ? (double)r->split[k] / r->ops : 0;
+}
+
+static double change(double base, double v)
+{
+	return base ? 100.0 * (v - base) / base : 0;
+}
+
+static void table_latency(const struct model *m, FILE *out)
+{
+	fprintf(out, "latency (virtual ns)\n");
+	fprintf(out, "%5s %5s %5s %9s %13s %11s %10s %9s %9s %10s %9s %9s\n", "vms", "vcpus",
+		"hcpus", "ops", "virtual_ns", "ops/vsec", "alloc_mean", "alloc_p50", "alloc_p99",
+		"free_mean", "free_p50", "free_p99");
+	for (size_t i = 0; i < m->npts; i++) {
+		const struct point *pt = &m->pts[i];
+		const struct pres *r = &pt->base;
+
+		fprintf(out, "%5u %5u %5u %9llu %13llu %11.1f %10.1f %9llu %9llu %10.1f %9llu "
+			"%9llu\n", pt->vms, pt->vcpus, pt->hcpus, (unsigned long long)r->ops,
+			(unsigned long long)r->end_ns, pres_ops_per_vs(r), lat_mean(&r->alloc),
+			(unsigned long long)lat_pct1000(&r->alloc, 500),
+			(unsigned long long)lat_pct1000(&r->alloc, 990), lat_mean(&r->free),
+			(unsigned long long)lat_pct1000(&r->free, 500),
+			(unsigned long long)lat_pct1000(&r->free, 990));
+	}
+	fprintf(out, "\nevery operation: latency percentiles (virtual ns), time split (ns per op)\n");
+	fprintf(out, "%5s %5s %5s %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s\n", "vms",
+		"vcpus", "hcpus", "p50", "p90", "p99", "p99.9", "max", "guest", "exit", "vmm",
+		"host", "lockwait", "rqwait");
+	for (size_t i = 0; i < m->npts; i++) {
+		const struct point *pt = &m->pts[i];
+		const struct pres *r = &pt->base;
+
+		fprintf(out, "%5u %5u %5u %8llu %8llu %8llu %8llu %9llu", pt->vms, pt->vcpus,
+			pt->hcpus, (unsigned long long)lat_pct1000(&r->all, 500),
+			(unsigned long long)lat_pct1000(&r->all, 900),
+			(unsigned long long)lat_pct1000(&r->all, 990),
+			(unsigned long long)lat_pct1000(&r->all, 999),
+			(unsigned long long)lat_pct1000(&r->all, 1000));
+		for (int k = 0; k < SIM_T_IDLE; k++)
+			fprintf(out, " %8.1f", per_op(r, k));
+		fputc('\n', out);
+	}
+}
+
+static void table_fairness(const struct model *m, FILE *out)
+{
+	fprintf(out, "\nper-VM fairness (shares of the ops completed while every VM ran) and the "
+		"serialising resource\n");
+	fprintf(out, "%5s %5s %5s %9s %9s %7s  %-36s %s\n", "vms", "vcpus", "hcpus", "min_share",
+		"max_share", "jain", "busiest (one lock, or the host CPUs)", "utilisation");
+	for (size_t i = 0; i < m->npts; i++) {
+		const struct point *pt = &m->pts[i];
+		const struct pres *r = &pt->base;
+
+		fprintf(out, "%5u %5u %5u %9.4f %9.4f %7.4f  %-36s %.4f\n", pt->vms, pt->vcpus,
+			pt->hcpus, r->share_min, r->share_max, r->jain, r->serial, r->serial_util);
+	}
+}
+
+static void table_locks(const struct model *m, FILE *out)
+{
+	fprintf(out, "\nlocks (acquisitions/contentions, ratio, wait in virtual ns)\n");
+	fprintf(out, "%5s %5s %5s  %-30s  %-30s  %-30s  %-30s  %s\n", "vms", "vcpus", "hcpus",
+		"host " MODEL_ALLOC_LOCK, "host vmm->lock", "host " MODEL_XA_LOCK,
+		"guests (all classes)", "all (host + guests)");
+	for (size_t i = 0; i < m->npts; i++) {
+		const struct pres *r = &m->pts[i].base;
+		const struct lk *ls[] = { &r->alloc_lock, &r->vmm_lock, &r->xa_lock, &r->guests,
+					  &r->lk_all };
+
+		fprintf(out, "%5u %5u %5u", m->pts[i].vms, m->pts[i].vcpus, m->pts[i].hcpus);
+		for (size_t j = 0; j < 5; j++) {
+			char cell[96];
+
+			snprintf(cell, sizeof(cell), "%llu/%llu %.4f %llu",
+				 (unsigned long long)ls[j]->acq, (unsigned long long)ls[j]->cont,
+				 lk_ratio(ls[j]), (unsigned long long)ls[j]->wait);
+			fprintf(out, j < 4 ? "  %-30s" : "  %s\n", cell);
+		}
+	}
+}
+
+/* /proc/lock_stat's columns; bounces are not modelled (0). */
+static void table_lockstat(const struct model *m, FILE *out)
+{
+	fprintf(out, "\nlock_stat per class (virtual ns; bounces not modelled)\n");
+	for (size_t i = 0; i < m->npts; i++) {
+		const struct point *pt = &m->pts[i];
+		const struct pres *r = &pt->base;
+
+		fprintf(out, "%u VMs x %u vCPUs, %u host CPUs:\n", pt->vms, pt->vcpus, pt->hcpus);
+		fprintf(out, "%40s %12s %12s %12s %12s %14s %12s %12s %12s %12s %12s %14s %12s\n",
+			"class name", "con-bounces", "contentions", "waittime-min", "waittime-max",
+			"waittime-total", "waittime-avg", "acq-bounces", "acquisitions",
+			"holdtime-min", "holdtime-max", "holdtime-total", "holdtime-avg");
+		for (size_t j = 0; j < r->nclasses; j++) {
+			const struct sim_lockstat *st = &r->classes[j].st;
+
+			fprintf(out, "%40s %12d %12llu %12llu %12llu %14llu %12.2f %12d %12llu "
+				"%12llu %12llu %14llu %12.2f\n", r->classes[j].name, 0,
+				(unsigned long long)st->contentions,
+				(unsigned long long)st->wait_min_ns,
+				(unsigned long long)st->wait_max_ns,
+				(unsigned long long)st->wait_total_ns,
+				st->contentions ? (double)st->wait_total_ns / st->contentions : 0, 0,
+				(unsigned long long)st->acquisitions,
+				(unsigned long long)st->hold_min_ns,
+				(unsigned long long)st->hold_max_ns,
+				(unsigned long long)st->hold_total_ns,
+				st->acquisitions ? (double)st->hold_total_ns / st->acquisitions : 0);
+		}
+	}
+}
+
+static void table_whatif(const struct model *m, FILE *out)
+{
+	fprintf(out, "\nwhat-if %s: baseline -> variant (exact, virtual time)\n", m->whatif);
+	fprintf(out, "%5s %5s %5s %13s %13s %9s %10s %10s %9s\n", "vms", "vcpus", "hcpus",
+		"ops/vsec", "variant", "change", "p99_ns", "variant", "change");
+	for (size_t i = 0; i < m->npts; i++) {
+		const struct point *pt = &m->pts[i];
+		double x0 = pres_ops_per_vs(&pt->base), x1 = pres_ops_per_vs(&pt->what);
+		u64 p0 = lat_pct1000(&pt->base.all, 990), p1 = lat_pct1000(&pt->what.all, 990);
+
+		fprintf(out, "%5u %5u %5u %13.1f %13.1f %+8.2f%% %10llu %10llu %+8.2f%%\n", pt->vms,
+			pt->vcpus, pt->hcpus, x0, x1, change(x0, x1), (unsigned long long)p0,
+			(unsigned long long)p1, change(p0, p1));
+	}
+}
+
+void model_print_table(const struct model *m, FILE *out)
+{
+	fprintf(out, "pasidsim model: %s path, flavour %s, %u alloc/free pairs per vCPU, "
+		"seed %llu, cost model %s (hcpus: host CPUs, 0 = one per CPU)\n\n", m->path,
+		m->flavour, m->ops, (unsigned long long)m->seed, m->cost_name);
+	table_latency(m, out);
+	table_fairness(m, out);
+	table_locks(m, out);
+	if (m->whatif[0])
+		table_whatif(m, out);
+	table_lockstat(m, out);
+}
+
+/* ---- JSON ------------------------------------------------------------------------------ */
+
+static void json_lk(FILE *out, const char *name, const struct lk *l, bool last)
+{
+	fprintf(out, "\"%s\":{\"acquisitions\":%llu,\"contentions\":%llu,"
+		"\"contention_ratio\":%.6f,\"wait_ns\":%llu}%s", name,
+		(unsigned long long)l->acq, (unsigned long long)l->cont, lk_ratio(l),
+		(unsigned long long)l->wait, last ? "" : ",");
+}
+
+static void json_lat(FILE *out, const char *name, const struct lat *l)
+{
+	fprintf(out, "\"%s\":{\"count\":%zu,\"mean_ns\":%.3f,\"p50_ns\":%llu,\"p90_ns\":%llu,"
+		"\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu},", name, l->n, lat_mean(l),
+		(unsigned long long)lat_pct1000(l, 500), (unsigned long long)lat_pct1000(l, 900),
+		(unsigned long long)lat_pct1000(l, 990), (unsigned long long)lat_pct1000(l, 999),
+		(unsigned long long)lat_pct1000(l, 1000));
+}
+
+static void json_pres(FILE *out, const struct pres *r)
+{
+	fprintf(out, "\"ops\":%llu,\"virtual_ns\":%llu,\"ops_per_virtual_s\":%.3f,",
+		(unsigned long long)r->ops, (unsigned long long)r->end_ns, pres_ops_per_vs(r));
+	json_lat(out, "alloc", &r->alloc);
+	json_lat(out, "free", &r->free);
+	json_lat(out, "all", &r->all);
+	fprintf(out, "\"split_ns_per_op\":{");
+	for (int k = 0; k < SIM_T_IDLE; k++)
+		fprintf(out, "%s\"%s\":%.3f", k ? "," : "", split_names[k], per_op(r, k));
+	fprintf(out, "},\"fairness\":{\"min_share\":%.6f,\"max_share\":%.6f,\"jain\":%.6f},",
+		r->share_min, r->share_max, r->jain);
+	fprintf(out, "\"serialising\":{\"resource\":");
+	results_json_str(out, r->serial);
+	fprintf(out, ",\"utilisation\":%.6f},\"locks\":{", r->serial_util);
+	json_lk(out, "host_allocator", &r->alloc_lock, false);
+	json_lk(out, "host_vmm", &r->vmm_lock, false);
+	json_lk(out, "host_xa_lock", &r->xa_lock, false);
+	json_lk(out, "host_all", &r->host_all, false);
+	json_lk(out, "guests", &r->guests, false);
+	json_lk(out, "all", &r->lk_all, true);
+	fprintf(out, "},\"lock_stat\":[");
+	for (size_t j = 0; j < r->nclasses; j++) {
+		const struct sim_lockstat *st = &r->classes[j].st;
+
+		fprintf(out, "%s{\"class\":", j ? "," : "");
+		results_json_str(out, r->classes[j].name);
+		fprintf(out, ",\"contentions\":%llu,\"waittime_min\":%llu,\"waittime_max\":%llu,"
+			"\"waittime_total\":%llu,\"acquisitions\":%llu,\"holdtime_min\":%llu,"
+			"\"holdtime_max\":%llu,\"holdtime_total\":%llu}",
+			(unsigned long long)st->contentions, (unsigned long long)st->wait_min_ns,
+			(unsigned long long)st->wait_max_ns, (unsigned long long)st->wait_total_ns,
+			(unsigned long long)st->acquisitions, (unsigned long long)st->hold_min_ns,
+			(unsigned long long)st->hold_max_ns, (unsigned long long)st->hold_total_ns);
+	}
+	fprintf(out, "]");
+}
+
+static void print_list(FILE *out, const unsigned int *v, unsigned int n)
+{
+	fputc('[', out);
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(out, "%s%u", i ? "," : "", v[i]);
+	fputc(']', out);
+}
+
+/* The run's configuration (also the scenario key of the results store). */
+void model_print_config(const struct model *m, FILE *out)
+{
+	fprintf(out, "{\"vms\":");
+	print_list(out, m->vms, m->nvms);
+	fprintf(out, ",\"vcpus\":");
+	print_list(out, m->vcpus, m->nvcpus);
+	fprintf(out, ",\"host_cpus\":");
+	print_list(out, m->hcpus, m->nhcpus);
+	fprintf(out, ",\"ops_per_vcpu\":%u,\"batch\":%u,\"path\":\"%s\","
+		"\"flavour\":\"%s\",\"quota\":%u,\"cost_model\":\"%s\",\"what_if\":", m->ops,
+		MODEL_BATCH, m->path, m->flavour, MODEL_QUOTA, m->cost_name);
+	results_json_str(out, m->whatif);
+	fputc('}', out);
+}
+
+void model_print_json(const struct model *m, FILE *out)
+{
+	fprintf(out, "{\"command\":\"model\",\"config\":");
+	model_print_config(m, out);
+	fprintf(out, ",\"seed\":%llu,\"cost_model\":\"%s\",\"digest\":\"%016llx\",\"points\":[",
+		(unsigned long long)m->seed, m->cost_name, (unsigned long long)m->digest.h);
+	for (size_t i = 0; i < m->npts; i++) {
+		const struct point *pt = &m->pts[i];
+
+		fprintf(out, "%s\n{\"vms\":%u,\"vcpus\":%u,\"host_cpus\":%u,", i ? "," : "",
+			pt->vms, pt->vcpus, pt->hcpus);
+		json_pres(out, &pt->base);
+		if (m->whatif[0]) {
+			fprintf(out, ",\"what_if\":{");
+			json_pres(out, &pt->what);
+			fputc('}', out);
+		}
+		fputc('}', out);
+	}
+	fprintf(out, "\n]}\n");
+}
+
+/* ---- the results store ---------------------------------------------------------------- */
+
+static void metric(struct results_run *run, const struct point *pt, const char *what,
+		   const char *unit, enum results_better better, double v)
+{
+	char name[160], pn[64];
+
+	point_name(pt, pn, sizeof(pn));
+	snprintf(name, sizeof(name), "model.%s.%s", pn, what);
+	results_metric(run, name, unit, better, v);
+}
+
+static void metric_lk(struct results_run *run, const struct point *pt, const char *what,
+		      const struct lk *l)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s_acquisitions", what);
+	metric(run, pt, name, "count", RESULTS_EQUAL, l->acq);
+	snprintf(name, sizeof(name), "%s_contentions", what);
+	metric(run, pt, name, "count", RESULTS_LOWER, l->cont);
+	snprintf(name, sizeof(name), "%s_contention_ratio", what);
+	metric(run, pt, name, "ratio", RESULTS_LOWER, lk_ratio(l));
+	snprintf(name, sizeof(name), "%s_wait_ns", what);
+	metric(run, pt, name, "ns", RESULTS_LOWER, l->wait);
+}
+
+static void hist(struct results_run *run, const struct point *pt, const char *what,
+		 const struct lat *l)
+{
+	char name[160], pn[64];
+	struct results_hist *h;
+
+	point_name(pt, pn, sizeof(pn));
+	snprintf(name, sizeof(name), "model.%s.%s", pn, what);
+	h = results_run_hist(run, name, "ns", RESULTS_VIRTUAL);
+	if (h)
+		*h = l->hist;
+}
+
+static void record_point(struct results_run *run, const struct model *m,
+			 const struct point *pt)
+{
+	const struct pres *r = &pt->base;
+	static const struct { const char *n; unsigned int pm; } pcts[] = {
+		{ "p50", 500 }, { "p90", 900 }, { "p99", 990 }, { "p999", 999 }, { "max", 1000 },
+	};
+	char name[96];
+
+	metric(run, pt, "ops", "count", RESULTS_EQUAL, r->ops);
+	metric(run, pt, "virtual_ns_total", "ns", RESULTS_LOWER, r->end_ns);
+	metric(run, pt, "ops_per_virtual_s", "ops/s", RESULTS_HIGHER, pres_ops_per_vs(r));
+	metric(run, pt, "alloc_mean_ns", "ns", RESULTS_LOWER, lat_mean(&r->alloc));
+	metric(run, pt, "alloc_p50_ns", "ns", RESULTS_LOWER, lat_pct1000(&r->alloc, 500));
+	metric(run, pt, "alloc_p99_ns", "ns", RESULTS_LOWER, lat_pct1000(&r->alloc, 990));
+	metric(run, pt, "free_mean_ns", "ns", RESULTS_LOWER, lat_mean(&r->free));
+	metric(run, pt, "free_p50_ns", "ns", RESULTS_LOWER, lat_pct1000(&r->free, 500));
+	metric(run, pt, "free_p99_ns", "ns", RESULTS_LOWER, lat_pct1000(&r->free, 990));
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		snprintf(name, sizeof(name), "op_%s_ns", pcts[i].n);
+		metric(run, pt, name, "ns", RESULTS_LOWER, lat_pct1000(&r->all, pcts[i].pm));
+	}
+	for (int k = 0; k < SIM_T_IDLE; k++) {
+		snprintf(name, sizeof(name), "split_%s_ns_per_op", split_names[k]);
+		metric(run, pt, name, "ns", RESULTS_LOWER, per_op(r, k));
+	}
+	metric(run, pt, "fair_min_share", "ratio", RESULTS_HIGHER, r->share_min);
+	metric(run, pt, "fair_max_share", "ratio", RESULTS_LOWER, r->share_max);
+	metric(run, pt, "fair_jain", "ratio", RESULTS_HIGHER, r->jain);
+	metric(run, pt, "serialising_utilisation", "ratio", RESULTS_LOWER, r->serial_util);
+	metric_lk(run, pt, "host_alloc_lock", &r->alloc_lock);
+	metric_lk(run, pt, "host_vmm_lock", &r->vmm_lock);
+	metric_lk(run, pt, "host_xa_lock", &r->xa_lock);
+	metric_lk(run, pt, "host_lock", &r->host_all);
+	metric_lk(run, pt, "guest_lock", &r->guests);
+	metric_lk(run, pt, "lock", &r->lk_all);
+	hist(run, pt, "alloc_latency", &r->alloc);
+	hist(run, pt, "free_latency", &r->free);
+	if (m->whatif[0]) {
+		metric(run, pt, "whatif_ops_per_virtual_s", "ops/s", RESULTS_HIGHER,
+		       pres_ops_per_vs(&pt->what));
+		metric(run, pt, "whatif_op_p99_ns", "ns", RESULTS_LOWER,
+		       lat_pct1000(&pt->what.all, 990));
+	}
+}
+
+/* Metrics of every point, the digest and the wall time; commit. 0, or -1 (reported). */
+int model_record(const struct model *m, const char *dbopt, double wall_s,
+		 struct results_run *run)
+{
+	struct results_db *db;
+	char err[1024];
+	int64_t id;
+	u64 ops = 0;
+
+	for (size_t i = 0; i < m->npts; i++) {
+		ops += m->pts[i].base.ops;
+		record_point(run, m, &m->pts[i]);
+	}
+	*results_run_digest(run) = m->digest;
+	results_sample(run, "model.wall_s", "s", RESULTS_LOWER, wall_s);
+	results_run_set_outcome(run, ops, "ok");
+	results_run_set_duration(run, wall_s * 1e9);
+	db = results_open(results_db_path(dbopt), 0, err, sizeof(err));
+	id = db ? results_run_commit(db, run, err, sizeof(err)) : -1;
+	if (id < 0)
+		fprintf(stderr, "model: not recorded: %s\n", err);
+	else
+		fprintf(stderr, "model: recorded run %lld in %s (%s)\n", (long long)id,
+			results_path(db), results_run_uuid(run));
+	results_close(db);
+	return id < 0 ? -1 : 0;
+}
