@@ -45,6 +45,9 @@ static const char *const model_usage =
 	"  --what-if=N*F    also run every point with cost field N, or the hold cost of lock\n"
 	"                   class N, scaled by F (e.g. cs_hold_ns*2, ioasid_allocator_lock*0.5),\n"
 	"                   and print the change of throughput and p99\n"
+	"  --workload=W     instead of the churn: a gen workload (churn, exhaustion, boot-storm,\n"
+	"                   teardown, mixed; --ops per vCPU) for every point, or a multi-VM\n"
+	"                   trace file (one point, its own VMs x vCPUs), replayed in a world\n"
 	"  --seed=N         scheduler tie-breaks (default 1)\n"
 	"  --json           print a JSON document instead of the tables\n"
 	"  --db=FILE        record the sweep into FILE (default $PASIDSIM_DB, else\n"
@@ -116,6 +119,39 @@ static int parse_whatif(struct model *m, const char *s)
 	m->whatif_name[star - s] = '\0';
 	m->whatif_cost = sim_cost_field(&c, m->whatif_name) != NULL;
 	snprintf(m->whatif, sizeof(m->whatif), "%s", s);
+	return 0;
+}
+
+/*
+ * A trace file as the workload: one point, its VMs x vCPUs from the header.
+ * 0, or -1 (reported: exit 2).
+ */
+static int trace_point(struct model *m)
+{
+	FILE *f = fopen(m->workload, "r");
+	char line[512];
+	unsigned int vms = 0, vcpus = 0, n = 0;
+
+	if (!f) {
+		fprintf(stderr, "model: --workload=%s: not a gen workload (churn, exhaustion, "
+			"boot-storm, teardown, mixed) and not a readable trace file\n", m->workload);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) && strncmp(line, "events", 6)) {
+		n++;
+		if (sscanf(line, "vms %u", &vms) == 1 || sscanf(line, "vcpus %u", &vcpus) == 1)
+			continue;
+	}
+	fclose(f);
+	if (!vms || !vcpus) {
+		fprintf(stderr, "model: %s:%u:1: expected a multi-VM trace header ('vms N' and "
+			"'vcpus N' before 'events')\n", m->workload, n + 1);
+		return -1;
+	}
+	m->vms[0] = vms;
+	m->nvms = 1;
+	m->vcpus[0] = vcpus;
+	m->nvcpus = 1;
 	return 0;
 }
 
@@ -449,8 +485,14 @@ static int record(const struct model *m, const char *dbopt, double wall_s,
 				i + 1, m->npts, pt->vms, pt->vcpus, pt->hcpus);
 			shown = true;
 		}
-		if (model_point_run(m, pt, false) ||
-		    (m->whatif[0] && model_point_run(m, pt, true)))
+		if (m->workload && !model_workload_is_gen(m->workload)) {
+			pt->vms = m->vms[0];
+			pt->vcpus = m->vcpus[0];
+		}
+		if (m->workload ? model_workload_point(m, pt, false) ||
+				  (m->whatif[0] && model_workload_point(m, pt, true)) :
+				  model_point_run(m, pt, false) ||
+				  (m->whatif[0] && model_point_run(m, pt, true)))
 			return -1;
 	}
 	if (shown)
@@ -467,6 +509,7 @@ int cmd_model(int argc, char **argv)
 		{ "path", required_argument, NULL, 'p' },
 		{ "host-cpus", required_argument, NULL, 'H' },
 		{ "what-if", required_argument, NULL, 'w' },
+		{ "workload", required_argument, NULL, 'W' },
 		{ "flavour", required_argument, NULL, 'f' },
 		{ "cost", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 's' },
@@ -520,6 +563,9 @@ int cmd_model(int argc, char **argv)
 		case 'w':
 			whatif = optarg;
 			break;
+		case 'W':
+			m.workload = optarg;
+			break;
 		case 'f':
 			if (strcmp(optarg, "pasidsim") && strcmp(optarg, "linux-6.1"))
 				goto bad;
@@ -531,6 +577,9 @@ int cmd_model(int argc, char **argv)
 				fprintf(stderr, "model: %s\n", err);
 				return PASIDSIM_EXIT_USAGE;
 			}
+			v = strlen(m.cost_spec);
+			snprintf(m.cost_spec + v, sizeof(m.cost_spec) - v, "%s%s", v ? "," : "",
+				 optarg);
 			break;
 		case 's':
 			if (parse_uint(optarg, UINT64_MAX, &v))
@@ -566,6 +615,20 @@ int cmd_model(int argc, char **argv)
 		fprintf(stderr, "model: bad value '%s' for --what-if (expected NAME*FACTOR: a "
 			"cost field or a lock class, and a factor)\n", whatif);
 		return PASIDSIM_EXIT_USAGE;
+	}
+	if (m.workload) {
+		bool shared = false;
+
+		for (unsigned int i = 0; i < m.nhcpus; i++)
+			shared |= m.hcpus[i] != 0;
+		if (shared || (m.whatif[0] && !m.whatif_cost)) {
+			fprintf(stderr, "model: --workload runs on one host CPU per vCPU and scales "
+				"cost fields only (--host-cpus and a lock's --what-if need the "
+				"built-in churn)\n");
+			return PASIDSIM_EXIT_USAGE;
+		}
+		if (!model_workload_is_gen(m.workload) && trace_point(&m))
+			return PASIDSIM_EXIT_USAGE;
 	}
 	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus;
 	m.pts = calloc(m.npts, sizeof(*m.pts));

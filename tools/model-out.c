@@ -65,7 +65,10 @@ static void table_latency(const struct model *m, FILE *out)
 			(unsigned long long)lat_pct1000(&r->all, 999),
 			(unsigned long long)lat_pct1000(&r->all, 1000));
 		for (int k = 0; k < SIM_T_IDLE; k++)
-			fprintf(out, " %8.1f", per_op(r, k));
+			if (m->workload)
+				fprintf(out, " %8s", "-");
+			else
+				fprintf(out, " %8.1f", per_op(r, k));
 		fputc('\n', out);
 	}
 }
@@ -124,6 +127,19 @@ static void table_lockstat(const struct model *m, FILE *out)
 		for (size_t j = 0; j < r->nclasses; j++) {
 			const struct sim_lockstat *st = &r->classes[j].st;
 
+			if (m->workload) {
+				/* hold times include the boot, outside virtual time */
+				fprintf(out, "%40s %12d %12llu %12llu %12llu %14llu %12.2f %12d "
+					"%12llu %12s %12s %14s %12s\n", r->classes[j].name, 0,
+					(unsigned long long)st->contentions,
+					(unsigned long long)st->wait_min_ns,
+					(unsigned long long)st->wait_max_ns,
+					(unsigned long long)st->wait_total_ns,
+					st->contentions ?
+					(double)st->wait_total_ns / st->contentions : 0, 0,
+					(unsigned long long)st->acquisitions, "-", "-", "-", "-");
+				continue;
+			}
 			fprintf(out, "%40s %12d %12llu %12llu %12llu %14llu %12.2f %12d %12llu "
 				"%12llu %12llu %14llu %12.2f\n", r->classes[j].name, 0,
 				(unsigned long long)st->contentions,
@@ -158,9 +174,19 @@ static void table_whatif(const struct model *m, FILE *out)
 
 void model_print_table(const struct model *m, FILE *out)
 {
-	fprintf(out, "pasidsim model: %s path, flavour %s, %u alloc/free pairs per vCPU, "
-		"seed %llu, cost model %s (hcpus: host CPUs, 0 = one per CPU)\n\n", m->path,
-		m->flavour, m->ops, (unsigned long long)m->seed, m->cost_name);
+	char seed[32];
+
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)m->seed);
+	if (m->workload)
+		fprintf(out, "pasidsim model: workload %s, flavour %s, seed %s, cost model %s "
+			"(hcpus: host CPUs, 0 = one per CPU; no time split, hold times or "
+			"serialising resource for a replayed workload)\n\n", m->workload,
+			m->flavour, model_workload_is_gen(m->workload) ? seed : "the trace's",
+			m->cost_name);
+	else
+		fprintf(out, "pasidsim model: %s path, flavour %s, %u alloc/free pairs per vCPU, "
+			"seed %llu, cost model %s (hcpus: host CPUs, 0 = one per CPU)\n\n",
+			m->path, m->flavour, m->ops, (unsigned long long)m->seed, m->cost_name);
 	table_latency(m, out);
 	table_fairness(m, out);
 	table_locks(m, out);
@@ -188,21 +214,27 @@ static void json_lat(FILE *out, const char *name, const struct lat *l)
 		(unsigned long long)lat_pct1000(l, 1000));
 }
 
-static void json_pres(FILE *out, const struct pres *r)
+static void json_pres(FILE *out, const struct model *m, const struct pres *r)
 {
 	fprintf(out, "\"ops\":%llu,\"virtual_ns\":%llu,\"ops_per_virtual_s\":%.3f,",
 		(unsigned long long)r->ops, (unsigned long long)r->end_ns, pres_ops_per_vs(r));
 	json_lat(out, "alloc", &r->alloc);
 	json_lat(out, "free", &r->free);
 	json_lat(out, "all", &r->all);
-	fprintf(out, "\"split_ns_per_op\":{");
-	for (int k = 0; k < SIM_T_IDLE; k++)
-		fprintf(out, "%s\"%s\":%.3f", k ? "," : "", split_names[k], per_op(r, k));
-	fprintf(out, "},\"fairness\":{\"min_share\":%.6f,\"max_share\":%.6f,\"jain\":%.6f},",
+	if (!m->workload) {
+		fprintf(out, "\"split_ns_per_op\":{");
+		for (int k = 0; k < SIM_T_IDLE; k++)
+			fprintf(out, "%s\"%s\":%.3f", k ? "," : "", split_names[k], per_op(r, k));
+		fprintf(out, "},");
+	}
+	fprintf(out, "\"fairness\":{\"min_share\":%.6f,\"max_share\":%.6f,\"jain\":%.6f},",
 		r->share_min, r->share_max, r->jain);
-	fprintf(out, "\"serialising\":{\"resource\":");
-	results_json_str(out, r->serial);
-	fprintf(out, ",\"utilisation\":%.6f},\"locks\":{", r->serial_util);
+	if (!m->workload) {
+		fprintf(out, "\"serialising\":{\"resource\":");
+		results_json_str(out, r->serial);
+		fprintf(out, ",\"utilisation\":%.6f},", r->serial_util);
+	}
+	fprintf(out, "\"locks\":{");
 	json_lk(out, "host_allocator", &r->alloc_lock, false);
 	json_lk(out, "host_vmm", &r->vmm_lock, false);
 	json_lk(out, "host_xa_lock", &r->xa_lock, false);
@@ -216,12 +248,16 @@ static void json_pres(FILE *out, const struct pres *r)
 		fprintf(out, "%s{\"class\":", j ? "," : "");
 		results_json_str(out, r->classes[j].name);
 		fprintf(out, ",\"contentions\":%llu,\"waittime_min\":%llu,\"waittime_max\":%llu,"
-			"\"waittime_total\":%llu,\"acquisitions\":%llu,\"holdtime_min\":%llu,"
-			"\"holdtime_max\":%llu,\"holdtime_total\":%llu}",
+			"\"waittime_total\":%llu,\"acquisitions\":%llu",
 			(unsigned long long)st->contentions, (unsigned long long)st->wait_min_ns,
 			(unsigned long long)st->wait_max_ns, (unsigned long long)st->wait_total_ns,
-			(unsigned long long)st->acquisitions, (unsigned long long)st->hold_min_ns,
-			(unsigned long long)st->hold_max_ns, (unsigned long long)st->hold_total_ns);
+			(unsigned long long)st->acquisitions);
+		if (!m->workload)
+			fprintf(out, ",\"holdtime_min\":%llu,\"holdtime_max\":%llu,"
+				"\"holdtime_total\":%llu", (unsigned long long)st->hold_min_ns,
+				(unsigned long long)st->hold_max_ns,
+				(unsigned long long)st->hold_total_ns);
+		fputc('}', out);
 	}
 	fprintf(out, "]");
 }
@@ -247,6 +283,8 @@ void model_print_config(const struct model *m, FILE *out)
 		"\"flavour\":\"%s\",\"quota\":%u,\"cost_model\":\"%s\",\"what_if\":", m->ops,
 		MODEL_BATCH, m->path, m->flavour, MODEL_QUOTA, m->cost_name);
 	results_json_str(out, m->whatif);
+	fprintf(out, ",\"workload\":");
+	results_json_str(out, m->workload ? m->workload : "churn (built in)");
 	fputc('}', out);
 }
 
@@ -261,10 +299,10 @@ void model_print_json(const struct model *m, FILE *out)
 
 		fprintf(out, "%s\n{\"vms\":%u,\"vcpus\":%u,\"host_cpus\":%u,", i ? "," : "",
 			pt->vms, pt->vcpus, pt->hcpus);
-		json_pres(out, &pt->base);
+		json_pres(out, m, &pt->base);
 		if (m->whatif[0]) {
 			fprintf(out, ",\"what_if\":{");
-			json_pres(out, &pt->what);
+			json_pres(out, m, &pt->what);
 			fputc('}', out);
 		}
 		fputc('}', out);
@@ -334,14 +372,16 @@ static void record_point(struct results_run *run, const struct model *m,
 		snprintf(name, sizeof(name), "op_%s_ns", pcts[i].n);
 		metric(run, pt, name, "ns", RESULTS_LOWER, lat_pct1000(&r->all, pcts[i].pm));
 	}
-	for (int k = 0; k < SIM_T_IDLE; k++) {
+	for (int k = 0; k < SIM_T_IDLE && !m->workload; k++) {
 		snprintf(name, sizeof(name), "split_%s_ns_per_op", split_names[k]);
 		metric(run, pt, name, "ns", RESULTS_LOWER, per_op(r, k));
 	}
 	metric(run, pt, "fair_min_share", "ratio", RESULTS_HIGHER, r->share_min);
 	metric(run, pt, "fair_max_share", "ratio", RESULTS_LOWER, r->share_max);
 	metric(run, pt, "fair_jain", "ratio", RESULTS_HIGHER, r->jain);
-	metric(run, pt, "serialising_utilisation", "ratio", RESULTS_LOWER, r->serial_util);
+	if (!m->workload)
+		metric(run, pt, "serialising_utilisation", "ratio", RESULTS_LOWER,
+		       r->serial_util);
 	metric_lk(run, pt, "host_alloc_lock", &r->alloc_lock);
 	metric_lk(run, pt, "host_vmm_lock", &r->vmm_lock);
 	metric_lk(run, pt, "host_xa_lock", &r->xa_lock);

@@ -125,6 +125,18 @@ static int class_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+void model_lockstat_add(struct pres *r, struct sim_kernel *k, bool host)
+{
+	struct lock_acc a = { r, host };
+
+	sim_lockstat_foreach(k, acc_lock, &a);
+}
+
+void model_lockstat_sort(struct pres *r)
+{
+	qsort(r->classes, r->nclasses, sizeof(r->classes[0]), class_cmp);
+}
+
 /* ---- per-VM fairness and the serialising resource -------------------------------------------- */
 
 /*
@@ -330,12 +342,9 @@ static int point_figures(struct model *m, struct point *pt, struct pres *r,
 	qsort(r->alloc.v, r->alloc.n, sizeof(u64), cmp_u64);
 	qsort(r->free.v, r->free.n, sizeof(u64), cmp_u64);
 	qsort(r->all.v, r->all.n, sizeof(u64), cmp_u64);
-	for (int v = -1; v < (int)pt->vms; v++) {
-		struct lock_acc a = { r, v < 0 };
-
-		sim_lockstat_foreach(sim_world_kernel(w, v), acc_lock, &a);
-	}
-	qsort(r->classes, r->nclasses, sizeof(r->classes[0]), class_cmp);
+	for (int v = -1; v < (int)pt->vms; v++)
+		model_lockstat_add(r, sim_world_kernel(w, v), v < 0);
+	model_lockstat_sort(r);
 	sim_sched_time_split(sim_world_sched(w), r->split);
 	fairness(r, w, pt->vms);
 	serialising(r, w);

@@ -71,6 +71,8 @@ struct model {
 	const char *path, *flavour;
 	struct sim_cost_model cost;
 	char cost_name[256];
+	char cost_spec[512];		/* every --cost, joined (for the replay engine) */
+	const char *workload;		/* NULL: the built-in churn */
 	u64 seed;
 	/* --what-if=NAME*FACTOR: a cost field, else a lock class */
 	char whatif[160];
@@ -86,6 +88,12 @@ struct model {
 /* model-run.c */
 int model_point_run(struct model *m, struct point *pt, bool variant);
 void model_point_free(struct point *pt);
+void model_lockstat_add(struct pres *r, struct sim_kernel *k, bool host);
+void model_lockstat_sort(struct pres *r);
+
+/* model-workload.c */
+bool model_workload_is_gen(const char *w);
+int model_workload_point(struct model *m, struct point *pt, bool variant);
 u64 lat_pct1000(const struct lat *l, unsigned int per_mille);
 double lat_mean(const struct lat *l);
 double lk_ratio(const struct lk *l);

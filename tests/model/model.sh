@@ -87,10 +87,23 @@ grep -q '^what-if cs_hold_ns\*10' "$dir/w.txt" || die "what-if: no table"
 sed -n '/^what-if/,/^$/p' "$dir/w.txt" | grep '^ *4 *2 ' | grep -q ' -[0-9.]*% ' ||
 	die "what-if: throughput does not drop at 4x2"
 
+# Workloads: a gen workload per point (deterministic), a trace file (one point).
+"$pasidsim" model --workload=mixed --vms=2 --vcpus=2 --ops=20 --no-db --json >"$dir/g1.json" \
+	2>/dev/null || die "gen workload run 1: $?"
+"$pasidsim" model --workload=mixed --vms=2 --vcpus=2 --ops=20 --no-db --json >"$dir/g2.json" \
+	2>/dev/null || die "gen workload run 2: $?"
+cmp -s "$dir/g1.json" "$dir/g2.json" || die "gen workload output differs between two runs"
+grep -q '"workload":"mixed"' "$dir/g1.json" || die "gen workload: not named"
+trace=$(dirname "$0")/../../traces/samples/vms4-mixed.trace
+"$pasidsim" model --workload="$trace" --no-db >"$dir/t.txt" 2>/dev/null || die "trace workload: $?"
+sed -n '/^latency/,/^$/p' "$dir/t.txt" | grep -q '^ *4 *2 *0 *400 ' ||
+	die "trace workload: expected one 4x2 point of 400 ops"
+
 # Usage errors.
 for bad in --vms=0 --vms=1,,2 --vms=abc --vms=257 --vcpus=0 --ops=0 --ops=x --path=pci \
 	   --flavour=linux-5.0 --host-cpus=x --host-cpus=1,,2 --cost=nope=1 --cost=poll_ns=-1 \
-	   --seed=x --what-if=cs_hold_ns --what-if=cs_hold_ns*x --what-if=*2 \
+	   --seed=x --what-if=cs_hold_ns --what-if=cs_hold_ns*x --what-if=*2 --workload=nope \
+	   "--workload=mixed --host-cpus=2" "--workload=mixed --what-if=xa_lock*2" \
 	   --bogus extra-arg; do
 	"$pasidsim" model --no-db $bad >/dev/null 2>&1
 	rc=$?
