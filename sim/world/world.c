@@ -28,6 +28,7 @@
 #include <linux/err.h>
 #include <linux/intel-pasid.h>
 #include <linux/io.h>
+#include <linux/slab.h>
 #include <linux/iommu-pasid.h>
 #include <linux/vfio-pasid.h>
 #include <linux/virtio-pasid.h>
@@ -39,6 +40,8 @@
 #include <sim/vtd.h>
 #include <sim/world.h>
 
+#include "world-int.h"
+
 #define SYM(w, field, name) do {					\
 	*(void **)&(w)->field = sim_core_sym((w)->host.core, name);	\
 	if (!(w)->field) {						\
@@ -46,85 +49,6 @@
 		return -1;						\
 	}								\
 } while (0)
-
-/* The kernel entry points an operation can call, in one instance's core copy. */
-struct world_api {
-	int (*pasid_init)(struct iommu_pasid *p);
-	int (*pasid_alloc)(struct iommu_pasid *p, ioasid_t min, ioasid_t max, void *priv,
-			   ioasid_t *id);
-	int (*pasid_free)(struct iommu_pasid *p, ioasid_t id);
-	void *(*pasid_find)(struct iommu_pasid *p, ioasid_t id);
-	int (*pasid_for_each)(struct iommu_pasid *p, int (*fn)(ioasid_t, void *, void *),
-			      void *data);
-	void (*pasid_exit)(struct iommu_pasid *p);
-	ioasid_t (*ioasid_alloc)(struct ioasid_set *set, ioasid_t min, ioasid_t max, void *priv);
-	void (*ioasid_free)(ioasid_t id);
-	void *(*ioasid_find)(struct ioasid_set *set, ioasid_t id, bool (*getter)(void *));
-	int (*ioasid_set_data)(ioasid_t id, void *data);
-};
-
-struct world_inst {
-	struct sim_kernel *k;
-	struct sim_core *core;
-	struct world_api api;
-};
-
-struct wcpu {
-	struct sim_world *w;
-	int vm;
-	unsigned int idx;
-	struct sim_cpu *cpu;
-	struct sim_op *q;
-	size_t head, n, cap;
-	u64 ops;			/* operations run */
-};
-
-/* A CPU passes a quiescent state every this many operations. */
-#define WORLD_QS_EVERY	32
-
-struct world_vm {
-	struct sim_world *w;
-	int idx;
-	char name[16];
-	struct world_inst inst;
-	struct sim_vmm *vmm;
-	struct vfio_pasid_vm *hvm;
-	unsigned int quota;
-	bool dead;
-	/* guest driver entry points (the API's are in inst.api) */
-	int (*vtd_init)(struct pv_vtd_iommu *iommu);
-	int (*vp_probe)(struct virtio_pasid_dev *vdev);
-	/* devices and guest driver state */
-	struct vtd_dev **vtd;
-	struct pv_vtd_iommu *iommus;
-	struct virtio_iommu_dev *vdev;
-	struct virtio_pasid_dev *vpdev;
-	struct iommu_pasid *consumer;
-	struct wcpu *cpus;
-};
-
-struct sim_world {
-	struct sim_world_params p;
-	struct world_inst host;
-	struct sim_vmm_host vmm_host;
-	struct vfio_pasid_vm *(*vfio_create)(const char *name, unsigned int quota);
-	void (*vfio_destroy)(struct vfio_pasid_vm *vm);
-	int (*vfio_free_range)(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max);
-	int (*vfio_lookup)(struct vfio_pasid_vm *vm, ioasid_t pasid);
-	unsigned int (*vfio_count)(struct vfio_pasid_vm *vm);
-	u64 (*vfio_refused)(struct vfio_pasid_vm *vm);
-	u64 host_baseline;
-
-	struct world_vm *vms;
-	struct wcpu *host_cpus;
-	struct sim_sched *sched;
-	char report[1100];
-
-	struct sim_event *events;
-	size_t nevents, events_cap;
-	u64 hash;
-	double reset_ns;
-};
 
 static const struct virtio_pasid_transport world_vp_transport;
 
@@ -183,6 +107,8 @@ static const struct {
 	API_SYM(ioasid_free, "ioasid_free"),
 	API_SYM(ioasid_find, "ioasid_find"),
 	API_SYM(ioasid_set_data, "ioasid_set_data"),
+	API_SYM(ioasid_register_allocator, "ioasid_register_allocator"),
+	API_SYM(ioasid_unregister_allocator, "ioasid_unregister_allocator"),
 #undef API_SYM
 };
 
@@ -242,6 +168,7 @@ static int host_syms(struct sim_world *w, char *err, size_t errlen)
 	SYM(w, vfio_lookup, "vfio_pasid_lookup");
 	SYM(w, vfio_count, "vfio_pasid_count");
 	SYM(w, vfio_refused, "vfio_pasid_refused_frees");
+	SYM(w, vfio_set_quota, "vfio_pasid_set_quota");
 	*(void **)&w->vmm_host.alloc = sim_core_sym(in->core, "vfio_pasid_alloc");
 	*(void **)&w->vmm_host.free = sim_core_sym(in->core, "vfio_pasid_free");
 	if (!w->vmm_host.alloc || !w->vmm_host.free) {
@@ -264,6 +191,8 @@ static int host_syms(struct sim_world *w, char *err, size_t errlen)
 static int guest_syms(struct world_vm *vm, char *err, size_t errlen)
 {
 	SYM(vm, vtd_init, "pv_vtd_iommu_init");
+	SYM(vm, vtd_exit, "pv_vtd_iommu_exit");
+	SYM(vm, vp_remove, "virtio_pasid_remove");
 	SYM(vm, vp_probe, "virtio_pasid_probe");
 	return 0;
 }
@@ -301,35 +230,144 @@ static int boot_host(struct sim_world *w, char *err, size_t errlen)
 	return ret;
 }
 
+/* ---- devices and hot-plug ------------------------------------------------------------- */
+
+static unsigned int dev_slots(const struct sim_world *w)
+{
+	return w->p.path == SIM_WORLD_PATH_VTD ? w->p.viommus : 1;
+}
+
+/* Create the device model of slot @d if it is not there. */
+static int dev_create(struct sim_world *w, struct world_vm *vm, unsigned int d)
+{
+	struct virtio_iommu_params vp;
+
+	if (w->p.path == SIM_WORLD_PATH_VTD) {
+		if (!vm->vtd[d])
+			vm->vtd[d] = vtd_create(&w->p.vtd, &sim_vmm_vtd_ops, vm->vmm);
+		return vm->vtd[d] ? 0 : -ENOMEM;
+	}
+	if (vm->vdev)
+		return 0;
+	virtio_iommu_params_init(&vp);
+	vp.faults = w->p.virtio_faults;
+	vm->vdev = virtio_iommu_create(&vp, &sim_vmm_virtio_ops, vm->vmm);
+	if (!vm->vdev)
+		return -ENOMEM;
+	virtio_iommu_set_driver_features(vm->vdev, virtio_iommu_device_features(vm->vdev));
+	return 0;
+}
+
+/* Bind the guest driver to device @d (the guest instance is current). */
+static int driver_probe(struct sim_world *w, struct world_vm *vm, unsigned int d)
+{
+	int ret;
+
+	if (w->p.path == SIM_WORLD_PATH_VTD) {
+		struct pv_vtd_iommu *iommu = kzalloc(sizeof(*iommu), GFP_KERNEL);
+
+		if (!iommu)
+			return -ENOMEM;
+		iommu->name = vm->name;
+		iommu->reg = vtd_regs(vm->vtd[d]);
+		iommu->layout = w->p.vtd.layout == VTD_LAYOUT_30 ? PV_VTD_LAYOUT_3_0 :
+				PV_VTD_LAYOUT_3_3;
+		ret = vm->vtd_init(iommu);
+		if (ret)
+			kfree(iommu);
+		else
+			vm->iommus[d] = iommu;
+		return ret;
+	}
+	vm->vpdev = kzalloc(sizeof(*vm->vpdev), GFP_KERNEL);
+	if (!vm->vpdev)
+		return -ENOMEM;
+	vm->vpdev->name = vm->name;
+	vm->vpdev->transport = &world_vp_transport;
+	vm->vpdev->priv = vm;
+	vm->vpdev->features = virtio_iommu_driver_features(vm->vdev);
+	ret = vm->vp_probe(vm->vpdev);
+	if (ret) {
+		kfree(vm->vpdev);
+		vm->vpdev = NULL;
+	}
+	return ret;
+}
+
+static bool plugged(const struct sim_world *w, const struct world_vm *vm, unsigned int d)
+{
+	return w->p.path == SIM_WORLD_PATH_VTD ? vm->vtd[d] != NULL : vm->vdev != NULL;
+}
+
+int world_plug(struct sim_world *w, struct world_vm *vm, unsigned int d)
+{
+	int ret;
+
+	if (d >= dev_slots(w))
+		return -EINVAL;
+	if (plugged(w, vm, d))
+		return -EBUSY;
+	ret = dev_create(w, vm, d);
+	return ret ? ret : driver_probe(w, vm, d);
+}
+
+/* Keep an unplugged device model: a CPU may still be inside one of its handlers. */
+static int keep_old(void ***v, size_t *n, void *dev)
+{
+	void **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = dev;
+	*v = nv;
+	return 0;
+}
+
+int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d)
+{
+	if (d >= dev_slots(w))
+		return -EINVAL;
+	if (!plugged(w, vm, d))
+		return -ENODEV;
+	if (w->p.path == SIM_WORLD_PATH_VTD) {
+		if (vm->iommus[d]) {
+			vm->vtd_exit(vm->iommus[d]);
+			kfree(vm->iommus[d]);
+			vm->iommus[d] = NULL;
+		}
+		if (keep_old((void ***)&vm->old_vtd, &vm->nold_vtd, vm->vtd[d]))
+			return -ENOMEM;
+		vm->vtd[d] = NULL;
+		return 0;
+	}
+	if (vm->vpdev) {
+		vm->vp_remove(vm->vpdev);
+		kfree(vm->vpdev);
+		vm->vpdev = NULL;
+	}
+	if (keep_old((void ***)&vm->old_vdev, &vm->nold_vdev, vm->vdev))
+		return -ENOMEM;
+	vm->vdev = NULL;
+	return 0;
+}
+
 static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen)
 {
 	struct sim_kernel *prev = sim_kernel_enter(vm->inst.k);
 	int ret = 0;
 
-	if (w->p.path == SIM_WORLD_PATH_VTD) {
-		for (unsigned int i = 0; i < w->p.viommus; i++) {
-			struct pv_vtd_iommu *iommu = &vm->iommus[i];
-
-			memset(iommu, 0, sizeof(*iommu));
-			iommu->name = vm->name;
-			iommu->reg = vtd_regs(vm->vtd[i]);
-			iommu->layout = w->p.vtd.layout == VTD_LAYOUT_30 ? PV_VTD_LAYOUT_3_0 :
-					PV_VTD_LAYOUT_3_3;
-			ret = vm->vtd_init(iommu);
-			if (ret) {
-				snprintf(err, errlen, "%s: pv_vtd_iommu_init: %d", vm->name, ret);
-				goto out;
-			}
-		}
-	} else {
-		memset(vm->vpdev, 0, sizeof(*vm->vpdev));
-		vm->vpdev->name = vm->name;
-		vm->vpdev->transport = &world_vp_transport;
-		vm->vpdev->priv = vm;
-		vm->vpdev->features = virtio_iommu_driver_features(vm->vdev);
-		ret = vm->vp_probe(vm->vpdev);
+	/* the slab was emptied by a reset: no driver state survives it */
+	for (unsigned int d = 0; vm->iommus && d < w->p.viommus; d++)
+		vm->iommus[d] = NULL;
+	vm->vpdev = NULL;
+	for (unsigned int d = 0; d < dev_slots(w); d++) {
+		ret = dev_create(w, vm, d);
+		if (!ret)
+			ret = driver_probe(w, vm, d);
 		if (ret) {
-			snprintf(err, errlen, "%s: virtio_pasid_probe: %d", vm->name, ret);
+			snprintf(err, errlen, "%s: %s: %d", vm->name,
+				 w->p.path == SIM_WORLD_PATH_VTD ? "pv_vtd_iommu_init" :
+				 "virtio_pasid_probe", ret);
 			goto out;
 		}
 	}
@@ -451,26 +489,6 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 			vm->iommus = calloc(p->viommus, sizeof(*vm->iommus));
 			if (!vm->vtd || !vm->iommus)
 				goto oom;
-			for (unsigned int d = 0; d < p->viommus; d++) {
-				vm->vtd[d] = vtd_create(&w->p.vtd, &sim_vmm_vtd_ops, vm->vmm);
-				if (!vm->vtd[d]) {
-					snprintf(err, errlen, "%s: vtd_create failed", vm->name);
-					goto fail;
-				}
-			}
-		} else {
-			struct virtio_iommu_params vp;
-
-			virtio_iommu_params_init(&vp);
-			vp.faults = w->p.virtio_faults;
-			vm->vdev = virtio_iommu_create(&vp, &sim_vmm_virtio_ops, vm->vmm);
-			vm->vpdev = calloc(1, sizeof(*vm->vpdev));
-			if (!vm->vdev || !vm->vpdev) {
-				snprintf(err, errlen, "%s: virtio_iommu_create failed", vm->name);
-				goto fail;
-			}
-			virtio_iommu_set_driver_features(vm->vdev,
-							 virtio_iommu_device_features(vm->vdev));
 		}
 		if (boot_guest(w, vm, err, errlen))
 			goto fail;
@@ -494,15 +512,20 @@ void sim_world_destroy(struct sim_world *w)
 
 		for (unsigned int d = 0; vm->vtd && d < w->p.viommus; d++)
 			vtd_destroy(vm->vtd[d]);
+		for (size_t d = 0; d < vm->nold_vtd; d++)
+			vtd_destroy(vm->old_vtd[d]);
 		if (vm->vdev)
 			virtio_iommu_destroy(vm->vdev);
+		for (size_t d = 0; d < vm->nold_vdev; d++)
+			virtio_iommu_destroy(vm->old_vdev[d]);
 		sim_vmm_destroy(vm->vmm);
 		inst_free(&vm->inst);
 		for (unsigned int c = 0; vm->cpus && c < w->p.vcpus; c++)
 			free(vm->cpus[c].q);
 		free(vm->vtd);
 		free(vm->iommus);
-		free(vm->vpdev);
+		free(vm->old_vtd);
+		free(vm->old_vdev);
 		free(vm->consumer);
 		free(vm->cpus);
 	}
@@ -541,7 +564,8 @@ int sim_world_reset(struct sim_world *w)
 		struct world_vm *vm = &w->vms[i];
 
 		for (unsigned int d = 0; vm->vtd && d < w->p.viommus; d++)
-			vtd_reset(vm->vtd[d]);
+			if (vm->vtd[d])
+				vtd_reset(vm->vtd[d]);
 		if (vm->vdev) {
 			virtio_iommu_reset(vm->vdev);
 			virtio_iommu_set_driver_features(vm->vdev,
@@ -578,6 +602,34 @@ static struct wcpu *wcpu_of(struct sim_world *w, int vm, unsigned int cpu)
 	if (vm < 0 || (unsigned int)vm >= w->p.nvms || cpu >= w->p.vcpus)
 		return NULL;
 	return &w->vms[vm].cpus[cpu];
+}
+
+int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct sim_op *op)
+{
+	struct wcpu *c = wcpu_of(w, vm, cpu);
+
+	if (!c || op->kind >= SIM_OP__COUNT)
+		return -EINVAL;
+	if (!world_op_allowed(op->kind, vm == SIM_WORLD_HOST))
+		return -EINVAL;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct sim_op *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->n; i++)
+			q[i] = c->q[(c->head + i) % c->cap];
+		free(c->q);
+		c->q = q;
+		c->cap = cap;
+		c->head = 0;
+	}
+	c->q[(c->head + c->n) % c->cap] = *op;
+	c->n++;
+	if (c->cpu && sim_cpu_is_idle(c->cpu))
+		sim_cpu_wake(c->cpu, 0);
+	return 0;
 }
 
 /*
@@ -626,290 +678,6 @@ static void log_event(struct sim_world *w, struct sim_event *ev)
 	hash_words(&w->hash, f, ARRAY_SIZE(f));
 }
 
-static int count_cb(ioasid_t id, void *priv, void *data)
-{
-	(*(u64 *)data)++;
-	return 0;
-}
-
-/* Where an operation runs: on a vCPU of a guest, on a host CPU, or both. */
-#define ON_GUEST	1u
-#define ON_HOST		2u
-#define ON_ANY		(ON_GUEST | ON_HOST)
-
-/* What an operation runs against: the instance of the CPU it runs on. */
-struct op_ctx {
-	struct sim_world *w;
-	struct world_inst *in;		/* the CPU's instance (host or guest) */
-	struct world_vm *vm;		/* the guest's VM, or NULL on the host */
-	struct iommu_pasid *cons;	/* the consumer (NULL: none given on the host) */
-};
-
-typedef void (*op_fn)(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev);
-
-static void ptr_result(void *p, struct sim_event *ev)
-{
-	ev->result = IS_ERR(p) ? (int)PTR_ERR(p) : 0;
-	ev->value = IS_ERR(p) ? 0 : (u64)(uintptr_t)p;
-}
-
-static void op_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	ioasid_t id = 0;
-
-	ev->result = x->in->api.pasid_alloc(x->cons, op->a, op->b, (void *)(uintptr_t)op->arg,
-					    &id);
-	ev->value = ev->result ? 0 : id;
-}
-
-static void op_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	ev->result = x->in->api.pasid_free(x->cons, op->a);
-}
-
-static void op_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	ptr_result(x->in->api.pasid_find(x->cons, op->a), ev);
-}
-
-static void op_for_each(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	ev->result = x->in->api.pasid_for_each(x->cons, count_cb, &ev->value);
-}
-
-static void op_init(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	op->consumer->min = op->a;
-	op->consumer->max = op->b;
-	ev->result = x->in->api.pasid_init(op->consumer);
-}
-
-static void op_exit(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	x->in->api.pasid_exit(op->consumer);
-}
-
-static void op_ioasid_alloc(const struct op_ctx *x, const struct sim_op *op,
-			    struct sim_event *ev)
-{
-	ioasid_t id = x->in->api.ioasid_alloc(op->set, op->a, op->b, (void *)(uintptr_t)op->arg);
-
-	ev->value = id;
-	ev->result = id == INVALID_IOASID ? -ENOSPC : 0;
-}
-
-static void op_ioasid_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	x->in->api.ioasid_free(op->a);
-}
-
-static void op_ioasid_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	ptr_result(x->in->api.ioasid_find(op->set, op->a, NULL), ev);
-}
-
-static void op_ioasid_set_data(const struct op_ctx *x, const struct sim_op *op,
-			       struct sim_event *ev)
-{
-	ev->result = x->in->api.ioasid_set_data(op->a, (void *)(uintptr_t)op->arg);
-}
-
-/* A register of vIOMMU @op->a at offset @op->b, @width bytes wide, or NULL. */
-static void __iomem *vm_reg(const struct op_ctx *x, const struct sim_op *op, unsigned int width)
-{
-	if (!x->vm->vtd || op->a >= x->w->p.viommus || op->b > VTD_WINDOW_SIZE - width)
-		return NULL;
-	return (char __iomem *)vtd_regs(x->vm->vtd[op->a]) + op->b;
-}
-
-static void op_reg_write(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	void __iomem *reg = vm_reg(x, op, 8);
-
-	if (reg)
-		writeq(op->arg, reg);
-	else
-		ev->result = -EINVAL;
-}
-
-static void op_reg_read(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	void __iomem *reg = vm_reg(x, op, 8);
-
-	if (reg)
-		ev->value = readq(reg);
-	else
-		ev->result = -EINVAL;
-}
-
-static void op_reg_write32(const struct op_ctx *x, const struct sim_op *op,
-			   struct sim_event *ev)
-{
-	void __iomem *reg = vm_reg(x, op, 4);
-
-	if (reg)
-		writel((u32)op->arg, reg);
-	else
-		ev->result = -EINVAL;
-}
-
-static void op_reg_read32(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	void __iomem *reg = vm_reg(x, op, 4);
-
-	if (reg)
-		ev->value = readl(reg);
-	else
-		ev->result = -EINVAL;
-}
-
-/* VM teardown, on one of its vCPUs: the VMM process exits, the host reclaims. */
-static void op_vm_destroy(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	struct sim_world *w = x->w;
-	struct world_vm *vm = x->vm;
-	struct sim_kernel *prev;
-
-	vm->dead = true;
-	sim_cpu_advance(w->p.cost.vm_exit_ns);
-	sim_cpu_task_alt(true);
-	prev = sim_kernel_enter(w->host.k);
-	w->vfio_destroy(vm->hvm);
-	sim_kernel_leave(prev);
-	sim_cpu_task_alt(false);
-	vm->hvm = NULL;
-	sim_vmm_set_hvm(vm->vmm, NULL);
-}
-
-/* Host VFIO requests name their VM in @op->arg. */
-static struct vfio_pasid_vm *host_target(const struct op_ctx *x, const struct sim_op *op)
-{
-	return op->arg < x->w->p.nvms ? x->w->vms[op->arg].hvm : NULL;
-}
-
-static void op_host_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-	ioasid_t id = 0;
-
-	ev->result = hvm ? x->w->vmm_host.alloc(hvm, op->a, op->b, &id) : -ENODEV;
-	ev->value = ev->result ? 0 : id;
-}
-
-static void op_host_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-
-	ev->result = hvm ? x->w->vmm_host.free(hvm, op->a) : -ENODEV;
-}
-
-static void op_host_free_range(const struct op_ctx *x, const struct sim_op *op,
-			       struct sim_event *ev)
-{
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-
-	ev->result = hvm ? x->w->vfio_free_range(hvm, op->a, op->b) : -ENODEV;
-}
-
-static void op_host_lookup(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
-{
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-
-	ev->result = hvm ? x->w->vfio_lookup(hvm, op->a) : -ENODEV;
-}
-
-/*
- * The operation vocabulary of the executor: name, where it may run, whether
- * it needs a consumer (the VM's booted one in a guest unless sim_op.consumer
- * names another; sim_op.consumer on the host), and what it runs.
- */
-#define NEEDS_CONSUMER	1u	/* the VM's own, or sim_op.consumer */
-#define NEEDS_GIVEN	2u	/* sim_op.consumer, always */
-
-static const struct {
-	const char *name;
-	unsigned int where, needs;
-	op_fn run;
-} op_table[SIM_OP__COUNT] = {
-	[SIM_OP_ALLOC] = { "alloc", ON_ANY, NEEDS_CONSUMER, op_alloc },
-	[SIM_OP_FREE] = { "free", ON_ANY, NEEDS_CONSUMER, op_free },
-	[SIM_OP_FIND] = { "find", ON_ANY, NEEDS_CONSUMER, op_find },
-	[SIM_OP_FOR_EACH] = { "for_each", ON_ANY, NEEDS_CONSUMER, op_for_each },
-	[SIM_OP_REG_WRITE] = { "reg_write", ON_GUEST, 0, op_reg_write },
-	[SIM_OP_REG_READ] = { "reg_read", ON_GUEST, 0, op_reg_read },
-	[SIM_OP_VM_DESTROY] = { "vm_destroy", ON_GUEST, 0, op_vm_destroy },
-	[SIM_OP_HOST_ALLOC] = { "host_alloc", ON_HOST, 0, op_host_alloc },
-	[SIM_OP_HOST_FREE] = { "host_free", ON_HOST, 0, op_host_free },
-	[SIM_OP_HOST_FREE_RANGE] = { "host_free_range", ON_HOST, 0, op_host_free_range },
-	[SIM_OP_HOST_LOOKUP] = { "host_lookup", ON_HOST, 0, op_host_lookup },
-	[SIM_OP_INIT] = { "init", ON_ANY, NEEDS_GIVEN, op_init },
-	[SIM_OP_EXIT] = { "exit", ON_ANY, NEEDS_GIVEN, op_exit },
-	[SIM_OP_IOASID_ALLOC] = { "ioasid_alloc", ON_ANY, 0, op_ioasid_alloc },
-	[SIM_OP_IOASID_FREE] = { "ioasid_free", ON_ANY, 0, op_ioasid_free },
-	[SIM_OP_IOASID_FIND] = { "ioasid_find", ON_ANY, 0, op_ioasid_find },
-	[SIM_OP_IOASID_SET_DATA] = { "ioasid_set_data", ON_ANY, 0, op_ioasid_set_data },
-	[SIM_OP_REG_WRITE32] = { "reg_write32", ON_GUEST, 0, op_reg_write32 },
-	[SIM_OP_REG_READ32] = { "reg_read32", ON_GUEST, 0, op_reg_read32 },
-};
-
-const char *sim_op_name(enum sim_op_kind kind)
-{
-	return kind < SIM_OP__COUNT && op_table[kind].name ? op_table[kind].name : "?";
-}
-
-int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct sim_op *op)
-{
-	struct wcpu *c = wcpu_of(w, vm, cpu);
-
-	if (!c || op->kind >= SIM_OP__COUNT)
-		return -EINVAL;
-	if (!(op_table[op->kind].where & (vm == SIM_WORLD_HOST ? ON_HOST : ON_GUEST)))
-		return -EINVAL;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct sim_op *q = malloc(cap * sizeof(*q));
-
-		if (!q)
-			return -ENOMEM;
-		for (size_t i = 0; i < c->n; i++)
-			q[i] = c->q[(c->head + i) % c->cap];
-		free(c->q);
-		c->q = q;
-		c->cap = cap;
-		c->head = 0;
-	}
-	c->q[(c->head + c->n) % c->cap] = *op;
-	c->n++;
-	if (c->cpu && sim_cpu_is_idle(c->cpu))
-		sim_cpu_wake(c->cpu, 0);
-	return 0;
-}
-
-/* Run @op on a CPU of VM @vm (SIM_WORLD_HOST: the host). */
-static void run_op(struct sim_world *w, int vm, const struct sim_op *op, struct sim_event *ev)
-{
-	struct op_ctx x = { .w = w };
-
-	if (vm == SIM_WORLD_HOST) {
-		x.in = &w->host;
-		x.cons = op->consumer;
-	} else {
-		x.vm = &w->vms[vm];
-		x.in = &x.vm->inst;
-		x.cons = op->consumer ? op->consumer : x.vm->consumer;
-		if (x.vm->dead) {
-			ev->result = -ENODEV;
-			return;
-		}
-	}
-	if ((op_table[op->kind].needs & NEEDS_GIVEN && !op->consumer) ||
-	    (op_table[op->kind].needs & NEEDS_CONSUMER && !x.cons)) {
-		ev->result = -EINVAL;
-		return;
-	}
-	op_table[op->kind].run(&x, op, ev);
-}
-
 static void quiesce(struct sim_kernel *k);
 
 static void cpu_main(struct sim_cpu *cpu, void *arg)
@@ -938,7 +706,7 @@ static void cpu_main(struct sim_cpu *cpu, void *arg)
 			ev.arg = op.arg;
 			sim_cpu_advance(w->p.cost.op_ns);
 			ev.cookie = op.cookie;
-			run_op(w, c->vm, &op, &ev);
+			world_run_op(w, c->vm, &op, &ev);
 			ev.end_ns = sim_clock_ns();
 			log_event(w, &ev);
 			/* An operation boundary: now and then a quiescent state too. */
@@ -961,6 +729,8 @@ static int world_vp_request(void *priv, const void *out, size_t out_len, void *i
 	struct world_vm *vm = priv;
 	struct sim_world *w = vm->w;
 
+	if (!vm->vdev)
+		return -ENODEV;	/* hot-unplugged under the request */
 	return sim_vmm_virtio_request(vm->vmm, vm->vdev, out, out_len, in, in_len,
 				      w->p.virtio_timeout_ns);
 }

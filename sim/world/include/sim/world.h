@@ -121,6 +121,25 @@ enum sim_op_kind {
 	/* hostile guest, 4 bytes: vIOMMU a, offset b (value arg) */
 	SIM_OP_REG_WRITE32,
 	SIM_OP_REG_READ32,
+	/*
+	 * guest lifecycle: hot-plug and hot-unplug of vIOMMU a (the VT-d
+	 * vIOMMU a, or the virtio-iommu device for a = 0), through the guest
+	 * driver's probe and remove paths; unplug kfree()s the driver's state.
+	 * Results: 0, -EBUSY (plug: there), -ENODEV (unplug: not there),
+	 * -EINVAL (no such slot), or the probe's error.
+	 */
+	SIM_OP_VIOMMU_PLUG,
+	SIM_OP_VIOMMU_UNPLUG,
+	/*
+	 * guest: ioasid_unregister_allocator() / ioasid_register_allocator()
+	 * of vIOMMU a's allocator ops, behind its driver's back (-ENODEV: no
+	 * driver bound there; register: the allocator's own result).
+	 */
+	SIM_OP_ALLOCATOR_UNREGISTER,
+	SIM_OP_ALLOCATOR_REGISTER,
+	/* host, VM arg: the VMM sets its quota to a; the VMM process dies */
+	SIM_OP_HOST_SET_QUOTA,
+	SIM_OP_HOST_VM_DESTROY,
 	SIM_OP__COUNT
 };
 

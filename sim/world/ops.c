@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim: the executor's operations (see enum sim_op_kind in <sim/world.h>
+ * and docs/world.md): one table of what each operation is called, where it
+ * may run, what it needs and what it calls, and one function per operation.
+ * An operation runs on a simulated CPU, in the kernel instance of that CPU.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/err.h>
+#include <linux/io.h>
+#include <linux/slab.h>
+#include <sim/task.h>
+
+#include "world-int.h"
+
+static int count_cb(ioasid_t id, void *priv, void *data)
+{
+	(*(u64 *)data)++;
+	return 0;
+}
+
+/* Where an operation runs: on a vCPU of a guest, on a host CPU, or both. */
+#define ON_GUEST	1u
+#define ON_HOST		2u
+#define ON_ANY		(ON_GUEST | ON_HOST)
+
+/* What an operation runs against: the instance of the CPU it runs on. */
+struct op_ctx {
+	struct sim_world *w;
+	struct world_inst *in;		/* the CPU's instance (host or guest) */
+	struct world_vm *vm;		/* the guest's VM, or NULL on the host */
+	struct iommu_pasid *cons;	/* the consumer (NULL: none given on the host) */
+};
+
+typedef void (*op_fn)(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev);
+
+static void ptr_result(void *p, struct sim_event *ev)
+{
+	ev->result = IS_ERR(p) ? (int)PTR_ERR(p) : 0;
+	ev->value = IS_ERR(p) ? 0 : (u64)(uintptr_t)p;
+}
+
+static void op_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ioasid_t id = 0;
+
+	ev->result = x->in->api.pasid_alloc(x->cons, op->a, op->b, (void *)(uintptr_t)op->arg,
+					    &id);
+	ev->value = ev->result ? 0 : id;
+}
+
+static void op_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = x->in->api.pasid_free(x->cons, op->a);
+}
+
+static void op_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ptr_result(x->in->api.pasid_find(x->cons, op->a), ev);
+}
+
+static void op_for_each(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = x->in->api.pasid_for_each(x->cons, count_cb, &ev->value);
+}
+
+static void op_init(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	op->consumer->min = op->a;
+	op->consumer->max = op->b;
+	ev->result = x->in->api.pasid_init(op->consumer);
+}
+
+static void op_exit(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	x->in->api.pasid_exit(op->consumer);
+}
+
+static void op_ioasid_alloc(const struct op_ctx *x, const struct sim_op *op,
+			    struct sim_event *ev)
+{
+	ioasid_t id = x->in->api.ioasid_alloc(op->set, op->a, op->b, (void *)(uintptr_t)op->arg);
+
+	ev->value = id;
+	ev->result = id == INVALID_IOASID ? -ENOSPC : 0;
+}
+
+static void op_ioasid_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	x->in->api.ioasid_free(op->a);
+}
+
+static void op_ioasid_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ptr_result(x->in->api.ioasid_find(op->set, op->a, NULL), ev);
+}
+
+static void op_ioasid_set_data(const struct op_ctx *x, const struct sim_op *op,
+			       struct sim_event *ev)
+{
+	ev->result = x->in->api.ioasid_set_data(op->a, (void *)(uintptr_t)op->arg);
+}
+
+/* A register of vIOMMU @op->a at offset @op->b, @width bytes wide, or NULL. */
+static void __iomem *vm_reg(const struct op_ctx *x, const struct sim_op *op, unsigned int width)
+{
+	if (!x->vm->vtd || op->a >= x->w->p.viommus || op->b > VTD_WINDOW_SIZE - width ||
+	    !x->vm->vtd[op->a])
+		return NULL;
+	return (char __iomem *)vtd_regs(x->vm->vtd[op->a]) + op->b;
+}
+
+static void op_reg_write(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 8);
+
+	if (reg)
+		writeq(op->arg, reg);
+	else
+		ev->result = -EINVAL;
+}
+
+static void op_reg_read(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 8);
+
+	if (reg)
+		ev->value = readq(reg);
+	else
+		ev->result = -EINVAL;
+}
+
+static void op_reg_write32(const struct op_ctx *x, const struct sim_op *op,
+			   struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 4);
+
+	if (reg)
+		writel((u32)op->arg, reg);
+	else
+		ev->result = -EINVAL;
+}
+
+static void op_reg_read32(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	void __iomem *reg = vm_reg(x, op, 4);
+
+	if (reg)
+		ev->value = readl(reg);
+	else
+		ev->result = -EINVAL;
+}
+
+/* VM teardown, on one of its vCPUs: the VMM process exits, the host reclaims. */
+void world_vm_destroy(struct sim_world *w, struct world_vm *vm)
+{
+	struct sim_kernel *prev;
+	bool guest = sim_cpu_current() && vm->inst.k == sim_kernel_current();
+
+	vm->dead = true;
+	if (guest) {
+		sim_cpu_advance(w->p.cost.vm_exit_ns);
+		sim_cpu_task_alt(true);
+	}
+	prev = sim_kernel_enter(w->host.k);
+	w->vfio_destroy(vm->hvm);
+	sim_kernel_leave(prev);
+	if (guest)
+		sim_cpu_task_alt(false);
+	vm->hvm = NULL;
+	sim_vmm_set_hvm(vm->vmm, NULL);
+}
+
+static void op_vm_destroy(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	world_vm_destroy(x->w, x->vm);
+}
+
+static void op_plug(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = world_plug(x->w, x->vm, op->a);
+}
+
+static void op_unplug(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = world_unplug(x->w, x->vm, op->a);
+}
+
+/* The allocator ops of the driver bound to slot @op->a, or NULL. */
+static struct ioasid_allocator_ops *slot_allocator(const struct op_ctx *x, const struct sim_op *op)
+{
+	if (x->w->p.path == SIM_WORLD_PATH_VIRTIO)
+		return !op->a && x->vm->vpdev ? &x->vm->vpdev->allocator : NULL;
+	if (op->a >= x->w->p.viommus || !x->vm->iommus[op->a])
+		return NULL;
+	return &x->vm->iommus[op->a]->allocator;
+}
+
+static void op_allocator_unregister(const struct op_ctx *x, const struct sim_op *op,
+				    struct sim_event *ev)
+{
+	struct ioasid_allocator_ops *ops = slot_allocator(x, op);
+
+	if (ops)
+		x->in->api.ioasid_unregister_allocator(ops);
+	else
+		ev->result = -ENODEV;
+}
+
+static void op_allocator_register(const struct op_ctx *x, const struct sim_op *op,
+				  struct sim_event *ev)
+{
+	struct ioasid_allocator_ops *ops = slot_allocator(x, op);
+
+	ev->result = ops ? x->in->api.ioasid_register_allocator(ops) : -ENODEV;
+}
+
+/* Host VFIO requests name their VM in @op->arg. */
+static struct vfio_pasid_vm *host_target(const struct op_ctx *x, const struct sim_op *op)
+{
+	return op->arg < x->w->p.nvms ? x->w->vms[op->arg].hvm : NULL;
+}
+
+static void op_host_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+	ioasid_t id = 0;
+
+	ev->result = hvm ? x->w->vmm_host.alloc(hvm, op->a, op->b, &id) : -ENODEV;
+	ev->value = ev->result ? 0 : id;
+}
+
+static void op_host_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+
+	ev->result = hvm ? x->w->vmm_host.free(hvm, op->a) : -ENODEV;
+}
+
+static void op_host_free_range(const struct op_ctx *x, const struct sim_op *op,
+			       struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+
+	ev->result = hvm ? x->w->vfio_free_range(hvm, op->a, op->b) : -ENODEV;
+}
+
+static void op_host_set_quota(const struct op_ctx *x, const struct sim_op *op,
+			      struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+
+	ev->result = hvm ? x->w->vfio_set_quota(hvm, op->a) : -ENODEV;
+}
+
+static void op_host_vm_destroy(const struct op_ctx *x, const struct sim_op *op,
+			       struct sim_event *ev)
+{
+	if (host_target(x, op))
+		world_vm_destroy(x->w, &x->w->vms[op->arg]);
+	else
+		ev->result = -ENODEV;
+}
+
+static void op_host_lookup(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	struct vfio_pasid_vm *hvm = host_target(x, op);
+
+	ev->result = hvm ? x->w->vfio_lookup(hvm, op->a) : -ENODEV;
+}
+
+/*
+ * The operation vocabulary of the executor: name, where it may run, whether
+ * it needs a consumer (the VM's booted one in a guest unless sim_op.consumer
+ * names another; sim_op.consumer on the host), and what it runs.
+ */
+#define NEEDS_CONSUMER	1u	/* the VM's own, or sim_op.consumer */
+#define NEEDS_GIVEN	2u	/* sim_op.consumer, always */
+
+static const struct {
+	const char *name;
+	unsigned int where, needs;
+	op_fn run;
+} op_table[SIM_OP__COUNT] = {
+	[SIM_OP_ALLOC] = { "alloc", ON_ANY, NEEDS_CONSUMER, op_alloc },
+	[SIM_OP_FREE] = { "free", ON_ANY, NEEDS_CONSUMER, op_free },
+	[SIM_OP_FIND] = { "find", ON_ANY, NEEDS_CONSUMER, op_find },
+	[SIM_OP_FOR_EACH] = { "for_each", ON_ANY, NEEDS_CONSUMER, op_for_each },
+	[SIM_OP_REG_WRITE] = { "reg_write", ON_GUEST, 0, op_reg_write },
+	[SIM_OP_REG_READ] = { "reg_read", ON_GUEST, 0, op_reg_read },
+	[SIM_OP_VM_DESTROY] = { "vm_destroy", ON_GUEST, 0, op_vm_destroy },
+	[SIM_OP_HOST_ALLOC] = { "host_alloc", ON_HOST, 0, op_host_alloc },
+	[SIM_OP_HOST_FREE] = { "host_free", ON_HOST, 0, op_host_free },
+	[SIM_OP_HOST_FREE_RANGE] = { "host_free_range", ON_HOST, 0, op_host_free_range },
+	[SIM_OP_HOST_LOOKUP] = { "host_lookup", ON_HOST, 0, op_host_lookup },
+	[SIM_OP_INIT] = { "init", ON_ANY, NEEDS_GIVEN, op_init },
+	[SIM_OP_EXIT] = { "exit", ON_ANY, NEEDS_GIVEN, op_exit },
+	[SIM_OP_IOASID_ALLOC] = { "ioasid_alloc", ON_ANY, 0, op_ioasid_alloc },
+	[SIM_OP_IOASID_FREE] = { "ioasid_free", ON_ANY, 0, op_ioasid_free },
+	[SIM_OP_IOASID_FIND] = { "ioasid_find", ON_ANY, 0, op_ioasid_find },
+	[SIM_OP_IOASID_SET_DATA] = { "ioasid_set_data", ON_ANY, 0, op_ioasid_set_data },
+	[SIM_OP_REG_WRITE32] = { "reg_write32", ON_GUEST, 0, op_reg_write32 },
+	[SIM_OP_REG_READ32] = { "reg_read32", ON_GUEST, 0, op_reg_read32 },
+	[SIM_OP_VIOMMU_PLUG] = { "viommu_plug", ON_GUEST, 0, op_plug },
+	[SIM_OP_VIOMMU_UNPLUG] = { "viommu_unplug", ON_GUEST, 0, op_unplug },
+	[SIM_OP_ALLOCATOR_UNREGISTER] = { "allocator_unregister", ON_GUEST, 0,
+					  op_allocator_unregister },
+	[SIM_OP_ALLOCATOR_REGISTER] = { "allocator_register", ON_GUEST, 0,
+					op_allocator_register },
+	[SIM_OP_HOST_SET_QUOTA] = { "host_set_quota", ON_HOST, 0, op_host_set_quota },
+	[SIM_OP_HOST_VM_DESTROY] = { "host_vm_destroy", ON_HOST, 0, op_host_vm_destroy },
+};
+
+const char *sim_op_name(enum sim_op_kind kind)
+{
+	return kind < SIM_OP__COUNT && op_table[kind].name ? op_table[kind].name : "?";
+}
+
+/* Run @op on a CPU of VM @vm (SIM_WORLD_HOST: the host). */
+void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct sim_event *ev)
+{
+	struct op_ctx x = { .w = w };
+
+	if (vm == SIM_WORLD_HOST) {
+		x.in = &w->host;
+		x.cons = op->consumer;
+	} else {
+		x.vm = &w->vms[vm];
+		x.in = &x.vm->inst;
+		x.cons = op->consumer ? op->consumer : x.vm->consumer;
+		if (x.vm->dead) {
+			ev->result = -ENODEV;
+			return;
+		}
+	}
+	if ((op_table[op->kind].needs & NEEDS_GIVEN && !op->consumer) ||
+	    (op_table[op->kind].needs & NEEDS_CONSUMER && !x.cons)) {
+		ev->result = -EINVAL;
+		return;
+	}
+	op_table[op->kind].run(&x, op, ev);
+}
+
+bool world_op_allowed(enum sim_op_kind kind, bool host)
+{
+	return kind < SIM_OP__COUNT && (op_table[kind].where & (host ? ON_HOST : ON_GUEST));
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim: the world's internals, shared by sim/world/world.c (instances,
+ * boot, CPUs, the event log), ops.c (the operation table) and invariants.c
+ * (the cross-layer checks). Not an API: <sim/world.h> is.
+ */
+#ifndef _SIM_WORLD_INT_H
+#define _SIM_WORLD_INT_H
+
+#include <linux/intel-pasid.h>
+#include <linux/iommu-pasid.h>
+#include <linux/vfio-pasid.h>
+#include <linux/virtio-pasid.h>
+#include <sim/core.h>
+#include <sim/kernel.h>
+#include <sim/virtio-iommu.h>
+#include <sim/vmm.h>
+#include <sim/vtd.h>
+#include <sim/world.h>
+
+/* The kernel entry points an operation can call, in one instance's core copy. */
+struct world_api {
+	int (*pasid_init)(struct iommu_pasid *p);
+	int (*pasid_alloc)(struct iommu_pasid *p, ioasid_t min, ioasid_t max, void *priv,
+			   ioasid_t *id);
+	int (*pasid_free)(struct iommu_pasid *p, ioasid_t id);
+	void *(*pasid_find)(struct iommu_pasid *p, ioasid_t id);
+	int (*pasid_for_each)(struct iommu_pasid *p, int (*fn)(ioasid_t, void *, void *),
+			      void *data);
+	void (*pasid_exit)(struct iommu_pasid *p);
+	ioasid_t (*ioasid_alloc)(struct ioasid_set *set, ioasid_t min, ioasid_t max, void *priv);
+	void (*ioasid_free)(ioasid_t id);
+	void *(*ioasid_find)(struct ioasid_set *set, ioasid_t id, bool (*getter)(void *));
+	int (*ioasid_set_data)(ioasid_t id, void *data);
+	int (*ioasid_register_allocator)(struct ioasid_allocator_ops *ops);
+	void (*ioasid_unregister_allocator)(struct ioasid_allocator_ops *ops);
+};
+
+struct world_inst {
+	struct sim_kernel *k;
+	struct sim_core *core;
+	struct world_api api;
+};
+
+struct wcpu {
+	struct sim_world *w;
+	int vm;
+	unsigned int idx;
+	struct sim_cpu *cpu;
+	struct sim_op *q;
+	size_t head, n, cap;
+	u64 ops;			/* operations run */
+};
+
+/* A CPU passes a quiescent state every this many operations. */
+#define WORLD_QS_EVERY	32
+
+struct world_vm {
+	struct sim_world *w;
+	int idx;
+	char name[16];
+	struct world_inst inst;
+	struct sim_vmm *vmm;
+	struct vfio_pasid_vm *hvm;
+	unsigned int quota;
+	bool dead;
+	/* guest driver entry points (the API's are in inst.api) */
+	int (*vtd_init)(struct pv_vtd_iommu *iommu);
+	void (*vtd_exit)(struct pv_vtd_iommu *iommu);
+	int (*vp_probe)(struct virtio_pasid_dev *vdev);
+	void (*vp_remove)(struct virtio_pasid_dev *vdev);
+	/*
+	 * Devices (NULL: unplugged) and the guest driver's state for each, in
+	 * the guest's slab (NULL: no driver bound): a hot-unplug kfree()s it,
+	 * so a pointer the guest kept is a use-after-free the slab sees.
+	 */
+	struct vtd_dev **vtd;
+	struct pv_vtd_iommu **iommus;
+	struct virtio_iommu_dev *vdev;
+	struct virtio_pasid_dev *vpdev;
+	/* unplugged device models, kept until the world goes (see world_unplug) */
+	struct vtd_dev **old_vtd;
+	struct virtio_iommu_dev **old_vdev;
+	size_t nold_vtd, nold_vdev;
+	struct iommu_pasid *consumer;
+	struct wcpu *cpus;
+};
+
+struct sim_world {
+	struct sim_world_params p;
+	struct world_inst host;
+	struct sim_vmm_host vmm_host;
+	struct vfio_pasid_vm *(*vfio_create)(const char *name, unsigned int quota);
+	void (*vfio_destroy)(struct vfio_pasid_vm *vm);
+	int (*vfio_free_range)(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max);
+	int (*vfio_lookup)(struct vfio_pasid_vm *vm, ioasid_t pasid);
+	unsigned int (*vfio_count)(struct vfio_pasid_vm *vm);
+	u64 (*vfio_refused)(struct vfio_pasid_vm *vm);
+	int (*vfio_set_quota)(struct vfio_pasid_vm *vm, unsigned int quota);
+	u64 host_baseline;
+
+	struct world_vm *vms;
+	struct wcpu *host_cpus;
+	struct sim_sched *sched;
+	char report[1100];
+
+	struct sim_event *events;
+	size_t nevents, events_cap;
+	u64 hash;
+	double reset_ns;
+};
+
+/*
+ * Hot-plug: create device @d of @vm (the VT-d vIOMMU @d, or the virtio-iommu
+ * device for @d 0) and bind the guest driver to it, in the guest instance,
+ * which must be current. 0, -EBUSY (there already), -EINVAL (no such
+ * slot), -ENOMEM, or the driver's probe error (the device stays, unbound).
+ */
+int world_plug(struct sim_world *w, struct world_vm *vm, unsigned int d);
+/*
+ * Hot-unplug: the guest driver's remove path, its state kfree()d, the device
+ * gone from the VM. 0, -ENODEV (not there), -EINVAL (no such slot).
+ */
+int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d);
+
+/* The VM's VMM process exits: the host reclaims what it held (on a CPU). */
+void world_vm_destroy(struct sim_world *w, struct world_vm *vm);
+
+/* Run @op on a CPU of VM @vm (SIM_WORLD_HOST: the host); fills @ev (ops.c). */
+void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct sim_event *ev);
+/* May @kind run on a host CPU (@host) or a vCPU? (ops.c) */
+bool world_op_allowed(enum sim_op_kind kind, bool host);
+
+#endif /* _SIM_WORLD_INT_H */
