@@ -181,6 +181,15 @@ const struct virtio_iommu_backend_ops sim_vmm_virtio_ops = {
 	.unlock = vmm_unlock,
 };
 
+void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm))
+{
+	vmm_lock(vmm);
+	if (vmm->hvm)
+		destroy(vmm->hvm);
+	vmm->hvm = NULL;
+	vmm_unlock(vmm);
+}
+
 int sim_vmm_virtio_request(struct sim_vmm *vmm, struct virtio_iommu_dev *dev,
 			   const void *out, size_t out_len, void *in, size_t in_len,
 			   u64 timeout_ns)

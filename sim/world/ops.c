@@ -157,21 +157,11 @@ static void op_reg_read32(const struct op_ctx *x, const struct sim_op *op, struc
 /* VM teardown, on one of its vCPUs: the VMM process exits, the host reclaims. */
 void world_vm_destroy(struct sim_world *w, struct world_vm *vm)
 {
-	struct sim_kernel *prev;
-	bool guest = sim_cpu_current() && vm->inst.k == sim_kernel_current();
-
 	vm->dead = true;
-	if (guest) {
-		sim_cpu_advance(w->p.cost.vm_exit_ns);
-		sim_cpu_task_alt(true);
-	}
-	prev = sim_kernel_enter(w->host.k);
-	w->vfio_destroy(vm->hvm);
-	sim_kernel_leave(prev);
-	if (guest)
-		sim_cpu_task_alt(false);
+	if (sim_cpu_current() && vm->inst.k == sim_kernel_current())
+		sim_cpu_advance(w->p.cost.vm_exit_ns);	/* the guest's last exit */
+	sim_vmm_kill(vm->vmm, w->vfio_destroy);
 	vm->hvm = NULL;
-	sim_vmm_set_hvm(vm->vmm, NULL);
 }
 
 static void op_vm_destroy(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)

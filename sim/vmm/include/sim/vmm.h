@@ -53,6 +53,13 @@ struct sim_vmm *sim_vmm_create(const char *name, const struct sim_vmm_host *host
 void sim_vmm_destroy(struct sim_vmm *vmm);
 /* The VM's host-side state changed (VM re-created after a reset). */
 void sim_vmm_set_hvm(struct sim_vmm *vmm, struct vfio_pasid_vm *hvm);
+/*
+ * The VMM process exits: under the big lock (so no request of another vCPU
+ * is inside the host call, as a process's last file reference goes only
+ * after its threads left their ioctls), @destroy the VM's host-side state;
+ * from then on every request fails with -ENODEV.
+ */
+void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm));
 void sim_vmm_get_stats(struct sim_vmm *vmm, struct sim_vmm_stats *out);
 
 /* Backends for the device models; their opaque is the struct sim_vmm. */

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The executor's operation vocabulary (sim/world/ops.c): the iommu_pasid and
+ * ioasid APIs on bare metal (a world with no VMs) and in guests with one
+ * answer, vIOMMU hot-plug and hot-unplug through the guest driver's paths,
+ * allocator unregister behind the driver, host quota changes and VMM death
+ * with operations in flight, cookies.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <linux/ioasid.h>
+#include <linux/iommu-pasid.h>
+#include <sim/kernel.h>
+#include <sim/world.h>
+
+static struct sim_world *world_new(struct sim_world_params *p)
+{
+	char err[512];
+	struct sim_world *w = sim_world_create(p, err, sizeof(err));
+
+	cr_assert_not_null(w, "sim_world_create: %s", err);
+	return w;
+}
+
+/* Run @op on @vm/@cpu alone and return its event. */
+static struct sim_event run1(struct sim_world *w, int vm, unsigned int cpu, struct sim_op op)
+{
+	static u64 cookie;
+	enum sim_sched_result r;
+	size_t n;
+
+	op.cookie = ++cookie;
+	cr_assert_eq(sim_world_submit(w, vm, cpu, &op), 0, "submit %s", sim_op_name(op.kind));
+	r = sim_world_run(w);
+	cr_assert_eq(r, SIM_SCHED_IDLE, "run stopped (%d): %s", r, sim_world_report(w));
+	n = sim_world_nevents(w);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(sim_world_event(w, n - 1)->cookie, op.cookie, "the event is the op's");
+	return *sim_world_event(w, n - 1);
+}
+
+#define OP(k, ...) ((struct sim_op){ .kind = (k), __VA_ARGS__ })
+
+static size_t findings(struct sim_world *w, int kind)
+{
+	return sim_world_findings(w, kind);
+}
+
+static void params(struct sim_world_params *p, unsigned int nvms, enum sim_world_path path)
+{
+	sim_world_params_init(p);
+	p->nvms = nvms;
+	p->path = path;
+}
+
+/* ---- one answer wherever it runs ---- */
+
+/*
+ * iommu_pasid_alloc(min=0, max=0) is -EINVAL (docs/api.md: the range is
+ * intersected with the consumer's, and [0, 0] holds no valid PASID), on the
+ * host of a bare-metal world and in a guest alike.
+ */
+Test(executor, empty_range_is_einval_on_bare_metal_and_in_a_guest)
+{
+	struct iommu_pasid hc = { .name = "hc" }, gc = { .name = "gc" };
+	struct sim_world_params p;
+	struct sim_world *bare, *vm;
+
+	params(&p, 0, SIM_WORLD_PATH_VTD);
+	bare = world_new(&p);
+	cr_assert_eq(run1(bare, SIM_WORLD_HOST, 0, OP(SIM_OP_INIT, .consumer = &hc)).result, 0);
+	cr_expect_eq(run1(bare, SIM_WORLD_HOST, 0,
+			  OP(SIM_OP_ALLOC, .consumer = &hc, .a = 0, .b = 0)).result, -EINVAL);
+	params(&p, 1, SIM_WORLD_PATH_VTD);
+	vm = world_new(&p);
+	cr_expect_eq(run1(vm, 0, 0, OP(SIM_OP_ALLOC, .a = 0, .b = 0)).result, -EINVAL,
+		     "the VM's booted consumer");
+	cr_assert_eq(run1(vm, 0, 0, OP(SIM_OP_INIT, .consumer = &gc)).result, 0);
+	cr_expect_eq(run1(vm, 0, 0, OP(SIM_OP_ALLOC, .consumer = &gc, .a = 0, .b = 0)).result,
+		     -EINVAL, "another consumer of the guest");
+	/* and the whole range, clamped, is fine in both */
+	cr_expect_eq(run1(bare, SIM_WORLD_HOST, 0,
+			  OP(SIM_OP_ALLOC, .consumer = &hc, .a = 0, .b = U32_MAX)).value, 1);
+	cr_expect_eq(run1(vm, 0, 0, OP(SIM_OP_ALLOC, .consumer = &gc, .a = 0,
+					.b = U32_MAX)).result, 0);
+	run1(bare, SIM_WORLD_HOST, 0, OP(SIM_OP_EXIT, .consumer = &hc));
+	run1(vm, 0, 0, OP(SIM_OP_EXIT, .consumer = &gc));
+	cr_expect_eq(findings(bare, -1) + findings(vm, -1), 0);
+	sim_world_destroy(bare);
+	sim_world_destroy(vm);
+}
+
+/* The host of a world with no VMs runs both APIs; a host op with no consumer is -EINVAL. */
+Test(executor, bare_metal_runs_both_apis)
+{
+	struct iommu_pasid c = { .name = "c" };
+	struct ioasid_set set;
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct sim_event e;
+	int token;
+
+	params(&p, 0, SIM_WORLD_PATH_VTD);
+	p.host_cpus = 2;
+	w = world_new(&p);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 9)).result,
+		     -EINVAL, "no consumer named");
+	cr_assert_eq(run1(w, SIM_WORLD_HOST, 1, OP(SIM_OP_INIT, .consumer = &c, .a = 0,
+						  .b = 0)).result, 0);
+	e = run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_ALLOC, .consumer = &c, .a = 5, .b = 9,
+					  .arg = (uintptr_t)&token));
+	cr_assert_eq(e.result, 0);
+	cr_expect_eq(e.value, 5);
+	e = run1(w, SIM_WORLD_HOST, 1, OP(SIM_OP_FIND, .consumer = &c, .a = 5));
+	cr_expect_eq(e.value, (uintptr_t)&token);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_FOR_EACH, .consumer = &c)).value, 1);
+	e = run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_IOASID_ALLOC, .set = &set, .a = 5, .b = 6));
+	cr_expect_eq(e.value, 6, "the raw API shares the space");
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_IOASID_FIND, .set = &set,
+						   .a = 6)).result, 0);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_IOASID_SET_DATA, .a = 6,
+						   .arg = (uintptr_t)&token)).result, 0);
+	e = run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_IOASID_ALLOC, .set = &set, .a = 5, .b = 6));
+	cr_expect_eq(e.value, INVALID_IOASID);
+	cr_expect_eq(e.result, -ENOSPC);
+	run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_IOASID_FREE, .a = 6));
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_FREE, .consumer = &c, .a = 5)).result,
+		     0);
+	run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_EXIT, .consumer = &c));
+	cr_expect_eq(sim_world_submit(w, SIM_WORLD_HOST, 0, &OP(SIM_OP_REG_WRITE)), -EINVAL,
+		     "guest-only operations are refused on the host");
+	cr_expect_eq(findings(w, -1), 0);
+	sim_world_destroy(w);
+}
+
+/* ---- vIOMMU hot-plug and hot-unplug ---- */
+
+/* Unplug one of two VT-d vIOMMUs: the guest keeps allocating host PASIDs through the other. */
+Test(executor, vtd_unplug_one_of_two_the_other_serves)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct sim_event e;
+
+	params(&p, 1, SIM_WORLD_PATH_VTD);
+	p.viommus = 2;
+	w = world_new(&p);
+	cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+	cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 0)).result, 0);
+	cr_expect_null(sim_world_vtd(w, 0, 0), "the device is gone from the VM");
+	e = run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100));
+	cr_assert_eq(e.result, 0);
+	cr_expect_eq(sim_world_host_count(w, 0), 2, "both PASIDs come from the host");
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_FREE, .a = e.value)).result, 0);
+	cr_expect_eq(sim_world_host_count(w, 0), 1, "the free reached the host");
+	/* lifecycle errors */
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 0)).result, -ENODEV);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_PLUG, .a = 1)).result, -EBUSY);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_PLUG, .a = 2)).result, -EINVAL);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_REG_READ, .a = 0, .b = 0)).result, -EINVAL,
+		     "no register window once unplugged");
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOCATOR_UNREGISTER, .a = 0)).result, -ENODEV);
+	/* plugged again: a new device, the driver probes it, it serves */
+	cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_PLUG, .a = 0)).result, 0);
+	cr_expect_not_null(sim_world_vtd(w, 0, 0));
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_REG_READ32, .a = 0, .b = 0x10)).result, 0);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+	cr_expect_eq(sim_world_host_count(w, 0), 2);
+	cr_expect_eq(findings(w, -1), 0);
+	/* a reset brings every slot back to its boot state */
+	cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 1)).result, 0);
+	cr_assert_eq(sim_world_reset(w), 0);
+	cr_expect_not_null(sim_world_vtd(w, 0, 1));
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 1)).result, 0);
+	sim_world_destroy(w);
+}
+
+/*
+ * Unplugging the last vIOMMU while the guest holds a PASID: the guest driver
+ * unregisters its allocator and the I/O ASID core orphans the ID with a WARN
+ * (core/ioasid.c, as Linux 6.1 does).
+ */
+Test(executor, unplug_last_viommu_with_ids_outstanding_warns)
+{
+	for (int path = 0; path < 2; path++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+
+		params(&p, 1, path);
+		w = world_new(&p);
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+		cr_assert_eq(findings(w, SIM_FINDING_WARN), 0);
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 0)).result, 0);
+		cr_expect_eq(findings(w, SIM_FINDING_WARN), 1, "path %d: the orphan WARN", path);
+		sim_world_destroy(w);
+	}
+}
+
+/* virtio-iommu: unplug with nothing held, plug again, allocations reach the host again. */
+Test(executor, virtio_unplug_and_replug)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct sim_event e;
+
+	params(&p, 1, SIM_WORLD_PATH_VIRTIO);
+	w = world_new(&p);
+	e = run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100));
+	cr_assert_eq(e.result, 0);
+	cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_FREE, .a = e.value)).result, 0);
+	cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 0)).result, 0);
+	cr_expect_null(sim_world_virtio(w, 0));
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 0)).result, -ENODEV);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_PLUG, .a = 1)).result, -EINVAL,
+		     "one virtio-iommu slot");
+	cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_PLUG, .a = 0)).result, 0);
+	e = run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100));
+	cr_assert_eq(e.result, 0);
+	cr_expect_eq(sim_world_host_count(w, 0), 1);
+	cr_expect_eq(findings(w, -1), 0);
+	sim_world_destroy(w);
+}
+
+/* ---- the host side ---- */
+
+Test(executor, host_quota_change_and_any_vm_id)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	params(&p, 2, SIM_WORLD_PATH_VTD);
+	w = world_new(&p);
+	cr_assert_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_SET_QUOTA, .arg = 1, .a = 1)).result,
+		     0);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, -ENOSPC,
+		     "the new quota holds");
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0,
+		     "the other VM keeps its quota");
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_SET_QUOTA, .arg = 7)).result,
+		     -ENODEV, "no VM 7");
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_ALLOC, .arg = 99, .a = 1,
+						   .b = 9)).result, -ENODEV);
+	cr_expect_eq(findings(w, -1), 0);
+	sim_world_destroy(w);
+}
+
+/*
+ * The VMM dies (host side) while the VM's four vCPUs are in the middle of
+ * allocating: the run ends (no deadlock, no panic), the host holds nothing
+ * for the VM, and the VM's later operations fail with -ENODEV.
+ */
+Test(executor, vm_destroyed_with_operations_in_flight)
+{
+	for (int path = 0; path < 2; path++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+		struct sim_op kill = OP(SIM_OP_HOST_VM_DESTROY, .arg = 0, .at_ns = 20000);
+		enum sim_sched_result r;
+		size_t ok = 0, gone = 0;
+
+		params(&p, 2, path);
+		p.vcpus = 4;
+		w = world_new(&p);
+		for (unsigned int c = 0; c < 4; c++)
+			for (int i = 0; i < 50; i++)
+				cr_assert_eq(sim_world_submit(w, 0, c, &OP(SIM_OP_ALLOC, .a = 1,
+									.b = 1000)), 0);
+		cr_assert_eq(sim_world_submit(w, SIM_WORLD_HOST, 0, &kill), 0);
+		r = sim_world_run(w);
+		cr_assert_eq(r, SIM_SCHED_IDLE, "path %d: %s", path, sim_world_report(w));
+		for (size_t i = 0; i < sim_world_nevents(w); i++) {
+			const struct sim_event *e = sim_world_event(w, i);
+
+			if (e->kind != SIM_OP_ALLOC)
+				continue;
+			ok += e->result == 0;
+			gone += e->result == -ENODEV;
+		}
+		cr_expect_gt(ok, 0, "path %d: some allocations ran before", path);
+		cr_expect_gt(gone, 0, "path %d: some were refused after", path);
+		cr_expect_eq(sim_world_host_count(w, 0), 0, "path %d: reclaimed", path);
+		cr_expect_eq(run1(w, 0, 1, OP(SIM_OP_FOR_EACH)).result, -ENODEV);
+		cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 9)).result, 0,
+			     "path %d: the other VM runs on", path);
+		sim_world_destroy(w);
+	}
+}
