@@ -315,6 +315,41 @@ int vfio_pasid_lookup(struct vfio_pasid_vm *vm, ioasid_t pasid)
 EXPORT_SYMBOL_GPL(vfio_pasid_lookup);
 
 /**
+ * vfio_pasid_for_each() - Visit every PASID a VM holds
+ * @vm: the VM
+ * @func: called with each PASID, in ascending order, and @data; a non-zero
+ *	return stops the walk
+ * @data: passed to @func
+ *
+ * @func runs with @vm's mutex held: it must not call back into this VM.
+ *
+ * Context: Process context. Takes and releases @vm's mutex; may sleep.
+ * Return: 0, -EINVAL if @vm or @func is NULL, or the first non-zero return
+ * of @func.
+ */
+int vfio_pasid_for_each(struct vfio_pasid_vm *vm, int (*func)(ioasid_t pasid, void *data),
+			void *data)
+{
+	unsigned long index;
+	void *entry;
+	int ret = 0;
+
+	if (!vm || !func)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	xa_for_each(&vm->pasids, index, entry) {
+		ret = func(index, data);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&vm->lock);
+
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vfio_pasid_for_each);
+
+/**
  * vfio_pasid_set_quota() - Change how many PASIDs a VM may hold
  * @vm: the VM
  * @quota: the new quota, or %VFIO_PASID_QUOTA_DEFAULT for the pasid_quota

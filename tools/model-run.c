@@ -233,6 +233,8 @@ static struct sim_world *point_world(struct model *m, struct point *pt, bool var
 	char err[512];
 
 	sim_world_params_init(&p);
+	/* lockstat counts the workload alone: no invariant walks between runs */
+	p.checks = false;
 	p.nvms = pt->vms;
 	p.vcpus = pt->vcpus;
 	p.pcpus = pt->hcpus;

@@ -27,6 +27,7 @@ static const char *const sim_finding_names[SIM_FINDING__COUNT] = {
 	[SIM_FINDING_RCU]		= "RCU",
 	[SIM_FINDING_SLAB]		= "SLAB",
 	[SIM_FINDING_LEAK]		= "LEAK",
+	[SIM_FINDING_INVARIANT]		= "INVARIANT",
 };
 
 const char *sim_finding_kind_name(enum sim_finding_kind kind)

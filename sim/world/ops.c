@@ -157,6 +157,7 @@ static void op_reg_read32(const struct op_ctx *x, const struct sim_op *op, struc
 /* VM teardown, on one of its vCPUs: the VMM process exits, the host reclaims. */
 void world_vm_destroy(struct sim_world *w, struct world_vm *vm)
 {
+	world_zombies_note(w, vm);
 	vm->dead = true;
 	if (sim_cpu_current() && vm->inst.k == sim_kernel_current())
 		sim_cpu_advance(w->p.cost.vm_exit_ns);	/* the guest's last exit */
@@ -332,6 +333,14 @@ void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct s
 		return;
 	}
 	op_table[op->kind].run(&x, op, ev);
+	/*
+	 * For the invariants: what a guest allocation handed out; a guest that
+	 * writes its vIOMMU's registers itself holds what its kernel does not.
+	 */
+	if (x.vm && (op->kind == SIM_OP_REG_WRITE || op->kind == SIM_OP_REG_WRITE32))
+		x.vm->hostile = true;
+	if (x.vm && !ev->result && (op->kind == SIM_OP_ALLOC || op->kind == SIM_OP_IOASID_ALLOC))
+		world_seen_add(x.vm, ev->value);
 }
 
 bool world_op_allowed(enum sim_op_kind kind, bool host)

@@ -18,6 +18,12 @@
 #include <sim/vtd.h>
 #include <sim/world.h>
 
+/* A set of PASIDs (libc memory: the world's, not a kernel's); invariants.c */
+struct idset {
+	ioasid_t *v;
+	size_t n, cap;
+};
+
 /* The kernel entry points an operation can call, in one instance's core copy. */
 struct world_api {
 	int (*pasid_init)(struct iommu_pasid *p);
@@ -67,6 +73,7 @@ struct world_vm {
 	/* guest driver entry points (the API's are in inst.api) */
 	int (*vtd_init)(struct pv_vtd_iommu *iommu);
 	void (*vtd_exit)(struct pv_vtd_iommu *iommu);
+	bool (*vtd_active)(struct pv_vtd_iommu *iommu);
 	int (*vp_probe)(struct virtio_pasid_dev *vdev);
 	void (*vp_remove)(struct virtio_pasid_dev *vdev);
 	/*
@@ -84,6 +91,9 @@ struct world_vm {
 	size_t nold_vtd, nold_vdev;
 	struct iommu_pasid *consumer;
 	struct wcpu *cpus;
+	/* invariants.c: PASIDs the guest was given; what it held when it died */
+	struct idset seen, zombies;
+	bool hostile;			/* wrote vIOMMU registers itself */
 };
 
 struct sim_world {
@@ -97,6 +107,8 @@ struct sim_world {
 	unsigned int (*vfio_count)(struct vfio_pasid_vm *vm);
 	u64 (*vfio_refused)(struct vfio_pasid_vm *vm);
 	int (*vfio_set_quota)(struct vfio_pasid_vm *vm, unsigned int quota);
+	int (*vfio_for_each)(struct vfio_pasid_vm *vm, int (*fn)(ioasid_t pasid, void *data),
+			     void *data);
 	u64 host_baseline;
 
 	struct world_vm *vms;
@@ -108,6 +120,11 @@ struct sim_world {
 	size_t nevents, events_cap;
 	u64 hash;
 	double reset_ns;
+
+	/* invariants.c */
+	u64 last_cookie;		/* of the last operation completed */
+	u64 reported[64];		/* (invariant, VM, PASID) already reported */
+	size_t nreported;
 };
 
 /*
@@ -125,6 +142,15 @@ int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d);
 
 /* The VM's VMM process exits: the host reclaims what it held (on a CPU). */
 void world_vm_destroy(struct sim_world *w, struct world_vm *vm);
+
+/* invariants.c: check every invariant (a run went idle); forget; free a VM's sets */
+void world_check(struct sim_world *w);
+void world_check_reset(struct sim_world *w);
+void world_check_free(struct world_vm *vm);
+/* A guest allocation returned @id to the guest. */
+void world_seen_add(struct world_vm *vm, ioasid_t id);
+/* @vm's VMM is about to die: note what the host holds for it. */
+void world_zombies_note(struct sim_world *w, struct world_vm *vm);
 
 /* Run @op on a CPU of VM @vm (SIM_WORLD_HOST: the host); fills @ev (ops.c). */
 void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct sim_event *ev);

@@ -69,6 +69,7 @@ void sim_world_params_init(struct sim_world_params *p)
 	p->guest_flavour = "pasidsim";
 	p->seed = 1;
 	p->cost = sim_cost_default;
+	p->checks = true;
 }
 
 struct sim_sched *sim_world_sched(struct sim_world *w)
@@ -169,6 +170,7 @@ static int host_syms(struct sim_world *w, char *err, size_t errlen)
 	SYM(w, vfio_count, "vfio_pasid_count");
 	SYM(w, vfio_refused, "vfio_pasid_refused_frees");
 	SYM(w, vfio_set_quota, "vfio_pasid_set_quota");
+	SYM(w, vfio_for_each, "vfio_pasid_for_each");
 	*(void **)&w->vmm_host.alloc = sim_core_sym(in->core, "vfio_pasid_alloc");
 	*(void **)&w->vmm_host.free = sim_core_sym(in->core, "vfio_pasid_free");
 	if (!w->vmm_host.alloc || !w->vmm_host.free) {
@@ -192,6 +194,7 @@ static int guest_syms(struct world_vm *vm, char *err, size_t errlen)
 {
 	SYM(vm, vtd_init, "pv_vtd_iommu_init");
 	SYM(vm, vtd_exit, "pv_vtd_iommu_exit");
+	SYM(vm, vtd_active, "pv_vtd_iommu_vcmd_active");
 	SYM(vm, vp_remove, "virtio_pasid_remove");
 	SYM(vm, vp_probe, "virtio_pasid_probe");
 	return 0;
@@ -383,6 +386,25 @@ out:
 
 static void cpu_main(struct sim_cpu *cpu, void *arg);
 
+/*
+ * Off every CPU (boot, the invariant checks after a run), the world's
+ * instances read the scheduler's clock: virtual, so lockstat stays
+ * deterministic. On a CPU, its own clock wins (sim_clock_ns()).
+ */
+static u64 world_clock(void *arg)
+{
+	struct sim_world *w = arg;
+
+	return w->sched ? sim_sched_now(w->sched) : 0;
+}
+
+static void world_clocks(struct sim_world *w)
+{
+	sim_kernel_set_clock(w->host.k, world_clock, w);
+	for (unsigned int i = 0; i < w->p.nvms; i++)
+		sim_kernel_set_clock(w->vms[i].inst.k, world_clock, w);
+}
+
 static void cpus_create(struct sim_world *w)
 {
 	char name[32];
@@ -407,6 +429,7 @@ static void cpus_create(struct sim_world *w)
 						     &w->host_cpus[c], 0, 0);
 	}
 	sim_set_panic_handler(w->host.k, sim_sched_panic_handler, w->sched);
+	world_clocks(w);
 }
 
 static void wcpu_init(struct sim_world *w, struct wcpu *c, int vm, unsigned int idx)
@@ -526,6 +549,7 @@ void sim_world_destroy(struct sim_world *w)
 		free(vm->iommus);
 		free(vm->old_vtd);
 		free(vm->old_vdev);
+		world_check_free(vm);
 		free(vm->consumer);
 		free(vm->cpus);
 	}
@@ -579,6 +603,8 @@ int sim_world_reset(struct sim_world *w)
 	w->nevents = 0;
 	w->hash = 0xcbf29ce484222325ull;
 	w->report[0] = '\0';
+	w->last_cookie = 0;
+	world_check_reset(w);
 	if (boot_host(w, err, sizeof(err)))
 		return -1;
 	for (unsigned int i = 0; i < w->p.nvms; i++)
@@ -708,6 +734,7 @@ static void cpu_main(struct sim_cpu *cpu, void *arg)
 			ev.cookie = op.cookie;
 			world_run_op(w, c->vm, &op, &ev);
 			ev.end_ns = sim_clock_ns();
+			w->last_cookie = op.cookie;
 			log_event(w, &ev);
 			/* An operation boundary: now and then a quiescent state too. */
 			if (!(++c->ops % WORLD_QS_EVERY)) {
@@ -759,6 +786,7 @@ enum sim_sched_result sim_world_run(struct sim_world *w)
 		quiesce(w->host.k);
 		for (unsigned int i = 0; i < w->p.nvms; i++)
 			quiesce(w->vms[i].inst.k);
+		world_check(w);
 	}
 
 	snprintf(w->report, sizeof(w->report), "%s", sim_sched_report(w->sched));

@@ -30,6 +30,8 @@ int vfio_pasid_alloc(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max,
 int vfio_pasid_free(struct vfio_pasid_vm *vm, ioasid_t pasid);
 int vfio_pasid_free_range(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max);
 int vfio_pasid_lookup(struct vfio_pasid_vm *vm, ioasid_t pasid);
+int vfio_pasid_for_each(struct vfio_pasid_vm *vm, int (*func)(ioasid_t pasid, void *data),
+			void *data);
 int vfio_pasid_set_quota(struct vfio_pasid_vm *vm, unsigned int quota);
 unsigned int vfio_pasid_count(struct vfio_pasid_vm *vm);
 unsigned int vfio_pasid_quota(struct vfio_pasid_vm *vm);

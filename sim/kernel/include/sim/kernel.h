@@ -50,6 +50,7 @@ enum sim_finding_kind {
 	SIM_FINDING_RCU,		/* RCU misuse (sync in read side, ...) */
 	SIM_FINDING_SLAB,		/* double free, bad pointer, redzone */
 	SIM_FINDING_LEAK,		/* live objects at instance teardown */
+	SIM_FINDING_INVARIANT,		/* a cross-layer invariant of a world broke */
 	SIM_FINDING__COUNT
 };
 

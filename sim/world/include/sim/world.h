@@ -63,6 +63,14 @@ struct sim_world_params {
 	 * CPUs) is time-shared on; 0: one each (no overcommit).
 	 */
 	unsigned int pcpus;
+	/*
+	 * Check the cross-layer invariants whenever a run goes idle (default
+	 * on; docs/world.md, "Invariants"): a broken one is a
+	 * SIM_FINDING_INVARIANT finding naming the last operation's cookie,
+	 * labelled @cookie_label ("operation" when NULL; replay says "line").
+	 */
+	bool checks;
+	const char *cookie_label;
 };
 
 /* Defaults: 1 VM, 1 vCPU, 1 vIOMMU (VT-d 3.3, VCMD capable), 1 host CPU. */

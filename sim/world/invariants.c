@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim: the executor's cross-layer invariants (docs/world.md,
+ * "Invariants"), checked whenever a run of the world goes idle: every CPU is
+ * at an operation boundary, so no operation is in flight and what the
+ * guests and the host hold must agree.
+ *
+ * The first two compare a guest's kernel with the host, and are not checked
+ * for a VM that wrote its vIOMMU registers itself (a hostile guest holds
+ * what its kernel does not know); the others are the host's own and hold
+ * whatever any guest does.
+ *
+ *   guest-without-host  a guest whose vIOMMU allocator is active holds a
+ *                       PASID the host does not hold for that VM
+ *   host-without-guest  the host holds a PASID for a VM that the guest does
+ *                       not hold (a leak of the VM's quota)
+ *   two-vms             one PASID in the host sets of two VMs
+ *   quota-count         a VM's quota count differs from what it holds
+ *   destroyed-vm        a PASID a destroyed VM held is still allocated on
+ *                       the host and held by no live VM
+ *
+ * Each broken invariant is a SIM_FINDING_INVARIANT finding in the kernel
+ * instance it concerns (the guest's, or the host's), reported once per
+ * invariant, VM and PASID, naming the last operation completed (its cookie,
+ * labelled by sim_world_params.cookie_label).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/err.h>
+
+#include "world-int.h"
+
+static int idset_add(struct idset *s, ioasid_t id)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		ioasid_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = id;
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	ioasid_t x = *(const ioasid_t *)a, y = *(const ioasid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort and drop duplicates. */
+static void idset_norm(struct idset *s)
+{
+	size_t j = 0;
+
+	if (!s->n)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_id);
+	for (size_t i = 1; i < s->n; i++)
+		if (s->v[i] != s->v[j])
+			s->v[++j] = s->v[i];
+	s->n = j + 1;
+}
+
+static bool idset_has(const struct idset *s, ioasid_t id)
+{
+	return bsearch(&id, s->v, s->n, sizeof(*s->v), cmp_id) != NULL;
+}
+
+static int collect_cb(ioasid_t id, void *data)
+{
+	return idset_add(data, id);
+}
+
+void world_seen_add(struct world_vm *vm, ioasid_t id)
+{
+	if (idset_add(&vm->seen, id))
+		vm->seen.n = 0;	/* out of memory: forget, the host set still guides */
+}
+
+/* Report @name for @vm (NULL: the host) and @id once. */
+static void violate(struct sim_world *w, struct world_vm *vm, const char *name, ioasid_t id,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void violate(struct sim_world *w, struct world_vm *vm, const char *name, ioasid_t id,
+		    const char *fmt, ...)
+{
+	u64 key = ((u64)(vm ? vm->idx + 1 : 0) << 40) ^ ((u64)(uintptr_t)name << 20) ^ id;
+	char msg[256];
+	va_list ap;
+
+	for (size_t i = 0; i < w->nreported; i++)
+		if (w->reported[i] == key)
+			return;
+	if (w->nreported < ARRAY_SIZE(w->reported))
+		w->reported[w->nreported++] = key;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sim_finding_add(vm ? vm->inst.k : w->host.k, SIM_FINDING_INVARIANT, NULL, 0,
+			"%s: %s (after %s %llu)", name, msg, w->p.cookie_label ?
+			w->p.cookie_label : "operation", (unsigned long long)w->last_cookie);
+}
+
+/* Does the guest's driver believe it allocates through a vIOMMU? */
+static bool guest_paravirt(struct sim_world *w, struct world_vm *vm)
+{
+	if (w->p.path == SIM_WORLD_PATH_VIRTIO)
+		return vm->vpdev && vm->vpdev->registered;
+	for (unsigned int d = 0; d < w->p.viommus; d++)
+		if (vm->iommus[d] && vm->vtd_active(vm->iommus[d]))
+			return true;
+	return false;
+}
+
+/* Does the guest's I/O ASID space hold @id? */
+static bool guest_holds(struct world_vm *vm, ioasid_t id)
+{
+	struct sim_kernel *prev = sim_kernel_enter(vm->inst.k);
+	void *p = vm->inst.api.ioasid_find(NULL, id, NULL);
+
+	sim_kernel_leave(prev);
+	return !IS_ERR(p) || PTR_ERR(p) != -ENOENT;
+}
+
+/* The host side of one VM: its set, and the quota count against it. */
+static void check_host_set(struct sim_world *w, struct world_vm *vm, struct idset *h)
+{
+	struct sim_kernel *prev = sim_kernel_enter(w->host.k);
+	unsigned int count;
+
+	w->vfio_for_each(vm->hvm, collect_cb, h);
+	count = w->vfio_count(vm->hvm);
+	sim_kernel_leave(prev);
+	idset_norm(h);
+	if (count != h->n)
+		violate(w, vm, "quota-count", 0, "%s: the quota counts %u PASIDs, the VM holds %zu",
+			vm->name, count, h->n);
+}
+
+/* The guest against the host: both directions, over the PASIDs either has seen. */
+static void check_guest(struct sim_world *w, struct world_vm *vm, const struct idset *h)
+{
+	bool pv = guest_paravirt(w, vm);
+	size_t keep = 0;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (!guest_holds(vm, h->v[i]))
+			violate(w, vm, "host-without-guest", h->v[i], "the host holds PASID %u "
+				"for %s, which the guest does not hold", h->v[i], vm->name);
+	idset_norm(&vm->seen);
+	for (size_t i = 0; i < vm->seen.n; i++) {
+		ioasid_t id = vm->seen.v[i];
+		bool held = guest_holds(vm, id);
+
+		if (held && pv && !idset_has(h, id))
+			violate(w, vm, "guest-without-host", id, "%s holds PASID %u as allocated "
+				"through its vIOMMU; the host does not hold it for the VM",
+				vm->name, id);
+		if (held)
+			vm->seen.v[keep++] = id;
+	}
+	vm->seen.n = keep;
+}
+
+/* PASIDs a destroyed VM held, still allocated on the host and held by no live VM. */
+static void check_zombies(struct sim_world *w, struct world_vm *vm, const struct idset *all)
+{
+	struct sim_kernel *prev = sim_kernel_enter(w->host.k);
+
+	for (size_t i = 0; i < vm->zombies.n; i++) {
+		ioasid_t id = vm->zombies.v[i];
+		void *p = w->host.api.ioasid_find(NULL, id, NULL);
+
+		if ((!IS_ERR(p) || PTR_ERR(p) != -ENOENT) && !idset_has(all, id))
+			violate(w, vm, "destroyed-vm", id, "PASID %u of destroyed %s is still "
+				"allocated on the host", id, vm->name);
+	}
+	sim_kernel_leave(prev);
+}
+
+/* Before the VMM dies: what the VM holds becomes what must go with it. */
+void world_zombies_note(struct sim_world *w, struct world_vm *vm)
+{
+	struct sim_kernel *prev;
+
+	if (!vm->hvm || !w->p.checks)
+		return;
+	prev = sim_kernel_enter(w->host.k);
+	w->vfio_for_each(vm->hvm, collect_cb, &vm->zombies);
+	sim_kernel_leave(prev);
+	idset_norm(&vm->zombies);
+}
+
+void world_check(struct sim_world *w)
+{
+	struct idset all = { 0 };
+
+	if (!w->p.checks)
+		return;
+	for (unsigned int i = 0; i < w->p.nvms; i++) {
+		struct world_vm *vm = &w->vms[i];
+		struct idset h = { 0 };
+
+		if (vm->dead || !vm->hvm)
+			continue;
+		check_host_set(w, vm, &h);
+		if (!vm->hostile)
+			check_guest(w, vm, &h);
+		for (size_t j = 0; j < h.n; j++)
+			idset_add(&all, h.v[j]);
+		free(h.v);
+	}
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_id);
+	for (size_t j = 1; j < all.n; j++)
+		if (all.v[j] == all.v[j - 1])
+			violate(w, NULL, "two-vms", all.v[j], "PASID %u is in the host sets of two "
+				"VMs", all.v[j]);
+	for (unsigned int i = 0; i < w->p.nvms; i++)
+		if (w->vms[i].zombies.n)
+			check_zombies(w, &w->vms[i], &all);
+	free(all.v);
+}
+
+void world_check_reset(struct sim_world *w)
+{
+	w->nreported = 0;
+	for (unsigned int i = 0; i < w->p.nvms; i++) {
+		w->vms[i].seen.n = 0;
+		w->vms[i].zombies.n = 0;
+		w->vms[i].hostile = false;
+	}
+}
+
+void world_check_free(struct world_vm *vm)
+{
+	free(vm->seen.v);
+	free(vm->zombies.v);
+}
