@@ -142,6 +142,8 @@ void trace_vm_defaults(const struct trace_header *h, struct trace_vm *vm);
 /* -errno of an errno name ("ENOSPC", @len bytes), or 0 if unknown. */
 int trace_errno_lookup(const char *name, size_t len);
 bool trace_str_eq(const char *a, const char *b);
+/* At most 40 bytes of @s for a message, what is not printable escaped. */
+void trace_quote(char *out, size_t outlen, const char *s, size_t len);
 /* A decimal or 0x number of @len bytes. */
 bool trace_parse_u64(const char *s, size_t len, uint64_t *out);
 /* "0", "-ENOSPC" or "-28" (1-4095) of @len bytes into *out; 0 or -1. */

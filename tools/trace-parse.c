@@ -106,26 +106,6 @@ unsigned long trace_parser_gaps(const struct trace_parser *p)
 
 /* ---- errors ------------------------------------------------------------------- */
 
-/* Quote at most 40 bytes of @s for a message, escaping what is not printable. */
-static void quote(char *out, size_t outlen, const char *s, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 8 < outlen; i++) {
-		unsigned char c = s[i];
-
-		if (i == 40) {
-			o += snprintf(out + o, outlen - o, "...");
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\'')
-			out[o++] = c;
-		else
-			o += snprintf(out + o, outlen - o, "\\x%02x", c);
-	}
-	out[o] = 0;
-}
-
 static int fail_at(struct trace_parser *p, unsigned int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -151,7 +131,7 @@ static int expected(struct trace_parser *p, const struct token *t, const char *w
 {
 	char q[200];
 
-	quote(q, sizeof(q), t->s, t->len);
+	trace_quote(q, sizeof(q), t->s, t->len);
 	return fail_at(p, t->col, "expected %s, got '%s'", what, q);
 }
 

@@ -342,6 +342,26 @@ int trace_errno_lookup(const char *name, size_t len)
 	return 0;
 }
 
+/* Quote at most 40 bytes of @s for a message, escaping what is not printable. */
+void trace_quote(char *out, size_t outlen, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 8 < outlen; i++) {
+		unsigned char c = s[i];
+
+		if (i == 40) {
+			o += snprintf(out + o, outlen - o, "...");
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\'')
+			out[o++] = c;
+		else
+			o += snprintf(out + o, outlen - o, "\\x%02x", c);
+	}
+	out[o] = 0;
+}
+
 /* ---- numbers ------------------------------------------------------------------- */
 
 static bool parse_hex(const char *s, size_t len, uint64_t *out)
