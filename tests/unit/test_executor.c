@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <linux/ioasid.h>
 #include <linux/iommu-pasid.h>
+#include <sim/core.h>
 #include <sim/kernel.h>
 #include <sim/world.h>
 
@@ -286,6 +288,164 @@ Test(executor, vm_destroyed_with_operations_in_flight)
 		cr_expect_eq(run1(w, 0, 1, OP(SIM_OP_FOR_EACH)).result, -ENODEV);
 		cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 9)).result, 0,
 			     "path %d: the other VM runs on", path);
+		sim_world_destroy(w);
+	}
+}
+
+/* ---- cross-layer invariants, each broken on purpose ---- */
+
+/* Findings of kind INVARIANT named @name in VM @vm's (or the host's) kernel. */
+static size_t invariant(struct sim_world *w, int vm, const char *name)
+{
+	struct sim_kernel *k = sim_world_kernel(w, vm);
+	const struct sim_finding *f;
+	size_t n = 0;
+
+	for (size_t i = 0; (f = sim_finding_get(k, i)); i++)
+		n += f->kind == SIM_FINDING_INVARIANT && !strncmp(f->msg, name, strlen(name)) &&
+		     f->msg[strlen(name)] == ':';
+	return n;
+}
+
+static bool core_built(const char *flavour)
+{
+	char path[4096];
+
+	return !access(sim_core_path(flavour, path, sizeof(path)), R_OK);
+}
+
+/* The host frees a PASID the guest still holds: the guest uses what the host does not hold. */
+Test(executor, invariant_guest_without_host)
+{
+	for (int path = 0; path < 2; path++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+		struct sim_event e;
+
+		params(&p, 1, path);
+		p.cookie_label = "step";
+		w = world_new(&p);
+		e = run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100));
+		cr_assert_eq(e.result, 0);
+		cr_assert_eq(findings(w, -1), 0);
+		run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_FREE, .arg = 0, .a = e.value));
+		cr_expect_eq(invariant(w, 0, "guest-without-host"), 1, "path %d", path);
+		cr_expect_eq(findings(w, -1), 1, "path %d: nothing else", path);
+		cr_expect(strstr(sim_finding_get(sim_world_kernel(w, 0), 0)->msg, "(after step "),
+			  "names the operation by the driver's label");
+		/* reported once, however many runs see it */
+		run1(w, 0, 0, OP(SIM_OP_FOR_EACH));
+		cr_expect_eq(findings(w, -1), 1);
+		sim_world_destroy(w);
+	}
+}
+
+/*
+ * The guest's vIOMMU allocator is unregistered behind its driver's back with
+ * a PASID outstanding: the I/O ASID core orphans the ID (with a WARN) and
+ * forgets it, while the host still holds it for the VM: a leak of the VM's
+ * quota, on both paths and both guest flavours.
+ */
+Test(executor, invariant_host_leak_after_allocator_switch)
+{
+	static const char *const guests[] = { "pasidsim", "linux-6.1" };
+
+	for (int path = 0; path < 2; path++) {
+		for (size_t g = 0; g < ARRAY_SIZE(guests); g++) {
+			struct sim_world_params p;
+			struct sim_world *w;
+
+			if (!core_built(guests[g]))
+				continue;
+			params(&p, 1, path);
+			p.guest_flavour = guests[g];
+			w = world_new(&p);
+			cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+			cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOCATOR_UNREGISTER, .a = 0)).result,
+				     0);
+			cr_expect_eq(invariant(w, 0, "host-without-guest"), 1, "path %d, %s",
+				     path, guests[g]);
+			cr_expect_geq(findings(w, SIM_FINDING_WARN), 1, "the orphan WARN");
+			sim_world_destroy(w);
+		}
+	}
+}
+
+/* The host allocates for a VM on its own: a PASID no guest allocator tracks. */
+Test(executor, invariant_host_without_guest)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	params(&p, 2, SIM_WORLD_PATH_VTD);
+	w = world_new(&p);
+	run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_ALLOC, .arg = 1, .a = 1, .b = 50));
+	cr_expect_eq(invariant(w, 1, "host-without-guest"), 1);
+	cr_expect_eq(findings(w, -1), 1);
+	/* a guest that writes its own VCMD holds what its kernel does not: not a finding */
+	sim_world_destroy(w);
+	params(&p, 1, SIM_WORLD_PATH_VTD);
+	w = world_new(&p);
+	run1(w, 0, 0, OP(SIM_OP_REG_WRITE, .a = 0, .b = 0xe00, .arg = 1));
+	run1(w, 0, 0, OP(SIM_OP_FOR_EACH));
+	cr_expect_eq(findings(w, -1), 0, "a hostile guest's own PASIDs are its own");
+	sim_world_destroy(w);
+}
+
+/*
+ * A host that frees a PASID but keeps the VM's record of it (seeded bug
+ * fuzz/bugbench/vfio-free-keeps-entry): the quota count no longer matches,
+ * and the next VM to allocate gets the PASID the first still claims.
+ */
+Test(executor, invariant_two_vms_and_quota_count)
+{
+	static const char *const hosts[] = { "pasidsim+vfio-free-keeps-entry",
+					     "linux-6.1+vfio-free-keeps-entry" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+		struct sim_event e;
+
+		if (!core_built(hosts[i])) {
+			cr_expect(i > 0, "%s must be built", hosts[i]);
+			continue;
+		}
+		params(&p, 2, SIM_WORLD_PATH_VTD);
+		p.host_flavour = hosts[i];
+		w = world_new(&p);
+		e = run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100));
+		cr_assert_eq(e.result, 0);
+		cr_assert_eq(findings(w, -1), 0, "%s: clean until the free", hosts[i]);
+		run1(w, 0, 0, OP(SIM_OP_FREE, .a = e.value));
+		cr_expect_eq(invariant(w, 0, "quota-count"), 1, "%s", hosts[i]);
+		cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).value, e.value);
+		cr_expect_eq(invariant(w, SIM_WORLD_HOST, "two-vms"), 1, "%s", hosts[i]);
+		sim_world_destroy(w);
+	}
+}
+
+/* A host that forgets to give a destroyed VM's PASIDs back (fuzz/bugbench/vfio-destroy-leaks). */
+Test(executor, invariant_destroyed_vm)
+{
+	static const char *const hosts[] = { "pasidsim+vfio-destroy-leaks",
+					     "linux-6.1+vfio-destroy-leaks", "pasidsim" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+
+		if (!core_built(hosts[i])) {
+			cr_expect(i == 1, "%s must be built", hosts[i]);
+			continue;
+		}
+		params(&p, 2, SIM_WORLD_PATH_VIRTIO);
+		p.host_flavour = hosts[i];
+		w = world_new(&p);
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+		run1(w, 0, 0, OP(SIM_OP_VM_DESTROY));
+		cr_expect_eq(invariant(w, 0, "destroyed-vm"), i < 2, "%s", hosts[i]);
+		cr_expect_eq(findings(w, -1), i < 2, "%s: nothing else", hosts[i]);
 		sim_world_destroy(w);
 	}
 }

@@ -329,3 +329,92 @@ KTEST(vfio_pasid, tracking_node_failure_gives_the_id_back)
 		if (i != 40)
 			ioasid_free(i);
 }
+
+static int collect_pasids(ioasid_t pasid, void *data)
+{
+	ioasid_t *v = data;
+
+	v[++v[0]] = pasid;
+	return v[0] == 3 ? 7 : 0;
+}
+
+KTEST(vfio_pasid, for_each_visits_what_the_vm_holds_in_order)
+{
+	struct vfio_pasid_vm *a = vm_new("a", 10), *b = vm_new("b", 10);
+	ioasid_t seen[8] = { 0 };
+
+	for (int i = 0; i < 3; i++) {
+		alloc_ok(a, 1, 100);
+		alloc_ok(b, 1, 100);
+	}
+	cr_assert_eq(vfio_pasid_free(a, 3), 0);
+	cr_assert_eq(vfio_pasid_for_each(a, collect_pasids, seen), 0);
+	cr_assert_eq(seen[0], 2);
+	cr_assert_eq(seen[1], 1);
+	cr_assert_eq(seen[2], 5, "the freed PASID is gone, the other VM's are not visited");
+	alloc_ok(a, 1, 100);	/* 3 again */
+	alloc_ok(a, 1, 100);	/* 7 */
+	memset(seen, 0, sizeof(seen));
+	cr_assert_eq(vfio_pasid_for_each(a, collect_pasids, seen), 7, "stops at non-zero");
+	cr_assert_eq(seen[0], 3);
+	cr_assert_eq(seen[3], 5);
+	cr_assert_eq(vfio_pasid_for_each(NULL, collect_pasids, seen), -EINVAL);
+	cr_assert_eq(vfio_pasid_for_each(a, NULL, NULL), -EINVAL);
+	vfio_pasid_vm_destroy(a);
+	vfio_pasid_vm_destroy(b);
+}
+
+KTEST(vfio_pasid, free_forgets_the_pasid)
+{
+	struct vfio_pasid_vm *a = vm_new("a", 10), *b = vm_new("b", 10);
+	ioasid_t p = alloc_ok(a, 1, 100);
+
+	cr_assert_eq(vfio_pasid_free(a, p), 0);
+	cr_assert_eq(vfio_pasid_lookup(a, p), -ENOENT);
+	cr_assert_eq(vfio_pasid_count(a), 0);
+	cr_assert_eq(alloc_ok(b, 1, 100), p, "the host hands it out again");
+	cr_assert_eq(vfio_pasid_lookup(a, p), -EACCES, "and it is no longer a's");
+	cr_assert_eq(vfio_pasid_free(a, p), -EACCES);
+	vfio_pasid_vm_destroy(a);
+	vfio_pasid_vm_destroy(b);
+}
+
+/*
+ * ---- seeded bugs (fuzz/bugbench) ----------------------------------------------
+ *
+ * Built only into test_vfio_pasid+<bug>: each test asserts the bug's effect
+ * (bugbench/<bug>/detected); the vfio_pasid suite above fails against the
+ * patched copy (bugbench/<bug>/killed). The executor's invariants catch both
+ * in a world (tests/unit/test_executor.c).
+ */
+
+#ifdef PASIDSIM_BUG_vfio_free_keeps_entry
+KTEST(bugbench, vfio_free_keeps_entry)
+{
+	struct vfio_pasid_vm *a = vm_new("a", 10), *b = vm_new("b", 10);
+	ioasid_t p = alloc_ok(a, 1, 100);
+
+	cr_assert_eq(vfio_pasid_free(a, p), 0);
+	cr_assert_eq(vfio_pasid_count(a), 0, "the count went down");
+	cr_assert_eq(vfio_pasid_lookup(a, p), 0, "but a still claims the PASID");
+	cr_assert_eq(alloc_ok(b, 1, 100), p, "which the host gives to b too");
+	cr_assert_eq(vfio_pasid_lookup(b, p), 0);
+	vfio_pasid_vm_destroy(b);
+	/* a's destroy releases the stale record: its count wraps, WARN_ON(count) */
+	ktest_expect(SIM_FINDING_WARN, 1);
+	vfio_pasid_vm_destroy(a);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vfio_destroy_leaks
+KTEST(bugbench, vfio_destroy_leaks)
+{
+	struct vfio_pasid_vm *a = vm_new("a", 10);
+	ioasid_t p = alloc_ok(a, 1, 100);
+
+	vfio_pasid_vm_destroy(a);
+	cr_assert_not(IS_ERR(ioasid_find(NULL, p, NULL)),
+		      "the PASID is still allocated after its VM went");
+	ioasid_free(p);
+}
+#endif
