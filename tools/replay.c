@@ -223,6 +223,7 @@ struct pasid {
 	/* world: the batch of the last op that used, freed, or binds the name */
 	unsigned long pend_use, pend_free, pend_bind;
 	bool failed;		/* unbound: the alloc that named it failed */
+	bool raw;		/* world: bound by ioasid_alloc (freed at teardown) */
 };
 
 struct tokobj {
@@ -393,7 +394,6 @@ struct got {
 struct replay {
 	const struct replay_opts *o;
 	struct sim_world *bw;		/* bare metal: the executor, a world with no VMs */
-	uint64_t cookie;		/* of the last operation submitted */
 	uint64_t now;			/* bare metal: the trace time of the event */
 	struct replay_stats *st;
 	const char *name;
@@ -725,7 +725,7 @@ static int bm_exec(struct replay *r, unsigned int cpu, struct sim_op *op, struct
 	size_t n;
 
 	op->at_ns = r->now;
-	op->cookie = ++r->cookie;
+	op->cookie = r->line;
 	if (sim_world_submit(r->bw, SIM_WORLD_HOST, cpu, op)) {
 		input_error(r, "cannot run %s on host cpu %u", sim_op_name(op->kind), cpu);
 		return -1;
@@ -767,6 +767,60 @@ static void got_alloc(struct got *g, const struct sim_event *e)
 	} else {
 		g->res = TRACE_RES_ID;
 		g->id = e->value;
+	}
+}
+
+/*
+ * What the replay got, from the executor's event of trace operation @op:
+ * the one translation for bare metal and worlds.
+ */
+static void got_of(enum trace_op op, const struct sim_event *e, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	switch (op) {
+	case TRACE_PASID_ALLOC:
+	case TRACE_VFIO_ALLOC:
+		got_alloc(g, e);
+		break;
+	case TRACE_IOASID_ALLOC:
+		if (e->value == INVALID_IOASID) {
+			g->res = TRACE_RES_INVALID;
+		} else {
+			g->res = TRACE_RES_ID;
+			g->id = e->value;
+		}
+		break;
+	case TRACE_PASID_FIND:
+	case TRACE_IOASID_FIND:
+		got_ptr(g, e);
+		break;
+	case TRACE_PASID_FOR_EACH:
+		if (e->result) {
+			got_errno(g, e);
+		} else {
+			g->res = TRACE_RES_COUNT;
+			g->val = e->value;
+		}
+		break;
+	case TRACE_VFIO_FREE_RANGE:
+		if (e->result < 0) {
+			got_errno(g, e);
+		} else {
+			g->res = TRACE_RES_COUNT;
+			g->val = e->result;
+		}
+		break;
+	case TRACE_PASID_EXIT:
+	case TRACE_IOASID_FREE:
+	case TRACE_MMIO_WRITE:
+	case TRACE_VM_DESTROY:
+	case TRACE_VMM_EXIT:
+		g->res = TRACE_RES_NONE;	/* void in the trace */
+		g->val = e->result;
+		break;
+	default:	/* init, free, set_data, lifecycle, vfio free and quota */
+		got_errno(g, e);
+		break;
 	}
 }
 
@@ -859,37 +913,7 @@ static void run_api(struct replay *r, const struct trace_event *ev, struct got *
 	}
 	if (bm_exec(r, ev->cpu, &op, &e))
 		return;
-	switch (ev->op) {
-	case TRACE_PASID_ALLOC:
-		got_alloc(g, &e);
-		break;
-	case TRACE_IOASID_ALLOC:
-		if (e.value == INVALID_IOASID) {
-			g->res = TRACE_RES_INVALID;
-		} else {
-			g->res = TRACE_RES_ID;
-			g->id = e.value;
-		}
-		break;
-	case TRACE_PASID_FIND:
-	case TRACE_IOASID_FIND:
-		got_ptr(g, &e);
-		break;
-	case TRACE_PASID_FOR_EACH:
-		if (e.result) {
-			got_errno(g, &e);
-		} else {
-			g->res = TRACE_RES_COUNT;
-			g->val = e.value;
-		}
-		break;
-	case TRACE_PASID_EXIT:
-	case TRACE_IOASID_FREE:
-		break;
-	default:	/* INIT, FREE, SET_DATA */
-		got_errno(g, &e);
-		break;
-	}
+	got_of(ev->op, &e, g);
 }
 
 /* Run one event; fills @g with what the replay got. */
@@ -954,7 +978,7 @@ static void settle(struct replay *r, const struct trace_event *ev, const struct 
 {
 	bool check = r->o->check && ev->res != TRACE_RES_NONE;
 	bool is_alloc = ev->op == TRACE_PASID_ALLOC || ev->op == TRACE_IOASID_ALLOC ||
-			ev->op == TRACE_SVA_ALLOC;
+			ev->op == TRACE_SVA_ALLOC || ev->op == TRACE_VFIO_ALLOC;
 	char a[160], b[160];
 
 	*res_name = NULL;
@@ -986,6 +1010,8 @@ static void settle(struct replay *r, const struct trace_event *ev, const struct 
 			e = bind(r, name, g->id, r->o->check && checkable, owner_c, owner_mm);
 			if (e < 0)
 				input_error(r, "out of memory");
+			else
+				r->k->p.v[e].raw = ev->op == TRACE_IOASID_ALLOC;
 		}
 		snprintf(resbuf, 16, "%u", g->id);
 		*res_name = resbuf;
@@ -1024,7 +1050,7 @@ static void record_event(struct replay *r, const struct trace_event *ev, const s
 {
 	struct trace_event out = *ev;
 	bool is_alloc = ev->op == TRACE_PASID_ALLOC || ev->op == TRACE_IOASID_ALLOC ||
-			ev->op == TRACE_SVA_ALLOC;
+			ev->op == TRACE_SVA_ALLOC || ev->op == TRACE_VFIO_ALLOC;
 	int e;
 
 	/*
@@ -1124,58 +1150,12 @@ static int slot_of(struct wreplay *wr, int vm, unsigned int cpu)
 	return vm == TRACE_HOST ? (int)cpu : (int)(wr->host_cpus + vm * wr->vcpus + cpu);
 }
 
-static void world_got(const struct sim_event *e, struct got *g)
-{
-	memset(g, 0, sizeof(*g));
-	switch (e->kind) {
-	case SIM_OP_INIT:
-	case SIM_OP_FREE:
-		g->res = TRACE_RES_ERRNO;
-		g->val = e->result;
-		break;
-	case SIM_OP_ALLOC:
-		if (e->result) {
-			g->res = TRACE_RES_ERRNO;
-			g->val = e->result;
-		} else {
-			g->res = TRACE_RES_ID;
-			g->id = e->value;
-		}
-		break;
-	case SIM_OP_FIND:
-		if (e->result) {
-			g->res = TRACE_RES_ERRNO;
-			g->val = e->result;
-		} else if (!e->value) {
-			g->res = TRACE_RES_NULL;
-		} else {
-			g->res = TRACE_RES_TOKEN;
-			g->ptr = (void *)(uintptr_t)e->value;
-		}
-		break;
-	case SIM_OP_FOR_EACH:
-		if (e->result) {
-			g->res = TRACE_RES_ERRNO;
-			g->val = e->result;
-		} else {
-			g->res = TRACE_RES_COUNT;
-			g->val = e->value;
-		}
-		break;
-	default:
-		/* exit, mmio_write, vm_destroy: void in the trace */
-		g->res = TRACE_RES_NONE;
-		g->val = e->result;
-		break;
-	}
-}
-
 static void world_settle(struct replay *r, struct wentry *e, const struct sim_event *se)
 {
 	r->line = e->line;
 	r->k = &r->ks[e->ev.kernel + 1];
 	if (se)
-		world_got(se, &e->g);
+		got_of(e->ev.op, se, &e->g);
 	if (e->ev.op == TRACE_PASID_EXIT && se) {
 		long ci = consumer_get(r->k, e->ev.c, false);
 
@@ -1321,6 +1301,87 @@ static bool world_conflict(struct replay *r, struct wreplay *wr, const struct tr
 	return false;
 }
 
+/*
+ * How a trace operation runs in a world: the executor's operation and where
+ * its arguments go. W_ALLOC: its id= names the result; W_RANGE: min and max
+ * are a and b; W_PRIV: priv is arg; W_SET: set is the set token; W_VIOMMU:
+ * viommu is a; W_VM: vm is arg (the VMM's VM); W_QUOTA: quota is a;
+ * W_BARRIER: it runs alone, after everything submitted before it.
+ */
+enum {
+	W_ALLOC = 1, W_RANGE = 2, W_PRIV = 4, W_SET = 8, W_VIOMMU = 16, W_VM = 32, W_QUOTA = 64,
+	W_BARRIER = 128, W_MMIO = 256,
+};
+
+static const struct {
+	bool run;
+	enum sim_op_kind kind;
+	unsigned int flags;
+} wops[TRACE_OP__NR] = {
+	[TRACE_PASID_INIT] = { true, SIM_OP_INIT, W_RANGE },
+	[TRACE_PASID_EXIT] = { true, SIM_OP_EXIT, 0 },
+	[TRACE_PASID_ALLOC] = { true, SIM_OP_ALLOC, W_ALLOC | W_RANGE | W_PRIV },
+	[TRACE_PASID_FREE] = { true, SIM_OP_FREE, 0 },
+	[TRACE_PASID_FIND] = { true, SIM_OP_FIND, 0 },
+	[TRACE_PASID_FOR_EACH] = { true, SIM_OP_FOR_EACH, 0 },
+	[TRACE_IOASID_ALLOC] = { true, SIM_OP_IOASID_ALLOC, W_ALLOC | W_RANGE | W_PRIV | W_SET },
+	[TRACE_IOASID_FREE] = { true, SIM_OP_IOASID_FREE, 0 },
+	[TRACE_IOASID_FIND] = { true, SIM_OP_IOASID_FIND, W_SET },
+	[TRACE_IOASID_SET_DATA] = { true, SIM_OP_IOASID_SET_DATA, W_PRIV },
+	[TRACE_VM_BOOT] = { true, SIM_OP__COUNT, 0 },
+	[TRACE_VM_DESTROY] = { true, SIM_OP_VM_DESTROY, W_BARRIER },
+	[TRACE_MMIO_WRITE] = { true, SIM_OP_REG_WRITE, W_VIOMMU | W_MMIO },
+	[TRACE_VIOMMU_PLUG] = { true, SIM_OP_VIOMMU_PLUG, W_VIOMMU | W_BARRIER },
+	[TRACE_VIOMMU_UNPLUG] = { true, SIM_OP_VIOMMU_UNPLUG, W_VIOMMU | W_BARRIER },
+	[TRACE_ALLOCATOR_UNREGISTER] = { true, SIM_OP_ALLOCATOR_UNREGISTER,
+					 W_VIOMMU | W_BARRIER },
+	[TRACE_ALLOCATOR_REGISTER] = { true, SIM_OP_ALLOCATOR_REGISTER, W_VIOMMU | W_BARRIER },
+	[TRACE_VFIO_ALLOC] = { true, SIM_OP_HOST_ALLOC, W_ALLOC | W_RANGE | W_VM | W_BARRIER },
+	[TRACE_VFIO_FREE] = { true, SIM_OP_HOST_FREE, W_VM | W_BARRIER },
+	[TRACE_VFIO_FREE_RANGE] = { true, SIM_OP_HOST_FREE_RANGE, W_RANGE | W_VM | W_BARRIER },
+	[TRACE_VFIO_SET_QUOTA] = { true, SIM_OP_HOST_SET_QUOTA, W_VM | W_QUOTA | W_BARRIER },
+	[TRACE_VMM_EXIT] = { true, SIM_OP_HOST_VM_DESTROY, W_VM | W_BARRIER },
+};
+
+/* Fill @op's kind and arguments from @ev by the table; the alloc's name entry into @pe. */
+static int wop_build(struct replay *r, const struct trace_event *ev, struct sim_op *op, long *pe)
+{
+	unsigned int f = wops[ev->op].flags;
+
+	op->kind = wops[ev->op].kind;
+	if (f & W_RANGE) {
+		op->a = ev->min;
+		op->b = ev->max;
+	}
+	if (f & W_PRIV)
+		op->arg = (uintptr_t)token_ptr(r, ev->priv, false);
+	if (f & W_SET)
+		op->set = token_ptr(r, ev->set, true);
+	if (f & W_VIOMMU)
+		op->a = ev->viommu;
+	if (f & W_VM)
+		op->arg = ev->vm;
+	if (f & W_QUOTA)
+		op->a = ev->quota;
+	if (f & W_MMIO) {
+		op->kind = ev->width == 4 ? SIM_OP_REG_WRITE32 : SIM_OP_REG_WRITE;
+		op->b = ev->off;
+		op->arg = ev->val;
+	}
+	if (f & W_ALLOC) {
+		const char *name = ev->res == TRACE_RES_ID ? ev->res_name : ev->id;
+
+		if (name) {
+			*pe = pasid_get(r->k, name, true);
+			if (*pe < 0) {
+				input_error(r, "out of memory");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static void world_event(struct replay *r, struct wreplay *wr, const struct trace_event *ev)
 {
 	struct sim_op op = { 0 };
@@ -1350,42 +1411,24 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 		}
 		runs = false;
 		break;
-	case TRACE_VM_DESTROY:
-		world_flush(r, wr);
-		op.kind = SIM_OP_VM_DESTROY;
-		break;
 	case TRACE_MMIO_WRITE:
-		if (ev->width != 8) {
-			unsupported(r, "mmio_write width=%u (the world writes 8 bytes)", ev->width);
-			return;
-		}
-		if (ev->off > UINT32_MAX - 8) {
+		if (ev->off > UINT32_MAX - ev->width) {
 			input_error(r, "mmio_write off=%#" PRIx64 " is outside the register window",
 				    ev->off);
 			return;
 		}
-		op.kind = SIM_OP_REG_WRITE;
-		op.a = ev->viommu;
-		op.b = ev->off;
-		op.arg = ev->val;
 		break;
-	case TRACE_PASID_INIT:
-	case TRACE_PASID_EXIT:
-	case TRACE_PASID_ALLOC:
-	case TRACE_PASID_FREE:
-	case TRACE_PASID_FIND:
-	case TRACE_PASID_FOR_EACH:
-		if (vm == TRACE_HOST) {
-			unsupported(r, "%s on the host (the world's host kernel runs VFIO for its "
-				    "VMs, not iommu_pasid consumers)", trace_op_name(ev->op));
+	default:
+		if (!wops[ev->op].run) {
+			unsupported(r, "%s (SVA allocation runs on bare metal only)",
+				    trace_op_name(ev->op));
 			return;
 		}
 		break;
-	default:
-		unsupported(r, "%s (raw ioasid and SVA calls run on bare metal only)",
-			    trace_op_name(ev->op));
-		return;
 	}
+	/* lifecycle and host calls run alone, after everything before them */
+	if (wops[ev->op].flags & W_BARRIER)
+		world_flush(r, wr);
 	if (sva_misused(r, ev))
 		return;
 	if (world_conflict(r, wr, ev))
@@ -1431,7 +1474,7 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 			r->k->c.v[ci].pend_life = wr->gen;
 		op.consumer = r->k->c.v[ci].h;
 	}
-	if (ev->id && ev->op != TRACE_PASID_ALLOC) {
+	if (ev->id && !(wops[ev->op].flags & W_ALLOC)) {
 		if (resolve_id(r, ev->id, &id, &pe, &cur_id))
 			return;
 		snprintf(e->idbuf, sizeof(e->idbuf), "%u", id);
@@ -1440,54 +1483,22 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 		op.a = id;
 	}
 	e->checkable = cur_c && cur_id;
-	switch (ev->op) {
-	case TRACE_PASID_INIT:
-		op.kind = SIM_OP_INIT;
-		op.a = ev->min;
-		op.b = ev->max;
-		break;
-	case TRACE_PASID_EXIT:
-		op.kind = SIM_OP_EXIT;
-		break;
-	case TRACE_PASID_ALLOC: {
-		const char *name = ev->res == TRACE_RES_ID ? ev->res_name : ev->id;
-
-		op.kind = SIM_OP_ALLOC;
-		op.a = ev->min;
-		op.b = ev->max;
-		op.arg = (uintptr_t)token_ptr(r, ev->priv, false);
+	if (wop_build(r, ev, &op, &pe))
+		return;
+	if (wops[ev->op].flags & W_ALLOC)
 		e->checkable = cur_c && r->k->epoch == 0;
-		if (name) {
-			pe = pasid_get(r->k, name, true);
-			if (pe < 0) {
-				input_error(r, "out of memory");
-				return;
-			}
-		}
-		break;
-	}
-	case TRACE_PASID_FREE:
-		op.kind = SIM_OP_FREE;
-		break;
-	case TRACE_PASID_FIND:
-		op.kind = SIM_OP_FIND;
-		break;
-	case TRACE_PASID_FOR_EACH:
-		op.kind = SIM_OP_FOR_EACH;
-		break;
-	default:
-		break;
-	}
-	if (pe >= 0 && ev->op == TRACE_PASID_ALLOC) {
+	if (pe >= 0 && (wops[ev->op].flags & W_ALLOC)) {
 		r->k->p.v[pe].pend_bind = wr->gen;
 	} else if (pe >= 0) {
 		r->k->p.v[pe].pend_use = wr->gen;
-		if (ev->op == TRACE_PASID_FREE)
+		if (ev->op == TRACE_PASID_FREE || ev->op == TRACE_IOASID_FREE ||
+		    ev->op == TRACE_VFIO_FREE)
 			r->k->p.v[pe].pend_free = wr->gen;
 	}
 	if (!runs)
 		return;
 	op.at_ns = ev->time;
+	op.cookie = r->line;
 	if (sim_world_submit(wr->w, vm, ev->cpu, &op)) {
 		input_error(r, "cannot submit %s to %s cpu %u", trace_op_name(ev->op),
 			    vm == TRACE_HOST ? "host" : "the VM's", ev->cpu);
@@ -1499,7 +1510,7 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 	else
 		wr->head[e->slot] = wr->n - 1;
 	wr->tail[e->slot] = wr->n - 1;
-	if (ev->op == TRACE_VM_DESTROY)
+	if (wops[ev->op].flags & W_BARRIER)
 		world_flush(r, wr);
 }
 
@@ -1616,6 +1627,7 @@ static struct sim_world *world_build(const struct trace_header *h, const char *n
 	p.host_flavour = trace_flavour_name(h->flavour_host);
 	p.guest_flavour = trace_flavour_name(h->flavour_guest);
 	p.seed = h->seed;
+	p.cookie_label = "line";	/* invariant findings name the trace line */
 	quotas = calloc(h->nr_vms + 1, sizeof(*quotas));
 	flavours = calloc(h->nr_vms + 1, sizeof(*flavours));
 	if (!quotas || !flavours) {
@@ -1709,7 +1721,7 @@ static void world_teardown(struct replay *r, struct sim_world *w, unsigned int n
 	enum sim_sched_result res;
 	bool any = false;
 
-	for (unsigned int v = 0; v < nvms; v++) {
+	for (int v = -1; v < (int)nvms; v++) {
 		struct rkernel *k = &r->ks[v + 1];
 
 		if (k->dead)
@@ -1720,12 +1732,23 @@ static void world_teardown(struct replay *r, struct sim_world *w, unsigned int n
 			if (!k->c.v[i].live)
 				continue;
 			if (sim_world_submit(w, v, 0, &op)) {
-				fprintf(r->msg, "%s: teardown: cannot submit the exit of vm%u's "
-					"consumer %s\n", r->name, v, k->c.v[i].name);
+				fprintf(r->msg, "%s: teardown: cannot submit the exit of %s's "
+					"consumer %s\n", r->name, v < 0 ? "the host" : "a VM",
+					k->c.v[i].name);
 				continue;
 			}
 			k->c.v[i].live = false;
 			any = true;
+		}
+		/* raw IDs the trace left allocated go back, as on bare metal */
+		for (uint32_t i = 0; i < k->p.n; i++) {
+			struct sim_op op = { .kind = SIM_OP_IOASID_FREE, .a = k->p.v[i].id };
+
+			if (!k->p.v[i].bound || !k->p.v[i].raw)
+				continue;
+			if (!sim_world_submit(w, v, 0, &op))
+				any = true;
+			k->p.v[i].bound = false;
 		}
 	}
 	if (any) {
@@ -1871,6 +1894,7 @@ static struct sim_world *bm_world(const struct trace_header *h, const char *name
 	p.host_cpus = h->host_cpus;
 	p.host_flavour = flavour;
 	p.seed = h->seed;
+	p.cookie_label = "line";
 	w = sim_world_create(&p, err, sizeof(err));
 	if (!w) {
 		snprintf(st->error, sizeof(st->error), "%s: cannot load the %s core: %.400s", name,

@@ -83,7 +83,7 @@ const char *trace_vmkey_list(char *buf, size_t len);
 
 enum trace_arg {
 	ARG_C, ARG_ID, ARG_SET, ARG_PRIV, ARG_MM, ARG_MIN, ARG_MAX, ARG_VIOMMU, ARG_OFF,
-	ARG_VAL, ARG_WIDTH, ARG_LOST, ARG_REASON, ARG__NR,
+	ARG_VAL, ARG_WIDTH, ARG_LOST, ARG_REASON, ARG_VM, ARG_QUOTA, ARG__NR,
 };
 
 enum trace_atype {
@@ -118,6 +118,8 @@ struct trace_opdesc {
 	unsigned int results;			/* R() mask */
 	bool vm_only;
 	const char *result_what;		/* "expected WHAT" for a bad result */
+	bool host_only;
+	unsigned char version;			/* the first trace version with it (0: 1) */
 };
 
 extern const struct trace_opdesc trace_ops[TRACE_OP__NR];

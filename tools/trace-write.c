@@ -342,11 +342,13 @@ static bool event_valid(const struct trace_writer *w, const struct trace_event *
 	if ((unsigned int)ev->op >= TRACE_OP__NR || ev->time < w->last_time)
 		return false;
 	d = &trace_ops[ev->op];
+	if (trace_op_version(ev->op) > trace_header_min_version(h))
+		return false;
 	if (ev->kernel == TRACE_HOST) {
 		if (d->vm_only)
 			return false;
 		ncpu = h->host_cpus;
-	} else if (ev->kernel >= 0 && (unsigned int)ev->kernel < h->nr_vms) {
+	} else if (ev->kernel >= 0 && (unsigned int)ev->kernel < h->nr_vms && !d->host_only) {
 		ncpu = h->vms[ev->kernel].vcpus;
 	} else {
 		return false;

@@ -252,6 +252,8 @@ const struct trace_argdesc trace_args[ARG__NR] = {
 	[ARG_WIDTH] = { "width", 5, TA_WIDTH, EV(width), 0, 8, "width 4 or 8" },
 	[ARG_LOST] = { "lost", 4, TA_U64, EV(lost), EV(lost_known), UINT64_MAX, "a count (u64)" },
 	[ARG_REASON] = { "reason", 6, TA_NAME, EV(reason), 0, 0, "a name" },
+	[ARG_VM] = { "vm", 2, TA_U64, EV(vm), 0, UINT32_MAX, "a VM number (u32)" },
+	[ARG_QUOTA] = { "quota", 5, TA_U64, EV(quota), 0, UINT32_MAX, "a quota (u32)" },
 };
 
 #define RW_ERRNO	"an errno (0, -ENOSPC, -22, ...)"
@@ -288,6 +290,25 @@ const struct trace_opdesc trace_ops[TRACE_OP__NR] = {
 	[TRACE_MMIO_WRITE] = { "mmio_write", 10, A(VIOMMU) | A(OFF) | A(VAL) | A(WIDTH), 0,
 			       ORDER(ARG_VIOMMU, ARG_OFF, ARG_VAL, ARG_WIDTH), 0, true },
 	[TRACE_GAP] = { "gap", 3, 0, A(LOST) | A(REASON), ORDER(ARG_LOST, ARG_REASON), 0 },
+	[TRACE_VIOMMU_PLUG] = { "viommu_plug", 11, A(VIOMMU), 0, ORDER(ARG_VIOMMU), R(ERRNO),
+				true, RW_ERRNO, false, 3 },
+	[TRACE_VIOMMU_UNPLUG] = { "viommu_unplug", 13, A(VIOMMU), 0, ORDER(ARG_VIOMMU),
+				  R(ERRNO), true, RW_ERRNO, false, 3 },
+	[TRACE_ALLOCATOR_UNREGISTER] = { "ioasid_unregister_allocator", 27, A(VIOMMU), 0,
+					 ORDER(ARG_VIOMMU), R(ERRNO), true, RW_ERRNO, false, 3 },
+	[TRACE_ALLOCATOR_REGISTER] = { "ioasid_register_allocator", 25, A(VIOMMU), 0,
+				       ORDER(ARG_VIOMMU), R(ERRNO), true, RW_ERRNO, false, 3 },
+	[TRACE_VFIO_ALLOC] = { "vfio_pasid_alloc", 16, A(VM) | A(MIN) | A(MAX), A(ID),
+			       ORDER(ARG_VM, ARG_MIN, ARG_MAX, ARG_ID), R(ID) | R(ERRNO), false,
+			       RW_ID, true, 3 },
+	[TRACE_VFIO_FREE] = { "vfio_pasid_free", 15, A(VM) | A(ID), 0, ORDER(ARG_VM, ARG_ID),
+			      R(ERRNO), false, RW_ERRNO, true, 3 },
+	[TRACE_VFIO_FREE_RANGE] = { "vfio_pasid_free_range", 21, A(VM) | A(MIN) | A(MAX), 0,
+				    ORDER(ARG_VM, ARG_MIN, ARG_MAX), R(COUNT) | R(ERRNO), false,
+				    "a count or a negative errno", true, 3 },
+	[TRACE_VFIO_SET_QUOTA] = { "vfio_pasid_set_quota", 20, A(VM) | A(QUOTA), 0,
+				   ORDER(ARG_VM, ARG_QUOTA), R(ERRNO), false, RW_ERRNO, true, 3 },
+	[TRACE_VMM_EXIT] = { "vmm_exit", 8, A(VM), 0, ORDER(ARG_VM), 0, false, NULL, true, 3 },
 };
 
 const char *trace_op_list(char *buf, size_t len)
@@ -509,7 +530,14 @@ bool trace_faults_any(const struct trace_faults *f)
 
 unsigned int trace_header_min_version(const struct trace_header *h)
 {
+	if (h->version >= TRACE_VERSION_LIFECYCLE)
+		return TRACE_VERSION_LIFECYCLE;
 	return trace_faults_any(&h->faults) ? TRACE_VERSION_FAULTS : 1;
+}
+
+unsigned int trace_op_version(enum trace_op op)
+{
+	return (unsigned int)op < TRACE_OP__NR && trace_ops[op].version ? trace_ops[op].version : 1;
 }
 
 void trace_header_init(struct trace_header *h)
@@ -634,6 +662,7 @@ bool trace_event_equal(const struct trace_event *a, const struct trace_event *b)
 	       trace_str_eq(a->mm, b->mm) && a->min == b->min && a->max == b->max &&
 	       a->viommu == b->viommu && a->off == b->off && a->val == b->val &&
 	       a->width == b->width && a->lost_known == b->lost_known && a->lost == b->lost &&
+	       a->vm == b->vm && a->quota == b->quota &&
 	       trace_str_eq(a->reason, b->reason) && a->res == b->res &&
 	       a->res_val == b->res_val && trace_str_eq(a->res_name, b->res_name);
 }

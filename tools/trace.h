@@ -25,8 +25,9 @@
 #include <stdio.h>
 
 #define TRACE_MAGIC		"pasidsim-trace"
-#define TRACE_VERSION		2	/* the newest version this parser reads */
+#define TRACE_VERSION		3	/* the newest version this parser reads */
 #define TRACE_VERSION_FAULTS	2	/* the first version with fault keys */
+#define TRACE_VERSION_LIFECYCLE	3	/* the first version with lifecycle and host ops */
 #define TRACE_MAX_LINE		4096	/* bytes per line, its "\n" or "\r\n" not counted */
 #define TRACE_MAX_NAME		256	/* bytes per name */
 #define TRACE_MAX_VMS		4096
@@ -107,8 +108,9 @@ struct trace_meta {
 
 struct trace_header {
 	/*
-	 * The version read (1 or 2). The writer writes the lowest version that
-	 * can express the header: 2 only if a fault knob is set.
+	 * The version read (1, 2 or 3). The writer writes the lowest version
+	 * that can express the header: 2 if a fault knob is set, 3 if this is
+	 * 3 (a trace that may hold version-3 operations stays one).
 	 */
 	unsigned int version;
 	enum trace_mode mode;
@@ -179,6 +181,17 @@ enum trace_op {
 	TRACE_MMIO_WRITE,	/* mmio_write viommu off val width     (void) */
 	/* importers: events were lost here */
 	TRACE_GAP,		/* gap [lost] [reason]                 (void) */
+	/* version 3: guest lifecycle (kernel must be a VM) */
+	TRACE_VIOMMU_PLUG,	/* viommu_plug viommu                  = errno */
+	TRACE_VIOMMU_UNPLUG,	/* viommu_unplug viommu                = errno */
+	TRACE_ALLOCATOR_UNREGISTER,	/* ioasid_unregister_allocator viommu = errno */
+	TRACE_ALLOCATOR_REGISTER,	/* ioasid_register_allocator viommu   = errno */
+	/* version 3: the host's VFIO PASID calls for a VMM (kernel must be the host) */
+	TRACE_VFIO_ALLOC,	/* vfio_pasid_alloc vm min max         = id | errno */
+	TRACE_VFIO_FREE,	/* vfio_pasid_free vm id               = errno */
+	TRACE_VFIO_FREE_RANGE,	/* vfio_pasid_free_range vm min max    = count | errno */
+	TRACE_VFIO_SET_QUOTA,	/* vfio_pasid_set_quota vm quota       = errno */
+	TRACE_VMM_EXIT,		/* vmm_exit vm                         (void) */
 	TRACE_OP__NR,
 };
 
@@ -208,7 +221,9 @@ struct trace_event {
 	const char *priv;		/* token name or NULL */
 	const char *mm;			/* token name or NULL */
 	uint64_t min, max;		/* ID range, inclusive (u32 values) */
-	unsigned int viommu;		/* mmio_write */
+	unsigned int viommu;		/* mmio_write, viommu_*, ioasid_*register_allocator */
+	uint64_t vm;			/* vfio_*, vmm_exit: the VM the VMM asks for (any u32) */
+	uint64_t quota;			/* vfio_pasid_set_quota */
 	uint64_t off, val;
 	unsigned int width;		/* 4 or 8 */
 	bool lost_known;		/* gap: number of lost events known */
@@ -220,6 +235,8 @@ struct trace_event {
 };
 
 const char *trace_op_name(enum trace_op op);	/* "iommu_pasid_alloc", ... */
+/* The first trace format version with @op (1, or 3 for lifecycle and host ops). */
+unsigned int trace_op_version(enum trace_op op);
 /* Which result kinds an op may record (a bit mask of 1 << enum trace_result). */
 unsigned int trace_op_results(enum trace_op op);
 /* Deep comparison (strings by value): true if equal. */

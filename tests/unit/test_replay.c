@@ -612,14 +612,8 @@ Test(world_replay, what_a_world_cannot_do_is_refused_with_the_line)
 	static const struct {
 		const char *ev, *msg;
 	} cases[] = {
-		{ "5 vm0 0 ioasid_alloc set=s min=1 max=9 priv=p\n",
-		  "t.trace:9: not supported in a world: ioasid_alloc" },
 		{ "5 vm0 0 iommu_sva_alloc_pasid mm=m min=1 max=9\n",
 		  "t.trace:9: not supported in a world: iommu_sva_alloc_pasid" },
-		{ "5 host 0 iommu_pasid_init c=a min=0 max=0\n",
-		  "t.trace:9: not supported in a world: iommu_pasid_init on the host" },
-		{ "5 vm0 0 mmio_write viommu=0 off=0xe00 val=1 width=4\n",
-		  "t.trace:9: not supported in a world: mmio_write width=4" },
 		{ "5 vm1 0 vm_boot\n",
 		  "t.trace:9: not supported in a world: vm_boot of vm1 after its first operation" },
 	};

@@ -120,7 +120,7 @@ Test(trace, header_errors_name_line_and_column)
 {
 	expect_error("", "t.trace:1:1:", "empty file");
 	expect_error("hello 1\n", "t.trace:1:1:", "not a pasidsim trace");
-	expect_error("pasidsim-trace 3\nmode vms\n", "t.trace:1:16:", "newer than this");
+	expect_error("pasidsim-trace 4\nmode vms\n", "t.trace:1:16:", "newer than this");
 	/* fault keys: version 2, vms mode, each value checked */
 	expect_error("pasidsim-trace 1\nmode vms\nvms 1\nvtd-stuck-ip 1\nevents\n", "t.trace:4:1:",
 		     "fault keys need 'pasidsim-trace 2'");
@@ -380,8 +380,11 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 	ev->cpu = rnd(s) % (ev->kernel == TRACE_HOST ? h->host_cpus : h->vms[ev->kernel].vcpus);
 	do
 		ev->op = rnd(s) % TRACE_OP__NR;
-	while (ev->kernel == TRACE_HOST && (ev->op == TRACE_VM_BOOT ||
-		ev->op == TRACE_VM_DESTROY || ev->op == TRACE_MMIO_WRITE));
+	while ((ev->kernel == TRACE_HOST && (ev->op == TRACE_VM_BOOT ||
+		ev->op == TRACE_VM_DESTROY || ev->op == TRACE_MMIO_WRITE ||
+		(ev->op >= TRACE_VIOMMU_PLUG && ev->op <= TRACE_ALLOCATOR_REGISTER))) ||
+	       (ev->kernel != TRACE_HOST && ev->op >= TRACE_VFIO_ALLOC) ||
+	       trace_op_version(ev->op) > trace_header_min_version(h));
 	switch (ev->op) {
 	case TRACE_PASID_INIT: case TRACE_PASID_EXIT: case TRACE_PASID_FOR_EACH:
 		ev->c = rname(s, false);
@@ -418,6 +421,24 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 		ev->val = rnd(s);
 		ev->width = rnd(s) % 2 ? 4 : 8;
 		break;
+	case TRACE_VIOMMU_PLUG: case TRACE_VIOMMU_UNPLUG:
+	case TRACE_ALLOCATOR_UNREGISTER: case TRACE_ALLOCATOR_REGISTER:
+		ev->viommu = rnd(s) % h->vms[ev->kernel].viommus;
+		break;
+	case TRACE_VFIO_ALLOC: case TRACE_VFIO_FREE_RANGE:
+		ev->vm = rnd(s) & 0xffffffff;
+		break;
+	case TRACE_VFIO_FREE:
+		ev->vm = rnd(s) % 8;
+		ev->id = rname(s, false);
+		break;
+	case TRACE_VFIO_SET_QUOTA:
+		ev->vm = rnd(s) % 8;
+		ev->quota = rnd(s) & 0xffffffff;
+		break;
+	case TRACE_VMM_EXIT:
+		ev->vm = rnd(s) % 300;
+		break;
 	case TRACE_GAP:
 		ev->lost_known = rnd(s) % 2;
 		ev->lost = ev->lost_known ? rnd(s) : 0;
@@ -427,7 +448,8 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 		break;
 	}
 	if (ev->op == TRACE_PASID_ALLOC || ev->op == TRACE_IOASID_ALLOC ||
-	    ev->op == TRACE_SVA_ALLOC || ev->op == TRACE_PASID_INIT) {
+	    ev->op == TRACE_SVA_ALLOC || ev->op == TRACE_PASID_INIT ||
+	    ev->op == TRACE_VFIO_ALLOC || ev->op == TRACE_VFIO_FREE_RANGE) {
 		ev->min = rnd(s) % 2 ? rnd(s) & 0xffffffff : rnd(s) % 100;
 		ev->max = rnd(s) % 2 ? rnd(s) & 0xffffffff : rnd(s) % 100;
 	}
@@ -465,6 +487,7 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 static void random_header(uint64_t *s, struct trace_header *h)
 {
 	trace_header_init(h);
+	h->version = rnd(s) % 2 ? TRACE_VERSION_LIFECYCLE : 1;
 	h->seed = rnd(s);
 	h->cost_model = rnd(s) % 5;
 	h->host_cpus = 1 + rnd(s) % 8;
