@@ -1173,6 +1173,9 @@ static void world_settle(struct replay *r, struct wentry *e, const struct sim_ev
 	}
 	if (e->ev.op == TRACE_VM_DESTROY && se && !se->result)
 		r->k->dead = true;
+	/* the VMM died: the VM runs nothing more (its guest kernel stays until the world goes) */
+	if (e->ev.op == TRACE_VMM_EXIT && se && !se->result && e->ev.vm < r->nk - 1)
+		r->ks[e->ev.vm + 1].dead = true;
 	r->st->ops++;
 	if (is_error(&e->g))
 		r->st->errors++;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <sim/core.h>
 
@@ -902,4 +903,117 @@ Test(world_replay, world_bare_metal_world_in_one_process)
 	free(a2);
 	free(b1);
 	free(b2);
+}
+
+/* ---- format 3: lifecycle and host calls reach the paravirtual paths ---- */
+
+#define V3HDR "pasidsim-trace 3\nmode vms\nseed 3\nhost-cpus 2\nvms 2\nvcpus 2\nviommus 2\n" \
+	      "events\n"
+
+/*
+ * A guest frees, with the raw API, a PASID whose private data is still set:
+ * the VT-d driver keeps the host's PASID ("Cannot free active IOASID") while
+ * the guest's allocator forgets it. The executor's invariant names the leak
+ * and the line; the replay fails (exit 1).
+ */
+Test(world_replay, raw_free_of_an_active_id_leaks_on_the_host)
+{
+	struct run r = { 0 };
+
+	replay_text(V3HDR
+		    "1 vm0 1 ioasid_alloc set=s min=1 max=1048575 priv=p = 1\n"
+		    "2 vm0 1 ioasid_free id=1\n", false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect_geq(r.st.findings, 1);
+	cr_expect_eq(r.st.divergences, 0);
+}
+
+/* The same free with no private data reaches the host: clean. */
+Test(world_replay, raw_free_of_an_idle_id_is_clean)
+{
+	struct run r = { 0 };
+
+	replay_text(V3HDR
+		    "1 vm0 1 ioasid_alloc set=s min=1 max=1048575 priv=null = 1\n"
+		    "2 vm0 1 ioasid_free id=1\n"
+		    "3 host 0 vfio_pasid_free vm=1 id=1 = -ENOENT\n"
+		    "4 host 0 vfio_pasid_free_range vm=0 min=1 max=100 = 0\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.checked, 3);
+}
+
+/*
+ * The host allocates for a VM on its own (a VMM calling VFIO without a guest
+ * request): no guest allocator tracks the PASID, and the invariant says so.
+ */
+Test(world_replay, host_side_allocation_is_a_finding)
+{
+	struct run r = { 0 };
+
+	replay_text(V3HDR "3 host 0 vfio_pasid_alloc vm=0 min=1 max=9 = 1\n"
+		    "4 host 0 vfio_pasid_free vm=0 id=1 = 0\n", false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.st.findings, 1);
+	cr_expect_eq(r.st.divergences, 0);
+}
+
+/* Version-3 operations in an older trace are refused at their line and column. */
+Test(world_replay, lifecycle_ops_need_format_3)
+{
+	struct run r = { 0 };
+
+	replay_text(WHDR "1 vm0 0 viommu_unplug viommu=0\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "t.trace:8:9: viommu_unplug needs trace format version 3"),
+		  "%s", r.st.error);
+	replay_text(V3HDR "1 vm0 0 vfio_pasid_set_quota vm=0 quota=1\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "expected 'host' for vfio_pasid_set_quota"), "%s",
+		  r.st.error);
+}
+
+/*
+ * Linux 6.1's ioasid.c keeps, as the active allocator's ops, the ops of the
+ * first allocator registered with those functions; unregistering that one
+ * while another with the same functions stays (hot-unplug of the first of
+ * two vIOMMUs) leaves the active allocator calling through the freed
+ * vIOMMU's ops: a use-after-free of the 6.1 flavour (docs/flavours.md). The
+ * pasidsim flavour serves the next allocation through the other vIOMMU.
+ * The replay runs in a child: on 6.1 it dies.
+ */
+Test(world_replay, linux61_unplug_of_the_first_viommu_uses_freed_ops)
+{
+	static const char *const flavours[] = { "pasidsim", "linux-6.1" };
+	char dir[] = "/tmp/pasidsim-uaf-XXXXXX", path[600];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.trace", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(V3HDR "1 vm0 0 iommu_pasid_init c=c min=0 max=0\n"
+	      "2 vm0 0 iommu_pasid_alloc c=c min=1 max=1048575 priv=p\n"
+	      "3 vm0 0 viommu_unplug viommu=0\n"
+	      "4 vm0 0 iommu_pasid_alloc c=c min=1 max=1048575 priv=q\n", f);
+	fclose(f);
+	for (size_t i = 0; i < 2; i++) {
+		char args[1024];
+		size_t len;
+		int st;
+		char *out;
+
+		if (i && !flavour_built("linux-6.1"))
+			continue;
+		snprintf(args, sizeof(args), "replay --no-db --flavour=%s %s 2>&1", flavours[i],
+			 path);
+		out = run_cli(args, &len, &st);
+		if (i == 0)
+			cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "pasidsim: %s", out);
+		else
+			cr_expect(!WIFEXITED(st) || WEXITSTATUS(st) != 0,
+				  "linux-6.1 survived the stale ops: %s", out);
+		free(out);
+	}
+	unlink(path);
+	rmdir(dir);
 }
