@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Hostile inputs and CLI conventions (issue 15): one case per defect, each run
+# as its own ctest (cli/<case>). Usage: cli.sh PASIDSIM SRCDIR WORKDIR CASE
+# A case fails with a message on stderr and exit 1.
+set -u
+P=$1
+SRC=$2
+W=$3/$4
+CASE=$4
+rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
+export PASIDSIM_DB="$W/default.db"
+SAMPLE=$SRC/traces/samples/bare-metal.trace
+
+fail() { echo "FAIL $CASE: $*" >&2; exit 1; }
+# run EXPECTED_EXIT CMD...: runs CMD, stdout in out, stderr in err
+run() {
+	want=$1; shift
+	"$@" >out 2>err
+	got=$?
+	[ "$got" = "$want" ] || { cat err >&2; fail "'$*' exited $got, expected $want"; }
+}
+has() { grep -q -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }; }
+lacks() { ! grep -q -- "$2" "$1" || { cat "$1" >&2; fail "$1 has '$2'"; }; }
+same() { cmp -s "$1" "$2" || fail "$1 changed"; }
+notmp() { ! ls -a | grep -q '\.tmp\.' || fail "temporary file left: $(ls -a | grep tmp)"; }
+
+# ---- data loss: every output file is a temp file renamed on success --------------
+
+case_record_in_place() {
+	cp "$SAMPLE" x.trace
+	run 0 "$P" replay --no-db --record=x.trace x.trace
+	run 0 "$P" replay --no-db x.trace
+	notmp
+}
+
+case_record_bad_input_keeps_output() {
+	printf 'keep me\n' > keep.trace && cp keep.trace orig
+	printf 'junk\n' > bad.trace
+	run 2 "$P" replay --no-db --record=keep.trace bad.trace
+	has err 'bad.trace:1:1: expected'
+	same keep.trace orig
+	notmp
+}
+
+# ---- one option layer: errors name the option and the value --------------------
+
+case_replay_bad_option_value() {
+	run 2 "$P" replay --no-db --timing=bogus "$SAMPLE"
+	has err "timing='bogus': expected fast, recorded or scale:F"
+}
+
+case_no_command() {
+	run 2 "$P"
+	has err 'usage: pasidsim'
+}
+
+"case_$CASE"
+echo "ok $CASE"
