@@ -43,6 +43,40 @@ case_record_bad_input_keeps_output() {
 	notmp
 }
 
+case_import_output_dash_is_stdout() {
+	run 0 "$P" import -o - "$SRC/traces/captures/ftrace-sva.txt"
+	has out '^pasidsim-trace 1'
+	[ ! -e ./- ] || fail "import -o - created a file named '-'"
+}
+
+case_import_failure_keeps_output() {
+	printf 'keep me\n' > keep.trace && cp keep.trace orig
+	printf '# tracer: nop\n' > none.txt
+	run 2 "$P" import -o keep.trace none.txt
+	has err 'none.txt:1:1: expected kprobe events'
+	same keep.trace orig
+	notmp
+}
+
+case_import_dev_zero_is_bounded() {
+	run 2 "$P" import -o o.trace /dev/zero
+	has err '/dev/zero:1:65537: expected a line of at most 65536 bytes'
+	[ ! -e o.trace ] || fail "o.trace written"
+}
+
+case_import_odd_capture_names() {
+	cp "$SRC/traces/captures/ftrace-sva.txt" "cap #1.txt"
+	run 0 "$P" import -o o.trace "cap #1.txt"
+	has o.trace '^meta capture cap _1.txt (ftrace)'
+	cp "$SRC/traces/captures/ftrace-sva.txt" "$(printf 'caf\303\251\tx.txt')"
+	run 0 "$P" import -o o2.trace "$(printf 'caf\303\251\tx.txt')"
+}
+
+case_import_bad_format_names_option() {
+	run 2 "$P" import --format=bogus x
+	has err "import: --format='bogus': expected auto, ftrace or perf"
+}
+
 # ---- one option layer: errors name the option and the value --------------------
 
 case_replay_bad_option_value() {
