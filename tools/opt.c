@@ -34,7 +34,9 @@ static bool takes_arg(const struct opt *o)
 
 static void expect_range(const struct opt *o, char *err, size_t len)
 {
-	if (o->umax == UINT64_MAX)
+	if (o->umax == UINT64_MAX && !o->umin)
+		snprintf(err, len, "expected an unsigned 64-bit integer (decimal or 0x hex)");
+	else if (o->umax == UINT64_MAX)
 		snprintf(err, len, "expected an integer of at least %llu",
 			 (unsigned long long)o->umin);
 	else

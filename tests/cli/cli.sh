@@ -84,6 +84,37 @@ case_replay_bad_option_value() {
 	has err "timing='bogus': expected fast, recorded or scale:F"
 }
 
+case_gen_bad_option_values() {
+	run 2 "$P" gen churn --ops=-1;		has err "gen: --ops='-1': expected an integer from 0"
+	run 2 "$P" gen churn --vms=0;		has err "gen: --vms='0': expected an integer from 1 to 256"
+	run 2 "$P" gen churn --range=10:1;	has err "gen: --range='10:1': expected MIN:MAX with MIN <= MAX"
+	run 2 "$P" gen churn --seed=-1;		has err "gen: --seed='-1': expected an unsigned 64-bit"
+	run 2 "$P" gen churn --mix=1:2:3;	has err "gen: --mix='1:2:3': expected A:F:S:W"
+	run 2 "$P" gen bogus;			has err "gen: unknown workload 'bogus'"
+}
+
+case_gen_writes_only_what_replay_accepts() {
+	run 2 "$P" gen churn --vms=257 -o g.trace
+	has err "gen: --vms='257': expected an integer from 1 to 256"
+	[ ! -e g.trace ] || fail "g.trace written"
+	run 0 "$P" gen churn --vms=256 --ops=50 -o g.trace
+	run 0 "$P" replay --no-db g.trace
+}
+
+case_gen_bare_metal_refuses_vms() {
+	run 2 "$P" gen churn --bare-metal --vms=4
+	has err "gen: --vms: a --bare-metal workload has no VMs"
+}
+
+case_gen_unwritable_output() {
+	# used to leak its state (LeakSanitizer) on this path
+	run 2 "$P" gen churn -o /nonexistent/x
+	has err "gen: -o /nonexistent/x: No such file or directory"
+	printf 'keep\n' > keep.trace && cp keep.trace orig
+	run 2 "$P" gen churn --consumers=2000 -o keep.trace
+	same keep.trace orig
+}
+
 case_no_command() {
 	run 2 "$P"
 	has err 'usage: pasidsim'
