@@ -55,7 +55,8 @@ void json_write_string(FILE *f, const char *str, size_t n)
 		} else if (c == '\t') {
 			fputs("\\t", f);
 			i++;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
+			/* <, >, &: also safe inside an HTML <script> element */
 			fprintf(f, "\\u%04x", c);
 			i++;
 		} else if ((len = json_utf8_len(s + i, n - i))) {

@@ -40,7 +40,10 @@ void json_null(struct json *j, const char *key);
 /* Already valid JSON text (checked by the caller with json_valid()). */
 void json_raw(struct json *j, const char *key, const char *text);
 
-/* A quoted, escaped, valid-UTF-8 JSON string of @n bytes of @s. */
+/*
+ * A quoted, escaped, valid-UTF-8 JSON string of @n bytes of @s. Control
+ * characters, <, > and & are \u escapes (safe inside an HTML <script>).
+ */
 void json_write_string(FILE *f, const char *s, size_t n);
 
 /* Is @s one complete JSON value (RFC 8259, valid UTF-8, nesting <= JSON_MAX_DEPTH)? */

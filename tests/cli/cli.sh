@@ -115,6 +115,58 @@ case_gen_unwritable_output() {
 	same keep.trace orig
 }
 
+# ---- results store -------------------------------------------------------------
+
+case_db_record_refuses_invalid_config() {
+	run 2 "$P" db record --db=r.db --command=x '--config={"a":'
+	has err "db record: --config='{\"a\":': expected one JSON value"
+	[ ! -e r.db ] || fail "r.db created"
+}
+
+case_db_export_utf8_and_failure_keeps_output() {
+	run 0 "$P" db record --db=r.db --command="$(printf 'bad\377name')"
+	run 0 "$P" db export --db=r.db --json -o e.json
+	has e.json '"command":"bad\\ufffdname"'
+	printf 'keep\n' > keep.json && cp keep.json orig
+	run 2 "$P" db export --db=r.db --json --out=keep.json 999
+	has err "'999' is neither a run id"
+	lacks err 'not an error'
+	same keep.json orig
+	notmp
+}
+
+case_db_merge_same_file() {
+	run 0 "$P" db record --db=x.db --command=x
+	run 2 timeout 10 "$P" db merge x.db --db=x.db
+	has err 'is the store itself'
+}
+
+case_db_dir_and_fifo() {
+	mkdir d && mkfifo ff
+	run 2 "$P" db list --db=d
+	has err 'd: a directory, not a results database file'
+	run 2 timeout 10 "$P" db list --db=ff
+	has err 'ff: not a regular file'
+}
+
+case_db_wal_store_in_readonly_dir() {
+	mkdir ro
+	run 0 "$P" db record --db=ro/x.db --command=x
+	unshare -m true 2>/dev/null || { echo "skip: no mount namespace" >&2; exit 77; }
+	unshare -m sh -c "mount --bind ro ro && mount -o remount,bind,ro ro && \
+		'$P' db list --db=ro/x.db" >out 2>err || { cat err >&2; fail "db list failed"; }
+	has out ' x '
+}
+
+case_compare_missing_metrics_is_not_ok() {
+	run 0 "$P" db record --db=r.db --command=b --metric=m:ns:1 --metric=n:ns:2
+	run 0 "$P" db record --db=r.db --command=b --metric=m:ns:1
+	run 1 "$P" compare --db=r.db 1 2
+	has out 'REGRESSION: 1 regression (1 metric of the baseline missing'
+	run 2 "$P" compare --db=r.db --alpha=2 1 2
+	has err "compare: --alpha='2': expected a number from"
+}
+
 case_no_command() {
 	run 2 "$P"
 	has err 'usage: pasidsim'
