@@ -167,6 +167,17 @@ case_compare_missing_metrics_is_not_ok() {
 	has err "compare: --alpha='2': expected a number from"
 }
 
+case_demo_not_recorded_is_an_error() {
+	printf 'not a database\n' > foreign.db && cp foreign.db orig
+	run 2 "$P" demo --ops=1000 --db=foreign.db
+	has err 'demo: not recorded: foreign.db'
+	same foreign.db orig
+	cp "$SAMPLE" x.trace
+	run 2 "$P" replay --db=foreign.db x.trace
+	has err 'replay: not recorded: foreign.db'
+	run 0 "$P" demo --ops=1000 --no-db
+}
+
 case_no_command() {
 	run 2 "$P"
 	has err 'usage: pasidsim'
