@@ -178,6 +178,25 @@ case_demo_not_recorded_is_an_error() {
 	run 0 "$P" demo --ops=1000 --no-db
 }
 
+case_report_replaces_symlinks_never_follows() {
+	run 0 "$P" db record --db=r.db --command=x --metric=m:ns:1
+	mkdir rep && printf 'precious\n' > target && cp target orig
+	ln -s ../target rep/index.html
+	run 0 "$P" report --db=r.db --out=rep
+	same target orig
+	[ ! -L rep/index.html ] || fail "rep/index.html is still a symlink"
+	has rep/index.html '<title>pasidsim results'
+	cd rep && notmp
+}
+
+case_report_missing_reproducer_is_reported() {
+	run 0 "$P" db record --db=r.db --command=x --finding=WARN:boom --reproducer=gone.trace
+	run 0 "$P" report --db=r.db -o rep --json
+	has err "run 1: reproducer 'gone.trace' not found"
+	has out '"missing_reproducers":1'
+	has rep/data.js '"missing":true'
+}
+
 case_no_command() {
 	run 2 "$P"
 	has err 'usage: pasidsim'
