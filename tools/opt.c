@@ -221,7 +221,7 @@ static int parse_short(const struct opt_cmd *cmd, const struct opt *opts, int ar
 		while (o->type != OPT_END && o->short_name != *p)
 			o++;
 		if (o->type == OPT_END || !*p)
-			return fail(cmd, "unknown option '-%c'%s%s", optname + 1, "", "");
+			return fail(cmd, "unknown option '%s'%s%s", optname, "", "");
 		if (takes_arg(o)) {
 			if (p[1])
 				arg = p + 1;

@@ -84,8 +84,11 @@ struct opt {
 
 /* The shared spellings. */
 #define OPT_OUTPUT(v, h)	OPT_STR('o', "output", v, "FILE", h)
-#define OPT_JSON(v)		OPT_BOOLEAN(0, "json", v, "print the results as JSON")
-#define OPT_QUIET(v)		OPT_BOOLEAN('q', "quiet", v, "print nothing but errors")
+#define OPT_JSON(v)		{ .type = OPT_BOOL, .long_name = "json", .value = (v), \
+				  .flags = OPT_NONEG, .help = "print the results as JSON" }
+#define OPT_QUIET(v)		{ .type = OPT_BOOL, .short_name = 'q', .long_name = "quiet", \
+				  .value = (v), .flags = OPT_NONEG, \
+				  .help = "print nothing but errors" }
 #define OPT_DB(v)		OPT_STR(0, "db", v, "FILE", \
 				"results store (default $PASIDSIM_DB, else ./pasidsim.db)")
 #define OPT_NO_DB(v)		{ .type = OPT_BOOL, .long_name = "no-db", .value = (v), \

@@ -197,6 +197,34 @@ case_report_missing_reproducer_is_reported() {
 	has rep/data.js '"missing":true'
 }
 
+case_completion_bash_from_the_tables() {
+	run 0 "$P" completion bash
+	command -v bash >/dev/null || { echo "skip: no bash" >&2; exit 77; }
+	bash -n out || fail "the completion script does not parse"
+	cat > t.sh <<'EOS'
+source ./out
+c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _pasidsim; echo "${COMPREPLY[*]}"; }
+c pasidsim rep
+c pasidsim replay --rec
+c pasidsim db ex
+c pasidsim db export --c
+c pasidsim gen --bare
+c pasidsim import --form
+EOS
+	bash t.sh > got 2>&1 || { cat got >&2; fail "completion failed"; }
+	printf '%s\n' 'report replay' '--record=' 'export' '--csv' '--bare-metal' '--format=' > want
+	cmp -s got want || { diff want got >&2; fail "completions differ"; }
+}
+
+case_every_command_names_bad_options() {
+	for c in demo compare report replay gen import "db list" "db export" completion; do
+		run 2 "$P" $c --bogus-option
+		has err "pasidsim $c: unknown option '--bogus-option'"
+		run 0 "$P" $c --help
+		has out "usage: pasidsim $c"
+	done
+}
+
 case_no_command() {
 	run 2 "$P"
 	has err 'usage: pasidsim'
