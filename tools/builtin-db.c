@@ -71,7 +71,7 @@ static int db_opts(struct db_args *a, unsigned int sub, struct opt *out)
 		struct opt o;
 	} all[] = {
 		{ S_ALL, OPT_DB(&a->db) },
-		{ S_LIST | S_SHOW | S_MERGE | S_EXPORT | S_RECORD | S_CHECK, OPT_JSON(&a->json) },
+		{ S_ALL, OPT_JSON(&a->json) },
 		{ S_EXPORT, OPT_BOOLEAN(0, "csv", &a->csv, "export metrics as CSV") },
 		{ S_EXPORT, OPT_OUTPUT(&a->out, "write to FILE ('-': standard output, the "
 				       "default), through a temporary file") },
@@ -142,7 +142,18 @@ static int db_init(struct db_args *a)
 	if (!db)
 		return PASIDSIM_EXIT_USAGE;
 	found = results_version_found(db);
-	if (!found)
+	if (a->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "db", results_path(db));
+		json_str(&j, "action", !found ? "created" : found < RESULTS_SCHEMA_VERSION ?
+			 "migrated" : "up to date");
+		json_i64(&j, "schema_found", found);
+		json_i64(&j, "schema", RESULTS_SCHEMA_VERSION);
+		json_obj_end(&j);
+	} else if (!found)
 		printf("%s: created (schema %d.%d)\n", results_path(db), RESULTS_SCHEMA_MAJOR,
 		       RESULTS_SCHEMA_MINOR);
 	else if (found < RESULTS_SCHEMA_VERSION)
@@ -409,9 +420,20 @@ static int db_check(struct db_args *a)
 	if (!db)
 		return PASIDSIM_EXIT_USAGE;
 	ret = results_check(db, err, sizeof(err));
+	if (a->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "db", results_path(db));
+		json_bool(&j, "ok", !ret);
+		if (ret)
+			json_str(&j, "error", err);
+		json_obj_end(&j);
+	}
 	if (ret)
 		fprintf(stderr, "pasidsim db: %s\n", err);
-	else
+	else if (!a->json)
 		printf("%s: ok\n", results_path(db));
 	results_close(db);
 	return ret ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "opt.h"
 #include "outfile.h"
+#include "progress.h"
 #include "replay.h"
 #include "results.h"
 #include "stats.h"
@@ -43,6 +44,9 @@ struct rec {
 	uint64_t contentions, acquisitions;
 	const char *path;
 	int oom;
+	bool nodb;			/* not recorded: the hooks only drive the progress line */
+	unsigned long long nops;
+	struct progress progress;
 };
 
 static void rec_op(void *arg, const struct replay_op *op)
@@ -160,26 +164,30 @@ static void rec_op_checked(void *arg, const struct replay_op *op)
 {
 	struct rec *rc = arg;
 
-	if (rc->run)
+	if (rc->run && !rc->nodb)
 		rec_op(arg, op);
+	if (!(++rc->nops & 0xfff))
+		progress_update(&rc->progress, "replay: %llu ops, at trace line %lu", rc->nops,
+				op->line);
 }
 
 static void rec_kernel_checked(void *arg, const char *inst, struct sim_kernel *k)
 {
 	struct rec *rc = arg;
 
-	if (rc->run)
+	if (rc->run && !rc->nodb)
 		rec_kernel(arg, inst, k);
 }
 
-static struct rec *rec_begin(const char *path)
+static struct rec *rec_begin(const char *path, bool nodb)
 {
 	struct rec *rc = calloc(1, sizeof(*rc));
 
 	if (!rc)
 		return NULL;
 	rc->path = path;
-	rc->have_hash = !trace_digest(path, rc->hash, sizeof(rc->hash));
+	rc->nodb = nodb;
+	rc->have_hash = !nodb && !trace_digest(path, rc->hash, sizeof(rc->hash));
 	return rc;
 }
 
@@ -368,19 +376,20 @@ int cmd_replay(int argc, char **argv)
 		}
 		o.record = rec.f;
 	}
-	if (!nodb) {
-		rc = rec_begin(path);
-		if (!rc) {
-			fprintf(stderr, "replay: out of memory\n");
-			outfile_abort(&rec);
-			return PASIDSIM_EXIT_USAGE;
-		}
-		o.on_start = rec_start;
-		o.on_op = rec_op_checked;
-		o.on_kernel = rec_kernel_checked;
-		o.hook_arg = rc;
+	rc = rec_begin(path, nodb);
+	if (!rc) {
+		fprintf(stderr, "replay: out of memory\n");
+		outfile_abort(&rec);
+		return PASIDSIM_EXIT_USAGE;
 	}
+	if (!nodb)
+		o.on_start = rec_start;
+	o.on_op = rec_op_checked;
+	o.on_kernel = rec_kernel_checked;
+	o.hook_arg = rc;
+	progress_start(&rc->progress, quiet || json ? NULL : stderr);
 	ret = replay_file(path, &o, &st);
+	progress_end(&rc->progress);
 	if (record) {
 		/* an input error: what was written is not a replay of the trace; keep OUT */
 		if (ret >= PASIDSIM_EXIT_USAGE) {
@@ -403,8 +412,8 @@ int cmd_replay(int argc, char **argv)
 			print_text(out, path, &st, ret);
 	}
 	/* input errors are not runs */
-	if (rc && ret < PASIDSIM_EXIT_USAGE && rec_end(rc, results_db_path(dbopt), path, &st,
-						       ret) && !ret)
+	if (!nodb && ret < PASIDSIM_EXIT_USAGE && rec_end(rc, results_db_path(dbopt), path, &st,
+							  ret) && !ret)
 		ret = PASIDSIM_EXIT_USAGE;
 	rec_free(rc);
 	return ret;

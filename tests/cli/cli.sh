@@ -225,6 +225,16 @@ case_every_command_names_bad_options() {
 	done
 }
 
+case_no_progress_line_off_a_terminal() {
+	run 0 "$P" gen churn --bare-metal --ops=200000 -o big.trace
+	run 0 "$P" replay --no-db big.trace
+	! grep -q "$(printf '\r')" err || fail "a progress line on a file"
+	run 0 "$P" db init --db=r.db --json
+	has out '"action":"created"'
+	run 0 "$P" db check --db=r.db --json
+	has out '"ok":true'
+}
+
 case_no_command() {
 	run 2 "$P"
 	has err 'usage: pasidsim'
