@@ -84,6 +84,7 @@ static void print_json(FILE *f, const char *capture, const char *out,
 	json_u64(&j, "calls", st->ops);
 	json_u64(&j, "unknown_results", st->unknown_results);
 	json_u64(&j, "clamped", st->clamped);
+	json_u64(&j, "unknown_frees", st->unknown_frees);
 	json_i64(&j, "cpus", st->max_cpu + 1);
 	json_obj_begin(&j, "per_function");
 	for (int i = 0; i < IMPORT_FN__NR; i++)
@@ -116,6 +117,8 @@ static void print_text(FILE *f, const char *capture, const struct import_stats *
 		"timestamps clamped %lu\n", st->ops, st->ops == 1 ? "" : "s", st->gaps,
 		st->gaps == 1 ? "" : "s", st->max_cpu + 1, st->max_cpu ? "s" : "",
 		st->unknown_results, st->clamped);
+	if (st->unknown_frees)
+		fprintf(f, "  frees of IDs the capture never allocated: %lu\n", st->unknown_frees);
 }
 
 static const char *const formats[] = { "auto", "ftrace", "perf", NULL };

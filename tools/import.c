@@ -1001,6 +1001,9 @@ struct importer {
 	char *buf;			/* importer_read() */
 	size_t buf_cap;
 	char names[6][24];
+	/* IDs the capture handed out, for frees of IDs it never allocated: key id + 1, 0 free */
+	uint64_t *ids;
+	size_t ids_cap, ids_n;
 };
 
 struct importer *importer_new(enum import_format fmt, const char *name,
@@ -1030,6 +1033,7 @@ void importer_free(struct importer *im)
 
 	if (!im)
 		return;
+	free(im->ids);
 	for (size_t i = 0; i < im->cap_tasks; i++) {
 		struct task *t = &im->tasks[i];
 
@@ -1367,6 +1371,60 @@ static int emit_gap(struct importer *im, int cpu, uint64_t ts, bool lost_known, 
 	return im->sink ? im->sink(im->arg, &ev, line) : 0;
 }
 
+/* The set of IDs seen (open addressing, never shrinks): is @id in it; add it if @add. */
+static bool id_seen(struct importer *im, uint32_t id, bool add)
+{
+	size_t i;
+
+	if (add && (im->ids_n + 1) * 2 > im->ids_cap) {
+		size_t cap = im->ids_cap ? im->ids_cap * 2 : 256;
+		uint64_t *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return false;	/* not tracked: at worst a note is missed */
+		for (size_t k = 0; k < im->ids_cap; k++) {
+			if (!im->ids[k])
+				continue;
+			for (i = (im->ids[k] * 0x9e3779b97f4a7c15ULL) >> 40 & (cap - 1); n[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			n[i] = im->ids[k];
+		}
+		free(im->ids);
+		im->ids = n;
+		im->ids_cap = cap;
+	}
+	if (!im->ids_cap)
+		return false;
+	for (i = ((id + 1ULL) * 0x9e3779b97f4a7c15ULL) >> 40 & (im->ids_cap - 1); im->ids[i];
+	     i = (i + 1) & (im->ids_cap - 1))
+		if (im->ids[i] == id + 1ULL)
+			return true;
+	if (add) {
+		im->ids[i] = id + 1ULL;
+		im->ids_n++;
+	}
+	return false;
+}
+
+/*
+ * IDs the capture allocated; a free of one it never did, with no gap before
+ * it, is noted: the ID predates the capture (or the capture is wrong), and
+ * the trace names it by its number, which no replayed ID is bound to.
+ */
+static void track_ids(struct importer *im, const struct slot *s, const struct trace_event *ev)
+{
+	if (ev->res == TRACE_RES_ID && ev->res_name)
+		id_seen(im, strtoul(ev->res_name, NULL, 10), true);
+	if ((s->fn == IMPORT_FN_IOASID_FREE || s->fn == IMPORT_FN_PASID_FREE) && ev->id &&
+	    !id_seen(im, strtoul(ev->id, NULL, 10), false) && !im->st.gaps) {
+		im->st.unknown_frees++;
+		im_diag(im, s->line, "note: %s of ID %s, which this capture (no events lost "
+			"before it) never allocated: the ID predates the capture", fns[s->fn].name,
+			ev->id);
+	}
+}
+
 static int emit(struct importer *im, struct slot *s)
 {
 	struct trace_event ev = { 0 };
@@ -1385,6 +1443,7 @@ static int emit(struct importer *im, struct slot *s)
 			"cannot be recovered (%s); written without a result", fns[s->fn].name,
 			s->pid, s->ret, why);
 	}
+	track_ids(im, s, &ev);
 	im->st.ops++;
 	im->st.per_fn[s->fn]++;
 	if ((int)ev.cpu > im->st.max_cpu)

@@ -124,6 +124,7 @@ struct import_stats {
 	unsigned long ops;		/* call events written */
 	unsigned long unknown_results;	/* calls whose result could not be recovered */
 	unsigned long clamped;		/* timestamps raised to keep time non-decreasing */
+	unsigned long unknown_frees;	/* frees of IDs the capture never allocated, no gap before */
 	unsigned long per_fn[IMPORT_FN__NR];	/* call events written, per function */
 	bool summary_gap;		/* perf's positionless "lost N chunks" became a gap */
 	bool summary_lost_known;

@@ -1019,3 +1019,26 @@ Test(import_hostile, capture_names_with_hash_tabs_and_unicode_are_imported)
 		cr_expect_eq(convert_mem(names[i], ok, sizeof(ok) - 1, err, sizeof(err)), 0,
 			     "'%s': %s", names[i], err);
 }
+
+#define FREE(t, id)	"  k-9 [000] " t ": ioasid_free: (ioasid_free+0x0/0x10) ioasid=" id "\n" \
+			"  k-9 [000] " t "1: ioasid_free_ret: (ioasid_free+0x0 <- x) ret=0x0\n"
+
+Test(import_hostile, a_free_of_an_id_the_capture_never_allocated_is_noted)
+{
+	struct run r;
+
+	/* ID 9 allocated, ID 1 never: only the free of 1 is noted */
+	run_text(&r, IMPORT_FMT_AUTO, ALLOC_ENTRY "min=1 max=1048575 private=0x0\n"
+		 ALLOC_RETURN "ret=0x9\n" FREE("2.0", "1") FREE("3.0", "9"));
+	cr_assert_eq(r.ret, 0, "%s", r.err);
+	cr_expect_eq(r.st.unknown_frees, 1);
+	cr_expect(strstr(r.diag, "cap:3: note: ioasid_free of ID 1, which this capture"),
+		  "%s", r.diag);
+	cr_expect_null(strstr(r.diag, "ID 9"), "%s", r.diag);
+	run_free(&r);
+	/* after lost events the ID may have been allocated in the gap: no note */
+	run_text(&r, IMPORT_FMT_AUTO, "CPU:0 [LOST 3 EVENTS]\n" FREE("2.0", "1"));
+	cr_assert_eq(r.ret, 0, "%s", r.err);
+	cr_expect_eq(r.st.unknown_frees, 0);
+	run_free(&r);
+}
