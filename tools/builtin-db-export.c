@@ -16,47 +16,45 @@
 
 #define col db_col
 
-void db_json_col(FILE *out, sqlite3_stmt *st, int i)
+void db_json_col(struct json *j, const char *key, sqlite3_stmt *st, int i)
 {
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_NULL:
-		fputs("null", out);
+		json_null(j, key);
 		break;
 	case SQLITE_INTEGER:
-		fprintf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+		json_i64(j, key, sqlite3_column_int64(st, i));
 		break;
 	case SQLITE_FLOAT:
-		fprintf(out, "%.17g", sqlite3_column_double(st, i));
+		json_dbl(j, key, sqlite3_column_double(st, i));
 		break;
 	default:
-		results_json_str(out, col(st, i));
+		json_strn(j, key, col(st, i), sqlite3_column_bytes(st, i));
 	}
 }
 
 /* Every row of @sql (bound to @id) as a JSON array of objects. */
-static int json_rows(FILE *out, sqlite3 *h, const char *sql, int64_t id)
+static int json_rows(struct json *j, const char *key, sqlite3 *h, const char *sql, int64_t id)
 {
 	sqlite3_stmt *st;
-	int rc, n = 0;
+	int rc;
 
 	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL))
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	fputc('[', out);
+	json_arr_begin(j, key);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fputs(n++ ? ",{" : "{", out);
-		for (int i = 0; i < sqlite3_column_count(st); i++) {
-			fprintf(out, "%s\"%s\":", i ? "," : "", sqlite3_column_name(st, i));
-			db_json_col(out, st, i);
-		}
-		fputc('}', out);
+		json_obj_begin(j, NULL);
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			db_json_col(j, sqlite3_column_name(st, i), st, i);
+		json_obj_end(j);
 	}
-	fputc(']', out);
+	json_arr_end(j);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int run_json(FILE *out, sqlite3 *h, int64_t id)
+static int run_json(struct json *j, sqlite3 *h, int64_t id)
 {
 	static const char *const parts[][2] = {
 		{ "metrics", "SELECT name, unit, kind, better, value, (SELECT json_group_array(value)"
@@ -86,23 +84,22 @@ static int run_json(FILE *out, sqlite3 *h, int64_t id)
 		sqlite3_finalize(st);
 		return -1;
 	}
-	fputc('{', out);
+	json_obj_begin(j, NULL);
 	for (int i = 0; i < sqlite3_column_count(st); i++) {
-		fprintf(out, "%s\"%s\":", i ? "," : "", sqlite3_column_name(st, i));
-		if (!strcmp(sqlite3_column_name(st, i), "config") &&
-		    sqlite3_column_type(st, i) == SQLITE_TEXT &&
-		    json_valid(col(st, i), strlen(col(st, i))))
-			fputs(col(st, i), out);	/* JSON text (older stores: checked here) */
+		const char *name = sqlite3_column_name(st, i);
+
+		/* the configuration is JSON text (checked again: older stores did not) */
+		if (!strcmp(name, "config") && sqlite3_column_type(st, i) == SQLITE_TEXT &&
+		    json_valid(col(st, i), sqlite3_column_bytes(st, i)))
+			json_raw(j, name, col(st, i));
 		else
-			db_json_col(out, st, i);
+			db_json_col(j, name, st, i);
 	}
 	sqlite3_finalize(st);
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		fprintf(out, ",\"%s\":", parts[i][0]);
-		if (json_rows(out, h, parts[i][1], id))
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (json_rows(j, parts[i][0], h, parts[i][1], id))
 			return -1;
-	}
-	fputc('}', out);
+	json_obj_end(j);
 	return 0;
 }
 
@@ -205,8 +202,10 @@ int db_show(struct db_args *a)
 		return PASIDSIM_EXIT_USAGE;
 	}
 	if (a->json) {
-		run_json(stdout, results_sqlite(db), id);
-		putchar('\n');
+		struct json j;
+
+		json_init(&j, stdout);
+		run_json(&j, results_sqlite(db), id);
 	} else {
 		show_text(results_sqlite(db), id);
 	}
@@ -260,26 +259,27 @@ static int export_csv(FILE *out, sqlite3 *h, int64_t only)
 }
 
 /* Every run (or the runs named) into @out: 0, or -1 with @err. */
+/* Every run (or the runs named) into @out: 0, or -1 with @err. */
 static int export_runs(struct db_args *a, struct results_db *db, FILE *out, char *err,
 		       size_t errlen)
 {
 	sqlite3 *h = results_sqlite(db);
 	sqlite3_stmt *st;
-	int ret = 0, n = 0;
+	struct json j;
+	int ret = 0;
 
+	json_init(&j, out);
 	if (a->csv)
 		fputs("run_id,uuid,started_at,git_commit,git_dirty,branch,command,flavour,seed,"
 		      "machine,build_type,digest,metric,unit,kind,better,value,samples\n", out);
 	else
-		fputc('[', out);
+		json_arr_begin(&j, NULL);
 	for (int i = 0; i < a->nrest && !ret; i++) {
 		int64_t id = results_resolve(db, a->rest[i], 0, err, errlen);
 
 		if (id < 0)
 			return -1;
-		if (!a->csv && n++)
-			fputc(',', out);
-		ret = a->csv ? export_csv(out, h, id) : run_json(out, h, id);
+		ret = a->csv ? export_csv(out, h, id) : run_json(&j, h, id);
 	}
 	if (!a->nrest && a->csv) {
 		ret = export_csv(out, h, 0);
@@ -287,15 +287,12 @@ static int export_runs(struct db_args *a, struct results_db *db, FILE *out, char
 		if (sqlite3_prepare_v2(h, "SELECT id FROM runs ORDER BY started_at, id", -1, &st,
 				       NULL))
 			ret = -1;
-		while (!ret && sqlite3_step(st) == SQLITE_ROW) {
-			if (n++)
-				fputc(',', out);
-			ret = run_json(out, h, sqlite3_column_int64(st, 0));
-		}
+		while (!ret && sqlite3_step(st) == SQLITE_ROW)
+			ret = run_json(&j, h, sqlite3_column_int64(st, 0));
 		sqlite3_finalize(st);
 	}
 	if (!a->csv)
-		fputs("]\n", out);
+		json_arr_end(&j);
 	if (ret)
 		snprintf(err, errlen, "%s: %s", results_path(db), sqlite3_errmsg(h));
 	return ret;

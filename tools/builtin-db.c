@@ -171,7 +171,8 @@ static int db_list(struct db_args *a)
 	struct results_db *db = db_open(a, RESULTS_OPEN_READONLY);
 	char *pat = NULL;
 	sqlite3_stmt *st;
-	int rc, n = 0;
+	struct json j;
+	int rc;
 
 	if (!db)
 		return PASIDSIM_EXIT_USAGE;
@@ -196,19 +197,18 @@ static int db_list(struct db_args *a)
 	if (pat)
 		sqlite3_bind_text(st, 3, pat, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, a->limit ? a->limit : -1);
+	json_init(&j, stdout);
 	if (a->json)
-		putchar('[');
+		json_arr_begin(&j, NULL);
 	else
 		printf("%6s  %-26s %-13s %-12s %-12s %-10s %8s %-7s %s\n", "id", "started (UTC)",
 		       "commit", "branch", "command", "flavour", "seed", "status", "digest");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (a->json) {
-			fputs(n++ ? ",{" : "{", stdout);
-			for (int i = 0; i < sqlite3_column_count(st); i++) {
-				printf("%s\"%s\":", i ? "," : "", sqlite3_column_name(st, i));
-				db_json_col(stdout, st, i);
-			}
-			putchar('}');
+			json_obj_begin(&j, NULL);
+			for (int i = 0; i < sqlite3_column_count(st); i++)
+				db_json_col(&j, sqlite3_column_name(st, i), st, i);
+			json_obj_end(&j);
 			continue;
 		}
 		printf("%6lld  %-26s %-.12s%-*s %-12.12s %-12.12s %-10.10s %8llu %-7.7s %s\n",
@@ -218,7 +218,7 @@ static int db_list(struct db_args *a)
 		       (unsigned long long)sqlite3_column_int64(st, 7), col(st, 8), col(st, 9));
 	}
 	if (a->json)
-		puts("]");
+		json_arr_end(&j);
 	sqlite3_finalize(st);
 	free(pat);
 	if (rc != SQLITE_DONE)
@@ -231,14 +231,16 @@ static int db_merge(struct db_args *a)
 {
 	struct results_merge_stats ms;
 	struct results_db *db;
+	struct json j;
 	char err[1024];
 	int ret = PASIDSIM_EXIT_OK;
 
 	db = db_open(a, 0);
 	if (!db)
 		return PASIDSIM_EXIT_USAGE;
+	json_init(&j, stdout);
 	if (a->json)
-		putchar('[');
+		json_arr_begin(&j, NULL);
 	for (int i = 0; i < a->nrest; i++) {
 		if (results_merge(db, a->rest[i], &ms, err, sizeof(err))) {
 			fprintf(stderr, "pasidsim db: %s\n", err);
@@ -246,16 +248,18 @@ static int db_merge(struct db_args *a)
 			continue;
 		}
 		if (a->json) {
-			printf("%s{\"file\":", i ? "," : "");
-			results_json_str(stdout, a->rest[i]);
-			printf(",\"added\":%u,\"skipped\":%u}", ms.added, ms.skipped);
+			json_obj_begin(&j, NULL);
+			json_str(&j, "file", a->rest[i]);
+			json_u64(&j, "added", ms.added);
+			json_u64(&j, "skipped", ms.skipped);
+			json_obj_end(&j);
 		} else {
 			printf("%s: %u runs added, %u duplicates skipped\n", a->rest[i], ms.added,
 			       ms.skipped);
 		}
 	}
 	if (a->json)
-		puts("]");
+		json_arr_end(&j);
 	results_close(db);
 	return ret;
 }
@@ -372,6 +376,17 @@ static int add_coverage(struct results_run *run, const char *path)
 	return ret;
 }
 
+static void print_recorded(int64_t id, const char *uuid)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_i64(&j, "run", id);
+	json_str(&j, "uuid", uuid);
+	json_obj_end(&j);
+}
+
 static int db_record(struct db_args *a)
 {
 	struct results_run_info info = {
@@ -402,7 +417,7 @@ static int db_record(struct db_args *a)
 	if (id < 0)
 		fprintf(stderr, "pasidsim db: %s\n", err);
 	else if (a->json)
-		printf("{\"run\":%lld,\"uuid\":\"%s\"}\n", (long long)id, results_run_uuid(run));
+		print_recorded(id, results_run_uuid(run));
 	else
 		printf("%s: recorded run %lld (%s)\n", results_path(db), (long long)id,
 		       results_run_uuid(run));

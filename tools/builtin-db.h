@@ -30,8 +30,9 @@ struct db_args {
 
 struct results_db *db_open(const struct db_args *a, unsigned int flags);
 const char *db_col(sqlite3_stmt *st, int i);
-/* One column of a row as a JSON value (text through the JSON writer). */
-void db_json_col(FILE *out, sqlite3_stmt *st, int i);
+struct json;
+/* One column of a row as the JSON value @key (text through the JSON writer). */
+void db_json_col(struct json *j, const char *key, sqlite3_stmt *st, int i);
 
 int db_show(struct db_args *a);
 int db_export(struct db_args *a);
