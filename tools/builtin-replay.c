@@ -319,78 +319,88 @@ static void print_text(FILE *out, const char *path, const struct replay_stats *s
 	fprintf(out, "  result: %s\n", ret == 0 ? "OK" : ret == 1 ? "PROBLEM" : "ERROR");
 }
 
+struct replay_cli {
+	const char *record, *dbopt;
+	bool nodb, json, quiet;
+	struct replay_opts o;
+};
+
+/* The options into @c: the number of arguments, OPT_HELP or OPT_ERROR. */
+static int replay_parse(int argc, char **argv, struct replay_cli *c)
+{
+	int flavour = -1, check = 1, n;
+	const struct opt opts[] = {
+		OPT_FLAG(0, "check", &check, 1,
+			 "compare every recorded result (default); the first divergence "
+			 "is reported with its line, exit 1"),
+		OPT_FLAG(0, "no-check", &check, 0, "do not compare results"),
+		OPT_CB(0, "timing", &c->o, timing_cb, "MODE",
+		       "fast (default), recorded (sleep the recorded gaps in wall-clock "
+		       "time), scale:F (recorded gaps times F)"),
+		OPT_STR(0, "record", &c->record, "OUT",
+			"write the replayed run as a trace to OUT ('-' for stdout)"),
+		OPT_BOOLEAN(0, "any-flavour", &c->o.any_flavour,
+			    "bare metal: if the trace's flavour is not built, replay on "
+			    "the core linked into pasidsim instead of refusing"),
+		OPT_CHOOSE(0, "flavour", &flavour, flavours, "NAME",
+			   "run every kernel on allocator flavour NAME (pasidsim or "
+			   "linux-6.1) instead of the trace's; --record writes NAME"),
+		OPT_STR(0, "cost", &c->o.cost, "F=NS,...",
+			"world: override cost-model fields (e.g. op_ns=500,poll_ns=20)"),
+		OPT_DB(&c->dbopt),
+		OPT_NO_DB(&c->nodb),
+		OPT_JSON(&c->json),
+		OPT_QUIET(&c->quiet),
+		OPT_END(),
+	};
+	static const struct opt_cmd cmd = {
+		"replay", "[options] TRACE", replay_about, replay_footer, 1, 1,
+	};
+
+	replay_opts_init(&c->o);
+	n = opt_parse(&cmd, opts, argc, argv);
+	c->o.check = check;
+	if (flavour >= 0)
+		c->o.flavour = flavours[flavour];
+	return n;
+}
+
 int cmd_replay(int argc, char **argv)
 {
-	const char *record = NULL, *path, *dbopt = NULL;
-	bool nodb = false, json = false, quiet = false;
-	int flavour = -1, check = 1;
+	struct replay_cli c = { 0 };
+	struct replay_opts *o = &c.o;
+	const char *path;
 	struct outfile rec = { 0 };
 	struct rec *rc = NULL;
-	struct replay_opts o;
 	struct replay_stats st;
 	char err[1024];
-	int ret;
+	int ret = replay_parse(argc, argv, &c);
 
-	replay_opts_init(&o);
-	{
-		const struct opt opts[] = {
-			OPT_FLAG(0, "check", &check, 1,
-				 "compare every recorded result (default); the first divergence "
-				 "is reported with its line, exit 1"),
-			OPT_FLAG(0, "no-check", &check, 0, "do not compare results"),
-			OPT_CB(0, "timing", &o, timing_cb, "MODE",
-			       "fast (default), recorded (sleep the recorded gaps in wall-clock "
-			       "time), scale:F (recorded gaps times F)"),
-			OPT_STR(0, "record", &record, "OUT",
-				"write the replayed run as a trace to OUT ('-' for stdout)"),
-			OPT_BOOLEAN(0, "any-flavour", &o.any_flavour,
-				    "bare metal: if the trace's flavour is not built, replay on "
-				    "the core linked into pasidsim instead of refusing"),
-			OPT_CHOOSE(0, "flavour", &flavour, flavours, "NAME",
-				   "run every kernel on allocator flavour NAME (pasidsim or "
-				   "linux-6.1) instead of the trace's; --record writes NAME"),
-			OPT_STR(0, "cost", &o.cost, "F=NS,...",
-				"world: override cost-model fields (e.g. op_ns=500,poll_ns=20)"),
-			OPT_DB(&dbopt),
-			OPT_NO_DB(&nodb),
-			OPT_JSON(&json),
-			OPT_QUIET(&quiet),
-			OPT_END(),
-		};
-		static const struct opt_cmd cmd = {
-			"replay", "[options] TRACE", replay_about, replay_footer, 1, 1,
-		};
-		int n = opt_parse(&cmd, opts, argc, argv);
-
-		if (n < 0)
-			return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
-	}
-	o.check = check;
-	if (flavour >= 0)
-		o.flavour = flavours[flavour];
+	if (ret < 0)
+		return ret == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
 	path = argv[1];
-	if (record) {
-		if (outfile_open(&rec, record, err, sizeof(err))) {
+	if (c.record) {
+		if (outfile_open(&rec, c.record, err, sizeof(err))) {
 			fprintf(stderr, "replay: --record: %s\n", err);
 			return PASIDSIM_EXIT_USAGE;
 		}
-		o.record = rec.f;
+		o->record = rec.f;
 	}
-	rc = rec_begin(path, nodb);
+	rc = rec_begin(path, c.nodb);
 	if (!rc) {
 		fprintf(stderr, "replay: out of memory\n");
 		outfile_abort(&rec);
 		return PASIDSIM_EXIT_USAGE;
 	}
-	if (!nodb)
-		o.on_start = rec_start;
-	o.on_op = rec_op_checked;
-	o.on_kernel = rec_kernel_checked;
-	o.hook_arg = rc;
-	progress_start(&rc->progress, quiet || json ? NULL : stderr);
-	ret = replay_file(path, &o, &st);
+	if (!c.nodb)
+		o->on_start = rec_start;
+	o->on_op = rec_op_checked;
+	o->on_kernel = rec_kernel_checked;
+	o->hook_arg = rc;
+	progress_start(&rc->progress, c.quiet || c.json ? NULL : stderr);
+	ret = replay_file(path, o, &st);
 	progress_end(&rc->progress);
-	if (record) {
+	if (c.record) {
 		/* an input error: what was written is not a replay of the trace; keep OUT */
 		if (ret >= PASIDSIM_EXIT_USAGE) {
 			outfile_abort(&rec);
@@ -404,16 +414,16 @@ int cmd_replay(int argc, char **argv)
 	if (st.divergence[0])
 		fprintf(stderr, "replay: %s\n", st.divergence);
 	{
-		FILE *out = record && opt_is_stdio(record) ? stderr : stdout;
+		FILE *out = c.record && opt_is_stdio(c.record) ? stderr : stdout;
 
-		if (json)
+		if (c.json)
 			print_json(out, path, &st, ret);
-		else if (!quiet && (ret != PASIDSIM_EXIT_USAGE || st.ops))
+		else if (!c.quiet && (ret != PASIDSIM_EXIT_USAGE || st.ops))
 			print_text(out, path, &st, ret);
 	}
 	/* input errors are not runs */
-	if (!nodb && ret < PASIDSIM_EXIT_USAGE && rec_end(rc, results_db_path(dbopt), path, &st,
-							  ret) && !ret)
+	if (!c.nodb && ret < PASIDSIM_EXIT_USAGE &&
+	    rec_end(rc, results_db_path(c.dbopt), path, &st, ret) && !ret)
 		ret = PASIDSIM_EXIT_USAGE;
 	rec_free(rc);
 	return ret;

@@ -178,7 +178,8 @@ static int cmd_completion(int argc, char **argv)
 	       "\t   [[ ${COMP_WORDS[1]} == db && $COMP_CWORD -eq 2 ]] ||\n"
 	       "\t   [[ ${COMP_WORDS[1]} == completion ]]; then\n"
 	       "\t\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
-	       "\t\t[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null\n"
+	       "\t\t[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&\n"
+	       "\t\t\tcompopt -o nospace 2>/dev/null\n"
 	       "\telse\n"
 	       "\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
 	       "\tfi\n}\ncomplete -F _pasidsim pasidsim\n");
