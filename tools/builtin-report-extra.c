@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "builtin-report.h"
+#include "json.h"
 #include "outfile.h"
 
 #define col report_col
@@ -18,34 +19,34 @@
 
 void report_emit_coverage(struct report *r)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st, *pt;
-	int n = 0;
 
 	sqlite3_prepare_v2(r->h, "SELECT r.id, r.git_commit, r.command FROM runs r WHERE EXISTS "
 			   "(SELECT 1 FROM coverage c WHERE c.run_id = r.id) ORDER BY "
 			   "r.started_at DESC, r.id DESC LIMIT 24", -1, &st, NULL);
 	sqlite3_prepare_v2(r->h, "SELECT t_s, execs, coverage, corpus FROM coverage WHERE "
 			   "run_id = ?1 ORDER BY seq", -1, &pt, NULL);
-	fputs(",\"coverage\":[", r->out);
+	json_arr_begin(j, "coverage");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		int np = 0;
-
-		fprintf(r->out, "%s{\"run\":%lld,\"commit\":", n++ ? "," : "",
-			(long long)sqlite3_column_int64(st, 0));
-		jcol(r->out, st, 1);
-		fputs(",\"label\":", r->out);
-		jcol(r->out, st, 2);
-		fputs(",\"points\":[", r->out);
+		json_obj_begin(j, NULL);
+		json_i64(j, "run", sqlite3_column_int64(st, 0));
+		jcol(j, "commit", st, 1);
+		jcol(j, "label", st, 2);
+		json_arr_begin(j, "points");
 		sqlite3_reset(pt);
 		sqlite3_bind_int64(pt, 1, sqlite3_column_int64(st, 0));
-		while (sqlite3_step(pt) == SQLITE_ROW)
-			fprintf(r->out, "%s[%.17g,%lld,%lld,%lld]", np++ ? "," : "",
-				sqlite3_column_double(pt, 0), (long long)sqlite3_column_int64(pt, 1),
-				(long long)sqlite3_column_int64(pt, 2),
-				(long long)sqlite3_column_int64(pt, 3));
-		fputs("]}", r->out);
+		while (sqlite3_step(pt) == SQLITE_ROW) {
+			json_arr_begin(j, NULL);
+			json_dbl(j, NULL, sqlite3_column_double(pt, 0));
+			for (int i = 1; i <= 3; i++)
+				json_i64(j, NULL, sqlite3_column_int64(pt, i));
+			json_arr_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(pt);
 	sqlite3_finalize(st);
 }
@@ -137,42 +138,38 @@ static char *copy_reproducer(struct report *r, int64_t run, int seq, const char 
 
 void report_emit_findings(struct report *r)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st;
-	int n = 0;
 
 	sqlite3_prepare_v2(r->h, "SELECT f.run_id, r.git_commit, f.seq, f.kind, f.position, "
 			   "f.message, f.reproducer FROM findings f JOIN runs r ON r.id = f.run_id "
 			   "ORDER BY r.started_at DESC, f.run_id DESC, f.seq LIMIT 500", -1, &st,
 			   NULL);
-	fputs(",\"findings\":[", r->out);
+	json_arr_begin(j, "findings");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		bool missing;
 		char *link = copy_reproducer(r, sqlite3_column_int64(st, 0),
 					     sqlite3_column_int(st, 2), col(st, 6), &missing);
 		char abs[PATH_MAX + 8];
 
-		fprintf(r->out, "%s{\"run\":%lld,\"commit\":", n++ ? "," : "",
-			(long long)sqlite3_column_int64(st, 0));
-		jcol(r->out, st, 1);
-		fputs(",\"kind\":", r->out);
-		jcol(r->out, st, 3);
-		fputs(",\"position\":", r->out);
-		jcol(r->out, st, 4);
-		fputs(",\"message\":", r->out);
-		jcol(r->out, st, 5);
-		fputs(",\"reproducer\":", r->out);
-		jcol(r->out, st, 6);
-		fprintf(r->out, ",\"missing\":%s,\"link\":", missing ? "true" : "false");
+		json_obj_begin(j, NULL);
+		json_i64(j, "run", sqlite3_column_int64(st, 0));
+		jcol(j, "commit", st, 1);
+		jcol(j, "kind", st, 3);
+		jcol(j, "position", st, 4);
+		jcol(j, "message", st, 5);
+		jcol(j, "reproducer", st, 6);
+		json_bool(j, "missing", missing);
 		if (!link && !missing && col(st, 6)[0] == '/') {
 			snprintf(abs, sizeof(abs), "file://%s", col(st, 6));
-			results_json_str(r->out, abs);
+			json_str(j, "link", abs);
 		} else {
-			results_json_str(r->out, link);
+			json_str(j, "link", link);
 		}
-		fputc('}', r->out);
+		json_obj_end(j);
 		free(link);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(st);
 }
 
@@ -182,22 +179,19 @@ void report_emit_runs_table(struct report *r)
 		"id", "started", "commit", "dirty", "branch", "command", "flavour", "status",
 		"digest", "machine",
 	};
+	struct json *j = &r->j;
 	sqlite3_stmt *st;
-	int n = 0;
 
 	sqlite3_prepare_v2(r->h, "SELECT id, started_at, git_commit, git_dirty, branch, command, "
 			   "flavour, status, digest, machine FROM runs ORDER BY started_at DESC, "
 			   "id DESC LIMIT 200", -1, &st, NULL);
-	fputs(",\"runs\":[", r->out);
+	json_arr_begin(j, "runs");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		fputs(n++ ? ",{" : "{", r->out);
-		for (int i = 0; i < 10; i++) {
-			fprintf(r->out, "%s\"%s\":", i ? "," : "", names[i]);
-			jcol(r->out, st, i);
-		}
-		fputc('}', r->out);
+		json_obj_begin(j, NULL);
+		for (int i = 0; i < 10; i++)
+			jcol(j, names[i], st, i);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(st);
 }
-

@@ -57,16 +57,16 @@ const char *report_col(sqlite3_stmt *st, int i)
 	return s ? s : "";
 }
 
-void report_jcol(FILE *out, sqlite3_stmt *st, int i)
+void report_jcol(struct json *j, const char *key, sqlite3_stmt *st, int i)
 {
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		fputs("null", out);
+		json_null(j, key);
 	else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-		fprintf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+		json_i64(j, key, sqlite3_column_int64(st, i));
 	else if (sqlite3_column_type(st, i) == SQLITE_FLOAT)
-		fprintf(out, "%.17g", sqlite3_column_double(st, i));
+		json_dbl(j, key, sqlite3_column_double(st, i));
 	else
-		results_json_str(out, report_col(st, i));
+		json_str(j, key, report_col(st, i));
 }
 
 #define col report_col
@@ -190,36 +190,37 @@ static bool not_worse(enum results_better b, double v, double ref)
 
 static void emit_runs(struct report *r, const struct group *g, const struct results_cmp *cmps)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st;
 
 	sqlite3_prepare_v2(r->h, "SELECT id, git_commit, git_dirty, branch, started_at, digest, "
 			   "status FROM runs WHERE id = ?1", -1, &st, NULL);
-	fputs("\"runs\":[", r->out);
+	json_arr_begin(j, "runs");
 	for (size_t i = 0; i < g->n; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, g->runs[i]);
 		if (sqlite3_step(st) != SQLITE_ROW)
 			continue;
-		fprintf(r->out, "%s{\"id\":%lld,\"commit\":", i ? "," : "", (long long)g->runs[i]);
-		jcol(r->out, st, 1);
-		fprintf(r->out, ",\"dirty\":%d,\"branch\":", sqlite3_column_int(st, 2));
-		jcol(r->out, st, 3);
-		fputs(",\"started\":", r->out);
-		jcol(r->out, st, 4);
-		fputs(",\"digest\":", r->out);
-		jcol(r->out, st, 5);
-		fputs(",\"status\":", r->out);
-		jcol(r->out, st, 6);
-		fprintf(r->out, ",\"digest_changed\":%s}",
-			i && cmps[i].digest_compared && !cmps[i].digest_equal ? "true" : "false");
+		json_obj_begin(j, NULL);
+		json_i64(j, "id", g->runs[i]);
+		jcol(j, "commit", st, 1);
+		json_i64(j, "dirty", sqlite3_column_int(st, 2));
+		jcol(j, "branch", st, 3);
+		jcol(j, "started", st, 4);
+		jcol(j, "digest", st, 5);
+		jcol(j, "status", st, 6);
+		json_bool(j, "digest_changed", i && cmps[i].digest_compared &&
+			  !cmps[i].digest_equal);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(st);
 }
 
 static void emit_first_bad(struct report *r, const struct group *g, size_t at,
 			   const char *metric, struct open_reg *regs, size_t *nregs)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st;
 
 	sqlite3_prepare_v2(r->h, "SELECT (SELECT git_commit FROM runs WHERE id = ?1), "
@@ -227,11 +228,11 @@ static void emit_first_bad(struct report *r, const struct group *g, size_t at,
 	sqlite3_bind_int64(st, 1, g->runs[at]);
 	sqlite3_bind_int64(st, 2, g->runs[at - 1]);
 	sqlite3_step(st);
-	fprintf(r->out, "{\"run\":%lld,\"commit\":", (long long)g->runs[at]);
-	jcol(r->out, st, 0);
-	fputs(",\"last_good\":", r->out);
-	jcol(r->out, st, 1);
-	fputc('}', r->out);
+	json_obj_begin(j, "first_bad");
+	json_i64(j, "run", g->runs[at]);
+	jcol(j, "commit", st, 0);
+	jcol(j, "last_good", st, 1);
+	json_obj_end(j);
 	if (*nregs < MAX_OPEN_REGS) {
 		struct open_reg *o = &regs[(*nregs)++];
 
@@ -252,19 +253,17 @@ static void emit_metric(struct report *r, const struct group *g, const struct re
 				     !strcmp(col(meta, 3), "equal") ? RESULTS_EQUAL : RESULTS_LOWER;
 	double *v = calloc(g->n, sizeof(double));
 	bool *has = calloc(g->n, sizeof(bool));
+	struct json *j = &r->j;
 	size_t open = 0;
 	double ref = 0;
 	bool changed = false;
 
-	fputs("{\"name\":", r->out);
-	results_json_str(r->out, name);
-	fputs(",\"unit\":", r->out);
-	jcol(r->out, meta, 1);
-	fputs(",\"kind\":", r->out);
-	jcol(r->out, meta, 2);
-	fputs(",\"better\":", r->out);
-	jcol(r->out, meta, 3);
-	fputs(",\"values\":[", r->out);
+	json_obj_begin(j, NULL);
+	json_str(j, "name", name);
+	jcol(j, "unit", meta, 1);
+	jcol(j, "kind", meta, 2);
+	jcol(j, "better", meta, 3);
+	json_arr_begin(j, "values");
 	for (size_t i = 0; i < g->n; i++) {
 		sqlite3_reset(val);
 		sqlite3_bind_int64(val, 1, g->runs[i]);
@@ -272,20 +271,17 @@ static void emit_metric(struct report *r, const struct group *g, const struct re
 		if (v && has && sqlite3_step(val) == SQLITE_ROW) {
 			v[i] = sqlite3_column_double(val, 0);
 			has[i] = true;
-			fprintf(r->out, "%s%.17g", i ? "," : "", v[i]);
+			json_dbl(j, NULL, v[i]);
 		} else {
-			fputs(i ? ",null" : "null", r->out);
+			json_null(j, NULL);
 		}
 	}
-	fputs("],\"verdicts\":[", r->out);
+	json_arr_end(j);
+	json_arr_begin(j, "verdicts");
 	for (size_t i = 0; i < g->n; i++) {
 		const struct results_cmp_row *row = i ? find_row(&cmps[i], name) : NULL;
 
-		fputs(i ? "," : "", r->out);
-		if (row)
-			fprintf(r->out, "\"%s\"", results_verdict_name(row->verdict));
-		else
-			fputs("null", r->out);
+		json_str(j, NULL, row ? results_verdict_name(row->verdict) : NULL);
 		changed |= row && (row->verdict == RESULTS_REGRESSED ||
 				   row->verdict == RESULTS_IMPROVED ||
 				   row->verdict == RESULTS_MISSING || row->verdict == RESULTS_NEW);
@@ -299,46 +295,51 @@ static void emit_metric(struct report *r, const struct group *g, const struct re
 			open = 0;
 		}
 	}
-	fputs("],\"first_bad\":", r->out);
+	json_arr_end(j);
 	if (open)
 		emit_first_bad(r, g, open, name, regs, nregs);
 	else
-		fputs("null", r->out);
-	fprintf(r->out, ",\"changed\":%s}", changed || open ? "true" : "false");
+		json_null(j, "first_bad");
+	json_bool(j, "changed", changed || open);
+	json_obj_end(j);
 	free(v);
 	free(has);
 }
 
 static void emit_latest_details(struct report *r, int64_t run)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st, *bk;
-	int n = 0;
 
 	sqlite3_prepare_v2(r->h, "SELECT name, unit, count, sum, min, max FROM histograms "
 			   "WHERE run_id = ?1 ORDER BY name", -1, &st, NULL);
 	sqlite3_prepare_v2(r->h, "SELECT bucket, count FROM hist_buckets WHERE run_id = ?1 AND "
 			   "name = ?2 ORDER BY bucket", -1, &bk, NULL);
 	sqlite3_bind_int64(st, 1, run);
-	fputs(",\"histograms\":[", r->out);
+	json_arr_begin(j, "histograms");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		int nb = 0;
-
-		fprintf(r->out, "%s{\"run\":%lld,\"name\":", n++ ? "," : "", (long long)run);
-		jcol(r->out, st, 0);
-		fputs(",\"unit\":", r->out);
-		jcol(r->out, st, 1);
-		fprintf(r->out, ",\"count\":%lld,\"sum\":%lld,\"min\":%lld,\"max\":%lld,\"buckets\":[",
-			(long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 3),
-			(long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5));
+		json_obj_begin(j, NULL);
+		json_i64(j, "run", run);
+		jcol(j, "name", st, 0);
+		jcol(j, "unit", st, 1);
+		json_i64(j, "count", sqlite3_column_int64(st, 2));
+		json_i64(j, "sum", sqlite3_column_int64(st, 3));
+		json_i64(j, "min", sqlite3_column_int64(st, 4));
+		json_i64(j, "max", sqlite3_column_int64(st, 5));
+		json_arr_begin(j, "buckets");
 		sqlite3_reset(bk);
 		sqlite3_bind_int64(bk, 1, run);
 		sqlite3_bind_text(bk, 2, col(st, 0), -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(bk) == SQLITE_ROW)
-			fprintf(r->out, "%s[%d,%lld]", nb++ ? "," : "", sqlite3_column_int(bk, 0),
-				(long long)sqlite3_column_int64(bk, 1));
-		fputs("]}", r->out);
+		while (sqlite3_step(bk) == SQLITE_ROW) {
+			json_arr_begin(j, NULL);
+			json_i64(j, NULL, sqlite3_column_int(bk, 0));
+			json_i64(j, NULL, sqlite3_column_int64(bk, 1));
+			json_arr_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(bk);
 	sqlite3_finalize(st);
 
@@ -346,17 +347,15 @@ static void emit_latest_details(struct report *r, int64_t run)
 			   "wait_max_ns, hold_total_ns, hold_max_ns FROM lockstat WHERE run_id = ?1 "
 			   "ORDER BY seq", -1, &st, NULL);
 	sqlite3_bind_int64(st, 1, run);
-	fprintf(r->out, ",\"lockstat_run\":%lld,\"lockstat\":[", (long long)run);
-	n = 0;
+	json_i64(j, "lockstat_run", run);
+	json_arr_begin(j, "lockstat");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		fputs(n++ ? ",{" : "{", r->out);
-		for (int i = 0; i < sqlite3_column_count(st); i++) {
-			fprintf(r->out, "%s\"%s\":", i ? "," : "", sqlite3_column_name(st, i));
-			jcol(r->out, st, i);
-		}
-		fputc('}', r->out);
+		json_obj_begin(j, NULL);
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			jcol(j, sqlite3_column_name(st, i), st, i);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(st);
 }
 
@@ -370,7 +369,7 @@ static void emit_summary(struct report *r, const struct group *g, const struct r
 	unsigned int changed = 0, improved = 0;
 	const char *verdict = "first run";
 	bool digest = false;
-	struct json j;
+	struct json *j = &r->j;
 
 	if (g->n > 1) {
 		for (size_t i = 0; i < last->nrows; i++) {
@@ -384,40 +383,38 @@ static void emit_summary(struct report *r, const struct group *g, const struct r
 		verdict = last->regressions ? "regression" : improved ? "improved" :
 			  changed || digest ? "changed" : "unchanged";
 	}
-	fputc(',', r->out);
-	json_init(&j, r->out);
-	json_obj_begin(&j, "summary");
-	json_i64(&j, "latest", g->runs[g->n - 1]);
+	json_obj_begin(j, "summary");
+	json_i64(j, "latest", g->runs[g->n - 1]);
 	if (g->n > 1)
-		json_i64(&j, "previous", g->runs[g->n - 2]);
+		json_i64(j, "previous", g->runs[g->n - 2]);
 	else
-		json_null(&j, "previous");
-	json_str(&j, "verdict", verdict);
-	json_u64(&j, "regressions", g->n > 1 ? last->regressions : 0);
-	json_u64(&j, "changed", changed);
-	json_bool(&j, "digest_changed", digest);
-	json_bool(&j, "new_findings", g->n > 1 && last->cand_findings > last->base_findings);
-	json_arr_begin(&j, "open");
+		json_null(j, "previous");
+	json_str(j, "verdict", verdict);
+	json_u64(j, "regressions", g->n > 1 ? last->regressions : 0);
+	json_u64(j, "changed", changed);
+	json_bool(j, "digest_changed", digest);
+	json_bool(j, "new_findings", g->n > 1 && last->cand_findings > last->base_findings);
+	json_arr_begin(j, "open");
 	for (size_t i = 0; i < nregs; i++) {
-		json_obj_begin(&j, NULL);
-		json_str(&j, "metric", regs[i].metric);
-		json_str(&j, "commit", regs[i].commit);
-		json_i64(&j, "run", regs[i].run);
-		json_str(&j, "last_good", regs[i].last_good);
-		json_obj_end(&j);
+		json_obj_begin(j, NULL);
+		json_str(j, "metric", regs[i].metric);
+		json_str(j, "commit", regs[i].commit);
+		json_i64(j, "run", regs[i].run);
+		json_str(j, "last_good", regs[i].last_good);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
+	json_arr_end(j);
+	json_obj_end(j);
 }
 
 static int emit_group(struct report *r, const struct group *g)
 {
 	struct results_cmp *cmps = calloc(g->n, sizeof(*cmps));
 	struct open_reg regs[MAX_OPEN_REGS];
+	struct json *j = &r->j;
 	size_t nregs = 0;
 	sqlite3_stmt *meta, *val;
 	char err[512];
-	int n = 0;
 
 	if (!cmps)
 		return -1;
@@ -425,17 +422,16 @@ static int emit_group(struct report *r, const struct group *g)
 		if (results_compare(r->db, g->runs[i - 1], g->runs[i], &r->opts, &cmps[i], err,
 				    sizeof(err)))
 			fprintf(stderr, "pasidsim report: %s\n", err);
-	fputs("{\"key\":", r->out);
-	results_json_str(r->out, g->key);
-	fputs(",\"label\":", r->out);
-	results_json_str(r->out, g->label);
-	fputc(',', r->out);
+	json_obj_begin(j, NULL);
+	json_str(j, "key", g->key);
+	json_str(j, "label", g->label);
 	emit_runs(r, g, cmps);
-	fputs(",\"metrics\":[", r->out);
+	json_arr_begin(j, "metrics");
 	/* Every metric of the group, in name order, with the newest run's unit and kind. */
 	sqlite3_prepare_v2(r->h, "SELECT m.name, m.unit, m.kind, m.better, max(x.started_at) "
 			   "FROM metrics m JOIN runs x ON x.id = m.run_id WHERE m.run_id IN "
-			   "(SELECT value FROM json_each(?1)) GROUP BY m.name ORDER BY m.name", -1, &meta, NULL);
+			   "(SELECT value FROM json_each(?1)) GROUP BY m.name ORDER BY m.name", -1,
+			   &meta, NULL);
 	sqlite3_prepare_v2(r->h, "SELECT value FROM metrics WHERE run_id = ?1 AND name = ?2", -1,
 			   &val, NULL);
 	{
@@ -452,16 +448,14 @@ static int emit_group(struct report *r, const struct group *g)
 			free(ids);
 		}
 	}
-	while (sqlite3_step(meta) == SQLITE_ROW) {
-		fputs(n++ ? "," : "", r->out);
+	while (sqlite3_step(meta) == SQLITE_ROW)
 		emit_metric(r, g, cmps, meta, val, regs, &nregs);
-	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(meta);
 	sqlite3_finalize(val);
 	emit_summary(r, g, &cmps[g->n - 1], regs, nregs);
 	emit_latest_details(r, g->runs[g->n - 1]);
-	fputc('}', r->out);
+	json_obj_end(j);
 	for (size_t i = 0; i < g->n; i++)
 		results_cmp_free(&cmps[i]);
 	free(cmps);
@@ -471,6 +465,7 @@ static int emit_group(struct report *r, const struct group *g)
 static int write_data(struct report *r)
 {
 	char path[PATH_MAX], now[40], err[PATH_MAX + 64];
+	struct json *j = &r->j;
 	struct outfile of;
 	struct group *g = NULL;
 	long long nruns = 0, total = 0;
@@ -498,22 +493,22 @@ static int write_data(struct report *r)
 	sqlite3_finalize(st);
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	fputs("/* Generated by 'pasidsim report'. */\nwindow.PASIDSIM_DATA = {\"generated\":", r->out);
-	results_json_str(r->out, now);
-	fputs(",\"db\":", r->out);
-	results_json_str(r->out, results_path(r->db));
-	fprintf(r->out, ",\"nruns\":%lld,\"runs_omitted\":%lld,\"groups\":[", nruns,
-		total > 200 ? total - 200 : 0);
-	for (size_t i = 0; i < ng; i++) {
-		if (i)
-			fputc(',', r->out);
+	fputs("/* Generated by 'pasidsim report'. */\nwindow.PASIDSIM_DATA = ", r->out);
+	json_init(j, r->out);
+	json_obj_begin(j, NULL);
+	json_str(j, "generated", now);
+	json_str(j, "db", results_path(r->db));
+	json_i64(j, "nruns", nruns);
+	json_i64(j, "runs_omitted", total > 200 ? total - 200 : 0);
+	json_arr_begin(j, "groups");
+	for (size_t i = 0; i < ng; i++)
 		emit_group(r, &g[i]);
-	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	report_emit_coverage(r);
 	report_emit_findings(r);
 	report_emit_runs_table(r);
-	fputs("};\n", r->out);
+	json_obj_end(j);
+	fputs(";\n", r->out);
 	free_groups(g, ng);
 	r->out = NULL;
 	if (outfile_commit(&of, err, sizeof(err))) {

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "json.h"
 #include "results.h"
 
 struct report_asset {
@@ -25,6 +26,7 @@ struct report {
 	struct results_db *db;
 	sqlite3 *h;
 	FILE *out;			/* data.js being written */
+	struct json j;			/* ... through the JSON writer */
 	const char *dir;
 	struct results_cmp_opts opts;
 	uint64_t max_runs;
@@ -42,7 +44,8 @@ struct open_reg {
 };
 
 const char *report_col(sqlite3_stmt *st, int i);
-void report_jcol(FILE *out, sqlite3_stmt *st, int i);
+/* Column @i of a row as the JSON value @key (NULL inside an array). */
+void report_jcol(struct json *j, const char *key, sqlite3_stmt *st, int i);
 /* DIR/NAME through a temporary file: 0, or -1 (reported). */
 int report_write_file(const char *dir, const char *name, const void *data, size_t len);
 
