@@ -8,22 +8,24 @@
  * 2: usage or data error.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
+#include "json.h"
+#include "opt.h"
 #include "results.h"
 
-static const char *const compare_usage =
-	"usage: pasidsim compare [--db=<file>] [--alpha=<p>] [--min-effect=<fraction>]\n"
-	"                        [--any-scenario] [--json] <baseline> <candidate>\n\n"
-	"<baseline> and <candidate>: a run id, a run UUID (prefix), a git revision\n"
-	"(latest run at that commit), branch:<name> (latest run on the branch) or\n"
+static const char compare_about[] =
+	"BASELINE and CANDIDATE: a run id, a run UUID (prefix), a git revision\n"
+	"(latest run at that commit), branch:NAME (latest run on the branch) or\n"
 	"'latest'. The candidate is resolved first; a revision or branch baseline\n"
 	"then means the latest run there of the same scenario (command, trace,\n"
-	"config, flavour, seed). Defaults: --alpha=0.05 --min-effect=0.05.\n"
+	"config, flavour, seed). A baseline metric the candidate lacks counts as a\n"
+	"regression.\n";
+
+static const char compare_footer[] =
 	"Exit status: 0 no regression, 1 regression, 2 usage or data error.\n";
 
 static void print_text(const struct results_cmp *c)
@@ -52,97 +54,92 @@ static void print_text(const struct results_cmp *c)
 		       results_kind_name(r->kind), r->base, r->cand, r->effect * 100, p, n,
 		       results_verdict_name(r->verdict));
 	}
-	printf("%s: %u regression%s\n", c->regressions ? "REGRESSION" : "OK", c->regressions,
+	printf("%s: %u regression%s", c->regressions ? "REGRESSION" : "OK", c->regressions,
 	       c->regressions == 1 ? "" : "s");
+	if (c->missing)
+		printf(" (%u metric%s of the baseline missing from the candidate)", c->missing,
+		       c->missing == 1 ? "" : "s");
+	printf("\n");
 }
 
 static void print_json(const struct results_cmp *c)
 {
-	printf("{\"baseline\":%lld,\"candidate\":%lld,\"same_scenario\":%s,",
-	       (long long)c->base, (long long)c->cand, c->same_scenario ? "true" : "false");
-	printf("\"digest\":{\"compared\":%s,\"equal\":%s,\"baseline\":", c->digest_compared ?
-	       "true" : "false", c->digest_equal ? "true" : "false");
-	results_json_str(stdout, c->base_digest[0] ? c->base_digest : NULL);
-	printf(",\"candidate\":");
-	results_json_str(stdout, c->cand_digest[0] ? c->cand_digest : NULL);
-	printf("},\"findings\":{\"baseline\":%u,\"candidate\":%u},\"metrics\":[",
-	       c->base_findings, c->cand_findings);
+	struct json j;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_i64(&j, "baseline", c->base);
+	json_i64(&j, "candidate", c->cand);
+	json_bool(&j, "same_scenario", c->same_scenario);
+	json_obj_begin(&j, "digest");
+	json_bool(&j, "compared", c->digest_compared);
+	json_bool(&j, "equal", c->digest_equal);
+	json_str(&j, "baseline", c->base_digest[0] ? c->base_digest : NULL);
+	json_str(&j, "candidate", c->cand_digest[0] ? c->cand_digest : NULL);
+	json_obj_end(&j);
+	json_obj_begin(&j, "findings");
+	json_u64(&j, "baseline", c->base_findings);
+	json_u64(&j, "candidate", c->cand_findings);
+	json_obj_end(&j);
+	json_arr_begin(&j, "metrics");
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct results_cmp_row *r = &c->rows[i];
 
-		printf("%s{\"name\":", i ? "," : "");
-		results_json_str(stdout, r->name);
-		printf(",\"unit\":");
-		results_json_str(stdout, r->unit);
-		printf(",\"kind\":\"%s\",\"better\":\"%s\",\"baseline\":%.17g,\"candidate\":%.17g,"
-		       "\"n_baseline\":%u,\"n_candidate\":%u,\"p\":%.6g,\"effect\":%.6g,"
-		       "\"verdict\":\"%s\"}", results_kind_name(r->kind),
-		       results_better_name(r->better), r->base, r->cand, r->nbase, r->ncand, r->p,
-		       isfinite(r->effect) ? r->effect : 0, results_verdict_name(r->verdict));
+		json_obj_begin(&j, NULL);
+		json_str(&j, "name", r->name);
+		json_str(&j, "unit", r->unit);
+		json_str(&j, "kind", results_kind_name(r->kind));
+		json_str(&j, "better", results_better_name(r->better));
+		json_dbl(&j, "baseline", r->base);
+		json_dbl(&j, "candidate", r->cand);
+		json_u64(&j, "n_baseline", r->nbase);
+		json_u64(&j, "n_candidate", r->ncand);
+		json_dbl(&j, "p", r->p);
+		json_dbl(&j, "effect", isfinite(r->effect) ? r->effect : 0);
+		json_str(&j, "verdict", results_verdict_name(r->verdict));
+		json_obj_end(&j);
 	}
-	printf("],\"regressions\":%u,\"result\":\"%s\"}\n", c->regressions,
-	       c->regressions ? "regression" : "ok");
+	json_arr_end(&j);
+	json_u64(&j, "regressions", c->regressions);
+	json_u64(&j, "missing", c->missing);
+	json_str(&j, "result", c->regressions ? "regression" : "ok");
+	json_obj_end(&j);
 }
 
 int cmd_compare(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_ALPHA, OPT_EFFECT, OPT_ANY, OPT_JSON };
-	static const struct option options[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "alpha", required_argument, NULL, OPT_ALPHA },
-		{ "min-effect", required_argument, NULL, OPT_EFFECT },
-		{ "any-scenario", no_argument, NULL, OPT_ANY },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct results_cmp_opts o = { 0.05, 0.05 };
 	const char *dbpath = NULL;
 	bool json = false, any = false;
 	struct results_db *db;
 	struct results_cmp cmp;
 	int64_t base, cand;
-	char err[1024], *end;
-	int opt, ret;
+	char err[1024];
+	int ret;
+	const struct opt opts[] = {
+		OPT_DB(&dbpath),
+		OPT_DBL(0, "alpha", &o.alpha, 1e-9, 1, "P",
+			"significance level of the Mann-Whitney U test (default 0.05)"),
+		OPT_DBL(0, "min-effect", &o.min_effect, 0, 1e9, "FRACTION",
+			"smallest relative change that counts (default 0.05)"),
+		OPT_BOOLEAN(0, "any-scenario", &any, "compare runs of different scenarios"),
+		OPT_JSON(&json),
+		OPT_END(),
+	};
+	static const struct opt_cmd cmd = {
+		"compare", "[options] BASELINE CANDIDATE", compare_about, compare_footer, 2, 2,
+	};
+	int n = opt_parse(&cmd, opts, argc, argv);
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_DB:
-			dbpath = optarg;
-			break;
-		case OPT_ALPHA:
-			o.alpha = strtod(optarg, &end);
-			if (*end || !(o.alpha > 0 && o.alpha < 1))
-				goto usage;
-			break;
-		case OPT_EFFECT:
-			o.min_effect = strtod(optarg, &end);
-			if (*end || !(o.min_effect >= 0))
-				goto usage;
-			break;
-		case OPT_ANY:
-			any = true;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			fputs(compare_usage, stdout);
-			return PASIDSIM_EXIT_OK;
-		default:
-			goto usage;
-		}
-	}
-	if (argc - optind != 2)
-		goto usage;
+	if (n < 0)
+		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
 	db = results_open(results_db_path(dbpath), RESULTS_OPEN_READONLY, err, sizeof(err));
 	if (!db) {
 		fprintf(stderr, "pasidsim compare: %s\n", err);
 		return PASIDSIM_EXIT_USAGE;
 	}
-	cand = results_resolve(db, argv[optind + 1], 0, err, sizeof(err));
-	base = cand < 0 ? -1 : results_resolve(db, argv[optind], any ? 0 : cand, err, sizeof(err));
+	cand = results_resolve(db, argv[2], 0, err, sizeof(err));
+	base = cand < 0 ? -1 : results_resolve(db, argv[1], any ? 0 : cand, err, sizeof(err));
 	if (cand < 0 || base < 0 ||
 	    results_compare(db, base, cand, &o, &cmp, err, sizeof(err))) {
 		fprintf(stderr, "pasidsim compare: %s\n", err);
@@ -164,7 +161,4 @@ int cmd_compare(int argc, char **argv)
 	ret = cmp.regressions ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
 	results_cmp_free(&cmp);
 	return ret;
-usage:
-	fputs(compare_usage, stderr);
-	return PASIDSIM_EXIT_USAGE;
 }

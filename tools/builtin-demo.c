@@ -9,7 +9,6 @@
  * the allocator's lockstat.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +20,9 @@
 #include <sim/kernel.h>
 
 #include "builtin.h"
+#include "json.h"
+#include "opt.h"
 #include "results.h"
-
-static const char *const demo_usage =
-	"usage: pasidsim demo [--consumers=<n>] [--ops=<n>] [--seed=<n>]\n"
-	"                     [--range=<min>:<max>] [--json] [--db=<file> | --no-db]\n\n"
-	"Records the run into the results store (--db, else $PASIDSIM_DB, else\n"
-	"./" RESULTS_DEFAULT_DB "): per-operation outcome digest, latency histograms,\n"
-	"counts, wall time, lockstat and findings.\n";
 
 struct demo_stats {
 	unsigned long long allocs, alloc_fail, frees, finds, foreign_denied, walks;
@@ -170,33 +164,26 @@ static int count_cb(ioasid_t id, void *priv, void *data)
 
 struct lockstat_out {
 	bool json;
-	unsigned int n;
+	struct json j;
 };
 
 static void print_lockstat(const struct sim_lockstat *st, void *arg)
 {
 	struct lockstat_out *out = arg;
 
-	if (out->json)
-		printf("%s{\"class\":\"%s\",\"acquisitions\":%llu,\"contentions\":%llu,"
-		       "\"hold_total_ns\":%llu}", out->n++ ? "," : "", st->name,
-		       (unsigned long long)st->acquisitions,
-		       (unsigned long long)st->contentions,
-		       (unsigned long long)st->hold_total_ns);
-	else
+	if (out->json) {
+		json_obj_begin(&out->j, NULL);
+		json_str(&out->j, "class", st->name);
+		json_u64(&out->j, "acquisitions", st->acquisitions);
+		json_u64(&out->j, "contentions", st->contentions);
+		json_u64(&out->j, "hold_total_ns", st->hold_total_ns);
+		json_obj_end(&out->j);
+	} else {
 		printf("  %-32s %12llu %11llu %14llu\n", st->name,
 		       (unsigned long long)st->acquisitions,
 		       (unsigned long long)st->contentions,
 		       (unsigned long long)st->hold_total_ns);
-}
-
-static int parse_u64(const char *s, unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *end || !*s ? -1 : 0;
+	}
 }
 
 /* One step of the workload; returns false on a model mismatch. */
@@ -271,179 +258,198 @@ static bool demo_step(struct demo_consumer *c, unsigned int n, unsigned long lon
 	return true;
 }
 
-int cmd_demo(int argc, char **argv)
+static int range_cb(const struct opt *o, const char *arg, char *err, size_t len)
 {
-	static const struct option options[] = {
-		{ "consumers", required_argument, NULL, 'c' },
-		{ "ops", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "range", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "no-db", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long long consumers = 4, ops = 200000, seed = 1, rng;
-	ioasid_t lo = 1, hi = IOMMU_PASID_MAX;
-	struct demo_stats st = { 0 };
-	struct sim_slab_stats slab;
-	struct demo_consumer *c;
-	struct sim_kernel *k;
-	struct timespec t0, t1;
-	struct lockstat_out lso = { false, 0 };
-	bool json = false, ok = true, record = true;
-	const char *dbopt = NULL;
-	struct demo_rec rec = { 0 };
-	long long record_ns = 0;
-	size_t leaks, findings;
-	double secs;
-	int opt;
+	ioasid_t *r = o->value;
+	const char *colon = strchr(arg, ':');
+	char lo[32];
+	uint64_t a, b;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		unsigned long long a, b;
-
-		switch (opt) {
-		case 'c':
-			if (parse_u64(optarg, &consumers) || !consumers || consumers > 1024)
-				goto bad;
-			break;
-		case 'n':
-			if (parse_u64(optarg, &ops))
-				goto bad;
-			break;
-		case 's':
-			if (parse_u64(optarg, &seed))
-				goto bad;
-			break;
-		case 'r':
-			if (sscanf(optarg, "%llu:%llu", &a, &b) != 2 || a > b || b > UINT32_MAX)
-				goto bad;
-			lo = a;
-			hi = b;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'd':
-			dbopt = optarg;
-			record = true;
-			break;
-		case 'D':
-			record = false;
-			break;
-		case 'h':
-			fputs(demo_usage, stdout);
-			return PASIDSIM_EXIT_OK;
-		default:
-			goto bad;
+	if (colon && (size_t)(colon - arg) < sizeof(lo)) {
+		memcpy(lo, arg, colon - arg);
+		lo[colon - arg] = '\0';
+		if (!opt_parse_u64(lo, 0, UINT32_MAX, &a) &&
+		    !opt_parse_u64(colon + 1, 0, UINT32_MAX, &b) && a <= b) {
+			r[0] = a;
+			r[1] = b;
+			return 0;
 		}
 	}
-	if (optind != argc)
-		goto bad;
+	snprintf(err, len, "expected MIN:MAX, integers from 0 to 4294967295, MIN <= MAX");
+	return -1;
+}
 
+struct demo_result {
+	struct demo_stats st;
+	struct sim_slab_stats slab;
+	size_t findings;
+	double secs;
+	long long record_ns;
+	bool ok;
+};
+
+/* The workload, recorded into @rec when it has a run. */
+static void demo_loop(struct demo_consumer *c, const struct demo_config *cfg,
+		      struct demo_rec *rec, struct demo_result *r)
+{
+	unsigned long long rng = cfg->seed, prev = now_ns();
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long long i = 0; r->ok && i < cfg->ops; i++) {
+		unsigned long long t;
+
+		r->ok = demo_step(c, cfg->consumers, &rng, cfg->lo, cfg->hi, &r->st, rec);
+		if (rec->run) {
+			t = now_ns();
+			if (rec->op != DEMO_NOP)
+				results_hist_add(rec->lat[rec->op], t - prev);
+			results_digest_add(rec->digest, (unsigned long long)rec->op << 56 ^
+					   (unsigned long long)rec->who << 40 ^
+					   (rec->res & 0xffffffffffULL));
+			prev = t;
+		}
+		if ((i & 1023) == 0) {
+			sim_rcu_quiescent();
+			prev = now_ns();
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+static void demo_print_json(struct sim_kernel *k, const struct demo_config *cfg,
+			    const struct demo_result *r)
+{
+	struct lockstat_out lso = { .json = true };
+	struct json *j = &lso.j;
+
+	json_init(j, stdout);
+	json_obj_begin(j, NULL);
+	json_str(j, "command", "demo");
+	json_str(j, "flavour", PASIDSIM_FLAVOUR);
+	json_u64(j, "seed", cfg->seed);
+	json_u64(j, "consumers", cfg->consumers);
+	json_u64(j, "ops", cfg->ops);
+	json_u64(j, "allocs", r->st.allocs);
+	json_u64(j, "alloc_enospc", r->st.alloc_fail);
+	json_u64(j, "frees", r->st.frees);
+	json_u64(j, "finds", r->st.finds);
+	json_u64(j, "foreign_denied", r->st.foreign_denied);
+	json_u64(j, "walks", r->st.walks);
+	json_fixed(j, "wall_s", r->secs, 6);
+	json_fixed(j, "record_s", r->record_ns > 0 ? r->record_ns / 1e9 : 0.0, 6);
+	json_u64(j, "slab_allocs", r->slab.allocs);
+	json_u64(j, "findings", r->findings);
+	json_bool(j, "ok", r->ok);
+	json_bool(j, "recorded", r->record_ns >= 0);
+	json_arr_begin(j, "lockstat");
+	sim_lockstat_foreach(k, print_lockstat, &lso);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void demo_print_text(struct sim_kernel *k, const struct demo_config *cfg,
+			    const struct demo_result *r)
+{
+	struct lockstat_out lso = { .json = false };
+
+	printf("pasidsim demo: bare metal, allocator flavour %s, seed %llu\n",
+	       PASIDSIM_FLAVOUR, cfg->seed);
+	printf("  consumers %llu, range [%u, %u], %llu operations in %.3f s (%.0f ops/s)\n",
+	       cfg->consumers, cfg->lo, cfg->hi, cfg->ops, r->secs,
+	       r->secs > 0 ? cfg->ops / r->secs : 0.0);
+	printf("  allocs %llu (-ENOSPC %llu), frees %llu, finds %llu (foreign denied %llu), "
+	       "walks %llu\n", r->st.allocs, r->st.alloc_fail, r->st.frees, r->st.finds,
+	       r->st.foreign_denied, r->st.walks);
+	printf("  slab: %llu allocations, %llu live after exit; findings: %zu\n",
+	       (unsigned long long)r->slab.allocs, (unsigned long long)r->slab.live_objects,
+	       r->findings);
+	printf("  lockstat:\n  %-32s %12s %11s %14s\n", "class", "acquisitions",
+	       "contentions", "hold ns");
+	sim_lockstat_foreach(k, print_lockstat, &lso);
+	printf("  result: %s\n", r->ok && !r->findings && !r->slab.live_objects ? "OK" :
+	       "PROBLEM");
+}
+
+static const char demo_footer[] =
+	"Records the run into the results store: per-operation outcome digest, latency\n"
+	"histograms, counts, wall time, lockstat and findings.\n"
+	"Exit: 0 ok, 1 model mismatch, finding or leak, 2 usage error, or the run was\n"
+	"to be recorded and was not (the same rule as replay).\n";
+
+int cmd_demo(int argc, char **argv)
+{
+	struct demo_config cfg = { 4, 200000, 1, 1, IOMMU_PASID_MAX };
+	struct demo_result r = { .ok = true, .record_ns = -1 };
+	bool json = false, quiet = false, nodb = false;
+	const char *dbopt = NULL;
+	struct demo_rec rec = { 0 };
+	struct demo_consumer *c;
+	struct sim_kernel *k;
+	size_t leaks;
+	int ret;
+	const struct opt opts[] = {
+		OPT_UNSIGNED64(0, "consumers", &cfg.consumers, 1, 1024, "N",
+			       "consumers sharing the allocator (default 4)"),
+		OPT_UNSIGNED64(0, "ops", &cfg.ops, 0, 1ULL << 32, "N",
+			       "operations (default 200000)"),
+		OPT_UNSIGNED64(0, "seed", &cfg.seed, 0, UINT64_MAX, "N", "seed (default 1)"),
+		OPT_CB(0, "range", &cfg.lo, range_cb, "MIN:MAX",
+		       "allocation range (default 1:1048575)"),
+		OPT_DB(&dbopt),
+		OPT_NO_DB(&nodb),
+		OPT_JSON(&json),
+		OPT_QUIET(&quiet),
+		OPT_END(),
+	};
+	static const struct opt_cmd cmd = {
+		"demo", "[options]", "A bare-metal workload through the iommu_pasid API, "
+		"checked against a\nreference model, then a leak check.\n", demo_footer, 0, 0,
+	};
+	int n = opt_parse(&cmd, opts, argc, argv);
+
+	if (n < 0)
+		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
 	k = sim_kernel_create("host");
 	sim_kernel_enter(k);
-	c = calloc(consumers, sizeof(*c));
-	for (unsigned int i = 0; c && i < consumers; i++) {
+	c = calloc(cfg.consumers, sizeof(*c));
+	for (unsigned int i = 0; c && i < cfg.consumers; i++) {
 		snprintf(c[i].name, sizeof(c[i].name), "consumer%u", i);
 		c[i].handle.name = c[i].name;
-		c[i].held = calloc(ops + 1, sizeof(ioasid_t));
+		c[i].held = calloc(cfg.ops + 1, sizeof(ioasid_t));
 		if (!c[i].held || iommu_pasid_init(&c[i].handle)) {
 			fprintf(stderr, "demo: cannot set up %s\n", c[i].name);
 			return PASIDSIM_EXIT_FOUND;
 		}
 	}
-	if (!c) {
+	if (!c || (!nodb && !demo_record_begin(&cfg, &rec))) {
 		fprintf(stderr, "demo: out of memory\n");
 		return PASIDSIM_EXIT_FOUND;
 	}
-
-	struct demo_config cfg = { consumers, ops, seed, lo, hi };
-
-	if (record && !demo_record_begin(&cfg, &rec)) {
-		fprintf(stderr, "demo: out of memory\n");
-		return PASIDSIM_EXIT_FOUND;
-	}
-	rng = seed;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (record) {
-		unsigned long long prev = now_ns();
-
-		for (unsigned long long i = 0; ok && i < ops; i++) {
-			unsigned long long t;
-
-			ok = demo_step(c, consumers, &rng, lo, hi, &st, &rec);
-			t = now_ns();
-			if (rec.op != DEMO_NOP)
-				results_hist_add(rec.lat[rec.op], t - prev);
-			results_digest_add(rec.digest, (unsigned long long)rec.op << 56 ^
-					   (unsigned long long)rec.who << 40 ^
-					   (rec.res & 0xffffffffffULL));
-			if ((i & 1023) == 0) {
-				sim_rcu_quiescent();
-				t = now_ns();
-			}
-			prev = t;
-		}
-	} else {
-		for (unsigned long long i = 0; ok && i < ops; i++) {
-			ok = demo_step(c, consumers, &rng, lo, hi, &st, &rec);
-			if ((i & 1023) == 0)
-				sim_rcu_quiescent();
-		}
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-
-	for (unsigned int i = 0; i < consumers; i++) {
+	demo_loop(c, &cfg, &rec, &r);
+	for (unsigned int i = 0; i < cfg.consumers; i++) {
 		iommu_pasid_exit(&c[i].handle);
 		free(c[i].held);
 	}
 	free(c);
 	rcu_barrier();
-	sim_slab_stats(k, &slab);
-	findings = sim_findings_count(k, -1);
-	if (findings)
+	sim_slab_stats(k, &r.slab);
+	r.findings = sim_findings_count(k, -1);
+	if (r.findings)
 		sim_findings_print(k, stderr);
-	if (record)
-		record_ns = demo_record_end(&rec, results_db_path(dbopt), k, &st, &slab, &cfg, secs,
-					    ok);
-
-	if (json) {
-		printf("{\"command\":\"demo\",\"flavour\":\"%s\",\"seed\":%llu,\"consumers\":%llu,"
-		       "\"ops\":%llu,\"allocs\":%llu,\"alloc_enospc\":%llu,\"frees\":%llu,"
-		       "\"finds\":%llu,\"foreign_denied\":%llu,\"walks\":%llu,"
-		       "\"wall_s\":%.6f,\"record_s\":%.6f,\"slab_allocs\":%llu,\"findings\":%zu,"
-		       "\"ok\":%s,\"lockstat\":[", PASIDSIM_FLAVOUR, seed, consumers, ops, st.allocs,
-		       st.alloc_fail, st.frees, st.finds, st.foreign_denied, st.walks, secs,
-		       record_ns > 0 ? record_ns / 1e9 : 0.0,
-		       (unsigned long long)slab.allocs, findings, ok ? "true" : "false");
-		lso.json = json;
-		sim_lockstat_foreach(k, print_lockstat, &lso);
-		printf("]}\n");
-	} else {
-		printf("pasidsim demo: bare metal, allocator flavour %s, seed %llu\n",
-		       PASIDSIM_FLAVOUR, seed);
-		printf("  consumers %llu, range [%u, %u], %llu operations in %.3f s (%.0f ops/s)\n",
-		       consumers, lo, hi, ops, secs, secs > 0 ? ops / secs : 0.0);
-		printf("  allocs %llu (-ENOSPC %llu), frees %llu, finds %llu (foreign denied %llu), "
-		       "walks %llu\n", st.allocs, st.alloc_fail, st.frees, st.finds,
-		       st.foreign_denied, st.walks);
-		printf("  slab: %llu allocations, %llu live after exit; findings: %zu\n",
-		       (unsigned long long)slab.allocs, (unsigned long long)slab.live_objects,
-		       findings);
-		printf("  lockstat:\n  %-32s %12s %11s %14s\n", "class", "acquisitions",
-		       "contentions", "hold ns");
-		lso.json = json;
-		sim_lockstat_foreach(k, print_lockstat, &lso);
-		printf("  result: %s\n", ok && !findings && !slab.live_objects ? "OK" : "PROBLEM");
-	}
+	if (!nodb)
+		r.record_ns = demo_record_end(&rec, results_db_path(dbopt), k, &r.st, &r.slab,
+					      &cfg, r.secs, r.ok);
+	if (json)
+		demo_print_json(k, &cfg, &r);
+	else if (!quiet)
+		demo_print_text(k, &cfg, &r);
 	sim_kernel_enter(NULL);
 	leaks = sim_kernel_destroy(k);
-	return ok && !findings && !leaks ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_FOUND;
-bad:
-	fputs(demo_usage, stderr);
-	return PASIDSIM_EXIT_USAGE;
+	ret = r.ok && !r.findings && !leaks ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_FOUND;
+	/* one rule for every command: a run that was to be recorded and was not is an error */
+	if (!nodb && r.record_ns < 0 && ret == PASIDSIM_EXIT_OK)
+		ret = PASIDSIM_EXIT_USAGE;
+	return ret;
 }

@@ -9,27 +9,24 @@
  * results (the outcome depends on the world: quotas, the paravirtual path).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sim/world.h>
+
 #include "builtin.h"
+#include "opt.h"
+#include "outfile.h"
 #include "trace.h"
 
-static const char *const gen_usage =
-	"usage: pasidsim gen WORKLOAD [--bare-metal] [--vms=N] [--vcpus=N] [--consumers=N]\n"
-	"                    [--ops=N] [--mix=A:F:S:W] [--range=MIN:MAX] [--seed=N] [-o OUT]\n\n"
-	"WORKLOAD: churn, exhaustion, boot-storm, teardown, mixed.\n"
-	"  --bare-metal   one host kernel (churn, exhaustion, mixed); default: VMs\n"
-	"  --vms=N        VMs (default 4), --vcpus=N vCPUs per VM (default 2)\n"
-	"  --consumers=N  consumers per kernel (default 2; boot-storm: one per vCPU)\n"
-	"  --ops=N        operations (default 1000)\n"
-	"  --mix=A:F:S:W  weights of alloc, free, find, for_each (default 40:40:17:3)\n"
-	"  --range=MIN:MAX  allocation range (default 1:1048575; exhaustion 1:64)\n"
-	"  --seed=N       seed (default 1)\n"
-	"  -o OUT         write to OUT (default stdout)\n";
+static const char gen_about[] =
+	"Writes a deterministic synthetic workload as a trace: same options and seed,\n"
+	"same bytes. WORKLOAD: churn, exhaustion, boot-storm, teardown, mixed.\n";
+
+static const char gen_footer[] =
+	"Exit status: 0 written, 2 usage or output error (the output is not created).\n";
 
 #define MODEL_SPACE	(1u << 20)
 
@@ -347,169 +344,213 @@ static void run(struct gen *g, const char *workload)
 	}
 }
 
-static int parse_u(const char *s, unsigned long long max, unsigned long long *out)
+static int mix_cb(const struct opt *o, const char *arg, char *err, size_t len)
 {
-	char *end;
+	unsigned int *mix = o->value;
+	uint64_t v[4];
+	const char *p = arg;
+	int n;
 
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *end || !*s || *out > max ? -1 : 0;
+	for (n = 0; n < 4; n++) {
+		const char *e = n < 3 ? strchr(p, ':') : p + strlen(p);
+		char part[24];
+
+		if (!e || (size_t)(e - p) >= sizeof(part))
+			break;
+		memcpy(part, p, e - p);
+		part[e - p] = '\0';
+		if (opt_parse_u64(part, 0, 1000000, &v[n]))
+			break;
+		p = e + 1;
+	}
+	if (n < 4 || !v[0]) {
+		snprintf(err, len, "expected A:F:S:W, four weights from 0 to 1000000, A above 0");
+		return -1;
+	}
+	for (n = 0; n < 4; n++)
+		mix[n] = v[n];
+	return 0;
+}
+
+static int range_cb(const struct opt *o, const char *arg, char *err, size_t len)
+{
+	uint32_t *r = o->value;
+	const char *colon = strchr(arg, ':');
+	char lo[32];
+	uint64_t a, b;
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(lo))
+		goto bad;
+	memcpy(lo, arg, colon - arg);
+	lo[colon - arg] = '\0';
+	if (opt_parse_u64(lo, 0, UINT32_MAX, &a) || opt_parse_u64(colon + 1, 0, UINT32_MAX, &b))
+		goto bad;
+	if (a > b) {
+		snprintf(err, len, "expected MIN:MAX with MIN <= MAX");
+		return -1;
+	}
+	r[0] = a;
+	r[1] = b;
+	r[2] = 1;	/* set */
+	return 0;
+bad:
+	snprintf(err, len, "expected MIN:MAX, two integers from 0 to 4294967295");
+	return -1;
+}
+
+static const char *const workloads[] = {
+	"churn", "exhaustion", "boot-storm", "teardown", "mixed", NULL,
+};
+
+/* Options that contradict each other or the workload: 0, or -1 (reported). */
+static int gen_check(struct gen *g, const char *wl, unsigned int vms, unsigned int vcpus,
+		     const uint32_t *range)
+{
+	const char *bad = NULL;
+
+	if (g->bare && vms)
+		bad = "--vms";
+	else if (g->bare && vcpus)
+		bad = "--vcpus";
+	if (bad) {
+		fprintf(stderr, "pasidsim gen: %s: a --bare-metal workload has no VMs\n", bad);
+		return -1;
+	}
+	if (g->bare && (!strcmp(wl, "boot-storm") || !strcmp(wl, "teardown"))) {
+		fprintf(stderr, "pasidsim gen: %s needs VMs (no --bare-metal)\n", wl);
+		return -1;
+	}
+	g->nvms = vms ? vms : 4;
+	g->vcpus = vcpus ? vcpus : 2;
+	if (range[2]) {
+		g->lo = range[0];
+		g->hi = range[1];
+	} else if (!strcmp(wl, "exhaustion")) {
+		g->hi = 64;
+	}
+	if (!strcmp(wl, "boot-storm"))
+		g->ncons = g->vcpus;
+	return 0;
+}
+
+static void gen_free(struct gen *g, unsigned int nk)
+{
+	for (unsigned int i = 0; g->k && i < nk; i++) {
+		for (unsigned int c = 0; g->k[i] && c < g->ncons; c++) {
+			free(g->k[i][c].held);
+			free(g->k[i][c].held_id);
+		}
+		free(g->k[i]);
+	}
+	free(g->k);
+	free(g->kcons);
+	free(g->next_name);
+	free(g->dead);
+	free(g->space);
+	trace_header_release(&g->h);
+}
+
+/* The header and the per-kernel state: 0, or -1 out of memory. */
+static int gen_setup(struct gen *g, const char *wl, uint64_t seed, unsigned int nk)
+{
+	char meta[200];
+
+	g->rng = seed;
+	g->model = g->bare;
+	g->h.seed = seed;
+	g->h.host_cpus = 4;
+	if (!g->bare) {
+		g->h.vcpus = g->vcpus;
+		if (trace_header_set_vms(&g->h, g->nvms))
+			return -1;
+	}
+	snprintf(meta, sizeof(meta), "pasidsim gen %s%s seed=%llu ops=%llu consumers=%u "
+		 "vms=%u vcpus=%u mix=%u:%u:%u:%u range=%u:%u", wl, g->bare ? " --bare-metal" : "",
+		 (unsigned long long)seed, g->ops, g->ncons, g->bare ? 0 : g->nvms,
+		 g->bare ? 0 : g->vcpus, g->mix[0], g->mix[1], g->mix[2], g->mix[3], g->lo, g->hi);
+	if (trace_header_add_meta(&g->h, "generator", meta))
+		return -1;
+	g->k = calloc(nk, sizeof(*g->k));
+	g->kcons = calloc(nk, sizeof(*g->kcons));
+	g->next_name = calloc(nk, sizeof(*g->next_name));
+	g->dead = calloc(g->nvms, 1);
+	if (!g->k || !g->kcons || !g->next_name || !g->dead)
+		return -1;
+	for (unsigned int i = 0; i < nk; i++) {
+		g->kcons[i] = g->ncons;
+		g->k[i] = calloc(g->ncons, sizeof(**g->k));
+		if (!g->k[i])
+			return -1;
+		for (unsigned int c = 0; c < g->ncons; c++)
+			snprintf(g->k[i][c].name, sizeof(g->k[i][c].name), "c%u", c);
+	}
+	if (g->model) {
+		g->space = calloc(MODEL_SPACE, 1);
+		if (!g->space)
+			return -1;
+	}
+	return 0;
 }
 
 int cmd_gen(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "bare-metal", no_argument, NULL, 'b' },
-		{ "vms", required_argument, NULL, 'v' },
-		{ "vcpus", required_argument, NULL, 'c' },
-		{ "consumers", required_argument, NULL, 'n' },
-		{ "ops", required_argument, NULL, 'O' },
-		{ "mix", required_argument, NULL, 'm' },
-		{ "range", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct gen g = {
+		.ncons = 2, .ops = 1000, .mix = { 40, 40, 17, 3 }, .lo = 1, .hi = 0xfffff,
 	};
-	static const char *const workloads[] = {
-		"churn", "exhaustion", "boot-storm", "teardown", "mixed",
+	unsigned int vms = 0, vcpus = 0, nk;
+	uint32_t range[3] = { 0 };
+	uint64_t seed = 1;
+	const char *out = "-", *wl;
+	struct outfile of;
+	char err[1024];
+	int ret, n;
+	const struct opt opts[] = {
+		OPT_BOOLEAN(0, "bare-metal", &g.bare,
+			    "one host kernel (churn, exhaustion, mixed); default: VMs"),
+		OPT_UNSIGNED(0, "vms", &vms, 1, SIM_WORLD_MAX_VMS, "N", "VMs (default 4)"),
+		OPT_UNSIGNED(0, "vcpus", &vcpus, 1, TRACE_MAX_CPUS, "N",
+			     "vCPUs per VM (default 2)"),
+		OPT_UNSIGNED(0, "consumers", &g.ncons, 1, 1024, "N",
+			     "consumers per kernel (default 2; boot-storm: one per vCPU)"),
+		OPT_UNSIGNED64(0, "ops", &g.ops, 0, 100000000, "N", "operations (default 1000)"),
+		OPT_CB(0, "mix", g.mix, mix_cb, "A:F:S:W",
+		       "weights of alloc, free, find, for_each (default 40:40:17:3)"),
+		OPT_CB(0, "range", range, range_cb, "MIN:MAX",
+		       "allocation range (default 1:1048575; exhaustion 1:64)"),
+		OPT_UNSIGNED64(0, "seed", &seed, 0, UINT64_MAX, "N", "seed (default 1)"),
+		OPT_OUTPUT(&out, "write the trace to FILE ('-': standard output, the default)"),
+		OPT_END(),
 	};
-	struct gen g;
-	unsigned long long v, seed = 1;
-	const char *out = NULL, *wl;
-	bool range_set = false, known = false;
-	unsigned int nk;
-	char meta[160];
-	FILE *f;
-	int opt, ret;
+	static const struct opt_cmd cmd = {
+		"gen", "[options] WORKLOAD", gen_about, gen_footer, 1, 1,
+	};
 
-	memset(&g, 0, sizeof(g));
-	g.nvms = 4;
-	g.vcpus = 2;
-	g.ncons = 2;
-	g.ops = 1000;
-	g.mix[0] = 40;
-	g.mix[1] = 40;
-	g.mix[2] = 17;
-	g.mix[3] = 3;
-	g.lo = 1;
-	g.hi = 0xfffff;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
-		switch (opt) {
-		case 'b':
-			g.bare = true;
-			break;
-		case 'v':
-			if (parse_u(optarg, TRACE_MAX_VMS, &v) || !v)
-				goto bad;
-			g.nvms = v;
-			break;
-		case 'c':
-			if (parse_u(optarg, TRACE_MAX_CPUS, &v) || !v)
-				goto bad;
-			g.vcpus = v;
-			break;
-		case 'n':
-			if (parse_u(optarg, 1024, &v) || !v)
-				goto bad;
-			g.ncons = v;
-			break;
-		case 'O':
-			if (parse_u(optarg, 100000000, &v))
-				goto bad;
-			g.ops = v;
-			break;
-		case 'm':
-			if (sscanf(optarg, "%u:%u:%u:%u", &g.mix[0], &g.mix[1], &g.mix[2],
-				   &g.mix[3]) != 4 || g.mix[0] > 1000000 || g.mix[1] > 1000000 ||
-			    g.mix[2] > 1000000 || g.mix[3] > 1000000 || !g.mix[0])
-				goto bad;
-			break;
-		case 'r': {
-			unsigned long long a, b;
-
-			if (sscanf(optarg, "%llu:%llu", &a, &b) != 2 || a > b || b > UINT32_MAX)
-				goto bad;
-			g.lo = a;
-			g.hi = b;
-			range_set = true;
-			break;
-		}
-		case 's':
-			if (parse_u(optarg, UINT64_MAX, &seed))
-				goto bad;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			fputs(gen_usage, stdout);
-			return PASIDSIM_EXIT_OK;
-		default:
-			goto bad;
-		}
-	}
-	if (optind + 1 != argc)
-		goto bad;
-	wl = argv[optind];
-	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
-		known |= !strcmp(wl, workloads[i]);
-	if (!known) {
-		fprintf(stderr, "gen: unknown workload '%s'\n", wl);
-		goto bad;
-	}
-	if (g.bare && (!strcmp(wl, "boot-storm") || !strcmp(wl, "teardown"))) {
-		fprintf(stderr, "gen: %s needs VMs (no --bare-metal)\n", wl);
-		goto bad;
-	}
-	if (!range_set && !strcmp(wl, "exhaustion"))
-		g.hi = 64;
-	if (!strcmp(wl, "boot-storm"))
-		g.ncons = g.vcpus;
-	g.rng = seed;
-	g.model = g.bare;
-	trace_header_init(&g.h);
-	g.h.seed = seed;
-	if (!g.bare) {
-		g.h.vcpus = g.vcpus;
-		g.h.host_cpus = 4;
-		if (trace_header_set_vms(&g.h, g.nvms))
-			goto oom;
-	} else {
-		g.h.host_cpus = 4;
-	}
-	snprintf(meta, sizeof(meta), "pasidsim gen %s%s seed=%llu ops=%llu consumers=%u "
-		 "vms=%u vcpus=%u mix=%u:%u:%u:%u range=%u:%u", wl, g.bare ? " --bare-metal" : "",
-		 seed, g.ops, g.ncons, g.bare ? 0 : g.nvms, g.bare ? 0 : g.vcpus, g.mix[0],
-		 g.mix[1], g.mix[2], g.mix[3], g.lo, g.hi);
-	if (trace_header_add_meta(&g.h, "generator", meta))
-		goto oom;
-	nk = 1 + (g.bare ? 0 : g.nvms);
-	g.k = calloc(nk, sizeof(*g.k));
-	g.kcons = calloc(nk, sizeof(*g.kcons));
-	g.next_name = calloc(nk, sizeof(*g.next_name));
-	g.dead = calloc(g.nvms, 1);
-	if (!g.k || !g.kcons || !g.next_name || !g.dead)
-		goto oom;
-	for (unsigned int i = 0; i < nk; i++) {
-		g.kcons[i] = g.ncons;
-		g.k[i] = calloc(g.ncons, sizeof(**g.k));
-		if (!g.k[i])
-			goto oom;
-		for (unsigned int c = 0; c < g.ncons; c++)
-			snprintf(g.k[i][c].name, sizeof(g.k[i][c].name), "c%u", c);
-	}
-	if (g.model) {
-		g.space = calloc(MODEL_SPACE, 1);
-		if (!g.space)
-			goto oom;
-	}
-	f = out && strcmp(out, "-") ? fopen(out, "w") : stdout;
-	if (!f) {
-		perror(out);
+	n = opt_parse(&cmd, opts, argc, argv);
+	if (n < 0)
+		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
+	wl = argv[1];
+	for (n = 0; workloads[n] && strcmp(wl, workloads[n]); n++)
+		;
+	if (!workloads[n]) {
+		fprintf(stderr, "pasidsim gen: unknown workload '%s' (expected churn, exhaustion, "
+			"boot-storm, teardown or mixed)\n", wl);
 		return PASIDSIM_EXIT_USAGE;
 	}
-	ret = trace_writer_start(&g.w, f, &g.h);
+	if (gen_check(&g, wl, vms, vcpus, range))
+		return PASIDSIM_EXIT_USAGE;
+	trace_header_init(&g.h);
+	nk = 1 + (g.bare ? 0 : g.nvms);
+	if (gen_setup(&g, wl, seed, nk)) {
+		fprintf(stderr, "pasidsim gen: out of memory\n");
+		gen_free(&g, nk);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	if (outfile_open(&of, out, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim gen: -o %s\n", err);
+		gen_free(&g, nk);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	ret = trace_writer_start(&g.w, of.f, &g.h);
 	if (!ret) {
 		run(&g, wl);
 		/* bare metal: every consumer exits at the end (a clean teardown) */
@@ -520,30 +561,15 @@ int cmd_gen(int argc, char **argv)
 	}
 	if (!ret)
 		ret = g.err;
-	if (f != stdout && fclose(f) && !ret)
-		ret = -EIO;
-	for (unsigned int i = 0; i < nk; i++) {
-		for (unsigned int c = 0; c < g.ncons; c++) {
-			free(g.k[i][c].held);
-			free(g.k[i][c].held_id);
-		}
-		free(g.k[i]);
-	}
-	free(g.k);
-	free(g.kcons);
-	free(g.next_name);
-	free(g.dead);
-	free(g.space);
-	trace_header_release(&g.h);
+	gen_free(&g, nk);
 	if (ret) {
-		fprintf(stderr, "gen: cannot write the trace: %s\n", strerror(-ret));
+		fprintf(stderr, "pasidsim gen: cannot write the trace: %s\n", strerror(-ret));
+		outfile_abort(&of);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	if (outfile_commit(&of, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim gen: %s\n", err);
 		return PASIDSIM_EXIT_USAGE;
 	}
 	return PASIDSIM_EXIT_OK;
-oom:
-	fprintf(stderr, "gen: out of memory\n");
-	return PASIDSIM_EXIT_USAGE;
-bad:
-	fputs(gen_usage, stderr);
-	return PASIDSIM_EXIT_USAGE;
 }

@@ -6,34 +6,34 @@
  *
  * import_convert() reads the capture twice, so standard input ("-") is
  * copied to a temporary file first. The output is written to a temporary
- * file beside -o OUT and renamed, so a failed import leaves no half trace
- * behind.
+ * file beside -o OUT and renamed (tools/outfile.h), so a failed import
+ * leaves no half trace behind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "builtin.h"
+#include "json.h"
+#include "opt.h"
+#include "outfile.h"
+#include "progress.h"
 #include "import.h"
 #include "trace.h"
 
-static const char *const import_usage =
-	"usage: pasidsim import [--format=auto|ftrace|perf] [--flavour=pasidsim|linux-6.1]\n"
-	"                       [-o OUT] [--json] CAPTURE\n\n"
+static const char import_about[] =
 	"Converts a kernel capture of kprobe/kretprobe events on the PASID allocator\n"
 	"(ftrace trace file or trace_pipe text, trace-cmd report, perf script; see\n"
 	"docs/recording.md) into a pasidsim trace with recorded results, on OUT or\n"
 	"standard output. CAPTURE '-' reads standard input. Lost events, ring-buffer\n"
 	"overwrites and calls whose entry or return is missing become 'gap' events,\n"
-	"each reported on standard error with its line.\n\n"
-	"  --format    capture format (default: auto, from the first event line)\n"
-	"  --flavour   allocator flavour the trace asks the replay to use (default pasidsim)\n"
-	"  -o OUT      write the trace to OUT (default: standard output)\n"
-	"  --json      print the summary as JSON on standard output (needs -o)\n\n"
+	"each reported on standard error with its line.\n";
+
+static const char import_footer[] =
+	"OUT is written to a temporary file renamed when the import succeeds.\n"
 	"Exit status: 0 imported, 2 usage or input error (FILE:LINE:COL: expected ...).\n";
 
 /* A seekable copy of standard input. */
@@ -58,49 +58,44 @@ static FILE *spool_stdin(void)
 	return f;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void print_json(FILE *f, const char *capture, const char *out,
 		       const struct import_stats *st)
 {
-	fprintf(f, "{\"capture\":");
-	json_str(f, capture);
-	fprintf(f, ",\"output\":");
-	json_str(f, out);
-	fprintf(f, ",\"format\":\"%s\",\"lines\":%lu,\"events\":%lu,\"entries\":%lu,"
-		"\"returns\":%lu,\"pairs\":%lu,\"nested\":%lu,\"unpaired_entries\":%lu,"
-		"\"unpaired_returns\":%lu,\"gaps\":%lu,\"lost\":%" PRIu64 ",\"lost_unknown\":%lu,"
-		"\"skipped_lines\":%lu,\"unknown_events\":%lu,\"calls\":%lu,"
-		"\"unknown_results\":%lu,\"clamped\":%lu,\"cpus\":%d,\"per_function\":{",
-		import_format_name(st->format), st->lines, st->events, st->entries, st->returns,
-		st->pairs, st->nested, st->unpaired_entries, st->unpaired_returns, st->gaps,
-		st->lost, st->lost_unknown, st->skipped_lines, st->unknown_events, st->ops,
-		st->unknown_results, st->clamped, st->max_cpu + 1);
-	for (int i = 0, n = 0; i < IMPORT_FN__NR; i++)
+	struct json j;
+
+	json_init(&j, f);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "capture", capture);
+	json_str(&j, "output", out);
+	json_str(&j, "format", import_format_name(st->format));
+	json_u64(&j, "lines", st->lines);
+	json_u64(&j, "events", st->events);
+	json_u64(&j, "entries", st->entries);
+	json_u64(&j, "returns", st->returns);
+	json_u64(&j, "pairs", st->pairs);
+	json_u64(&j, "nested", st->nested);
+	json_u64(&j, "unpaired_entries", st->unpaired_entries);
+	json_u64(&j, "unpaired_returns", st->unpaired_returns);
+	json_u64(&j, "gaps", st->gaps);
+	json_u64(&j, "lost", st->lost);
+	json_u64(&j, "lost_unknown", st->lost_unknown);
+	json_u64(&j, "skipped_lines", st->skipped_lines);
+	json_u64(&j, "unknown_events", st->unknown_events);
+	json_u64(&j, "calls", st->ops);
+	json_u64(&j, "unknown_results", st->unknown_results);
+	json_u64(&j, "clamped", st->clamped);
+	json_u64(&j, "unknown_frees", st->unknown_frees);
+	json_i64(&j, "cpus", st->max_cpu + 1);
+	json_obj_begin(&j, "per_function");
+	for (int i = 0; i < IMPORT_FN__NR; i++)
 		if (st->per_fn[i])
-			fprintf(f, "%s\"%s\":%lu", n++ ? "," : "", import_fn_name(i),
-				st->per_fn[i]);
-	fprintf(f, "},\"unknown_names\":{");
-	for (unsigned int i = 0; i < st->nr_unknown_names; i++) {
-		fprintf(f, "%s", i ? "," : "");
-		json_str(f, st->unknown[i].name);
-		fprintf(f, ":%lu", st->unknown[i].count);
-	}
-	fprintf(f, "}}\n");
+			json_u64(&j, import_fn_name(i), st->per_fn[i]);
+	json_obj_end(&j);
+	json_obj_begin(&j, "unknown_names");
+	for (unsigned int i = 0; i < st->nr_unknown_names; i++)
+		json_u64(&j, st->unknown[i].name, st->unknown[i].count);
+	json_obj_end(&j);
+	json_obj_end(&j);
 }
 
 static void print_text(FILE *f, const char *capture, const struct import_stats *st)
@@ -122,107 +117,85 @@ static void print_text(FILE *f, const char *capture, const struct import_stats *
 		"timestamps clamped %lu\n", st->ops, st->ops == 1 ? "" : "s", st->gaps,
 		st->gaps == 1 ? "" : "s", st->max_cpu + 1, st->max_cpu ? "s" : "",
 		st->unknown_results, st->clamped);
+	if (st->unknown_frees)
+		fprintf(f, "  frees of IDs the capture never allocated: %lu\n", st->unknown_frees);
+}
+
+static const char *const formats[] = { "auto", "ftrace", "perf", NULL };
+static const char *const flavours[] = { "pasidsim", "linux-6.1", NULL };
+
+static void import_progress(void *arg, unsigned long lines, int pass)
+{
+	progress_update(arg, "import: pass %d of 2: %lu lines", pass, lines);
 }
 
 int cmd_import(int argc, char **argv)
 {
-	enum { OPT_FORMAT = 256, OPT_FLAVOUR, OPT_JSON };
-	static const struct option options[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "flavour", required_argument, NULL, OPT_FLAVOUR },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum import_format fmt = IMPORT_FMT_AUTO;
-	enum trace_flavour flavour = TRACE_FLAVOUR_PASIDSIM;
-	const char *outpath = NULL, *capture;
+	int fmt = IMPORT_FMT_AUTO, flavour = 0;
+	const char *outpath = "-", *capture;
+	bool json = false, quiet = false;
 	struct import_stats st;
-	char *tmppath = NULL, err[1024];
-	FILE *in, *out = stdout;
-	bool json = false;
-	int opt, ret;
+	struct outfile out;
+	struct progress pr;
+	char err[1024];
+	FILE *in;
+	int ret;
+	const struct opt opts[] = {
+		OPT_CHOOSE(0, "format", &fmt, formats, "FMT",
+			   "capture format: auto (from the first event line), ftrace or perf"),
+		OPT_CHOOSE(0, "flavour", &flavour, flavours, "NAME",
+			   "allocator flavour the trace asks the replay to use (default "
+			   "pasidsim)"),
+		OPT_OUTPUT(&outpath, "write the trace to FILE ('-': standard output, the "
+			   "default)"),
+		OPT_JSON(&json),
+		OPT_QUIET(&quiet),
+		OPT_END(),
+	};
+	static const struct opt_cmd cmd = {
+		"import", "[options] CAPTURE", import_about, import_footer, 1, 1,
+	};
+	int n = opt_parse(&cmd, opts, argc, argv);
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_FORMAT:
-			if (import_format_parse(optarg, &fmt))
-				goto usage;
-			break;
-		case OPT_FLAVOUR:
-			if (!strcmp(optarg, "pasidsim"))
-				flavour = TRACE_FLAVOUR_PASIDSIM;
-			else if (!strcmp(optarg, "linux-6.1"))
-				flavour = TRACE_FLAVOUR_LINUX61;
-			else
-				goto usage;
-			break;
-		case 'o':
-			outpath = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			fputs(import_usage, stdout);
-			return PASIDSIM_EXIT_OK;
-		default:
-			goto usage;
-		}
+	if (n < 0)
+		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
+	if (json && opt_is_stdio(outpath)) {
+		fprintf(stderr, "pasidsim import: --json prints on standard output: it needs "
+			"-o FILE for the trace\n");
+		return PASIDSIM_EXIT_USAGE;
 	}
-	if (argc - optind != 1 || (json && !outpath))
-		goto usage;
-	capture = argv[optind];
-	in = strcmp(capture, "-") ? fopen(capture, "r") : spool_stdin();
+	capture = argv[1];
+	in = opt_is_stdio(capture) ? spool_stdin() : fopen(capture, "r");
 	if (!in) {
 		fprintf(stderr, "pasidsim import: %s: %s\n", capture, strerror(errno));
 		return PASIDSIM_EXIT_USAGE;
 	}
-	if (outpath) {
-		if (asprintf(&tmppath, "%s.tmp.%ld", outpath, (long)getpid()) < 0) {
-			tmppath = NULL;
-			ret = PASIDSIM_EXIT_USAGE;
-			goto out_in;
-		}
-		out = fopen(tmppath, "w");
-		if (!out) {
-			fprintf(stderr, "pasidsim import: %s: %s\n", tmppath, strerror(errno));
-			ret = PASIDSIM_EXIT_USAGE;
-			goto out_tmp;
-		}
+	if (outfile_open(&out, outpath, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim import: -o %s\n", err);
+		fclose(in);
+		return PASIDSIM_EXIT_USAGE;
 	}
-	ret = import_convert(in, capture, fmt, flavour, out, stderr, &st, err, sizeof(err));
-	if (ret)
+	progress_start(&pr, stderr);
+	import_set_progress(import_progress, &pr);
+	ret = import_convert(in, capture, fmt, flavour ? TRACE_FLAVOUR_LINUX61 :
+			     TRACE_FLAVOUR_PASIDSIM, out.f, quiet ? NULL : stderr, &st, err,
+			     sizeof(err));
+	import_set_progress(NULL, NULL);
+	progress_end(&pr);
+	if (ret) {
 		fprintf(stderr, "%s\n", err);
-	ret = ret ? PASIDSIM_EXIT_USAGE : 0;
-	if (outpath) {
-		if (fclose(out) && !ret) {
-			fprintf(stderr, "pasidsim import: %s: %s\n", tmppath, strerror(errno));
-			ret = PASIDSIM_EXIT_USAGE;
-		}
-		if (!ret && rename(tmppath, outpath)) {
-			fprintf(stderr, "pasidsim import: %s: %s\n", outpath, strerror(errno));
-			ret = PASIDSIM_EXIT_USAGE;
-		}
-		if (ret)
-			unlink(tmppath);
-	} else if (fflush(stdout) && !ret) {
+		outfile_abort(&out);
+		ret = PASIDSIM_EXIT_USAGE;
+	} else if (outfile_commit(&out, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim import: %s\n", err);
 		ret = PASIDSIM_EXIT_USAGE;
 	}
 	if (!ret) {
 		if (json)
 			print_json(stdout, capture, outpath, &st);
-		else
+		else if (!quiet)
 			print_text(stderr, capture, &st);
 	}
-out_tmp:
-	free(tmppath);
-out_in:
 	fclose(in);
 	return ret;
-usage:
-	fputs(import_usage, stderr);
-	return PASIDSIM_EXIT_USAGE;
 }

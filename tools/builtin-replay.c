@@ -4,7 +4,6 @@
  * record the replayed run as a trace (format: traces/README.md), and record
  * the run into the results store (docs/results.md).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,65 +13,40 @@
 #include <sim/kernel.h>
 
 #include "builtin.h"
+#include "json.h"
+#include "opt.h"
+#include "outfile.h"
+#include "progress.h"
 #include "replay.h"
 #include "results.h"
+#include "stats.h"
 #include "trace.h"
 
-static const char *const replay_usage =
-	"usage: pasidsim replay [--check | --no-check] [--timing=fast|recorded|scale:F]\n"
-	"                       [--record=OUT] [--any-flavour] [--flavour=NAME]\n"
-	"                       [--cost=FIELD=NS,...]\n"
-	"                       [--db=FILE | --no-db] [--json] TRACE\n\n"
+static const char replay_about[] =
 	"Replays TRACE ('-' for stdin). Bare-metal traces run on a private copy of the\n"
 	"core object of the trace's flavour, multi-VM traces in a world built from the\n"
-	"header; recorded PASIDs are names mapped to the replayed IDs.\n"
-	"  --check        compare every recorded result (default); the first divergence\n"
-	"                 is reported with its line and the exit status is 1\n"
-	"  --no-check     do not compare results\n"
-	"  --timing=MODE  fast (default), recorded (sleep the recorded gaps in wall-clock\n"
-	"                 time), scale:F (recorded gaps times F)\n"
-	"  --record=OUT   write the replayed run as a trace to OUT ('-' for stdout)\n"
-	"  --any-flavour  bare metal: if the trace's flavour is not built, replay on the\n"
-	"                 core linked into pasidsim instead of refusing\n"
-	"  --flavour=NAME run every kernel on allocator flavour NAME (pasidsim or\n"
-	"                 linux-6.1) instead of the trace's; --record writes NAME\n"
-	"  --cost=F=NS    world: override cost-model fields (e.g. op_ns=500,poll_ns=20)\n"
-	"  --db=FILE      record the run into FILE (default $PASIDSIM_DB, else\n"
-	"                 ./" RESULTS_DEFAULT_DB "); --no-db: do not record\n"
-	"  --json         print the summary as JSON\n"
+	"header; recorded PASIDs are names mapped to the replayed IDs.\n";
+
+static const char replay_footer[] =
+	"--record writes to a temporary file renamed over OUT when the replay ends without\n"
+	"an input error: OUT may be TRACE itself, and a failed run leaves it untouched.\n"
 	"Exit: 0 ok, 1 divergence, finding or leak, 2 usage, input or unsupported trace.\n";
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* ---- recording into the results store ------------------------------------------ */
-
-struct lat {
-	uint64_t *v;
-	size_t n, cap;
-};
 
 struct rec {
 	struct results_run *run;
 	char hash[64];
 	bool have_hash;
 	struct results_digest *digest;
-	struct lat lat[TRACE_OP__NR];
+	struct stats lat[TRACE_OP__NR];
 	struct results_hist *hist[TRACE_OP__NR];
 	uint64_t contentions, acquisitions;
 	const char *path;
 	int oom;
+	bool nodb;			/* not recorded: the hooks only drive the progress line */
+	unsigned long long nops;
+	struct progress progress;
 };
 
 static void rec_op(void *arg, const struct replay_op *op)
@@ -83,7 +57,6 @@ static void rec_op(void *arg, const struct replay_op *op)
 
 	results_digest_add(rc->digest, v);
 	if (op->timed && op->op >= 0 && op->op < TRACE_OP__NR) {
-		struct lat *l = &rc->lat[op->op];
 		uint64_t ns = op->end_ns - op->start_ns;
 
 		if (!rc->hist[op->op]) {
@@ -94,18 +67,8 @@ static void rec_op(void *arg, const struct replay_op *op)
 		}
 		if (rc->hist[op->op])
 			results_hist_add(rc->hist[op->op], ns);
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 256;
-			uint64_t *nv = realloc(l->v, cap * sizeof(*nv));
-
-			if (!nv) {
-				rc->oom = 1;
-				return;
-			}
-			l->v = nv;
-			l->cap = cap;
-		}
-		l->v[l->n++] = ns;
+		if (stats_add(&rc->lat[op->op], ns))
+			rc->oom = 1;
 	}
 }
 
@@ -145,13 +108,6 @@ static void rec_kernel(void *arg, const char *inst, struct sim_kernel *k)
 		snprintf(msg, sizeof(msg), "%s: %s", inst, f->msg);
 		results_finding(rc->run, sim_finding_kind_name(f->kind), msg, -1, rc->path);
 	}
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* A digest of the trace file: 64-bit, over its bytes (not cryptographic). */
@@ -208,26 +164,30 @@ static void rec_op_checked(void *arg, const struct replay_op *op)
 {
 	struct rec *rc = arg;
 
-	if (rc->run)
+	if (rc->run && !rc->nodb)
 		rec_op(arg, op);
+	if (!(++rc->nops & 0xfff))
+		progress_update(&rc->progress, "replay: %llu ops, at trace line %lu", rc->nops,
+				op->line);
 }
 
 static void rec_kernel_checked(void *arg, const char *inst, struct sim_kernel *k)
 {
 	struct rec *rc = arg;
 
-	if (rc->run)
+	if (rc->run && !rc->nodb)
 		rec_kernel(arg, inst, k);
 }
 
-static struct rec *rec_begin(const char *path)
+static struct rec *rec_begin(const char *path, bool nodb)
 {
 	struct rec *rc = calloc(1, sizeof(*rc));
 
 	if (!rc)
 		return NULL;
 	rc->path = path;
-	rc->have_hash = !trace_digest(path, rc->hash, sizeof(rc->hash));
+	rc->nodb = nodb;
+	rc->have_hash = !nodb && !trace_digest(path, rc->hash, sizeof(rc->hash));
 	return rc;
 }
 
@@ -236,7 +196,7 @@ static void rec_free(struct rec *rc)
 	if (!rc)
 		return;
 	for (int i = 0; i < TRACE_OP__NR; i++)
-		free(rc->lat[i].v);
+		stats_free(&rc->lat[i]);
 	results_run_free(rc->run);
 	free(rc);
 }
@@ -261,21 +221,16 @@ static int rec_end(struct rec *rc, const char *dbpath, const char *path,
 	if (st->world) {
 		results_metric(rc->run, "virtual.total_ns", "ns", RESULTS_LOWER, st->virtual_ns);
 		for (int i = 0; i < TRACE_OP__NR; i++) {
-			struct lat *l = &rc->lat[i];
-			double sum = 0;
+			struct stats *l = &rc->lat[i];
 
 			if (!l->n)
 				continue;
-			qsort(l->v, l->n, sizeof(*l->v), cmp_u64);
-			for (size_t j = 0; j < l->n; j++)
-				sum += l->v[j];
 			snprintf(name, sizeof(name), "virtual.%s.mean_ns", trace_op_name(i));
-			results_metric(rc->run, name, "ns", RESULTS_LOWER, sum / l->n);
+			results_metric(rc->run, name, "ns", RESULTS_LOWER, stats_mean(l));
 			snprintf(name, sizeof(name), "virtual.%s.p50_ns", trace_op_name(i));
-			results_metric(rc->run, name, "ns", RESULTS_LOWER, l->v[(l->n - 1) / 2]);
+			results_metric(rc->run, name, "ns", RESULTS_LOWER, stats_pct(l, 50));
 			snprintf(name, sizeof(name), "virtual.%s.p99_ns", trace_op_name(i));
-			results_metric(rc->run, name, "ns", RESULTS_LOWER,
-				       l->v[(size_t)((l->n - 1) * 0.99)]);
+			results_metric(rc->run, name, "ns", RESULTS_LOWER, stats_pct(l, 99));
 		}
 		results_metric(rc->run, "virtual.lock_acquisitions", "count", RESULTS_LOWER,
 			       rc->acquisitions);
@@ -301,155 +256,174 @@ static int rec_end(struct rec *rc, const char *dbpath, const char *path,
 	return 0;
 }
 
+static int timing_cb(const struct opt *opt, const char *arg, char *err, size_t len)
+{
+	struct replay_opts *o = opt->value;
+
+	if (replay_parse_timing(arg, &o->timing, &o->scale)) {
+		snprintf(err, len, "expected fast, recorded or scale:F with F >= 0");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const flavours[] = { "pasidsim", "linux-6.1", NULL };
+
+static void print_json(FILE *out, const char *path, const struct replay_stats *st, int ret)
+{
+	struct json j;
+
+	json_init(&j, out);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "command", "replay");
+	json_str(&j, "trace", path);
+	json_str(&j, "mode", st->mode);
+	json_str(&j, "flavour", st->flavour);
+	json_u64(&j, "seed", st->seed);
+	json_u64(&j, "ops", st->ops);
+	json_u64(&j, "errors", st->errors);
+	json_u64(&j, "checked", st->checked);
+	json_u64(&j, "unchecked", st->unchecked);
+	json_u64(&j, "divergences", st->divergences);
+	json_u64(&j, "first_divergence_line", st->div_line);
+	json_u64(&j, "gaps", st->gaps);
+	json_u64(&j, "findings", st->findings);
+	json_u64(&j, "leaked", st->leaked);
+	json_fixed(&j, "wall_s", st->wall_s, 6);
+	json_fixed(&j, "ops_per_s", st->wall_s > 0 ? st->ops / st->wall_s : 0.0, 0);
+	json_i64(&j, "exit", ret);
+	if (st->world) {
+		json_u64(&j, "virtual_ns", st->virtual_ns);
+		json_str(&j, "cost_model", st->cost_model);
+	}
+	if (st->error[0])
+		json_str(&j, "error", st->error);
+	if (st->divergence[0])
+		json_str(&j, "divergence", st->divergence);
+	json_obj_end(&j);
+}
+
+static void print_text(FILE *out, const char *path, const struct replay_stats *st, int ret)
+{
+	fprintf(out, "pasidsim replay: %s (%s, flavour %s, seed %llu)\n", path, st->mode,
+		st->flavour, (unsigned long long)st->seed);
+	fprintf(out, "  ops %llu, errors %llu, checked %llu, unchecked %llu, "
+		"divergences %llu, gaps %llu, findings %llu, leaked %llu\n", st->ops,
+		st->errors, st->checked, st->unchecked, st->divergences, st->gaps, st->findings,
+		st->leaked);
+	fprintf(out, "  wall %.6f s, %.0f ops/s\n", st->wall_s,
+		st->wall_s > 0 ? st->ops / st->wall_s : 0.0);
+	if (st->world)
+		fprintf(out, "  virtual %llu ns (cost model %s)\n",
+			(unsigned long long)st->virtual_ns, st->cost_model);
+	fprintf(out, "  result: %s\n", ret == 0 ? "OK" : ret == 1 ? "PROBLEM" : "ERROR");
+}
+
+struct replay_cli {
+	const char *record, *dbopt;
+	bool nodb, json, quiet;
+	struct replay_opts o;
+};
+
+/* The options into @c: the number of arguments, OPT_HELP or OPT_ERROR. */
+static int replay_parse(int argc, char **argv, struct replay_cli *c)
+{
+	int flavour = -1, check = 1, n;
+	const struct opt opts[] = {
+		OPT_FLAG(0, "check", &check, 1,
+			 "compare every recorded result (default); the first divergence "
+			 "is reported with its line, exit 1"),
+		OPT_FLAG(0, "no-check", &check, 0, "do not compare results"),
+		OPT_CB(0, "timing", &c->o, timing_cb, "MODE",
+		       "fast (default), recorded (sleep the recorded gaps in wall-clock "
+		       "time), scale:F (recorded gaps times F)"),
+		OPT_STR(0, "record", &c->record, "OUT",
+			"write the replayed run as a trace to OUT ('-' for stdout)"),
+		OPT_BOOLEAN(0, "any-flavour", &c->o.any_flavour,
+			    "bare metal: if the trace's flavour is not built, replay on "
+			    "the core linked into pasidsim instead of refusing"),
+		OPT_CHOOSE(0, "flavour", &flavour, flavours, "NAME",
+			   "run every kernel on allocator flavour NAME (pasidsim or "
+			   "linux-6.1) instead of the trace's; --record writes NAME"),
+		OPT_STR(0, "cost", &c->o.cost, "F=NS,...",
+			"world: override cost-model fields (e.g. op_ns=500,poll_ns=20)"),
+		OPT_DB(&c->dbopt),
+		OPT_NO_DB(&c->nodb),
+		OPT_JSON(&c->json),
+		OPT_QUIET(&c->quiet),
+		OPT_END(),
+	};
+	static const struct opt_cmd cmd = {
+		"replay", "[options] TRACE", replay_about, replay_footer, 1, 1,
+	};
+
+	replay_opts_init(&c->o);
+	n = opt_parse(&cmd, opts, argc, argv);
+	c->o.check = check;
+	if (flavour >= 0)
+		c->o.flavour = flavours[flavour];
+	return n;
+}
+
 int cmd_replay(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "check", no_argument, NULL, 'c' },
-		{ "no-check", no_argument, NULL, 'C' },
-		{ "timing", required_argument, NULL, 't' },
-		{ "record", required_argument, NULL, 'r' },
-		{ "any-flavour", no_argument, NULL, 'a' },
-		{ "flavour", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "cost", required_argument, NULL, 'k' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "no-db", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *record = NULL, *path, *dbopt = NULL;
-	bool nodb = false;
+	struct replay_cli c = { 0 };
+	struct replay_opts *o = &c.o;
+	const char *path;
+	struct outfile rec = { 0 };
 	struct rec *rc = NULL;
-	struct replay_opts o;
 	struct replay_stats st;
-	bool json = false;
-	FILE *rec = NULL;
-	int opt, ret;
+	char err[1024];
+	int ret = replay_parse(argc, argv, &c);
 
-	replay_opts_init(&o);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			o.check = true;
-			break;
-		case 'C':
-			o.check = false;
-			break;
-		case 't':
-			if (replay_parse_timing(optarg, &o.timing, &o.scale)) {
-				fprintf(stderr, "replay: bad --timing '%s' (expected fast, recorded "
-					"or scale:F with F >= 0)\n", optarg);
-				return PASIDSIM_EXIT_USAGE;
-			}
-			break;
-		case 'r':
-			record = optarg;
-			break;
-		case 'a':
-			o.any_flavour = true;
-			break;
-		case 'f':
-			o.flavour = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'k':
-			o.cost = optarg;
-			break;
-		case 'd':
-			dbopt = optarg;
-			nodb = false;
-			break;
-		case 'D':
-			nodb = true;
-			break;
-		case 'h':
-			fputs(replay_usage, stdout);
-			return PASIDSIM_EXIT_OK;
-		default:
-			fputs(replay_usage, stderr);
+	if (ret < 0)
+		return ret == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
+	path = argv[1];
+	if (c.record) {
+		if (outfile_open(&rec, c.record, err, sizeof(err))) {
+			fprintf(stderr, "replay: --record: %s\n", err);
 			return PASIDSIM_EXIT_USAGE;
 		}
+		o->record = rec.f;
 	}
-	if (optind + 1 != argc) {
-		fputs(replay_usage, stderr);
+	rc = rec_begin(path, c.nodb);
+	if (!rc) {
+		fprintf(stderr, "replay: out of memory\n");
+		outfile_abort(&rec);
 		return PASIDSIM_EXIT_USAGE;
 	}
-	path = argv[optind];
-	if (record) {
-		rec = strcmp(record, "-") ? fopen(record, "w") : stdout;
-		if (!rec) {
-			perror(record);
-			return PASIDSIM_EXIT_USAGE;
+	if (!c.nodb)
+		o->on_start = rec_start;
+	o->on_op = rec_op_checked;
+	o->on_kernel = rec_kernel_checked;
+	o->hook_arg = rc;
+	progress_start(&rc->progress, c.quiet || c.json ? NULL : stderr);
+	ret = replay_file(path, o, &st);
+	progress_end(&rc->progress);
+	if (c.record) {
+		/* an input error: what was written is not a replay of the trace; keep OUT */
+		if (ret >= PASIDSIM_EXIT_USAGE) {
+			outfile_abort(&rec);
+		} else if (outfile_commit(&rec, err, sizeof(err))) {
+			fprintf(stderr, "replay: --record: %s\n", err);
+			ret = PASIDSIM_EXIT_USAGE;
 		}
-		o.record = rec;
-	}
-	if (!nodb) {
-		rc = rec_begin(path);
-		if (!rc) {
-			fprintf(stderr, "replay: out of memory\n");
-			return PASIDSIM_EXIT_USAGE;
-		}
-		o.on_start = rec_start;
-		o.on_op = rec_op_checked;
-		o.on_kernel = rec_kernel_checked;
-		o.hook_arg = rc;
-	}
-	ret = replay_file(path, &o, &st);
-	if (rec && rec != stdout && fclose(rec) && ret < 2) {
-		perror(record);
-		ret = PASIDSIM_EXIT_USAGE;
 	}
 	if (ret == PASIDSIM_EXIT_USAGE && st.error[0])
 		fprintf(stderr, "replay: %s\n", st.error);
 	if (st.divergence[0])
 		fprintf(stderr, "replay: %s\n", st.divergence);
-	if (json) {
-		FILE *out = rec == stdout ? stderr : stdout;
+	{
+		FILE *out = c.record && opt_is_stdio(c.record) ? stderr : stdout;
 
-		fprintf(out, "{\"command\":\"replay\",\"trace\":");
-		json_str(out, path);
-		fprintf(out, ",\"mode\":\"%s\",\"flavour\":\"%s\",\"seed\":%llu,\"ops\":%llu,"
-			"\"errors\":%llu,\"checked\":%llu,\"unchecked\":%llu,\"divergences\":%llu,"
-			"\"first_divergence_line\":%lu,\"gaps\":%llu,\"findings\":%llu,"
-			"\"leaked\":%llu,\"wall_s\":%.6f,\"ops_per_s\":%.0f,\"exit\":%d",
-			st.mode, st.flavour, (unsigned long long)st.seed, st.ops, st.errors,
-			st.checked, st.unchecked, st.divergences, st.div_line, st.gaps,
-			st.findings, st.leaked, st.wall_s,
-			st.wall_s > 0 ? st.ops / st.wall_s : 0.0, ret);
-		if (st.world)
-			fprintf(out, ",\"virtual_ns\":%llu,\"cost_model\":\"%s\"",
-				(unsigned long long)st.virtual_ns, st.cost_model);
-		if (st.error[0]) {
-			fprintf(out, ",\"error\":");
-			json_str(out, st.error);
-		}
-		if (st.divergence[0]) {
-			fprintf(out, ",\"divergence\":");
-			json_str(out, st.divergence);
-		}
-		fprintf(out, "}\n");
-	} else if (ret != PASIDSIM_EXIT_USAGE || st.ops) {
-		FILE *out = rec == stdout ? stderr : stdout;
-
-		fprintf(out, "pasidsim replay: %s (%s, flavour %s, seed %llu)\n", path, st.mode,
-			st.flavour, (unsigned long long)st.seed);
-		fprintf(out, "  ops %llu, errors %llu, checked %llu, unchecked %llu, "
-			"divergences %llu, gaps %llu, findings %llu, leaked %llu\n", st.ops,
-			st.errors, st.checked, st.unchecked, st.divergences, st.gaps, st.findings,
-			st.leaked);
-		fprintf(out, "  wall %.6f s, %.0f ops/s\n", st.wall_s,
-			st.wall_s > 0 ? st.ops / st.wall_s : 0.0);
-		if (st.world)
-			fprintf(out, "  virtual %llu ns (cost model %s)\n",
-				(unsigned long long)st.virtual_ns, st.cost_model);
-		fprintf(out, "  result: %s\n", ret == 0 ? "OK" : ret == 1 ? "PROBLEM" : "ERROR");
+		if (c.json)
+			print_json(out, path, &st, ret);
+		else if (!c.quiet && (ret != PASIDSIM_EXIT_USAGE || st.ops))
+			print_text(out, path, &st, ret);
 	}
 	/* input errors are not runs */
-	if (rc && ret < PASIDSIM_EXIT_USAGE && rec_end(rc, results_db_path(dbopt), path, &st,
-						       ret) && !ret)
+	if (!c.nodb && ret < PASIDSIM_EXIT_USAGE &&
+	    rec_end(rc, results_db_path(c.dbopt), path, &st, ret) && !ret)
 		ret = PASIDSIM_EXIT_USAGE;
 	rec_free(rc);
 	return ret;

@@ -10,11 +10,15 @@
  * Runs are grouped by scenario (command, trace, config, flavour, seed);
  * each consecutive pair in a group is compared like 'pasidsim compare', so
  * the page marks regressions and names, for a regression still open at the
- * newest run, the first bad commit and the last good one.
+ * newest run, the first bad commit and the last good one. Each group has a
+ * summary (its newest run's verdict against the previous run, how many
+ * metrics changed, its open regressions) that the page opens on.
+ *
+ * Every file is written to a temporary file and renamed (tools/outfile.h):
+ * a symbolic link in the output directory is replaced, never followed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -26,31 +30,19 @@
 #include <sqlite3.h>
 
 #include "builtin.h"
+#include "builtin-report.h"
+#include "json.h"
+#include "opt.h"
+#include "outfile.h"
 #include "results.h"
-
-struct report_asset {
-	const char *name;
-	const unsigned char *data;
-	size_t size;
-};
 
 extern const struct report_asset report_assets[];
 
-static const char *const report_usage =
-	"usage: pasidsim report [--db=<file>] [--out=<dir>] [--max-runs=<n>]\n"
-	"                       [--alpha=<p>] [--min-effect=<fraction>]\n\n"
-	"Writes a static dashboard (default directory pasidsim-report) and prints\n"
-	"the path of its index.html. It opens offline, from file://.\n";
-
-struct report {
-	struct results_db *db;
-	sqlite3 *h;
-	FILE *out;
-	const char *dir;
-	struct results_cmp_opts opts;
-	long long max_runs;
-	unsigned int open_regressions;
-};
+static const char report_about[] =
+	"Writes a static dashboard of the results store (default directory\n"
+	"pasidsim-report) and prints the path of its index.html. It opens offline,\n"
+	"from file://, on a summary of what changed: one row per scenario, regressions\n"
+	"first.\n";
 
 struct group {
 	char *key, *label;
@@ -58,40 +50,45 @@ struct group {
 	size_t n, cap;
 };
 
-static const char *col(sqlite3_stmt *st, int i)
+const char *report_col(sqlite3_stmt *st, int i)
 {
 	const char *s = (const char *)sqlite3_column_text(st, i);
 
 	return s ? s : "";
 }
 
-static void jcol(FILE *out, sqlite3_stmt *st, int i)
+void report_jcol(struct json *j, const char *key, sqlite3_stmt *st, int i)
 {
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		fputs("null", out);
+		json_null(j, key);
 	else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-		fprintf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+		json_i64(j, key, sqlite3_column_int64(st, i));
 	else if (sqlite3_column_type(st, i) == SQLITE_FLOAT)
-		fprintf(out, "%.17g", sqlite3_column_double(st, i));
+		json_dbl(j, key, sqlite3_column_double(st, i));
 	else
-		results_json_str(out, col(st, i));
+		json_str(j, key, report_col(st, i));
 }
 
-static int write_file(const char *dir, const char *name, const void *data, size_t len)
+#define col report_col
+#define jcol report_jcol
+
+int report_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
-	char path[PATH_MAX];
-	FILE *f;
-	int ret;
+	char path[PATH_MAX], err[PATH_MAX + 64];
+	struct outfile f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f) {
-		fprintf(stderr, "pasidsim report: %s: %s\n", path, strerror(errno));
+	if (outfile_open(&f, path, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim report: %s\n", err);
 		return -1;
 	}
-	ret = fwrite(data, 1, len, f) == len ? 0 : -1;
-	if (fclose(f) || ret) {
+	if (fwrite(data, 1, len, f.f) != len) {
+		outfile_abort(&f);
 		fprintf(stderr, "pasidsim report: %s: write failed\n", path);
+		return -1;
+	}
+	if (outfile_commit(&f, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim report: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -193,35 +190,37 @@ static bool not_worse(enum results_better b, double v, double ref)
 
 static void emit_runs(struct report *r, const struct group *g, const struct results_cmp *cmps)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st;
 
 	sqlite3_prepare_v2(r->h, "SELECT id, git_commit, git_dirty, branch, started_at, digest, "
 			   "status FROM runs WHERE id = ?1", -1, &st, NULL);
-	fputs("\"runs\":[", r->out);
+	json_arr_begin(j, "runs");
 	for (size_t i = 0; i < g->n; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, g->runs[i]);
 		if (sqlite3_step(st) != SQLITE_ROW)
 			continue;
-		fprintf(r->out, "%s{\"id\":%lld,\"commit\":", i ? "," : "", (long long)g->runs[i]);
-		jcol(r->out, st, 1);
-		fprintf(r->out, ",\"dirty\":%d,\"branch\":", sqlite3_column_int(st, 2));
-		jcol(r->out, st, 3);
-		fputs(",\"started\":", r->out);
-		jcol(r->out, st, 4);
-		fputs(",\"digest\":", r->out);
-		jcol(r->out, st, 5);
-		fputs(",\"status\":", r->out);
-		jcol(r->out, st, 6);
-		fprintf(r->out, ",\"digest_changed\":%s}",
-			i && cmps[i].digest_compared && !cmps[i].digest_equal ? "true" : "false");
+		json_obj_begin(j, NULL);
+		json_i64(j, "id", g->runs[i]);
+		jcol(j, "commit", st, 1);
+		json_i64(j, "dirty", sqlite3_column_int(st, 2));
+		jcol(j, "branch", st, 3);
+		jcol(j, "started", st, 4);
+		jcol(j, "digest", st, 5);
+		jcol(j, "status", st, 6);
+		json_bool(j, "digest_changed", i && cmps[i].digest_compared &&
+			  !cmps[i].digest_equal);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(st);
 }
 
-static void emit_first_bad(struct report *r, const struct group *g, size_t at)
+static void emit_first_bad(struct report *r, const struct group *g, size_t at,
+			   const char *metric, struct open_reg *regs, size_t *nregs)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st;
 
 	sqlite3_prepare_v2(r->h, "SELECT (SELECT git_commit FROM runs WHERE id = ?1), "
@@ -229,35 +228,42 @@ static void emit_first_bad(struct report *r, const struct group *g, size_t at)
 	sqlite3_bind_int64(st, 1, g->runs[at]);
 	sqlite3_bind_int64(st, 2, g->runs[at - 1]);
 	sqlite3_step(st);
-	fprintf(r->out, "{\"run\":%lld,\"commit\":", (long long)g->runs[at]);
-	jcol(r->out, st, 0);
-	fputs(",\"last_good\":", r->out);
-	jcol(r->out, st, 1);
-	fputc('}', r->out);
+	json_obj_begin(j, "first_bad");
+	json_i64(j, "run", g->runs[at]);
+	jcol(j, "commit", st, 0);
+	jcol(j, "last_good", st, 1);
+	json_obj_end(j);
+	if (*nregs < MAX_OPEN_REGS) {
+		struct open_reg *o = &regs[(*nregs)++];
+
+		snprintf(o->metric, sizeof(o->metric), "%s", metric);
+		snprintf(o->commit, sizeof(o->commit), "%s", col(st, 0));
+		snprintf(o->last_good, sizeof(o->last_good), "%s", col(st, 1));
+		o->run = g->runs[at];
+	}
 	sqlite3_finalize(st);
 	r->open_regressions++;
 }
 
 static void emit_metric(struct report *r, const struct group *g, const struct results_cmp *cmps,
-			sqlite3_stmt *meta, sqlite3_stmt *val)
+			sqlite3_stmt *meta, sqlite3_stmt *val, struct open_reg *regs, size_t *nregs)
 {
 	const char *name = col(meta, 0);
 	enum results_better better = !strcmp(col(meta, 3), "higher") ? RESULTS_HIGHER :
 				     !strcmp(col(meta, 3), "equal") ? RESULTS_EQUAL : RESULTS_LOWER;
 	double *v = calloc(g->n, sizeof(double));
 	bool *has = calloc(g->n, sizeof(bool));
+	struct json *j = &r->j;
 	size_t open = 0;
 	double ref = 0;
+	bool changed = false;
 
-	fputs("{\"name\":", r->out);
-	results_json_str(r->out, name);
-	fputs(",\"unit\":", r->out);
-	jcol(r->out, meta, 1);
-	fputs(",\"kind\":", r->out);
-	jcol(r->out, meta, 2);
-	fputs(",\"better\":", r->out);
-	jcol(r->out, meta, 3);
-	fputs(",\"values\":[", r->out);
+	json_obj_begin(j, NULL);
+	json_str(j, "name", name);
+	jcol(j, "unit", meta, 1);
+	jcol(j, "kind", meta, 2);
+	jcol(j, "better", meta, 3);
+	json_arr_begin(j, "values");
 	for (size_t i = 0; i < g->n; i++) {
 		sqlite3_reset(val);
 		sqlite3_bind_int64(val, 1, g->runs[i]);
@@ -265,20 +271,20 @@ static void emit_metric(struct report *r, const struct group *g, const struct re
 		if (v && has && sqlite3_step(val) == SQLITE_ROW) {
 			v[i] = sqlite3_column_double(val, 0);
 			has[i] = true;
-			fprintf(r->out, "%s%.17g", i ? "," : "", v[i]);
+			json_dbl(j, NULL, v[i]);
 		} else {
-			fputs(i ? ",null" : "null", r->out);
+			json_null(j, NULL);
 		}
 	}
-	fputs("],\"verdicts\":[", r->out);
+	json_arr_end(j);
+	json_arr_begin(j, "verdicts");
 	for (size_t i = 0; i < g->n; i++) {
 		const struct results_cmp_row *row = i ? find_row(&cmps[i], name) : NULL;
 
-		fputs(i ? "," : "", r->out);
-		if (row)
-			fprintf(r->out, "\"%s\"", results_verdict_name(row->verdict));
-		else
-			fputs("null", r->out);
+		json_str(j, NULL, row ? results_verdict_name(row->verdict) : NULL);
+		changed |= row && (row->verdict == RESULTS_REGRESSED ||
+				   row->verdict == RESULTS_IMPROVED ||
+				   row->verdict == RESULTS_MISSING || row->verdict == RESULTS_NEW);
 		if (!v || !has)
 			continue;
 		/* Track the oldest regression that the newest runs have not undone. */
@@ -289,46 +295,51 @@ static void emit_metric(struct report *r, const struct group *g, const struct re
 			open = 0;
 		}
 	}
-	fputs("],\"first_bad\":", r->out);
+	json_arr_end(j);
 	if (open)
-		emit_first_bad(r, g, open);
+		emit_first_bad(r, g, open, name, regs, nregs);
 	else
-		fputs("null", r->out);
-	fputc('}', r->out);
+		json_null(j, "first_bad");
+	json_bool(j, "changed", changed || open);
+	json_obj_end(j);
 	free(v);
 	free(has);
 }
 
 static void emit_latest_details(struct report *r, int64_t run)
 {
+	struct json *j = &r->j;
 	sqlite3_stmt *st, *bk;
-	int n = 0;
 
 	sqlite3_prepare_v2(r->h, "SELECT name, unit, count, sum, min, max FROM histograms "
 			   "WHERE run_id = ?1 ORDER BY name", -1, &st, NULL);
 	sqlite3_prepare_v2(r->h, "SELECT bucket, count FROM hist_buckets WHERE run_id = ?1 AND "
 			   "name = ?2 ORDER BY bucket", -1, &bk, NULL);
 	sqlite3_bind_int64(st, 1, run);
-	fputs(",\"histograms\":[", r->out);
+	json_arr_begin(j, "histograms");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		int nb = 0;
-
-		fprintf(r->out, "%s{\"run\":%lld,\"name\":", n++ ? "," : "", (long long)run);
-		jcol(r->out, st, 0);
-		fputs(",\"unit\":", r->out);
-		jcol(r->out, st, 1);
-		fprintf(r->out, ",\"count\":%lld,\"sum\":%lld,\"min\":%lld,\"max\":%lld,\"buckets\":[",
-			(long long)sqlite3_column_int64(st, 2), (long long)sqlite3_column_int64(st, 3),
-			(long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5));
+		json_obj_begin(j, NULL);
+		json_i64(j, "run", run);
+		jcol(j, "name", st, 0);
+		jcol(j, "unit", st, 1);
+		json_i64(j, "count", sqlite3_column_int64(st, 2));
+		json_i64(j, "sum", sqlite3_column_int64(st, 3));
+		json_i64(j, "min", sqlite3_column_int64(st, 4));
+		json_i64(j, "max", sqlite3_column_int64(st, 5));
+		json_arr_begin(j, "buckets");
 		sqlite3_reset(bk);
 		sqlite3_bind_int64(bk, 1, run);
 		sqlite3_bind_text(bk, 2, col(st, 0), -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(bk) == SQLITE_ROW)
-			fprintf(r->out, "%s[%d,%lld]", nb++ ? "," : "", sqlite3_column_int(bk, 0),
-				(long long)sqlite3_column_int64(bk, 1));
-		fputs("]}", r->out);
+		while (sqlite3_step(bk) == SQLITE_ROW) {
+			json_arr_begin(j, NULL);
+			json_i64(j, NULL, sqlite3_column_int(bk, 0));
+			json_i64(j, NULL, sqlite3_column_int64(bk, 1));
+			json_arr_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(bk);
 	sqlite3_finalize(st);
 
@@ -336,26 +347,74 @@ static void emit_latest_details(struct report *r, int64_t run)
 			   "wait_max_ns, hold_total_ns, hold_max_ns FROM lockstat WHERE run_id = ?1 "
 			   "ORDER BY seq", -1, &st, NULL);
 	sqlite3_bind_int64(st, 1, run);
-	fprintf(r->out, ",\"lockstat_run\":%lld,\"lockstat\":[", (long long)run);
-	n = 0;
+	json_i64(j, "lockstat_run", run);
+	json_arr_begin(j, "lockstat");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		fputs(n++ ? ",{" : "{", r->out);
-		for (int i = 0; i < sqlite3_column_count(st); i++) {
-			fprintf(r->out, "%s\"%s\":", i ? "," : "", sqlite3_column_name(st, i));
-			jcol(r->out, st, i);
-		}
-		fputc('}', r->out);
+		json_obj_begin(j, NULL);
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			jcol(j, sqlite3_column_name(st, i), st, i);
+		json_obj_end(j);
 	}
-	fputc(']', r->out);
+	json_arr_end(j);
 	sqlite3_finalize(st);
+}
+
+/*
+ * The group's summary: its newest run against the previous one (verdict,
+ * metrics changed) and every regression still open at the newest run.
+ */
+static void emit_summary(struct report *r, const struct group *g, const struct results_cmp *last,
+			 const struct open_reg *regs, size_t nregs)
+{
+	unsigned int changed = 0, improved = 0;
+	const char *verdict = "first run";
+	bool digest = false;
+	struct json *j = &r->j;
+
+	if (g->n > 1) {
+		for (size_t i = 0; i < last->nrows; i++) {
+			enum results_verdict v = last->rows[i].verdict;
+
+			improved += v == RESULTS_IMPROVED;
+			changed += v == RESULTS_REGRESSED || v == RESULTS_IMPROVED ||
+				   v == RESULTS_MISSING || v == RESULTS_NEW;
+		}
+		digest = last->digest_compared && !last->digest_equal;
+		verdict = last->regressions ? "regression" : improved ? "improved" :
+			  changed || digest ? "changed" : "unchanged";
+	}
+	json_obj_begin(j, "summary");
+	json_i64(j, "latest", g->runs[g->n - 1]);
+	if (g->n > 1)
+		json_i64(j, "previous", g->runs[g->n - 2]);
+	else
+		json_null(j, "previous");
+	json_str(j, "verdict", verdict);
+	json_u64(j, "regressions", g->n > 1 ? last->regressions : 0);
+	json_u64(j, "changed", changed);
+	json_bool(j, "digest_changed", digest);
+	json_bool(j, "new_findings", g->n > 1 && last->cand_findings > last->base_findings);
+	json_arr_begin(j, "open");
+	for (size_t i = 0; i < nregs; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "metric", regs[i].metric);
+		json_str(j, "commit", regs[i].commit);
+		json_i64(j, "run", regs[i].run);
+		json_str(j, "last_good", regs[i].last_good);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
 }
 
 static int emit_group(struct report *r, const struct group *g)
 {
 	struct results_cmp *cmps = calloc(g->n, sizeof(*cmps));
+	struct open_reg regs[MAX_OPEN_REGS];
+	struct json *j = &r->j;
+	size_t nregs = 0;
 	sqlite3_stmt *meta, *val;
 	char err[512];
-	int n = 0;
 
 	if (!cmps)
 		return -1;
@@ -363,17 +422,16 @@ static int emit_group(struct report *r, const struct group *g)
 		if (results_compare(r->db, g->runs[i - 1], g->runs[i], &r->opts, &cmps[i], err,
 				    sizeof(err)))
 			fprintf(stderr, "pasidsim report: %s\n", err);
-	fputs("{\"key\":", r->out);
-	results_json_str(r->out, g->key);
-	fputs(",\"label\":", r->out);
-	results_json_str(r->out, g->label);
-	fputc(',', r->out);
+	json_obj_begin(j, NULL);
+	json_str(j, "key", g->key);
+	json_str(j, "label", g->label);
 	emit_runs(r, g, cmps);
-	fputs(",\"metrics\":[", r->out);
+	json_arr_begin(j, "metrics");
 	/* Every metric of the group, in name order, with the newest run's unit and kind. */
 	sqlite3_prepare_v2(r->h, "SELECT m.name, m.unit, m.kind, m.better, max(x.started_at) "
 			   "FROM metrics m JOIN runs x ON x.id = m.run_id WHERE m.run_id IN "
-			   "(SELECT value FROM json_each(?1)) GROUP BY m.name ORDER BY m.name", -1, &meta, NULL);
+			   "(SELECT value FROM json_each(?1)) GROUP BY m.name ORDER BY m.name", -1,
+			   &meta, NULL);
 	sqlite3_prepare_v2(r->h, "SELECT value FROM metrics WHERE run_id = ?1 AND name = ?2", -1,
 			   &val, NULL);
 	{
@@ -390,179 +448,41 @@ static int emit_group(struct report *r, const struct group *g)
 			free(ids);
 		}
 	}
-	while (sqlite3_step(meta) == SQLITE_ROW) {
-		fputs(n++ ? "," : "", r->out);
-		emit_metric(r, g, cmps, meta, val);
-	}
-	fputc(']', r->out);
+	while (sqlite3_step(meta) == SQLITE_ROW)
+		emit_metric(r, g, cmps, meta, val, regs, &nregs);
+	json_arr_end(j);
 	sqlite3_finalize(meta);
 	sqlite3_finalize(val);
+	emit_summary(r, g, &cmps[g->n - 1], regs, nregs);
 	emit_latest_details(r, g->runs[g->n - 1]);
-	fputc('}', r->out);
+	json_obj_end(j);
 	for (size_t i = 0; i < g->n; i++)
 		results_cmp_free(&cmps[i]);
 	free(cmps);
 	return 0;
 }
 
-/* ---- coverage, findings, runs -------------------------------------------- */
-
-static void emit_coverage(struct report *r)
-{
-	sqlite3_stmt *st, *pt;
-	int n = 0;
-
-	sqlite3_prepare_v2(r->h, "SELECT r.id, r.git_commit, r.command FROM runs r WHERE EXISTS "
-			   "(SELECT 1 FROM coverage c WHERE c.run_id = r.id) ORDER BY "
-			   "r.started_at DESC, r.id DESC LIMIT 24", -1, &st, NULL);
-	sqlite3_prepare_v2(r->h, "SELECT t_s, execs, coverage, corpus FROM coverage WHERE "
-			   "run_id = ?1 ORDER BY seq", -1, &pt, NULL);
-	fputs(",\"coverage\":[", r->out);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int np = 0;
-
-		fprintf(r->out, "%s{\"run\":%lld,\"commit\":", n++ ? "," : "",
-			(long long)sqlite3_column_int64(st, 0));
-		jcol(r->out, st, 1);
-		fputs(",\"label\":", r->out);
-		jcol(r->out, st, 2);
-		fputs(",\"points\":[", r->out);
-		sqlite3_reset(pt);
-		sqlite3_bind_int64(pt, 1, sqlite3_column_int64(st, 0));
-		while (sqlite3_step(pt) == SQLITE_ROW)
-			fprintf(r->out, "%s[%.17g,%lld,%lld,%lld]", np++ ? "," : "",
-				sqlite3_column_double(pt, 0), (long long)sqlite3_column_int64(pt, 1),
-				(long long)sqlite3_column_int64(pt, 2),
-				(long long)sqlite3_column_int64(pt, 3));
-		fputs("]}", r->out);
-	}
-	fputc(']', r->out);
-	sqlite3_finalize(pt);
-	sqlite3_finalize(st);
-}
-
-/* Copy a reproducer into DIR/traces/ and return its link, or NULL. */
-static char *copy_reproducer(struct report *r, int64_t run, int seq, const char *path)
-{
-	char name[PATH_MAX], dst[PATH_MAX * 2], *tmp, *link = NULL;
-	struct stat sb;
-	FILE *in, *out;
-	char buf[65536];
-	size_t n;
-
-	if (!path || !*path || stat(path, &sb) || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > 16 << 20)
-		return NULL;
-	tmp = strdup(path);
-	if (!tmp)
-		return NULL;
-	snprintf(name, sizeof(name), "traces/%lld-%d-%s", (long long)run, seq, basename(tmp));
-	free(tmp);
-	snprintf(dst, sizeof(dst), "%s/%s", r->dir, name);
-	in = fopen(path, "rb");
-	out = in ? fopen(dst, "wb") : NULL;
-	if (in && out) {
-		bool ok = true;
-
-		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-			ok &= fwrite(buf, 1, n, out) == n;
-		if (ok)
-			link = strdup(name);
-	}
-	if (in)
-		fclose(in);
-	if (out && fclose(out)) {
-		free(link);
-		link = NULL;
-	}
-	return link;
-}
-
-static void emit_findings(struct report *r)
-{
-	sqlite3_stmt *st;
-	int n = 0;
-
-	sqlite3_prepare_v2(r->h, "SELECT f.run_id, r.git_commit, f.seq, f.kind, f.position, "
-			   "f.message, f.reproducer FROM findings f JOIN runs r ON r.id = f.run_id "
-			   "ORDER BY r.started_at DESC, f.run_id DESC, f.seq LIMIT 500", -1, &st,
-			   NULL);
-	fputs(",\"findings\":[", r->out);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char *link = copy_reproducer(r, sqlite3_column_int64(st, 0),
-					     sqlite3_column_int(st, 2), col(st, 6));
-		char abs[PATH_MAX + 8];
-
-		fprintf(r->out, "%s{\"run\":%lld,\"commit\":", n++ ? "," : "",
-			(long long)sqlite3_column_int64(st, 0));
-		jcol(r->out, st, 1);
-		fputs(",\"kind\":", r->out);
-		jcol(r->out, st, 3);
-		fputs(",\"position\":", r->out);
-		jcol(r->out, st, 4);
-		fputs(",\"message\":", r->out);
-		jcol(r->out, st, 5);
-		fputs(",\"reproducer\":", r->out);
-		jcol(r->out, st, 6);
-		fputs(",\"link\":", r->out);
-		if (!link && col(st, 6)[0] == '/') {
-			snprintf(abs, sizeof(abs), "file://%s", col(st, 6));
-			results_json_str(r->out, abs);
-		} else {
-			results_json_str(r->out, link);
-		}
-		fputc('}', r->out);
-		free(link);
-	}
-	fputc(']', r->out);
-	sqlite3_finalize(st);
-}
-
-static void emit_runs_table(struct report *r)
-{
-	static const char *const names[] = {
-		"id", "started", "commit", "dirty", "branch", "command", "flavour", "status",
-		"digest", "machine",
-	};
-	sqlite3_stmt *st;
-	int n = 0;
-
-	sqlite3_prepare_v2(r->h, "SELECT id, started_at, git_commit, git_dirty, branch, command, "
-			   "flavour, status, digest, machine FROM runs ORDER BY started_at DESC, "
-			   "id DESC LIMIT 200", -1, &st, NULL);
-	fputs(",\"runs\":[", r->out);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		fputs(n++ ? ",{" : "{", r->out);
-		for (int i = 0; i < 10; i++) {
-			fprintf(r->out, "%s\"%s\":", i ? "," : "", names[i]);
-			jcol(r->out, st, i);
-		}
-		fputc('}', r->out);
-	}
-	fputc(']', r->out);
-	sqlite3_finalize(st);
-}
-
 static int write_data(struct report *r)
 {
-	char path[PATH_MAX], now[40];
+	char path[PATH_MAX], now[40], err[PATH_MAX + 64];
+	struct json *j = &r->j;
+	struct outfile of;
 	struct group *g = NULL;
 	long long nruns = 0, total = 0;
 	size_t ng = 0;
 	time_t t = time(NULL);
 	struct tm tm;
 	sqlite3_stmt *st;
-	int ret;
 
 	snprintf(path, sizeof(path), "%s/data.js", r->dir);
-	r->out = fopen(path, "w");
-	if (!r->out) {
-		fprintf(stderr, "pasidsim report: %s: %s\n", path, strerror(errno));
+	if (outfile_open(&of, path, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim report: %s\n", err);
 		return -1;
 	}
+	r->out = of.f;
 	if (load_groups(r, &g, &ng)) {
 		fprintf(stderr, "pasidsim report: %s\n", sqlite3_errmsg(r->h));
-		fclose(r->out);
+		outfile_abort(&of);
 		return -1;
 	}
 	for (size_t i = 0; i < ng; i++)
@@ -573,26 +493,26 @@ static int write_data(struct report *r)
 	sqlite3_finalize(st);
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	fputs("/* Generated by 'pasidsim report'. */\nwindow.PASIDSIM_DATA = {\"generated\":", r->out);
-	results_json_str(r->out, now);
-	fputs(",\"db\":", r->out);
-	results_json_str(r->out, results_path(r->db));
-	fprintf(r->out, ",\"nruns\":%lld,\"runs_omitted\":%lld,\"groups\":[", nruns,
-		total > 200 ? total - 200 : 0);
-	for (size_t i = 0; i < ng; i++) {
-		if (i)
-			fputc(',', r->out);
+	fputs("/* Generated by 'pasidsim report'. */\nwindow.PASIDSIM_DATA = ", r->out);
+	json_init(j, r->out);
+	json_obj_begin(j, NULL);
+	json_str(j, "generated", now);
+	json_str(j, "db", results_path(r->db));
+	json_i64(j, "nruns", nruns);
+	json_i64(j, "runs_omitted", total > 200 ? total - 200 : 0);
+	json_arr_begin(j, "groups");
+	for (size_t i = 0; i < ng; i++)
 		emit_group(r, &g[i]);
-	}
-	fputc(']', r->out);
-	emit_coverage(r);
-	emit_findings(r);
-	emit_runs_table(r);
-	fputs("};\n", r->out);
+	json_arr_end(j);
+	report_emit_coverage(r);
+	report_emit_findings(r);
+	report_emit_runs_table(r);
+	json_obj_end(j);
+	fputs(";\n", r->out);
 	free_groups(g, ng);
-	ret = ferror(r->out) ? -1 : 0;
-	if (fclose(r->out) || ret) {
-		fprintf(stderr, "pasidsim report: %s: write failed\n", path);
+	r->out = NULL;
+	if (outfile_commit(&of, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim report: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -600,54 +520,36 @@ static int write_data(struct report *r)
 
 int cmd_report(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_OUT, OPT_MAX, OPT_ALPHA, OPT_EFFECT };
-	static const struct option options[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "max-runs", required_argument, NULL, OPT_MAX },
-		{ "alpha", required_argument, NULL, OPT_ALPHA },
-		{ "min-effect", required_argument, NULL, OPT_EFFECT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct report r = { .dir = "pasidsim-report", .opts = { 0.05, 0.05 }, .max_runs = 2000 };
 	const char *dbpath = NULL;
-	char err[1024], path[PATH_MAX], *end, *abs;
-	int opt, ret = PASIDSIM_EXIT_OK;
+	char err[1024], path[PATH_MAX], *abs;
+	bool json = false, quiet = false;
+	int ret = PASIDSIM_EXIT_OK;
+	const struct opt opts[] = {
+		OPT_DB(&dbpath),
+		OPT_STR('o', "output", &r.dir, "DIR",
+			"write the dashboard into DIR (default pasidsim-report)"),
+		{ .type = OPT_STRING, .long_name = "out", .value = &r.dir, .argh = "DIR",
+		  .flags = OPT_HIDDEN },
+		OPT_UNSIGNED64(0, "max-runs", &r.max_runs, 1, INT64_MAX, "N",
+			       "the newest N runs only (default 2000)"),
+		OPT_DBL(0, "alpha", &r.opts.alpha, 1e-9, 1, "P",
+			"significance level of the wall-clock test (default 0.05)"),
+		OPT_DBL(0, "min-effect", &r.opts.min_effect, 0, 1e9, "FRACTION",
+			"smallest relative change that counts (default 0.05)"),
+		OPT_JSON(&json),
+		OPT_QUIET(&quiet),
+		OPT_END(),
+	};
+	static const struct opt_cmd cmd = {
+		"report", "[options]", report_about, "Exit status: 0 written, 2 usage, store or "
+		"output error.\n", 0, 0,
+	};
+	int n = opt_parse(&cmd, opts, argc, argv);
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_DB:
-			dbpath = optarg;
-			break;
-		case OPT_OUT:
-			r.dir = optarg;
-			break;
-		case OPT_MAX:
-			r.max_runs = strtoll(optarg, &end, 10);
-			if (*end || r.max_runs < 1)
-				goto usage;
-			break;
-		case OPT_ALPHA:
-			r.opts.alpha = strtod(optarg, &end);
-			if (*end || !(r.opts.alpha > 0 && r.opts.alpha < 1))
-				goto usage;
-			break;
-		case OPT_EFFECT:
-			r.opts.min_effect = strtod(optarg, &end);
-			if (*end || !(r.opts.min_effect >= 0))
-				goto usage;
-			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			return PASIDSIM_EXIT_OK;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc)
-		goto usage;
+	if (n < 0)
+		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
+	r.quiet = quiet;
 	r.db = results_open(results_db_path(dbpath), RESULTS_OPEN_READONLY, err, sizeof(err));
 	if (!r.db) {
 		fprintf(stderr, "pasidsim report: %s\n", err);
@@ -661,7 +563,7 @@ int cmd_report(int argc, char **argv)
 		return PASIDSIM_EXIT_USAGE;
 	}
 	for (const struct report_asset *a = report_assets; a->name && !ret; a++)
-		if (write_file(r.dir, a->name, a->data, a->size))
+		if (report_write_file(r.dir, a->name, a->data, a->size))
 			ret = PASIDSIM_EXIT_USAGE;
 	if (!ret && write_data(&r))
 		ret = PASIDSIM_EXIT_USAGE;
@@ -670,13 +572,21 @@ int cmd_report(int argc, char **argv)
 		return ret;
 	snprintf(path, sizeof(path), "%s/index.html", r.dir);
 	abs = realpath(path, NULL);
-	printf("%s\n", abs ? abs : path);
-	if (r.open_regressions)
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "index", abs ? abs : path);
+		json_u64(&j, "open_regressions", r.open_regressions);
+		json_u64(&j, "missing_reproducers", r.missing_reproducers);
+		json_obj_end(&j);
+	} else {
+		printf("%s\n", abs ? abs : path);
+	}
+	if (r.open_regressions && !quiet)
 		fprintf(stderr, "pasidsim report: %u metric(s) with an open regression\n",
 			r.open_regressions);
 	free(abs);
 	return PASIDSIM_EXIT_OK;
-usage:
-	fputs(report_usage, stderr);
-	return PASIDSIM_EXIT_USAGE;
 }

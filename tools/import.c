@@ -46,6 +46,7 @@ struct fn_param {
 	const char *names[4];	/* accepted argument names */
 	bool positional;	/* a real parameter: argN also accepted */
 	bool required;
+	bool u32;		/* an ioasid_t: must fit in 32 bits */
 };
 
 struct fn_desc {
@@ -61,12 +62,14 @@ struct fn_desc {
 #define F_REQ(...)	{ { __VA_ARGS__ }, false, true }	/* fetched field */
 #define F_OPT(...)	{ { __VA_ARGS__ }, false, false }
 #define CONSUMER	P_REQ("pasid", "consumer", "c")
-#define ID		P_REQ("ioasid", "id", "pasid")
+#define ID		{ { "ioasid", "id", "pasid" }, true, true, true }
+#define P_U32(...)	{ { __VA_ARGS__ }, true, true, true }
+#define F_U32(...)	{ { __VA_ARGS__ }, false, true, true }
 #define PRIV		P_REQ("private", "priv", "data")
 
 static const struct fn_desc fns[IMPORT_FN__NR] = {
 	[IMPORT_FN_IOASID_ALLOC] = { "ioasid_alloc", TRACE_IOASID_ALLOC, RET_U32, false,
-		{ P_REQ("set"), P_REQ("min"), P_REQ("max"), PRIV } },
+		{ P_REQ("set"), P_U32("min"), P_U32("max"), PRIV } },
 	[IMPORT_FN_IOASID_FREE] = { "ioasid_free", TRACE_IOASID_FREE, RET_VOID, false,
 		{ ID } },
 	[IMPORT_FN_IOASID_FIND] = { "ioasid_find", TRACE_IOASID_FIND, RET_PTR, false,
@@ -74,17 +77,17 @@ static const struct fn_desc fns[IMPORT_FN__NR] = {
 	[IMPORT_FN_IOASID_SET_DATA] = { "ioasid_set_data", TRACE_IOASID_SET_DATA, RET_INT, false,
 		{ ID, P_REQ("data", "private", "priv") } },
 	[IMPORT_FN_SVA_ALLOC_PASID] = { "iommu_sva_alloc_pasid", TRACE_SVA_ALLOC, RET_INT, true,
-		{ P_REQ("mm"), P_REQ("min"), P_REQ("max"), F_OPT("mm_pasid") } },
+		{ P_REQ("mm"), P_U32("min"), P_U32("max"), F_OPT("mm_pasid") } },
 	[IMPORT_FN_PASID_INIT] = { "iommu_pasid_init", TRACE_PASID_INIT, RET_INT, true,
-		{ CONSUMER, F_REQ("min"), F_REQ("max") } },
+		{ CONSUMER, F_U32("min"), F_U32("max") } },
 	[IMPORT_FN_PASID_EXIT] = { "iommu_pasid_exit", TRACE_PASID_EXIT, RET_VOID, true,
 		{ CONSUMER } },
 	[IMPORT_FN_PASID_ALLOC] = { "iommu_pasid_alloc", TRACE_PASID_ALLOC, RET_INT, true,
-		{ CONSUMER, P_REQ("min"), P_REQ("max"), PRIV, P_OPT("ioasid") } },
+		{ CONSUMER, P_U32("min"), P_U32("max"), PRIV, P_OPT("ioasid") } },
 	[IMPORT_FN_PASID_FREE] = { "iommu_pasid_free", TRACE_PASID_FREE, RET_INT, true,
-		{ CONSUMER, P_REQ("ioasid", "id") } },
+		{ CONSUMER, P_U32("ioasid", "id") } },
 	[IMPORT_FN_PASID_FIND] = { "iommu_pasid_find", TRACE_PASID_FIND, RET_PTR, true,
-		{ CONSUMER, P_REQ("ioasid", "id") } },
+		{ CONSUMER, P_U32("ioasid", "id") } },
 	[IMPORT_FN_PASID_FOR_EACH] = { "iommu_pasid_for_each", TRACE_PASID_FOR_EACH, RET_INT,
 		true, { CONSUMER, P_OPT("func"), P_OPT("data") } },
 };
@@ -438,7 +441,7 @@ static int param_index(enum import_fn fn, struct tok name)
 static int parse_args(struct lp *lp, const char *p, const char *end, struct import_rec *rec)
 {
 	bool is_ret = rec->kind == IMPORT_REC_RETURN;
-	struct tok t;
+	struct tok t, seen[IMPORT_MAX_ARGS] = { 0 };
 	unsigned int nr = 0;
 
 	while (next_tok(&p, end, &t)) {
@@ -486,6 +489,18 @@ static int parse_args(struct lp *lp, const char *p, const char *end, struct impo
 			return lp_fail(lp, val.s,
 				       "expected a number (decimal or 0x hex) for '%.*s'",
 				       (int)name.len, name.s);
+		/* an argument given twice (or two of its names with different values) */
+		if (seen[idx].s && ((name.len == seen[idx].len &&
+		    !memcmp(name.s, seen[idx].s, name.len)) || (k == VAL_NUM &&
+		    (rec->argmask & 1u << idx) && rec->arg[idx] != v)))
+			return lp_fail(lp, name.s, "expected each argument once, got '%.*s' "
+				       "again", (int)name.len, name.s);
+		seen[idx] = name;
+		if (k == VAL_NUM && fns[rec->fn].param[idx].u32 && v > UINT32_MAX &&
+		    v < (uint64_t)INT32_MIN)
+			return lp_fail(lp, val.s, "expected a 32-bit value for '%.*s', got '%.*s'",
+				       (int)name.len, name.s, (int)(val.len > 40 ? 40 : val.len),
+				       val.s);
 		if (k == VAL_NUM) {
 			rec->argmask |= 1u << idx;
 			rec->arg[idx] = v;
@@ -508,21 +523,46 @@ static int parse_args(struct lp *lp, const char *p, const char *end, struct impo
 	return 0;
 }
 
-/* First unsigned decimal number in [p, end), if any. */
-static bool first_number(const char *p, const char *end, uint64_t *v)
+/*
+ * First unsigned decimal number in [p, end): 1, 0 if there is none, or -1
+ * with *@at where it is not one (a minus sign before it, digits running into
+ * letters, more than 64 bits).
+ */
+static int first_number(const char *p, const char *end, uint64_t *v, const char **at)
 {
+	const char *start = p;
+	struct tok t;
+
 	while (p < end && !isdigit((unsigned char)*p))
 		p++;
 	if (p == end)
-		return false;
-	{
-		struct tok t = { p, 0 };
-
-		while (p < end && isdigit((unsigned char)*p))
-			p++;
-		t.len = p - t.s;
-		return tok_u64(t, v);
+		return 0;
+	*at = p;
+	if (p > start && p[-1] == '-') {
+		*at = p - 1;
+		return -1;
 	}
+	t.s = p;
+	while (p < end && isdigit((unsigned char)*p))
+		p++;
+	t.len = p - t.s;
+	if (!tok_u64(t, v) || (p < end && isalnum((unsigned char)*p)))
+		return -1;
+	return 1;
+}
+
+/* A count in a line: first_number(), its error reported at its column. */
+static int count_in(struct lp *lp, const char *p, const char *end, uint64_t *v, bool *known)
+{
+	const char *at = p;
+	int r = first_number(p, end, v, &at);
+
+	if (r < 0)
+		return lp_fail(lp, at, "expected an unsigned decimal count, got '%.*s'",
+			       (int)(end - at > 24 ? 24 : end - at), at);
+	if (known)
+		*known = r > 0;
+	return r;
 }
 
 static bool contains_ci(const char *s, size_t len, const char *word)
@@ -549,29 +589,37 @@ static const char *find_str(const char *s, size_t len, const char *word)
  * "# entries-in-buffer/entries-written: 12/40   #P:4": 28 events were
  * overwritten. "#P:" and perf's "# nrcpus avail : 8" give the CPU count.
  */
-static void parse_comment(const char *p, const char *end, struct import_rec *rec)
+static int parse_comment(struct lp *lp, const char *p, const char *end,
+			 struct import_rec *rec)
 {
 	const char *e = find_str(p, end - p, "entries-in-buffer/entries-written:");
 	const char *cpus = find_str(p, end - p, "#P:");
 	uint64_t n, m, c;
 
 	if (e) {
-		const char *slash;
+		const char *slash, *send;
 
 		e += strlen("entries-in-buffer/entries-written:");
 		slash = memchr(e, '/', end - e);
-		if (slash && first_number(e, slash, &n) && first_number(slash, end, &m) &&
-		    m > n) {
+		send = slash ? slash + 1 : end;
+		while (send < end && !is_blank(*send))
+			send++;
+		if (slash && (count_in(lp, e, slash, &n, NULL) < 0 ||
+			      count_in(lp, slash, send, &m, NULL) < 0))
+			return -1;
+		if (slash && first_number(e, slash, &n, &e) > 0 &&
+		    first_number(slash, send, &m, &e) > 0 && m > n) {
 			rec->kind = IMPORT_REC_OVERWRITE;
 			rec->lost_known = true;
 			rec->lost = m - n;
 		}
 	}
-	if (cpus && first_number(cpus, end, &c) && c && c <= TRACE_MAX_CPUS)
+	if (cpus && first_number(cpus, end, &c, &e) > 0 && c && c <= TRACE_MAX_CPUS)
 		rec->declared_cpus = (int)c;
 	cpus = find_str(p, end - p, "nrcpus avail");
-	if (cpus && first_number(cpus, end, &c) && c && c <= TRACE_MAX_CPUS)
+	if (cpus && first_number(cpus, end, &c, &e) > 0 && c && c <= TRACE_MAX_CPUS)
 		rec->declared_cpus = (int)c;
+	return 0;
 }
 
 /*
@@ -579,7 +627,8 @@ static void parse_comment(const char *p, const char *end, struct import_rec *rec
  * "CPU:2 [EVENTS DROPPED]", and the "CPU 2 events lost" variants. Other
  * "CPU..." lines (trace-cmd's "CPU 3 is empty") are skipped.
  */
-static bool parse_cpu_line(const char *p, const char *end, struct import_rec *rec)
+static int parse_cpu_line(struct lp *lp, const char *p, const char *end,
+			  struct import_rec *rec)
 {
 	const char *q = p + 3;
 	struct tok d;
@@ -601,10 +650,9 @@ static bool parse_cpu_line(const char *p, const char *end, struct import_rec *re
 	}
 	rec->kind = IMPORT_REC_LOST;
 	rec->cpu = (int)cpu;
-	if (first_number(q, end, &n)) {
-		rec->lost_known = true;
-		rec->lost = n;
-	}
+	if (count_in(lp, q, end, &n, &rec->lost_known) < 0)
+		return -1;
+	rec->lost = rec->lost_known ? n : 0;
 	return true;
 }
 
@@ -613,8 +661,8 @@ static bool parse_cpu_line(const char *p, const char *end, struct import_rec *re
  * perf script -D dump), "PERF_RECORD_LOST_SAMPLES lost 3", and the
  * positionless summary "Processed 1234 events and lost 5 chunks!".
  */
-static bool parse_perf_lost(struct lp *lp, const char *p, const char *end,
-			    struct import_rec *rec)
+static int parse_perf_lost(struct lp *lp, const char *p, const char *end,
+			   struct import_rec *rec)
 {
 	const char *r = find_str(p, end - p, "PERF_RECORD_LOST");
 	const char *l;
@@ -626,18 +674,16 @@ static bool parse_perf_lost(struct lp *lp, const char *p, const char *end,
 			return false;
 		l = find_str(l, end - l, " events and lost ");
 		rec->kind = IMPORT_REC_LOST_SUMMARY;
-		if (first_number(l, end, &n)) {
-			rec->lost_known = true;
-			rec->lost = n;
-		}
+		if (count_in(lp, l, end, &n, &rec->lost_known) < 0)
+			return -1;
+		rec->lost = rec->lost_known ? n : 0;
 		return true;
 	}
 	rec->kind = IMPORT_REC_LOST;
 	l = find_str(r, end - r, " lost ");
-	if (l && first_number(l, end, &n)) {
-		rec->lost_known = true;
-		rec->lost = n;
-	}
+	if (l && count_in(lp, l, end, &n, &rec->lost_known) < 0)
+		return -1;
+	rec->lost = rec->lost_known ? n : 0;
 	/* the sample header before it, if any, gives the CPU and time */
 	{
 		struct tok t;
@@ -805,6 +851,7 @@ static bool parse_keyval(const char *p, const char *end, struct import_rec *rec)
 {
 	const char *eq = memchr(p, '=', end - p);
 	struct tok key = { p, 0 };
+	const char *at;
 	uint64_t v;
 
 	if (!eq || eq == p)
@@ -815,7 +862,8 @@ static bool parse_keyval(const char *p, const char *end, struct import_rec *rec)
 	key.len = eq - p;
 	while (key.len && is_blank(key.s[key.len - 1]))
 		key.len--;
-	if (tok_eq(key, "cpus") && first_number(eq, end, &v) && v && v <= TRACE_MAX_CPUS)
+	if (tok_eq(key, "cpus") && first_number(eq, end, &v, &at) > 0 && v &&
+	    v <= TRACE_MAX_CPUS)
 		rec->declared_cpus = (int)v;
 	rec->kind = IMPORT_REC_SKIP;
 	return true;
@@ -844,7 +892,7 @@ int import_parse_line(enum import_format *fmt, const char *line, size_t len,
 	if (msglen)
 		msg[0] = '\0';
 	if (nul)
-		len = nul - line;
+		return lp_fail(&lp, nul, "expected text, got a NUL byte");
 	end = line + len;
 	while (end > line && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
@@ -852,14 +900,22 @@ int import_parse_line(enum import_format *fmt, const char *line, size_t len,
 		p++;
 	if (p == end)
 		return 0;			/* blank */
-	if (*p == '#') {
-		parse_comment(p, end, rec);
+	if (*p == '#')
+		return parse_comment(&lp, p, end, rec);
+	switch (parse_cpu_line(&lp, p, end, rec)) {
+	case -1:
+		return -1;
+	case 1:
 		return 0;
 	}
-	if (parse_cpu_line(p, end, rec))
-		return 0;
-	if (*fmt != IMPORT_FMT_FTRACE && parse_perf_lost(&lp, p, end, rec))
-		return 0;
+	if (*fmt != IMPORT_FMT_FTRACE) {
+		switch (parse_perf_lost(&lp, p, end, rec)) {
+		case -1:
+			return -1;
+		case 1:
+			return 0;
+		}
+	}
 	if (find_str(p, end - p, "PERF_RECORD_") ||
 	    (end - p >= 8 && !memcmp(p, "Warning:", 8)) ||
 	    find_str(p, end - p, "Check IO/CPU overload") ||
@@ -869,7 +925,8 @@ int import_parse_line(enum import_format *fmt, const char *line, size_t len,
 		uint64_t n;
 
 		rec->kind = IMPORT_REC_LOST;
-		rec->lost_known = first_number(p, end, &n);
+		if (count_in(&lp, p, end, &n, &rec->lost_known) < 0)
+			return -1;
 		rec->lost = rec->lost_known ? n : 0;
 		return 0;
 	}
@@ -944,6 +1001,9 @@ struct importer {
 	char *buf;			/* importer_read() */
 	size_t buf_cap;
 	char names[6][24];
+	/* IDs the capture handed out, for frees of IDs it never allocated: key id + 1, 0 free */
+	uint64_t *ids;
+	size_t ids_cap, ids_n;
 };
 
 struct importer *importer_new(enum import_format fmt, const char *name,
@@ -973,6 +1033,7 @@ void importer_free(struct importer *im)
 
 	if (!im)
 		return;
+	free(im->ids);
 	for (size_t i = 0; i < im->cap_tasks; i++) {
 		struct task *t = &im->tasks[i];
 
@@ -1310,6 +1371,60 @@ static int emit_gap(struct importer *im, int cpu, uint64_t ts, bool lost_known, 
 	return im->sink ? im->sink(im->arg, &ev, line) : 0;
 }
 
+/* The set of IDs seen (open addressing, never shrinks): is @id in it; add it if @add. */
+static bool id_seen(struct importer *im, uint32_t id, bool add)
+{
+	size_t i;
+
+	if (add && (im->ids_n + 1) * 2 > im->ids_cap) {
+		size_t cap = im->ids_cap ? im->ids_cap * 2 : 256;
+		uint64_t *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return false;	/* not tracked: at worst a note is missed */
+		for (size_t k = 0; k < im->ids_cap; k++) {
+			if (!im->ids[k])
+				continue;
+			for (i = (im->ids[k] * 0x9e3779b97f4a7c15ULL) >> 40 & (cap - 1); n[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			n[i] = im->ids[k];
+		}
+		free(im->ids);
+		im->ids = n;
+		im->ids_cap = cap;
+	}
+	if (!im->ids_cap)
+		return false;
+	for (i = ((id + 1ULL) * 0x9e3779b97f4a7c15ULL) >> 40 & (im->ids_cap - 1); im->ids[i];
+	     i = (i + 1) & (im->ids_cap - 1))
+		if (im->ids[i] == id + 1ULL)
+			return true;
+	if (add) {
+		im->ids[i] = id + 1ULL;
+		im->ids_n++;
+	}
+	return false;
+}
+
+/*
+ * IDs the capture allocated; a free of one it never did, with no gap before
+ * it, is noted: the ID predates the capture (or the capture is wrong), and
+ * the trace names it by its number, which no replayed ID is bound to.
+ */
+static void track_ids(struct importer *im, const struct slot *s, const struct trace_event *ev)
+{
+	if (ev->res == TRACE_RES_ID && ev->res_name)
+		id_seen(im, strtoul(ev->res_name, NULL, 10), true);
+	if ((s->fn == IMPORT_FN_IOASID_FREE || s->fn == IMPORT_FN_PASID_FREE) && ev->id &&
+	    !id_seen(im, strtoul(ev->id, NULL, 10), false) && !im->st.gaps) {
+		im->st.unknown_frees++;
+		im_diag(im, s->line, "note: %s of ID %s, which this capture (no events lost "
+			"before it) never allocated: the ID predates the capture", fns[s->fn].name,
+			ev->id);
+	}
+}
+
 static int emit(struct importer *im, struct slot *s)
 {
 	struct trace_event ev = { 0 };
@@ -1328,6 +1443,7 @@ static int emit(struct importer *im, struct slot *s)
 			"cannot be recovered (%s); written without a result", fns[s->fn].name,
 			s->pid, s->ret, why);
 	}
+	track_ids(im, s, &ev);
 	im->st.ops++;
 	im->st.per_fn[s->fn]++;
 	if ((int)ev.cpu > im->st.max_cpu)
@@ -1651,20 +1767,69 @@ int importer_finish(struct importer *im)
 	return flush(im);
 }
 
+/*
+ * One line of @f into im->buf (at most IMPORT_MAX_LINE bytes before its
+ * newline): its length with the newline, 0 at the end, -1 with the error
+ * reported (a read error, a line too long, a last line without newline).
+ */
+static ssize_t read_line(struct importer *im, FILE *f)
+{
+	size_t n = 0;
+	int c;
+
+	if (!im->buf) {
+		im->buf_cap = IMPORT_MAX_LINE + 2;
+		im->buf = malloc(im->buf_cap);
+		if (!im->buf)
+			return im_fail(im, 1, "out of memory");
+	}
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (n == IMPORT_MAX_LINE) {
+			im->st.lines++;
+			return im_fail(im, n + 1, "expected a line of at most %d bytes",
+				       IMPORT_MAX_LINE);
+		}
+		im->buf[n++] = (char)c;
+		if (c == '\n')
+			return n;
+	}
+	if (ferror(f)) {
+		im->st.lines++;
+		return im_fail(im, n + 1, "read error: %s", strerror(errno));
+	}
+	if (n) {
+		/* a capture cut in the middle of its last line: its values may be cut too */
+		im->st.lines++;
+		return im_fail(im, n + 1, "expected a newline at the end of the last line "
+			       "(is the capture cut short?)");
+	}
+	return 0;
+}
+
+static __thread void (*progress_fn)(void *arg, unsigned long lines, int pass);
+static __thread void *progress_arg;
+static __thread int progress_pass;
+
+void import_set_progress(void (*fn)(void *arg, unsigned long lines, int pass), void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
 int importer_read(struct importer *im, FILE *f)
 {
 	ssize_t n;
 	int ret;
 
-	while ((n = getline(&im->buf, &im->buf_cap, f)) >= 0) {
+	while ((n = read_line(im, f)) > 0) {
+		if (progress_fn && !(im->st.lines & 0xffff))
+			progress_fn(progress_arg, im->st.lines, progress_pass);
 		ret = importer_feed(im, im->buf, (size_t)n);
 		if (ret)
 			return ret;
 	}
-	if (ferror(f)) {
-		im->st.lines++;
-		return im_fail(im, 1, "read error: %s", strerror(errno));
-	}
+	if (n < 0)
+		return -1;
 	return importer_finish(im);
 }
 
@@ -1675,7 +1840,8 @@ int import_header(struct trace_header *h, const struct import_stats *st,
 {
 	const char *base = strrchr(capture, '/');
 	int cpus = st->max_cpu + 1;
-	char buf[320];
+	char buf[320], name[260];
+	size_t n = 0;
 
 	trace_header_init(h);
 	if (st->declared_cpus > cpus)
@@ -1683,9 +1849,20 @@ int import_header(struct trace_header *h, const struct import_stats *st,
 	h->host_cpus = cpus < 1 ? 1 : cpus;
 	h->flavour_host = flavour;
 	base = base ? base + 1 : capture;
+	/* meta text is printable ASCII with single spaces and no '#': others become '_' */
+	for (const char *c = base; *c && n < sizeof(name) - 1; c++) {
+		unsigned char u = *c;
+
+		if (u == ' ' && (!n || name[n - 1] == ' '))
+			continue;
+		name[n++] = u < 0x20 || u > 0x7e || u == '#' ? '_' : u;
+	}
+	while (n && name[n - 1] == ' ')
+		n--;
+	name[n] = '\0';
 	if (trace_header_add_meta(h, "importer", "pasidsim import"))
 		goto fail;
-	snprintf(buf, sizeof(buf), "%.256s (%s)", base, import_format_name(st->format));
+	snprintf(buf, sizeof(buf), "%s (%s)", n ? name : "-", import_format_name(st->format));
 	if (trace_header_add_meta(h, "capture", buf))
 		goto fail;
 	if (trace_header_add_meta(h, "note", "one kernel (host); CPUs as recorded; time in ns "
@@ -1731,6 +1908,7 @@ int import_convert(FILE *in, const char *capture, enum import_format fmt,
 
 	err[0] = '\0';
 	/* pass 1: the CPUs to declare, the format, a positionless perf summary */
+	progress_pass = 1;
 	im = importer_new(fmt, capture, NULL, NULL, NULL);
 	if (!im)
 		goto nomem;
@@ -1742,12 +1920,19 @@ int import_convert(FILE *in, const char *capture, enum import_format fmt,
 	importer_free(im);
 	if (ret)
 		return -1;
+	if (!first.events && !first.gaps && !first.summary_gap) {
+		snprintf(err, errlen, "%s:%lu:1: expected kprobe events of the PASID allocator "
+			 "(docs/recording.md), found none in %lu line%s", capture,
+			 first.lines ? first.lines : 1, first.lines, first.lines == 1 ? "" : "s");
+		return -1;
+	}
 	if (fseek(in, 0, SEEK_SET)) {
 		snprintf(err, errlen, "%s: cannot read it a second time: %s", capture,
 			 strerror(errno));
 		return -1;
 	}
 	/* pass 2: write */
+	progress_pass = 2;
 	if (import_header(&h, &first, flavour, capture))
 		goto nomem;
 	ret = trace_writer_start(&ctx.w, out, &h);

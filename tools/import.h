@@ -52,6 +52,7 @@ enum import_fn {
 
 #define IMPORT_MAX_ARGS		6
 #define IMPORT_MAX_EVENT	64	/* bytes of an event name kept */
+#define IMPORT_MAX_LINE		65536	/* bytes of a capture line, without its newline */
 
 enum import_rec_kind {
 	IMPORT_REC_SKIP,	/* blank, comment, header or other non-event line */
@@ -123,6 +124,7 @@ struct import_stats {
 	unsigned long ops;		/* call events written */
 	unsigned long unknown_results;	/* calls whose result could not be recovered */
 	unsigned long clamped;		/* timestamps raised to keep time non-decreasing */
+	unsigned long unknown_frees;	/* frees of IDs the capture never allocated, no gap before */
 	unsigned long per_fn[IMPORT_FN__NR];	/* call events written, per function */
 	bool summary_gap;		/* perf's positionless "lost N chunks" became a gap */
 	bool summary_lost_known;
@@ -195,5 +197,12 @@ int import_header(struct trace_header *h, const struct import_stats *st,
 int import_convert(FILE *in, const char *capture, enum import_format fmt,
 		   enum trace_flavour flavour, FILE *out, FILE *diag,
 		   struct import_stats *st, char *err, size_t errlen);
+
+/*
+ * Call @fn every 65,536 capture lines read by importer_read() in this
+ * thread, with the line count and the pass of import_convert() (1 or 2).
+ * NULL: no calls.
+ */
+void import_set_progress(void (*fn)(void *arg, unsigned long lines, int pass), void *arg);
 
 #endif /* PASIDSIM_IMPORT_H */

@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "json.h"
 #include "results.h"
 
 #ifndef PASIDSIM_BUILD_TYPE
@@ -569,11 +570,55 @@ static int set_wal(struct results_db *db, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * A store in a directory nobody may write (read-only mount, no write
+ * permission) cannot get the -shm file a WAL reader needs: open it
+ * immutable (no locks, no -shm) when it has no WAL content to read.
+ */
+static bool immutable_ok(const char *path)
+{
+	char *dir = strdup(path), *wal = NULL, *slash;
+	struct stat sb;
+	bool ok = false;
+
+	if (!dir || asprintf(&wal, "%s-wal", path) < 0) {
+		free(dir);
+		return false;
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	ok = access(slash ? dir : ".", W_OK) && (stat(wal, &sb) || !sb.st_size);
+	free(dir);
+	free(wal);
+	return ok;
+}
+
+/* "file:PATH?immutable=1", with ?, # and % in PATH escaped. */
+static char *immutable_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *uri = malloc(3 * n + 32), *o = uri;
+
+	if (!uri)
+		return NULL;
+	o += sprintf(o, "file:");
+	for (const char *c = path; *c; c++) {
+		if (*c == '?' || *c == '#' || *c == '%')
+			o += sprintf(o, "%%%02x", (unsigned char)*c);
+		else
+			*o++ = *c;
+	}
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
 struct results_db *results_open(const char *path, unsigned int flags, char *err, size_t errlen)
 {
 	struct results_db *db;
 	struct stat sb;
-	int oflags;
+	char *uri = NULL;
+	int oflags, rc;
 
 	if (!path || !*path) {
 		seterr(err, errlen, "no database path");
@@ -581,6 +626,12 @@ struct results_db *results_open(const char *path, unsigned int flags, char *err,
 	}
 	if ((flags & (RESULTS_OPEN_READONLY | RESULTS_OPEN_NOCREATE)) && stat(path, &sb)) {
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* a directory, FIFO or device is no store (a FIFO would block the open) */
+	if (!stat(path, &sb) && !S_ISREG(sb.st_mode)) {
+		seterr(err, errlen, "%s: %s, not a results database file", path,
+		       S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
 		return NULL;
 	}
 	db = calloc(1, sizeof(*db));
@@ -592,7 +643,18 @@ struct results_db *results_open(const char *path, unsigned int flags, char *err,
 	db->readonly = flags & RESULTS_OPEN_READONLY;
 	oflags = db->readonly ? SQLITE_OPEN_READONLY :
 		 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+	if (db->readonly && immutable_ok(path)) {
+		/* nobody can write here: no -shm to create, nothing to lock */
+		uri = immutable_uri(path);
+		if (!uri) {
+			seterr(err, errlen, "%s: out of memory", path);
+			goto fail;
+		}
+		oflags |= SQLITE_OPEN_URI;
+	}
+	rc = sqlite3_open_v2(uri ? uri : path, &db->h, oflags, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
 		seterr(err, errlen, "%s: cannot open: %s", path,
 		       db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
@@ -641,13 +703,34 @@ int results_version_found(const struct results_db *db)
 	return db->version_found;
 }
 
+/*
+ * A read-only connection's integrity_check skips CHECK constraints: check a
+ * read-write in-memory copy of the store instead.
+ */
 int results_check(struct results_db *db, char *err, size_t errlen)
 {
+	sqlite3_backup *bk;
 	sqlite3_stmt *st;
+	sqlite3 *mem;
 	int ret = -1;
 
-	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "%s: %s", db->path, sqlite3_errmsg(db->h));
+	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "%s: out of memory", db->path);
+		sqlite3_close(mem);
+		return -1;
+	}
+	bk = sqlite3_backup_init(mem, "main", db->h, "main");
+	if (!bk || sqlite3_backup_step(bk, -1) != SQLITE_DONE) {
+		seterr(err, errlen, "%s: cannot read it whole: %s", db->path,
+		       sqlite3_errmsg(bk ? db->h : mem));
+		sqlite3_backup_finish(bk);
+		sqlite3_close(mem);
+		return -1;
+	}
+	sqlite3_backup_finish(bk);
+	if (sqlite3_prepare_v2(mem, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "%s: %s", db->path, sqlite3_errmsg(mem));
+		sqlite3_close(mem);
 		return -1;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -658,9 +741,10 @@ int results_check(struct results_db *db, char *err, size_t errlen)
 		else
 			seterr(err, errlen, "%s: integrity check: %s", db->path, r ? r : "?");
 	} else {
-		seterr(err, errlen, "%s: integrity check: %s", db->path, sqlite3_errmsg(db->h));
+		seterr(err, errlen, "%s: integrity check: %s", db->path, sqlite3_errmsg(mem));
 	}
 	sqlite3_finalize(st);
+	sqlite3_close(mem);
 	return ret;
 }
 
@@ -1160,10 +1244,18 @@ int results_merge(struct results_db *db, const char *other, struct results_merge
 	sqlite3_stmt *st = NULL;
 	int ret = -1, rc;
 
+	struct stat sa, sb;
+
 	memset(ms, 0, sizeof(*ms));
 	if (!o)
 		return -1;
 	results_close(o);
+	if (!stat(db->path, &sa) && !stat(other, &sb) && sa.st_dev == sb.st_dev &&
+	    sa.st_ino == sb.st_ino) {
+		seterr(err, errlen, "%s: is the store itself (%s); nothing to merge", other,
+		       db->path);
+		return -1;
+	}
 	if (sqlite3_prepare_v2(db->h, "ATTACH DATABASE ?1 AS other", -1, &st, NULL) ||
 	    (sqlite3_bind_text(st, 1, other, -1, SQLITE_STATIC),
 	     sqlite3_step(st) != SQLITE_DONE)) {
@@ -1678,7 +1770,10 @@ int results_compare(struct results_db *db, int64_t base, int64_t cand,
 			judge(row, &bm[i++], &cm[j++], &o);
 		}
 		out->regressions += row->verdict == RESULTS_REGRESSED;
+		out->missing += row->verdict == RESULTS_MISSING;
 	}
+	/* a candidate that no longer measures what the baseline did cannot pass the gate */
+	out->regressions += out->missing;
 	free_side(bm, nb);
 	free_side(cm, nc);
 	if (out->digest_compared && !out->digest_equal)
@@ -1699,24 +1794,8 @@ void results_cmp_free(struct results_cmp *cmp)
 
 void results_json_str(FILE *out, const char *s)
 {
-	if (!s) {
+	if (!s)
 		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", out);
-		else if (ch == '\t')
-			fputs("\\t", out);
-		else if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&')
-			fprintf(out, "\\u%04x", ch);	/* also safe inside <script> */
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
+	else
+		json_write_string(out, s, strlen(s));	/* valid UTF-8, safe inside <script> */
 }

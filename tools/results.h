@@ -239,6 +239,7 @@ struct results_cmp {
 	struct results_cmp_row *rows;
 	size_t nrows;
 	unsigned int regressions;
+	unsigned int missing;	/* baseline metrics the candidate lacks (counted as regressions) */
 };
 
 int results_compare(struct results_db *db, int64_t base, int64_t cand,

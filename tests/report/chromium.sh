@@ -32,6 +32,8 @@ index=$("$pasidsim" report --db "$work/r.db" --out "$work/report" 2>"$work/repor
 check "report exits 0 and prints index.html" test $? -eq 0 -a "${index##*/}" = index.html
 check "index.html exists" test -f "$index"
 check "report names the open regression" grep -q "open regression" "$work/report.err"
+check "report names the missing reproducer" \
+	grep -q "reproducer 'no/such/reproducer.trace' not found" "$work/report.err"
 
 "$pasidsim" compare --db "$work/r.db" c3000000 c4000000 >"$work/cmp.txt"
 check "compare c3 c4 exits 1 (vt.ns_total regressed)" test $? -eq 1
@@ -52,8 +54,33 @@ check "page finished rendering" grep -q 'data-status="rendered"' "$work/dom.html
 check "no errors recorded by the page" grep -q '<pre id="errors"></pre>' "$work/dom.html"
 check "no console errors from chromium" \
 	sh -c "! grep -E 'CONSOLE.*(Uncaught|rror)' '$work/chromium.err'"
+# The summary leads: one row per scenario, regressions first (in red), the
+# planted regression (vt.ns_total, bad from c4 among c1..c6) named with its
+# first bad commit; the clean scenario is not flagged although it sorts first.
+check "summary table drawn" grep -q '<table id="summary-table">' "$work/dom.html"
+nrows=$(grep -o '<tr class="verdict-' "$work/dom.html" | wc -l)
+check "one summary row per scenario ($nrows)" test "$nrows" -eq 3
+first=$(grep -o '<tr class="verdict-[a-z-]*" data-scenario="[^"]*"' "$work/dom.html" | head -1)
+check "the planted regression's scenario leads the summary ($first)" \
+	test "$first" = '<tr class="verdict-regression" data-scenario="demo (pasidsim, seed 1)"'
+demo_row=$(grep -o '<tr class="verdict-regression" data-scenario="demo[^"]*">.*' "$work/dom.html" | \
+	sed 's|</tr>.*||')
+check "summary flags demo with its first bad commit c4 (last good c3)" sh -c "echo '$demo_row' | \
+	grep -q 'vt.ns_total: first bad commit c400000000 (run 4), last good c300000000'"
+check "summary links the scenario's details" sh -c "echo '$demo_row' | grep -q 'href=\"#g[0-9]\"'"
+clean_row=$(grep -o '<tr class="verdict-[a-z-]*" data-scenario="bench:clean[^"]*">.*' \
+	"$work/dom.html" | sed 's|</tr>.*||')
+check "clean scenario not flagged" sh -c "echo '$clean_row' | grep -q '^<tr class=\"verdict-unchanged\"' && \
+	! echo '$clean_row' | grep -q 'first bad'"
+last=$(grep -o '<tr class="verdict-[a-z-]*" data-scenario="[^"]*"' "$work/dom.html" | tail -1)
+check "the unchanged scenario comes last" sh -c "echo '$last' | grep -q 'bench:clean'"
+# Charts for changed metrics only (vt.ns_total, wall.ns_per_op, fuzz.edges); the flat
+# ones (allocs, vt.ops) wait in a collapsed <details>.
 ntrend=$(grep -o '<svg[^>]*class="chart trend' "$work/dom.html" | wc -l)
-check "trend charts drawn (4 metrics in 2 scenarios: $ntrend)" test "$ntrend" -eq 4
+check "trend charts for the changed metrics only ($ntrend)" test "$ntrend" -eq 3
+check "unchanged metrics collapsed" grep -q '<details class="unchanged"><summary>1 unchanged metric(s): allocs' \
+	"$work/dom.html"
+check "missing reproducer shown as such" grep -q 'class="bad missing-reproducer"' "$work/dom.html"
 check "trend lines have paths" grep -q '<path class="line" d="M' "$work/dom.html"
 check "histogram drawn" grep -q 'class="chart histogram' "$work/dom.html"
 check "histogram has bars" grep -q '<rect class="bar"' "$work/dom.html"
@@ -67,7 +94,7 @@ check "recovered regression not reported as open" \
 check "digest change flagged" grep -q 'Outcome digest changed at: c600000000' "$work/dom.html"
 check "lockstat table" grep -q '<td class="l">ioasid_allocator_lock</td>' "$work/dom.html"
 check "finding links its reproducer" grep -q 'class="reproducer"' "$work/dom.html"
-check "reproducer copied into the report" test -f "$work/report/traces/8-0-repro.trace"
+check "reproducer copied into the report" test -f "$work/report/traces/12-0-repro.trace"
 check "no network references (the SVG namespace aside)" sh -c "! grep -hoE 'https?://[^\"'\'' ]*' \
 	'$work/report/index.html' '$work/report/report.js' '$work/report/report.css' | grep -v '^http://www.w3.org/2000/svg\$'"
 

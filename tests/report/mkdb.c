@@ -5,6 +5,10 @@
  * vt.ns_total regresses at commit c4 and stays; the wall metric regresses at
  * c3 and recovers at c5; the outcome digest changes at c6. Scenario "fuzz":
  * two campaigns with coverage curves and a finding with a reproducer.
+ * Scenario "bench:clean": four commits, nothing changes (the summary must not
+ * flag it, and must list it after the regressions although its name sorts
+ * first). The second campaign has another finding, whose reproducer does not
+ * exist.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +74,32 @@ static void fuzz_run(struct results_db *db, int i, const char *repro)
 	if (i)
 		results_finding(run, "WARN", "WARN_ON(ioasid freed twice) at core/ioasid.c:210",
 				4711, repro);
+	if (i)
+		results_finding(run, "WARN", "a finding whose reproducer is gone", 1,
+				"no/such/reproducer.trace");
 	results_run_set_outcome(run, 200000, i ? "problem" : "ok");
+	if (results_run_commit(db, run, err, sizeof(err)) < 0)
+		die("commit", err);
+	results_run_free(run);
+}
+
+static void clean_run(struct results_db *db, int i)
+{
+	char commit[48], when[32], err[512];
+	struct results_run_info info = {
+		.command = "bench:clean", .flavour = "pasidsim", .seed = 3, .git_branch = "main",
+		.git_dirty = 0, .machine = "ci-1", .git_commit = commit, .started_at = when,
+	};
+	struct results_run *run;
+
+	snprintf(commit, sizeof(commit), "c%d%038d", i, i);
+	snprintf(when, sizeof(when), "2024-03-0%dT09:00:00Z", i);
+	run = results_run_new(&info);
+	if (!run)
+		die("run", "out of memory");
+	results_digest_add(results_run_digest(run), 7);
+	results_metric(run, "vt.ops", "count", RESULTS_EQUAL, 100);
+	results_run_set_outcome(run, 100, "ok");
 	if (results_run_commit(db, run, err, sizeof(err)) < 0)
 		die("commit", err);
 	results_run_free(run);
@@ -90,6 +119,8 @@ int main(int argc, char **argv)
 		die("open", err);
 	for (int i = 1; i <= 6; i++)
 		demo_run(db, i);
+	for (int i = 1; i <= 4; i++)
+		clean_run(db, i);
 	fuzz_run(db, 0, argv[2]);
 	fuzz_run(db, 1, argv[2]);
 	results_close(db);

@@ -906,3 +906,139 @@ Test(import, the_sva_set_is_named_by_the_reserved_token)
 	fclose(msg);
 	free(text);
 }
+
+/* ---- hostile input (issue 15) ----------------------------------------------------- */
+
+/* The whole conversion of @len bytes of capture text: 0, or -1 with @err. */
+static int convert_mem(const char *name, const char *text, size_t len, char *err,
+		       size_t errlen)
+{
+	struct import_stats st;
+	char *out_text = NULL;
+	size_t out_len;
+	FILE *in = fmemopen((void *)text, len, "r");
+	FILE *out = open_memstream(&out_text, &out_len);
+	int ret;
+
+	cr_assert(in && out);
+	ret = import_convert(in, name, IMPORT_FMT_AUTO, TRACE_FLAVOUR_PASIDSIM, out, NULL, &st,
+			     err, errlen);
+	fclose(in);
+	fclose(out);
+	free(out_text);
+	return ret;
+}
+
+#define ALLOC_ENTRY	"  k-9 [000] 1.0: ioasid_alloc: (ioasid_alloc+0x0/0x10) set=0x1 "
+#define ALLOC_RETURN	"  k-9 [000] 1.1: ioasid_alloc_ret: (ioasid_alloc+0x0 <- x) "
+
+Test(import_hostile, numbers_that_would_wrap_or_truncate_are_errors)
+{
+	/* ioasid_t arguments are 32-bit: 0x100000000 used to become 0 */
+	parse_fails(IMPORT_FMT_AUTO, ALLOC_ENTRY "min=0x100000000 max=2 private=0x0",
+		    strlen(ALLOC_ENTRY) + 5, "expected a 32-bit value for 'min'");
+	/* a sign before a count used to be skipped: -5 lost events became 5 */
+	parse_fails(IMPORT_FMT_AUTO, "CPU:2 [LOST -5 EVENTS]", 13, "expected an unsigned");
+	parse_fails(IMPORT_FMT_AUTO, "[LOST -5 EVENTS]", 7, "expected an unsigned");
+	parse_fails(IMPORT_FMT_AUTO, "# entries-in-buffer/entries-written: 8/-1450   #P:4",
+		    40, "expected an unsigned");
+	parse_fails(IMPORT_FMT_AUTO, "# entries-in-buffer/entries-written: 8/14x50   #P:4",
+		    40, "expected an unsigned");
+	parse_fails(IMPORT_FMT_AUTO,
+		    "# entries-in-buffer/entries-written: 22/99999999999999999999999   #P:4",
+		    41, "expected an unsigned");
+	parse_fails(IMPORT_FMT_PERF, "Processed 912 events and lost -3 chunks!", 31,
+		    "expected an unsigned");
+}
+
+Test(import_hostile, a_nul_byte_and_a_repeated_argument_are_errors)
+{
+	static const char nul[] = ALLOC_ENTRY "min=1\0 max=2 private=0x0";
+	struct import_rec rec;
+	enum import_format fmt = IMPORT_FMT_AUTO;
+	unsigned int col;
+	char msg[256];
+
+	cr_assert_eq(import_parse_line(&fmt, nul, sizeof(nul) - 1, &rec, &col, msg,
+				       sizeof(msg)), -1, "a NUL byte used to end the line");
+	cr_expect_eq(col, strlen(ALLOC_ENTRY) + 6);
+	cr_expect(strstr(msg, "NUL byte"), "%s", msg);
+	parse_fails(IMPORT_FMT_AUTO, ALLOC_ENTRY "min=1 max=2 min=3 private=0x0",
+		    strlen(ALLOC_ENTRY) + 13, "expected each argument once, got 'min' again");
+	/* two names of one parameter agreeing are fine; disagreeing are not */
+	parse1(IMPORT_FMT_AUTO, "  k-9 [000] 1.0: ioasid_free: (ioasid_free+0x0/0x10) ioasid=7 "
+	       "pasid=0x7");
+	parse_fails(IMPORT_FMT_AUTO, "  k-9 [000] 1.0: ioasid_free: (ioasid_free+0x0/0x10) "
+		    "ioasid=7 pasid=0x8", 63, "again");
+}
+
+Test(import_hostile, a_last_line_without_newline_is_reported)
+{
+	/* ret=0x5 cut to ret=0 used to import as '= 0' */
+	static const char cut[] = ALLOC_ENTRY "min=1 max=9 private=0x0\n" ALLOC_RETURN "ret=0";
+	char err[512];
+
+	cr_assert_eq(convert_mem("cut.txt", cut, sizeof(cut) - 1, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "cut.txt:2:"), "%s", err);
+	cr_expect(strstr(err, "expected a newline at the end of the last line"), "%s", err);
+}
+
+Test(import_hostile, a_line_longer_than_the_limit_is_an_error_not_end_of_file)
+{
+	size_t len = IMPORT_MAX_LINE + 100;
+	char *text = malloc(len + 200), err[512];
+
+	cr_assert_not_null(text);
+	strcpy(text, ALLOC_ENTRY "min=1 max=9 private=0x0\n# ");
+	memset(text + strlen(text), 'x', len);
+	strcpy(text + len, "\n");
+	cr_assert_eq(convert_mem("long.txt", text, strlen(text), err, sizeof(err)), -1);
+	cr_expect(strstr(err, "long.txt:2:65537: expected a line of at most 65536 bytes"),
+		  "%s", err);
+	free(text);
+}
+
+Test(import_hostile, a_capture_without_events_is_an_error)
+{
+	static const char none[] = "# tracer: nop\n#\n  k-9 [000] 1.0: sched_switch: x=1\n";
+	char err[512];
+
+	cr_assert_eq(convert_mem("none.txt", none, sizeof(none) - 1, err, sizeof(err)), -1,
+		     "an import of no events used to succeed with an empty trace");
+	cr_expect(strstr(err, "none.txt:3:1: expected kprobe events"), "%s", err);
+}
+
+Test(import_hostile, capture_names_with_hash_tabs_and_unicode_are_imported)
+{
+	static const char *const names[] = { "cap #1.txt", "cap\t1.txt", "d/\xc3\xa9t\xc3\xa9.txt",
+					     "  two  spaces  " };
+	static const char ok[] = ALLOC_ENTRY "min=1 max=9 private=0x0\n" ALLOC_RETURN "ret=0x5\n";
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		cr_expect_eq(convert_mem(names[i], ok, sizeof(ok) - 1, err, sizeof(err)), 0,
+			     "'%s': %s", names[i], err);
+}
+
+#define FREE(t, id)	"  k-9 [000] " t ": ioasid_free: (ioasid_free+0x0/0x10) ioasid=" id "\n" \
+			"  k-9 [000] " t "1: ioasid_free_ret: (ioasid_free+0x0 <- x) ret=0x0\n"
+
+Test(import_hostile, a_free_of_an_id_the_capture_never_allocated_is_noted)
+{
+	struct run r;
+
+	/* ID 9 allocated, ID 1 never: only the free of 1 is noted */
+	run_text(&r, IMPORT_FMT_AUTO, ALLOC_ENTRY "min=1 max=1048575 private=0x0\n"
+		 ALLOC_RETURN "ret=0x9\n" FREE("2.0", "1") FREE("3.0", "9"));
+	cr_assert_eq(r.ret, 0, "%s", r.err);
+	cr_expect_eq(r.st.unknown_frees, 1);
+	cr_expect(strstr(r.diag, "cap:3: note: ioasid_free of ID 1, which this capture"),
+		  "%s", r.diag);
+	cr_expect_null(strstr(r.diag, "ID 9"), "%s", r.diag);
+	run_free(&r);
+	/* after lost events the ID may have been allocated in the gap: no note */
+	run_text(&r, IMPORT_FMT_AUTO, "CPU:0 [LOST 3 EVENTS]\n" FREE("2.0", "1"));
+	cr_assert_eq(r.ret, 0, "%s", r.err);
+	cr_expect_eq(r.st.unknown_frees, 0);
+	run_free(&r);
+}

@@ -519,7 +519,8 @@ Test(results, compare_digest_findings_and_missing)
 	cr_assert_eq(results_compare(db, ia, ib, NULL, &c, err, sizeof(err)), 0, "%s", err);
 	cr_expect(c.digest_compared && !c.digest_equal);
 	cr_expect_eq(c.cand_findings, 1);
-	cr_expect_eq(c.regressions, 2, "digest and the new finding");
+	cr_expect_eq(c.regressions, 3, "digest, the new finding and the missing metric");
+	cr_expect_eq(c.missing, 1);
 	cr_expect_eq(row(&c, "gone")->verdict, RESULTS_MISSING);
 	cr_expect_eq(row(&c, "fresh")->verdict, RESULTS_NEW);
 	results_cmp_free(&c);
@@ -723,4 +724,59 @@ Test(results, readonly_open_never_creates)
 	cr_expect_null(results_open(path("none.db"), RESULTS_OPEN_READONLY, err, sizeof(err)));
 	cr_expect(strstr(err, "none.db"), "%s", err);
 	cr_expect_not(exists(path("none.db")));
+}
+
+/* ---- hostile stores (issue 15) ---------------------------------------------------- */
+
+Test(results, check_sees_check_constraints_on_a_readonly_open)
+{
+	struct results_db *db = open_ok(path("c.db"));
+	struct results_run *run = new_run("demo", "a", "main", "2024-01-01T00:00:00Z", 1);
+
+	results_metric(run, "m", "ns", RESULTS_LOWER, 1);
+	commit_run(db, run);
+	cr_assert_eq(sqlite3_exec(results_sqlite(db), "PRAGMA ignore_check_constraints = 1; "
+				  "UPDATE metrics SET kind = 'bogus'", NULL, NULL, NULL), SQLITE_OK);
+	results_close(db);
+	db = results_open(path("c.db"), RESULTS_OPEN_READONLY, err, sizeof(err));
+	cr_assert_not_null(db, "%s", err);
+	/* a read-only connection's integrity_check used to say "ok" here */
+	cr_expect_eq(results_check(db, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "CHECK constraint failed"), "%s", err);
+	results_close(db);
+}
+
+Test(results, merge_of_the_store_into_itself_is_refused_at_once)
+{
+	struct results_db *db = open_ok(path("m.db"));
+	struct results_merge_stats ms;
+
+	simple_run(db, "a", "main", "2024-01-01T00:00:00Z", 1, NULL, 0);
+	/* used to wait 30 s for its own lock, then fail "database is locked" */
+	cr_expect_eq(results_merge(db, path("m.db"), &ms, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "is the store itself"), "%s", err);
+	cr_expect_eq(qdb(db, "SELECT count(*) FROM runs"), 1);
+	results_close(db);
+}
+
+Test(results, a_directory_or_fifo_is_no_store)
+{
+	cr_assert_eq(mkfifo(path("fifo"), 0600), 0);
+	cr_expect_null(results_open(dir, 0, err, sizeof(err)));
+	cr_expect(strstr(err, "a directory"), "%s", err);
+	/* a FIFO used to block the open forever */
+	cr_expect_null(results_open(path("fifo"), RESULTS_OPEN_READONLY, err, sizeof(err)));
+	cr_expect(strstr(err, "not a regular file"), "%s", err);
+}
+
+Test(results, json_strings_are_valid_utf8)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	results_json_str(f, "a\xff\"<\xc3\xa9\xe2\x82");
+	fclose(f);
+	cr_expect_str_eq(buf, "\"a\\ufffd\\\"\\u003c\xc3\xa9\\ufffd\\ufffd\"");
+	free(buf);
 }

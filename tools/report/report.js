@@ -129,58 +129,137 @@
 	}
 
 	var openRegressions = 0;
+	var RANK = { 'regression': 0, 'changed': 1, 'improved': 2, 'unchanged': 3, 'first run': 4 };
 
-	function trends(sec) {
-		D.groups.forEach(function (g) {
-			sec.appendChild(el('h3', {}, g.label));
-			sec.appendChild(el('p', { 'class': 'scenario' }, g.key));
-			var box = el('div', { 'class': 'charts' });
-			var xs = g.runs.map(function (r, i) { return i; });
-			var labels = g.runs.map(function (r) {
-				return 'run ' + r.id + ' @ ' + short(r.commit) + (r.dirty ? '*' : '');
+	/* One row per scenario: its newest run against the previous one; regressions first. */
+	function changes(sec) {
+		if (!D.groups.length) {
+			sec.appendChild(el('p', {}, 'No runs recorded.'));
+			return;
+		}
+		var order = D.groups.map(function (g, i) { return i; });
+		order.sort(function (a, b) {
+			var ga = D.groups[a], gb = D.groups[b];
+			return (RANK[ga.summary.verdict] - RANK[gb.summary.verdict]) ||
+				(gb.summary.open.length - ga.summary.open.length) ||
+				ga.label.localeCompare(gb.label);
+		});
+		var t = el('table', { id: 'summary-table' }), tr = el('tr');
+		['scenario', 'latest run', 'vs previous run', 'metrics changed',
+		 'open regressions: first bad commit', ''].forEach(function (h) {
+			tr.appendChild(el('th', { 'class': 'l' }, h));
+		});
+		t.appendChild(tr);
+		order.forEach(function (i) {
+			var g = D.groups[i], s = g.summary;
+			var last = g.runs[g.runs.length - 1] || {};
+			var row = el('tr', { 'class': 'verdict-' + s.verdict.replace(' ', '-'),
+					     'data-scenario': g.label });
+			var name = el('td', { 'class': 'l', title: g.key }, g.label);
+			row.appendChild(name);
+			row.appendChild(el('td', { 'class': 'l' }, 'run ' + s.latest + ' @ ' +
+					   short(last.commit) + (last.dirty ? '*' : '')));
+			var v = s.verdict + (s.regressions ? ' (' + s.regressions + ')' : '');
+			row.appendChild(el('td', { 'class': 'l verdict' + (s.verdict === 'regression' ?
+					   ' bad' : '') }, v));
+			var ch = s.changed + (s.digest_changed ? ' + outcome digest' : '') +
+				(s.new_findings ? ' + new findings' : '');
+			row.appendChild(el('td', { 'class': 'l' }, ch));
+			var open = el('td', { 'class': 'l' });
+			if (!s.open.length)
+				open.textContent = '–';
+			s.open.forEach(function (o, k) {
+				if (k) open.appendChild(el('br'));
+				open.appendChild(el('span', { 'class': 'bad summary-first-bad' },
+						    o.metric + ': first bad commit ' + short(o.commit) +
+						    ' (run ' + o.run + '), last good ' + short(o.last_good)));
 			});
+			row.appendChild(open);
+			var link = el('td', { 'class': 'l' });
+			link.appendChild(el('a', { href: '#g' + i }, 'details'));
+			row.appendChild(link);
+			t.appendChild(row);
+		});
+		sec.appendChild(t);
+	}
+
+	function trendFigure(g, m, ctx) {
+		var fig = el('figure', { 'class': 'metric' });
+		var marks = m.verdicts.map(function (v) {
+			return v === 'REGRESSED' ? 'regress' : v === 'improved' ? 'improve' : '';
+		});
+		fig.appendChild(lineChart({ xs: ctx.xs, ys: m.values, marks: marks, labels: ctx.labels,
+					    ticks: ctx.ticks, xlabel: 'commit (oldest → newest)',
+					    cls: 'trend' }));
+		var cap = el('figcaption');
+		cap.appendChild(el('b', {}, m.name));
+		cap.appendChild(document.createTextNode(' (' + m.unit + ', ' + m.kind + ', ' +
+							m.better + ' is better)'));
+		var nreg = marks.filter(function (x) { return x === 'regress'; }).length;
+		if (m.first_bad) {
+			cap.appendChild(el('br'));
+			cap.appendChild(el('span', { 'class': 'bad first-bad' },
+					   'Regression: first bad commit ' + short(m.first_bad.commit) +
+					   ' (run ' + m.first_bad.run + '), last good ' +
+					   short(m.first_bad.last_good)));
+		} else if (nreg) {
+			cap.appendChild(el('br'));
+			cap.appendChild(el('span', { 'class': 'good' }, nreg +
+					   ' earlier regression(s), since recovered'));
+		}
+		fig.appendChild(cap);
+		return fig;
+	}
+
+	/* Charts for the metrics that changed; the flat ones are drawn when expanded. */
+	function trends(sec) {
+		D.groups.forEach(function (g, gi) {
+			sec.appendChild(el('h3', { id: 'g' + gi }, g.label));
+			sec.appendChild(el('p', { 'class': 'scenario' }, g.key));
 			var ticks = g.runs.map(function (r, i) { return [i, short(r.commit).substring(0, 7)]; });
 			if (ticks.length > 8) {
 				var step = Math.ceil(ticks.length / 8);
 				ticks = ticks.filter(function (t, i) { return i % step === 0; });
 			}
+			var ctx = {
+				xs: g.runs.map(function (r, i) { return i; }),
+				labels: g.runs.map(function (r) {
+					return 'run ' + r.id + ' @ ' + short(r.commit) + (r.dirty ? '*' : '');
+				}),
+				ticks: ticks,
+			};
 			var changed = g.runs.filter(function (r) { return r.digest_changed; });
 			if (changed.length) {
-				var p = el('p', { 'class': 'bad regression-note' },
-					   'Outcome digest changed at: ' + changed.map(function (r) {
-						   return short(r.commit) + ' (run ' + r.id + ')';
-					   }).join(', '));
-				sec.appendChild(p);
+				sec.appendChild(el('p', { 'class': 'bad regression-note' },
+					'Outcome digest changed at: ' + changed.map(function (r) {
+						return short(r.commit) + ' (run ' + r.id + ')';
+					}).join(', ')));
 			}
+			var box = el('div', { 'class': 'charts' });
+			var flat = [];
 			g.metrics.forEach(function (m) {
-				var fig = el('figure', { 'class': 'metric' });
-				var marks = m.verdicts.map(function (v) {
-					return v === 'REGRESSED' ? 'regress' : v === 'improved' ? 'improve' : '';
-				});
-				fig.appendChild(lineChart({ xs: xs, ys: m.values, marks: marks, labels: labels,
-							    ticks: ticks, xlabel: 'commit (oldest → newest)',
-							    cls: 'trend' }));
-				var cap = el('figcaption');
-				cap.appendChild(el('b', {}, m.name));
-				cap.appendChild(document.createTextNode(' (' + m.unit + ', ' + m.kind + ', ' +
-									m.better + ' is better)'));
-				var nreg = marks.filter(function (x) { return x === 'regress'; }).length;
-				if (m.first_bad) {
+				if (m.first_bad)
 					openRegressions++;
-					cap.appendChild(el('br'));
-					cap.appendChild(el('span', { 'class': 'bad first-bad' },
-							   'Regression: first bad commit ' + short(m.first_bad.commit) +
-							   ' (run ' + m.first_bad.run + '), last good ' +
-							   short(m.first_bad.last_good)));
-				} else if (nreg) {
-					cap.appendChild(el('br'));
-					cap.appendChild(el('span', { 'class': 'good' }, nreg +
-							   ' earlier regression(s), since recovered'));
-				}
-				fig.appendChild(cap);
-				box.appendChild(fig);
+				if (m.changed)
+					box.appendChild(trendFigure(g, m, ctx));
+				else
+					flat.push(m);
 			});
+			if (!box.children.length)
+				box.appendChild(el('p', {}, 'No metric changed.'));
 			sec.appendChild(box);
+			if (flat.length) {
+				var det = el('details', { 'class': 'unchanged' });
+				det.appendChild(el('summary', {}, flat.length + ' unchanged metric(s): ' +
+						   flat.map(function (m) { return m.name; }).join(', ')));
+				var fbox = el('div', { 'class': 'charts' });
+				det.appendChild(fbox);
+				det.addEventListener('toggle', function () {
+					if (!det.open || fbox.children.length) return;
+					flat.forEach(function (m) { fbox.appendChild(trendFigure(g, m, ctx)); });
+				});
+				sec.appendChild(det);
+			}
 		});
 		if (!D.groups.length)
 			sec.appendChild(el('p', {}, 'No runs recorded.'));
@@ -254,7 +333,9 @@
 		sec.appendChild(table(['run', 'commit', 'kind', 'at op', 'message', 'reproducer'],
 				      D.findings.map(function (f) {
 					      var rep = f.link ? el('a', { href: f.link, 'class': 'reproducer' },
-								    f.reproducer) : (f.reproducer || '–');
+								    f.reproducer) : f.missing ?
+						      el('span', { 'class': 'bad missing-reproducer' },
+							 f.reproducer + ' (not found)') : (f.reproducer || '–');
 					      return [f.run, short(f.commit), f.kind,
 						      f.position === null ? '?' : f.position, f.message, rep];
 				      }), 6));
@@ -277,6 +358,7 @@
 			console.error('data.js did not define PASIDSIM_DATA');
 			return;
 		}
+		changes(document.getElementById('changes'));
 		trends(document.getElementById('trends'));
 		histograms(document.getElementById('histograms'));
 		lockstat(document.getElementById('lockstat'));
