@@ -17,8 +17,6 @@
 #include <sim/mmio.h>
 #include "internal.h"
 
-#define SIM_MMIO_MAX_REGIONS 1024
-
 struct sim_mmio_region {
 	uintptr_t base;
 	size_t size;
@@ -26,9 +24,15 @@ struct sim_mmio_region {
 	void *opaque;
 };
 
+/*
+ * The address map of the process: every region is a distinct PROT_NONE
+ * reservation, so devices of different worlds and instances never share an
+ * address, and a lookup by address finds only the device mapped there. It
+ * grows as regions are mapped (no fixed limit on devices).
+ */
 static pthread_rwlock_t mmio_lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct sim_mmio_region regions[SIM_MMIO_MAX_REGIONS];
-static size_t nregions;
+static struct sim_mmio_region *regions;
+static size_t nregions, regions_cap;
 static u64 unassigned;
 static unsigned long mmio_gen = 1;	/* bumped by every map and unmap */
 
@@ -57,10 +61,17 @@ void __iomem *sim_mmio_map(size_t size, const struct sim_mmio_ops *ops, void *op
 	if (base == MAP_FAILED)
 		return NULL;
 	pthread_rwlock_wrlock(&mmio_lock);
-	if (nregions == SIM_MMIO_MAX_REGIONS) {
-		pthread_rwlock_unlock(&mmio_lock);
-		munmap(base, size);
-		return NULL;
+	if (nregions == regions_cap) {
+		size_t cap = regions_cap ? 2 * regions_cap : 256;
+		struct sim_mmio_region *r = realloc(regions, cap * sizeof(*r));
+
+		if (!r) {
+			pthread_rwlock_unlock(&mmio_lock);
+			munmap(base, size);
+			return NULL;
+		}
+		regions = r;
+		regions_cap = cap;
 	}
 	for (i = nregions; i > 0 && regions[i - 1].base > (uintptr_t)base; i--)
 		regions[i] = regions[i - 1];

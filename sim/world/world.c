@@ -450,6 +450,12 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 		snprintf(err, errlen, "invalid world parameters");
 		return NULL;
 	}
+	if ((u64)p->nvms * p->vcpus + p->host_cpus > SIM_WORLD_MAX_CPUS) {
+		snprintf(err, errlen, "%llu simulated CPUs (%u VMs x %u vCPUs + %u host CPUs) "
+			 "exceed the world's limit of %u", (unsigned long long)p->nvms * p->vcpus +
+			 p->host_cpus, p->nvms, p->vcpus, p->host_cpus, SIM_WORLD_MAX_CPUS);
+		return NULL;
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		goto oom;

@@ -449,3 +449,33 @@ Test(executor, invariant_destroyed_vm)
 		sim_world_destroy(w);
 	}
 }
+
+/* ---- limits ---- */
+
+/* Too many CPUs for the process's mappings: refused with the reason, not an abort. */
+Test(executor, too_many_cpus_refused_with_the_limit)
+{
+	struct sim_world_params p;
+	char err[256];
+
+	params(&p, 16, SIM_WORLD_PATH_VTD);
+	p.vcpus = 4096;
+	cr_assert_null(sim_world_create(&p, err, sizeof(err)));
+	cr_expect(strstr(err, "65537 simulated CPUs") && strstr(err, "limit of 16384"), "%s",
+		  err);
+}
+
+/* 17 VMs x 64 vIOMMUs: more devices than the old fixed MMIO table held. */
+Test(executor, many_viommus)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	params(&p, 17, SIM_WORLD_PATH_VTD);
+	p.viommus = 64;
+	w = world_new(&p);
+	cr_expect_eq(run1(w, 16, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+	cr_expect_eq(run1(w, 16, 0, OP(SIM_OP_REG_READ32, .a = 63, .b = 0x10)).result, 0);
+	cr_expect_eq(findings(w, -1), 0);
+	sim_world_destroy(w);
+}

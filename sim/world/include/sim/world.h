@@ -34,6 +34,12 @@ struct sim_world;
 /* The host, in the @vm argument of the functions below. */
 #define SIM_WORLD_HOST		(-1)
 #define SIM_WORLD_MAX_VMS	256
+/*
+ * Simulated CPUs of one world (VMs x vCPUs + host CPUs): each is a coroutine
+ * with a stack mapping and a guard page, and the kernel's default
+ * vm.max_map_count (65530) bounds the mappings of a process.
+ */
+#define SIM_WORLD_MAX_CPUS	16384
 
 enum sim_world_path {
 	SIM_WORLD_PATH_VTD = 0,	/* VT-d virtual command interface (VCMD) */
