@@ -804,6 +804,11 @@ const char *sim_world_report(const struct sim_world *w)
 	return w->report;
 }
 
+void sim_world_set_tiebreak(struct sim_world *w, sim_tiebreak_fn fn, void *arg)
+{
+	sim_sched_set_tiebreak(w->sched, fn, arg);
+}
+
 void sim_world_log_trim(struct sim_world *w)
 {
 	w->nevents = 0;

@@ -190,6 +190,12 @@ struct sim_event {
  * runs at the next sim_world_run(). -EINVAL for a bad VM/CPU/op.
  */
 int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct sim_op *op);
+/*
+ * Choose the scheduler's tie-breaks (which of the runnable CPUs with equal
+ * clocks runs next; lower key first) with @fn, e.g. from a fuzzer's input
+ * bytes; NULL: the seeded PRNG again. Lasts until sim_world_reset().
+ */
+void sim_world_set_tiebreak(struct sim_world *w, sim_tiebreak_fn fn, void *arg);
 /* Run until every queue is empty; see enum sim_sched_result. */
 enum sim_sched_result sim_world_run(struct sim_world *w);
 /* Why the last run stopped ("" when it went idle). */
