@@ -18,6 +18,7 @@
 #include <linux/iommu-pasid.h>
 #include <linux/rcupdate.h>
 #include <sim/kernel.h>
+#include <sim/world.h>
 
 #include "builtin.h"
 #include "json.h"
@@ -156,10 +157,24 @@ static unsigned long long splitmix(unsigned long long *s)
 	return z ^ (z >> 31);
 }
 
-static int count_cb(ioasid_t id, void *priv, void *data)
+/*
+ * Run @op on the host CPU of the executor (a world with no VMs: bare
+ * metal) and return its event; false if the world stopped.
+ */
+static bool demo_exec(struct sim_world *w, struct sim_op op, struct sim_event *ev)
 {
-	(*(unsigned int *)data)++;
-	return 0;
+	static u64 cookie;
+	size_t n;
+
+	op.cookie = ++cookie;
+	if (sim_world_submit(w, SIM_WORLD_HOST, 0, &op) || sim_world_run(w) != SIM_SCHED_IDLE) {
+		fprintf(stderr, "demo: the host stopped: %s\n", sim_world_report(w));
+		return false;
+	}
+	n = sim_world_nevents(w);
+	*ev = *sim_world_event(w, n - 1);
+	sim_world_log_trim(w);
+	return ev->cookie == op.cookie;
 }
 
 struct lockstat_out {
@@ -187,11 +202,14 @@ static void print_lockstat(const struct sim_lockstat *st, void *arg)
 }
 
 /* One step of the workload; returns false on a model mismatch. */
-static bool demo_step(struct demo_consumer *c, unsigned int n, unsigned long long *rng,
-		      ioasid_t lo, ioasid_t hi, struct demo_stats *st, struct demo_rec *rec)
+static bool demo_step(struct sim_world *w, struct demo_consumer *c, unsigned int n,
+		      unsigned long long *rng, ioasid_t lo, ioasid_t hi, struct demo_stats *st,
+		      struct demo_rec *rec)
 {
 	struct demo_consumer *me = &c[splitmix(rng) % n];
 	unsigned int dice = splitmix(rng) % 100;
+	struct sim_op op = { .consumer = &me->handle };
+	struct sim_event ev;
 
 	rec->op = DEMO_NOP;
 	rec->who = me - c;
@@ -199,7 +217,14 @@ static bool demo_step(struct demo_consumer *c, unsigned int n, unsigned long lon
 	int ret;
 
 	if (dice < 50 || !me->nheld) {
-		ret = iommu_pasid_alloc(&me->handle, lo, hi, me, &id);
+		op.kind = SIM_OP_ALLOC;
+		op.a = lo;
+		op.b = hi;
+		op.arg = (uintptr_t)me;
+		if (!demo_exec(w, op, &ev))
+			return false;
+		ret = ev.result;
+		id = ev.value;
 		rec->op = DEMO_ALLOC;
 		rec->res = ret ? ret : (long long)id;
 		if (ret == -ENOSPC) {
@@ -215,7 +240,11 @@ static bool demo_step(struct demo_consumer *c, unsigned int n, unsigned long lon
 	} else if (dice < 85) {
 		unsigned int i = splitmix(rng) % me->nheld;
 
-		ret = iommu_pasid_free(&me->handle, me->held[i]);
+		op.kind = SIM_OP_FREE;
+		op.a = me->held[i];
+		if (!demo_exec(w, op, &ev))
+			return false;
+		ret = ev.result;
 		rec->op = DEMO_FREE;
 		rec->res = ret;
 		if (ret) {
@@ -231,7 +260,11 @@ static bool demo_step(struct demo_consumer *c, unsigned int n, unsigned long lon
 		if (!other->nheld)
 			return true;
 		id = other->held[splitmix(rng) % other->nheld];
-		priv = iommu_pasid_find(&me->handle, id);
+		op.kind = SIM_OP_FIND;
+		op.a = id;
+		if (!demo_exec(w, op, &ev))
+			return false;
+		priv = ev.result ? ERR_PTR(ev.result) : (void *)(uintptr_t)ev.value;
 		rec->op = DEMO_FIND;
 		rec->res = IS_ERR(priv) ? PTR_ERR(priv) : (struct demo_consumer *)priv - c;
 		st->finds++;
@@ -243,9 +276,12 @@ static bool demo_step(struct demo_consumer *c, unsigned int n, unsigned long lon
 		if (other != me)
 			st->foreign_denied++;
 	} else {
-		unsigned int seen = 0;
+		unsigned int seen;
 
-		iommu_pasid_for_each(&me->handle, count_cb, &seen);
+		op.kind = SIM_OP_FOR_EACH;
+		if (!demo_exec(w, op, &ev))
+			return false;
+		seen = ev.value;
 		rec->op = DEMO_WALK;
 		rec->res = seen;
 		st->walks++;
@@ -289,8 +325,8 @@ struct demo_result {
 };
 
 /* The workload, recorded into @rec when it has a run. */
-static void demo_loop(struct demo_consumer *c, const struct demo_config *cfg,
-		      struct demo_rec *rec, struct demo_result *r)
+static void demo_loop(struct sim_world *w, struct demo_consumer *c,
+		      const struct demo_config *cfg, struct demo_rec *rec, struct demo_result *r)
 {
 	unsigned long long rng = cfg->seed, prev = now_ns();
 	struct timespec t0, t1;
@@ -299,7 +335,7 @@ static void demo_loop(struct demo_consumer *c, const struct demo_config *cfg,
 	for (unsigned long long i = 0; r->ok && i < cfg->ops; i++) {
 		unsigned long long t;
 
-		r->ok = demo_step(c, cfg->consumers, &rng, cfg->lo, cfg->hi, &r->st, rec);
+		r->ok = demo_step(w, c, cfg->consumers, &rng, cfg->lo, cfg->hi, &r->st, rec);
 		if (rec->run) {
 			t = now_ns();
 			if (rec->op != DEMO_NOP)
@@ -309,10 +345,8 @@ static void demo_loop(struct demo_consumer *c, const struct demo_config *cfg,
 					   (rec->res & 0xffffffffffULL));
 			prev = t;
 		}
-		if ((i & 1023) == 0) {
-			sim_rcu_quiescent();
+		if ((i & 1023) == 0)
 			prev = now_ns();
-		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -378,6 +412,22 @@ static const char demo_footer[] =
 	"Exit: 0 ok, 1 model mismatch, finding or leak, 2 usage error, or the run was\n"
 	"to be recorded and was not (the same rule as replay).\n";
 
+/* The executor for bare metal: a world with no VMs, on this build's flavour. */
+static struct sim_world *demo_world(void)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	char err[512];
+
+	sim_world_params_init(&p);
+	p.nvms = 0;
+	p.host_flavour = PASIDSIM_FLAVOUR;
+	w = sim_world_create(&p, err, sizeof(err));
+	if (!w)
+		fprintf(stderr, "demo: cannot build the host: %s\n", err);
+	return w;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	struct demo_config cfg = { 4, 200000, 1, 1, IOMMU_PASID_MAX };
@@ -386,7 +436,8 @@ int cmd_demo(int argc, char **argv)
 	const char *dbopt = NULL;
 	struct demo_rec rec = { 0 };
 	struct demo_consumer *c;
-	struct sim_kernel *k;
+	struct sim_kernel *k, *prev;
+	struct sim_world *w;
 	size_t leaks;
 	int ret;
 	const struct opt opts[] = {
@@ -411,14 +462,19 @@ int cmd_demo(int argc, char **argv)
 
 	if (n < 0)
 		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
-	k = sim_kernel_create("host");
-	sim_kernel_enter(k);
+	w = demo_world();
+	if (!w)
+		return PASIDSIM_EXIT_FOUND;
+	k = sim_world_kernel(w, SIM_WORLD_HOST);
 	c = calloc(cfg.consumers, sizeof(*c));
 	for (unsigned int i = 0; c && i < cfg.consumers; i++) {
+		struct sim_event ev;
+
 		snprintf(c[i].name, sizeof(c[i].name), "consumer%u", i);
 		c[i].handle.name = c[i].name;
 		c[i].held = calloc(cfg.ops + 1, sizeof(ioasid_t));
-		if (!c[i].held || iommu_pasid_init(&c[i].handle)) {
+		if (!c[i].held || !demo_exec(w, (struct sim_op){ .kind = SIM_OP_INIT,
+					     .consumer = &c[i].handle }, &ev) || ev.result) {
 			fprintf(stderr, "demo: cannot set up %s\n", c[i].name);
 			return PASIDSIM_EXIT_FOUND;
 		}
@@ -427,14 +483,19 @@ int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "demo: out of memory\n");
 		return PASIDSIM_EXIT_FOUND;
 	}
-	demo_loop(c, &cfg, &rec, &r);
+	demo_loop(w, c, &cfg, &rec, &r);
 	for (unsigned int i = 0; i < cfg.consumers; i++) {
-		iommu_pasid_exit(&c[i].handle);
+		struct sim_event ev;
+
+		demo_exec(w, (struct sim_op){ .kind = SIM_OP_EXIT, .consumer = &c[i].handle }, &ev);
 		free(c[i].held);
 	}
 	free(c);
+	prev = sim_kernel_enter(k);
 	rcu_barrier();
+	sim_kernel_leave(prev);
 	sim_slab_stats(k, &r.slab);
+	r.slab.live_objects -= sim_world_host_baseline_objects(w);
 	r.findings = sim_findings_count(k, -1);
 	if (r.findings)
 		sim_findings_print(k, stderr);
@@ -445,8 +506,8 @@ int cmd_demo(int argc, char **argv)
 		demo_print_json(k, &cfg, &r);
 	else if (!quiet)
 		demo_print_text(k, &cfg, &r);
-	sim_kernel_enter(NULL);
-	leaks = sim_kernel_destroy(k);
+	leaks = r.slab.live_objects;
+	sim_world_destroy(w);
 	ret = r.ok && !r.findings && !leaks ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_FOUND;
 	/* one rule for every command: a run that was to be recorded and was not is an error */
 	if (!nodb && r.record_ns < 0 && ret == PASIDSIM_EXIT_OK)
