@@ -154,6 +154,28 @@ static void op_reg_read32(const struct op_ctx *x, const struct sim_op *op, struc
 		ev->result = -EINVAL;
 }
 
+static void op_virtio_raw(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	u8 out[12], in[8] = { 0 };
+	u64 v = 0;
+
+	for (int i = 0; i < 8; i++)
+		out[i] = op->arg >> (8 * i);
+	for (int i = 0; i < 4; i++)
+		out[8 + i] = op->b >> (8 * i);
+	if (!x->vm->vdev) {
+		ev->result = -ENODEV;
+		return;
+	}
+	ev->result = sim_vmm_virtio_request(x->vm->vmm, x->vm->vdev, out,
+					    op->a < sizeof(out) ? op->a : sizeof(out), in,
+					    sizeof(in), x->w->p.virtio_timeout_ns);
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | in[i];
+	ev->value = v;
+	x->vm->hostile = true;
+}
+
 /* VM teardown, on one of its vCPUs: the VMM process exits, the host reclaims. */
 void world_vm_destroy(struct sim_world *w, struct world_vm *vm)
 {
@@ -303,6 +325,7 @@ static const struct {
 					op_allocator_register },
 	[SIM_OP_HOST_SET_QUOTA] = { "host_set_quota", ON_HOST, 0, op_host_set_quota },
 	[SIM_OP_HOST_VM_DESTROY] = { "host_vm_destroy", ON_HOST, 0, op_host_vm_destroy },
+	[SIM_OP_VIRTIO_RAW] = { "virtio_raw", ON_GUEST, 0, op_virtio_raw },
 };
 
 const char *sim_op_name(enum sim_op_kind kind)

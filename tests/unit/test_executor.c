@@ -521,3 +521,34 @@ Test(executor, tiebreaks_from_outside_choose_the_interleaving)
 		distinct += tiebroken_hash(k) != a;
 	cr_expect_geq(distinct, 3, "%d of 5 key streams interleave differently", distinct);
 }
+
+/* ---- a hostile guest on the virtio path ---- */
+
+Test(executor, virtio_raw_requests)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct sim_event e;
+
+	params(&p, 1, SIM_WORLD_PATH_VIRTIO);
+	w = world_new(&p);
+	/* a well-formed ALLOC of [1, 50]: head 0x80, min 1, max 50 */
+	e = run1(w, 0, 0, OP(SIM_OP_VIRTIO_RAW, .a = 12, .arg = 0x80 | 1ull << 32, .b = 50));
+	cr_expect_eq(e.result, 0);
+	cr_expect_eq(e.value & 0xffffffff, 1, "the PASID");
+	cr_expect_eq(e.value >> 32 & 0xff, 0, "status OK");
+	cr_expect_eq(sim_world_host_count(w, 0), 1);
+	/* malformed: too short for its type, an unknown type */
+	e = run1(w, 0, 0, OP(SIM_OP_VIRTIO_RAW, .a = 3, .arg = 0x80));
+	cr_log_info("short: %d %#llx", e.result, (unsigned long long)e.value);
+	cr_expect_neq(e.result == 0 && (e.value >> 32 & 0xff) == 0, true, "a short request fails");
+	e = run1(w, 0, 0, OP(SIM_OP_VIRTIO_RAW, .a = 12, .arg = 0x7f));
+	cr_expect_neq(e.result == 0 && (e.value >> 32 & 0xff) == 0, true, "an unknown type fails");
+	cr_expect_eq(sim_world_host_count(w, 0), 1, "nothing more allocated");
+	cr_expect_eq(findings(w, -1), 0, "the guest's own PASIDs are its own");
+	/* the guest's driver goes on working */
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).value, 2);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG)).result, 0);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIRTIO_RAW, .a = 12, .arg = 0x80)).result, -ENODEV);
+	sim_world_destroy(w);
+}

@@ -154,6 +154,14 @@ enum sim_op_kind {
 	/* host, VM arg: the VMM sets its quota to a; the VMM process dies */
 	SIM_OP_HOST_SET_QUOTA,
 	SIM_OP_HOST_VM_DESTROY,
+	/*
+	 * hostile guest, virtio path: a raw request on the virtio-iommu queue,
+	 * outside the driver: a bytes of device-readable buffer (0..16: the
+	 * 8 bytes of arg, then b's 4 bytes, little-endian), an 8-byte
+	 * device-writable buffer whose bytes come back in value. Result: the
+	 * transport's (0, -EIO lost, -EINVAL malformed, -ENODEV no device).
+	 */
+	SIM_OP_VIRTIO_RAW,
 	SIM_OP__COUNT
 };
 
