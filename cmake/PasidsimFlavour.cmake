@@ -16,7 +16,7 @@
 set(PASIDSIM_LINUX_DIR ${CMAKE_BINARY_DIR}/linux-src CACHE INTERNAL "")
 
 function(pasidsim_extract_linux)
-  if(EXISTS ${PASIDSIM_LINUX_DIR}/.stamp)
+  if(EXISTS ${PASIDSIM_LINUX_DIR}/.stamp-2)
     return()
   endif()
   execute_process(

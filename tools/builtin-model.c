@@ -167,8 +167,9 @@ static void acc_lock(const struct sim_lockstat *st, void *arg)
 		lk_add(&a->pt->alloc_lock, st);
 	else if (!strcmp(st->name, MODEL_VMM_LOCK))
 		lk_add(&a->pt->vmm_lock, st);
-	else if (!strcmp(st->name, MODEL_XA_LOCK))
-		lk_add(&a->pt->xa_lock, st);
+	else if (strlen(st->name) >= strlen(MODEL_XA_LOCK) &&
+		 !strcmp(st->name + strlen(st->name) - strlen(MODEL_XA_LOCK), MODEL_XA_LOCK))
+		lk_add(&a->pt->xa_lock, st);	/* "&xa->xa_lock", "<array>.xa_lock" */
 }
 
 /* The point's host lockstat rows, into the results run ("vms4.vcpus2:host:<class>"). */
