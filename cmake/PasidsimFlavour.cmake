@@ -5,6 +5,8 @@
 #   linux-6.1  Linux's own drivers/iommu/ioasid.c and include/linux/ioasid.h,
 #              extracted unmodified at configure time (scripts/linux-src.sh)
 #              from Debian's linux-source-6.1, or from KERNEL_SRC.
+#   ida        core/ida-pasid.c: upstream's global PASID allocator (6.4+),
+#              one IDA from Linux's lib/idr.c, behind the ioasid names.
 # Nothing from the kernel tree is ever written to the source directory.
 #
 # pasidsim_core_library(<target> <flavour>)  static library, for programs
@@ -32,7 +34,13 @@ endfunction()
 function(pasidsim_flavour_sources flavour out_sources out_includes)
   file(GLOB core_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/core/*.c)
   set(include_dirs "")
-  if(flavour STREQUAL "linux-6.1")
+  if(NOT flavour STREQUAL "ida")
+    list(FILTER core_sources EXCLUDE REGEX "/core/ida-pasid\\.c$")
+  endif()
+  if(flavour STREQUAL "ida")
+    # Upstream's global PASID IDA (6.4+) behind the ioasid names.
+    list(FILTER core_sources EXCLUDE REGEX "/core/ioasid\\.c$")
+  elseif(flavour STREQUAL "linux-6.1")
     pasidsim_extract_linux()
     list(FILTER core_sources EXCLUDE REGEX "/core/ioasid\\.c$")
     list(APPEND core_sources ${PASIDSIM_LINUX_DIR}/drivers/iommu/ioasid.c)
