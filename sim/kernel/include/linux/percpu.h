@@ -3,10 +3,10 @@
  * pasidsim kernel shim: per-CPU variables.
  *
  * A per-CPU variable is thread-local: each pthread (a host CPU in threads
- * mode) has its own copy. Coroutines of a world share their pthread's copy;
- * the only user, lib/radix-tree.c's preload pool, is touched with
- * preemption disabled (local_lock()), so no coroutine switch falls between
- * filling the pool and using it.
+ * mode) has its own copy. The simulated CPUs of a world are coroutines of
+ * one pthread and share its copy. The only user is lib/radix-tree.c's
+ * preload pool (idr_preload(), radix_tree_insert()), which nothing in
+ * pasidsim calls; two simulated CPUs preloading at once would share one pool.
  */
 #ifndef _SIM_LINUX_PERCPU_H
 #define _SIM_LINUX_PERCPU_H
