@@ -5,6 +5,8 @@
 #   linux-6.1  Linux's own drivers/iommu/ioasid.c and include/linux/ioasid.h,
 #              extracted unmodified at configure time (scripts/linux-src.sh)
 #              from Debian's linux-source-6.1, or from KERNEL_SRC.
+#   ida        core/ida-pasid.c: upstream's global PASID allocator (6.4+),
+#              one IDA from Linux's lib/idr.c, behind the ioasid names.
 # Nothing from the kernel tree is ever written to the source directory.
 #
 # pasidsim_core_library(<target> <flavour>)  static library, for programs
@@ -21,7 +23,7 @@
 set(PASIDSIM_LINUX_DIR ${CMAKE_BINARY_DIR}/linux-src CACHE INTERNAL "")
 
 function(pasidsim_extract_linux)
-  if(EXISTS ${PASIDSIM_LINUX_DIR}/.stamp)
+  if(EXISTS ${PASIDSIM_LINUX_DIR}/.stamp-2)
     return()
   endif()
   execute_process(
@@ -39,7 +41,13 @@ function(pasidsim_flavour_sources flavour core_dir out_sources out_includes)
     ${CMAKE_SOURCE_DIR}/core/*.c)
   list(TRANSFORM core_sources PREPEND ${core_dir}/)
   set(include_dirs "")
-  if(flavour STREQUAL "linux-6.1")
+  if(NOT flavour STREQUAL "ida")
+    list(FILTER core_sources EXCLUDE REGEX "/core/ida-pasid\\.c$")
+  endif()
+  if(flavour STREQUAL "ida")
+    # Upstream's global PASID IDA (6.4+) behind the ioasid names.
+    list(FILTER core_sources EXCLUDE REGEX "/core/ioasid\\.c$")
+  elseif(flavour STREQUAL "linux-6.1")
     pasidsim_extract_linux()
     list(FILTER core_sources EXCLUDE REGEX "/core/ioasid\\.c$")
     list(APPEND core_sources ${PASIDSIM_LINUX_DIR}/drivers/iommu/ioasid.c)

@@ -26,7 +26,7 @@ rm -rf "$out"
 mkdir -p "$out/core"
 cp -r "$src/core/." "$out/core/"
 log=$out/kbuild.log
-single=$(cd "$src/core" && ls ioasid.c 2>/dev/null | sed 's/\.c$/.o/' || true)
+single=$(cd "$src/core" && ls ioasid.c ida-pasid.c 2>/dev/null | sed 's/\.c$/.o/' | tr '\n' ' ' || true)
 if make -C "$kdir" M="$out/core" W=1 modules $single >"$log" 2>&1; then
 	if grep -E 'warning:|error:' "$log"; then
 		echo "kernel-check: FAIL: the kernel build of core/ printed warnings ($log)"

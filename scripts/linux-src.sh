@@ -9,6 +9,14 @@ tree=${2:-}
 members=(
 	drivers/iommu/ioasid.c
 	include/linux/ioasid.h
+	include/linux/xarray.h
+	include/linux/radix-tree.h
+	include/linux/idr.h
+	lib/xarray.c
+	lib/radix-tree.c
+	lib/idr.c
+	lib/test_xarray.c
+	lib/test_ida.c
 	scripts/checkpatch.pl
 	scripts/spelling.txt
 	scripts/const_structs.checkpatch
@@ -32,5 +40,10 @@ fi
 # The header alone on an include path, so it can shadow core/include.
 mkdir -p "$dest/ioasid-include/linux"
 cp "$dest/include/linux/ioasid.h" "$dest/ioasid-include/linux/ioasid.h"
-touch "$dest/.stamp"
+# The XArray, radix tree and IDR headers, the simulated kernel's own.
+mkdir -p "$dest/lib-include/linux"
+for h in xarray radix-tree idr; do
+	cp "$dest/include/linux/$h.h" "$dest/lib-include/linux/$h.h"
+done
+touch "$dest/.stamp" "$dest/.stamp-2"
 echo "linux-src: extracted into $dest"

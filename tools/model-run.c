@@ -111,7 +111,9 @@ static void acc_lock(const struct sim_lockstat *st, void *arg)
 		lk_add(&a->r->alloc_lock, st);
 	else if (!strcmp(st->name, MODEL_VMM_LOCK))
 		lk_add(&a->r->vmm_lock, st);
-	else if (!strcmp(st->name, MODEL_XA_LOCK))
+	else if (strlen(st->name) >= strlen(MODEL_XA_LOCK) &&
+		 !strcmp(st->name + strlen(st->name) - strlen(MODEL_XA_LOCK), MODEL_XA_LOCK))
+		/* "&xa->xa_lock", "<array>.xa_lock": the kernel's XArray classes */
 		lk_add(&a->r->xa_lock, st);
 }
 

@@ -278,12 +278,19 @@ static bool sim_prng_chance(u64 *state, u32 per_million)
 	return ((r * 1000000) >> 32) < per_million;
 }
 
-/* Under s->mu: do the knobs fail this eligible attempt? */
-static bool sim_fault_knobs(struct sim_slab_state *s, const char *func)
+/*
+ * Under s->mu: do the knobs fail this eligible attempt? A fail-site names
+ * the allocating function or, for a cache object, the cache
+ * ("radix_tree_node": every XArray node, whichever function allocates it).
+ */
+static bool sim_fault_knobs(struct sim_slab_state *s, const char *func,
+			    const struct kmem_cache *cache)
 {
 	if (s->nth_left && --s->nth_left == 0)
 		return true;
 	if (s->fail_site && func && strcmp(func, s->fail_site) == 0)
+		return true;
+	if (s->fail_site && cache && strcmp(cache->name, s->fail_site) == 0)
 		return true;
 	if (s->per_million && sim_prng_chance(&s->prng, s->per_million))
 		return true;
@@ -292,7 +299,7 @@ static bool sim_fault_knobs(struct sim_slab_state *s, const char *func)
 
 /* Count an allocation attempt and decide whether to fail it. */
 static bool sim_fault_should_fail(struct sim_slab_state *s, size_t size, gfp_t flags,
-				  const char *func)
+				  const char *func, const struct kmem_cache *cache)
 {
 	sim_fault_fn hook = NULL;
 	void *arg = NULL;
@@ -301,7 +308,7 @@ static bool sim_fault_should_fail(struct sim_slab_state *s, size_t size, gfp_t f
 	sim_mu_lock(&s->mu);
 	s->st.attempts++;
 	if (!(flags & __GFP_NOFAIL) && (!s->atomic_only || !gfpflags_allow_blocking(flags))) {
-		fail = sim_fault_knobs(s, func);
+		fail = sim_fault_knobs(s, func, cache);
 		if (!fail) {
 			hook = s->hook;
 			arg = s->hook_arg;
@@ -437,7 +444,7 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 		return ZERO_SIZE_PTR;
 
 	s = kernel_current()->slab;
-	if (sim_fault_should_fail(s, size, flags, func))
+	if (sim_fault_should_fail(s, size, flags, func, cache))
 		return NULL;
 	if (unlikely(size > max)) {
 		if (!(flags & __GFP_NOWARN))
@@ -705,6 +712,24 @@ void *__sim_kmemdup(const void *src, size_t len, gfp_t gfp, const char *func,
 
 /* ---- object caches ------------------------------------------------------------------- */
 
+/*
+ * Caches the kernel creates at boot belong to no instance: lib/radix-tree.c's
+ * "radix_tree_node", which every XArray allocates its nodes from, is created
+ * once per process by the constructor below, with libc memory, and never
+ * destroyed. Its objects are accounted to the instance that allocates them,
+ * like any other slab object.
+ */
+static bool sim_slab_booting;
+
+void radix_tree_init(void);	/* lib/radix-tree.c, called by start_kernel() */
+
+__attribute__((constructor)) static void sim_slab_boot(void)
+{
+	sim_slab_booting = true;
+	radix_tree_init();
+	sim_slab_booting = false;
+}
+
 struct kmem_cache *__sim_kmem_cache_create(const char *name, unsigned int size,
 					   unsigned int align, slab_flags_t flags,
 					   void (*ctor)(void *), const char *func,
@@ -715,7 +740,10 @@ struct kmem_cache *__sim_kmem_cache_create(const char *name, unsigned int size,
 	if (WARN(align > ARCH_KMALLOC_MINALIGN || !size,
 		 "kmem_cache_create(%s): size %u align %u not supported", name, size, align))
 		goto out;
-	c = __sim_kmalloc(sizeof(*c), GFP_KERNEL, func, file, line);
+	if (sim_slab_booting)
+		c = calloc(1, sizeof(*c));
+	else
+		c = __sim_kmalloc(sizeof(*c), GFP_KERNEL, func, file, line);
 	if (!c)
 		goto out;
 	strscpy(c->name, name ? name : "?", sizeof(c->name));

@@ -737,7 +737,7 @@ static void tracking_failure(bool expect_host_free)
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3);
 	/* The host grants PASID 1, then the guest cannot track it. */
-	sim_fault_fail_site(NULL, "xa_node_alloc");
+	sim_fault_fail_site(NULL, "radix_tree_node");
 	cr_assert_eq(ioasid_alloc(NULL, 1, 100, NULL), INVALID_IOASID);
 	sim_fault_reset(NULL);
 	cr_assert_eq(f->allocs, 1);

@@ -472,34 +472,40 @@ KTEST(lock, abba_same_named_static_mutexes)
 	ktest_expect(SIM_FINDING_LOCKDEP, 1);
 }
 
-/* Every xarray's xa_lock, static or initialised at run time, is one class. */
-KTEST(lock, xa_lock_is_one_class)
+/*
+ * Linux's lock classes for xa_lock: a statically defined array's lock is a
+ * class of its own named after the array, like every static lock; arrays set
+ * up by xa_init() share the class of the spin_lock_init() in xa_init_flags()
+ * (one per compilation unit), named "&xa->xa_lock".
+ */
+KTEST(lock, xa_lock_classes)
 {
 	static DEFINE_XARRAY(xa_static);
-	DEFINE_XARRAY_ALLOC(xa_stack);
-	struct xarray xa_dyn;
+	struct xarray xa_dyn, xa_dyn2;
 	DEFINE_SPINLOCK(outer);
 
 	xa_init(&xa_dyn);
+	xa_init(&xa_dyn2);
 	cr_assert_null(xa_store(&xa_static, 1, xa_mk_value(1), GFP_KERNEL));
-	cr_assert_null(xa_store(&xa_stack, 1, xa_mk_value(1), GFP_KERNEL));
 	cr_assert_null(xa_store(&xa_dyn, 1, xa_mk_value(1), GFP_KERNEL));
-	cr_assert_eq(stat_count("xa_lock"), 1);
-	cr_assert_eq(stat_of("xa_lock").acquisitions, 3);
-	/* outer -> xa_lock, then xa_lock -> outer through another array: AB-BA */
+	cr_assert_null(xa_store(&xa_dyn2, 1, xa_mk_value(1), GFP_KERNEL));
+	cr_assert_eq(stat_count("xa_static.xa_lock"), 1);
+	cr_assert_eq(stat_count("&xa->xa_lock"), 1);
+	cr_assert_eq(stat_of("&xa->xa_lock").acquisitions, 2);
+	/* outer -> &xa->xa_lock, then &xa->xa_lock -> outer through another array: AB-BA */
 	spin_lock(&outer);
-	xa_lock(&xa_static);
-	xa_unlock(&xa_static);
-	spin_unlock(&outer);
 	xa_lock(&xa_dyn);
+	xa_unlock(&xa_dyn);
+	spin_unlock(&outer);
+	xa_lock(&xa_dyn2);
 	spin_lock(&outer);
 	spin_unlock(&outer);
-	xa_unlock(&xa_dyn);
+	xa_unlock(&xa_dyn2);
 	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_LOCKDEP), 1);
 	ktest_expect(SIM_FINDING_LOCKDEP, 1);
 	xa_destroy(&xa_static);
-	xa_destroy(&xa_stack);
 	xa_destroy(&xa_dyn);
+	xa_destroy(&xa_dyn2);
 }
 
 KTEST(lock, uninitialised_lock_reported)

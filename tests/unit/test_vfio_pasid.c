@@ -315,7 +315,7 @@ KTEST(vfio_pasid, tracking_node_failure_gives_the_id_back)
 	ioasid_free(40);
 	rcu_barrier();
 
-	sim_fault_fail_site(NULL, "xa_node_alloc");
+	sim_fault_fail_site(NULL, "radix_tree_node");
 	ret = vfio_pasid_alloc(vm, 1, 100, &id);
 	sim_fault_reset(NULL);
 	cr_assert_eq(ret, -ENOMEM);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the shim's XArray (sim/kernel/xarray.c).
+ * Tests of the simulated kernel's XArray: Linux 6.1's lib/xarray.c, hosted unmodified.
  *
  * script: table-driven sequences of operations, each step checked; several
  *         sequences restate the expectations of Linux 6.1's own
@@ -222,11 +222,16 @@ static struct script scripts[] = {
 		ALLOC(62, 65, 0, 65), ALLOC(62, 65, -EBUSY, 0), ERASE(64, 64),
 		ALLOC(62, 65, 0, 64), ALLOC(0, UMAX, 0, 0), ALLOC(60, UMAX, 0, 60),
 		ALLOC(60, UMAX, 0, 61), ALLOC(60, UMAX, 0, 66), ERASE_ALL(), EMPTY(true) } },
-	{ "ALLOC1 never hands out 0", XA_FLAGS_ALLOC1, {
+	/*
+	 * ALLOC1 does not hand out 0 until a store at 0 is erased: Linux's
+	 * erase marks the index free, and index 0 is then allocated like any
+	 * other (also after the array is empty again).
+	 */
+	{ "ALLOC1 hands out 0 only after an erase of 0", XA_FLAGS_ALLOC1, {
 		ALLOC(0, UMAX, 0, 1), ALLOC(0, 0, -EBUSY, 0), ALLOC(0, 1, -EBUSY, 0),
 		ALLOC(0, 2, 0, 2), STORE(0, 7, NONE), LOAD(0, 7), ERASE(0, 7),
-		ALLOC(0, UMAX, 0, 3), ERASE(1, 1), ALLOC(0, UMAX, 0, 1),
-		ERASE_ALL(), EMPTY(true), ALLOC(0, UMAX, 0, 1), ERASE(1, 1), EMPTY(true) } },
+		ALLOC(0, UMAX, 0, 0), ALLOC(0, UMAX, 0, 3), ERASE(1, 1), ALLOC(0, UMAX, 0, 1),
+		ERASE_ALL(), EMPTY(true), ALLOC(0, UMAX, 0, 0), ERASE(0, 0), EMPTY(true) } },
 	{ "reserved entries", XA_FLAGS_ALLOC, {
 		RESERVE(0, UMAX, 0, 0), LOAD(0, NONE), EMPTY(false), ALLOC(0, UMAX, 0, 1),
 		INSERT(0, 5, -EBUSY), ALLOC(0, 0, -EBUSY, 0), ERASE(0, NONE),
@@ -510,6 +515,7 @@ static void check_unchanged(struct xarray *xa, const unsigned long *idx, size_t 
 	size_t i = 0;
 	void *entry;
 
+	settle();
 	cr_assert_eq(live_bytes(), bytes, "%s, fail #%llu: %llu live bytes, %llu before",
 		     what, (unsigned long long)nth, (unsigned long long)live_bytes(),
 		     (unsigned long long)bytes);
@@ -526,65 +532,146 @@ static void check_unchanged(struct xarray *xa, const unsigned long *idx, size_t 
 }
 
 /*
- * Fail the 1st, 2nd, ... node allocation of a store that needs many nodes:
- * each attempt fails with -ENOMEM and leaves the array (and the slab) as it
- * was; once the injected failure lies beyond the nodes needed it succeeds.
+ * A store that needs nodes fails with -ENOMEM only when the XArray's retry
+ * fails too: Linux allocates a node under xa_lock without sleeping first
+ * (GFP_NOWAIT) and, if that fails, again with the caller's flags after
+ * dropping the lock (__xas_nomem()). With every node allocation failing the
+ * array (and the slab) stays as it was; any single failure is absorbed.
  */
 KTEST(xarray, enomem_leaves_array_unchanged)
 {
 	static const unsigned long idx[] = { 0 };
+	static const unsigned long both[] = { 0, 1UL << 31 };
 	DEFINE_XARRAY_ALLOC(xa);
-	u64 nth, bytes, failures = 0;
-	u32 id;
+	u64 nth, bytes, before, absorbed = 0;
+	u32 id = 0xdeadbeef;
 	int ret;
 
 	cr_assert_null(xa_store(&xa, 0, xa_mk_value(0), GFP_KERNEL));
 	bytes = live_bytes();
-	for (nth = 1; ; nth++) {
-		u64 before = injected();
+	before = injected();
+	sim_fault_fail_site(NULL, "radix_tree_node");
+	ret = xa_alloc(&xa, &id, xa_mk_value(1U << 31), XA_LIMIT(1U << 31, UINT_MAX),
+		       GFP_KERNEL);
+	sim_fault_reset(NULL);
+	cr_assert_eq(ret, -ENOMEM);
+	cr_assert_eq(injected(), before + 2, "the GFP_NOWAIT attempt and the retry");
+	check_unchanged(&xa, idx, 1, bytes, "xa_alloc", 0);
 
-		id = 0xdeadbeef;
+	for (nth = 1; ; nth++) {
+		before = injected();
 		sim_fault_fail_nth(NULL, nth);
 		ret = xa_alloc(&xa, &id, xa_mk_value(1U << 31), XA_LIMIT(1U << 31, UINT_MAX),
 			       GFP_KERNEL);
 		sim_fault_fail_nth(NULL, 0);
-		if (!ret) {
-			cr_assert_eq(injected(), before, "succeeded with a failure injected");
+		cr_assert_eq(ret, 0, "fail #%llu: %d", (unsigned long long)nth, ret);
+		cr_assert_eq(id, 1U << 31);
+		if (injected() == before)
 			break;
-		}
-		cr_assert_eq(ret, -ENOMEM, "fail #%llu: %d", (unsigned long long)nth, ret);
-		cr_assert_eq(injected(), before + 1);
-		cr_assert_eq(id, 0xdeadbeef);
+		absorbed++;
+		cr_assert_eq(xa_erase(&xa, id), xa_mk_value(1U << 31));
 		check_unchanged(&xa, idx, 1, bytes, "xa_alloc", nth);
-		failures++;
 	}
-	cr_assert_eq(id, 1U << 31);
 	/* the entry at 0 moves into a leaf, plus two paths of five nodes */
-	cr_assert_eq(failures, 11, "%llu allocations needed", (unsigned long long)failures);
+	cr_assert_eq(absorbed, 11, "%llu allocations needed", (unsigned long long)absorbed);
 
 	/* xa_store() and xa_insert() report -ENOMEM the same way */
 	bytes = live_bytes();
-	{
-		static const unsigned long both[] = { 0, 1UL << 31 };
-
-		sim_fault_fail_nth(NULL, 1);
-		cr_assert_eq(xa_err(xa_store(&xa, 1UL << 40, xa_mk_value(1), GFP_KERNEL)),
-			     -ENOMEM);
-		check_unchanged(&xa, both, 2, bytes, "xa_store", 1);
-		sim_fault_fail_nth(NULL, 2);
-		cr_assert_eq(xa_insert(&xa, 1UL << 20, xa_mk_value(1), GFP_KERNEL), -ENOMEM);
-		check_unchanged(&xa, both, 2, bytes, "xa_insert", 2);
-		sim_fault_fail_nth(NULL, 0);
-		/* overwriting needs no node, so it cannot fail */
-		sim_fault_fail_site(NULL, "xa_node_alloc");
-		cr_assert_eq(xa_store(&xa, 1UL << 31, xa_mk_value(5), GFP_KERNEL),
-			     xa_mk_value(1UL << 31));
-		cr_assert_eq(xa_alloc(&xa, &id, NULL, XA_LIMIT(70, 80), GFP_KERNEL), -ENOMEM);
-		/* -EBUSY is decided before any allocation */
-		cr_assert_eq(xa_alloc(&xa, &id, NULL, XA_LIMIT(0, 0), GFP_KERNEL), -EBUSY);
-		sim_fault_fail_site(NULL, NULL);
-	}
+	sim_fault_fail_site(NULL, "radix_tree_node");
+	cr_assert_eq(xa_err(xa_store(&xa, 1UL << 40, xa_mk_value(1), GFP_KERNEL)), -ENOMEM);
+	check_unchanged(&xa, both, 2, bytes, "xa_store", 1);
+	cr_assert_eq(xa_insert(&xa, 1UL << 20, xa_mk_value(1), GFP_KERNEL), -ENOMEM);
+	check_unchanged(&xa, both, 2, bytes, "xa_insert", 2);
+	/* overwriting needs no node, so it cannot fail */
+	cr_assert_eq(xa_store(&xa, 1UL << 31, xa_mk_value(5), GFP_KERNEL),
+		     xa_mk_value(1UL << 31));
+	cr_assert_eq(xa_alloc(&xa, &id, NULL, XA_LIMIT(70, 80), GFP_KERNEL), -ENOMEM);
+	/* -EBUSY is decided before any allocation */
+	cr_assert_eq(xa_alloc(&xa, &id, NULL, XA_LIMIT(0, 0), GFP_KERNEL), -EBUSY);
+	sim_fault_reset(NULL);
 	xa_destroy(&xa);
+}
+
+/* ---- where Linux's XArray differs from the hand-written one it replaced ---------- */
+
+struct nomem_probe {
+	struct xarray *xa;
+	unsigned int calls;
+	bool locked[4];
+	gfp_t gfp[4];
+};
+
+/* Fails the first node allocation; records whether xa_lock was held at each. */
+static bool nomem_probe_hook(void *arg, const char *site, size_t size, gfp_t gfp)
+{
+	struct nomem_probe *p = arg;
+
+	if (p->calls < ARRAY_SIZE(p->locked)) {
+		p->locked[p->calls] = spin_is_locked(&p->xa->xa_lock);
+		p->gfp[p->calls] = gfp;
+	}
+	return p->calls++ == 0;
+}
+
+/*
+ * __xas_nomem(): a node is first allocated under xa_lock without sleeping;
+ * if that fails, xa_lock is dropped and the node is allocated with the
+ * caller's GFP_KERNEL (which may sleep), then the lock is taken again.
+ */
+KTEST(xarray, nomem_retry_drops_the_lock)
+{
+	DEFINE_XARRAY(xa);
+	struct nomem_probe p = { .xa = &xa };
+
+	sim_fault_set_hook(NULL, nomem_probe_hook, &p);
+	cr_assert_null(xa_store(&xa, 1000, xa_mk_value(1), GFP_KERNEL));
+	sim_fault_reset(NULL);
+	cr_assert_geq(p.calls, 2);
+	cr_assert(p.locked[0], "the first attempt runs under xa_lock");
+	cr_assert_not(gfpflags_allow_blocking(p.gfp[0]), "and may not sleep");
+	cr_assert_not(p.locked[1], "the retry runs with xa_lock dropped");
+	cr_assert(gfpflags_allow_blocking(p.gfp[1]), "with the caller's GFP_KERNEL");
+	cr_assert_eq(xa_load(&xa, 1000), xa_mk_value(1));
+	xa_destroy(&xa);
+}
+
+/* With only atomic allocations failing, a GFP_KERNEL store succeeds. */
+KTEST(xarray, gfp_kernel_store_survives_atomic_faults)
+{
+	DEFINE_XARRAY(xa);
+
+	sim_fault_atomic_only(NULL, true);
+	sim_fault_fail_site(NULL, "radix_tree_node");
+	cr_assert_null(xa_store(&xa, 1000, xa_mk_value(1), GFP_KERNEL));
+	cr_assert_eq(xa_err(xa_store(&xa, 1UL << 30, xa_mk_value(2), GFP_ATOMIC)), -ENOMEM);
+	sim_fault_reset(NULL);
+	cr_assert_eq(xa_load(&xa, 1000), xa_mk_value(1));
+	cr_assert_null(xa_load(&xa, 1UL << 30));
+	xa_destroy(&xa);
+}
+
+/* xa_cmpxchg() of a reserved index with old = XA_ZERO_ENTRY: NULL, as Linux. */
+KTEST(xarray, cmpxchg_reserved_returns_null)
+{
+	DEFINE_XARRAY(xa);
+
+	cr_assert_eq(xa_reserve(&xa, 12345678, GFP_KERNEL), 0);
+	cr_assert_null(xa_cmpxchg(&xa, 12345678, XA_ZERO_ENTRY, xa_mk_value(5), GFP_KERNEL));
+	cr_assert_eq(xa_load(&xa, 12345678), xa_mk_value(5));
+	xa_destroy(&xa);
+}
+
+/* A failed xa_alloc() (-ENOMEM) has already written the ID it tried. */
+KTEST(xarray, nomem_alloc_writes_id)
+{
+	DEFINE_XARRAY_ALLOC(xa);
+	u32 id = 0xdeadbeef;
+
+	sim_fault_fail_site(NULL, "radix_tree_node");
+	cr_assert_eq(xa_alloc(&xa, &id, xa_mk_value(0), XA_LIMIT(5, 9), GFP_KERNEL), -ENOMEM);
+	sim_fault_reset(NULL);
+	cr_assert_eq(id, 5);
+	cr_assert(xa_empty(&xa));
 }
 
 /* ---- checks and warnings ---------------------------------------------------------- */
@@ -630,7 +717,12 @@ KTEST(xarray, entry_encoding)
 	cr_assert_eq(xa_err(NULL), 0);
 }
 
-/* Callers holding xa_lock use the __ forms; others get a lockdep finding. */
+/*
+ * Callers holding xa_lock use the __ forms; others get a suspicious RCU usage
+ * finding, as with CONFIG_PROVE_RCU: Linux's XArray checks the lock in its
+ * rcu_dereference_check(..., lockdep_is_held(&xa->xa_lock)), not with
+ * lockdep_assert_held().
+ */
 KTEST(xarray, locked_forms)
 {
 	DEFINE_XARRAY_ALLOC(xa);
@@ -645,7 +737,7 @@ KTEST(xarray, locked_forms)
 	xa_unlock(&xa);
 	cr_assert_eq(sim_findings_count(NULL, -1), 0);
 
-	ktest_expect(SIM_FINDING_LOCKDEP, 1);
+	ktest_expect(SIM_FINDING_RCU, 1);
 	cr_assert_eq(__xa_erase(&xa, 0), xa_mk_value(0));
 	cr_assert(xa_empty(&xa));
 }
@@ -654,33 +746,41 @@ static void count_xa_lock(const struct sim_lockstat *st, void *arg)
 {
 	unsigned long long *acq = arg;
 
-	if (!strcmp(st->name, "xa_lock"))
+	if (!strcmp(st->name, "&xa->xa_lock"))
 		acq[0] += st->acquisitions, acq[1]++;
-	else if (strstr(st->name, "xa"))
-		acq[2]++;
+	else if (!strcmp(st->name, "static_xa.xa_lock"))
+		acq[2] += st->acquisitions, acq[3]++;
 }
 
 static DEFINE_XARRAY_ALLOC1(static_xa);
 
-/* Static and dynamic arrays share one lock class named "xa_lock". */
-KTEST(xarray, one_lock_class)
+/*
+ * Linux's xa_lock classes: a static array's lock is its own class, named
+ * after the array; arrays set up by xa_init_flags() in one compilation unit
+ * share the class "&xa->xa_lock".
+ */
+KTEST(xarray, lock_classes)
 {
-	unsigned long long seen[3] = { 0, 0, 0 };
-	struct xarray dyn;
+	unsigned long long seen[4] = { 0, 0, 0, 0 };
+	struct xarray dyn, dyn2;
 	u32 id;
 
 	xa_init_flags(&dyn, XA_FLAGS_ALLOC);
+	xa_init_flags(&dyn2, XA_FLAGS_ALLOC);
 	sim_lockstat_reset(NULL);
 	cr_assert_eq(xa_alloc(&static_xa, &id, xa_mk_value(1), xa_limit_32b, GFP_KERNEL), 0);
 	cr_assert_eq(id, 1);
 	cr_assert_eq(xa_alloc(&dyn, &id, xa_mk_value(0), xa_limit_32b, GFP_KERNEL), 0);
 	cr_assert_eq(id, 0);
+	cr_assert_eq(xa_alloc(&dyn2, &id, xa_mk_value(0), xa_limit_32b, GFP_KERNEL), 0);
 	xa_erase(&static_xa, 1);
 	xa_erase(&dyn, 0);
+	xa_erase(&dyn2, 0);
 	sim_lockstat_foreach(NULL, count_xa_lock, seen);
-	cr_assert_eq(seen[1], 1, "%llu classes named xa_lock", seen[1]);
-	cr_assert_eq(seen[0], 4, "%llu acquisitions of xa_lock", seen[0]);
-	cr_assert_eq(seen[2], 0, "another xa lock class");
+	cr_assert_eq(seen[1], 1, "%llu classes named &xa->xa_lock", seen[1]);
+	cr_assert_eq(seen[0], 4, "%llu acquisitions of &xa->xa_lock", seen[0]);
+	cr_assert_eq(seen[3], 1, "%llu classes named static_xa.xa_lock", seen[3]);
+	cr_assert_eq(seen[2], 2, "%llu acquisitions of static_xa.xa_lock", seen[2]);
 }
 
 /*
@@ -786,6 +886,13 @@ static void *model_entry(long v)
 }
 
 static u64 rnd_state;
+/*
+ * The fault armed for this operation: every XArray node allocation fails
+ * (the operation fails with -ENOMEM if it needs a node), or only the first
+ * allocation attempt fails (fail_all false), which the XArray retries
+ * (__xas_nomem()), so the operation must succeed.
+ */
+static bool fail_all;
 
 static u64 rnd(void)
 {
@@ -893,7 +1000,7 @@ static void diff_alloc(struct xarray *xa, struct model *m, const struct diff_cas
 	if (!model_free(m, min, max, &want)) {
 		cr_assert_eq(ret, -EBUSY, DIFF_FMT "alloc [%llu, %llu] = %d, want -EBUSY",
 			     DIFF_ARGS, (unsigned long long)min, (unsigned long long)max, ret);
-	} else if (injected() != before) {
+	} else if (injected() != before && fail_all) {
 		cr_assert_eq(ret, -ENOMEM, DIFF_FMT "alloc = %d with a failure injected",
 			     DIFF_ARGS, ret);
 	} else {
@@ -905,7 +1012,8 @@ static void diff_alloc(struct xarray *xa, struct model *m, const struct diff_cas
 			     (unsigned long long)want);
 		model_set(m, id, null ? -1 : tag);
 	}
-	if (ret)
+	/* Linux sets *id before it allocates nodes: only -EBUSY leaves it alone. */
+	if (ret == -EBUSY)
 		cr_assert_eq(id, 0xdeadbeef, DIFF_FMT "failed alloc changed *id", DIFF_ARGS);
 }
 
@@ -918,7 +1026,7 @@ static void diff_store(struct xarray *xa, struct model *m, const struct diff_cas
 	void *got;
 
 	got = xa_store(xa, i, null ? NULL : xa_mk_value(tag), GFP_KERNEL);
-	if (injected() != before) {
+	if (injected() != before && fail_all && xa_is_err(got)) {
 		cr_assert_eq(xa_err(got), -ENOMEM,
 			     DIFF_FMT "store(%lu) = %p with a failure injected", DIFF_ARGS, i, got);
 		return;
@@ -939,7 +1047,7 @@ static void diff_insert(struct xarray *xa, struct model *m, const struct diff_ca
 	if (model_get(m, i)) {
 		cr_assert_eq(ret, -EBUSY, DIFF_FMT "insert(%lu) = %d, want -EBUSY",
 			     DIFF_ARGS, i, ret);
-	} else if (injected() != before) {
+	} else if (injected() != before && fail_all) {
 		cr_assert_eq(ret, -ENOMEM, DIFF_FMT "insert(%lu) = %d with a failure injected",
 			     DIFF_ARGS, i, ret);
 	} else {
@@ -972,11 +1080,23 @@ ParameterizedTest(struct diff_case *c, xarray, differential)
 	for (op = 0; op < c->ops; op++) {
 		unsigned int kind = rnd() % 10;
 		unsigned long i = rnd_index();
+
+		/*
+		 * Index 0 of an ALLOC1 array holds Linux's hidden reservation
+		 * (XA_ZERO_ENTRY, once the array has a node) until it is erased:
+		 * the script "ALLOC1 hands out 0 only after an erase of 0" covers
+		 * it; the model leaves it alone.
+		 */
+		if (!i && (c->flags & XA_FLAGS_ZERO_BUSY))
+			i = 1;
 		bool armed = c->fault_per_256 && rnd() % 256 < c->fault_per_256;
 		void *got;
 
 		tag++;
-		if (armed)
+		fail_all = armed && rnd() % 2;
+		if (fail_all)
+			sim_fault_fail_site(NULL, "radix_tree_node");
+		else if (armed)
 			sim_fault_fail_nth(NULL, 1);
 		switch (kind) {
 		case 0: case 1: case 2:
@@ -1003,7 +1123,7 @@ ParameterizedTest(struct diff_case *c, xarray, differential)
 		}
 		/* a failed operation changed nothing: the next comparison sees it */
 		if (armed)
-			sim_fault_fail_nth(NULL, 0);
+			sim_fault_reset(NULL);
 		if (op % 128 == 0 || op + 1 == c->ops)
 			diff_compare_all(&xa, m, c, op);
 	}

@@ -46,6 +46,22 @@ static inline void __clear_bit(long nr, volatile unsigned long *addr)
 	addr[BIT_WORD(nr)] &= ~BIT_MASK(nr);
 }
 
+static inline bool __test_and_set_bit(long nr, volatile unsigned long *addr)
+{
+	bool old = test_bit(nr, addr);
+
+	__set_bit(nr, addr);
+	return old;
+}
+
+static inline bool __test_and_clear_bit(long nr, volatile unsigned long *addr)
+{
+	bool old = test_bit(nr, addr);
+
+	__clear_bit(nr, addr);
+	return old;
+}
+
 /* Index of the lowest set bit; undefined for 0, like the kernel's __ffs(). */
 static inline unsigned long __ffs(unsigned long word)
 {

@@ -21,4 +21,11 @@
 #define IS_ENABLED(option) (IS_BUILTIN(option) || IS_MODULE(option))
 #define IS_REACHABLE(option) IS_ENABLED(option)
 
+/*
+ * The configuration of the kernel the shim stands for, as far as hosted
+ * kernel code asks (Debian's 6.1 amd64 build: THP selects XARRAY_MULTI).
+ */
+#define CONFIG_BASE_SMALL	0
+#define CONFIG_XARRAY_MULTI	1
+
 #endif /* _SIM_LINUX_KCONFIG_H */

@@ -16,6 +16,8 @@
 #include <linux/bug.h>
 #include <linux/minmax.h>
 #include <linux/bitops.h>
+#include <linux/log2.h>
+#include <linux/math.h>
 
 #define ARRAY_SIZE(arr)		(sizeof(arr) / sizeof((arr)[0]))
 
@@ -37,6 +39,9 @@
 void __might_sleep(const char *file, int line);
 #define might_sleep()		__might_sleep(__FILE__, __LINE__)
 #define might_sleep_if(cond)	do { if (cond) might_sleep(); } while (0)
+
+/* Logs that no stack trace is available (hosted kernel code calls it on failure). */
+void dump_stack(void);
 
 /* A scheduling point for the simulated CPU; a no-op outside a world. */
 void cond_resched(void);

@@ -10,11 +10,9 @@
 #define _SIM_LINUX_MODULE_H
 
 #include <linux/compiler.h>
+#include <linux/export.h>
 #include <linux/init.h>
 
-#define EXPORT_SYMBOL(sym)
-#define EXPORT_SYMBOL_GPL(sym)
-#define EXPORT_SYMBOL_NS_GPL(sym, ns)
 #define MODULE_LICENSE(x)
 #define MODULE_AUTHOR(x)
 #define MODULE_DESCRIPTION(x)

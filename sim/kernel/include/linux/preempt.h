@@ -11,6 +11,8 @@ void preempt_enable(void);
 unsigned int preempt_count(void);
 bool in_atomic(void);
 #define preemptible()		(!in_atomic())
+/* Simulated code never runs in hard or soft interrupt context. */
+#define in_interrupt()		0
 
 unsigned long __sim_local_irq_save(void);
 void local_irq_restore(unsigned long flags);

@@ -91,6 +91,7 @@ typedef unsigned int slab_flags_t;
 #define SLAB_HWCACHE_ALIGN	((slab_flags_t)0x00002000u)
 #define SLAB_PANIC		((slab_flags_t)0x00040000u)
 #define SLAB_TYPESAFE_BY_RCU	((slab_flags_t)0x00080000u)
+#define SLAB_RECLAIM_ACCOUNT	((slab_flags_t)0x00020000u)
 #define SLAB_ACCOUNT		((slab_flags_t)0x04000000u)
 
 struct kmem_cache {
@@ -119,6 +120,8 @@ void kmem_cache_destroy(struct kmem_cache *s);
 			  __alignof__(struct __struct), (__flags), NULL)
 #define kmem_cache_alloc(s, flags) \
 	__sim_kmem_cache_alloc((s), (flags), __func__, __FILE__, __LINE__)
+/* No list_lru reclaim here: the object is an ordinary cache object. */
+#define kmem_cache_alloc_lru(s, lru, flags)	kmem_cache_alloc((s), (flags))
 #define kmem_cache_zalloc(s, flags)	kmem_cache_alloc((s), (flags) | __GFP_ZERO)
 
 #endif /* _SIM_LINUX_SLAB_H */

@@ -114,7 +114,10 @@ size_t sim_slab_report_leaks(struct sim_kernel *k, FILE *out);
 
 /* Fail the @nth allocation attempt from now on (1 = the next); 0 disarms. */
 void sim_fault_fail_nth(struct sim_kernel *k, u64 nth);
-/* Fail every allocation made from function @func (NULL disarms). */
+/*
+ * Fail every allocation made from function @func, or from the kmem_cache named
+ * @func ("radix_tree_node": every XArray node); NULL disarms.
+ */
 void sim_fault_fail_site(struct sim_kernel *k, const char *func);
 /* Fail each allocation with probability @per_million, from a PRNG seeded by @seed. */
 void sim_fault_fail_probability(struct sim_kernel *k, u32 per_million, u64 seed);
