@@ -48,6 +48,10 @@ static const char *const model_usage =
 	"  --workload=W     instead of the churn: a gen workload (churn, exhaustion, boot-storm,\n"
 	"                   teardown, mixed; --ops per vCPU) for every point, or a multi-VM\n"
 	"                   trace file (one point, its own VMs x vCPUs), replayed in a world\n"
+	"  --calibrate[=F]  instead of a sweep: measure the host-side costs on this machine\n"
+	"                   (threads mode: real pthreads on the shim's locks, --ops x 1000\n"
+	"                   alloc/free pairs per thread), write them to F as --cost overrides,\n"
+	"                   and compare the model with threads mode at 1 and 2 threads\n"
 	"  --seed=N         scheduler tie-breaks (default 1)\n"
 	"  --json           print a JSON document instead of the tables\n"
 	"  --db=FILE        record the sweep into FILE (default $PASIDSIM_DB, else\n"
@@ -196,6 +200,7 @@ int cmd_model(int argc, char **argv)
 		{ "host-cpus", required_argument, NULL, 'H' },
 		{ "what-if", required_argument, NULL, 'w' },
 		{ "workload", required_argument, NULL, 'W' },
+		{ "calibrate", optional_argument, NULL, 'C' },
 		{ "flavour", required_argument, NULL, 'f' },
 		{ "cost", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 's' },
@@ -215,7 +220,8 @@ int cmd_model(int argc, char **argv)
 	char err[256];
 	bool json = false, nodb = false;
 	unsigned long long v;
-	const char *whatif = NULL;
+	const char *whatif = NULL, *calfile = NULL;
+	bool calibrate = false;
 	double t0 = now_s(), wall_s;
 	int opt, ret = PASIDSIM_EXIT_OK;
 
@@ -251,6 +257,10 @@ int cmd_model(int argc, char **argv)
 			break;
 		case 'W':
 			m.workload = optarg;
+			break;
+		case 'C':
+			calibrate = true;
+			calfile = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "pasidsim") && strcmp(optarg, "linux-6.1"))
@@ -296,6 +306,8 @@ int cmd_model(int argc, char **argv)
 		return PASIDSIM_EXIT_USAGE;
 	}
 
+	if (calibrate)
+		return model_calibrate(&m, calfile) ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
 	/* after every --cost: the field's value is the overridden one */
 	if (whatif && parse_whatif(&m, whatif)) {
 		fprintf(stderr, "model: bad value '%s' for --what-if (expected NAME*FACTOR: a "

@@ -91,6 +91,9 @@ void model_point_free(struct point *pt);
 void model_lockstat_add(struct pres *r, struct sim_kernel *k, bool host);
 void model_lockstat_sort(struct pres *r);
 
+/* model-calibrate.c: measure, write @outfile (NULL: none), compare. 0 or -1. */
+int model_calibrate(struct model *m, const char *outfile);
+
 /* model-workload.c */
 bool model_workload_is_gen(const char *w);
 int model_workload_point(struct model *m, struct point *pt, bool variant);

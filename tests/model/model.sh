@@ -99,6 +99,17 @@ trace=$(dirname "$0")/../../traces/samples/vms4-mixed.trace
 sed -n '/^latency/,/^$/p' "$dir/t.txt" | grep -q '^ *4 *2 *0 *400 ' ||
 	die "trace workload: expected one 4x2 point of 400 ops"
 
+# Calibration (threads mode, wall clock: only the shape of the output is checked).
+"$pasidsim" model --calibrate="$dir/cal.txt" --ops=1 >"$dir/cal.out" 2>"$dir/cal.err" ||
+	die "calibrate: $?"
+grep -Eq '^cs_hold_ns=[0-9]+,op_ns=[0-9]+,lock_handoff_ns=[0-9]+$' "$dir/cal.txt" ||
+	die "calibrate: bad cost file: $(cat "$dir/cal.txt")"
+grep -q 'threads_ops/s' "$dir/cal.out" || die "calibrate: no comparison table"
+[ "$(grep -Ec '^ +[12] +[0-9]+ +[0-9]+ ' "$dir/cal.out")" = 2 ] ||
+	die "calibrate: expected rows for 1 and 2 threads"
+"$pasidsim" model --vms=1 --vcpus=1 --ops=2 --no-db --cost="$(cat "$dir/cal.txt")" \
+	>/dev/null 2>&1 || die "calibrated costs are not a valid --cost"
+
 # Usage errors.
 for bad in --vms=0 --vms=1,,2 --vms=abc --vms=257 --vcpus=0 --ops=0 --ops=x --path=pci \
 	   --flavour=linux-5.0 --host-cpus=x --host-cpus=1,,2 --cost=nope=1 --cost=poll_ns=-1 \
