@@ -23,6 +23,7 @@
 
 static const char *const model_usage =
 	"usage: pasidsim model [--vms=LIST] [--vcpus=LIST] [--host-cpus=LIST] [--ops=N]\n"
+	"                      [--sweep=FIELD=V1,V2,...] [--calibrate[=FILE]] [--workload=W]\n"
 	"                      [--path=vtd|virtio] [--flavour=pasidsim|linux-6.1]\n"
 	"                      [--cost=FIELD=NS,...] [--what-if=NAME*FACTOR] [--seed=N]\n"
 	"                      [--json] [--db=FILE | --no-db]\n\n"
@@ -48,6 +49,7 @@ static const char *const model_usage =
 	"  --workload=W     instead of the churn: a gen workload (churn, exhaustion, boot-storm,\n"
 	"                   teardown, mixed; --ops per vCPU) for every point, or a multi-VM\n"
 	"                   trace file (one point, its own VMs x vCPUs), replayed in a world\n"
+	"  --sweep=F=V,...  a fourth axis: cost field F at each value V (e.g. cs_hold_ns=20,200)\n"
 	"  --calibrate[=F]  instead of a sweep: measure the host-side costs on this machine\n"
 	"                   (threads mode: real pthreads on the shim's locks, --ops x 1000\n"
 	"                   alloc/free pairs per thread), write them to F as --cost overrides,\n"
@@ -126,6 +128,37 @@ static int parse_whatif(struct model *m, const char *s)
 	return 0;
 }
 
+/* FIELD=V1,V2,...: a cost field swept as a fourth axis. 0 or -1. */
+static int parse_sweep(struct model *m, const char *s)
+{
+	const char *eq = strchr(s, '=');
+	unsigned long long v;
+	char *end;
+	const char *p;
+
+	if (!eq || eq == s || (size_t)(eq - s) >= sizeof(m->sweep_field) ||
+	    strlen(s) >= sizeof(m->sweep_spec))
+		return -1;
+	memcpy(m->sweep_field, s, eq - s);
+	m->sweep_field[eq - s] = '\0';
+	if (!sim_cost_field(&m->cost, m->sweep_field))
+		return -1;
+	m->nsweep = 0;
+	for (p = eq + 1;; p = end + 1) {
+		if (*p < '0' || *p > '9' || m->nsweep == MODEL_MAX_LIST)
+			return -1;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ','))
+			return -1;
+		m->sweep_vals[m->nsweep++] = v;
+		if (!*end)
+			break;
+	}
+	snprintf(m->sweep_spec, sizeof(m->sweep_spec), "%s", s);
+	return 0;
+}
+
 /*
  * A trace file as the workload: one point, its VMs x vCPUs from the header.
  * 0, or -1 (reported: exit 2).
@@ -167,9 +200,13 @@ static int run_points(struct model *m, double t0)
 	for (size_t i = 0; i < m->npts; i++) {
 		struct point *pt = &m->pts[i];
 
-		pt->vms = m->vms[i / (m->nvcpus * m->nhcpus)];
-		pt->vcpus = m->vcpus[i / m->nhcpus % m->nvcpus];
-		pt->hcpus = m->hcpus[i % m->nhcpus];
+		size_t j = i / m->nsweep;
+
+		pt->vms = m->vms[j / (m->nvcpus * m->nhcpus)];
+		pt->vcpus = m->vcpus[j / m->nhcpus % m->nvcpus];
+		pt->hcpus = m->hcpus[j % m->nhcpus];
+		pt->sweep_val = m->sweep_vals[i % m->nsweep];
+		model_point_key(m, pt);
 		if (tty && now_s() - t0 > 1) {
 			fprintf(stderr, "\rmodel: point %zu/%zu (%u VMs x %u vCPUs, %u host CPUs)   ",
 				i + 1, m->npts, pt->vms, pt->vcpus, pt->hcpus);
@@ -178,6 +215,7 @@ static int run_points(struct model *m, double t0)
 		if (m->workload && !model_workload_is_gen(m->workload)) {
 			pt->vms = m->vms[0];
 			pt->vcpus = m->vcpus[0];
+			model_point_key(m, pt);
 		}
 		if (m->workload ? model_workload_point(m, pt, false) ||
 				  (m->whatif[0] && model_workload_point(m, pt, true)) :
@@ -201,6 +239,7 @@ int cmd_model(int argc, char **argv)
 		{ "what-if", required_argument, NULL, 'w' },
 		{ "workload", required_argument, NULL, 'W' },
 		{ "calibrate", optional_argument, NULL, 'C' },
+		{ "sweep", required_argument, NULL, 'S' },
 		{ "flavour", required_argument, NULL, 'f' },
 		{ "cost", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 's' },
@@ -212,7 +251,7 @@ int cmd_model(int argc, char **argv)
 	};
 	struct model m = {
 		.vms = { 1, 2, 4, 8 }, .nvms = 4, .vcpus = { 1, 2, 4 }, .nvcpus = 3,
-		.hcpus = { 0 }, .nhcpus = 1,
+		.hcpus = { 0 }, .nhcpus = 1, .nsweep = 1,
 		.ops = 100, .path = "vtd", .flavour = "pasidsim", .seed = 1,
 	};
 	const char *dbopt = NULL;
@@ -261,6 +300,10 @@ int cmd_model(int argc, char **argv)
 		case 'C':
 			calibrate = true;
 			calfile = optarg;
+			break;
+		case 'S':
+			if (parse_sweep(&m, optarg))
+				goto bad;
 			break;
 		case 'f':
 			if (strcmp(optarg, "pasidsim") && strcmp(optarg, "linux-6.1"))
@@ -328,7 +371,7 @@ int cmd_model(int argc, char **argv)
 		if (!model_workload_is_gen(m.workload) && trace_point(&m))
 			return PASIDSIM_EXIT_USAGE;
 	}
-	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus;
+	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus * m.nsweep;
 	m.pts = calloc(m.npts, sizeof(*m.pts));
 	if (!m.pts) {
 		fprintf(stderr, "model: out of memory\n");
@@ -378,9 +421,10 @@ int cmd_model(int argc, char **argv)
 	results_run_free(run);
 	return ret;
 bad:
+	for (v = 0; options[v].name && options[v].val != opt; v++)
+		;
 	fprintf(stderr, "model: bad value '%s' for --%s\n", optarg,
-		options[opt == 'v' ? 0 : opt == 'c' ? 1 : opt == 'o' ? 2 : opt == 'p' ? 3 :
-			opt == 'H' ? 4 : opt == 'f' ? 5 : 7].name);
+		options[v].name ? options[v].name : "?");
 	fputs(model_usage, stderr);
 	return PASIDSIM_EXIT_USAGE;
 }
