@@ -43,8 +43,8 @@ static void table_latency(const struct model *m, FILE *out)
 {
 	fprintf(out, "latency (virtual ns)\n");
 	key_head(m, out);
-	fprintf(out, " %9s %13s %11s %10s %9s %9s %10s %9s %9s\n", "ops", "virtual_ns", "ops/vsec", "alloc_mean", "alloc_p50", "alloc_p99",
-		"free_mean", "free_p50", "free_p99");
+	fprintf(out, " %9s %13s %11s %10s %9s %9s %10s %9s %9s\n", "ops", "virtual_ns",
+		"ops/vsec", "alloc_mean", "alloc_p50", "alloc_p99", "free_mean", "free_p50", "free_p99");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 		const struct pres *r = &pt->base;
@@ -60,8 +60,8 @@ static void table_latency(const struct model *m, FILE *out)
 	}
 	fprintf(out, "\nevery operation: latency percentiles (virtual ns), time split (ns per op)\n");
 	key_head(m, out);
-	fprintf(out, " %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s\n", "p50", "p90", "p99", "p99.9", "max", "guest", "exit", "vmm",
-		"host", "lockwait", "rqwait");
+	fprintf(out, " %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s\n", "p50", "p90", "p99",
+		"p99.9", "max", "guest", "exit", "vmm", "host", "lockwait", "rqwait");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 		const struct pres *r = &pt->base;
@@ -94,7 +94,8 @@ static void table_fairness(const struct model *m, FILE *out)
 		const struct pres *r = &pt->base;
 
 		key_row(m, pt, out);
-		fprintf(out, " %9.4f %9.4f %7.4f  %-36s %.4f\n", r->share_min, r->share_max, r->jain, r->serial, r->serial_util);
+		fprintf(out, " %9.4f %9.4f %7.4f  %-36s %.4f\n", r->share_min, r->share_max,
+			r->jain, r->serial, r->serial_util);
 	}
 }
 
@@ -102,8 +103,9 @@ static void table_locks(const struct model *m, FILE *out)
 {
 	fprintf(out, "\nlocks (acquisitions/contentions, ratio, wait in virtual ns)\n");
 	key_head(m, out);
-	fprintf(out, "  %-30s  %-30s  %-30s  %-30s  %s\n", "host " MODEL_ALLOC_LOCK, "host vmm->lock", "host " MODEL_XA_LOCK,
-		"guests (all classes)", "all (host + guests)");
+	fprintf(out, "  %-30s  %-30s  %-30s  %-30s  %s\n", "host " MODEL_ALLOC_LOCK,
+		"host vmm->lock", "host " MODEL_XA_LOCK, "guests (all classes)",
+		"all (host + guests)");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct pres *r = &m->pts[i].base;
 		const struct lk *ls[] = { &r->alloc_lock, &r->vmm_lock, &r->xa_lock, &r->guests,
@@ -173,15 +175,17 @@ static void table_whatif(const struct model *m, FILE *out)
 {
 	fprintf(out, "\nwhat-if %s: baseline -> variant (exact, virtual time)\n", m->whatif);
 	key_head(m, out);
-	fprintf(out, " %13s %13s %9s %10s %10s %9s\n", "ops/vsec", "variant", "change", "p99_ns", "variant", "change");
+	fprintf(out, " %13s %13s %9s %10s %10s %9s\n", "ops/vsec", "variant", "change",
+		"p99_ns", "variant", "change");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 		double x0 = pres_ops_per_vs(&pt->base), x1 = pres_ops_per_vs(&pt->what);
 		u64 p0 = lat_pct1000(&pt->base.all, 990), p1 = lat_pct1000(&pt->what.all, 990);
 
 		key_row(m, pt, out);
-		fprintf(out, " %13.1f %13.1f %+8.2f%% %10llu %10llu %+8.2f%%\n", x0, x1, change(x0, x1), (unsigned long long)p0,
-			(unsigned long long)p1, change(p0, p1));
+		fprintf(out, " %13.1f %13.1f %+8.2f%% %10llu %10llu %+8.2f%%\n", x0, x1,
+			change(x0, x1), (unsigned long long)p0, (unsigned long long)p1,
+			change(p0, p1));
 	}
 }
 
