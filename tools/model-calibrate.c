@@ -89,10 +89,11 @@ struct thr_result {
 	double ops_per_s;
 	double acq_per_op;	/* lock acquisitions per operation */
 	double alloc_hold_ns;	/* mean hold of the host's ioasid_allocator_lock */
+	double cont_per_op;	/* contended acquisitions per operation (every lock) */
 };
 
 struct stat_sum {
-	u64 acq, alloc_acq, alloc_hold;
+	u64 acq, cont, alloc_acq, alloc_hold;
 };
 
 static void stat_cb(const struct sim_lockstat *st, void *arg)
@@ -100,6 +101,7 @@ static void stat_cb(const struct sim_lockstat *st, void *arg)
 	struct stat_sum *s = arg;
 
 	s->acq += st->acquisitions;
+	s->cont += st->contentions;
 	if (!strcmp(st->name, MODEL_ALLOC_LOCK)) {
 		s->alloc_acq += st->acquisitions;
 		s->alloc_hold += st->hold_total_ns;
@@ -149,6 +151,7 @@ static int threads_run(struct sim_core *core, struct host_api *api, unsigned int
 	pthread_barrier_destroy(&bar);
 	r->ops_per_s = 2.0 * pairs * n / ((t1 - t0) * 1e-9);
 	r->acq_per_op = (double)s.acq / (2.0 * pairs * n);
+	r->cont_per_op = (double)s.cont / (2.0 * pairs * n);
 	r->alloc_hold_ns = s.alloc_acq ? (double)s.alloc_hold / s.alloc_acq : 0;
 	return err ? -1 : 0;
 }
@@ -283,7 +286,13 @@ struct model_result {
 	double ops_per_s;
 	double alloc_hold_ns;	/* mean hold of the host allocator lock */
 	double acq_per_op;
+	double cont_per_op;
 };
+
+static void cont_cb(const struct sim_lockstat *st, void *arg)
+{
+	*(double *)arg += st->contentions;
+}
 
 /* The host-side churn in a world: @n host CPUs, each on its own VM. 0 or -1. */
 static int model_host_run(const struct model *m, const struct sim_cost_model *cost,
@@ -348,6 +357,9 @@ static int model_host_run(const struct model *m, const struct sim_cost_model *co
 		}
 	}
 	r->acq_per_op = (double)acq / sim_world_nevents(w);
+	for (int v = -1; v < (int)n; v++)
+		sim_lockstat_foreach(sim_world_kernel(w, v), cont_cb, &r->cont_per_op);
+	r->cont_per_op /= sim_world_nevents(w);
 	r->ops_per_s = sim_world_nevents(w) * 1e9 / sim_sched_now(sim_world_sched(w));
 	ret = 0;
 out:
@@ -445,17 +457,19 @@ int model_calibrate(struct model *m, const char *outfile)
 	printf("calibrated cost overrides: %s\n\n", spec);
 	printf("2 threads of private work run %.2fx as fast as 1 on this machine now "
 	       "(2.00 on 2 idle cores)\n\n", speedup);
-	printf("%7s %14s %14s %9s %16s %16s %12s\n", "threads", "threads_ops/s", "model_ops/s",
-	       "error", "threads_hold_ns", "model_hold_ns", "err_machine");
+	printf("%7s %14s %14s %9s %16s %16s %12s %12s %12s\n", "threads", "threads_ops/s",
+	       "model_ops/s", "error", "threads_hold_ns", "model_hold_ns", "err_machine",
+	       "thr_cont/op", "model_cont/op");
 	for (unsigned int n = 1; n <= CAL_MAX_THREADS; n++) {
 		/* the model on the parallelism the machine gave (speedup/2 per extra thread) */
 		double eff = n == 1 ? 1 : speedup / n;
 
-		printf("%7u %14.0f %14.0f %+8.2f%% %16.1f %16.1f %+11.2f%%\n", n,
+		printf("%7u %14.0f %14.0f %+8.2f%% %16.1f %16.1f %+11.2f%% %12.4f %12.4f\n", n,
 		       thr[n].ops_per_s, mod[n].ops_per_s,
 		       100.0 * (mod[n].ops_per_s - thr[n].ops_per_s) / thr[n].ops_per_s,
 		       thr[n].alloc_hold_ns, mod[n].alloc_hold_ns,
-		       100.0 * (mod[n].ops_per_s * eff - thr[n].ops_per_s) / thr[n].ops_per_s);
+		       100.0 * (mod[n].ops_per_s * eff - thr[n].ops_per_s) / thr[n].ops_per_s,
+		       thr[n].cont_per_op, mod[n].cont_per_op);
 	}
 	fflush(stdout);
 	if (outfile && write_spec(outfile, spec)) {
