@@ -23,6 +23,7 @@
 
 static const char *const model_usage =
 	"usage: pasidsim model [--vms=LIST] [--vcpus=LIST] [--host-cpus=LIST] [--ops=N]\n"
+	"                      [--sweep=FIELD=V1,V2,...] [--calibrate[=FILE]] [--workload=W]\n"
 	"                      [--path=vtd|virtio] [--flavour=pasidsim|linux-6.1]\n"
 	"                      [--cost=FIELD=NS,...] [--what-if=NAME*FACTOR] [--seed=N]\n"
 	"                      [--json] [--db=FILE | --no-db]\n\n"
@@ -48,6 +49,11 @@ static const char *const model_usage =
 	"  --workload=W     instead of the churn: a gen workload (churn, exhaustion, boot-storm,\n"
 	"                   teardown, mixed; --ops per vCPU) for every point, or a multi-VM\n"
 	"                   trace file (one point, its own VMs x vCPUs), replayed in a world\n"
+	"  --sweep=F=V,...  a fourth axis: cost field F at each value V (e.g. cs_hold_ns=20,200)\n"
+	"  --calibrate[=F]  instead of a sweep: measure the host-side costs on this machine\n"
+	"                   (threads mode: real pthreads on the shim's locks, --ops x 1000\n"
+	"                   alloc/free pairs per thread), write them to F as --cost overrides,\n"
+	"                   and compare the model with threads mode at 1 and 2 threads\n"
 	"  --seed=N         scheduler tie-breaks (default 1)\n"
 	"  --json           print a JSON document instead of the tables\n"
 	"  --db=FILE        record the sweep into FILE (default $PASIDSIM_DB, else\n"
@@ -122,6 +128,37 @@ static int parse_whatif(struct model *m, const char *s)
 	return 0;
 }
 
+/* FIELD=V1,V2,...: a cost field swept as a fourth axis. 0 or -1. */
+static int parse_sweep(struct model *m, const char *s)
+{
+	const char *eq = strchr(s, '=');
+	unsigned long long v;
+	char *end;
+	const char *p;
+
+	if (!eq || eq == s || (size_t)(eq - s) >= sizeof(m->sweep_field) ||
+	    strlen(s) >= sizeof(m->sweep_spec))
+		return -1;
+	memcpy(m->sweep_field, s, eq - s);
+	m->sweep_field[eq - s] = '\0';
+	if (!sim_cost_field(&m->cost, m->sweep_field))
+		return -1;
+	m->nsweep = 0;
+	for (p = eq + 1;; p = end + 1) {
+		if (*p < '0' || *p > '9' || m->nsweep == MODEL_MAX_LIST)
+			return -1;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ','))
+			return -1;
+		m->sweep_vals[m->nsweep++] = v;
+		if (!*end)
+			break;
+	}
+	snprintf(m->sweep_spec, sizeof(m->sweep_spec), "%s", s);
+	return 0;
+}
+
 /*
  * A trace file as the workload: one point, its VMs x vCPUs from the header.
  * 0, or -1 (reported: exit 2).
@@ -163,9 +200,13 @@ static int run_points(struct model *m, double t0)
 	for (size_t i = 0; i < m->npts; i++) {
 		struct point *pt = &m->pts[i];
 
-		pt->vms = m->vms[i / (m->nvcpus * m->nhcpus)];
-		pt->vcpus = m->vcpus[i / m->nhcpus % m->nvcpus];
-		pt->hcpus = m->hcpus[i % m->nhcpus];
+		size_t j = i / m->nsweep;
+
+		pt->vms = m->vms[j / (m->nvcpus * m->nhcpus)];
+		pt->vcpus = m->vcpus[j / m->nhcpus % m->nvcpus];
+		pt->hcpus = m->hcpus[j % m->nhcpus];
+		pt->sweep_val = m->sweep_vals[i % m->nsweep];
+		model_point_key(m, pt);
 		if (tty && now_s() - t0 > 1) {
 			fprintf(stderr, "\rmodel: point %zu/%zu (%u VMs x %u vCPUs, %u host CPUs)   ",
 				i + 1, m->npts, pt->vms, pt->vcpus, pt->hcpus);
@@ -174,6 +215,7 @@ static int run_points(struct model *m, double t0)
 		if (m->workload && !model_workload_is_gen(m->workload)) {
 			pt->vms = m->vms[0];
 			pt->vcpus = m->vcpus[0];
+			model_point_key(m, pt);
 		}
 		if (m->workload ? model_workload_point(m, pt, false) ||
 				  (m->whatif[0] && model_workload_point(m, pt, true)) :
@@ -186,106 +228,179 @@ static int run_points(struct model *m, double t0)
 	return 0;
 }
 
+static const struct option options[] = {
+	{ "vms", required_argument, NULL, 'v' },
+	{ "vcpus", required_argument, NULL, 'c' },
+	{ "ops", required_argument, NULL, 'o' },
+	{ "path", required_argument, NULL, 'p' },
+	{ "host-cpus", required_argument, NULL, 'H' },
+	{ "what-if", required_argument, NULL, 'w' },
+	{ "workload", required_argument, NULL, 'W' },
+	{ "calibrate", optional_argument, NULL, 'C' },
+	{ "sweep", required_argument, NULL, 'S' },
+	{ "flavour", required_argument, NULL, 'f' },
+	{ "cost", required_argument, NULL, 'k' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "no-db", no_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the command line asks beyond the model itself. */
+struct cli {
+	const char *dbopt, *whatif, *calfile;
+	bool json, nodb, calibrate;
+};
+
+/* Append --cost @spec (already applied) to the spec the replay engine gets. */
+static void cost_spec_add(struct model *m, const char *spec)
+{
+	size_t l = strlen(m->cost_spec);
+
+	snprintf(m->cost_spec + l, sizeof(m->cost_spec) - l, "%s%s", l ? "," : "", spec);
+}
+
+/* One option: 0 ok, -1 a bad value, 1 --help, 2 a usage error already reported. */
+static int parse_opt(struct model *m, struct cli *c, int opt, const char *arg)
+{
+	unsigned long long v;
+	char err[256];
+
+	switch (opt) {
+	case 'v':
+		return parse_list(arg, 1, SIM_WORLD_MAX_VMS, m->vms, &m->nvms);
+	case 'c':
+		return parse_list(arg, 1, MODEL_MAX_VCPUS, m->vcpus, &m->nvcpus);
+	case 'H':
+		return parse_list(arg, 0, MODEL_MAX_HCPUS, m->hcpus, &m->nhcpus);
+	case 'o':
+		if (parse_uint(arg, 10000000, &v) || !v)
+			return -1;
+		m->ops = v;
+		return 0;
+	case 'p':
+		m->path = arg;
+		return strcmp(arg, "vtd") && strcmp(arg, "virtio") ? -1 : 0;
+	case 'f':
+		m->flavour = arg;
+		return strcmp(arg, "pasidsim") && strcmp(arg, "linux-6.1") ? -1 : 0;
+	case 'w':
+		c->whatif = arg;
+		return 0;
+	case 'W':
+		m->workload = arg;
+		return 0;
+	case 'C':
+		c->calibrate = true;
+		c->calfile = arg;
+		return 0;
+	case 'S':
+		return parse_sweep(m, arg);
+	case 'k':
+		if (sim_cost_override(&m->cost, arg, m->cost_name, sizeof(m->cost_name), err,
+				      sizeof(err))) {
+			fprintf(stderr, "model: %s\n", err);
+			return 2;
+		}
+		cost_spec_add(m, arg);
+		return 0;
+	case 's':
+		if (parse_uint(arg, UINT64_MAX, &v))
+			return -1;
+		m->seed = v;
+		return 0;
+	case 'j':
+		c->json = true;
+		return 0;
+	case 'd':
+		c->dbopt = arg;
+		c->nodb = false;
+		return 0;
+	case 'D':
+		c->nodb = true;
+		return 0;
+	case 'h':
+		return 1;
+	default:
+		fputs(model_usage, stderr);
+		return 2;
+	}
+}
+
+/* What needs every option first: --what-if after every --cost, --workload limits. 0 or -1. */
+static int check_args(struct model *m, const struct cli *c)
+{
+	bool shared = false;
+
+	if (c->whatif && parse_whatif(m, c->whatif)) {
+		fprintf(stderr, "model: bad value '%s' for --what-if (expected NAME*FACTOR: a "
+			"cost field or a lock class, and a factor)\n", c->whatif);
+		return -1;
+	}
+	if (!m->workload)
+		return 0;
+	for (unsigned int i = 0; i < m->nhcpus; i++)
+		shared |= m->hcpus[i] != 0;
+	if (shared || (m->whatif[0] && !m->whatif_cost)) {
+		fprintf(stderr, "model: --workload runs on one host CPU per vCPU and scales "
+			"cost fields only (--host-cpus and a lock's --what-if need the "
+			"built-in churn)\n");
+		return -1;
+	}
+	return !model_workload_is_gen(m->workload) && trace_point(m) ? -1 : 0;
+}
+
+/* The results-store run of the sweep (its config is the scenario key), or NULL. */
+static struct results_run *run_open(const struct model *m)
+{
+	struct results_run_info info = {
+		.command = "model", .flavour = m->flavour, .cost_model = m->cost_name,
+		.seed = m->seed, .git_dirty = -1,
+	};
+	struct results_run *run;
+	char *config = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&config, &len);
+
+	if (f) {
+		model_print_config(m, f);
+		fclose(f);
+	}
+	info.config = config;
+	run = config ? results_run_new(&info) : NULL;
+	free(config);
+	return run;
+}
+
 int cmd_model(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "vms", required_argument, NULL, 'v' },
-		{ "vcpus", required_argument, NULL, 'c' },
-		{ "ops", required_argument, NULL, 'o' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "host-cpus", required_argument, NULL, 'H' },
-		{ "what-if", required_argument, NULL, 'w' },
-		{ "workload", required_argument, NULL, 'W' },
-		{ "flavour", required_argument, NULL, 'f' },
-		{ "cost", required_argument, NULL, 'k' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "no-db", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct model m = {
 		.vms = { 1, 2, 4, 8 }, .nvms = 4, .vcpus = { 1, 2, 4 }, .nvcpus = 3,
-		.hcpus = { 0 }, .nhcpus = 1,
+		.hcpus = { 0 }, .nhcpus = 1, .nsweep = 1,
 		.ops = 100, .path = "vtd", .flavour = "pasidsim", .seed = 1,
 	};
-	const char *dbopt = NULL;
-	struct results_run *run = NULL;
-	char err[256];
-	bool json = false, nodb = false;
-	unsigned long long v;
-	const char *whatif = NULL;
+	struct cli c = { 0 };
 	double t0 = now_s(), wall_s;
-	int opt, ret = PASIDSIM_EXIT_OK;
+	int opt, r, ret = PASIDSIM_EXIT_OK;
 
 	m.cost = sim_cost_default;
 	snprintf(m.cost_name, sizeof(m.cost_name), "%s", m.cost.version);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'v':
-			if (parse_list(optarg, 1, SIM_WORLD_MAX_VMS, m.vms, &m.nvms))
-				goto bad;
-			break;
-		case 'c':
-			if (parse_list(optarg, 1, MODEL_MAX_VCPUS, m.vcpus, &m.nvcpus))
-				goto bad;
-			break;
-		case 'o':
-			if (parse_uint(optarg, 10000000, &v) || !v)
-				goto bad;
-			m.ops = v;
-			break;
-		case 'p':
-			if (strcmp(optarg, "vtd") && strcmp(optarg, "virtio"))
-				goto bad;
-			m.path = optarg;
-			break;
-		case 'H':
-			if (parse_list(optarg, 0, MODEL_MAX_HCPUS, m.hcpus, &m.nhcpus))
-				goto bad;
-			break;
-		case 'w':
-			whatif = optarg;
-			break;
-		case 'W':
-			m.workload = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "pasidsim") && strcmp(optarg, "linux-6.1"))
-				goto bad;
-			m.flavour = optarg;
-			break;
-		case 'k':
-			if (sim_cost_override(&m.cost, optarg, m.cost_name, sizeof(m.cost_name),
-					      err, sizeof(err))) {
-				fprintf(stderr, "model: %s\n", err);
-				return PASIDSIM_EXIT_USAGE;
-			}
-			v = strlen(m.cost_spec);
-			snprintf(m.cost_spec + v, sizeof(m.cost_spec) - v, "%s%s", v ? "," : "",
-				 optarg);
-			break;
-		case 's':
-			if (parse_uint(optarg, UINT64_MAX, &v))
-				goto bad;
-			m.seed = v;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'd':
-			dbopt = optarg;
-			nodb = false;
-			break;
-		case 'D':
-			nodb = true;
-			break;
-		case 'h':
+		r = parse_opt(&m, &c, opt, optarg);
+		if (r == 1) {
 			fputs(model_usage, stdout);
 			return PASIDSIM_EXIT_OK;
-		default:
+		}
+		if (r == 2)
+			return PASIDSIM_EXIT_USAGE;
+		if (r) {
+			for (r = 0; options[r].name && options[r].val != opt; r++)
+				;
+			fprintf(stderr, "model: bad value '%s' for --%s\n", optarg,
+				options[r].name ? options[r].name : "?");
 			fputs(model_usage, stderr);
 			return PASIDSIM_EXIT_USAGE;
 		}
@@ -295,80 +410,36 @@ int cmd_model(int argc, char **argv)
 		fputs(model_usage, stderr);
 		return PASIDSIM_EXIT_USAGE;
 	}
-
-	/* after every --cost: the field's value is the overridden one */
-	if (whatif && parse_whatif(&m, whatif)) {
-		fprintf(stderr, "model: bad value '%s' for --what-if (expected NAME*FACTOR: a "
-			"cost field or a lock class, and a factor)\n", whatif);
+	if (c.calibrate)
+		return model_calibrate(&m, c.calfile) ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
+	if (check_args(&m, &c))
 		return PASIDSIM_EXIT_USAGE;
-	}
-	if (m.workload) {
-		bool shared = false;
-
-		for (unsigned int i = 0; i < m.nhcpus; i++)
-			shared |= m.hcpus[i] != 0;
-		if (shared || (m.whatif[0] && !m.whatif_cost)) {
-			fprintf(stderr, "model: --workload runs on one host CPU per vCPU and scales "
-				"cost fields only (--host-cpus and a lock's --what-if need the "
-				"built-in churn)\n");
-			return PASIDSIM_EXIT_USAGE;
-		}
-		if (!model_workload_is_gen(m.workload) && trace_point(&m))
-			return PASIDSIM_EXIT_USAGE;
-	}
-	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus;
+	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus * m.nsweep;
 	m.pts = calloc(m.npts, sizeof(*m.pts));
-	if (!m.pts) {
+	m.run = c.nodb || !m.pts ? NULL : run_open(&m);
+	if (!m.pts || (!c.nodb && !m.run)) {
 		fprintf(stderr, "model: out of memory\n");
+		free(m.pts);
 		return PASIDSIM_EXIT_FOUND;
 	}
 	results_digest_init(&m.digest);
-	if (!nodb) {
-		struct results_run_info info = {
-			.command = "model", .flavour = m.flavour, .cost_model = m.cost_name,
-			.seed = m.seed, .git_dirty = -1,
-		};
-		char *config = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&config, &len);
-
-		if (f) {
-			model_print_config(&m, f);
-			fclose(f);
-		}
-		info.config = config;
-		run = config ? results_run_new(&info) : NULL;
-		free(config);
-		m.run = run;
-		if (!run) {
-			fprintf(stderr, "model: out of memory\n");
-			free(m.pts);
-			return PASIDSIM_EXIT_FOUND;
-		}
-	}
 	if (run_points(&m, t0))
 		ret = PASIDSIM_EXIT_FOUND;
 	wall_s = now_s() - t0;
 	if (!ret) {
-		if (json)
+		if (c.json)
 			model_print_json(&m, stdout);
 		else
 			model_print_table(&m, stdout);
 		fflush(stdout);
 		fprintf(stderr, "model: %zu grid point(s) in %.3f s of wall time\n", m.npts,
 			wall_s);
-		if (run && model_record(&m, dbopt, wall_s, run))
+		if (m.run && model_record(&m, c.dbopt, wall_s, m.run))
 			ret = PASIDSIM_EXIT_FOUND;
 	}
 	for (size_t i = 0; i < m.npts; i++)
 		model_point_free(&m.pts[i]);
 	free(m.pts);
-	results_run_free(run);
+	results_run_free(m.run);
 	return ret;
-bad:
-	fprintf(stderr, "model: bad value '%s' for --%s\n", optarg,
-		options[opt == 'v' ? 0 : opt == 'c' ? 1 : opt == 'o' ? 2 : opt == 'p' ? 3 :
-			opt == 'H' ? 4 : opt == 'f' ? 5 : 7].name);
-	fputs(model_usage, stderr);
-	return PASIDSIM_EXIT_USAGE;
 }

@@ -14,12 +14,19 @@ static const char *const split_names[SIM_T_N] = {
 	"guest", "exit_entry", "vmm", "host", "lock_wait", "rq_wait", "idle",
 };
 
-static void point_name(const struct point *pt, char *buf, size_t len)
+/* A point's columns: VMs, vCPUs, host CPUs, and the swept cost field's value. */
+static void key_head(const struct model *m, FILE *out)
 {
-	if (pt->hcpus)
-		snprintf(buf, len, "vms%u.vcpus%u.hcpus%u", pt->vms, pt->vcpus, pt->hcpus);
-	else
-		snprintf(buf, len, "vms%u.vcpus%u", pt->vms, pt->vcpus);
+	fprintf(out, "%5s %5s %5s", "vms", "vcpus", "hcpus");
+	if (m->sweep_field[0])
+		fprintf(out, " %15s", m->sweep_field);
+}
+
+static void key_row(const struct model *m, const struct point *pt, FILE *out)
+{
+	fprintf(out, "%5u %5u %5u", pt->vms, pt->vcpus, pt->hcpus);
+	if (m->sweep_field[0])
+		fprintf(out, " %15llu", (unsigned long long)pt->sweep_val);
 }
 
 static double per_op(const struct pres *r, int k)
@@ -35,15 +42,16 @@ static double change(double base, double v)
 static void table_latency(const struct model *m, FILE *out)
 {
 	fprintf(out, "latency (virtual ns)\n");
-	fprintf(out, "%5s %5s %5s %9s %13s %11s %10s %9s %9s %10s %9s %9s\n", "vms", "vcpus",
-		"hcpus", "ops", "virtual_ns", "ops/vsec", "alloc_mean", "alloc_p50", "alloc_p99",
-		"free_mean", "free_p50", "free_p99");
+	key_head(m, out);
+	fprintf(out, " %9s %13s %11s %10s %9s %9s %10s %9s %9s\n", "ops", "virtual_ns",
+		"ops/vsec", "alloc_mean", "alloc_p50", "alloc_p99", "free_mean", "free_p50", "free_p99");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 		const struct pres *r = &pt->base;
 
-		fprintf(out, "%5u %5u %5u %9llu %13llu %11.1f %10.1f %9llu %9llu %10.1f %9llu "
-			"%9llu\n", pt->vms, pt->vcpus, pt->hcpus, (unsigned long long)r->ops,
+		key_row(m, pt, out);
+		fprintf(out, " %9llu %13llu %11.1f %10.1f %9llu %9llu %10.1f %9llu "
+			"%9llu\n", (unsigned long long)r->ops,
 			(unsigned long long)r->end_ns, pres_ops_per_vs(r), lat_mean(&r->alloc),
 			(unsigned long long)lat_pct1000(&r->alloc, 500),
 			(unsigned long long)lat_pct1000(&r->alloc, 990), lat_mean(&r->free),
@@ -51,15 +59,16 @@ static void table_latency(const struct model *m, FILE *out)
 			(unsigned long long)lat_pct1000(&r->free, 990));
 	}
 	fprintf(out, "\nevery operation: latency percentiles (virtual ns), time split (ns per op)\n");
-	fprintf(out, "%5s %5s %5s %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s\n", "vms",
-		"vcpus", "hcpus", "p50", "p90", "p99", "p99.9", "max", "guest", "exit", "vmm",
-		"host", "lockwait", "rqwait");
+	key_head(m, out);
+	fprintf(out, " %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s\n", "p50", "p90", "p99",
+		"p99.9", "max", "guest", "exit", "vmm", "host", "lockwait", "rqwait");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 		const struct pres *r = &pt->base;
 
-		fprintf(out, "%5u %5u %5u %8llu %8llu %8llu %8llu %9llu", pt->vms, pt->vcpus,
-			pt->hcpus, (unsigned long long)lat_pct1000(&r->all, 500),
+		key_row(m, pt, out);
+		fprintf(out, " %8llu %8llu %8llu %8llu %9llu",
+			(unsigned long long)lat_pct1000(&r->all, 500),
 			(unsigned long long)lat_pct1000(&r->all, 900),
 			(unsigned long long)lat_pct1000(&r->all, 990),
 			(unsigned long long)lat_pct1000(&r->all, 999),
@@ -77,29 +86,32 @@ static void table_fairness(const struct model *m, FILE *out)
 {
 	fprintf(out, "\nper-VM fairness (shares of the ops completed while every VM ran) and the "
 		"serialising resource\n");
-	fprintf(out, "%5s %5s %5s %9s %9s %7s  %-36s %s\n", "vms", "vcpus", "hcpus", "min_share",
+	key_head(m, out);
+	fprintf(out, " %9s %9s %7s  %-36s %s\n", "min_share",
 		"max_share", "jain", "busiest (one lock, or the host CPUs)", "utilisation");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 		const struct pres *r = &pt->base;
 
-		fprintf(out, "%5u %5u %5u %9.4f %9.4f %7.4f  %-36s %.4f\n", pt->vms, pt->vcpus,
-			pt->hcpus, r->share_min, r->share_max, r->jain, r->serial, r->serial_util);
+		key_row(m, pt, out);
+		fprintf(out, " %9.4f %9.4f %7.4f  %-36s %.4f\n", r->share_min, r->share_max,
+			r->jain, r->serial, r->serial_util);
 	}
 }
 
 static void table_locks(const struct model *m, FILE *out)
 {
 	fprintf(out, "\nlocks (acquisitions/contentions, ratio, wait in virtual ns)\n");
-	fprintf(out, "%5s %5s %5s  %-30s  %-30s  %-30s  %-30s  %s\n", "vms", "vcpus", "hcpus",
-		"host " MODEL_ALLOC_LOCK, "host vmm->lock", "host " MODEL_XA_LOCK,
-		"guests (all classes)", "all (host + guests)");
+	key_head(m, out);
+	fprintf(out, "  %-30s  %-30s  %-30s  %-30s  %s\n", "host " MODEL_ALLOC_LOCK,
+		"host vmm->lock", "host " MODEL_XA_LOCK, "guests (all classes)",
+		"all (host + guests)");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct pres *r = &m->pts[i].base;
 		const struct lk *ls[] = { &r->alloc_lock, &r->vmm_lock, &r->xa_lock, &r->guests,
 					  &r->lk_all };
 
-		fprintf(out, "%5u %5u %5u", m->pts[i].vms, m->pts[i].vcpus, m->pts[i].hcpus);
+		key_row(m, &m->pts[i], out);
 		for (size_t j = 0; j < 5; j++) {
 			char cell[96];
 
@@ -119,7 +131,10 @@ static void table_lockstat(const struct model *m, FILE *out)
 		const struct point *pt = &m->pts[i];
 		const struct pres *r = &pt->base;
 
-		fprintf(out, "%u VMs x %u vCPUs, %u host CPUs:\n", pt->vms, pt->vcpus, pt->hcpus);
+		fprintf(out, "%u VMs x %u vCPUs, %u host CPUs", pt->vms, pt->vcpus, pt->hcpus);
+		if (m->sweep_field[0])
+			fprintf(out, ", %s=%llu", m->sweep_field, (unsigned long long)pt->sweep_val);
+		fprintf(out, ":\n");
 		fprintf(out, "%40s %12s %12s %12s %12s %14s %12s %12s %12s %12s %12s %14s %12s\n",
 			"class name", "con-bounces", "contentions", "waittime-min", "waittime-max",
 			"waittime-total", "waittime-avg", "acq-bounces", "acquisitions",
@@ -159,16 +174,18 @@ static void table_lockstat(const struct model *m, FILE *out)
 static void table_whatif(const struct model *m, FILE *out)
 {
 	fprintf(out, "\nwhat-if %s: baseline -> variant (exact, virtual time)\n", m->whatif);
-	fprintf(out, "%5s %5s %5s %13s %13s %9s %10s %10s %9s\n", "vms", "vcpus", "hcpus",
-		"ops/vsec", "variant", "change", "p99_ns", "variant", "change");
+	key_head(m, out);
+	fprintf(out, " %13s %13s %9s %10s %10s %9s\n", "ops/vsec", "variant", "change",
+		"p99_ns", "variant", "change");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 		double x0 = pres_ops_per_vs(&pt->base), x1 = pres_ops_per_vs(&pt->what);
 		u64 p0 = lat_pct1000(&pt->base.all, 990), p1 = lat_pct1000(&pt->what.all, 990);
 
-		fprintf(out, "%5u %5u %5u %13.1f %13.1f %+8.2f%% %10llu %10llu %+8.2f%%\n", pt->vms,
-			pt->vcpus, pt->hcpus, x0, x1, change(x0, x1), (unsigned long long)p0,
-			(unsigned long long)p1, change(p0, p1));
+		key_row(m, pt, out);
+		fprintf(out, " %13.1f %13.1f %+8.2f%% %10llu %10llu %+8.2f%%\n", x0, x1,
+			change(x0, x1), (unsigned long long)p0, (unsigned long long)p1,
+			change(p0, p1));
 	}
 }
 
@@ -283,6 +300,8 @@ void model_print_config(const struct model *m, FILE *out)
 		"\"flavour\":\"%s\",\"quota\":%u,\"cost_model\":\"%s\",\"what_if\":", m->ops,
 		MODEL_BATCH, m->path, m->flavour, MODEL_QUOTA, m->cost_name);
 	results_json_str(out, m->whatif);
+	fprintf(out, ",\"sweep\":");
+	results_json_str(out, m->sweep_spec);
 	fprintf(out, ",\"workload\":");
 	results_json_str(out, m->workload ? m->workload : "churn (built in)");
 	fputc('}', out);
@@ -299,6 +318,9 @@ void model_print_json(const struct model *m, FILE *out)
 
 		fprintf(out, "%s\n{\"vms\":%u,\"vcpus\":%u,\"host_cpus\":%u,", i ? "," : "",
 			pt->vms, pt->vcpus, pt->hcpus);
+		if (m->sweep_field[0])
+			fprintf(out, "\"%s\":%llu,", m->sweep_field,
+				(unsigned long long)pt->sweep_val);
 		json_pres(out, m, &pt->base);
 		if (m->whatif[0]) {
 			fprintf(out, ",\"what_if\":{");
@@ -315,9 +337,9 @@ void model_print_json(const struct model *m, FILE *out)
 static void metric(struct results_run *run, const struct point *pt, const char *what,
 		   const char *unit, enum results_better better, double v)
 {
-	char name[160], pn[64];
+	char name[256], pn[128];
 
-	point_name(pt, pn, sizeof(pn));
+	snprintf(pn, sizeof(pn), "%s", pt->key);
 	snprintf(name, sizeof(name), "model.%s.%s", pn, what);
 	results_metric(run, name, unit, better, v);
 }
@@ -340,10 +362,10 @@ static void metric_lk(struct results_run *run, const struct point *pt, const cha
 static void hist(struct results_run *run, const struct point *pt, const char *what,
 		 const struct lat *l)
 {
-	char name[160], pn[64];
+	char name[256], pn[128];
 	struct results_hist *h;
 
-	point_name(pt, pn, sizeof(pn));
+	snprintf(pn, sizeof(pn), "%s", pt->key);
 	snprintf(name, sizeof(name), "model.%s.%s", pn, what);
 	h = results_run_hist(run, name, "ns", RESULTS_VIRTUAL);
 	if (h)

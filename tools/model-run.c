@@ -247,6 +247,8 @@ static struct sim_world *point_world(struct model *m, struct point *pt, bool var
 	p.quota = MODEL_QUOTA;
 	p.cost = m->cost;
 	p.hold_log = true;
+	if (m->sweep_field[0])
+		*sim_cost_field(&p.cost, m->sweep_field) = pt->sweep_val;
 	if (variant && m->whatif_cost) {
 		u64 *f = sim_cost_field(&p.cost, m->whatif_name);
 
@@ -373,12 +375,7 @@ static void rec_lock(const struct sim_lockstat *st, void *arg)
 		.hold_total_ns = st->hold_total_ns,
 	};
 
-	if (lr->pt->hcpus)
-		snprintf(name, sizeof(name), "vms%u.vcpus%u.hcpus%u:host:%s", lr->pt->vms,
-			 lr->pt->vcpus, lr->pt->hcpus, st->name);
-	else
-		snprintf(name, sizeof(name), "vms%u.vcpus%u:host:%s", lr->pt->vms, lr->pt->vcpus,
-			 st->name);
+	snprintf(name, sizeof(name), "%s:host:%s", lr->pt->key, st->name);
 	results_lockstat_add(lr->run, &l);
 }
 
@@ -410,6 +407,17 @@ int model_point_run(struct model *m, struct point *pt, bool variant)
 out:
 	sim_world_destroy(w);
 	return ret;
+}
+
+void model_point_key(const struct model *m, struct point *pt)
+{
+	size_t l = snprintf(pt->key, sizeof(pt->key), "vms%u.vcpus%u", pt->vms, pt->vcpus);
+
+	if (pt->hcpus)
+		l += snprintf(pt->key + l, sizeof(pt->key) - l, ".hcpus%u", pt->hcpus);
+	if (m->sweep_field[0])
+		snprintf(pt->key + l, sizeof(pt->key) - l, ".%s%llu", m->sweep_field,
+			 (unsigned long long)pt->sweep_val);
 }
 
 void model_point_free(struct point *pt)

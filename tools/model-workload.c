@@ -164,8 +164,17 @@ int model_workload_point(struct model *m, struct point *pt, bool variant)
 	int rc, ret = -1, fd = -1;
 
 	snprintf(cost, sizeof(cost), "%s", m->cost_spec);
+	if (m->sweep_field[0]) {
+		size_t l = strlen(cost);
+
+		snprintf(cost + l, sizeof(cost) - l, "%s%s=%llu", l ? "," : "", m->sweep_field,
+			 (unsigned long long)pt->sweep_val);
+	}
 	if (variant && m->whatif_cost) {
 		struct sim_cost_model c = m->cost;
+
+		if (m->sweep_field[0])
+			*sim_cost_field(&c, m->sweep_field) = pt->sweep_val;
 		u64 *f = sim_cost_field(&c, m->whatif_name);
 		size_t l = strlen(cost);
 

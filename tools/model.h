@@ -60,6 +60,8 @@ struct pres {
 
 struct point {
 	unsigned int vms, vcpus, hcpus;
+	u64 sweep_val;			/* the swept cost field's value (--sweep) */
+	char key[96];			/* "vms4.vcpus2[.hcpus8][.FIELD<v>]": metric names */
 	struct pres base, what;
 };
 
@@ -74,6 +76,11 @@ struct model {
 	char cost_spec[512];		/* every --cost, joined (for the replay engine) */
 	const char *workload;		/* NULL: the built-in churn */
 	u64 seed;
+	/* --sweep=FIELD=V1,V2,...: one cost field as a fourth axis */
+	char sweep_field[64];
+	char sweep_spec[256];
+	u64 sweep_vals[MODEL_MAX_LIST];
+	unsigned int nsweep;		/* 1 (no value) without --sweep */
 	/* --what-if=NAME*FACTOR: a cost field, else a lock class */
 	char whatif[160];
 	char whatif_name[128];
@@ -88,8 +95,12 @@ struct model {
 /* model-run.c */
 int model_point_run(struct model *m, struct point *pt, bool variant);
 void model_point_free(struct point *pt);
+void model_point_key(const struct model *m, struct point *pt);
 void model_lockstat_add(struct pres *r, struct sim_kernel *k, bool host);
 void model_lockstat_sort(struct pres *r);
+
+/* model-calibrate.c: measure, write @outfile (NULL: none), compare. 0 or -1. */
+int model_calibrate(struct model *m, const char *outfile);
 
 /* model-workload.c */
 bool model_workload_is_gen(const char *w);

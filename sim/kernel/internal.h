@@ -108,6 +108,9 @@ struct sim_task {
 	 * and the last SIM_RCU_SECTIONS sections as (entry, exit), a ring.
 	 */
 	u64 rcu_enter_ns;
+	u64 rcu_last_exit;		/* exit of the last section (0: none) */
+	u64 *rcu_exit_slot;		/* also written there (sim_task_set_rcu_slot) */
+	u64 *rcu_exit_max;		/* ... and the maximum kept there */
 	u64 rcu_sec[SIM_RCU_SECTIONS][2];
 	unsigned int rcu_nsec;		/* sections recorded, ever */
 	struct sim_task *rcu_next;	/* registry of tasks, see rcu.c */

@@ -284,6 +284,12 @@ void rcu_read_unlock(void)
 
 			sec[0] = t->rcu_enter_ns;
 			sec[1] = *t->clock;
+			t->rcu_last_exit = sec[1];
+			if (t->rcu_exit_slot) {
+				*t->rcu_exit_slot = sec[1];
+				if (sec[1] > *t->rcu_exit_max)
+					*t->rcu_exit_max = sec[1];
+			}
 		}
 	}
 	__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
@@ -514,10 +520,24 @@ static struct sim_kernel *grace_period(const char *what, unsigned long long *tar
 	return k;
 }
 
+void sim_task_set_rcu_slot(struct sim_task *t, u64 *slot, u64 *max)
+{
+	t->rcu_exit_slot = slot;
+	t->rcu_exit_max = max;
+	if (slot)
+		*slot = t->rcu_last_exit;
+	if (slot && t->rcu_last_exit > *max)
+		*max = t->rcu_last_exit;
+}
+
 u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g)
 {
 	unsigned int n = t->rcu_nsec, have = n < SIM_RCU_SECTIONS ? n : SIM_RCU_SECTIONS;
 	u64 end = 0, oldest = ~0ull;
+
+	/* Sections are in order: none straddles @g unless the last one ends after it. */
+	if (!n || t->rcu_sec[(n - 1) % SIM_RCU_SECTIONS][1] <= g)
+		return 0;
 
 	for (unsigned int i = 0; i < have; i++) {
 		const u64 *sec = t->rcu_sec[(n - 1 - i) % SIM_RCU_SECTIONS];

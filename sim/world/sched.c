@@ -26,9 +26,11 @@
  * caller of sim_sched_run()) is returned to only when the heap is empty or
  * the run must stop.
  *
- * Blocking. A CPU that finds a lock held blocks on the lock's address; the
- * release wakes every CPU blocked on it at the releaser's clock plus the
- * lock hand-off cost, and they compete again. If the heap empties while
+ * Blocking. A CPU that finds a lock held blocks on the lock's address; a
+ * release wakes the CPU that blocked on it first, at the releaser's clock
+ * plus the lock hand-off cost (the others wait for later releases: no
+ * thundering herd); a CPU that finds the lock free in execution order at a
+ * clock before its release may still take it first (see below). If the heap empties while
  * CPUs are blocked, that is a deadlock.
  *
  * Mutual exclusion in virtual time. A CPU's clock jumps ahead between
@@ -169,6 +171,7 @@ struct sim_cpu {
 	u64 key;			/* tie-break key while in the heap */
 	const void *wait_lock;		/* CPU_BLOCKED: the lock */
 	struct sim_cpu *bnext, *bprev;	/* blocked list */
+	u64 bseq;			/* CPU_BLOCKED: order of blocking (FIFO wake-up) */
 	struct sim_kernel *home;
 	struct sim_task *task;		/* the CPU's own task */
 	struct sim_task *alt;		/* its second task (a VMM thread) */
@@ -196,10 +199,13 @@ struct sim_sched {
 
 	struct sim_cpu **cpus;
 	unsigned int ncpus, cpus_cap;
+	u64 *rcu_exits;			/* [2 id]: own task's last RCU exit, [2 id + 1]: alt's */
+	u64 rcu_exit_max;		/* the largest of them ever */
 	struct hent *heap;
 	unsigned int nheap;
 	struct sim_cpu *blocked[SCHED_WAIT_BUCKETS];	/* CPU_BLOCKED, by lock */
 	unsigned int nblocked;
+	u64 bseq;			/* blockings so far */
 
 	struct ctx main;
 	struct ctx *cur;		/* context running now */
@@ -807,6 +813,7 @@ static void hook_lock_wait(void *arg, const void *lock)
 
 	c->state = CPU_BLOCKED;
 	c->wait_lock = lock;
+	c->bseq = ++s->bseq;
 	c->bprev = NULL;
 	c->bnext = *head;
 	if (*head)
@@ -835,7 +842,7 @@ static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
 static void hook_lock_release(void *arg, const void *lock, struct sim_lock_vt *vt,
 			      u64 acquired_ns)
 {
-	struct sim_cpu *c = arg, *w, *next;
+	struct sim_cpu *c = arg, *w, *first = NULL;
 	struct sim_sched *s = c->s;
 	u64 at = c->clock + s->cost.lock_handoff_ns;
 
@@ -846,17 +853,18 @@ static void hook_lock_release(void *arg, const void *lock, struct sim_lock_vt *v
 		hold_log_add(s, lock, lock_name(lock), acquired_ns, c->clock, c->id);
 	if (!s->nblocked)
 		return;
-	for (w = s->blocked[wait_bucket(lock)]; w; w = next) {
-		next = w->bnext;
-		if (w->wait_lock != lock)
-			continue;
-		blocked_del(s, w);
-		w->wait_lock = NULL;
-		if (w->clock < at)
-			w->clock = at;
-		w->state = CPU_RUNNABLE;
-		heap_push(s, w);
-	}
+	/* Wake the CPU that blocked first (FIFO); the others wait for later releases. */
+	for (w = s->blocked[wait_bucket(lock)]; w; w = w->bnext)
+		if (w->wait_lock == lock && (!first || w->bseq < first->bseq))
+			first = w;
+	if (!first)
+		return;
+	blocked_del(s, first);
+	first->wait_lock = NULL;
+	if (first->clock < at)
+		first->clock = at;
+	first->state = CPU_RUNNABLE;
+	heap_push(s, first);
 }
 
 static void hook_relax(void *arg)
@@ -900,13 +908,17 @@ static void hook_rcu_gp(void *arg, bool start, u64 g)
 		yield_point(c);
 		return;
 	}
-	for (unsigned int i = 0; i < s->ncpus; i++) {
-		const struct sim_cpu *o = s->cpus[i];
-		u64 e = sim_task_rcu_straddle(o->task, g);
+	if (s->rcu_exit_max <= g)
+		return;		/* no section of any CPU ends after the start */
+	for (unsigned int i = 0; i < 2 * s->ncpus; i++) {
+		const struct sim_cpu *o;
+		u64 e;
 
+		if (likely(s->rcu_exits[i] <= g))
+			continue;
+		o = s->cpus[i / 2];
+		e = sim_task_rcu_straddle(i % 2 ? o->alt : o->task, g);
 		if (e > end)
-			end = e;
-		if (o->alt && (e = sim_task_rcu_straddle(o->alt, g)) > end)
 			end = e;
 	}
 	if (end > c->clock) {
@@ -1017,9 +1029,21 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 		s->cpus_cap = s->cpus_cap ? 2 * s->cpus_cap : 16;
 		s->cpus = realloc(s->cpus, s->cpus_cap * sizeof(*s->cpus));
 		s->heap = realloc(s->heap, s->cpus_cap * sizeof(*s->heap));
-		if (!s->cpus || !s->heap)
+		s->rcu_exits = realloc(s->rcu_exits, 2 * s->cpus_cap * sizeof(*s->rcu_exits));
+		if (!s->cpus || !s->heap || !s->rcu_exits)
 			oom();
+		/* the array moved: point every task at its new slot */
+		for (unsigned int i = 0; i < s->ncpus; i++) {
+			sim_task_set_rcu_slot(s->cpus[i]->task, &s->rcu_exits[2 * i],
+					      &s->rcu_exit_max);
+			s->rcu_exits[2 * i + 1] = 0;
+			if (s->cpus[i]->alt)
+				sim_task_set_rcu_slot(s->cpus[i]->alt, &s->rcu_exits[2 * i + 1],
+						      &s->rcu_exit_max);
+		}
 	}
+	sim_task_set_rcu_slot(c->task, &s->rcu_exits[2 * s->ncpus], &s->rcu_exit_max);
+	s->rcu_exits[2 * s->ncpus + 1] = 0;
 	s->cpus[s->ncpus++] = c;
 	c->state = CPU_NEW;
 	heap_push(s, c);
@@ -1067,6 +1091,7 @@ void sim_sched_destroy(struct sim_sched *s)
 	free(s->heap);
 	free(s->hold_log);
 	free(s->pcpu);
+	free(s->rcu_exits);
 	free(s);
 }
 
@@ -1305,6 +1330,8 @@ void sim_cpu_task_alt(bool on)
 		snprintf(name, sizeof(name), "%s/vmm", c->name);
 		c->alt = sim_task_create(name, &cpu_hooks, c);
 		sim_task_set_clock(c->alt, &c->clock);
+		sim_task_set_rcu_slot(c->alt, &c->s->rcu_exits[2 * c->id + 1],
+				      &c->s->rcu_exit_max);
 	}
 	acct_settle(c);
 	c->ctx.task = on ? c->alt : c->task;

@@ -87,6 +87,14 @@ grep -q '^what-if cs_hold_ns\*10' "$dir/w.txt" || die "what-if: no table"
 sed -n '/^what-if/,/^$/p' "$dir/w.txt" | grep '^ *4 *2 ' | grep -q ' -[0-9.]*% ' ||
 	die "what-if: throughput does not drop at 4x2"
 
+# A cost field as a fourth axis: throughput falls as the hold cost grows.
+"$pasidsim" model --vms=4 --vcpus=2 --ops=20 --no-db --json --sweep=cs_hold_ns=20,2000 \
+	>"$dir/s.json" 2>/dev/null || die "sweep run: $?"
+x20=$(grep '"cs_hold_ns":20,' "$dir/s.json" | sed -n 's/.*"ops_per_virtual_s":\([0-9.]*\).*/\1/p')
+x2k=$(grep '"cs_hold_ns":2000,' "$dir/s.json" | sed -n 's/.*"ops_per_virtual_s":\([0-9.]*\).*/\1/p')
+awk "BEGIN { exit !(${x20:-0} > ${x2k:-0} && ${x2k:-0} > 0) }" ||
+	die "sweep: throughput $x20 at cs_hold_ns=20, $x2k at 2000"
+
 # Workloads: a gen workload per point (deterministic), a trace file (one point).
 "$pasidsim" model --workload=mixed --vms=2 --vcpus=2 --ops=20 --no-db --json >"$dir/g1.json" \
 	2>/dev/null || die "gen workload run 1: $?"
@@ -99,11 +107,23 @@ trace=$(dirname "$0")/../../traces/samples/vms4-mixed.trace
 sed -n '/^latency/,/^$/p' "$dir/t.txt" | grep -q '^ *4 *2 *0 *400 ' ||
 	die "trace workload: expected one 4x2 point of 400 ops"
 
+# Calibration (threads mode, wall clock: only the shape of the output is checked).
+"$pasidsim" model --calibrate="$dir/cal.txt" --ops=1 >"$dir/cal.out" 2>"$dir/cal.err" ||
+	die "calibrate: $?"
+grep -Eq '^cs_hold_ns=[0-9]+,op_ns=[0-9]+,lock_handoff_ns=[0-9]+$' "$dir/cal.txt" ||
+	die "calibrate: bad cost file: $(cat "$dir/cal.txt")"
+grep -q 'threads_ops/s' "$dir/cal.out" || die "calibrate: no comparison table"
+[ "$(grep -Ec '^ +[12] +[0-9]+ +[0-9]+ ' "$dir/cal.out")" = 2 ] ||
+	die "calibrate: expected rows for 1 and 2 threads"
+"$pasidsim" model --vms=1 --vcpus=1 --ops=2 --no-db --cost="$(cat "$dir/cal.txt")" \
+	>/dev/null 2>&1 || die "calibrated costs are not a valid --cost"
+
 # Usage errors.
 for bad in --vms=0 --vms=1,,2 --vms=abc --vms=257 --vcpus=0 --ops=0 --ops=x --path=pci \
 	   --flavour=linux-5.0 --host-cpus=x --host-cpus=1,,2 --cost=nope=1 --cost=poll_ns=-1 \
 	   --seed=x --what-if=cs_hold_ns --what-if=cs_hold_ns*x --what-if=*2 --workload=nope \
 	   "--workload=mixed --host-cpus=2" "--workload=mixed --what-if=xa_lock*2" \
+	   --sweep=nope=1 --sweep=cs_hold_ns= --sweep=cs_hold_ns=1,,2 --sweep=cs_hold_ns \
 	   --bogus extra-arg; do
 	"$pasidsim" model --no-db $bad >/dev/null 2>&1
 	rc=$?

@@ -111,6 +111,13 @@ void sim_task_set_clock(struct sim_task *t, const u64 *clock);
  * the entry of the oldest it does: an upper bound). 0 if none.
  */
 u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g);
+/*
+ * Also write the exit time of @t's last read-side section to *@slot (and
+ * now: 0 if none), and keep *@max the largest written: a scheduler keeps
+ * its CPUs' in one array for a quick check before sim_task_rcu_straddle()
+ * (nothing of @t straddles a start at or after it). NULL: stop.
+ */
+void sim_task_set_rcu_slot(struct sim_task *t, u64 *slot, u64 *max);
 
 /*
  * For a scheduler resuming a coroutine: make @t (NULL: the thread's own task)
