@@ -48,10 +48,16 @@ endif()
 # tracing: its comparisons (slab magic and poison checks, lock bookkeeping,
 # segment copies) guide nothing and cost a third of the run time under
 # libFuzzer. core/ and the tools keep the full -fsanitize=fuzzer-no-link.
+# PASIDSIM_FUZZ_SIM_COVERAGE=OFF leaves them uninstrumented.
+option(PASIDSIM_FUZZ_SIM_COVERAGE "Edge coverage of sim/ in fuzzing builds" ON)
 function(pasidsim_fuzz_edges_only)
   if(PASIDSIM_FUZZ_ENGINE STREQUAL "libfuzzer")
     foreach(t IN LISTS ARGN)
-      target_compile_options(${t} PRIVATE -fno-sanitize-coverage=trace-cmp)
+      if(PASIDSIM_FUZZ_SIM_COVERAGE)
+        target_compile_options(${t} PRIVATE -fno-sanitize-coverage=trace-cmp)
+      else()
+        target_compile_options(${t} PRIVATE -fno-sanitize=fuzzer-no-link)
+      endif()
     endforeach()
   endif()
 endfunction()

@@ -273,8 +273,6 @@ static void check_no_live_objects(const struct side *s, const char *when)
  */
 static void teardown(void)
 {
-	bool warned = false;
-
 	for (unsigned int i = 0; i < nlive; i++)
 		ON_EACH_SIDE(s, s->api->free(live[i]));
 	nlive = 0;
@@ -291,16 +289,15 @@ static void teardown(void)
 	check_no_live_objects(&sides[PASIDSIM], "after teardown");
 	if (!dirty)
 		check_no_live_objects(&sides[LINUX61], "after teardown");
-	for (int i = 0; i < NSIDES; i++)
-		warned |= sim_findings_count(sides[i].k, -1) != 0;
 	/*
-	 * After a WARN (a WARN_ON_ONCE flag may be set) or orphaned records,
-	 * reset both sides in place, before the next input rather than now:
-	 * the reset copies the core's writable segments back, and libFuzzer's
-	 * inline coverage counters of the copy live there too; this input's
-	 * counts must survive until the engine has read them.
+	 * After orphaned records, reset both sides in place, before the next
+	 * input rather than now: the reset copies the core's writable segments
+	 * back, and libFuzzer's inline coverage counters of the copy live there
+	 * too; this input's counts must survive until the engine has read them.
+	 * A WARN alone leaves no state behind: neither ioasid.c has a
+	 * WARN_ON_ONCE (a flag a reset would have to clear).
 	 */
-	need_reset = dirty || warned;
+	need_reset = dirty;
 	dirty = false;
 	for (int i = 0; i < NSIDES; i++) {
 		sim_findings_clear(sides[i].k);

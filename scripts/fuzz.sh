@@ -68,8 +68,12 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:quarantine_size_mb=${PASIDSI
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 start=$EPOCHREALTIME
 found=
+cpu_rate=
 if [ "$engine" = libfuzzer ]; then
 	# Time-stamp every line libFuzzer prints, for the coverage curve.
+	# CPU time of the fuzzer too: on a shared machine exec/s per CPU second
+	# says more about the harness than exec/s per wall second.
+	/usr/bin/time -o "$work/$h.time" -f "%U %S" \
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -detect_leaks=0 "${lfopts[@]}" \
 		-artifact_prefix="$work/artifacts/$h-" "$work/corpus-$h" 2>&1 |
 		while IFS= read -r line || [ -n "$line" ]; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >"$log"
@@ -87,6 +91,9 @@ if [ "$engine" = libfuzzer ]; then
 	execs=$(sed -n 's/.*stat::number_of_executed_units: *//p' "$log" | tail -1)
 	rate=$(sed -n 's/.*stat::average_exec_per_sec: *//p' "$log" | tail -1)
 	rss=$(sed -n 's/.*stat::peak_rss_mb: *//p' "$log" | tail -1)
+	cpu=$(awk '{ print $1 + $2 }' "$work/$h.time" 2>/dev/null | tail -1)
+	[ -n "$execs" ] && [ -n "$cpu" ] && cpu_rate=$(awk -v e="$execs" -v c="$cpu" \
+		'BEGIN { if (c > 0) printf "%.0f", e / c }')
 	corpus=$work/corpus-$h
 	[ "$rc" -ne 0 ] && found=$(ls -t "$work"/artifacts/"$h"-* 2>/dev/null | head -1)
 else
@@ -113,7 +120,7 @@ else
 	[ -z "$execs" ] && rc=2
 fi
 edges=$(scripts/fuzz-coverage.sh "$h" "$corpus" 2>/dev/null | tail -1 | sed -n 's/^core: \([0-9]*\)\/.*/\1/p')
-echo "fuzz.sh: $h ($engine, ${secs}s): ${execs:-?} execs, ${rate:-?} exec/s, peak RSS ${rss:-?} MB," \
+echo "fuzz.sh: $h ($engine, ${secs}s): ${execs:-?} execs, ${rate:-?} exec/s${cpu_rate:+ ($cpu_rate per CPU second)}, peak RSS ${rss:-?} MB," \
 	"core/ edges ${edges:-?}${found:+, FINDING $found}"
 last=$(tail -1 "$cov" 2>/dev/null)
 
@@ -123,6 +130,7 @@ if [ -z "${PASIDSIM_NO_DB:-}" ] && [ -x build/fuzz/pasidsim ]; then
 	      --coverage-file="$cov")
 	[ -n "$rate" ] && args+=(--sample="fuzz.exec_per_s:1/s:$rate:higher")
 	[ -n "$execs" ] && args+=(--sample="fuzz.execs:1:$execs:higher")
+	[ -n "$cpu_rate" ] && args+=(--sample="fuzz.exec_per_cpu_s:1/s:$cpu_rate:higher")
 	[ -n "$rss" ] && [ "$rss" != 0 ] && args+=(--sample="fuzz.peak_rss:MB:$rss:lower")
 	[ -n "$edges" ] && args+=(--sample="fuzz.core_edges:edges:$edges:higher")
 	[ -n "$last" ] && args+=(--sample="fuzz.coverage:edges:$(cut -d' ' -f3 <<<"$last"):higher")
