@@ -49,7 +49,7 @@
 #define NTOKENS		4
 
 enum { OP_INIT, OP_EXIT, OP_ALLOC, OP_FREE, OP_FIND, OP_FOR_EACH, OP_IOASID_ALLOC,
-       OP_IOASID_FREE, OP_IOASID_FIND, OP_SET_DATA, OP_SET_OPS, OP_FAULT, OP__COUNT };
+       OP_IOASID_FREE, OP_IOASID_FIND, OP_SET_DATA, OP_SET_OPS, OP_FAULT, OP_NULL, OP__COUNT };
 
 /* Operations after which the whole state is checked, not only their result. */
 static const bool mutates[OP__COUNT] = {
@@ -686,6 +686,35 @@ static void op_set_ops(struct fuzz_in *in)
 		sys_ops = kind;
 }
 
+static int null_walk(ioasid_t id, void *priv, void *data)
+{
+	return 0;
+}
+
+/* docs/api.md: a NULL handle, result pointer or callback is -EINVAL. */
+static void op_null(struct fuzz_in *in)
+{
+	int c = fuzz_u8(in) % NCONS, what = fuzz_u8(in) % 8, ret = -EINVAL;
+	ioasid_t id = 0xdead;
+	void *r;
+
+	switch (what) {
+	case 0: ret = f->init(NULL); break;
+	case 1: f->exit(NULL); break;
+	case 2: ret = f->alloc(NULL, 0, IOMMU_PASID_MAX, NULL, &id); break;
+	case 3: ret = f->alloc(&cons[c], 0, IOMMU_PASID_MAX, NULL, NULL); break;
+	case 4: ret = f->free(NULL, pick_id(in)); break;
+	case 5: ret = f->for_each(NULL, null_walk, NULL); break;
+	case 6: ret = f->for_each(&cons[c], NULL, NULL); break;
+	default:
+		r = f->find(NULL, pick_id(in));
+		FUZZ_ASSERT(r == ERR_PTR(-EINVAL), "op %u: find(NULL) = %p", nop, r);
+		break;
+	}
+	FUZZ_ASSERT(ret == -EINVAL && id == 0xdead, "op %u: NULL argument case %d: %d", nop, what,
+		    ret);
+}
+
 /* ---- one input ------------------------------------------------------------------ */
 
 static void teardown(void)
@@ -759,6 +788,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_IOASID_FIND: op_ioasid_find(&in); break;
 		case OP_SET_DATA: op_set_data(&in); break;
 		case OP_SET_OPS: op_set_ops(&in); break;
+		case OP_NULL: op_null(&in); break;
 		case OP_FAULT:
 			fail_mask = fuzz_u8(&in);
 			fail_pos = 0;

@@ -4,7 +4,12 @@
 
   api-seeds.py OUT_DIR [TRACE...]
 
-Each bare-metal trace (traces/samples) becomes one input per flavour: its
+The checked-in corpus was made with the bare-metal traces of traces/samples
+and three of `pasidsim gen {churn,exhaustion,mixed} --bare-metal --ops=60
+--seed=3`, then merged (libFuzzer -merge=1 -use_counters=0) with a 60 s
+campaign's corpus.
+
+Each bare-metal trace becomes one input per flavour: its
 iommu_pasid_* and ioasid_* operations in the harness's encoding (the first
 four consumers and two ioasid sets; private-data names become tokens 1-3;
 IDs written as numbers, or as names of IDs the trace got, are passed by
@@ -19,7 +24,7 @@ import struct
 import sys
 
 OP = dict(init=0, exit=1, alloc=2, free=3, find=4, for_each=5, ioasid_alloc=6,
-          ioasid_free=7, ioasid_find=8, set_data=9, set_ops=10, fault=11)
+          ioasid_free=7, ioasid_find=8, set_data=9, set_ops=10, fault=11, null=12)
 OPS_NONE, OPS_NARROW, OPS_WIDEN, OPS_FAIL, OPS_POSITIVE, OPS_EMPTY = range(6)
 MAXU = 0xFFFFFFFF
 
@@ -175,6 +180,7 @@ def scenarios():
             alloc(0) + for_each(0)
     yield init(0, 0xFFFF0, 0xFFFFF) + alloc(0, 0xFFFFE, MAXU - 1) + alloc(0) + alloc(0)
     yield ioasid_alloc(2, 0, MAXU - 1) + ioasid_alloc(1, MAXU - 2, MAXU - 1) + ioasid_free(0)
+    yield init(0) + b"".join(bytes([OP["null"], 0, k]) + ident(1) for k in range(8))
 
 
 def main():
