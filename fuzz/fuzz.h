@@ -2,10 +2,11 @@
 /*
  * pasidsim fuzz harness helpers.
  *
- * Each harness is one source defining LLVMFuzzerTestOneInput, built three
- * ways: with libFuzzer, with AFL++ (persistent mode, see afl-main.h), and
- * with standalone.c, a main() that replays files and directories (what
- * ctest runs over the corpus).
+ * Each harness is one source defining LLVMFuzzerTestOneInput (and, when it
+ * has one-time setup, LLVMFuzzerInitialize), built three ways: with
+ * libFuzzer, with AFL++ (afl-main.c: persistent mode, shared-memory test
+ * cases) and with standalone.c, a main() that replays files and directories
+ * (what ctest runs over the corpus). fuzz/README.md says how to run each.
  *
  * Inputs are decoded with a byte reader that never fails: once the bytes
  * run out it returns zeros, and the harness stops at the next op boundary.
@@ -59,5 +60,22 @@ static inline uint32_t fuzz_below(struct fuzz_in *in, uint32_t n)
 } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional one-time setup, called before the first input by every driver. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+
+/*
+ * Path of the core object of @flavour: $PASIDSIM_CORE_DIR, else the build
+ * tree the harness was built in, else the directory of the executable (a
+ * ClusterFuzzLite $OUT holds the objects next to the fuzzers).
+ */
+const char *fuzz_core_path(const char *flavour, char *buf, size_t len);
+struct sim_kernel;
+/* For each kernel instance of a harness: a counter as its clock. */
+void fuzz_kernel_clock(struct sim_kernel *k);
+struct sim_core;
+/* Report @core's edges at exit when PASIDSIM_FUZZ_COVERAGE is set (coverage.c). */
+void fuzz_coverage_register(struct sim_core *core, const char *path);
+/* Before sim_core_reset(@core): keep the edges its counters hold. */
+void fuzz_coverage_save(struct sim_core *core);
 
 #endif /* PASIDSIM_FUZZ_H */

@@ -3,11 +3,11 @@
 # fuzzing): builds the fuzz preset once, then scripts/fuzz.sh HARNESS SECONDS
 # for each, each recorded into the results store. Fails (exit 1) when any
 # campaign ends with a finding; prints one line per harness.
-#   fuzz-smoke.sh [SECONDS]     (default 10 per harness)
+#   fuzz-smoke.sh [SECONDS]     (default 8 per harness)
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
-secs=${1:-10}
+secs=${1:-8}
 cmake --preset fuzz >/dev/null || exit 2
 nice -n 10 cmake --build --preset fuzz || exit 2
 status=0
