@@ -72,6 +72,8 @@ static void idset_norm(struct idset *s)
 
 static bool idset_has(const struct idset *s, ioasid_t id)
 {
+	if (!s->n)
+		return false;
 	return bsearch(&id, s->v, s->n, sizeof(*s->v), cmp_id) != NULL;
 }
 
