@@ -305,6 +305,168 @@ static void teardown(void)
 	}
 }
 
+/* One operation on both sides; @nop numbers it in messages. */
+typedef void (*diff_op_fn)(struct fuzz_in *in, unsigned int nop);
+
+static void op_alloc(struct fuzz_in *in, unsigned int nop)
+{
+	unsigned int set = fuzz_u8(in) % (NSETS + 1);
+	unsigned int t = fuzz_u8(in) % NTOKENS;
+	unsigned long long r[NSIDES];
+	ioasid_t min, max;
+
+	pick_range(in, &min, &max);
+	/*
+	 * Difference (f): 6.1 hands out INVALID_IOASID itself when it is the
+	 * only free ID left in the range.
+	 */
+	if (max == UINT32_MAX && min <= max && max - min <= nlive)
+		return;
+	ON_EACH_SIDE(s, r[__i] = s->api->alloc(set < NSETS ? &s->sets[set] : NULL,
+					      min, max, token(t)));
+	FUZZ_ASSERT(r[0] == r[1], "op %u alloc [%u,%u]: pasidsim %llu, linux-6.1 %llu",
+		    nop, min, max, r[0], r[1]);
+	if (r[0] != INVALID_IOASID)
+		live_add(r[0]);
+}
+
+/* Custom free callbacks so far on side @i: calls, and calls that saw the ID active. */
+static void free_calls(int i, int *calls, int *saw)
+{
+	*calls = 0;
+	*saw = 0;
+	for (int j = 0; j < NOPS; j++) {
+		*calls += sides[i].fake[j].free_calls;
+		*saw += sides[i].fake[j].free_saw_active;
+	}
+}
+
+static void op_free(struct fuzz_in *in, unsigned int nop)
+{
+	ioasid_t id = pick_id(in);
+	int before[NSIDES], saw[NSIDES], after, saw_after;
+
+	for (int i = 0; i < NSIDES; i++)
+		free_calls(i, &before[i], &saw[i]);
+	ON_EACH_SIDE(s, s->api->free(id));
+	for (int i = 0; i < NSIDES; i++) {
+		free_calls(i, &after, &saw_after);
+		before[i] = after - before[i];
+		saw[i] = saw_after - saw[i];
+	}
+	FUZZ_ASSERT(before[0] == before[1] && saw[0] == saw[1],
+		    "op %u free %u: custom free calls/active %d/%d vs %d/%d",
+		    nop, id, before[0], saw[0], before[1], saw[1]);
+	live_del(id);
+}
+
+static void op_find(struct fuzz_in *in, unsigned int nop)
+{
+	unsigned int set = fuzz_u8(in) % (NSETS + 1);
+	unsigned int g = fuzz_u8(in) % 3;
+	ioasid_t id = pick_id(in);
+	bool (*getter)(void *) = g == 0 ? NULL : g == 1 ? getter_true : getter_false;
+	unsigned long long r[NSIDES];
+
+	ON_EACH_SIDE(s, r[__i] = (uintptr_t)s->api->find(set < NSETS ? &s->sets[set] : NULL,
+							 id, getter));
+	FUZZ_ASSERT(r[0] == r[1], "op %u find(set %u, %u, getter %u): %#llx vs %#llx",
+		    nop, set, id, g, r[0], r[1]);
+}
+
+static void op_set_data(struct fuzz_in *in, unsigned int nop)
+{
+	ioasid_t id = pick_id(in);
+	unsigned int t = fuzz_u8(in) % NTOKENS;
+	int r[NSIDES];
+
+	ON_EACH_SIDE(s, r[__i] = s->api->set_data(id, token(t)));
+	FUZZ_ASSERT(r[0] == r[1], "op %u set_data(%u): %d vs %d", nop, id, r[0], r[1]);
+}
+
+static void op_register(struct fuzz_in *in, unsigned int nop)
+{
+	unsigned int o = fuzz_u8(in) % NOPS;
+	int g = group_of(o), r[NSIDES];
+
+	/* registering again: differences (d) and (e), unit-tested */
+	if (registered[o])
+		return;
+	ON_EACH_SIDE(s, r[__i] = s->api->register_allocator(&s->ops[o]));
+	FUZZ_ASSERT(r[0] == r[1], "op %u register ops %u: %d vs %d", nop, o, r[0], r[1]);
+	if (r[0] == 0) {
+		if (!group_members(g)) {
+			order[norder++] = g;
+			lead[g] = o;
+		}
+		registered[o] = true;
+	}
+}
+
+static void op_unregister(struct fuzz_in *in, unsigned int nop)
+{
+	unsigned int o = fuzz_u8(in) % NOPS;
+	int g = group_of(o);
+	bool was_active;
+
+	/*
+	 * Unregistering ops that were never registered (b), or a space's lead
+	 * while sharers remain (a), differ on purpose (docs/flavours.md): not
+	 * fuzzed.
+	 */
+	if (!registered[o] || (lead[g] == o && group_members(g) > 1))
+		return;
+	ON_EACH_SIDE(s, s->api->unregister_allocator(&s->ops[o]));
+	registered[o] = false;
+	if (group_members(g))
+		return;
+	was_active = order[0] == g;
+	for (int i = 0, j = 0; i < norder; i++)
+		if (order[i] != g)
+			order[j++] = order[i];
+	norder--;
+	if (was_active && nlive) {
+		/* difference (c): the IDs are orphaned */
+		dirty = true;
+		nlive = 0;
+	}
+}
+
+/* Fail the n-th allocation attempt (1-4) of the next operation, on both sides. */
+static void op_fault(struct fuzz_in *in, unsigned int nop)
+{
+	unsigned int n = 1 + fuzz_u8(in) % 4;
+
+	for (int i = 0; i < NSIDES; i++)
+		sim_fault_fail_nth(sides[i].k, n);
+}
+
+#define OP_FAULT 7
+static const diff_op_fn diff_ops[8] = {
+	op_alloc, op_alloc, op_free, op_find, op_set_data, op_register, op_unregister,
+	[OP_FAULT] = op_fault,
+};
+
+/* Both sides raised the same WARNs during the operation, and nothing else. */
+static void check_findings(unsigned int nop, uint8_t op, const size_t *before)
+{
+	size_t warns[NSIDES];
+
+	for (int i = 0; i < NSIDES; i++)
+		warns[i] = sim_findings_count(sides[i].k, SIM_FINDING_WARN) - before[i];
+	FUZZ_ASSERT(warns[0] == warns[1], "op %u (opcode %u): %zu WARNs vs %zu",
+		    nop, op, warns[0], warns[1]);
+	for (int i = 0; i < NSIDES; i++) {
+		size_t n = sim_findings_count(sides[i].k, -1) -
+			   sim_findings_count(sides[i].k, SIM_FINDING_WARN);
+
+		if (n) {
+			sim_findings_print(sides[i].k, stderr);
+			FUZZ_ASSERT(!n, "%s: unexpected findings", sides[i].flavour);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size, 0 };
@@ -317,151 +479,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	while (fuzz_more(&in) && nops++ < MAX_OPS) {
 		uint8_t op = fuzz_u8(&in) % 8;
-		unsigned long long r[NSIDES];
 		size_t warns[NSIDES];
 
 		for (int i = 0; i < NSIDES; i++)
 			warns[i] = sim_findings_count(sides[i].k, SIM_FINDING_WARN);
-
-		switch (op) {
-		case 0:
-		case 1: {
-			unsigned int set = fuzz_u8(&in) % (NSETS + 1);
-			unsigned int t = fuzz_u8(&in) % NTOKENS;
-			ioasid_t min, max;
-
-			pick_range(&in, &min, &max);
-			/*
-			 * Difference (f): 6.1 hands out INVALID_IOASID itself
-			 * when it is the only free ID left in the range.
-			 */
-			if (max == UINT32_MAX && min <= max && max - min <= nlive)
-				break;
-			ON_EACH_SIDE(s, r[__i] = s->api->alloc(set < NSETS ? &s->sets[set] : NULL,
-							      min, max, token(t)));
-			FUZZ_ASSERT(r[0] == r[1], "op %u alloc [%u,%u]: pasidsim %llu, linux-6.1 %llu",
-				    nops, min, max, r[0], r[1]);
-			if (r[0] != INVALID_IOASID)
-				live_add(r[0]);
-			break;
-		}
-		case 2: {
-			ioasid_t id = pick_id(&in);
-			int before[NSIDES], saw[NSIDES];
-
-			for (int i = 0; i < NSIDES; i++) {
-				before[i] = 0;
-				saw[i] = 0;
-				for (int j = 0; j < NOPS; j++) {
-					before[i] += sides[i].fake[j].free_calls;
-					saw[i] += sides[i].fake[j].free_saw_active;
-				}
-			}
-			ON_EACH_SIDE(s, s->api->free(id));
-			for (int i = 0; i < NSIDES; i++) {
-				for (int j = 0; j < NOPS; j++) {
-					before[i] -= sides[i].fake[j].free_calls;
-					saw[i] -= sides[i].fake[j].free_saw_active;
-				}
-			}
-			FUZZ_ASSERT(before[0] == before[1] && saw[0] == saw[1],
-				    "op %u free %u: custom free calls/active %d/%d vs %d/%d",
-				    nops, id, -before[0], -saw[0], -before[1], -saw[1]);
-			live_del(id);
-			break;
-		}
-		case 3: {
-			unsigned int set = fuzz_u8(&in) % (NSETS + 1);
-			unsigned int g = fuzz_u8(&in) % 3;
-			ioasid_t id = pick_id(&in);
-			bool (*getter)(void *) = g == 0 ? NULL : g == 1 ? getter_true : getter_false;
-
-			ON_EACH_SIDE(s, r[__i] = (uintptr_t)s->api->find(
-					set < NSETS ? &s->sets[set] : NULL, id, getter));
-			FUZZ_ASSERT(r[0] == r[1], "op %u find(set %u, %u, getter %u): %#llx vs %#llx",
-				    nops, set, id, g, r[0], r[1]);
-			break;
-		}
-		case 4: {
-			ioasid_t id = pick_id(&in);
-			unsigned int t = fuzz_u8(&in) % NTOKENS;
-
-			ON_EACH_SIDE(s, r[__i] = (unsigned int)s->api->set_data(id, token(t)));
-			FUZZ_ASSERT(r[0] == r[1], "op %u set_data(%u): %d vs %d", nops, id,
-				    (int)r[0], (int)r[1]);
-			break;
-		}
-		case 5: {
-			unsigned int o = fuzz_u8(&in) % NOPS;
-			int g = group_of(o);
-
-			/* registering again: differences (d) and (e), unit-tested */
-			if (registered[o])
-				break;
-			ON_EACH_SIDE(s, r[__i] = (unsigned int)s->api->register_allocator(&s->ops[o]));
-			FUZZ_ASSERT(r[0] == r[1], "op %u register ops %u: %d vs %d", nops, o,
-				    (int)r[0], (int)r[1]);
-			if (r[0] == 0) {
-				if (!group_members(g)) {
-					order[norder++] = g;
-					lead[g] = o;
-				}
-				registered[o] = true;
-			}
-			break;
-		}
-		case 6: {
-			unsigned int o = fuzz_u8(&in) % NOPS;
-			int g = group_of(o);
-
-			/*
-			 * Unregistering ops that were never registered (b), or
-			 * a space's lead while sharers remain (a), differ on
-			 * purpose (docs/flavours.md): not fuzzed.
-			 */
-			if (!registered[o] || (lead[g] == o && group_members(g) > 1))
-				break;
-			ON_EACH_SIDE(s, s->api->unregister_allocator(&s->ops[o]));
-			registered[o] = false;
-			if (!group_members(g)) {
-				bool was_active = order[0] == g;
-
-				for (int i = 0, j = 0; i < norder; i++)
-					if (order[i] != g)
-						order[j++] = order[i];
-				norder--;
-				if (was_active && nlive) {
-					/* difference (c): the IDs are orphaned */
-					dirty = true;
-					nlive = 0;
-				}
-			}
-			break;
-		}
-		default: {
-			unsigned int n = 1 + fuzz_u8(&in) % 4;
-
-			for (int i = 0; i < NSIDES; i++)
-				sim_fault_fail_nth(sides[i].k, n);
-			break;
-		}
-		}
-		if (op != 7)
+		diff_ops[op](&in, nops);
+		if (op != OP_FAULT)
 			for (int i = 0; i < NSIDES; i++)
 				sim_fault_fail_nth(sides[i].k, 0);
-		for (int i = 0; i < NSIDES; i++)
-			warns[i] = sim_findings_count(sides[i].k, SIM_FINDING_WARN) - warns[i];
-		FUZZ_ASSERT(warns[0] == warns[1], "op %u (opcode %u): %zu WARNs vs %zu",
-			    nops, op, warns[0], warns[1]);
-		for (int i = 0; i < NSIDES; i++) {
-			size_t n = sim_findings_count(sides[i].k, -1) -
-				   sim_findings_count(sides[i].k, SIM_FINDING_WARN);
-
-			if (n) {
-				sim_findings_print(sides[i].k, stderr);
-				FUZZ_ASSERT(!n, "%s: unexpected findings", sides[i].flavour);
-			}
-		}
+		check_findings(nops, op, warns);
 	}
 	teardown();
 	return 0;

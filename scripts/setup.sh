@@ -7,7 +7,7 @@ pkgs=(
 	build-essential cmake ninja-build pkg-config
 	clang llvm lld libclang-rt-14-dev
 	libsqlite3-dev sqlite3 libcriterion-dev
-	afl++ gcovr lcov
+	afl++ gcovr lcov zip time
 	linux-headers-amd64 linux-source-6.1 xz-utils
 	perl python3 valgrind patch
 	chromium
