@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mutual exclusion in virtual time (sim/world/sched.c, sim/world/holdlog.c):
+ * Mutual exclusion in virtual time (sim/sched/sched.c, sim/sched/holdlog.c):
  * a CPU whose clock is behind a lock's release waits for it; a trylock
  * before the release fails; a grace period covers a reader that ran ahead
  * in execution order; the hold-log checker fires on overlapping, too long

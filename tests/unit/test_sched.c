@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the deterministic scheduler (sim/world/sched.c): order by virtual
+ * Tests of the deterministic scheduler (sim/sched/sched.c): order by virtual
  * clock, seeded tie-breaks, locks that block coroutines instead of the
  * thread, lockstat in virtual time, deadlock detection, caught panics, RCU
  * grace periods across CPUs, idle/wake and the time limit.

@@ -12,7 +12,7 @@ struct lock_class_key {
 
 /*
  * A lock's last release in virtual time, kept in the lock by the scheduler
- * whose CPU released it (sim/world/sched.c): mutual exclusion in virtual
+ * whose CPU released it (sim/sched/sched.c): mutual exclusion in virtual
  * time needs to know when the previous holder let go. Zero-initialised.
  */
 struct sim_lock_vt {

@@ -5,7 +5,7 @@
  * A task (struct sim_task, private to sim/kernel) is one thread of simulated
  * execution: its held-lock stack, preemption and IRQ depth and RCU read-side
  * nesting. Every pthread gets one on first use. The deterministic world
- * (sim/world/sched.c) runs many simulated CPUs as coroutines on one pthread:
+ * (sim/sched/sched.c) runs many simulated CPUs as coroutines on one pthread:
  * it creates a task per CPU and makes it current with sim_task_switch()
  * whenever it switches coroutines.
  *
