@@ -261,6 +261,7 @@ static bool bm_event(struct replay *r, const struct trace_event *ev)
 
 	rp_wait_for(r, ev->time);
 	r->now = ev->time;
+	r->ev = ev;
 	run_event(r, ev, &g, idbuf, &rec_id, &checkable);
 	if (r->status == 2 || (r->status == 1 && st->div_line && st->findings))
 		return false;

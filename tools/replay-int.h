@@ -94,10 +94,18 @@ struct rkernel {
 	VEC(struct token) t;
 	struct smap cmap, pmap, tmap;
 	struct umap rev;
+	/* literal IDs a replayed name holds: literal -> (LIT_TOP - the ID they run on) */
+	struct umap lit;
+	uint32_t lit_next;	/* IDs LIT_TOP - lit_next and below are not used yet */
 	unsigned int epoch;
 	struct ioasid_set sva_set;
 	bool dead;		/* world: the VM was destroyed */
 };
+
+/* Where the IDs literals run on when a replayed name holds their number, downwards. */
+#define LIT_TOP 0xfffffffeu
+/* Warnings about unbound numeric IDs printed one by one; then only their count. */
+#define UNBOUND_WARN_MAX 10
 
 /* The reserved token name of the SVA set (traces/README.md). */
 #define SVA_SET_TOKEN	"sva"
@@ -128,10 +136,14 @@ struct replay {
 	bool t_started;
 	uint64_t t0;
 	struct timespec w0;
+	uint64_t t_prev;		/* trace time of the previous event */
+	double wall_ns;			/* wall-clock target of it, from w0 */
 	unsigned long line;
 	/* gaps: lines for the warning */
 	char gapmsg[512];
 	size_t gaplen;
+	const struct trace_event *ev;	/* the event being submitted (for warnings) */
+	unsigned long unbound_warned;	/* warnings about unbound numeric IDs */
 };
 
 /* replay-names.c: the name maps */

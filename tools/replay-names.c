@@ -283,15 +283,73 @@ void rp_rkernel_free(struct rkernel *k)
 	free(k->tmap.slot);
 	free(k->rev.key);
 	free(k->rev.val);
+	free(k->lit.key);
+	free(k->lit.val);
+}
+
+/* Does a replayed name, in any kernel, hold @id? */
+static bool id_held(const struct replay *r, ioasid_t id)
+{
+	for (unsigned int i = 0; i < r->nk; i++) {
+		long e = umap_get(&r->ks[i].rev, id);
+
+		if (e >= 0 && r->ks[i].p.v[e].bound)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The ID a numeric name no replayed name is bound to runs on: its number
+ * if no replayed name holds that ID, else an ID from the top of the space
+ * (LIT_TOP downwards, the same one for the same number while it is free),
+ * so that it never aliases a replayed ID. Sets @moved when it is not the number.
+ */
+static int literal_id(struct replay *r, uint32_t v, ioasid_t *id, bool *moved)
+{
+	struct rkernel *k = r->k;
+	long a;
+
+	*moved = false;
+	if (!id_held(r, v)) {
+		*id = v;
+		return 0;
+	}
+	*moved = true;
+	a = umap_get(&k->lit, v);
+	if (a >= 0 && !id_held(r, LIT_TOP - (uint32_t)a)) {
+		*id = LIT_TOP - (uint32_t)a;
+		return 0;
+	}
+	while (k->lit_next < LIT_TOP && id_held(r, LIT_TOP - k->lit_next))
+		k->lit_next++;
+	*id = LIT_TOP - k->lit_next;
+	return umap_put(&k->lit, v, k->lit_next++);
+}
+
+/* Say that @name, numeric and unbound, is an ID the trace never allocated (or freed). */
+static void unbound_warning(struct replay *r, const char *name, bool seen, bool moved,
+			    ioasid_t id)
+{
+	const struct trace_event *ev = r->ev;
+
+	if (++r->unbound_warned > UNBOUND_WARN_MAX)
+		return;
+	fprintf(r->msg, "%s:%lu: warning: %s id=%s: the trace never allocated that ID%s%s; it "
+		"runs on ID %u, which no replayed name holds%s\n", r->name, r->line,
+		ev ? trace_op_name(ev->op) : "op", name, seen ? " (or freed it before)" : "",
+		r->k->epoch ? " (it may have been allocated in a gap)" : "", id,
+		moved ? " (the replay gave its number to another name)" : "");
 }
 
 /* Resolve id=NAME: the bound ID or a literal number. -1 on input error. */
 int rp_resolve_id(struct replay *r, const char *name, ioasid_t *id, long *entry,
-		      bool *current)
+		  bool *current)
 {
 	long i = rp_pasid_get(r->k, name, false);
 	uint64_t v = 0;
 	char *end;
+	bool moved;
 
 	if (i >= 0 && r->k->p.v[i].bound) {
 		*id = r->k->p.v[i].id;
@@ -311,10 +369,15 @@ int rp_resolve_id(struct replay *r, const char *name, ioasid_t *id, long *entry,
 		v = strtoull(name, &end, 0);
 	if (name[0] < '0' || name[0] > '9' || errno || *end || v > UINT32_MAX) {
 		rp_input_error(r, "PASID name '%s' is not bound (never allocated, or freed) and is "
-			    "not a number", name);
+			       "not a number", name);
 		return -1;
 	}
-	*id = v;
+	if (literal_id(r, v, id, &moved)) {
+		rp_input_error(r, "out of memory");
+		return -1;
+	}
+	if (i < 0 || moved)
+		unbound_warning(r, name, i >= 0, moved, *id);
 	*entry = -1;
 	*current = r->k->epoch == 0;
 	return 0;

@@ -433,6 +433,7 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 	int vm = ev->kernel;
 
 	r->k = &r->ks[vm + 1];
+	r->ev = ev;
 	if (!world_admit(r, wr, ev, &runs))
 		return;
 	if (vm != TRACE_HOST)

@@ -22,6 +22,7 @@ void replay_opts_init(struct replay_opts *o)
 	o->check = true;
 	o->timing = REPLAY_FAST;
 	o->scale = 1.0;
+	o->max_gap_s = REPLAY_MAX_GAP_S;
 }
 
 int replay_parse_timing(const char *s, enum replay_timing *t, double *scale)
@@ -86,25 +87,38 @@ void rp_diverge(struct replay *r, const char *fmt, ...)
 		r->status = 1;
 }
 
+/*
+ * Recorded/scaled timing: sleep until the event's recorded time (times the
+ * scale) after the first event's, each gap between two events capped at
+ * o->max_gap_s (a warning says so).
+ */
 void rp_wait_for(struct replay *r, uint64_t t)
 {
+	double cap = r->o->max_gap_s > 0 ? r->o->max_gap_s * 1e9 : 1e15, ns;
 	struct timespec ts;
-	double ns;
 
 	if (r->o->timing == REPLAY_FAST)
 		return;
 	if (!r->t_started) {
 		r->t_started = true;
-		r->t0 = t;
+		r->t0 = r->t_prev = t;
 		clock_gettime(CLOCK_MONOTONIC, &r->w0);
 		return;
 	}
-	ns = (double)(t - r->t0) * (r->o->timing == REPLAY_SCALED ? r->o->scale : 1.0);
-	if (ns > 1e15)
-		ns = 1e15;
+	ns = t > r->t_prev ? (double)(t - r->t_prev) : 0;
+	ns *= r->o->timing == REPLAY_SCALED ? r->o->scale : 1.0;
+	r->t_prev = t;
+	if (ns > cap) {
+		fprintf(r->msg, "%s:%lu: warning: recorded gap of %.9g s capped at %g s\n",
+			r->name, r->line, ns / 1e9, cap / 1e9);
+		ns = cap;
+	}
+	r->wall_ns += ns;
+	if (r->wall_ns > 1e15)
+		r->wall_ns = 1e15;
 	ts = r->w0;
-	ts.tv_sec += (time_t)(ns / 1e9);
-	ts.tv_nsec += (long)(ns - (double)(time_t)(ns / 1e9) * 1e9);
+	ts.tv_sec += (time_t)(r->wall_ns / 1e9);
+	ts.tv_nsec += (long)(r->wall_ns - (double)(time_t)(r->wall_ns / 1e9) * 1e9);
 	while (ts.tv_nsec >= 1000000000L) {
 		ts.tv_nsec -= 1000000000L;
 		ts.tv_sec++;
@@ -472,6 +486,9 @@ static int replay_finish(struct replay *r)
 		fprintf(r->msg, "%s: warning: %llu gap%s in the trace (events lost): %s; results "
 			"after a gap are checked only for names bound after it\n", r->name,
 			st->gaps, st->gaps == 1 ? "" : "s", r->gapmsg);
+	if (r->unbound_warned > UNBOUND_WARN_MAX)
+		fprintf(r->msg, "%s: warning: %lu more op(s) on IDs the trace never allocated\n",
+			r->name, r->unbound_warned - UNBOUND_WARN_MAX);
 	if (r->recording && trace_writer_finish(&r->w) && r->status < 2) {
 		r->status = 2;
 		snprintf(st->error, sizeof(st->error), "--record: write error");
