@@ -1140,3 +1140,26 @@ Test(replay, recorded_timing_caps_each_sleep, .timeout = 30)
 		  "%s", msg);
 	free(msg);
 }
+
+Test(replay, flavour_override_records_a_bare_metal_header)
+{
+	/* --flavour sets only the host's flavour on bare metal: the header stays writable */
+	static const char text[] = "pasidsim-trace 1\nmode bare-metal\nflavour-host linux-6.1\n"
+		"events\n0 host 0 ioasid_alloc set=s min=1 max=9 priv=null = 1\n";
+	struct replay_opts o;
+	struct replay_stats st;
+	char *rec = NULL;
+	size_t len;
+
+	replay_opts_init(&o);
+	o.any_flavour = true;
+	o.flavour = "pasidsim";
+	o.msg = fopen("/dev/null", "w");
+	o.record = open_memstream(&rec, &len);
+	cr_expect_eq(replay_mem(text, strlen(text), "t", &o, &st), 0, "%s", st.error);
+	fclose(o.record);
+	fclose(o.msg);
+	cr_expect(strstr(rec, "flavour-host pasidsim\n"), "%s", rec);
+	cr_expect_null(strstr(rec, "flavour-guest"), "%s", rec);
+	free(rec);
+}
