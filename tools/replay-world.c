@@ -476,6 +476,35 @@ static void world_kernels(struct replay *r, struct sim_world *w, unsigned int nv
 	}
 }
 
+/* Each VM still there: slab objects beyond its boot baseline, PASIDs the host holds for it. */
+static void world_leaks(struct replay *r, struct sim_world *w, unsigned int nvms, const u64 *boot)
+{
+	for (unsigned int v = 0; v < nvms; v++) {
+		struct sim_kernel *k = sim_world_kernel(w, v);
+		struct sim_slab_stats ss;
+		unsigned int held;
+
+		if (r->ks[v + 1].dead)
+			continue;
+		sim_slab_stats(k, &ss);
+		if (ss.live_objects > boot[v]) {
+			r->st->leaked += ss.live_objects - boot[v];
+			if (!r->st->gaps) {
+				fprintf(r->msg, "%s: vm%u: %llu slab object(s) more than at boot "
+					"after every consumer exited\n", r->name, v,
+					(unsigned long long)(ss.live_objects - boot[v]));
+			}
+		}
+		held = sim_world_host_count(w, v);
+		if (held) {
+			r->st->leaked += held;
+			if (!r->st->gaps)
+				fprintf(r->msg, "%s: host: holds %u PASID(s) of vm%u after every "
+					"consumer of the guest exited\n", r->name, held, v);
+		}
+	}
+}
+
 /*
  * After the run: every consumer the trace left initialised exits (on vCPU 0
  * of its VM), then each VM that is still there must have no more slab
@@ -534,30 +563,7 @@ static void world_teardown(struct replay *r, struct sim_world *w, unsigned int n
 		fprintf(r->msg, "%s: teardown: %zu finding(s) while the consumers exited\n",
 			r->name, sim_world_findings(w, -1) - findings);
 	}
-	for (unsigned int v = 0; v < nvms; v++) {
-		struct sim_kernel *k = sim_world_kernel(w, v);
-		struct sim_slab_stats ss;
-		unsigned int held;
-
-		if (r->ks[v + 1].dead)
-			continue;
-		sim_slab_stats(k, &ss);
-		if (ss.live_objects > boot[v]) {
-			r->st->leaked += ss.live_objects - boot[v];
-			if (!r->st->gaps) {
-				fprintf(r->msg, "%s: vm%u: %llu slab object(s) more than at boot "
-					"after every consumer exited\n", r->name, v,
-					(unsigned long long)(ss.live_objects - boot[v]));
-			}
-		}
-		held = sim_world_host_count(w, v);
-		if (held) {
-			r->st->leaked += held;
-			if (!r->st->gaps)
-				fprintf(r->msg, "%s: host: holds %u PASID(s) of vm%u after every "
-					"consumer of the guest exited\n", r->name, held, v);
-		}
-	}
+	world_leaks(r, w, nvms, boot);
 }
 
 void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct trace_header *h,
