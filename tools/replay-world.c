@@ -39,6 +39,7 @@ struct wreplay {
 	size_t logpos;
 	bool *vm_used;
 	bool stopped;		/* the world stopped (panic, deadlock, time limit) */
+	unsigned long alloc_gen;	/* the last batch with an alloc in it */
 };
 
 static char *dup_or_null(const char *s)
@@ -186,8 +187,9 @@ static void unsupported(struct replay *r, const char *fmt, ...)
  * being set up or torn down (or, for init/exit, used), or if its PASID name
  * refers to a binding an op of the batch uses, or to the binding a pending
  * alloc makes: a name bound and not being freed refers to that binding, any
- * other name to the one a pending alloc makes. An alloc never waits for the
- * name it binds. With these rules a recording, which names PASIDs by their
+ * other name to the one a pending alloc makes; a number no name is bound to
+ * waits for every pending alloc (it must not run on an ID one of them gets).
+ * An alloc never waits for the name it binds. With these rules a recording, which names PASIDs by their
  * IDs (the same name for an ID freed and allocated again), batches exactly
  * as the run it records, whose names were all different.
  */
@@ -210,8 +212,11 @@ static bool world_conflict(struct replay *r, struct wreplay *wr, const struct tr
 
 			if (p->bound && p->pend_free != wr->gen)
 				return p->pend_use == wr->gen;
-			return p->pend_bind == wr->gen;
+			if (p->bound || p->failed || p->pend_bind == wr->gen)
+				return p->pend_bind == wr->gen;
 		}
+		/* a number no name holds runs on an ID no replayed name holds: settle allocs first */
+		return wr->alloc_gen == wr->gen;
 	}
 	return false;
 }
@@ -414,6 +419,8 @@ static int wentry_names(struct replay *r, struct wreplay *wr, struct wentry *e,
 		return -1;
 	if (alloc)
 		e->checkable = cur_c && r->k->epoch == 0;
+	if (alloc)
+		wr->alloc_gen = wr->gen;
 	if (pe >= 0 && alloc) {
 		r->k->p.v[pe].pend_bind = wr->gen;
 	} else if (pe >= 0) {

@@ -1163,3 +1163,16 @@ Test(replay, flavour_override_records_a_bare_metal_header)
 	cr_expect_null(strstr(rec, "flavour-guest"), "%s", rec);
 	free(rec);
 }
+
+Test(world_replay, an_unbound_numeric_id_never_aliases_a_replayed_one)
+{
+	/* the same trace as on bare metal, on the host of a world (raw calls run anywhere) */
+	struct run r = { 0 };
+
+	replay_text(V3HDR
+		    "0 host 0 ioasid_alloc set=s min=1 max=1048575 priv=null = 9\n"
+		    "1 host 0 ioasid_free id=1\n"
+		    "2 host 0 ioasid_find set=s id=9 = null\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.divergences, 0);
+}
