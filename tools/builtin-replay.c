@@ -337,6 +337,9 @@ static int replay_parse(int argc, char **argv, struct replay_cli *c)
 		OPT_CB(0, "timing", &c->o, timing_cb, "MODE",
 		       "fast (default), recorded (sleep the recorded gaps in wall-clock "
 		       "time), scale:F (recorded gaps times F)"),
+		OPT_DBL(0, "max-gap", &c->o.max_gap_s, 0, 1e6, "S",
+			"recorded/scaled timing: sleep at most S seconds between two "
+			"events (default 10; 0: no cap), with a warning when capped"),
 		OPT_STR(0, "record", &c->record, "OUT",
 			"write the replayed run as a trace to OUT ('-' for stdout)"),
 		OPT_BOOLEAN(0, "any-flavour", &c->o.any_flavour,

@@ -36,6 +36,8 @@ struct replay_opts {
 	bool check;			/* compare recorded results (default true) */
 	enum replay_timing timing;
 	double scale;			/* REPLAY_SCALED: wall gap = recorded gap * scale */
+	/* recorded/scaled timing: sleep at most this long between two events (default 10 s) */
+	double max_gap_s;
 	FILE *record;			/* write the replayed run here, or NULL */
 	FILE *msg;			/* warnings and divergences (NULL: stderr) */
 	bool any_flavour;		/* bare metal: flavour not built? run the linked one */
@@ -73,6 +75,9 @@ struct replay_stats {
 	char cost_model[96];		/* world: "cost-1" (+ overrides) */
 	char config[2048];		/* the world configuration as JSON */
 };
+
+/* The default cap of one sleep in recorded/scaled timing, in seconds. */
+#define REPLAY_MAX_GAP_S 10.0
 
 void replay_opts_init(struct replay_opts *o);
 

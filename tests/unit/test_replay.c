@@ -15,6 +15,7 @@
 #include <sim/core.h>
 
 #include "replay.h"
+#include "replay-int.h"
 
 #define HDR "pasidsim-trace 1\nmode bare-metal\nhost-cpus 2\nevents\n"
 
@@ -121,18 +122,36 @@ Test(replay, no_check_ignores_recorded_results)
 	cr_expect_eq(st.checked, 0);
 }
 
-Test(replay, two_names_for_one_id_is_a_divergence)
+Test(replay, a_numeric_name_frees_no_id_behind_a_live_name)
 {
-	/* "1" is not bound (a is), so it frees PASID 1 literally behind a's back. */
+	/* "1" is not bound (a is, to replayed 1): its free runs on an ID nobody holds. */
 	struct run r = { 0 };
 
 	replay_text(HDR
 		    "1 host 0 ioasid_alloc set=s min=1 max=9 priv=p = a\n"
 		    "2 host 0 ioasid_free id=1\n"
-		    "3 host 0 ioasid_alloc set=s min=1 max=9 priv=p = b\n", false, &r);
-	cr_expect_eq(r.ret, 1);
-	cr_expect(strstr(r.st.divergence, "t.trace:7: divergence: replayed PASID 1 is already "
-			 "bound to live name 'a'"), "%s", r.st.divergence);
+		    "3 host 0 ioasid_alloc set=s min=1 max=9 priv=p = b\n"
+		    "4 host 0 ioasid_find set=s id=a = p\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s", r.st.divergence);
+}
+
+Test(replay, two_names_for_one_id_is_a_divergence)
+{
+	/* The bijection check, broken on purpose: bind a live replayed ID to a second name. */
+	struct replay_stats st = { 0 };
+	struct replay_opts o;
+	struct rkernel k = { 0 };
+	struct replay r = { .o = &o, .st = &st, .name = "t.trace", .k = &k, .ks = &k, .nk = 1 };
+
+	replay_opts_init(&o);
+	r.line = 7;
+	cr_assert_geq(rp_bind(&r, "a", 1, true, -1, -1), 0);
+	cr_expect_eq(st.divergences, 0);
+	cr_assert_geq(rp_bind(&r, "b", 1, true, -1, -1), 0);
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(st.divergence, "t.trace:7: divergence: replayed PASID 1 is already "
+			 "bound to live name 'a'"), "%s", st.divergence);
+	rp_rkernel_free(&k);
 }
 
 Test(replay, input_errors_exit_2_with_the_line)
@@ -1016,4 +1035,144 @@ Test(world_replay, linux61_unplug_of_the_first_viommu_uses_freed_ops)
 	}
 	unlink(path);
 	rmdir(dir);
+}
+
+/* ---- issue 15: numeric names that alias replayed IDs, unbounded recorded sleeps ---- */
+
+/* Replay @text (bare metal) with its warnings in @msg (freed by the caller). */
+static void replay_msgs(const char *text, const struct replay_opts *base, struct run *r,
+			char **msg)
+{
+	struct replay_opts o = *base;
+	size_t len;
+	FILE *m = open_memstream(msg, &len);
+
+	cr_assert(m);
+	o.msg = m;
+	o.any_flavour = true;
+	r->ret = replay_mem(text, strlen(text), "t.trace", &o, &r->st);
+	fclose(m);
+}
+
+Test(replay, an_unbound_numeric_id_never_aliases_a_replayed_one)
+{
+	/* The capture's 9 is the replay's 1; "id=1" is the capture's 1, never allocated. */
+	static const char text[] = HDR
+		"0 host 0 ioasid_alloc set=s min=1 max=1048575 priv=null = 9\n"
+		"1 host 0 ioasid_free id=1\n"
+		"2 host 0 ioasid_find set=s id=9 = null\n";
+	struct replay_opts o;
+	struct run r = { 0 };
+	char *msg = NULL;
+
+	replay_opts_init(&o);
+	replay_msgs(text, &o, &r, &msg);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.divergences, 0);
+	cr_expect(strstr(msg, "t.trace:6: warning: ioasid_free id=1: the trace never allocated"),
+		  "the free of an ID never allocated is reported as such: %s", msg);
+	free(msg);
+}
+
+Test(replay, after_a_gap_an_unbound_numeric_id_does_not_alias_silently)
+{
+	static const char text[] = HDR
+		"0 host 0 ioasid_alloc set=s min=1 max=1048575 priv=null = 9\n"
+		"1 host 0 gap lost=3\n"
+		"2 host 0 ioasid_free id=1\n"
+		"3 host 0 ioasid_find set=s id=9 = null\n";
+	struct replay_opts o;
+	struct run r = { 0 };
+	char *msg = NULL, *rec = NULL;
+	size_t len;
+
+	replay_opts_init(&o);
+	o.record = open_memstream(&rec, &len);
+	replay_msgs(text, &o, &r, &msg);
+	fclose(o.record);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	/* the find of the capture's 9 still finds it: the free went elsewhere */
+	cr_expect(strstr(rec, "ioasid_find id=1 set=s = null\n") ||
+		  strstr(rec, "ioasid_find set=s id=1 = null\n"), "%s", rec);
+	cr_expect(strstr(msg, "t.trace:7: warning: ioasid_free id=1: the trace never allocated"),
+		  "%s", msg);
+	cr_expect(strstr(msg, "gap"), "%s", msg);
+	free(msg);
+	free(rec);
+}
+
+Test(replay, a_freed_numeric_name_does_not_alias_the_id_reused_under_another_name)
+{
+	/* The replay reuses 1 for b, the trace's second free of a must not free b's ID. */
+	static const char text[] = HDR
+		"0 host 0 ioasid_alloc set=s min=1 max=1 priv=null = 1\n"
+		"1 host 0 ioasid_free id=1\n"
+		"2 host 0 ioasid_alloc set=s min=1 max=1 priv=null = 2\n"
+		"3 host 0 ioasid_free id=1\n"
+		"4 host 0 ioasid_find set=s id=2 = null\n";
+	struct replay_opts o;
+	struct run r = { 0 };
+	char *msg = NULL;
+
+	replay_opts_init(&o);
+	replay_msgs(text, &o, &r, &msg);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	free(msg);
+}
+
+Test(replay, recorded_timing_caps_each_sleep, .timeout = 30)
+{
+	/* 100 s between two events: the replay sleeps at most max_gap_s, and says so */
+	static const char text[] = HDR
+		"0 host 0 ioasid_alloc set=s min=1 max=9 priv=null = 1\n"
+		"100000000000 host 0 ioasid_free id=1\n";
+	struct replay_opts o;
+	struct run r = { 0 };
+	char *msg = NULL;
+
+	replay_opts_init(&o);
+	cr_expect_float_eq(o.max_gap_s, 10.0, 1e-9, "the documented default cap");
+	cr_assert_eq(replay_parse_timing("recorded", &o.timing, &o.scale), 0);
+	o.max_gap_s = 0.001;
+	replay_msgs(text, &o, &r, &msg);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect(strstr(msg, "t.trace:6: warning: recorded gap of 100 s capped at 0.001 s"),
+		  "%s", msg);
+	free(msg);
+}
+
+Test(replay, flavour_override_records_a_bare_metal_header)
+{
+	/* --flavour sets only the host's flavour on bare metal: the header stays writable */
+	static const char text[] = "pasidsim-trace 1\nmode bare-metal\nflavour-host linux-6.1\n"
+		"events\n0 host 0 ioasid_alloc set=s min=1 max=9 priv=null = 1\n";
+	struct replay_opts o;
+	struct replay_stats st;
+	char *rec = NULL;
+	size_t len;
+
+	replay_opts_init(&o);
+	o.any_flavour = true;
+	o.flavour = "pasidsim";
+	o.msg = fopen("/dev/null", "w");
+	o.record = open_memstream(&rec, &len);
+	cr_expect_eq(replay_mem(text, strlen(text), "t", &o, &st), 0, "%s", st.error);
+	fclose(o.record);
+	fclose(o.msg);
+	cr_expect(strstr(rec, "flavour-host pasidsim\n"), "%s", rec);
+	cr_expect_null(strstr(rec, "flavour-guest"), "%s", rec);
+	free(rec);
+}
+
+Test(world_replay, an_unbound_numeric_id_never_aliases_a_replayed_one)
+{
+	/* the same trace as on bare metal, on the host of a world (raw calls run anywhere) */
+	struct run r = { 0 };
+
+	replay_text(V3HDR
+		    "0 host 0 ioasid_alloc set=s min=1 max=1048575 priv=null = 9\n"
+		    "1 host 0 ioasid_free id=1\n"
+		    "2 host 0 ioasid_find set=s id=9 = null\n", false, &r);
+	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.divergences, 0);
 }

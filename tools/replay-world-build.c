@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim replay: the world of a multi-VM trace header, and its
+ * configuration as JSON for the results store.
+ */
+#include "replay-int.h"
+
+static void cfg_add(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cfg_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	if (l + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, len - l, fmt, ap);
+	va_end(ap);
+}
+
+/* The header's fault knobs into the world's parameters (docs/world.md). */
+static void world_faults(struct sim_world_params *p, const struct trace_faults *f)
+{
+	struct vtd_faults *v = &p->vtd.faults;
+	struct virtio_iommu_faults *vi = &p->virtio_faults;
+
+	v->latency_ns = f->vtd_latency_ns;
+	v->stuck_ip = f->vtd_stuck_ip;
+	v->force_sc = f->vtd_force_sc;
+	if (f->vtd_sc_no_pasid >= 0)
+		p->vtd.sc_no_pasid = f->vtd_sc_no_pasid;
+	v->result_mode = f->vtd_result_mode == TRACE_VTD_RESULT_SET ? VTD_RESULT_SET :
+			 f->vtd_result_mode == TRACE_VTD_RESULT_RAW ? VTD_RESULT_RAW :
+			 VTD_RESULT_REAL;
+	v->result = f->vtd_result;
+	v->drop_mode = f->vtd_drop_mode == TRACE_VTD_DROP_HANG ? VTD_DROP_HANG : VTD_DROP_LOST;
+	v->drop_nth = f->vtd_drop_nth;
+	v->drop_every = f->vtd_drop_every;
+	vi->latency_ns = f->virtio_latency_ns;
+	vi->force_status = f->virtio_force_status;
+	vi->bad_result = f->virtio_bad_result;
+	vi->result = f->virtio_result;
+	vi->drop_nth = f->virtio_drop_nth;
+	vi->drop_every = f->virtio_drop_every;
+	p->virtio_timeout_ns = f->virtio_timeout_ns;
+}
+
+/* The fault knobs that are set, as a JSON member of the configuration. */
+static void cfg_faults(char *buf, size_t len, const struct trace_faults *f)
+{
+	static const char *const rmode[] = { "real", "set", "raw" };
+	struct trace_faults d;
+	bool sep = false;
+
+	trace_faults_init(&d);
+	cfg_add(buf, len, ",\"faults\":{");
+#define FK(cond, fmt, ...) do {							\
+	if (cond) {								\
+		cfg_add(buf, len, "%s" fmt, sep ? "," : "", __VA_ARGS__);	\
+		sep = true;							\
+	}									\
+} while (0)
+	FK(f->vtd_latency_ns, "\"vtd_latency_ns\":%" PRIu64, f->vtd_latency_ns);
+	FK(f->vtd_stuck_ip, "\"vtd_stuck_ip\":%d", 1);
+	FK(f->vtd_force_sc >= 0, "\"vtd_force_sc\":%d", f->vtd_force_sc);
+	FK(f->vtd_sc_no_pasid >= 0, "\"vtd_sc_no_pasid\":%d", f->vtd_sc_no_pasid);
+	FK(f->vtd_result_mode != d.vtd_result_mode, "\"vtd_result_mode\":\"%s\"",
+	   rmode[f->vtd_result_mode % 3]);
+	FK(f->vtd_result, "\"vtd_result\":%" PRIu64, f->vtd_result);
+	FK(f->vtd_drop_mode != d.vtd_drop_mode, "\"vtd_drop_mode\":\"%s\"", "hang");
+	FK(f->vtd_drop_nth, "\"vtd_drop_nth\":%" PRIu64, f->vtd_drop_nth);
+	FK(f->vtd_drop_every, "\"vtd_drop_every\":%" PRIu64, f->vtd_drop_every);
+	FK(f->virtio_latency_ns, "\"virtio_latency_ns\":%" PRIu64, f->virtio_latency_ns);
+	FK(f->virtio_force_status >= 0, "\"virtio_force_status\":%d", f->virtio_force_status);
+	FK(f->virtio_bad_result, "\"virtio_bad_result\":%" PRIu32, f->virtio_result);
+	FK(f->virtio_drop_nth, "\"virtio_drop_nth\":%" PRIu64, f->virtio_drop_nth);
+	FK(f->virtio_drop_every, "\"virtio_drop_every\":%" PRIu64, f->virtio_drop_every);
+	FK(f->virtio_timeout_ns, "\"virtio_timeout_ns\":%" PRIu64, f->virtio_timeout_ns);
+#undef FK
+	cfg_add(buf, len, "}");
+}
+
+/*
+ * The VMs of the header into @p (the largest vCPU and vIOMMU counts), their
+ * quotas and flavours into @quotas and @flavours, and the configuration JSON
+ * into st->config. -1 with st->error if the world cannot run them.
+ */
+static int world_vms(const struct trace_header *h, const char *name, struct sim_world_params *p,
+		     unsigned int *quotas, const char **flavours, struct replay_stats *st)
+{
+	bool sep = false;
+
+	snprintf(st->config, sizeof(st->config), "{\"mode\":\"vms\",\"vms\":%u,\"vcpus\":%u,"
+		 "\"viommus\":%u,\"host_cpus\":%u,\"pv\":\"%s\",\"vtd_version\":\"%s\","
+		 "\"vtd_pss\":%u,\"vtd_vccap_pas\":%d,\"quota_default\":%u,"
+		 "\"flavour_host\":\"%s\",\"flavour_guest\":\"%s\",\"overrides\":{", h->nr_vms,
+		 h->vcpus, h->viommus, h->host_cpus, trace_pv_name(h->pv),
+		 h->vtd_version == TRACE_VTD_3_0 ? "3.0" : "3.3", h->vtd_pss, h->vtd_vccap_pas,
+		 h->quota_default, trace_flavour_name(h->flavour_host),
+		 trace_flavour_name(h->flavour_guest));
+	for (unsigned int i = 0; i < h->nr_vms; i++) {
+		const struct trace_vm *v = &h->vms[i];
+
+		if (v->pv != h->vms[0].pv) {
+			snprintf(st->error, sizeof(st->error), "%s: not supported in a world: VMs "
+				 "on different paravirtual paths (vm0 %s, vm%u %s)", name,
+				 trace_pv_name(h->vms[0].pv), i, trace_pv_name(v->pv));
+			return -1;
+		}
+		/* a VM with fewer vCPUs or vIOMMUs leaves the extra ones unused */
+		if (v->vcpus > p->vcpus)
+			p->vcpus = v->vcpus;
+		if (v->viommus > p->viommus)
+			p->viommus = v->viommus;
+		quotas[i] = v->quota;
+		flavours[i] = trace_flavour_name(v->flavour);
+		if (v->vcpus != h->vcpus || v->viommus != h->viommus || v->quota !=
+		    h->quota_default || v->flavour != h->flavour_guest) {
+			cfg_add(st->config, sizeof(st->config), "%s\"%u\":{\"vcpus\":%u,"
+				"\"viommus\":%u,\"quota\":%u,\"flavour\":\"%s\"}", sep ? "," : "",
+				i, v->vcpus, v->viommus, v->quota, flavours[i]);
+			sep = true;
+		}
+	}
+	cfg_add(st->config, sizeof(st->config), "}");
+	if (trace_faults_any(&h->faults))
+		cfg_faults(st->config, sizeof(st->config), &h->faults);
+	cfg_add(st->config, sizeof(st->config), "}");
+	return 0;
+}
+
+/* The world of the header; NULL with st->error set (exit 2). */
+struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
+				     const struct replay_opts *o, struct replay_stats *st)
+{
+	struct sim_world_params p;
+	unsigned int *quotas = NULL, build_cost = 0;
+	const char **flavours = NULL;
+	struct sim_world *w = NULL;
+	char err[512];
+
+	sscanf(SIM_COST_MODEL_VERSION, "cost-%u", &build_cost);
+	if (h->cost_model != build_cost) {
+		snprintf(st->error, sizeof(st->error), "%s: the trace wants cost model %u, this "
+			 "pasidsim has only %s", name, h->cost_model, SIM_COST_MODEL_VERSION);
+		return NULL;
+	}
+	if (h->nr_vms > SIM_WORLD_MAX_VMS) {
+		snprintf(st->error, sizeof(st->error), "%s: not supported in a world: %u VMs (at "
+			 "most %u)", name, h->nr_vms, SIM_WORLD_MAX_VMS);
+		return NULL;
+	}
+	sim_world_params_init(&p);
+	p.nvms = h->nr_vms;
+	p.host_cpus = h->host_cpus;
+	p.vcpus = 1;
+	p.viommus = 1;
+	p.path = h->pv == TRACE_PV_VIRTIO ? SIM_WORLD_PATH_VIRTIO : SIM_WORLD_PATH_VTD;
+	vtd_params_init(&p.vtd, h->vtd_version == TRACE_VTD_3_0 ? VTD_LAYOUT_30 : VTD_LAYOUT_33);
+	p.vtd.pss = h->vtd_pss;
+	p.vtd.pas = h->vtd_vccap_pas;
+	world_faults(&p, &h->faults);
+	p.quota = h->quota_default;
+	p.host_flavour = trace_flavour_name(h->flavour_host);
+	p.guest_flavour = trace_flavour_name(h->flavour_guest);
+	p.seed = h->seed;
+	p.cookie_label = "line";	/* invariant findings name the trace line */
+	quotas = calloc(h->nr_vms + 1, sizeof(*quotas));
+	flavours = calloc(h->nr_vms + 1, sizeof(*flavours));
+	if (!quotas || !flavours) {
+		snprintf(st->error, sizeof(st->error), "%s: out of memory", name);
+		goto out;
+	}
+	if (world_vms(h, name, &p, quotas, flavours, st))
+		goto out;
+	p.path = h->nr_vms && h->vms[0].pv == TRACE_PV_VIRTIO ? SIM_WORLD_PATH_VIRTIO :
+		 SIM_WORLD_PATH_VTD;
+	p.quotas = quotas;
+	p.guest_flavours = flavours;
+	snprintf(st->cost_model, sizeof(st->cost_model), "%s", p.cost.version);
+	if (sim_cost_override(&p.cost, o->cost, st->cost_model, sizeof(st->cost_model), err,
+			   sizeof(err))) {
+		snprintf(st->error, sizeof(st->error), "%s", err);
+		goto out;
+	}
+	w = sim_world_create(&p, err, sizeof(err));
+	if (!w)
+		snprintf(st->error, sizeof(st->error), "%s: cannot build the world: %s", name, err);
+out:
+	free(quotas);
+	free(flavours);
+	return w;
+}
+
