@@ -11,7 +11,6 @@
  * "model") is gated exactly by "pasidsim compare".
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,44 +19,24 @@
 
 #include "builtin.h"
 #include "model.h"
+#include "opt.h"
 
-static const char *const model_usage =
-	"usage: pasidsim model [--vms=LIST] [--vcpus=LIST] [--host-cpus=LIST] [--ops=N]\n"
-	"                      [--sweep=FIELD=V1,V2,...] [--calibrate[=FILE]] [--workload=W]\n"
-	"                      [--path=vtd|virtio] [--flavour=pasidsim|linux-6.1]\n"
-	"                      [--cost=FIELD=NS,...] [--what-if=NAME*FACTOR] [--seed=N]\n"
-	"                      [--json] [--db=FILE | --no-db]\n\n"
+static const char model_about[] =
 	"Sweeps a grid of world sizes (every VMs x vCPUs x host CPUs triple) and reports how\n"
 	"virtual-time latency and lock contention scale. At each point a fresh world runs a\n"
 	"churn: every vCPU allocates up to 8 PASIDs through its VM's vIOMMU and the VMM to\n"
 	"the host, then frees them, until it has done N alloc/free pairs. Per point: throughput,\n"
 	"latency percentiles, the time split per operation, per-VM fairness, the most utilised\n"
 	"lock or host-CPU set, lockstat per class. Every figure is exact virtual time (cost\n"
-	"model docs/cost-model.md): the same arguments print the same bytes.\n"
-	"  --vms=LIST       VMs per world, comma-separated (default 1,2,4,8)\n"
-	"  --vcpus=LIST     vCPUs per VM (default 1,2,4)\n"
-	"  --host-cpus=LIST host CPUs the vCPU threads (with their VMM work) are time-shared on;\n"
-	"                   0: one per vCPU, no overcommit (default 0)\n"
-	"  --ops=N          alloc/free pairs per vCPU (default 100)\n"
-	"  --path=P         vtd (VT-d virtual commands, default) or virtio\n"
-	"  --flavour=NAME   allocator of the host and every guest: pasidsim (default) or\n"
-	"                   linux-6.1\n"
-	"  --cost=F=NS,...  cost-model overrides (e.g. vmm_handle_ns=1500,lock_handoff_ns=200)\n"
-	"  --what-if=N*F    also run every point with cost field N, or the hold cost of lock\n"
-	"                   class N, scaled by F (e.g. cs_hold_ns*2, ioasid_allocator_lock*0.5),\n"
-	"                   and print the change of throughput and p99\n"
-	"  --workload=W     instead of the churn: a gen workload (churn, exhaustion, boot-storm,\n"
-	"                   teardown, mixed; --ops per vCPU) for every point, or a multi-VM\n"
-	"                   trace file (one point, its own VMs x vCPUs), replayed in a world\n"
-	"  --sweep=F=V,...  a fourth axis: cost field F at each value V (e.g. cs_hold_ns=20,200)\n"
-	"  --calibrate[=F]  instead of a sweep: measure the host-side costs on this machine\n"
-	"                   (threads mode: real pthreads on the shim's locks, --ops x 1000\n"
-	"                   alloc/free pairs per thread), write them to F as --cost overrides,\n"
-	"                   and compare the model with threads mode at 1 and 2 threads\n"
-	"  --seed=N         scheduler tie-breaks (default 1)\n"
-	"  --json           print a JSON document instead of the tables\n"
-	"  --db=FILE        record the sweep into FILE (default $PASIDSIM_DB, else\n"
-	"                   ./" RESULTS_DEFAULT_DB "); --no-db: do not record\n"
+	"model docs/cost-model.md): the same arguments print the same bytes.\n";
+
+static const char model_footer[] =
+	"--what-if=N*F also runs every point with cost field N, or the hold cost of lock class\n"
+	"N, scaled by F (e.g. cs_hold_ns*2, ioasid_allocator_lock*0.5). --workload=W runs a gen\n"
+	"workload (churn, exhaustion, boot-storm, teardown, mixed; --ops per vCPU) at every\n"
+	"point, or a multi-VM trace file (one point). --calibrate[=FILE] measures the host-side\n"
+	"costs on this machine in threads mode, writes them to FILE as --cost overrides and\n"
+	"compares the model with threads mode at 1 and 2 threads.\n"
 	"Exit: 0 ok, 1 a world did not complete (deadlock, panic, failed allocation,\n"
 	"finding) or the run could not be recorded, 2 usage.\n";
 
@@ -93,17 +72,6 @@ static int parse_list(const char *s, unsigned int min, unsigned int max, unsigne
 			return -1;
 		p = end + 1;
 	}
-}
-
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *end || *out > max ? -1 : 0;
 }
 
 /* NAME*FACTOR: a cost field, or a lock class name. 0 or -1. */
@@ -228,30 +196,11 @@ static int run_points(struct model *m, double t0)
 	return 0;
 }
 
-static const struct option options[] = {
-	{ "vms", required_argument, NULL, 'v' },
-	{ "vcpus", required_argument, NULL, 'c' },
-	{ "ops", required_argument, NULL, 'o' },
-	{ "path", required_argument, NULL, 'p' },
-	{ "host-cpus", required_argument, NULL, 'H' },
-	{ "what-if", required_argument, NULL, 'w' },
-	{ "workload", required_argument, NULL, 'W' },
-	{ "calibrate", optional_argument, NULL, 'C' },
-	{ "sweep", required_argument, NULL, 'S' },
-	{ "flavour", required_argument, NULL, 'f' },
-	{ "cost", required_argument, NULL, 'k' },
-	{ "seed", required_argument, NULL, 's' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "db", required_argument, NULL, 'd' },
-	{ "no-db", no_argument, NULL, 'D' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 /* What the command line asks beyond the model itself. */
 struct cli {
 	const char *dbopt, *whatif, *calfile;
 	bool json, nodb, calibrate;
+	int path, flavour;
 };
 
 /* Append --cost @spec (already applied) to the spec the replay engine gets. */
@@ -262,72 +211,53 @@ static void cost_spec_add(struct model *m, const char *spec)
 	snprintf(m->cost_spec + l, sizeof(m->cost_spec) - l, "%s%s", l ? "," : "", spec);
 }
 
-/* One option: 0 ok, -1 a bad value, 1 --help, 2 a usage error already reported. */
-static int parse_opt(struct model *m, struct cli *c, int opt, const char *arg)
-{
-	unsigned long long v;
-	char err[256];
+/* A comma-separated list option: where it goes and its bounds. */
+struct list_opt {
+	unsigned int *v, *n;
+	unsigned int min, max;
+};
 
-	switch (opt) {
-	case 'v':
-		return parse_list(arg, 1, SIM_WORLD_MAX_VMS, m->vms, &m->nvms);
-	case 'c':
-		return parse_list(arg, 1, MODEL_MAX_VCPUS, m->vcpus, &m->nvcpus);
-	case 'H':
-		return parse_list(arg, 0, MODEL_MAX_HCPUS, m->hcpus, &m->nhcpus);
-	case 'o':
-		if (parse_uint(arg, 10000000, &v) || !v)
-			return -1;
-		m->ops = v;
+static int list_cb(const struct opt *o, const char *arg, char *err, size_t len)
+{
+	const struct list_opt *l = o->data;
+
+	if (!parse_list(arg, l->min, l->max, l->v, l->n))
 		return 0;
-	case 'p':
-		m->path = arg;
-		return strcmp(arg, "vtd") && strcmp(arg, "virtio") ? -1 : 0;
-	case 'f':
-		m->flavour = arg;
-		return strcmp(arg, "pasidsim") && strcmp(arg, "linux-6.1") ? -1 : 0;
-	case 'w':
-		c->whatif = arg;
-		return 0;
-	case 'W':
-		m->workload = arg;
-		return 0;
-	case 'C':
-		c->calibrate = true;
-		c->calfile = arg;
-		return 0;
-	case 'S':
-		return parse_sweep(m, arg);
-	case 'k':
-		if (sim_cost_override(&m->cost, arg, m->cost_name, sizeof(m->cost_name), err,
-				      sizeof(err))) {
-			fprintf(stderr, "model: %s\n", err);
-			return 2;
-		}
-		cost_spec_add(m, arg);
-		return 0;
-	case 's':
-		if (parse_uint(arg, UINT64_MAX, &v))
-			return -1;
-		m->seed = v;
-		return 0;
-	case 'j':
-		c->json = true;
-		return 0;
-	case 'd':
-		c->dbopt = arg;
-		c->nodb = false;
-		return 0;
-	case 'D':
-		c->nodb = true;
-		return 0;
-	case 'h':
-		return 1;
-	default:
-		fputs(model_usage, stderr);
-		return 2;
-	}
+	snprintf(err, len, "expected up to %u comma-separated integers from %u to %u",
+		 MODEL_MAX_LIST, l->min, l->max);
+	return -1;
 }
+
+static int cost_cb(const struct opt *o, const char *arg, char *err, size_t len)
+{
+	struct model *m = o->value;
+
+	if (sim_cost_override(&m->cost, arg, m->cost_name, sizeof(m->cost_name), err, len))
+		return -1;
+	cost_spec_add(m, arg);
+	return 0;
+}
+
+static int sweep_cb(const struct opt *o, const char *arg, char *err, size_t len)
+{
+	if (!parse_sweep(o->value, arg))
+		return 0;
+	snprintf(err, len, "expected FIELD=V1,V2,... (a cost field and up to %u values)",
+		 MODEL_MAX_LIST);
+	return -1;
+}
+
+static int calibrate_cb(const struct opt *o, const char *arg, char *err, size_t len)
+{
+	struct cli *c = o->value;
+
+	c->calibrate = true;
+	c->calfile = arg;
+	return 0;
+}
+
+static const char *const model_paths[] = { "vtd", "virtio", NULL };
+static const char *const model_flavours[] = { "pasidsim", "linux-6.1", NULL };
 
 /* What needs every option first: --what-if after every --cost, --workload limits. 0 or -1. */
 static int check_args(struct model *m, const struct cli *c)
@@ -383,33 +313,54 @@ int cmd_model(int argc, char **argv)
 	};
 	struct cli c = { 0 };
 	double t0 = now_s(), wall_s;
-	int opt, r, ret = PASIDSIM_EXIT_OK;
+	int ret = PASIDSIM_EXIT_OK;
+	struct list_opt lv = { m.vms, &m.nvms, 1, SIM_WORLD_MAX_VMS };
+	struct list_opt lc = { m.vcpus, &m.nvcpus, 1, MODEL_MAX_VCPUS };
+	struct list_opt lh = { m.hcpus, &m.nhcpus, 0, MODEL_MAX_HCPUS };
+	const struct opt opts[] = {
+		{ .type = OPT_CALLBACK, .long_name = "vms", .cb = list_cb, .data = &lv,
+		  .argh = "LIST", .def = "1,2,4,8", .help = "VMs per world, comma-separated" },
+		{ .type = OPT_CALLBACK, .long_name = "vcpus", .cb = list_cb, .data = &lc,
+		  .argh = "LIST", .def = "1,2,4", .help = "vCPUs per VM" },
+		{ .type = OPT_CALLBACK, .long_name = "host-cpus", .cb = list_cb, .data = &lh,
+		  .argh = "LIST", .def = "0", .help = "host CPUs the vCPU threads (with their VMM "
+		  "work) share; 0: one per vCPU" },
+		OPT_UNSIGNED(0, "ops", &m.ops, 1, 10000000, "N", "alloc/free pairs per vCPU "
+			     "(default 100)"),
+		OPT_CHOOSE(0, "path", &c.path, model_paths, "P", "vtd (VT-d virtual commands, "
+			   "default) or virtio"),
+		OPT_CHOOSE(0, "flavour", &c.flavour, model_flavours, "NAME", "allocator of the "
+			   "host and every guest (default pasidsim)"),
+		OPT_CB(0, "cost", &m, cost_cb, "F=NS,...", "cost-model overrides "
+		       "(e.g. vmm_handle_ns=1500,lock_handoff_ns=200)"),
+		OPT_STR(0, "what-if", &c.whatif, "N*F", "also run with cost field or lock class N "
+			"scaled by F"),
+		OPT_STR(0, "workload", &m.workload, "W", "a gen workload or a multi-VM trace "
+			"instead of the churn"),
+		OPT_CB(0, "sweep", &m, sweep_cb, "F=V,...", "a fourth axis: cost field F at each "
+		       "value V"),
+		{ .type = OPT_CALLBACK, .long_name = "calibrate", .value = &c, .cb = calibrate_cb,
+		  .flags = OPT_OPTARG, .argh = "FILE", .help = "instead of a sweep: measure the "
+		  "host-side costs here (=FILE: write them as --cost overrides)" },
+		OPT_UNSIGNED64(0, "seed", &m.seed, 0, UINT64_MAX, "N", "scheduler tie-breaks "
+			       "(default 1)"),
+		OPT_JSON(&c.json),
+		OPT_DB(&c.dbopt),
+		OPT_NO_DB(&c.nodb),
+		OPT_END(),
+	};
+	static const struct opt_cmd cmd = {
+		"model", "[options]", model_about, model_footer, 0, 0,
+	};
+	int n;
 
 	m.cost = sim_cost_default;
 	snprintf(m.cost_name, sizeof(m.cost_name), "%s", m.cost.version);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		r = parse_opt(&m, &c, opt, optarg);
-		if (r == 1) {
-			fputs(model_usage, stdout);
-			return PASIDSIM_EXIT_OK;
-		}
-		if (r == 2)
-			return PASIDSIM_EXIT_USAGE;
-		if (r) {
-			for (r = 0; options[r].name && options[r].val != opt; r++)
-				;
-			fprintf(stderr, "model: bad value '%s' for --%s\n", optarg,
-				options[r].name ? options[r].name : "?");
-			fputs(model_usage, stderr);
-			return PASIDSIM_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "model: unexpected argument '%s'\n", argv[optind]);
-		fputs(model_usage, stderr);
-		return PASIDSIM_EXIT_USAGE;
-	}
+	n = opt_parse(&cmd, opts, argc, argv);
+	if (n < 0)
+		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
+	m.path = model_paths[c.path];
+	m.flavour = model_flavours[c.flavour];
 	if (c.calibrate)
 		return model_calibrate(&m, c.calfile) ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
 	if (check_args(&m, &c))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "stats.h"
 
 static int lat_add(struct lat *l, size_t cap, u64 ns)
 {
@@ -28,10 +29,13 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank percentile (per mille: 500 = p50, 999 = p99.9) of sorted values. */
+/*
+ * Percentile (per mille: 500 = p50, 999 = p99.9) of sorted values: the one
+ * definition of every command, the nearest rank (tools/stats.h).
+ */
 u64 lat_pct1000(const struct lat *l, unsigned int per_mille)
 {
-	return l->n ? l->v[(l->n - 1) * per_mille / 1000] : 0;
+	return stats_pct_sorted((const uint64_t *)l->v, l->n, per_mille / 10.0);
 }
 
 double lat_mean(const struct lat *l)

@@ -198,6 +198,8 @@ static int parse_long(const struct opt_cmd *cmd, const struct opt *opts, int arg
 		arg = NULL;
 	} else if (eq) {
 		arg = eq + 1;
+	} else if (o->flags & OPT_OPTARG) {
+		arg = NULL;
 	} else if (*i + 1 < argc) {
 		arg = argv[++*i];
 	} else {

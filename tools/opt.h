@@ -35,6 +35,8 @@ enum opt_type {
 
 #define OPT_NONEG	0x1	/* OPT_BOOL: no --no-name form */
 #define OPT_HIDDEN	0x2	/* not in --help */
+#define OPT_OPTARG	0x4	/* the value is optional: only --name=VALUE gives one;
+				 * --name alone passes NULL (callbacks, strings) */
 
 struct opt;
 typedef int (*opt_cb_t)(const struct opt *o, const char *arg, char *err, size_t errlen);

@@ -34,7 +34,7 @@ static const struct cmd_struct commands[] = {
 	  true },
 	{ "gen", cmd_gen, "deterministic synthetic workload by seed -> trace", true },
 	{ "import", cmd_import, "kernel capture (ftrace, trace-cmd, perf script) -> trace", true },
-	{ "model", cmd_model, "contention sweep over VMs x vCPUs, in virtual time", false },
+	{ "model", cmd_model, "contention sweep over VMs x vCPUs, in virtual time", true },
 	{ "completion", cmd_completion, "print the bash completion script (completion bash)",
 	  true },
 };

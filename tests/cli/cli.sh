@@ -217,12 +217,23 @@ EOS
 }
 
 case_every_command_names_bad_options() {
-	for c in demo compare report replay gen import "db list" "db export" completion; do
+	for c in demo compare report replay gen import "db list" "db export" completion model; do
 		run 2 "$P" $c --bogus-option
 		has err "pasidsim $c: unknown option '--bogus-option'"
 		run 0 "$P" $c --help
 		has out "usage: pasidsim $c"
 	done
+}
+
+case_model_bad_option_values() {
+	run 2 "$P" model --vms=0;	has err "model: --vms='0': expected up to 32 comma-separated"
+	run 2 "$P" model --vcpus=1,x;	has err "model: --vcpus='1,x': expected"
+	run 2 "$P" model --path=pci;	has err "model: --path='pci'"
+	run 2 "$P" model --cost=bogus_ns=1;	has err "model: --cost='bogus_ns=1'"
+	run 2 "$P" model --ops=0;	has err "model: --ops='0': expected an integer from 1"
+	run 2 "$P" model --seed=-1;	has err "model: --seed='-1'"
+	run 0 "$P" model --vms=1 --vcpus=1 --ops=5 --no-db --json
+	has out '"vms":1'
 }
 
 case_no_progress_line_off_a_terminal() {
