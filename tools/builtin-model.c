@@ -257,7 +257,7 @@ static int calibrate_cb(const struct opt *o, const char *arg, char *err, size_t 
 }
 
 static const char *const model_paths[] = { "vtd", "virtio", NULL };
-static const char *const model_flavours[] = { "pasidsim", "linux-6.1", NULL };
+static const char *const model_flavours[] = { "pasidsim", "linux-6.1", "ida", NULL };
 
 /* What needs every option first: --what-if after every --cost, --workload limits. 0 or -1. */
 static int check_args(struct model *m, const struct cli *c)
@@ -361,6 +361,12 @@ int cmd_model(int argc, char **argv)
 		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
 	m.path = model_paths[c.path];
 	m.flavour = model_flavours[c.flavour];
+	if (!strcmp(m.flavour, "ida")) {
+		fprintf(stderr, "pasidsim model: --flavour=ida: the model's guests allocate "
+			"through their vIOMMUs, and the ida flavour has no custom allocators "
+			"(docs/flavours.md)\n");
+		return PASIDSIM_EXIT_USAGE;
+	}
 	if (c.calibrate)
 		return model_calibrate(&m, c.calfile) ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
 	if (check_args(&m, &c))

@@ -267,7 +267,7 @@ static int timing_cb(const struct opt *opt, const char *arg, char *err, size_t l
 	return 0;
 }
 
-static const char *const flavours[] = { "pasidsim", "linux-6.1", NULL };
+static const char *const flavours[] = { "pasidsim", "linux-6.1", "ida", NULL };
 
 static void print_json(FILE *out, const char *path, const struct replay_stats *st, int ret)
 {

@@ -125,6 +125,21 @@ static void run_api(struct replay *r, const struct trace_event *ev, struct got *
 	rp_got_of(ev->op, &e, g);
 }
 
+/*
+ * The ida flavour (upstream's global PASID allocator, 6.4+) has one global
+ * space of bare numbers: no sets, no private data, no custom allocators, so
+ * only ioasid_alloc and ioasid_free mean what the trace recorded.
+ */
+static bool ida_refuses(struct replay *r, const struct trace_event *ev)
+{
+	if (strcmp(r->st->flavour, "ida") || ev->op == TRACE_IOASID_ALLOC ||
+	    ev->op == TRACE_IOASID_FREE || ev->op == TRACE_GAP)
+		return false;
+	rp_input_error(r, "%s is not supported by the ida flavour (one global PASID space: no "
+		       "sets, private data, consumers or custom allocators)", trace_op_name(ev->op));
+	return true;
+}
+
 /* Run one event; fills @g with what the replay got. */
 static void run_event(struct replay *r, const struct trace_event *ev, struct got *g,
 		      char *idbuf, const char **rec_id, bool *checkable)
@@ -137,7 +152,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 
 	memset(g, 0, sizeof(*g));
 	*rec_id = NULL;
-	if (rp_sva_misused(r, ev))
+	if (rp_sva_misused(r, ev) || ida_refuses(r, ev))
 		return;
 	if (ev->c) {
 		ci = rp_consumer_get(k, ev->c, true);
@@ -225,7 +240,9 @@ struct sim_world *rp_bm_world(const struct trace_header *h, const char *name,
 		return NULL;
 	}
 	/* a string that outlives the world (the core copy's goes with it) */
-	st->flavour = !strcmp(flavour, "linux-6.1") ? "linux-6.1" : "pasidsim";
+	st->flavour = trace_flavour_name(!strcmp(flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :
+					 !strcmp(flavour, "ida") ? TRACE_FLAVOUR_IDA :
+					 TRACE_FLAVOUR_PASIDSIM);
 	return w;
 }
 

@@ -131,6 +131,15 @@ static int world_vms(const struct trace_header *h, const char *name, struct sim_
 	return 0;
 }
 
+static bool world_has_ida(const struct trace_header *h)
+{
+	bool ida = h->flavour_host == TRACE_FLAVOUR_IDA || h->flavour_guest == TRACE_FLAVOUR_IDA;
+
+	for (unsigned int i = 0; i < h->nr_vms && h->vms; i++)
+		ida |= h->vms[i].flavour == TRACE_FLAVOUR_IDA;
+	return ida;
+}
+
 /* The world of the header; NULL with st->error set (exit 2). */
 struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 				     const struct replay_opts *o, struct replay_stats *st)
@@ -141,6 +150,12 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 	struct sim_world *w = NULL;
 	char err[512];
 
+	if (world_has_ida(h)) {
+		snprintf(st->error, sizeof(st->error), "%s: not supported in a world: the ida "
+			 "flavour (no custom allocators: guests cannot get PASIDs through a vIOMMU, "
+			 "and the host keeps no sets for its VMs)", name);
+		return NULL;
+	}
 	sscanf(SIM_COST_MODEL_VERSION, "cost-%u", &build_cost);
 	if (h->cost_model != build_cost) {
 		snprintf(st->error, sizeof(st->error), "%s: the trace wants cost model %u, this "

@@ -410,11 +410,13 @@ static int apply_flavour(struct trace_header *h, const char *name, const char *f
 			 struct replay_stats *st)
 {
 	int f = !strcmp(flavour, "pasidsim") ? TRACE_FLAVOUR_PASIDSIM :
-		!strcmp(flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 : -1;
+		!strcmp(flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :
+		!strcmp(flavour, "ida") ? TRACE_FLAVOUR_IDA : -1;
 
 	if (f < 0) {
 		snprintf(st->error, sizeof(st->error),
-			 "%s: unknown flavour '%s' (expected pasidsim or linux-6.1)", name, flavour);
+			 "%s: unknown flavour '%s' (expected pasidsim, linux-6.1 or ida)", name,
+			 flavour);
 		return -1;
 	}
 	h->flavour_host = f;

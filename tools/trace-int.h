@@ -129,7 +129,7 @@ const char *trace_op_list(char *buf, size_t len);
 
 /* ---- shared helpers ---------------------------------------------------------------- */
 
-extern const char *const trace_flavour_names[2];
+extern const char *const trace_flavour_names[3];
 extern const char *const trace_pv_names[2];
 extern const char *const trace_mode_names[2];
 

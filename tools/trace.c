@@ -26,7 +26,7 @@ _Static_assert(sizeof(enum trace_mode) == 4 && sizeof(enum trace_flavour) == 4 &
 
 /* ---- names -------------------------------------------------------------------- */
 
-const char *const trace_flavour_names[2] = { "pasidsim", "linux-6.1" };
+const char *const trace_flavour_names[3] = { "pasidsim", "linux-6.1", "ida" };
 const char *const trace_pv_names[2] = { "vtd-vcmd", "virtio" };
 const char *const trace_mode_names[2] = { "bare-metal", "vms" };
 static const char *const vtd_names[] = { "3.3", "3.0" };
@@ -40,7 +40,7 @@ static const char *const vtd_drop_names[] = { "lost", "hang" };
 #define ENUM(n)		.type = TF_ENUM, .names = n, .nnames = sizeof(n) / sizeof(n[0])
 #define RANGE(t, lo, hi)	.type = t, .min = lo, .max = hi
 
-#define W_FLAVOUR	"'pasidsim' or 'linux-6.1'"
+#define W_FLAVOUR	"'pasidsim', 'linux-6.1' or 'ida'"
 #define W_PV		"'vtd-vcmd' or 'virtio'"
 #define W_CPUS		"a CPU count (1-4096)"
 #define W_VIOMMUS	"a vIOMMU count (1-64)"
@@ -454,7 +454,7 @@ int trace_parse_errno(const char *s, size_t len, long long *out)
 
 const char *trace_flavour_name(enum trace_flavour f)
 {
-	return (unsigned int)f < 2 ? trace_flavour_names[f] : "?";
+	return (unsigned int)f < 3 ? trace_flavour_names[f] : "?";
 }
 
 const char *trace_pv_name(enum trace_pv pv)

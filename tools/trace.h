@@ -45,6 +45,7 @@ enum trace_mode {
 enum trace_flavour {
 	TRACE_FLAVOUR_PASIDSIM,		/* core/ioasid.c */
 	TRACE_FLAVOUR_LINUX61,		/* Linux 6.1 drivers/iommu/ioasid.c */
+	TRACE_FLAVOUR_IDA,		/* core/ida-pasid.c: upstream's global PASID IDA (6.4+) */
 };
 
 enum trace_pv {
@@ -155,7 +156,7 @@ unsigned int trace_header_min_version(const struct trace_header *h);
 /* Deep comparison (not of the version read): true if equal. */
 bool trace_header_equal(const struct trace_header *a, const struct trace_header *b);
 
-const char *trace_flavour_name(enum trace_flavour f);	/* "pasidsim", "linux-6.1" */
+const char *trace_flavour_name(enum trace_flavour f);	/* "pasidsim", "linux-6.1", "ida" */
 const char *trace_pv_name(enum trace_pv pv);		/* "vtd-vcmd", "virtio" */
 const char *trace_mode_name(enum trace_mode m);		/* "bare-metal", "vms" */
 

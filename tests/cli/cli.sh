@@ -232,6 +232,7 @@ case_model_bad_option_values() {
 	run 2 "$P" model --cost=bogus_ns=1;	has err "model: --cost='bogus_ns=1'"
 	run 2 "$P" model --ops=0;	has err "model: --ops='0': expected an integer from 1"
 	run 2 "$P" model --seed=-1;	has err "model: --seed='-1'"
+	run 2 "$P" model --flavour=ida;	has err "model: --flavour=ida: the model's guests allocate"
 	run 0 "$P" model --vms=1 --vcpus=1 --ops=5 --no-db --json
 	has out '"vms":1'
 }

@@ -1176,3 +1176,34 @@ Test(world_replay, an_unbound_numeric_id_never_aliases_a_replayed_one)
 	cr_expect_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
 	cr_expect_eq(r.st.divergences, 0);
 }
+
+/* ---- the ida flavour (upstream's global PASID IDA): where its semantics apply ---- */
+
+Test(replay, ida_flavour_replays_raw_allocations_and_refuses_the_rest)
+{
+	struct replay_opts o;
+	struct replay_stats st;
+	static const char raw[] = HDR
+		"1 host 0 ioasid_alloc set=s min=1 max=100 priv=null = 1\n"
+		"2 host 1 ioasid_alloc set=t min=1 max=100 priv=p = 2\n"
+		"3 host 0 ioasid_free id=1\n"
+		"4 host 1 ioasid_alloc set=s min=1 max=100 priv=null = 1\n";
+	static const char api[] = HDR "1 host 0 iommu_pasid_init c=a min=0 max=0 = 0\n";
+	static const char vms[] = WHDR "1 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n";
+
+	if (!flavour_built("ida"))
+		cr_skip_test("the ida core object is not built");
+	replay_opts_init(&o);
+	o.msg = fopen("/dev/null", "w");
+	o.flavour = "ida";
+	cr_expect_eq(replay_mem(raw, strlen(raw), "t.trace", &o, &st), 0, "%s%s", st.error,
+		     st.divergence);
+	cr_expect_eq(st.checked, 3);
+	cr_expect_str_eq(st.flavour, "ida");
+	cr_expect_eq(replay_mem(api, strlen(api), "t.trace", &o, &st), 2);
+	cr_expect(strstr(st.error, "t.trace:5: iommu_pasid_init is not supported by the ida "
+			 "flavour"), "%s", st.error);
+	cr_expect_eq(replay_mem(vms, strlen(vms), "t.trace", &o, &st), 2);
+	cr_expect(strstr(st.error, "not supported in a world: the ida flavour"), "%s", st.error);
+	fclose(o.msg);
+}
