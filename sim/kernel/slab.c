@@ -430,6 +430,18 @@ size_t sim_slab_report_leaks(struct sim_kernel *k, FILE *out)
 	return n;
 }
 
+size_t sim_slab_live_in_cache(struct sim_kernel *k, const char *name)
+{
+	struct sim_slab_state *s = sim_slab_of(k);
+	size_t n = 0;
+
+	sim_mu_lock(&s->mu);
+	for (struct sim_slab_hdr *h = s->first; h; h = h->next)
+		n += h->cache && !strcmp(h->cache->name, name);
+	sim_mu_unlock(&s->mu);
+	return n;
+}
+
 /* ---- allocation ----------------------------------------------------------------- */
 
 static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, size_t max,

@@ -109,6 +109,8 @@ struct sim_slab_stats {
 };
 
 void sim_slab_stats(struct sim_kernel *k, struct sim_slab_stats *out);
+/* Live objects of the kmem_cache called @name (e.g. "radix_tree_node"). */
+size_t sim_slab_live_in_cache(struct sim_kernel *k, const char *name);
 /* Print live objects with their allocation sites; returns how many. */
 size_t sim_slab_report_leaks(struct sim_kernel *k, FILE *out);
 
