@@ -254,11 +254,23 @@ static void live_del(ioasid_t id)
 	}								\
 } while (0)
 
+static bool tree_residue;
+
 static void check_no_live_objects(const struct side *s, const char *when)
 {
 	struct sim_slab_stats st;
 
 	sim_slab_stats(s->k, &st);
+	/*
+	 * Empty XArray nodes the static default space keeps after an insert
+	 * whose deeper node allocation failed (Linux's XArray prunes them only
+	 * on an erase) are structure, not a leak: reset instead.
+	 */
+	if (st.live_objects &&
+	    st.live_objects == sim_slab_live_in_cache(s->k, "radix_tree_node")) {
+		tree_residue = true;
+		return;
+	}
 	if (st.live_objects) {
 		sim_slab_report_leaks(s->k, stderr);
 		FUZZ_ASSERT(!st.live_objects, "%s: %llu objects live %s", s->flavour,
@@ -297,8 +309,9 @@ static void teardown(void)
 	 * A WARN alone leaves no state behind: neither ioasid.c has a
 	 * WARN_ON_ONCE (a flag a reset would have to clear).
 	 */
-	need_reset = dirty;
+	need_reset = dirty || tree_residue;
 	dirty = false;
+	tree_residue = false;
 	for (int i = 0; i < NSIDES; i++) {
 		sim_findings_clear(sides[i].k);
 		sim_log_clear(sides[i].k);
