@@ -181,11 +181,23 @@ const struct virtio_iommu_backend_ops sim_vmm_virtio_ops = {
 	.unlock = vmm_unlock,
 };
 
-void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm))
+int sim_vmm_call(struct sim_vmm *vmm, int (*fn)(struct vfio_pasid_vm *hvm, void *arg), void *arg)
+{
+	int ret = -ENODEV;
+
+	vmm_lock(vmm);
+	if (vmm->hvm)
+		ret = fn(vmm->hvm, arg);
+	vmm_unlock(vmm);
+	return ret;
+}
+
+void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm, void *arg),
+		  void *arg)
 {
 	vmm_lock(vmm);
 	if (vmm->hvm)
-		destroy(vmm->hvm);
+		destroy(vmm->hvm, arg);
 	vmm->hvm = NULL;
 	vmm_unlock(vmm);
 }

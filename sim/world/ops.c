@@ -177,13 +177,21 @@ static void op_virtio_raw(const struct op_ctx *x, const struct sim_op *op, struc
 }
 
 /* VM teardown, on one of its vCPUs: the VMM process exits, the host reclaims. */
+/* Under the VMM's lock: what the VM holds becomes what must go with it, then it goes. */
+static void vm_teardown(struct vfio_pasid_vm *hvm, void *arg)
+{
+	struct world_vm *vm = arg;
+
+	world_zombies_note(vm->w, vm);
+	vm->w->vfio_destroy(hvm);
+}
+
 void world_vm_destroy(struct sim_world *w, struct world_vm *vm)
 {
-	world_zombies_note(w, vm);
 	vm->dead = true;
 	if (sim_cpu_current() && vm->inst.k == sim_kernel_current())
 		sim_cpu_advance(w->p.cost.vm_exit_ns);	/* the guest's last exit */
-	sim_vmm_kill(vm->vmm, w->vfio_destroy);
+	sim_vmm_kill(vm->vmm, vm_teardown, vm);
 	vm->hvm = NULL;
 }
 
@@ -205,6 +213,8 @@ static void op_unplug(const struct op_ctx *x, const struct sim_op *op, struct si
 /* The allocator ops of the driver bound to slot @op->a, or NULL. */
 static struct ioasid_allocator_ops *slot_allocator(const struct op_ctx *x, const struct sim_op *op)
 {
+	if (x->vm->hotplug)
+		return NULL;	/* the driver is being bound or removed */
 	if (x->w->p.path == SIM_WORLD_PATH_VIRTIO)
 		return !op->a && x->vm->vpdev ? &x->vm->vpdev->allocator : NULL;
 	if (op->a >= x->w->p.viommus || !x->vm->iommus[op->a])
@@ -231,48 +241,94 @@ static void op_allocator_register(const struct op_ctx *x, const struct sim_op *o
 	ev->result = ops ? x->in->api.ioasid_register_allocator(ops) : -ENODEV;
 }
 
-/* Host VFIO requests name their VM in @op->arg. */
-static struct vfio_pasid_vm *host_target(const struct op_ctx *x, const struct sim_op *op)
+/*
+ * Host VFIO requests name their VM in @op->arg; each goes through that VM's
+ * VMM (under its big lock), so none races the VM's destruction.
+ */
+struct host_call {
+	struct sim_world *w;
+	const struct sim_op *op;
+	ioasid_t id;
+};
+
+static int hc_alloc(struct vfio_pasid_vm *hvm, void *arg)
 {
-	return op->arg < x->w->p.nvms ? x->w->vms[op->arg].hvm : NULL;
+	struct host_call *hc = arg;
+
+	return hc->w->vmm_host.alloc(hvm, hc->op->a, hc->op->b, &hc->id);
+}
+
+static int hc_free(struct vfio_pasid_vm *hvm, void *arg)
+{
+	struct host_call *hc = arg;
+
+	return hc->w->vmm_host.free(hvm, hc->op->a);
+}
+
+static int hc_free_range(struct vfio_pasid_vm *hvm, void *arg)
+{
+	struct host_call *hc = arg;
+
+	return hc->w->vfio_free_range(hvm, hc->op->a, hc->op->b);
+}
+
+static int hc_lookup(struct vfio_pasid_vm *hvm, void *arg)
+{
+	struct host_call *hc = arg;
+
+	return hc->w->vfio_lookup(hvm, hc->op->a);
+}
+
+static int hc_set_quota(struct vfio_pasid_vm *hvm, void *arg)
+{
+	struct host_call *hc = arg;
+
+	return hc->w->vfio_set_quota(hvm, hc->op->a);
+}
+
+static int host_call(const struct op_ctx *x, const struct sim_op *op,
+		     int (*fn)(struct vfio_pasid_vm *hvm, void *arg), ioasid_t *id)
+{
+	struct host_call hc = { x->w, op, 0 };
+	int ret;
+
+	if (op->arg >= x->w->p.nvms)
+		return -ENODEV;
+	ret = sim_vmm_call(x->w->vms[op->arg].vmm, fn, &hc);
+	if (id)
+		*id = hc.id;
+	return ret;
 }
 
 static void op_host_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
-	struct vfio_pasid_vm *hvm = host_target(x, op);
 	ioasid_t id = 0;
 
-	ev->result = hvm ? x->w->vmm_host.alloc(hvm, op->a, op->b, &id) : -ENODEV;
+	ev->result = host_call(x, op, hc_alloc, &id);
 	ev->value = ev->result ? 0 : id;
 }
 
 static void op_host_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-
-	ev->result = hvm ? x->w->vmm_host.free(hvm, op->a) : -ENODEV;
+	ev->result = host_call(x, op, hc_free, NULL);
 }
 
 static void op_host_free_range(const struct op_ctx *x, const struct sim_op *op,
 			       struct sim_event *ev)
 {
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-
-	ev->result = hvm ? x->w->vfio_free_range(hvm, op->a, op->b) : -ENODEV;
+	ev->result = host_call(x, op, hc_free_range, NULL);
 }
 
 static void op_host_set_quota(const struct op_ctx *x, const struct sim_op *op,
 			      struct sim_event *ev)
 {
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-
-	ev->result = hvm ? x->w->vfio_set_quota(hvm, op->a) : -ENODEV;
+	ev->result = host_call(x, op, hc_set_quota, NULL);
 }
 
 static void op_host_vm_destroy(const struct op_ctx *x, const struct sim_op *op,
 			       struct sim_event *ev)
 {
-	if (host_target(x, op))
+	if (op->arg < x->w->p.nvms && x->w->vms[op->arg].hvm)
 		world_vm_destroy(x->w, &x->w->vms[op->arg]);
 	else
 		ev->result = -ENODEV;
@@ -280,9 +336,7 @@ static void op_host_vm_destroy(const struct op_ctx *x, const struct sim_op *op,
 
 static void op_host_lookup(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
-	struct vfio_pasid_vm *hvm = host_target(x, op);
-
-	ev->result = hvm ? x->w->vfio_lookup(hvm, op->a) : -ENODEV;
+	ev->result = host_call(x, op, hc_lookup, NULL);
 }
 
 /*

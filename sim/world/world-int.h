@@ -94,6 +94,7 @@ struct world_vm {
 	/* invariants.c: PASIDs the guest was given; what it held when it died */
 	struct idset seen, zombies;
 	bool hostile;			/* wrote vIOMMU registers itself */
+	bool hotplug;			/* a plug or unplug is in progress (-EBUSY) */
 };
 
 struct sim_world {

@@ -308,10 +308,15 @@ int world_plug(struct sim_world *w, struct world_vm *vm, unsigned int d)
 
 	if (d >= dev_slots(w))
 		return -EINVAL;
-	if (plugged(w, vm, d))
+	if (vm->hotplug || plugged(w, vm, d))
 		return -EBUSY;
+	/* one hot-plug at a time per VM: the probe sleeps, others see -EBUSY */
+	vm->hotplug = true;
 	ret = dev_create(w, vm, d);
-	return ret ? ret : driver_probe(w, vm, d);
+	if (!ret)
+		ret = driver_probe(w, vm, d);
+	vm->hotplug = false;
+	return ret;
 }
 
 /* Keep an unplugged device model: a CPU may still be inside one of its handlers. */
@@ -328,30 +333,42 @@ static int keep_old(void ***v, size_t *n, void *dev)
 
 int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d)
 {
+	int ret = 0;
+
 	if (d >= dev_slots(w))
 		return -EINVAL;
+	if (vm->hotplug)
+		return -EBUSY;
 	if (!plugged(w, vm, d))
 		return -ENODEV;
+	vm->hotplug = true;
 	if (w->p.path == SIM_WORLD_PATH_VTD) {
-		if (vm->iommus[d]) {
-			vm->vtd_exit(vm->iommus[d]);
-			kfree(vm->iommus[d]);
-			vm->iommus[d] = NULL;
-		}
+		struct pv_vtd_iommu *iommu = vm->iommus[d];
+
 		if (keep_old((void ***)&vm->old_vtd, &vm->nold_vtd, vm->vtd[d]))
-			return -ENOMEM;
-		vm->vtd[d] = NULL;
-		return 0;
+			ret = -ENOMEM;
+		else
+			vm->vtd[d] = NULL;
+		if (!ret && iommu) {
+			vm->vtd_exit(iommu);	/* sleeps: the slot is already gone */
+			vm->iommus[d] = NULL;
+			kfree(iommu);
+		}
+	} else {
+		struct virtio_pasid_dev *vpdev = vm->vpdev;
+
+		if (keep_old((void ***)&vm->old_vdev, &vm->nold_vdev, vm->vdev))
+			ret = -ENOMEM;
+		else
+			vm->vdev = NULL;
+		if (!ret && vpdev) {
+			vm->vp_remove(vpdev);
+			vm->vpdev = NULL;
+			kfree(vpdev);
+		}
 	}
-	if (vm->vpdev) {
-		vm->vp_remove(vm->vpdev);
-		kfree(vm->vpdev);
-		vm->vpdev = NULL;
-	}
-	if (keep_old((void ***)&vm->old_vdev, &vm->nold_vdev, vm->vdev))
-		return -ENOMEM;
-	vm->vdev = NULL;
-	return 0;
+	vm->hotplug = false;
+	return ret;
 }
 
 static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen)
@@ -360,6 +377,7 @@ static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_
 	int ret = 0;
 
 	/* the slab was emptied by a reset: no driver state survives it */
+	vm->hotplug = false;
 	for (unsigned int d = 0; vm->iommus && d < w->p.viommus; d++)
 		vm->iommus[d] = NULL;
 	vm->vpdev = NULL;

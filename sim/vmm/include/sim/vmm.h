@@ -54,12 +54,19 @@ void sim_vmm_destroy(struct sim_vmm *vmm);
 /* The VM's host-side state changed (VM re-created after a reset). */
 void sim_vmm_set_hvm(struct sim_vmm *vmm, struct vfio_pasid_vm *hvm);
 /*
+ * A VFIO call the VMM makes for its VM: @fn(hvm, @arg) under the big lock,
+ * in the host kernel, so it never races the VM's destruction; -ENODEV once
+ * the VM's host-side state is gone.
+ */
+int sim_vmm_call(struct sim_vmm *vmm, int (*fn)(struct vfio_pasid_vm *hvm, void *arg), void *arg);
+/*
  * The VMM process exits: under the big lock (so no request of another vCPU
  * is inside the host call, as a process's last file reference goes only
- * after its threads left their ioctls), @destroy the VM's host-side state;
+ * after its threads left their ioctls), @destroy(hvm, @arg) the VM's host-side state;
  * from then on every request fails with -ENODEV.
  */
-void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm));
+void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm, void *arg),
+		  void *arg);
 void sim_vmm_get_stats(struct sim_vmm *vmm, struct sim_vmm_stats *out);
 
 /* Backends for the device models; their opaque is the struct sim_vmm. */
