@@ -222,15 +222,23 @@ static struct ioasid_allocator_ops *slot_allocator(const struct op_ctx *x, const
 	return &x->vm->iommus[op->a]->allocator;
 }
 
+/*
+ * The allocator calls hold the VM's hot-plug slot while they run (they sleep
+ * on the I/O ASID locks): an unplug meanwhile gets -EBUSY instead of freeing
+ * the ops under them.
+ */
 static void op_allocator_unregister(const struct op_ctx *x, const struct sim_op *op,
 				    struct sim_event *ev)
 {
 	struct ioasid_allocator_ops *ops = slot_allocator(x, op);
 
-	if (ops)
-		x->in->api.ioasid_unregister_allocator(ops);
-	else
+	if (!ops) {
 		ev->result = -ENODEV;
+		return;
+	}
+	x->vm->hotplug = true;
+	x->in->api.ioasid_unregister_allocator(ops);
+	x->vm->hotplug = false;
 }
 
 static void op_allocator_register(const struct op_ctx *x, const struct sim_op *op,
@@ -238,7 +246,13 @@ static void op_allocator_register(const struct op_ctx *x, const struct sim_op *o
 {
 	struct ioasid_allocator_ops *ops = slot_allocator(x, op);
 
-	ev->result = ops ? x->in->api.ioasid_register_allocator(ops) : -ENODEV;
+	if (!ops) {
+		ev->result = -ENODEV;
+		return;
+	}
+	x->vm->hotplug = true;
+	ev->result = x->in->api.ioasid_register_allocator(ops);
+	x->vm->hotplug = false;
 }
 
 /*
