@@ -58,6 +58,12 @@ static u64 pool[NPOOL];
 static unsigned int npool, taint;
 static struct fuzz_in *cur_in;
 static bool verbose;		/* PASIDSIM_FUZZ_VERBOSE: print every operation and event */
+/*
+ * PASIDSIM_FUZZ_WORLD_HOST: the host's flavour in every world, e.g. a seeded
+ * bug's patched copy ("pasidsim+vfio-free-keeps-entry"): the oracles must
+ * fire (the ctests fuzz/world/oracle/BUG).
+ */
+static const char *host_override;
 
 static u64 tiebreak(void *arg)
 {
@@ -78,6 +84,8 @@ static struct sim_world *world_of(uint8_t b)
 	c->guest = b & 4 ? "linux-6.1" : "pasidsim";
 	if (access(sim_core_path("linux-6.1", path, sizeof(path)), R_OK))
 		c->host = c->guest = "pasidsim";
+	if (host_override)
+		c->host = host_override;
 	sim_world_params_init(&p);
 	p.nvms = NVMS;
 	p.vcpus = NVCPUS;
@@ -278,6 +286,7 @@ static void remember(struct sim_world *w, size_t from)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	verbose = getenv("PASIDSIM_FUZZ_VERBOSE");
+	host_override = getenv("PASIDSIM_FUZZ_WORLD_HOST");
 	return 0;
 }
 
