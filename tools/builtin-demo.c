@@ -75,9 +75,19 @@ static struct results_run *demo_record_begin(const struct demo_config *cfg, stru
 	struct results_run_info info = { .command = "demo", .flavour = PASIDSIM_FLAVOUR,
 					 .seed = cfg->seed, .git_dirty = -1 };
 	char config[160];
+	struct json j;
 
-	snprintf(config, sizeof(config), "{\"consumers\":%llu,\"ops\":%llu,\"range\":[%u,%u]}",
-		 cfg->consumers, cfg->ops, cfg->lo, cfg->hi);
+	if (json_buf_begin(&j, config, sizeof(config)))
+		return NULL;
+	json_obj_begin(&j, NULL);
+	json_u64(&j, "consumers", cfg->consumers);
+	json_u64(&j, "ops", cfg->ops);
+	json_arr_begin(&j, "range");
+	json_u64(&j, NULL, cfg->lo);
+	json_u64(&j, NULL, cfg->hi);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_buf_end(&j, config, sizeof(config));
 	info.config = config;
 	rec->run = results_run_new(&info);
 	if (!rec->run)

@@ -297,6 +297,8 @@ static struct results_run *run_open(const struct model *m)
 	if (f) {
 		model_print_config(m, f);
 		fclose(f);
+		if (config && len && config[len - 1] == '\n')
+			config[--len] = '\0';	/* the scenario key is the bare object */
 	}
 	info.config = config;
 	run = config ? results_run_new(&info) : NULL;

@@ -191,6 +191,38 @@ void json_raw(struct json *j, const char *key, const char *text)
 	fputs(text, j->f);
 }
 
+int json_buf_begin(struct json *j, char *buf, size_t len)
+{
+	FILE *f = len ? fmemopen(buf, len, "w") : NULL;
+
+	if (!f)
+		return -1;
+	json_init(j, f);
+	return 0;
+}
+
+int json_buf_end(struct json *j, char *buf, size_t len)
+{
+	size_t n;
+	int over = fflush(j->f) || ferror(j->f);
+
+	fclose(j->f);
+	buf[len - 1] = '\0';
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (over || n + 1 >= len) {
+		buf[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+void json_newline(struct json *j)
+{
+	fputc('\n', j->f);
+}
+
 /* ---- validation ------------------------------------------------------------------ */
 
 struct jp {

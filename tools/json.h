@@ -39,6 +39,15 @@ void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
 /* Already valid JSON text (checked by the caller with json_valid()). */
 void json_raw(struct json *j, const char *key, const char *text);
+/*
+ * One JSON value into @buf (@len bytes), on one line without its newline:
+ * json_buf_begin(), the json_*() calls, json_buf_end(). 0, or -1 (@buf is
+ * then "": it did not fit).
+ */
+int json_buf_begin(struct json *j, char *buf, size_t len);
+int json_buf_end(struct json *j, char *buf, size_t len);
+/* A line break before the next value (whitespace: one array element a line). */
+void json_newline(struct json *j);
 
 /*
  * A quoted, escaped, valid-UTF-8 JSON string of @n bytes of @s. Control

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "model.h"
 
 static const char *const split_names[SIM_T_N] = {
@@ -212,124 +213,162 @@ void model_print_table(const struct model *m, FILE *out)
 	table_lockstat(m, out);
 }
 
-/* ---- JSON ------------------------------------------------------------------------------ */
+/* ---- JSON (tools/json.h) ------------------------------------------------------------- */
 
-static void json_lk(FILE *out, const char *name, const struct lk *l, bool last)
+static void json_lk(struct json *j, const char *name, const struct lk *l)
 {
-	fprintf(out, "\"%s\":{\"acquisitions\":%llu,\"contentions\":%llu,"
-		"\"contention_ratio\":%.6f,\"wait_ns\":%llu}%s", name,
-		(unsigned long long)l->acq, (unsigned long long)l->cont, lk_ratio(l),
-		(unsigned long long)l->wait, last ? "" : ",");
+	json_obj_begin(j, name);
+	json_u64(j, "acquisitions", l->acq);
+	json_u64(j, "contentions", l->cont);
+	json_fixed(j, "contention_ratio", lk_ratio(l), 6);
+	json_u64(j, "wait_ns", l->wait);
+	json_obj_end(j);
 }
 
-static void json_lat(FILE *out, const char *name, const struct lat *l)
+static void json_lat(struct json *j, const char *name, const struct lat *l)
 {
-	fprintf(out, "\"%s\":{\"count\":%zu,\"mean_ns\":%.3f,\"p50_ns\":%llu,\"p90_ns\":%llu,"
-		"\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu},", name, l->n, lat_mean(l),
-		(unsigned long long)lat_pct1000(l, 500), (unsigned long long)lat_pct1000(l, 900),
-		(unsigned long long)lat_pct1000(l, 990), (unsigned long long)lat_pct1000(l, 999),
-		(unsigned long long)lat_pct1000(l, 1000));
+	static const struct { const char *key; unsigned int pm; } pcts[] = {
+		{ "p50_ns", 500 }, { "p90_ns", 900 }, { "p99_ns", 990 }, { "p999_ns", 999 },
+		{ "max_ns", 1000 },
+	};
+
+	json_obj_begin(j, name);
+	json_u64(j, "count", l->n);
+	json_fixed(j, "mean_ns", lat_mean(l), 3);
+	for (size_t i = 0; i < ARRAY_SIZE(pcts); i++)
+		json_u64(j, pcts[i].key, lat_pct1000(l, pcts[i].pm));
+	json_obj_end(j);
 }
 
-static void json_pres(FILE *out, const struct model *m, const struct pres *r)
+static void json_lock_stat(struct json *j, const struct model *m, const struct pres *r)
 {
-	fprintf(out, "\"ops\":%llu,\"virtual_ns\":%llu,\"ops_per_virtual_s\":%.3f,",
-		(unsigned long long)r->ops, (unsigned long long)r->end_ns, pres_ops_per_vs(r));
-	json_lat(out, "alloc", &r->alloc);
-	json_lat(out, "free", &r->free);
-	json_lat(out, "all", &r->all);
+	json_arr_begin(j, "lock_stat");
+	for (size_t i = 0; i < r->nclasses; i++) {
+		const struct sim_lockstat *st = &r->classes[i].st;
+
+		json_obj_begin(j, NULL);
+		json_str(j, "class", r->classes[i].name);
+		json_u64(j, "contentions", st->contentions);
+		json_u64(j, "waittime_min", st->wait_min_ns);
+		json_u64(j, "waittime_max", st->wait_max_ns);
+		json_u64(j, "waittime_total", st->wait_total_ns);
+		json_u64(j, "acquisitions", st->acquisitions);
+		if (!m->workload) {
+			json_u64(j, "holdtime_min", st->hold_min_ns);
+			json_u64(j, "holdtime_max", st->hold_max_ns);
+			json_u64(j, "holdtime_total", st->hold_total_ns);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_pres(struct json *j, const struct model *m, const struct pres *r)
+{
+	json_u64(j, "ops", r->ops);
+	json_u64(j, "virtual_ns", r->end_ns);
+	json_fixed(j, "ops_per_virtual_s", pres_ops_per_vs(r), 3);
+	json_lat(j, "alloc", &r->alloc);
+	json_lat(j, "free", &r->free);
+	json_lat(j, "all", &r->all);
 	if (!m->workload) {
-		fprintf(out, "\"split_ns_per_op\":{");
+		json_obj_begin(j, "split_ns_per_op");
 		for (int k = 0; k < SIM_T_IDLE; k++)
-			fprintf(out, "%s\"%s\":%.3f", k ? "," : "", split_names[k], per_op(r, k));
-		fprintf(out, "},");
+			json_fixed(j, split_names[k], per_op(r, k), 3);
+		json_obj_end(j);
 	}
-	fprintf(out, "\"fairness\":{\"min_share\":%.6f,\"max_share\":%.6f,\"jain\":%.6f},",
-		r->share_min, r->share_max, r->jain);
+	json_obj_begin(j, "fairness");
+	json_fixed(j, "min_share", r->share_min, 6);
+	json_fixed(j, "max_share", r->share_max, 6);
+	json_fixed(j, "jain", r->jain, 6);
+	json_obj_end(j);
 	if (!m->workload) {
-		fprintf(out, "\"serialising\":{\"resource\":");
-		results_json_str(out, r->serial);
-		fprintf(out, ",\"utilisation\":%.6f},", r->serial_util);
+		json_obj_begin(j, "serialising");
+		json_str(j, "resource", r->serial);
+		json_fixed(j, "utilisation", r->serial_util, 6);
+		json_obj_end(j);
 	}
-	fprintf(out, "\"locks\":{");
-	json_lk(out, "host_allocator", &r->alloc_lock, false);
-	json_lk(out, "host_vmm", &r->vmm_lock, false);
-	json_lk(out, "host_xa_lock", &r->xa_lock, false);
-	json_lk(out, "host_all", &r->host_all, false);
-	json_lk(out, "guests", &r->guests, false);
-	json_lk(out, "all", &r->lk_all, true);
-	fprintf(out, "},\"lock_stat\":[");
-	for (size_t j = 0; j < r->nclasses; j++) {
-		const struct sim_lockstat *st = &r->classes[j].st;
-
-		fprintf(out, "%s{\"class\":", j ? "," : "");
-		results_json_str(out, r->classes[j].name);
-		fprintf(out, ",\"contentions\":%llu,\"waittime_min\":%llu,\"waittime_max\":%llu,"
-			"\"waittime_total\":%llu,\"acquisitions\":%llu",
-			(unsigned long long)st->contentions, (unsigned long long)st->wait_min_ns,
-			(unsigned long long)st->wait_max_ns, (unsigned long long)st->wait_total_ns,
-			(unsigned long long)st->acquisitions);
-		if (!m->workload)
-			fprintf(out, ",\"holdtime_min\":%llu,\"holdtime_max\":%llu,"
-				"\"holdtime_total\":%llu", (unsigned long long)st->hold_min_ns,
-				(unsigned long long)st->hold_max_ns,
-				(unsigned long long)st->hold_total_ns);
-		fputc('}', out);
-	}
-	fprintf(out, "]");
+	json_obj_begin(j, "locks");
+	json_lk(j, "host_allocator", &r->alloc_lock);
+	json_lk(j, "host_vmm", &r->vmm_lock);
+	json_lk(j, "host_xa_lock", &r->xa_lock);
+	json_lk(j, "host_all", &r->host_all);
+	json_lk(j, "guests", &r->guests);
+	json_lk(j, "all", &r->lk_all);
+	json_obj_end(j);
+	json_lock_stat(j, m, r);
 }
 
-static void print_list(FILE *out, const unsigned int *v, unsigned int n)
+static void json_list(struct json *j, const char *key, const unsigned int *v, unsigned int n)
 {
-	fputc('[', out);
+	json_arr_begin(j, key);
 	for (unsigned int i = 0; i < n; i++)
-		fprintf(out, "%s%u", i ? "," : "", v[i]);
-	fputc(']', out);
+		json_u64(j, NULL, v[i]);
+	json_arr_end(j);
 }
 
-/* The run's configuration (also the scenario key of the results store). */
+static void json_config(struct json *j, const struct model *m, const char *key)
+{
+	json_obj_begin(j, key);
+	json_list(j, "vms", m->vms, m->nvms);
+	json_list(j, "vcpus", m->vcpus, m->nvcpus);
+	json_list(j, "host_cpus", m->hcpus, m->nhcpus);
+	json_u64(j, "ops_per_vcpu", m->ops);
+	json_u64(j, "batch", MODEL_BATCH);
+	json_str(j, "path", m->path);
+	json_str(j, "flavour", m->flavour);
+	json_u64(j, "quota", MODEL_QUOTA);
+	json_str(j, "cost_model", m->cost_name);
+	json_str(j, "what_if", m->whatif);
+	json_str(j, "sweep", m->sweep_spec);
+	json_str(j, "workload", m->workload ? m->workload : "churn (built in)");
+	json_obj_end(j);
+}
+
+/* The run's configuration (also the scenario key of the results store), one line. */
 void model_print_config(const struct model *m, FILE *out)
 {
-	fprintf(out, "{\"vms\":");
-	print_list(out, m->vms, m->nvms);
-	fprintf(out, ",\"vcpus\":");
-	print_list(out, m->vcpus, m->nvcpus);
-	fprintf(out, ",\"host_cpus\":");
-	print_list(out, m->hcpus, m->nhcpus);
-	fprintf(out, ",\"ops_per_vcpu\":%u,\"batch\":%u,\"path\":\"%s\","
-		"\"flavour\":\"%s\",\"quota\":%u,\"cost_model\":\"%s\",\"what_if\":", m->ops,
-		MODEL_BATCH, m->path, m->flavour, MODEL_QUOTA, m->cost_name);
-	results_json_str(out, m->whatif);
-	fprintf(out, ",\"sweep\":");
-	results_json_str(out, m->sweep_spec);
-	fprintf(out, ",\"workload\":");
-	results_json_str(out, m->workload ? m->workload : "churn (built in)");
-	fputc('}', out);
+	struct json j;
+
+	json_init(&j, out);
+	json_config(&j, m, NULL);
 }
 
 void model_print_json(const struct model *m, FILE *out)
 {
-	fprintf(out, "{\"command\":\"model\",\"config\":");
-	model_print_config(m, out);
-	fprintf(out, ",\"seed\":%llu,\"cost_model\":\"%s\",\"digest\":\"%016llx\",\"points\":[",
-		(unsigned long long)m->seed, m->cost_name, (unsigned long long)m->digest.h);
+	struct json j;
+	char digest[24];
+
+	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)m->digest.h);
+	json_init(&j, out);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "command", "model");
+	json_config(&j, m, "config");
+	json_u64(&j, "seed", m->seed);
+	json_str(&j, "cost_model", m->cost_name);
+	json_str(&j, "digest", digest);
+	json_arr_begin(&j, "points");
 	for (size_t i = 0; i < m->npts; i++) {
 		const struct point *pt = &m->pts[i];
 
-		fprintf(out, "%s\n{\"vms\":%u,\"vcpus\":%u,\"host_cpus\":%u,", i ? "," : "",
-			pt->vms, pt->vcpus, pt->hcpus);
+		json_newline(&j);	/* one point a line */
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "vms", pt->vms);
+		json_u64(&j, "vcpus", pt->vcpus);
+		json_u64(&j, "host_cpus", pt->hcpus);
 		if (m->sweep_field[0])
-			fprintf(out, "\"%s\":%llu,", m->sweep_field,
-				(unsigned long long)pt->sweep_val);
-		json_pres(out, m, &pt->base);
+			json_u64(&j, m->sweep_field, pt->sweep_val);
+		json_pres(&j, m, &pt->base);
 		if (m->whatif[0]) {
-			fprintf(out, ",\"what_if\":{");
-			json_pres(out, m, &pt->what);
-			fputc('}', out);
+			json_obj_begin(&j, "what_if");
+			json_pres(&j, m, &pt->what);
+			json_obj_end(&j);
 		}
-		fputc('}', out);
+		json_obj_end(&j);
 	}
-	fprintf(out, "\n]}\n");
+	json_newline(&j);
+	json_arr_end(&j);
+	json_obj_end(&j);
 }
 
 /* ---- the results store ---------------------------------------------------------------- */

@@ -3,22 +3,12 @@
  * pasidsim replay: the world of a multi-VM trace header, and its
  * configuration as JSON for the results store.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
 #include "replay-int.h"
-
-static void cfg_add(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void cfg_add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t l = strlen(buf);
-	va_list ap;
-
-	if (l + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + l, len - l, fmt, ap);
-	va_end(ap);
-}
 
 /* The header's fault knobs into the world's parameters (docs/world.md). */
 static void world_faults(struct sim_world_params *p, const struct trace_faults *f)
@@ -48,38 +38,108 @@ static void world_faults(struct sim_world_params *p, const struct trace_faults *
 }
 
 /* The fault knobs that are set, as a JSON member of the configuration. */
-static void cfg_faults(char *buf, size_t len, const struct trace_faults *f)
+static void cfg_faults(struct json *j, const struct trace_faults *f)
 {
 	static const char *const rmode[] = { "real", "set", "raw" };
 	struct trace_faults d;
-	bool sep = false;
 
 	trace_faults_init(&d);
-	cfg_add(buf, len, ",\"faults\":{");
-#define FK(cond, fmt, ...) do {							\
-	if (cond) {								\
-		cfg_add(buf, len, "%s" fmt, sep ? "," : "", __VA_ARGS__);	\
-		sep = true;							\
-	}									\
-} while (0)
-	FK(f->vtd_latency_ns, "\"vtd_latency_ns\":%" PRIu64, f->vtd_latency_ns);
-	FK(f->vtd_stuck_ip, "\"vtd_stuck_ip\":%d", 1);
-	FK(f->vtd_force_sc >= 0, "\"vtd_force_sc\":%d", f->vtd_force_sc);
-	FK(f->vtd_sc_no_pasid >= 0, "\"vtd_sc_no_pasid\":%d", f->vtd_sc_no_pasid);
-	FK(f->vtd_result_mode != d.vtd_result_mode, "\"vtd_result_mode\":\"%s\"",
-	   rmode[f->vtd_result_mode % 3]);
-	FK(f->vtd_result, "\"vtd_result\":%" PRIu64, f->vtd_result);
-	FK(f->vtd_drop_mode != d.vtd_drop_mode, "\"vtd_drop_mode\":\"%s\"", "hang");
-	FK(f->vtd_drop_nth, "\"vtd_drop_nth\":%" PRIu64, f->vtd_drop_nth);
-	FK(f->vtd_drop_every, "\"vtd_drop_every\":%" PRIu64, f->vtd_drop_every);
-	FK(f->virtio_latency_ns, "\"virtio_latency_ns\":%" PRIu64, f->virtio_latency_ns);
-	FK(f->virtio_force_status >= 0, "\"virtio_force_status\":%d", f->virtio_force_status);
-	FK(f->virtio_bad_result, "\"virtio_bad_result\":%" PRIu32, f->virtio_result);
-	FK(f->virtio_drop_nth, "\"virtio_drop_nth\":%" PRIu64, f->virtio_drop_nth);
-	FK(f->virtio_drop_every, "\"virtio_drop_every\":%" PRIu64, f->virtio_drop_every);
-	FK(f->virtio_timeout_ns, "\"virtio_timeout_ns\":%" PRIu64, f->virtio_timeout_ns);
-#undef FK
-	cfg_add(buf, len, "}");
+	json_obj_begin(j, "faults");
+	if (f->vtd_latency_ns)
+		json_u64(j, "vtd_latency_ns", f->vtd_latency_ns);
+	if (f->vtd_stuck_ip)
+		json_u64(j, "vtd_stuck_ip", 1);
+	if (f->vtd_force_sc >= 0)
+		json_i64(j, "vtd_force_sc", f->vtd_force_sc);
+	if (f->vtd_sc_no_pasid >= 0)
+		json_i64(j, "vtd_sc_no_pasid", f->vtd_sc_no_pasid);
+	if (f->vtd_result_mode != d.vtd_result_mode)
+		json_str(j, "vtd_result_mode", rmode[f->vtd_result_mode % 3]);
+	if (f->vtd_result)
+		json_u64(j, "vtd_result", f->vtd_result);
+	if (f->vtd_drop_mode != d.vtd_drop_mode)
+		json_str(j, "vtd_drop_mode", "hang");
+	if (f->vtd_drop_nth)
+		json_u64(j, "vtd_drop_nth", f->vtd_drop_nth);
+	if (f->vtd_drop_every)
+		json_u64(j, "vtd_drop_every", f->vtd_drop_every);
+	if (f->virtio_latency_ns)
+		json_u64(j, "virtio_latency_ns", f->virtio_latency_ns);
+	if (f->virtio_force_status >= 0)
+		json_i64(j, "virtio_force_status", f->virtio_force_status);
+	if (f->virtio_bad_result)
+		json_u64(j, "virtio_bad_result", f->virtio_result);
+	if (f->virtio_drop_nth)
+		json_u64(j, "virtio_drop_nth", f->virtio_drop_nth);
+	if (f->virtio_drop_every)
+		json_u64(j, "virtio_drop_every", f->virtio_drop_every);
+	if (f->virtio_timeout_ns)
+		json_u64(j, "virtio_timeout_ns", f->virtio_timeout_ns);
+	json_obj_end(j);
+}
+
+/* The header's configuration members (the scenario key of the results store). */
+static void cfg_header(struct json *j, const struct trace_header *h)
+{
+	json_str(j, "mode", "vms");
+	json_u64(j, "vms", h->nr_vms);
+	json_u64(j, "vcpus", h->vcpus);
+	json_u64(j, "viommus", h->viommus);
+	json_u64(j, "host_cpus", h->host_cpus);
+	json_str(j, "pv", trace_pv_name(h->pv));
+	json_str(j, "vtd_version", h->vtd_version == TRACE_VTD_3_0 ? "3.0" : "3.3");
+	json_u64(j, "vtd_pss", h->vtd_pss);
+	json_u64(j, "vtd_vccap_pas", h->vtd_vccap_pas);
+	json_u64(j, "quota_default", h->quota_default);
+	json_str(j, "flavour_host", trace_flavour_name(h->flavour_host));
+	json_str(j, "flavour_guest", trace_flavour_name(h->flavour_guest));
+}
+
+/* A VM that differs from the header's defaults, as a member of "overrides". */
+static void cfg_vm(struct json *j, const struct trace_header *h, unsigned int i)
+{
+	const struct trace_vm *v = &h->vms[i];
+	char key[16];
+
+	if (v->vcpus == h->vcpus && v->viommus == h->viommus && v->quota == h->quota_default &&
+	    v->flavour == h->flavour_guest)
+		return;
+	snprintf(key, sizeof(key), "%u", i);
+	json_obj_begin(j, key);
+	json_u64(j, "vcpus", v->vcpus);
+	json_u64(j, "viommus", v->viommus);
+	json_u64(j, "quota", v->quota);
+	json_str(j, "flavour", trace_flavour_name(v->flavour));
+	json_obj_end(j);
+}
+
+/* The configuration JSON into st->config, one line without its newline. */
+static void cfg_write(const struct trace_header *h, struct replay_stats *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	st->config[0] = '\0';
+	if (!f)
+		return;
+	json_init(&j, f);
+	json_obj_begin(&j, NULL);
+	cfg_header(&j, h);
+	json_obj_begin(&j, "overrides");
+	for (unsigned int i = 0; i < h->nr_vms; i++)
+		cfg_vm(&j, h, i);
+	json_obj_end(&j);
+	if (trace_faults_any(&h->faults))
+		cfg_faults(&j, &h->faults);
+	json_obj_end(&j);
+	fclose(f);
+	if (buf && len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (buf && len < sizeof(st->config))
+		memcpy(st->config, buf, len + 1);
+	free(buf);
 }
 
 /*
@@ -90,16 +150,6 @@ static void cfg_faults(char *buf, size_t len, const struct trace_faults *f)
 static int world_vms(const struct trace_header *h, const char *name, struct sim_world_params *p,
 		     unsigned int *quotas, const char **flavours, struct replay_stats *st)
 {
-	bool sep = false;
-
-	snprintf(st->config, sizeof(st->config), "{\"mode\":\"vms\",\"vms\":%u,\"vcpus\":%u,"
-		 "\"viommus\":%u,\"host_cpus\":%u,\"pv\":\"%s\",\"vtd_version\":\"%s\","
-		 "\"vtd_pss\":%u,\"vtd_vccap_pas\":%d,\"quota_default\":%u,"
-		 "\"flavour_host\":\"%s\",\"flavour_guest\":\"%s\",\"overrides\":{", h->nr_vms,
-		 h->vcpus, h->viommus, h->host_cpus, trace_pv_name(h->pv),
-		 h->vtd_version == TRACE_VTD_3_0 ? "3.0" : "3.3", h->vtd_pss, h->vtd_vccap_pas,
-		 h->quota_default, trace_flavour_name(h->flavour_host),
-		 trace_flavour_name(h->flavour_guest));
 	for (unsigned int i = 0; i < h->nr_vms; i++) {
 		const struct trace_vm *v = &h->vms[i];
 
@@ -116,18 +166,8 @@ static int world_vms(const struct trace_header *h, const char *name, struct sim_
 			p->viommus = v->viommus;
 		quotas[i] = v->quota;
 		flavours[i] = trace_flavour_name(v->flavour);
-		if (v->vcpus != h->vcpus || v->viommus != h->viommus || v->quota !=
-		    h->quota_default || v->flavour != h->flavour_guest) {
-			cfg_add(st->config, sizeof(st->config), "%s\"%u\":{\"vcpus\":%u,"
-				"\"viommus\":%u,\"quota\":%u,\"flavour\":\"%s\"}", sep ? "," : "",
-				i, v->vcpus, v->viommus, v->quota, flavours[i]);
-			sep = true;
-		}
 	}
-	cfg_add(st->config, sizeof(st->config), "}");
-	if (trace_faults_any(&h->faults))
-		cfg_faults(st->config, sizeof(st->config), &h->faults);
-	cfg_add(st->config, sizeof(st->config), "}");
+	cfg_write(h, st);
 	return 0;
 }
 

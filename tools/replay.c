@@ -14,6 +14,7 @@
  * bijection check.
  */
 
+#include "json.h"
 #include "replay-int.h"
 
 void replay_opts_init(struct replay_opts *o)
@@ -429,8 +430,16 @@ static int apply_flavour(struct trace_header *h, const char *name, const char *f
 
 static void bm_config(struct replay_stats *st, const struct trace_header *h)
 {
-	snprintf(st->config, sizeof(st->config), "{\"mode\":\"bare-metal\","
-		 "\"host_cpus\":%u,\"flavour_host\":\"%s\"}", h->host_cpus, st->flavour);
+	struct json j;
+
+	if (json_buf_begin(&j, st->config, sizeof(st->config)))
+		return;
+	json_obj_begin(&j, NULL);
+	json_str(&j, "mode", "bare-metal");
+	json_u64(&j, "host_cpus", h->host_cpus);
+	json_str(&j, "flavour_host", st->flavour);
+	json_obj_end(&j);
+	json_buf_end(&j, st->config, sizeof(st->config));
 }
 
 /* The executor of the header: a world, or the bare-metal one in r->bw. -1 (exit 2). */
