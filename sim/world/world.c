@@ -602,6 +602,16 @@ int sim_world_reset(struct sim_world *w)
 	/* CPUs first: an abandoned CPU's task may still claim locks. */
 	sim_sched_destroy(w->sched);
 	w->sched = NULL;
+	/* no CPU can be inside an unplugged device model any more: free them */
+	for (unsigned int i = 0; i < w->p.nvms; i++) {
+		struct world_vm *vm = &w->vms[i];
+
+		for (size_t d = 0; d < vm->nold_vtd; d++)
+			vtd_destroy(vm->old_vtd[d]);
+		for (size_t d = 0; d < vm->nold_vdev; d++)
+			virtio_iommu_destroy(vm->old_vdev[d]);
+		vm->nold_vtd = vm->nold_vdev = 0;
+	}
 	t0 = wall_ns();
 	inst_reset(&w->host);
 	for (unsigned int i = 0; i < w->p.nvms; i++)
