@@ -113,45 +113,41 @@ static void __iomem *vm_reg(const struct op_ctx *x, const struct sim_op *op, uns
 	return (char __iomem *)vtd_regs(x->vm->vtd[op->a]) + op->b;
 }
 
+/* A hostile guest's raw access of @width bytes (4 or 8) to a vIOMMU register. */
+static void reg_access(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev,
+		       unsigned int width, bool write)
+{
+	void __iomem *reg = vm_reg(x, op, width);
+
+	if (!reg)
+		ev->result = -EINVAL;
+	else if (write && width == 8)
+		writeq(op->arg, reg);
+	else if (write)
+		writel((u32)op->arg, reg);
+	else
+		ev->value = width == 8 ? readq(reg) : readl(reg);
+}
+
 static void op_reg_write(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
-	void __iomem *reg = vm_reg(x, op, 8);
-
-	if (reg)
-		writeq(op->arg, reg);
-	else
-		ev->result = -EINVAL;
+	reg_access(x, op, ev, 8, true);
 }
 
 static void op_reg_read(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
-	void __iomem *reg = vm_reg(x, op, 8);
-
-	if (reg)
-		ev->value = readq(reg);
-	else
-		ev->result = -EINVAL;
+	reg_access(x, op, ev, 8, false);
 }
 
 static void op_reg_write32(const struct op_ctx *x, const struct sim_op *op,
 			   struct sim_event *ev)
 {
-	void __iomem *reg = vm_reg(x, op, 4);
-
-	if (reg)
-		writel((u32)op->arg, reg);
-	else
-		ev->result = -EINVAL;
+	reg_access(x, op, ev, 4, true);
 }
 
 static void op_reg_read32(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
-	void __iomem *reg = vm_reg(x, op, 4);
-
-	if (reg)
-		ev->value = readl(reg);
-	else
-		ev->result = -EINVAL;
+	reg_access(x, op, ev, 4, false);
 }
 
 static void op_virtio_raw(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
