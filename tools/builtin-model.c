@@ -316,14 +316,15 @@ int cmd_model(int argc, char **argv)
 	struct cli c = { 0 };
 	double t0 = now_s(), wall_s;
 	int ret = PASIDSIM_EXIT_OK;
-	struct list_opt lv = { m.vms, &m.nvms, 1, SIM_WORLD_MAX_VMS };
+	struct list_opt lv = { m.vms, &m.nvms, 0, SIM_WORLD_MAX_VMS };
 	struct list_opt lc = { m.vcpus, &m.nvcpus, 1, MODEL_MAX_VCPUS };
 	struct list_opt lh = { m.hcpus, &m.nhcpus, 0, MODEL_MAX_HCPUS };
 	const struct opt opts[] = {
 		{ .type = OPT_CALLBACK, .long_name = "vms", .cb = list_cb, .data = &lv,
-		  .argh = "LIST", .def = "1,2,4,8", .help = "VMs per world, comma-separated" },
+		  .argh = "LIST", .def = "1,2,4,8", .help = "VMs per world, comma-separated; 0: "
+		  "bare metal (the host's CPUs churn ioasid_alloc/free)" },
 		{ .type = OPT_CALLBACK, .long_name = "vcpus", .cb = list_cb, .data = &lc,
-		  .argh = "LIST", .def = "1,2,4", .help = "vCPUs per VM" },
+		  .argh = "LIST", .def = "1,2,4", .help = "vCPUs per VM (bare metal: host CPUs)" },
 		{ .type = OPT_CALLBACK, .long_name = "host-cpus", .cb = list_cb, .data = &lh,
 		  .argh = "LIST", .def = "0", .help = "host CPUs the vCPU threads (with their VMM "
 		  "work) share; 0: one per vCPU" },
@@ -363,10 +364,12 @@ int cmd_model(int argc, char **argv)
 		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
 	m.path = model_paths[c.path];
 	m.flavour = model_flavours[c.flavour];
-	if (!strcmp(m.flavour, "ida")) {
-		fprintf(stderr, "pasidsim model: --flavour=ida: the model's guests allocate "
+	for (unsigned int i = 0; !strcmp(m.flavour, "ida") && i < m.nvms; i++) {
+		if (!m.vms[i])
+			continue;
+		fprintf(stderr, "pasidsim model: --flavour=ida with --vms=%u: guests allocate "
 			"through their vIOMMUs, and the ida flavour has no custom allocators "
-			"(docs/flavours.md)\n");
+			"(docs/flavours.md); --vms=0 models it on bare metal\n", m.vms[i]);
 		return PASIDSIM_EXIT_USAGE;
 	}
 	if (c.calibrate)

@@ -150,7 +150,12 @@ void model_lockstat_sort(struct pres *r)
  * the earliest time a VM did its last): min and max share, Jain's index
  * (sum x)^2 / (n sum x^2).
  */
-static void fairness(struct pres *r, struct sim_world *w, unsigned int nvms)
+static unsigned int fair_key(const struct sim_event *e, bool bare)
+{
+	return bare ? e->cpu : (unsigned int)e->vm;
+}
+
+static void fairness(struct pres *r, struct sim_world *w, unsigned int nvms, bool bare)
 {
 	u64 *last = calloc(nvms, sizeof(u64)), *done = calloc(nvms, sizeof(u64)), cut = ~0ull;
 	double sum = 0, sq = 0;
@@ -160,8 +165,8 @@ static void fairness(struct pres *r, struct sim_world *w, unsigned int nvms)
 	for (size_t i = 0; i < sim_world_nevents(w); i++) {
 		const struct sim_event *e = sim_world_event(w, i);
 
-		if (e->vm >= 0 && e->end_ns > last[e->vm])
-			last[e->vm] = e->end_ns;
+		if ((bare || e->vm >= 0) && e->end_ns > last[fair_key(e, bare)])
+			last[fair_key(e, bare)] = e->end_ns;
 	}
 	for (unsigned int v = 0; v < nvms; v++)
 		if (last[v] < cut)
@@ -169,8 +174,8 @@ static void fairness(struct pres *r, struct sim_world *w, unsigned int nvms)
 	for (size_t i = 0; i < sim_world_nevents(w); i++) {
 		const struct sim_event *e = sim_world_event(w, i);
 
-		if (e->vm >= 0 && e->end_ns <= cut)
-			done[e->vm]++;
+		if ((bare || e->vm >= 0) && e->end_ns <= cut)
+			done[fair_key(e, bare)]++;
 	}
 	for (unsigned int v = 0; v < nvms; v++) {
 		sum += done[v];
@@ -243,6 +248,8 @@ static struct sim_world *point_world(struct model *m, struct point *pt, bool var
 	p.checks = false;
 	p.nvms = pt->vms;
 	p.vcpus = pt->vcpus;
+	if (!pt->vms)
+		p.host_cpus = pt->vcpus;	/* bare metal: the host's CPUs churn */
 	p.pcpus = pt->hcpus;
 	p.path = strcmp(m->path, "virtio") ? SIM_WORLD_PATH_VTD : SIM_WORLD_PATH_VIRTIO;
 	p.host_flavour = m->flavour;
@@ -272,25 +279,46 @@ static struct sim_world *point_world(struct model *m, struct point *pt, bool var
 	return w;
 }
 
+/* The set bare-metal churns allocate in (the token only: its address). */
+static struct ioasid_set model_set;
+
+/*
+ * One batch of allocations: through each VM's consumer on its vCPUs, or on
+ * bare metal (no VMs) raw ioasid_alloc() on the host's CPUs.
+ */
+static void submit_allocs(const struct point *pt, struct sim_world *w, unsigned int batch)
+{
+	struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX };
+
+	if (!pt->vms) {
+		op.kind = SIM_OP_IOASID_ALLOC;
+		op.set = &model_set;
+		for (unsigned int c = 0; c < pt->vcpus; c++)
+			for (unsigned int i = 0; i < batch; i++)
+				sim_world_submit(w, SIM_WORLD_HOST, c, &op);
+		return;
+	}
+	for (unsigned int vm = 0; vm < pt->vms; vm++)
+		for (unsigned int c = 0; c < pt->vcpus; c++)
+			for (unsigned int i = 0; i < batch; i++)
+				sim_world_submit(w, vm, c, &op);
+}
+
 /* The churn; 0, or -1 (reported). */
 static int churn(struct model *m, struct point *pt, struct sim_world *w)
 {
 	for (unsigned int done = 0; done < m->ops;) {
 		unsigned int batch = m->ops - done < MODEL_BATCH ? m->ops - done : MODEL_BATCH;
-		struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX };
+		struct sim_op op = { .kind = pt->vms ? SIM_OP_FREE : SIM_OP_IOASID_FREE };
 		size_t from = sim_world_nevents(w), mid;
 
-		for (unsigned int vm = 0; vm < pt->vms; vm++)
-			for (unsigned int c = 0; c < pt->vcpus; c++)
-				for (unsigned int i = 0; i < batch; i++)
-					sim_world_submit(w, vm, c, &op);
+		submit_allocs(pt, w, batch);
 		if (sim_world_run(w) != SIM_SCHED_IDLE) {
 			fprintf(stderr, "model: %u VMs x %u vCPUs: allocation run stopped: %s\n",
 				pt->vms, pt->vcpus, sim_world_report(w));
 			return -1;
 		}
 		mid = sim_world_nevents(w);
-		op.kind = SIM_OP_FREE;
 		for (size_t i = from; i < mid; i++) {
 			const struct sim_event *e = sim_world_event(w, i);
 
@@ -338,7 +366,8 @@ static int point_figures(struct model *m, struct point *pt, struct pres *r,
 
 		if (e->end_ns > r->end_ns)
 			r->end_ns = e->end_ns;
-		lat_add(e->kind == SIM_OP_ALLOC ? &r->alloc : &r->free, n, lat);
+		lat_add(e->kind == SIM_OP_ALLOC || e->kind == SIM_OP_IOASID_ALLOC ? &r->alloc : &r->free,
+			n, lat);
 		lat_add(&r->all, n, lat);
 		if (variant)
 			continue;
@@ -356,7 +385,8 @@ static int point_figures(struct model *m, struct point *pt, struct pres *r,
 		model_lockstat_add(r, sim_world_kernel(w, v), v < 0);
 	model_lockstat_sort(r);
 	sim_sched_time_split(sim_world_sched(w), r->split);
-	fairness(r, w, pt->vms);
+	/* per VM; on bare metal, per host CPU */
+	fairness(r, w, pt->vms ? pt->vms : pt->vcpus, !pt->vms);
 	serialising(r, w);
 	return 0;
 }

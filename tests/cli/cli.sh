@@ -226,13 +226,18 @@ case_every_command_names_bad_options() {
 }
 
 case_model_bad_option_values() {
-	run 2 "$P" model --vms=0;	has err "model: --vms='0': expected up to 32 comma-separated"
+	run 2 "$P" model --vms=257;	has err "model: --vms='257': expected up to 32 comma-separated"
 	run 2 "$P" model --vcpus=1,x;	has err "model: --vcpus='1,x': expected"
 	run 2 "$P" model --path=pci;	has err "model: --path='pci'"
 	run 2 "$P" model --cost=bogus_ns=1;	has err "model: --cost='bogus_ns=1'"
 	run 2 "$P" model --ops=0;	has err "model: --ops='0': expected an integer from 1"
 	run 2 "$P" model --seed=-1;	has err "model: --seed='-1'"
-	run 2 "$P" model --flavour=ida;	has err "model: --flavour=ida: the model's guests allocate"
+	run 2 "$P" model --flavour=ida;	has err "model: --flavour=ida with --vms=1: guests allocate"
+	run 0 "$P" model --vms=0 --vcpus=1,2 --ops=10 --flavour=ida --no-db --json
+	has out '"vms":0,"vcpus":2'
+	has out 'ida_pasid_ida.xa_lock'
+	run 0 "$P" model --vms=0,1 --vcpus=2 --ops=10 --no-db --json
+	has out '"class":"host:ioasid_allocator_lock"' 
 	run 0 "$P" model --vms=1 --vcpus=1 --ops=5 --no-db --json
 	has out '"vms":1'
 }

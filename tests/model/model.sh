@@ -119,7 +119,7 @@ grep -q 'threads_ops/s' "$dir/cal.out" || die "calibrate: no comparison table"
 	>/dev/null 2>&1 || die "calibrated costs are not a valid --cost"
 
 # Usage errors.
-for bad in --vms=0 --vms=1,,2 --vms=abc --vms=257 --vcpus=0 --ops=0 --ops=x --path=pci \
+for bad in --vms=1,,2 --vms=abc --vms=257 --vcpus=0 --ops=0 --ops=x --path=pci \
 	   --flavour=linux-5.0 --host-cpus=x --host-cpus=1,,2 --cost=nope=1 --cost=poll_ns=-1 \
 	   --seed=x --what-if=cs_hold_ns --what-if=cs_hold_ns*x --what-if=*2 --workload=nope \
 	   "--workload=mixed --host-cpus=2" "--workload=mixed --what-if=xa_lock*2" \
