@@ -223,8 +223,8 @@ static struct ioasid_allocator_ops *slot_allocator(const struct op_ctx *x, const
  * on the I/O ASID locks): an unplug meanwhile gets -EBUSY instead of freeing
  * the ops under them.
  */
-static void op_allocator_unregister(const struct op_ctx *x, const struct sim_op *op,
-				    struct sim_event *ev)
+static void allocator_call(const struct op_ctx *x, const struct sim_op *op,
+			   struct sim_event *ev, bool reg)
 {
 	struct ioasid_allocator_ops *ops = slot_allocator(x, op);
 
@@ -233,22 +233,23 @@ static void op_allocator_unregister(const struct op_ctx *x, const struct sim_op 
 		return;
 	}
 	x->vm->hotplug = true;
-	x->in->api.ioasid_unregister_allocator(ops);
+	if (reg)
+		ev->result = x->in->api.ioasid_register_allocator(ops);
+	else
+		x->in->api.ioasid_unregister_allocator(ops);
 	x->vm->hotplug = false;
+}
+
+static void op_allocator_unregister(const struct op_ctx *x, const struct sim_op *op,
+				    struct sim_event *ev)
+{
+	allocator_call(x, op, ev, false);
 }
 
 static void op_allocator_register(const struct op_ctx *x, const struct sim_op *op,
 				  struct sim_event *ev)
 {
-	struct ioasid_allocator_ops *ops = slot_allocator(x, op);
-
-	if (!ops) {
-		ev->result = -ENODEV;
-		return;
-	}
-	x->vm->hotplug = true;
-	ev->result = x->in->api.ioasid_register_allocator(ops);
-	x->vm->hotplug = false;
+	allocator_call(x, op, ev, true);
 }
 
 /*
