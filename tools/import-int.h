@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasidsim import internals, shared by tools/import.c (the probed functions,
+ * pairing, order, conversion) and tools/import-parse.c (the line parser).
+ * Not an API: import.h is.
+ */
+#ifndef PASIDSIM_IMPORT_INT_H
+#define PASIDSIM_IMPORT_INT_H
+
+#include "import.h"
+
+#define INVALID_ID	0xffffffffu
+#define MAX_ERRNO	4095
+
+enum ret_kind {
+	RET_VOID,	/* no value */
+	RET_U32,	/* ioasid_t */
+	RET_INT,	/* 0 or -errno */
+	RET_PTR,	/* a pointer, NULL or ERR_PTR(-errno) */
+};
+
+struct fn_param {
+	const char *names[4];	/* accepted argument names */
+	bool positional;	/* a real parameter: argN also accepted */
+	bool required;
+	bool u32;		/* an ioasid_t: must fit in 32 bits */
+};
+
+struct fn_desc {
+	const char *name;
+	enum trace_op op;
+	enum ret_kind ret;
+	bool outer;		/* an iommu_*() call: ioasid_*() calls nest in it */
+	struct fn_param param[IMPORT_MAX_ARGS];
+};
+
+/* The probed functions: their names, trace operation, return and parameters. */
+extern const struct fn_desc import_fns[IMPORT_FN__NR];
+
+/* Which pass of import_convert() the progress line reports (1 or 2). */
+void import_progress_pass(int pass);
+
+#endif /* PASIDSIM_IMPORT_INT_H */
