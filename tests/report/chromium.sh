@@ -28,6 +28,10 @@ rm -rf "$work" && mkdir -p "$work" || exit 2
 printf 'pasidsim-trace 1\n# reproducer\n' > "$work/repro.trace"
 "$mkdb" "$work/r.db" "$work/repro.trace" || exit 2
 
+# A model sweep (two vCPU counts over three VM counts, what-if on) for the sweep plots.
+"$pasidsim" model --vms=1,2,4 --vcpus=1,2 --ops=50 --what-if=cs_hold_ns*2 --db="$work/r.db" \
+	>"$work/model.out" 2>&1
+check "model sweep recorded" test $? -eq 0
 index=$("$pasidsim" report --db "$work/r.db" --out "$work/report" 2>"$work/report.err")
 check "report exits 0 and prints index.html" test $? -eq 0 -a "${index##*/}" = index.html
 check "index.html exists" test -f "$index"
@@ -59,7 +63,7 @@ check "no console errors from chromium" \
 # first bad commit; the clean scenario is not flagged although it sorts first.
 check "summary table drawn" grep -q '<table id="summary-table">' "$work/dom.html"
 nrows=$(grep -o '<tr class="verdict-' "$work/dom.html" | wc -l)
-check "one summary row per scenario ($nrows)" test "$nrows" -eq 3
+check "one summary row per scenario ($nrows)" test "$nrows" -eq 4
 first=$(grep -o '<tr class="verdict-[a-z-]*" data-scenario="[^"]*"' "$work/dom.html" | head -1)
 check "the planted regression's scenario leads the summary ($first)" \
 	test "$first" = '<tr class="verdict-regression" data-scenario="demo (pasidsim, seed 1)"'
@@ -72,8 +76,10 @@ clean_row=$(grep -o '<tr class="verdict-[a-z-]*" data-scenario="bench:clean[^"]*
 	"$work/dom.html" | sed 's|</tr>.*||')
 check "clean scenario not flagged" sh -c "echo '$clean_row' | grep -q '^<tr class=\"verdict-unchanged\"' && \
 	! echo '$clean_row' | grep -q 'first bad'"
-last=$(grep -o '<tr class="verdict-[a-z-]*" data-scenario="[^"]*"' "$work/dom.html" | tail -1)
-check "the unchanged scenario comes last" sh -c "echo '$last' | grep -q 'bench:clean'"
+rows=$(grep -o '<tr class="verdict-[a-z-]*" data-scenario="[^"]*"' "$work/dom.html")
+check "the unchanged scenario comes after the changed ones, the model's first run last" \
+	sh -c "echo '$rows' | tail -2 | head -1 | grep -q 'bench:clean' &&
+	echo '$rows' | tail -1 | grep -q 'verdict-first-run\" data-scenario=\"model'"
 # Charts for changed metrics only (vt.ns_total, wall.ns_per_op, fuzz.edges); the flat
 # ones (allocs, vt.ops) wait in a collapsed <details>.
 ntrend=$(grep -o '<svg[^>]*class="chart trend' "$work/dom.html" | wc -l)
@@ -92,6 +98,12 @@ check "first bad commit named (c4, last good c3)" \
 check "recovered regression not reported as open" \
 	grep -q 'earlier regression(s), since recovered' "$work/dom.html"
 check "digest change flagged" grep -q 'Outcome digest changed at: c600000000' "$work/dom.html"
+nsweep=$(grep -o '<svg[^>]*class="chart sweep-plot' "$work/dom.html" | wc -l)
+check "sweep plots: throughput, p99 and at least one lock's utilisation ($nsweep)" test "$nsweep" -ge 3
+check "throughput plot names its lines by vCPU count" grep -q '<text class="legend"[^>]*>vCPUs 2</text>' \
+	"$work/dom.html"
+check "what-if lines drawn dashed" grep -q 'stroke-dasharray:4 3' "$work/dom.html"
+check "sweep plot captions" grep -q 'Throughput against VMs (operations per virtual second)' "$work/dom.html"
 check "lockstat table" grep -q '<td class="l">ioasid_allocator_lock</td>' "$work/dom.html"
 check "finding links its reproducer" grep -q 'class="reproducer"' "$work/dom.html"
 check "reproducer copied into the report" test -f "$work/report/traces/12-0-repro.trace"

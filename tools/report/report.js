@@ -112,6 +112,76 @@
 		return svg;
 	}
 
+	var PALETTE = ['#2a6fdb', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#17becf',
+		       '#7f7f7f'];
+
+	/*
+	 * Several named lines over one x axis: series[i] = { name, pts: [[x, y], ...] }.
+	 * The x axis is log2 when every x is positive and they span a factor of 8 or more
+	 * (VM counts are powers of two); a legend names the lines.
+	 */
+	function multiChart(opts) {
+		var W = 560, H = 210, L = 62, R = 130, T = 12, B = 34;
+		var svg = sv('svg', { 'class': 'chart ' + (opts.cls || ''), width: W, height: H,
+				       viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
+		var all = [];
+		opts.series.forEach(function (s) {
+			s.pts = s.pts.filter(function (p) { return isFinite(p[0]) && isFinite(p[1]); });
+			s.pts.sort(function (a, b) { return a[0] - b[0]; });
+			all = all.concat(s.pts);
+		});
+		var xmin = Math.min.apply(null, all.map(function (p) { return p[0]; }));
+		var xmax = Math.max.apply(null, all.map(function (p) { return p[0]; }));
+		var ymax = Math.max.apply(null, all.map(function (p) { return p[1]; }));
+		if (!all.length) { xmin = 0; xmax = 1; ymax = 1; }
+		var ymin = 0;
+		if (!(ymax > 0)) ymax = 1;
+		var logx = xmin > 0 && xmax / xmin >= 8;
+		var tx = function (x) { return logx ? Math.log2(x) : x; };
+		var x0 = tx(xmin), x1 = tx(xmax);
+		if (x0 === x1) { x0 -= 1; x1 += 1; }
+		function X(x) { return L + (tx(x) - x0) / (x1 - x0) * (W - L - R); }
+		function Y(y) { return H - B - (y - ymin) / (ymax - ymin) * (H - T - B); }
+		for (var i = 0; i <= 4; i++) {
+			var yv = ymin + (ymax - ymin) * i / 4;
+			svg.appendChild(sv('line', { 'class': 'grid', x1: L, x2: W - R, y1: Y(yv), y2: Y(yv) }));
+			svg.appendChild(sv('text', { x: L - 4, y: Y(yv) + 3, 'text-anchor': 'end' }, fmt(yv)));
+		}
+		svg.appendChild(sv('line', { 'class': 'axis', x1: L, x2: L, y1: T, y2: H - B }));
+		svg.appendChild(sv('line', { 'class': 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }));
+		var xt = {};
+		all.forEach(function (p) { xt[p[0]] = true; });
+		Object.keys(xt).forEach(function (x) {
+			svg.appendChild(sv('text', { x: X(+x), y: H - B + 12, 'text-anchor': 'middle' }, x));
+		});
+		svg.appendChild(sv('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle' },
+				   opts.xlabel + (logx ? ' (log scale)' : '')));
+		opts.series.forEach(function (s, k) {
+			var colour = PALETTE[k % PALETTE.length];
+			var d = s.pts.map(function (p, j) {
+				return (j ? 'L' : 'M') + X(p[0]).toFixed(1) + ' ' + Y(p[1]).toFixed(1);
+			}).join(' ');
+			if (d)
+				svg.appendChild(sv('path', { 'class': 'line series', d: d,
+							     style: 'stroke:' + colour + (s.dashed ?
+							     ';stroke-dasharray:4 3' : '') }));
+			s.pts.forEach(function (p) {
+				var c = sv('circle', { 'class': 'pt', cx: X(p[0]).toFixed(1),
+						       cy: Y(p[1]).toFixed(1), r: 2.5, style: 'fill:' + colour });
+				c.appendChild(sv('title', {}, s.name + ', ' + opts.xlabel + ' ' + p[0] + ': ' +
+						 fmt(p[1])));
+				svg.appendChild(c);
+			});
+			var ly = T + 6 + k * 13;
+			svg.appendChild(sv('line', { x1: W - R + 8, x2: W - R + 24, y1: ly, y2: ly,
+						     stroke: colour, 'stroke-width': 2,
+						     'stroke-dasharray': s.dashed ? '4 3' : 'none' }));
+			svg.appendChild(sv('text', { 'class': 'legend', x: W - R + 28, y: ly + 3 }, s.name));
+		});
+		nCharts++;
+		return svg;
+	}
+
 	function table(head, rows, leftCols) {
 		var t = el('table'), tr = el('tr');
 		head.forEach(function (h, i) { tr.appendChild(el('th', { 'class': i < leftCols ? 'l' : '' }, h)); });
@@ -325,6 +395,96 @@
 		sec.appendChild(box);
 	}
 
+	var POINT_RE = /^model\.vms(\d+)\.vcpus(\d+)((?:\.[A-Za-z_]+\d+)*)\.([A-Za-z][A-Za-z0-9_]*)$/;
+
+	/* The newest run's model points: { key: { vms, series, m: { what: value } } }. */
+	function modelPoints(g) {
+		var pts = {}, last = g.runs.length - 1;
+		g.metrics.forEach(function (m) {
+			var r = POINT_RE.exec(m.name);
+			if (!r || m.values[last] === null || m.values[last] === undefined) return;
+			var key = m.name.substring(6, m.name.length - r[4].length - 1);
+			var extra = r[3].replace(/\.([A-Za-z_]+?)(\d+)(?=\.|$)/g, ', $1 $2');
+			pts[key] = pts[key] || { vms: +r[1], series: 'vCPUs ' + r[2] + extra, m: {} };
+			pts[key].m[r[4]] = m.values[last];
+		});
+		return pts;
+	}
+
+	/* One line per series (vCPU count and other swept axes) of what against VMs. */
+	function sweepSeries(pts, value, suffix) {
+		var by = {};
+		Object.keys(pts).forEach(function (k) {
+			var p = pts[k], v = value(p, k);
+			if (v === null || v === undefined || !isFinite(v)) return;
+			var name = p.series + (suffix || '');
+			by[name] = by[name] || { name: name, pts: [], dashed: !!suffix };
+			by[name].pts.push([p.vms, v]);
+		});
+		return Object.keys(by).sort().map(function (n) { return by[n]; });
+	}
+
+	function sweepFigure(box, title, series, ylabel) {
+		if (!series.length) return;
+		var fig = el('figure', { 'class': 'sweep' });
+		fig.appendChild(multiChart({ series: series, xlabel: 'VMs', cls: 'sweep-plot' }));
+		fig.appendChild(el('figcaption', {}, title + ' (' + ylabel + ')'));
+		box.appendChild(fig);
+	}
+
+	/* Utilisation (hold time / virtual time) of the busiest locks of the newest run. */
+	function lockUtilisation(g, pts) {
+		var util = {};
+		(g.lockstat || []).forEach(function (l) {
+			var c = l['class'], i = c.indexOf(':');
+			var p = i > 0 ? pts[c.substring(0, i)] : null;
+			if (!p || !(p.m.virtual_ns_total > 0)) return;
+			var name = c.substring(i + 1);
+			util[name] = util[name] || {};
+			util[name][c.substring(0, i)] = l.hold_total_ns / p.m.virtual_ns_total;
+		});
+		var peak = function (n) {
+			return Math.max.apply(null, Object.keys(util[n]).map(function (k) { return util[n][k]; }));
+		};
+		return Object.keys(util).filter(function (n) { return peak(n) > 0; })
+			.sort(function (a, b) { return peak(b) - peak(a); }).slice(0, 3)
+			.map(function (n) { return { name: n, at: util[n] }; });
+	}
+
+	/*
+	 * Each model scenario's newest sweep as a performance engineer reads it:
+	 * throughput and p99 against VMs, one line per vCPU count (what-if dashed),
+	 * and the utilisation of the busiest locks against VMs.
+	 */
+	function sweeps(sec) {
+		var any = false;
+		D.groups.forEach(function (g, gi) {
+			var pts = modelPoints(g);
+			if (!Object.keys(pts).length) return;
+			any = true;
+			var run = g.runs[g.runs.length - 1];
+			sec.appendChild(el('h3', { id: 'sweep' + gi }, g.label + ' — run ' + run.id + ' @ ' +
+					   short(run.commit)));
+			var box = el('div', { 'class': 'charts' });
+			var get = function (what) { return function (p) { return p.m[what]; }; };
+			sweepFigure(box, 'Throughput against VMs',
+				    sweepSeries(pts, get('ops_per_virtual_s')).concat(
+					    sweepSeries(pts, get('whatif_ops_per_virtual_s'), ' what-if')),
+				    'operations per virtual second');
+			sweepFigure(box, 'p99 latency of an operation against VMs',
+				    sweepSeries(pts, get('op_p99_ns')).concat(
+					    sweepSeries(pts, get('whatif_op_p99_ns'), ' what-if')),
+				    'virtual ns');
+			lockUtilisation(g, pts).forEach(function (lk) {
+				sweepFigure(box, 'Utilisation of ' + lk.name + ' against VMs',
+					    sweepSeries(pts, function (p, k) { return lk.at[k]; }),
+					    'hold time / virtual time');
+			});
+			sec.appendChild(box);
+		});
+		if (!any) sec.appendChild(el('p', {}, 'No model sweeps recorded.'));
+	}
+
 	function findings(sec) {
 		if (!D.findings.length) {
 			sec.appendChild(el('p', {}, 'No findings.'));
@@ -362,6 +522,7 @@
 		trends(document.getElementById('trends'));
 		histograms(document.getElementById('histograms'));
 		lockstat(document.getElementById('lockstat'));
+		sweeps(document.getElementById('sweeps'));
 		coverage(document.getElementById('coverage'));
 		findings(document.getElementById('findings'));
 		runs(document.getElementById('runs'));
