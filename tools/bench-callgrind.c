@@ -34,6 +34,20 @@
 #endif
 #endif
 
+const char *bench_self(void)
+{
+	static char path[4096];
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	return path;
+}
+
 bool bench_callgrind_available(char *why, size_t len)
 {
 	const char *path = getenv("PATH");
@@ -104,25 +118,20 @@ int bench_callgrind_parse(FILE *f, uint64_t *ir)
 {
 	char line[4096];
 	int idx = -1;
-	bool have_totals = false;
-	uint64_t totals = 0, v;
+	bool have_totals = false, have_summary = false;
+	uint64_t totals = 0, summary = 0;
 
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "events:", 7)) {
+		if (!strncmp(line, "events:", 7))
 			idx = ir_index(line + 7);
-		} else if (!strncmp(line, "summary:", 8) && idx >= 0 &&
-			   !nth_number(line + 8, idx, &v)) {
-			*ir = v;
-			return 0;
-		} else if (!strncmp(line, "totals:", 7) && idx >= 0 &&
-			   !nth_number(line + 7, idx, &v)) {
-			totals = v;
-			have_totals = true;
-		}
+		else if (!strncmp(line, "summary:", 8) && idx >= 0)
+			have_summary = !nth_number(line + 8, idx, &summary);
+		else if (!strncmp(line, "totals:", 7) && idx >= 0)
+			have_totals = !nth_number(line + 7, idx, &totals);
 	}
-	if (!have_totals)
+	if (!have_totals && !have_summary)
 		return -1;
-	*ir = totals;
+	*ir = have_totals ? totals : summary;
 	return 0;
 }
 

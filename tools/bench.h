@@ -70,8 +70,10 @@ const char *bench_self(void);
 bool bench_callgrind_available(char *why, size_t len);
 
 /*
- * Instructions (Ir) from a callgrind output file: the "summary:" line (or,
- * without one, the "totals:" line) at the position of "Ir" in "events:".
+ * Instructions (Ir) from a callgrind output file: the "totals:" line (or,
+ * without one, the "summary:" line) at the position of "Ir" in "events:"
+ * (with --instr-atstart=no callgrind writes "summary: 0" and the count in
+ * "totals:").
  * 0, or -1 if the file has neither.
  */
 int bench_callgrind_parse(FILE *f, uint64_t *ir);

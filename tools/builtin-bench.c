@@ -99,20 +99,6 @@ const char *bench_mode(void)
 	return SIM_CHECKS ? "checked" : "fast";
 }
 
-const char *bench_self(void)
-{
-	static char path[4096];
-	ssize_t n;
-
-	if (path[0])
-		return path;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	if (n <= 0)
-		return NULL;
-	path[n] = '\0';
-	return path;
-}
-
 /* Does @name match one pattern: fnmatch, or a prefix ending at a dot ("alloc" matches alloc.*). */
 static bool pattern_match(const char *pat, size_t n, const char *name)
 {
