@@ -296,17 +296,17 @@ static int alloc_run(struct bench_ctx *c)
 	  .cg_ops = (cg_), .skip = bench_skip_flavour, .setup = alloc_setup,		\
 	  .run = alloc_run, .teardown = alloc_teardown, .op = opname, .what = what_,	\
 	  .cg_skip = "setting up 1M live IDs takes minutes under valgrind" }
-#define PAIR(fl, n, label, cg)	A("alloc", "pair", "ioasid_alloc() + ioasid_free(), " \
+#define PAIR(fl, n, label, cg)	A("alloc", "pair", "alloc + free pair (ioasid_alloc/free), " \
 				  label " IDs live", fl, n, label, 100000, cg)
 #define FLAVOUR(fl)									\
 	PAIR(fl, 0, "0", 2000),								\
 	PAIR(fl, 1000, "1k", 2000),							\
 	PAIR(fl, 100000, "100k", 2000),							\
 	PAIR(fl, 1000000, "1M", 0),							\
-	A("find", "find", "ioasid_find() of a random live ID, 100k live", fl, 100000,	\
+	A("find", "find", "find of a random live ID (ioasid_find), 100k live", fl, 100000,	\
 	  "100k", 200000, 5000),							\
-	A("walk", "walk", "iommu_pasid_for_each() over 1k IDs", fl, 1000, "1k", 300, 20), \
-	A("walk", "walk", "iommu_pasid_for_each() over 100k IDs", fl, 100000, "100k", 4, 1)
+	A("walk", "walk", "walk over 1k IDs (iommu_pasid_for_each)", fl, 1000, "1k", 300, 20), \
+	A("walk", "walk", "walk over 100k IDs (iommu_pasid_for_each)", fl, 100000, "100k", 4, 1)
 
 const struct bench bench_alloc_table[] = {
 	FLAVOUR("pasidsim"),
