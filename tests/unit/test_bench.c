@@ -106,7 +106,7 @@ static int collect(uint32_t id, void *priv, void *arg)
 
 Test(bench_bitmap, find_and_for_each)
 {
-	uint32_t seen[8], *p = seen;
+	uint32_t seen[16], *p = seen;
 	int tok;
 
 	for (uint32_t i = 0; i < 10; i++)
