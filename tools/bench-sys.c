@@ -323,11 +323,41 @@ static const char *fuzz_skip(const struct bench *b, char *buf, size_t len)
 	return NULL;
 }
 
-/* Run the harness for b->p1 seconds in a scratch corpus; parse its final stats. */
+/*
+ * Run the harness for b->p1 seconds on a scratch corpus seeded with the
+ * committed one, with its options (as scripts/fuzz.sh runs it: max_len 128,
+ * its dictionary, no leak checking per input); parse its final stats.
+ */
+static void fuzz_exec(const char *bin, const char *dir, const char *log, uint64_t secs)
+{
+	char src[PATH_MAX], seeds[PATH_MAX + 32], dict[PATH_MAX + 32], t[32];
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	char *slash;
+
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	/* <src>/build/fuzz/fuzz/api_libfuzzer: the source tree is three up */
+	snprintf(src, sizeof(src), "%s", bin);
+	for (int i = 0; i < 4 && (slash = strrchr(src, '/')); i++)
+		*slash = '\0';
+	snprintf(seeds, sizeof(seeds), "%s/fuzz/corpus/api", src);
+	snprintf(dict, sizeof(dict), "-dict=%s/fuzz/dict/api.dict", src);
+	snprintf(t, sizeof(t), "-max_total_time=%" PRIu64, secs);
+	setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1:quarantine_size_mb=16:"
+	       "max_malloc_fill_size=0", 1);
+	/* without a dictionary or seeds, an option given twice stands in */
+	execl(bin, bin, t, "-print_final_stats=1", "-detect_leaks=0", "-seed=1", "-max_len=128",
+	      access(dict + 6, R_OK) ? "-seed=1" : dict, dir,
+	      access(seeds, R_OK) ? (char *)NULL : seeds, (char *)NULL);
+	_exit(127);
+}
+
 static int fuzz_run(struct bench_ctx *c)
 {
 	char bin[PATH_MAX], dir[] = "/tmp/pasidsim-bench-fuzz-XXXXXX", log[PATH_MAX + 8];
-	char secs[32], line[512];
+	char line[512];
 	uint64_t t0, execs = 0;
 	pid_t pid;
 	FILE *f;
@@ -336,20 +366,11 @@ static int fuzz_run(struct bench_ctx *c)
 	if (!mkdtemp(dir))
 		return -1;
 	fuzz_binary(bin, sizeof(bin));
-	snprintf(log, sizeof(log), "%s/log", dir);
-	snprintf(secs, sizeof(secs), "-max_total_time=%" PRIu64, c->b->p1);
+	snprintf(log, sizeof(log), "%s.log", dir);
 	t0 = now_ns();
 	pid = fork();
-	if (!pid) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(bin, bin, secs, "-print_final_stats=1", "-seed=1", dir, (char *)NULL);
-		_exit(127);
-	}
+	if (!pid)
+		fuzz_exec(bin, dir, log, c->b->p1);
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		snprintf(c->err, sizeof(c->err), "%.200s exited abnormally (log %.200s)", bin, log);
 		return -1;
@@ -361,7 +382,8 @@ static int fuzz_run(struct bench_ctx *c)
 	if (f)
 		fclose(f);
 	c->done = execs;
-	/* the scratch corpus: a few files the run wrote, then the directory */
+	unlink(log);
+	/* the scratch corpus: the inputs the run added, then the directory */
 	snprintf(line, sizeof(line), "rm -rf '%s'", dir);
 	if (system(line))
 		return -1;
