@@ -19,14 +19,17 @@ run() {
 has() { grep -q -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }; }
 
 run 2 "$P" bench --reps=0
-has err 'reps'
+has err "bench: --reps='0': expected an integer from 1 to 100"
 run 2 "$P" bench --reps=abc
-has err 'reps'
+has err "bench: --reps='abc': expected"
 run 2 "$P" bench --only=no.such.benchmark
 has err "no benchmark matches 'no.such.benchmark'"
 run 2 "$P" bench --only=alloc.bitmap.0,bogus
 has err "no benchmark matches 'bogus'"
 run 2 "$P" bench --bogus
+has err "pasidsim bench: unknown option '--bogus'"
+run 0 "$P" bench --help
+has out 'usage: pasidsim bench'
 run 2 "$P" bench extra-argument
 run 2 "$P" bench --child=nope
 [ ! -e default.db ] || fail "a usage error created the store"
