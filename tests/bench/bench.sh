@@ -45,7 +45,11 @@ has out 'goals (issue 13)'
 run 0 "$P" db export --json --db="$W/t.db"
 has out '"command":"bench:alloc.bitmap.0"'
 has out '"bench.ns_per_op"'
-has out '"mode":"'
+has out '"mode":"checked"\|"mode":"fast"'
+has out '"ops":200000'
+# one wall sample per round
+grep -q '"name":"bench.ns_per_op"[^]]*"samples":"\[[0-9.e+-]*,[0-9.e+-]*\]"' out ||
+	{ cat out >&2; fail "bench.ns_per_op does not have 2 samples"; }
 n=$(grep -o '"bench.ns_per_op"' out | wc -l)
 [ ! -e default.db ] || fail "--db was not used"
 
