@@ -56,7 +56,7 @@ size_t bench_goal_count(void)
 
 /* The worst pasidsim / linux-6.1 ratio over the allocator benchmarks; NaN if none. */
 static double worst_ratio(const struct goal *g, bench_median_fn median, void *arg,
-			  size_t *which)
+			  bool instr, size_t *which)
 {
 	double worst = NAN;
 
@@ -66,7 +66,7 @@ static double worst_ratio(const struct goal *g, bench_median_fn median, void *ar
 
 		snprintf(a, sizeof(a), "%s.pasidsim.%s", compared[i][0], compared[i][1]);
 		snprintf(b, sizeof(b), "%s.linux-6.1.%s", compared[i][0], compared[i][1]);
-		r = median(arg, a, g->mode) / median(arg, b, g->mode);
+		r = median(arg, a, g->mode, instr) / median(arg, b, g->mode, instr);
 		if (!isnan(r) && (isnan(worst) || r > worst)) {
 			worst = r;
 			*which = i;
@@ -75,46 +75,63 @@ static double worst_ratio(const struct goal *g, bench_median_fn median, void *ar
 	return worst;
 }
 
+/* The goal's figure from wall medians, or (@instr) from instruction counts. */
+static double goal_value(const struct goal *g, bench_median_fn median, void *arg, bool instr,
+			 size_t *which)
+{
+	switch (g->kind) {
+	case G_MIN_RATE:
+	case G_MAX_NS:
+		return median(arg, g->a, g->mode, instr);
+	case G_MAX_RATIO:
+		return median(arg, g->a, g->mode, instr) /
+		       (g->scale * median(arg, g->b, g->mode, instr));
+	case G_NOT_SLOWER:
+		return worst_ratio(g, median, arg, instr, which);
+	}
+	return NAN;
+}
+
 void bench_goal_eval(size_t i, bench_median_fn median, void *arg, struct bench_goal_result *r)
 {
 	const struct goal *g = &goals[i];
-	size_t which = 0;
-	double v;
+	size_t which = 0, wi = 0, len = sizeof(r->measured);
+	double v = goal_value(g, median, arg, false, &which);
+	double vi = goal_value(g, median, arg, true, &wi);
+	char *m = r->measured;
 
 	r->goal = g->text;
 	r->mode = g->mode;
 	r->met = -1;
-	snprintf(r->measured, sizeof(r->measured), "not measured (%s mode)", g->mode);
+	snprintf(m, len, "not measured (%s mode)", g->mode);
+	if (isnan(v))
+		return;
 	switch (g->kind) {
 	case G_MIN_RATE:
-		v = 1e9 / median(arg, g->a, g->mode);
-		if (isnan(v))
-			return;
-		snprintf(r->measured, sizeof(r->measured), "%.3gM/s (%s)", v / 1e6, g->a);
-		r->met = v >= g->limit;
-		return;
+		snprintf(m, len, "%.3gM/s (%s", 1e9 / v / 1e6, g->a);
+		if (!isnan(vi))
+			snprintf(m + strlen(m), len - strlen(m), "; %.0f instructions/op", vi);
+		r->met = 1e9 / v >= g->limit;
+		break;
 	case G_MAX_NS:
-		v = median(arg, g->a, g->mode);
-		if (isnan(v))
-			return;
-		snprintf(r->measured, sizeof(r->measured), "%.3g us (%s)", v / 1e3, g->a);
+		snprintf(m, len, "%.3g us (%s", v / 1e3, g->a);
+		if (!isnan(vi))
+			snprintf(m + strlen(m), len - strlen(m), "; %.0f instructions", vi);
 		r->met = v <= g->limit;
-		return;
+		break;
 	case G_MAX_RATIO:
-		v = median(arg, g->a, g->mode) / (g->scale * median(arg, g->b, g->mode));
-		if (isnan(v))
-			return;
-		snprintf(r->measured, sizeof(r->measured), "%.2fx (%s / %s%s)", v, g->a,
-			 g->scale != 1 ? "100 x " : "", g->b);
+		snprintf(m, len, "%.2fx (%s / %s%s", v, g->a, g->scale != 1 ? "100 x " : "", g->b);
+		if (!isnan(vi))
+			snprintf(m + strlen(m), len - strlen(m), "; instructions %.2fx", vi);
 		r->met = v <= g->limit;
-		return;
+		break;
 	case G_NOT_SLOWER:
-		v = worst_ratio(g, median, arg, &which);
-		if (isnan(v))
-			return;
-		snprintf(r->measured, sizeof(r->measured), "worst %.2fx (%s.*.%s)", v,
-			 compared[which][0], compared[which][1]);
+		snprintf(m, len, "worst %.2fx (%s.*.%s", v, compared[which][0], compared[which][1]);
+		if (!isnan(vi))
+			snprintf(m + strlen(m), len - strlen(m), "; instructions worst %.3fx at %s.*.%s",
+				 vi, compared[wi][0], compared[wi][1]);
 		r->met = v <= g->limit;
-		return;
+		break;
 	}
+	snprintf(m + strlen(m), len - strlen(m), ")");
 }

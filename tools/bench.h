@@ -91,17 +91,26 @@ int bench_child(const struct bench *b, uint64_t ops);
 
 /* ---- goals (bench-goals.c) ----------------------------------------------------------- */
 
-/* The median ns per operation of benchmark @name, or NaN if it was not measured. */
-typedef double (*bench_median_fn)(void *arg, const char *name, const char *mode);
+/*
+ * The median ns per operation of benchmark @name in build @mode (with
+ * @instructions: its instructions per operation), or NaN if not measured.
+ */
+typedef double (*bench_median_fn)(void *arg, const char *name, const char *mode,
+				  bool instructions);
 
 struct bench_goal_result {
 	const char *goal;		/* the goal, as issue 13 words it */
 	const char *mode;		/* the build mode it is measured in */
-	char measured[128];		/* "1.23M ops/s", "2.1x" ... or "not measured" */
+	/* "1.23M/s (world.64x8; 21,739 instructions/op)", "2.1x (...)", "not measured" */
+	char measured[192];
 	int met;			/* 1 met, 0 not, -1 not measured */
 };
 
-/* How many goals there are, and goal @i evaluated from @median. */
+/*
+ * How many goals there are, and goal @i evaluated from @median: met or not
+ * by the wall-clock medians (the goals are speeds); the same figure from
+ * instruction counts is added where they were measured.
+ */
 size_t bench_goal_count(void);
 void bench_goal_eval(size_t i, bench_median_fn median, void *arg, struct bench_goal_result *r);
 

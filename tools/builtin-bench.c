@@ -313,7 +313,7 @@ static int record(struct bench_cmd *c)
 }
 
 /* bench_median_fn over this invocation's results. */
-static double current_median(void *arg, const char *name, const char *mode)
+static double current_median(void *arg, const char *name, const char *mode, bool instr)
 {
 	struct bench_cmd *c = arg;
 
@@ -321,7 +321,7 @@ static double current_median(void *arg, const char *name, const char *mode)
 		return NAN;
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->r[i].b->name, name))
-			return median_ns(&c->r[i]);
+			return instr ? c->r[i].ipo : median_ns(&c->r[i]);
 	return NAN;
 }
 
@@ -369,7 +369,7 @@ static void print_table(struct bench_cmd *c)
 		struct bench_goal_result g;
 
 		bench_goal_eval(i, current_median, c, &g);
-		printf("  %-4s %-70s %s\n", g.met < 0 ? "-" : g.met ? "met" : "NOT", g.goal,
+		printf("  %-4s %-68s %s\n", g.met < 0 ? "-" : g.met ? "met" : "NOT", g.goal,
 		       g.measured);
 	}
 }

@@ -98,13 +98,13 @@ static void load_rows(struct report *r, struct bench_rows *rows)
 }
 
 /* bench_median_fn over the loaded rows. */
-static double row_median(void *arg, const char *name, const char *mode)
+static double row_median(void *arg, const char *name, const char *mode, bool instr)
 {
 	const struct bench_rows *rows = arg;
 
 	for (size_t i = 0; i < rows->n; i++)
 		if (!strcmp(rows->v[i].name, name) && !strcmp(rows->v[i].mode, mode))
-			return rows->v[i].median_ns;
+			return instr ? rows->v[i].ipo : rows->v[i].median_ns;
 	return NAN;
 }
 
