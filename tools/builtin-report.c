@@ -504,6 +504,7 @@ static int write_data(struct report *r)
 	for (size_t i = 0; i < ng; i++)
 		emit_group(r, &g[i]);
 	json_arr_end(j);
+	report_emit_benchmarks(r);
 	report_emit_coverage(r);
 	report_emit_findings(r);
 	report_emit_runs_table(r);

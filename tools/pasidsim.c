@@ -35,6 +35,8 @@ static const struct cmd_struct commands[] = {
 	{ "gen", cmd_gen, "deterministic synthetic workload by seed -> trace", true },
 	{ "import", cmd_import, "kernel capture (ftrace, trace-cmd, perf script) -> trace", true },
 	{ "model", cmd_model, "contention sweep over VMs x vCPUs, in virtual time", true },
+	{ "bench", cmd_bench, "benchmark suite (issue 13), recorded into the results store",
+	  true },
 	{ "completion", cmd_completion, "print the bash completion script (completion bash)",
 	  true },
 };

@@ -37,6 +37,9 @@
  *     scheduler's lock_vtime hook moves the clock past the release, and
  *     that counts as a contention with its wait, like a real block.
  *
+ * The fast build (SIM_CHECKS 0, <sim/checks.h>) keeps all of this except the
+ * lock-order graph, lockdep_assert_held() and might_sleep().
+ *
  * All per-instance data sits in struct sim_lock_state behind one sim_mu.
  * Findings are formatted under that mutex and recorded after dropping it.
  * A held lock points at its class, so it must be released before the
@@ -793,7 +796,8 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	c->st.acquisitions++;
 	if (busy || vwait)
 		c->st.contentions++;
-	if (!try)
+	/* The lock-order graph: compiled out in the fast build (<sim/checks.h>). */
+	if (SIM_CHECKS && !try)
 		for (unsigned int j = 0; j < t->nheld; j++) {
 			const struct sim_lock_class *hc = t->held[j].class;
 
@@ -955,7 +959,8 @@ void __sim_mutex_init(struct mutex *lock, const char *name, struct lock_class_ke
 
 void __sim_mutex_lock(struct mutex *lock, const char *file, int line)
 {
-	__might_sleep(file, line);
+	if (SIM_CHECKS)
+		__might_sleep(file, line);
 	lock_acquire(&MUTEX_REF(lock), false, file, line);
 }
 

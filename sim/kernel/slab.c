@@ -33,6 +33,11 @@
  * takes over. Without ASan, kfree() of a wild pointer reads the 80 bytes
  * before it (the kernel would oops too).
  *
+ * The fast build (SIM_CHECKS 0, <sim/checks.h>) neither poisons nor redzones:
+ * no fill at allocation (__GFP_ZERO still zeroes), no redzone, no poison at
+ * free nor its check at release. The header, the accounting, the quarantine
+ * and double-free detection stay.
+ *
  * Fault injection is decided per allocation attempt, in this order: fail-nth,
  * fail-site, probability (splitmix64 PRNG seeded per instance), then the
  * hook. Attempts that may not fail are not eligible and do not count
@@ -188,7 +193,7 @@ static bool sim_free_poison_intact(struct sim_slab_hdr *h)
 static void sim_slab_release(struct sim_slab_state *s, struct sim_slab_hdr *h)
 {
 	sim_unpoison(sim_obj(h), h->size + SIM_REDZONE);
-	if (!sim_free_poison_intact(h))
+	if (SIM_CHECKS && !sim_free_poison_intact(h))
 		sim_finding_add(s->k, SIM_FINDING_SLAB, h->file, h->line,
 				"use after free: %zu-byte object %p allocated by %s() was written after kfree",
 				h->size, sim_obj(h), sim_site(h->func));
@@ -470,8 +475,12 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 	if (unlikely(!h))
 		return NULL;
 	obj = sim_obj(h);
-	memset(obj, (flags & __GFP_ZERO) ? 0 : POISON_INUSE, size);
-	memset(obj + size, SIM_REDZONE_BYTE, SIM_REDZONE);
+	if (flags & __GFP_ZERO)
+		memset(obj, 0, size);
+	else if (SIM_CHECKS)
+		memset(obj, POISON_INUSE, size);
+	if (SIM_CHECKS)
+		memset(obj + size, SIM_REDZONE_BYTE, SIM_REDZONE);
 	h->size = size;
 	h->owner = s;
 	h->cache = cache;
@@ -568,9 +577,11 @@ static void sim_slab_free(struct sim_slab_hdr *h, const char *op, const char *fi
 	struct sim_slab_hdr *victim = NULL;
 	u8 *obj = sim_obj(h);
 
-	sim_slab_check_redzone(h, op, file, line);
-	memset(obj, POISON_FREE, h->size - 1);
-	obj[h->size - 1] = POISON_END;
+	if (SIM_CHECKS) {
+		sim_slab_check_redzone(h, op, file, line);
+		memset(obj, POISON_FREE, h->size - 1);
+		obj[h->size - 1] = POISON_END;
+	}
 
 	sim_mu_lock(&s->mu);
 	if (unlikely(READ_ONCE(h->magic) != sim_magic(h, SIM_SLAB_LIVE))) {

@@ -501,6 +501,30 @@
 				      }), 6));
 	}
 
+	/* pasidsim bench: issue 13's goals, then every benchmark's latest figures. */
+	function benchmarks(sec) {
+		var B = D.benchmarks;
+		if (!B || !B.rows.length) {
+			sec.appendChild(el('p', {}, "No benchmark runs (run 'pasidsim bench')."));
+			return;
+		}
+		sec.appendChild(el('h3', {}, 'Goals (issue 13)'));
+		sec.appendChild(table(['goal', 'mode', 'measured', ''], B.goals.map(function (g) {
+			var v = el('span', { 'class': g.met === null ? '' : g.met ? 'good' : 'bad' },
+				   g.met === null ? 'not measured' : g.met ? 'met' : 'not met');
+			return [g.goal, g.mode, g.measured, v];
+		}), 3));
+		sec.appendChild(el('h3', {}, 'Figures (medians of interleaved rounds)'));
+		sec.appendChild(table(['benchmark', 'mode', 'op', 'ns/op', 'op/s', 'instructions/op',
+				       'samples', 'run', 'commit'],
+				      B.rows.map(function (b) {
+					      return [b.name, b.mode, b.op, fmt(b.median_ns), fmt(b.ops_per_s),
+						      b.instructions_per_op === null ? '–' :
+						      fmt(b.instructions_per_op), b.samples, b.run,
+						      short(b.commit)];
+				      }), 3));
+	}
+
 	function runs(sec) {
 		sec.appendChild(table(['id', 'started (UTC)', 'commit', 'branch', 'command', 'flavour',
 				       'status', 'digest', 'machine'],
@@ -523,6 +547,7 @@
 		histograms(document.getElementById('histograms'));
 		lockstat(document.getElementById('lockstat'));
 		sweeps(document.getElementById('sweeps'));
+		benchmarks(document.getElementById('benchmarks'));
 		coverage(document.getElementById('coverage'));
 		findings(document.getElementById('findings'));
 		runs(document.getElementById('runs'));

@@ -10,6 +10,7 @@
 #include_next <linux/kernel.h>
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <sim/checks.h>
 #include <linux/limits.h>
 #include <linux/err.h>
 #include <linux/printk.h>
@@ -37,7 +38,11 @@
  * off or is inside an RCU read-side critical section.
  */
 void __might_sleep(const char *file, int line);
+#if SIM_CHECKS
 #define might_sleep()		__might_sleep(__FILE__, __LINE__)
+#else
+#define might_sleep()		do { } while (0)	/* no DEBUG_ATOMIC_SLEEP */
+#endif
 #define might_sleep_if(cond)	do { if (cond) might_sleep(); } while (0)
 
 /* Logs that no stack trace is available (hosted kernel code calls it on failure). */

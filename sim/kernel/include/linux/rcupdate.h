@@ -15,6 +15,7 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <sim/checks.h>
 
 void rcu_read_lock(void);
 void rcu_read_unlock(void);
@@ -46,10 +47,15 @@ bool rcu_read_lock_held(void);
  */
 void __sim_rcu_dereference_report(const char *what, const char *file, int line);
 
+#if SIM_CHECKS
 #define __sim_rcu_check(c, what) do {					\
 	if (__builtin_expect(!(c), 0))					\
 		__sim_rcu_dereference_report(what, __FILE__, __LINE__);	\
 } while (0)
+#else
+/* As without PROVE_RCU: the condition compiles but is not evaluated. */
+#define __sim_rcu_check(c, what)	do { } while (0 && (c))
+#endif
 
 #define rcu_dereference_check(p, c) ({					\
 	__sim_rcu_check((c) || rcu_read_lock_held(),			\
