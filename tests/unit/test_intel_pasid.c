@@ -49,6 +49,8 @@ struct fake_vtd {
 	/* fault knobs */
 	bool stuck;			/* IP never clears */
 	unsigned int busy_polls;	/* IP stays set for this many reads */
+	unsigned int max_polls;		/* more VCRSP reads than this: no timeout (0: off) */
+	jmp_buf *escape;		/* ... then longjmp here instead of failing */
 	int force_sc;			/* answer this SC (-1: no) */
 	long long force_result;		/* grant this PASID (-1: no) */
 	/* counters */
@@ -93,6 +95,12 @@ static u64 fake_read(void *opaque, u64 off, unsigned int size)
 	}
 	if (off == f_vcrsp(f)) {
 		f->vcrsp_reads++;
+		if (f->max_polls && f->vcrsp_reads > f->max_polls) {
+			if (f->escape)
+				longjmp(*f->escape, 1);
+			cr_assert_fail("VCRSP polled %u times: the driver has no timeout",
+				       f->vcrsp_reads);
+		}
 		if (f->busy_left) {
 			f->busy_left--;
 			return f->vcrsp;
@@ -779,6 +787,50 @@ KTEST(intel_pasid, host_free_errors_are_only_logged)
 
 /* ---- several vIOMMUs, registration failure --------------------------------------- */
 
+/*
+ * The consumers' range follows the vIOMMUs present: when the one with the
+ * smallest PSS goes, the limit widens again; when the last PASID-capable
+ * one goes, consumers fail (fuzz/bugbench/vtd-exit-keeps-limit.patch).
+ */
+static void limit_scenario(bool restored)
+{
+	struct fake_host *h = host_new(100);
+	struct fake_vtd *f1 = fake_guest(h, 19), *f2 = fake_guest(h, 4);
+	struct fake_vtd *f3 = fake_new(h, PV_VTD_LAYOUT_3_3, 0, PV_VTD_ECAP_SMTS, 0);
+	struct pv_vtd_iommu v1, v2, v3;
+	struct iommu_pasid c;
+
+	viommu_init(&v1, "dmar0", f1, PV_VTD_LAYOUT_3_3);
+	viommu_init(&v2, "dmar1", f2, PV_VTD_LAYOUT_3_3);
+	ktest_consumer_init(&c, "narrow");
+	cr_assert_eq(c.range_max, 31, "PSS 4: [1, 31]");
+	iommu_pasid_exit(&c);
+
+	pv_vtd_iommu_exit(&v2);
+	ktest_consumer_init(&c, "after");
+	cr_assert_eq(c.range_max, restored ? IOMMU_PASID_MAX : 31,
+		     "range [1, %u] after the PSS-4 vIOMMU went", c.range_max);
+	iommu_pasid_exit(&c);
+
+	/* A legacy vIOMMU stays; the only PASID-capable one goes. */
+	viommu_init(&v3, "legacy", f3, PV_VTD_LAYOUT_3_3);
+	pv_vtd_iommu_exit(&v1);
+	memset(&c, 0, sizeof(c));
+	c.name = "none";
+	cr_assert_eq(iommu_pasid_init(&c), restored ? -EOPNOTSUPP : 0);
+	iommu_pasid_exit(&c);
+	pv_vtd_iommu_exit(&v3);
+	fake_free_all(f1);
+	fake_free_all(f2);
+	fake_free_all(f3);
+	free(h);
+}
+
+KTEST(intel_pasid, exit_restores_the_limit)
+{
+	limit_scenario(true);
+}
+
 KTEST(intel_pasid, two_viommus_share_one_space)
 {
 	struct fake_host *h = host_new(100);
@@ -920,6 +972,7 @@ KTEST(intel_pasid, timeout_panics)
 
 	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3);
 	f->stuck = true;
+	f->max_polls = 100000;	/* 100 s of 1 ms clock ticks */
 	ktest_expect(SIM_FINDING_PANIC, 1);
 	sim_set_panic_handler(NULL, on_panic, NULL);
 	sim_kernel_set_clock(NULL, ticking_clock, NULL);
@@ -1102,5 +1155,81 @@ KTEST(bugbench, vtd_free_unchecked_frees_active_ids)
 KTEST(bugbench, vtd_free_err_active_leaks_on_host)
 {
 	tracking_failure(false);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vtd_vcmd_no_timeout
+KTEST(bugbench, vtd_vcmd_no_timeout)
+{
+	struct fake_host *h = host_new(100);
+	struct fake_vtd *f = fake_guest(h, 19);
+	struct pv_vtd_iommu v;
+	jmp_buf escape;
+	volatile int escaped = 0;
+	ioasid_t id = SENTINEL;
+
+	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3);
+	f->stuck = true;
+	f->max_polls = 50000;
+	f->escape = &escape;
+	sim_kernel_set_clock(NULL, ticking_clock, NULL);
+	if (setjmp(escape) == 0)
+		pv_vtd_alloc_pasid(&v, 1, 100, &id);
+	else
+		escaped = 1;
+	sim_kernel_set_clock(NULL, NULL, NULL);
+	cr_assert(escaped, "the stuck command returned");
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_PANIC), 0, "no panic");
+	cr_assert_gt(fake_now, 50ULL * 1000 * 1000 * 1000, "50 s of polling past a 10 s deadline");
+	spin_unlock_irqrestore(&v.register_lock, 0);
+	pv_vtd_iommu_exit(&v);
+	fake_free_all(f);
+	free(h);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vtd_range_lock_inversion
+KTEST(bugbench, vtd_range_lock_inversion)
+{
+	struct fake_host *h = host_new(100);
+	struct fake_vtd *f = fake_guest(h, 19);
+	struct pv_vtd_iommu v;
+	struct iommu_pasid c;
+
+	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3);	/* pv_vtd_lock -> ops lock */
+	ktest_expect(SIM_FINDING_LOCKDEP, 1);
+	ktest_consumer_init(&c, "c");			/* ops lock -> pv_vtd_lock */
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_LOCKDEP), 1, "AB-BA");
+	iommu_pasid_exit(&c);
+	pv_vtd_iommu_exit(&v);
+	fake_free_all(f);
+	free(h);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vtd_exit_keeps_limit
+KTEST(bugbench, vtd_exit_keeps_limit)
+{
+	limit_scenario(false);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vtd_result_shift
+KTEST(bugbench, vtd_result_shift)
+{
+	struct fake_host *h = host_new(100);
+	struct fake_vtd *f = fake_guest(h, 19);
+	struct pv_vtd_iommu v;
+	ioasid_t id = SENTINEL;
+
+	viommu_init(&v, "dmar0", f, PV_VTD_LAYOUT_3_3);
+	cr_assert_eq(pv_vtd_alloc_pasid(&v, 1, IOMMU_PASID_MAX, &id), 0);
+	cr_assert(h->used[1], "the host granted PASID 1");
+	cr_assert_eq(id, 1 << 8, "the guest reads it as %u", id);
+	cr_assert_eq(pv_vtd_free_pasid(&v, id), 0);
+	cr_assert_eq(f->freed[0], 1, "the same wrong shift back");
+	pv_vtd_iommu_exit(&v);
+	fake_free_all(f);
+	free(h);
 }
 #endif

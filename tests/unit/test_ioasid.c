@@ -916,6 +916,30 @@ Test(ioasid, unregister_with_outstanding_ids)
 		cr_assert_eq(leaked_live, 0);
 }
 
+/*
+ * ioasid_find() reads the active space under RCU and takes no lock, so a
+ * reader may still be inside its read-side section, holding the space, when
+ * the allocator serving it is unregistered: the space must outlive the
+ * unregistration until a grace period (fuzz/bugbench/ioasid-unregister-frees-space.patch).
+ */
+KTEST(ioasid, unregister_defers_space_to_grace_period)
+{
+	struct sim_slab_stats st;
+	u64 live;
+
+	cr_assert_eq(ioasid_register_allocator(&ops_a), 0);
+	live = live_objects();
+	rcu_read_lock();
+	cr_assert_eq(PTR_ERR(ioasid_find(NULL, 5, NULL)), -ENOENT);
+	ioasid_unregister_allocator(&ops_a);
+	sim_slab_stats(NULL, &st);
+	cr_assert_eq(st.live_objects, live, "the space went while a reader may still hold it");
+	cr_assert_geq(sim_rcu_pending(NULL), 1);
+	rcu_read_unlock();
+	cr_assert_eq(live_objects(), live - 1, "and goes after a grace period");
+	assert_serving(NULL);
+}
+
 /* ---- custom allocators: alloc and free paths ---------------------------------- */
 
 KTEST(ioasid, custom_free_runs_before_erase)
@@ -1043,3 +1067,131 @@ KTEST(ioasid, header_constants)
 	cr_assert(pasid_valid(0xFFFFF));
 	cr_assert_eq(local.dummy, 0);
 }
+
+/*
+ * ---- seeded bugs (fuzz/bugbench) ----------------------------------------------
+ *
+ * Built only into test_ioasid+<bug>, against core/ with
+ * fuzz/bugbench/<bug>.patch applied (PASIDSIM_BUG_<bug>): each test asserts
+ * the bug's effect (ctest bugbench/<bug>/detected), and the ioasid suite
+ * above fails against the patched copy (bugbench/<bug>/killed).
+ */
+
+#ifdef PASIDSIM_BUG_ioasid_unregister_frees_space
+KTEST(bugbench, ioasid_unregister_frees_space)
+{
+	struct sim_slab_stats st;
+	u64 live;
+
+	cr_assert_eq(ioasid_register_allocator(&ops_a), 0);
+	live = live_objects();
+	rcu_read_lock();
+	cr_assert_eq(PTR_ERR(ioasid_find(NULL, 5, NULL)), -ENOENT);
+	ioasid_unregister_allocator(&ops_a);
+	sim_slab_stats(NULL, &st);
+	cr_assert_eq(st.live_objects, live - 1, "the space is freed under a reader");
+	rcu_read_unlock();
+	assert_serving(NULL);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_ioasid_set_data_no_grace
+KTEST(bugbench, ioasid_set_data_no_grace)
+{
+	ioasid_t a = ioasid_alloc(&set_a, 1, 10, &priv1);
+	ioasid_t b = ioasid_alloc(&set_a, 1, 10, &priv2);
+
+	ioasid_free(b);
+	cr_assert_eq(ioasid_set_data(a, &priv3), 0);
+	cr_assert_geq(sim_rcu_pending(NULL), 1, "set_data() returned before a grace period");
+	cr_assert_eq(ioasid_find(&set_a, a, NULL), &priv3);
+	ioasid_free(a);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_ioasid_track_fail_keeps_id
+KTEST(bugbench, ioasid_track_fail_keeps_id)
+{
+	cr_assert_eq(ioasid_register_allocator(&ops_a), 0);
+	/* The space's XArray is empty: tracking the host's ID 40 needs a node. */
+	sim_fault_fail_site(NULL, "radix_tree_node");
+	cr_assert_eq(ioasid_alloc(NULL, 40, 50, &priv1), INVALID_IOASID);
+	sim_fault_reset(NULL);
+	cr_assert_eq(ha.allocs, 1);
+	cr_assert_eq(ha.frees, 0, "the untracked ID never went back to its allocator");
+	cr_assert(ha.used[40], "the host keeps an ID the guest does not know");
+	ioasid_unregister_allocator(&ops_a);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_ioasid_unregister_keeps_active
+KTEST(bugbench, ioasid_unregister_keeps_active)
+{
+	cr_assert_eq(ioasid_register_allocator(&ops_a), 0);
+	ioasid_unregister_allocator(&ops_a);
+	cr_assert(logged(LOGLEVEL_INFO, "switch to default"));
+	/* Until the grace period frees the space, the departed allocator serves. */
+	assert_serving(&ha);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_ioasid_register_orphans_default
+KTEST(bugbench, ioasid_register_orphans_default)
+{
+	ioasid_t id = ioasid_alloc(NULL, 1, 10, &priv1);
+	ioasid_t again;
+
+	cr_assert_eq(id, 1);
+	cr_assert_eq(ioasid_register_allocator(&ops_a), 0, "took over with a default ID out");
+	cr_assert_eq(PTR_ERR(ioasid_find(NULL, id, NULL)), -ENOENT, "orphaned by the switch");
+	again = ioasid_alloc(NULL, 1, 10, &priv2);
+	cr_assert_eq(again, id, "the host hands the same number out again");
+	ioasid_free(again);
+	ioasid_unregister_allocator(&ops_a);
+	cr_assert_eq(ioasid_find(NULL, id, NULL), &priv1, "back with the default space");
+	ioasid_free(id);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_ioasid_max_exclusive
+KTEST(bugbench, ioasid_max_exclusive)
+{
+	cr_assert_eq(ioasid_alloc(NULL, 5, 5, NULL), INVALID_IOASID, "[5, 5] is always full");
+	cr_assert_eq(ioasid_alloc(NULL, 5, 6, NULL), 5);
+	cr_assert_eq(ioasid_alloc(NULL, 5, 6, NULL), INVALID_IOASID, "6 is free but never handed out");
+	ioasid_free(5);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_ioasid_free_keeps_record
+/* Own instance: the XArray keeps the freed records, so its nodes leak. */
+Test(bugbench, ioasid_free_keeps_record)
+{
+	struct sim_kernel *k = sim_kernel_create("double-free");
+	struct sim_kernel *prev = sim_kernel_enter(k);
+	ioasid_t id = ioasid_alloc(NULL, 1, 10, NULL);
+
+	cr_assert_eq(id, 1);
+	ioasid_free(id);
+	cr_assert_eq(ioasid_alloc(NULL, 1, 10, NULL), 2, "1 was freed but is not reused");
+	ioasid_free(id);
+	cr_assert_not(logged(LOGLEVEL_ERR, "unknown IOASID"), "the second free found the record");
+	rcu_barrier();
+	cr_assert_eq(sim_findings_count(k, SIM_FINDING_SLAB), 1, "the record is freed twice");
+	sim_kernel_leave(prev);
+	sim_kernel_destroy(k);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_ioasid_unregister_keeps_lead
+KTEST(bugbench, ioasid_unregister_keeps_lead)
+{
+	cr_assert_eq(ioasid_register_allocator(&ops_a), 0);
+	cr_assert_eq(ioasid_register_allocator(&ops_b), 0);
+	ioasid_unregister_allocator(&ops_a);
+	assert_serving(&ha);	/* the departed ops' pdata: a freed vIOMMU in a guest */
+	cr_assert_eq(ioasid_register_allocator(&ops_a), -EEXIST);
+	ioasid_unregister_allocator(&ops_b);
+	assert_serving(NULL);
+}
+#endif

@@ -1007,3 +1007,128 @@ KTEST(iommu_pasid, alloc_failure_leaves_nothing)
 	assert_holds(&a, held, n_held);
 	iommu_pasid_exit(&a);
 }
+
+/*
+ * The consumer cannot track the PASID it got (every XArray node allocation
+ * fails): -ENOMEM, and the PASID goes back to the allocator. Raw IDs 1..62
+ * fill the allocator's first XArray node; with 40 free again, the allocator
+ * needs no new node for it, while the consumer's empty XArray needs one.
+ */
+static void fill_but_40(void)
+{
+	for (ioasid_t i = 1; i <= 62; i++)
+		cr_assert_eq(ioasid_alloc(NULL, 1, 62, NULL), i);
+	ioasid_free(40);
+	rcu_barrier();
+}
+
+static void free_but_40(void)
+{
+	for (ioasid_t i = 1; i <= 62; i++)
+		if (i != 40)
+			ioasid_free(i);
+}
+
+static int alloc_untrackable(struct iommu_pasid *a, ioasid_t *id)
+{
+	int ret;
+
+	sim_fault_fail_site(NULL, "radix_tree_node");
+	ret = iommu_pasid_alloc(a, 0, UINT_MAX, NULL, id);
+	sim_fault_reset(NULL);
+	return ret;
+}
+
+KTEST(iommu_pasid, tracking_failure_gives_the_id_back)
+{
+	struct iommu_pasid a;
+	ioasid_t id = SENTINEL;
+
+	fill_but_40();
+	consumer_init(&a, "a", 0, 0);
+	cr_assert_eq(alloc_untrackable(&a, &id), -ENOMEM);
+	cr_assert_eq(id, SENTINEL);
+	ktest_assert_unallocated(40);
+	assert_holds(&a, NULL, 0);
+	alloc_expect(&a, 0, UINT_MAX, NULL, 40);
+	iommu_pasid_exit(&a);
+	free_but_40();
+}
+
+/*
+ * ---- seeded bugs (fuzz/bugbench) ----------------------------------------------
+ *
+ * Built only into test_iommu_pasid+<bug>, against core/ with
+ * fuzz/bugbench/<bug>.patch applied (PASIDSIM_BUG_<bug>): each test asserts
+ * the bug's effect (ctest bugbench/<bug>/detected), and the iommu_pasid
+ * suite above fails against the patched copy (bugbench/<bug>/killed).
+ */
+
+#ifdef PASIDSIM_BUG_pasid_alloc_top_refused
+KTEST(bugbench, pasid_alloc_top_refused)
+{
+	struct iommu_pasid a;
+
+	consumer_init(&a, "a", 10, 12);
+	alloc_expect(&a, 0, UINT_MAX, NULL, 10);
+	alloc_expect(&a, 0, UINT_MAX, NULL, 11);
+	alloc_err(&a, 0, UINT_MAX, -EIO);	/* 12 is the inclusive top */
+	ktest_assert_unallocated(12);
+	iommu_pasid_exit(&a);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_pasid_find_any_owner
+KTEST(bugbench, pasid_find_any_owner)
+{
+	struct iommu_pasid a, b;
+	int y;
+	ioasid_t ib;
+
+	consumer_init(&a, "a", 0, 0);
+	consumer_init(&b, "b", 0, 0);
+	ib = alloc_ok(&b, 0, UINT_MAX, &y);
+	cr_assert_eq(iommu_pasid_find(&a, ib), &y, "a reads b's private data");
+	iommu_pasid_exit(&a);
+	iommu_pasid_exit(&b);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_pasid_free_keeps_private
+KTEST(bugbench, pasid_free_keeps_private)
+{
+	struct iommu_pasid a;
+	int tag;
+	ioasid_t id;
+
+	host_register();
+	consumer_init(&a, "guest", 0, 0);
+	id = alloc_ok(&a, 0, UINT_MAX, &tag);
+	cr_assert_eq(iommu_pasid_free(&a, id), 0);
+	cr_assert_eq(host.seen_at_free, &tag, "freed with its private data attached");
+	cr_assert_eq(host.refused, 1);
+	cr_assert(host.used[id], "the host keeps the PASID the guest dropped");
+	ktest_assert_unallocated(id);
+	host.used[id] = false;
+	iommu_pasid_exit(&a);
+	ioasid_unregister_allocator(&host.ops);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_pasid_track_fail_leaks
+KTEST(bugbench, pasid_track_fail_leaks)
+{
+	struct iommu_pasid a;
+	ioasid_t id = SENTINEL;
+
+	fill_but_40();
+	consumer_init(&a, "a", 0, 0);
+	cr_assert_eq(alloc_untrackable(&a, &id), -ENOMEM);
+	cr_assert_eq(iommu_pasid_find(&a, 40), NULL, "40 is allocated in a's set");
+	assert_holds(&a, NULL, 0);
+	iommu_pasid_exit(&a);
+	cr_assert_eq(ioasid_find(NULL, 40, NULL), NULL, "and outlives the consumer: leaked");
+	ioasid_free(40);
+	free_but_40();
+}
+#endif

@@ -380,6 +380,58 @@ KTEST(vfio_pasid, free_forgets_the_pasid)
 }
 
 /*
+ * A host allocator that notes how many locks its caller holds when it is
+ * asked to free: a VM's accounts must stay locked until the PASID is back
+ * with the allocator, or a concurrent call on the VM sees the PASID counted
+ * but not held (fuzz/bugbench/vfio-count-outside-lock.patch).
+ */
+static bool lk_used[64];
+static int lk_locks_in_free = -1;
+
+static ioasid_t lk_alloc(ioasid_t min, ioasid_t max, void *data)
+{
+	for (ioasid_t id = min; id <= max && id < ARRAY_SIZE(lk_used); id++) {
+		if (!lk_used[id]) {
+			lk_used[id] = true;
+			return id;
+		}
+	}
+	return INVALID_IOASID;
+}
+
+static void lk_free(ioasid_t id, void *data)
+{
+	lk_locks_in_free = sim_locks_held();
+	if (id < ARRAY_SIZE(lk_used))
+		lk_used[id] = false;
+}
+
+static struct ioasid_allocator_ops lk_ops = { .alloc = lk_alloc, .free = lk_free };
+
+static int free_under_lk(void)
+{
+	struct vfio_pasid_vm *vm = vm_new("vm", 10);
+	ioasid_t p;
+
+	cr_assert_eq(ioasid_register_allocator(&lk_ops), 0);
+	p = alloc_ok(vm, 1, 100);
+	cr_assert_eq(vfio_pasid_free(vm, p), 0);
+	cr_assert_not(lk_used[p]);
+	cr_assert_eq(vfio_pasid_count(vm), 0);
+	vfio_pasid_vm_destroy(vm);
+	ioasid_unregister_allocator(&lk_ops);
+	return lk_locks_in_free;
+}
+
+KTEST(vfio_pasid, free_holds_the_vm_lock)
+{
+	int held = free_under_lk();
+
+	cr_assert_eq(held, 2, "the allocator's free() ran with %d locks held, not the VM's "
+		     "mutex and the allocator's spinlock", held);
+}
+
+/*
  * ---- seeded bugs (fuzz/bugbench) ----------------------------------------------
  *
  * Built only into test_vfio_pasid+<bug>: each test asserts the bug's effect
@@ -416,5 +468,44 @@ KTEST(bugbench, vfio_destroy_leaks)
 	cr_assert_not(IS_ERR(ioasid_find(NULL, p, NULL)),
 		      "the PASID is still allocated after its VM went");
 	ioasid_free(p);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vfio_count_outside_lock
+KTEST(bugbench, vfio_count_outside_lock)
+{
+	cr_assert_eq(free_under_lk(), 1, "the VM's accounts are unlocked during the free");
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vfio_quota_off_by_one
+KTEST(bugbench, vfio_quota_off_by_one)
+{
+	struct vfio_pasid_vm *vm = vm_new("vm", 1);
+	struct vfio_pasid_vm *z = vm_new("z", 0);
+
+	alloc_ok(vm, 1, 100);
+	alloc_ok(vm, 1, 100);
+	cr_assert_eq(vfio_pasid_count(vm), 2, "two PASIDs on a quota of 1");
+	alloc_ok(z, 1, 100);
+	alloc_err(z, 1, 100, -ENOSPC);
+	vfio_pasid_vm_destroy(vm);
+	vfio_pasid_vm_destroy(z);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_vfio_free_any_owner
+KTEST(bugbench, vfio_free_any_owner)
+{
+	struct vfio_pasid_vm *a = vm_new("a", 10), *b = vm_new("b", 10);
+	ioasid_t pb = alloc_ok(b, 1, 100);
+
+	cr_assert_eq(vfio_pasid_free(a, pb), 0, "a freed b's PASID");
+	ktest_assert_unallocated(pb);
+	cr_assert_eq(vfio_pasid_lookup(b, pb), 0, "b still believes it holds it");
+	cr_assert_eq(vfio_pasid_count(a), UINT_MAX, "a's count wrapped");
+	vfio_pasid_vm_destroy(b);
+	ktest_expect(SIM_FINDING_WARN, 1);	/* WARN_ON(vm->count) */
+	vfio_pasid_vm_destroy(a);
 }
 #endif

@@ -518,6 +518,36 @@ KTEST(virtio_pasid, two_devices_share_one_space)
 	free(p);
 }
 
+/*
+ * A device removed (hot-unplug) and probed again serves the guest's PASIDs
+ * again (fuzz/bugbench/virtio-remove-keeps-registered.patch).
+ */
+KTEST(virtio_pasid, remove_then_probe_again)
+{
+	struct fake_pool *p = pool_new(100);
+	struct fake_dev *d = dev_new(p);
+	struct virtio_pasid_dev v;
+	struct iommu_pasid c;
+
+	vdev_probe(&v, "viommu0", d);
+	virtio_pasid_remove(&v);
+	cr_assert_eq(virtio_pasid_probe(&v), 0, "the removed device cannot come back");
+	p->used[1] = true;	/* another VM's */
+	ktest_consumer_init(&c, "c");
+	cr_assert_eq(ktest_alloc(&c, NULL), 2, "not from the device");
+	cr_assert_eq(d->allocs, 1);
+	iommu_pasid_exit(&c);
+	cr_assert_eq(p->held, 0);
+	virtio_pasid_remove(&v);
+	virtio_pasid_remove(&v);
+	/* Gone for good: the guest's own allocator answers. */
+	cr_assert_eq(ioasid_alloc(NULL, 1, 10, NULL), 1);
+	ioasid_free(1);
+	cr_assert_eq(d->requests, 2);
+	free(d);
+	free(p);
+}
+
 KTEST(virtio_pasid, registration_failure)
 {
 	struct fake_pool *p = pool_new(100);
@@ -536,3 +566,52 @@ KTEST(virtio_pasid, registration_failure)
 	free(d);
 	free(p);
 }
+
+/*
+ * ---- seeded bugs (fuzz/bugbench) ----------------------------------------------
+ *
+ * Built only into test_virtio_pasid+<bug>, against core/ with
+ * fuzz/bugbench/<bug>.patch applied (PASIDSIM_BUG_<bug>): each test asserts
+ * the bug's effect (ctest bugbench/<bug>/detected), and the virtio_pasid
+ * suite above fails against the patched copy (bugbench/<bug>/killed).
+ */
+
+#ifdef PASIDSIM_BUG_virtio_remove_keeps_registered
+KTEST(bugbench, virtio_remove_keeps_registered)
+{
+	struct fake_pool *p = pool_new(100);
+	struct fake_dev *d = dev_new(p);
+	struct virtio_pasid_dev v;
+
+	vdev_probe(&v, "viommu0", d);
+	virtio_pasid_remove(&v);
+	cr_assert_eq(virtio_pasid_probe(&v), -EBUSY, "still marked registered");
+	p->used[1] = true;
+	cr_assert_eq(ioasid_alloc(NULL, 1, 10, NULL), 1,
+		     "the guest's own allocator hands out a PASID the host gave another VM");
+	cr_assert_eq(d->requests, 0);
+	ioasid_free(1);
+	free(d);
+	free(p);
+}
+#endif
+
+#ifdef PASIDSIM_BUG_virtio_alloc_reads_min
+KTEST(bugbench, virtio_alloc_reads_min)
+{
+	struct fake_pool *p = pool_new(100);
+	struct fake_dev *d = dev_new(p);
+	struct virtio_pasid_dev v;
+	ioasid_t id = SENTINEL;
+
+	vdev_probe(&v, "viommu0", d);
+	p->used[10] = p->used[11] = true;
+	cr_assert_eq(virtio_pasid_alloc(&v, 10, 100, &id), 0);
+	cr_assert(p->used[12], "the device granted 12");
+	cr_assert_eq(id, 10, "the guest took %u, another VM's PASID", id);
+	cr_assert_eq(virtio_pasid_free(&v, 12), 0);
+	virtio_pasid_remove(&v);
+	free(d);
+	free(p);
+}
+#endif
