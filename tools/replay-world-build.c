@@ -218,7 +218,7 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 	p.vtd.pas = h->vtd_vccap_pas;
 	world_faults(&p, &h->faults);
 	p.quota = h->quota_default;
-	p.host_flavour = trace_flavour_name(h->flavour_host);
+	p.host_flavour = o->host_core ? o->host_core : trace_flavour_name(h->flavour_host);
 	p.guest_flavour = trace_flavour_name(h->flavour_guest);
 	p.seed = h->seed;
 	p.cookie_label = "line";	/* invariant findings name the trace line */
