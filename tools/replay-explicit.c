@@ -26,6 +26,7 @@ struct xentry {
 
 struct xreplay {
 	struct sim_world *w;
+	const struct trace_header *h;
 	struct xentry *b;
 	size_t n, cap;
 	bool stopped;
@@ -215,8 +216,8 @@ static void x_event(struct replay *r, struct xreplay *x, const struct trace_even
 		rp_note_gap(r, ev);
 	else if (ev->op == TRACE_SCHED_TIEBREAK && rp_push_keys(r, x->w, ev))
 		rp_input_error(r, "out of memory");
-	else if (ev->op != TRACE_WORLD_RUN && ev->op != TRACE_VM_BOOT &&
-		 ev->op != TRACE_SCHED_TIEBREAK)
+	else if (ev->op != TRACE_WORLD_RUN && ev->op != TRACE_SCHED_TIEBREAK &&
+		 (ev->op != TRACE_VM_BOOT || x->h->vms[ev->kernel].boot == TRACE_BOOT_EVENT))
 		e->submitted = x_submit(r, x, ev);
 	if (ev->op == TRACE_WORLD_RUN && r->status < 2)
 		x_run(r, x);
@@ -225,7 +226,7 @@ static void x_event(struct replay *r, struct xreplay *x, const struct trace_even
 void rp_replay_explicit(struct replay *r, struct trace_parser *tp, const struct trace_header *h,
 			struct sim_world *w)
 {
-	struct xreplay x = { .w = w };
+	struct xreplay x = { .w = w, .h = h };
 	struct trace_event ev;
 
 	r->st->world = true;

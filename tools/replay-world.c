@@ -39,6 +39,8 @@ struct wreplay {
 	unsigned int nslots, vcpus, host_cpus;
 	size_t logpos;
 	bool *vm_used;
+	const bool *late;	/* per VM: boots at its vm_boot (vm boot=event) */
+	u64 *boot;		/* per VM: slab objects right after it booted */
 	bool stopped;		/* the world stopped (panic, deadlock, time limit) */
 	unsigned long alloc_gen;	/* the last batch with an alloc in it */
 };
@@ -119,9 +121,19 @@ static void world_flush(struct replay *r, struct wreplay *wr)
 		world_settle(r, &wr->b[idx], se);
 	}
 	wr->logpos = ne;
-	for (size_t i = 0; i < wr->n && r->status < 2; i++)
-		if (wr->b[i].slot < 0)
-			world_settle(r, &wr->b[i], NULL);
+	for (size_t i = 0; i < wr->n && r->status < 2; i++) {
+		struct wentry *e = &wr->b[i];
+
+		if (e->slot < 0)
+			world_settle(r, e, NULL);
+		/* a VM booted by its vm_boot (alone): its objects now are its baseline */
+		if (e->ev.op == TRACE_VM_BOOT && e->slot >= 0 && e->done && !e->g.val) {
+			struct sim_slab_stats ss;
+
+			sim_slab_stats(sim_world_kernel(wr->w, e->ev.kernel), &ss);
+			wr->boot[e->ev.kernel] = ss.live_objects;
+		}
+	}
 	if (res != SIM_SCHED_IDLE) {
 		for (size_t i = 0; i < wr->n; i++)
 			if (!wr->b[i].done) {
@@ -262,6 +274,10 @@ static bool world_admit(struct replay *r, struct wreplay *wr, const struct trace
 		world_record_bare(r, ev);
 		return false;
 	case TRACE_VM_BOOT:
+		if (wr->late[vm]) {
+			world_flush(r, wr);	/* it boots alone, after everything before it */
+			break;
+		}
 		if (wr->vm_used[vm]) {
 			unsupported(r, "vm_boot of vm%d after its first operation (the world boots "
 				    "every VM when it is created)", vm);
@@ -401,7 +417,7 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 	else
 		wr->head[e->slot] = wr->n - 1;
 	wr->tail[e->slot] = wr->n - 1;
-	if (rp_op_barrier(ev->op))
+	if (rp_op_barrier(ev->op) || (ev->op == TRACE_VM_BOOT && wr->late[vm]))
 		world_flush(r, wr);
 }
 
@@ -518,6 +534,7 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 {
 	struct wreplay wr = { .w = w, .gen = 1 };
 	u64 *boot = calloc(h->nr_vms + 1, sizeof(*boot));
+	bool *late = calloc(h->nr_vms + 1, sizeof(*late));
 	struct trace_event ev;
 	unsigned int maxv = 1;
 
@@ -530,7 +547,9 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 	wr.head = malloc(wr.nslots * sizeof(*wr.head));
 	wr.tail = malloc(wr.nslots * sizeof(*wr.tail));
 	wr.vm_used = calloc(h->nr_vms + 1, sizeof(*wr.vm_used));
-	if (!wr.head || !wr.tail || !wr.vm_used || !boot) {
+	wr.boot = boot;
+	wr.late = late;
+	if (!wr.head || !wr.tail || !wr.vm_used || !boot || !late) {
 		rp_input_error(r, "out of memory");
 		goto out;
 	}
@@ -540,6 +559,7 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 
 		sim_slab_stats(sim_world_kernel(w, v), &ss);
 		boot[v] = ss.live_objects;
+		late[v] = h->vms[v].boot == TRACE_BOOT_EVENT;
 	}
 	for (unsigned int i = 0; i < wr.nslots; i++)
 		wr.head[i] = wr.tail[i] = -1;
@@ -567,6 +587,7 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 		world_teardown(r, w, h->nr_vms, boot);
 out:
 	free(boot);
+	free(late);
 	for (size_t i = 0; i < wr.n; i++)
 		wentry_release(&wr.b[i]);
 	free(wr.b);

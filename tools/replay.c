@@ -284,6 +284,7 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g)
 	case TRACE_VMM_EXIT:
 	case TRACE_SCHED_TIEBREAK:
 	case TRACE_WORLD_RUN:
+	case TRACE_VM_BOOT:
 		g->res = TRACE_RES_NONE;	/* void in the trace */
 		g->val = e->result;
 		break;

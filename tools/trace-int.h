@@ -59,8 +59,8 @@ struct trace_field {
 };
 
 enum {
-	TRACE_NR_HKEYS = 33,
-	TRACE_NR_VMKEYS = 5,
+	TRACE_NR_HKEYS = 34,
+	TRACE_NR_VMKEYS = 6,
 };
 
 extern const struct trace_field trace_hkeys[TRACE_NR_HKEYS];
@@ -79,8 +79,8 @@ int trace_hkey_lookup(const char *name);
 /* Messages built from the tables, into @buf: */
 /* "a header key (mode, ...; version 2: ...; version 4: ...) or 'events'" */
 const char *trace_hkey_list(char *buf, size_t len, unsigned int version);
-/* "vcpus=, viommus=, pv=, flavour= or quota=" */
-const char *trace_vmkey_list(char *buf, size_t len);
+/* "vcpus=, viommus=, pv=, flavour= or quota=" (and boot= for @version 4) */
+const char *trace_vmkey_list(char *buf, size_t len, unsigned int version);
 
 /* ---- events: arguments and operations --------------------------------------------- */
 

@@ -357,8 +357,10 @@ static int vm_setting(struct trace_parser *p, struct trace_header *h, unsigned i
 		if (strlen(trace_vmkeys[j].name) == (size_t)(eq - t->s) &&
 		    !memcmp(t->s, trace_vmkeys[j].name, eq - t->s))
 			vk = j;
+	if (vk >= 0 && (trace_vmkeys[vk].flags & HKF_V4) && h->version < TRACE_VERSION_SCHEDULE)
+		vk = -1;	/* a version 4 key in an older trace */
 	if (vk < 0)
-		return expected(p, t, trace_vmkey_list(list, sizeof(list)));
+		return expected(p, t, trace_vmkey_list(list, sizeof(list), h->version));
 	if (p->vm_set[idx] & (1u << vk))
 		return expected(p, t, "each VM key at most once");
 	p->vm_set[idx] |= 1u << vk;
@@ -494,7 +496,7 @@ static int header_finish(struct trace_parser *p, struct trace_header *h, uint64_
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_PER_VM))
 		return fail_at(p, 1, "expected no VM keys (vms, vcpus, viommus, pv, flavour-guest, "
 			       "quota-default, %svm) in a bare-metal header",
-			       h->version >= TRACE_VERSION_SCHEDULE ? "schedule, " : "");
+			       h->version >= TRACE_VERSION_SCHEDULE ? "schedule, vm-boot, " : "");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_FAULT))
 		return fail_at(p, 1, "expected no fault keys (vtd-*, virtio-* knobs of the devices) "
 			       "in a bare-metal header");

@@ -33,6 +33,7 @@ static const char *const vtd_names[] = { "3.3", "3.0" };
 static const char *const vtd_result_names[] = { "real", "set", "raw" };
 static const char *const vtd_drop_names[] = { "lost", "hang" };
 static const char *const schedule_names[] = { "auto", "explicit" };
+static const char *const boot_names[] = { "start", "event" };
 
 /* ---- header keys ---------------------------------------------------------------- */
 
@@ -103,6 +104,8 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 	/* version 4, vms mode */
 	{ "schedule", ENUM(schedule_names), .off = H(schedule), .flags = HKF_PER_VM | HKF_V4,
 	  .what = "'auto' or 'explicit'" },
+	{ "vm-boot", ENUM(boot_names), .off = H(vm_boot), .flags = HKF_PER_VM | HKF_V4,
+	  .what = "'start' or 'event'" },
 	{ "vm", .kind = HKIND_VM, .flags = HKF_PER_VM | HKF_REPEAT },
 	{ "meta", .kind = HKIND_META, .flags = HKF_REPEAT },
 	{ "events", .kind = HKIND_EVENTS },
@@ -111,7 +114,7 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 /* mode, flavour-host, seed, cost-model, host-cpus, VM keys, vtd-*, fault keys */
 const unsigned char trace_hkey_write_order[] = {
 	0, 1, 3, 4, 5, 6, 7, 8, 9, 2, 10, 11, 12, 13,
-	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
 };
 const unsigned int trace_hkey_write_count = sizeof(trace_hkey_write_order);
 
@@ -127,6 +130,8 @@ const struct trace_field trace_vmkeys[TRACE_NR_VMKEYS] = {
 	  .what = W_FLAVOUR },
 	{ "quota", RANGE(TF_UINT, 0, UINT32_MAX), .off = V(quota), .dflt_off = H(quota_default),
 	  .what = "a u32" },
+	{ "boot", ENUM(boot_names), .off = V(boot), .dflt_off = H(vm_boot), .flags = HKF_V4,
+	  .what = "'start' or 'event'" },
 };
 
 uint64_t trace_field_get(const void *base, const struct trace_field *k)
@@ -236,12 +241,14 @@ const char *trace_hkey_list(char *buf, size_t len, unsigned int version)
 	return buf;
 }
 
-const char *trace_vmkey_list(char *buf, size_t len)
+const char *trace_vmkey_list(char *buf, size_t len, unsigned int version)
 {
+	int n = version >= TRACE_VERSION_SCHEDULE ? TRACE_NR_VMKEYS : TRACE_NR_VMKEYS - 1;
 	size_t o = 0;
 
-	for (int k = 0; k < TRACE_NR_VMKEYS; k++)
-		cat(buf, len, &o, "%s%s=", !k ? "" : k == TRACE_NR_VMKEYS - 1 ? " or " : ", ",
+	/* boot= (version 4, the last row) is named to version 4 traces only */
+	for (int k = 0; k < n; k++)
+		cat(buf, len, &o, "%s%s=", !k ? "" : k == n - 1 ? " or " : ", ",
 		    trace_vmkeys[k].name);
 	return buf;
 }
@@ -322,7 +329,9 @@ const struct trace_opdesc trace_ops[TRACE_OP__NR] = {
 	[TRACE_SVA_ALLOC] = { "iommu_sva_alloc_pasid", 21, A(MM) | A(MIN) | A(MAX), A(ID),
 			      ORDER(ARG_MM, ARG_MIN, ARG_MAX, ARG_ID), R(ID) | R(ERRNO), false,
 			      RW_ID, .flags = OPF_ALLOC },
-	[TRACE_VM_BOOT] = { "vm_boot", 7, 0, 0, ORDER(ARG__NR), 0, true },
+	/* runs (SIM_OP_VM_CREATE) for a VM that boots at its event (vm N boot=event) */
+	[TRACE_VM_BOOT] = { "vm_boot", 7, 0, 0, ORDER(ARG__NR), 0, true, SIM(VM_CREATE),
+			    TO(NONE, NONE, NONE) },
 	[TRACE_VM_DESTROY] = { "vm_destroy", 10, 0, 0, ORDER(ARG__NR), 0, true, SIM(VM_DESTROY),
 			       TO(NONE, NONE, NONE), .flags = OPF_BARRIER },
 	[TRACE_MMIO_WRITE] = { "mmio_write", 10, A(VIOMMU) | A(OFF) | A(VAL) | A(WIDTH), 0,
@@ -658,8 +667,12 @@ bool trace_faults_any(const struct trace_faults *f)
 
 unsigned int trace_header_min_version(const struct trace_header *h)
 {
-	if (h->version >= TRACE_VERSION_SCHEDULE || h->schedule != TRACE_SCHEDULE_AUTO)
+	if (h->version >= TRACE_VERSION_SCHEDULE || h->schedule != TRACE_SCHEDULE_AUTO ||
+	    h->vm_boot != TRACE_BOOT_START)
 		return TRACE_VERSION_SCHEDULE;
+	for (unsigned int i = 0; i < h->nr_vms && h->vms; i++)
+		if (h->vms[i].boot != TRACE_BOOT_START)
+			return TRACE_VERSION_SCHEDULE;
 	if (h->version >= TRACE_VERSION_LIFECYCLE)
 		return TRACE_VERSION_LIFECYCLE;
 	return trace_faults_any(&h->faults) ? TRACE_VERSION_FAULTS : 1;
@@ -770,7 +783,7 @@ bool trace_header_equal(const struct trace_header *a, const struct trace_header 
 	    a->flavour_guest != b->flavour_guest || a->quota_default != b->quota_default ||
 	    a->vtd_version != b->vtd_version || a->vtd_pss != b->vtd_pss ||
 	    a->vtd_vccap_pas != b->vtd_vccap_pas || a->nr_vms != b->nr_vms ||
-	    a->schedule != b->schedule ||
+	    a->schedule != b->schedule || a->vm_boot != b->vm_boot ||
 	    a->nr_meta != b->nr_meta)
 		return false;
 	for (unsigned int i = 0; i < a->nr_vms; i++)

@@ -70,6 +70,12 @@ enum trace_schedule {
 	TRACE_SCHEDULE_EXPLICIT,
 };
 
+/* When a VM boots (version 4). */
+enum trace_boot {
+	TRACE_BOOT_START,	/* with the world, before the first event */
+	TRACE_BOOT_EVENT,	/* at its vm_boot event: powered off until then */
+};
+
 /* One guest. Defaults come from the header's per-VM defaults. */
 struct trace_vm {
 	unsigned int vcpus;
@@ -77,6 +83,7 @@ struct trace_vm {
 	enum trace_pv pv;
 	enum trace_flavour flavour;
 	unsigned int quota;		/* host PASIDs this VM may hold */
+	enum trace_boot boot;		/* version 4 */
 };
 
 enum trace_vtd_result {
@@ -144,8 +151,9 @@ struct trace_header {
 	bool vtd_vccap_pas;		/* VCCAP.PAS: PASID allocation via VCMD */
 	/* fault knobs of every device (vms mode; version 2) */
 	struct trace_faults faults;
-	/* how the events run (vms mode; version 4) */
+	/* how the events run, when VMs boot by default (vms mode; version 4) */
 	enum trace_schedule schedule;
+	enum trace_boot vm_boot;
 	/* the guests: nr_vms entries, defaults applied (malloc'd) */
 	unsigned int nr_vms;
 	struct trace_vm *vms;

@@ -196,6 +196,11 @@ static void op_vm_destroy(const struct op_ctx *x, const struct sim_op *op, struc
 	world_vm_destroy(x->w, x->vm);
 }
 
+static void op_vm_create(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = x->vm->off ? world_vm_boot(x->w, x->vm) : -EEXIST;
+}
+
 static void op_plug(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
 	ev->result = world_plug(x->w, x->vm, op->a);
@@ -391,6 +396,7 @@ static const struct {
 	[SIM_OP_HOST_SET_QUOTA] = { "host_set_quota", ON_HOST, 0, op_host_set_quota },
 	[SIM_OP_HOST_VM_DESTROY] = { "host_vm_destroy", ON_HOST, 0, op_host_vm_destroy },
 	[SIM_OP_VIRTIO_RAW] = { "virtio_raw", ON_GUEST, 0, op_virtio_raw },
+	[SIM_OP_VM_CREATE] = { "vm_create", ON_GUEST, 0, op_vm_create },
 };
 
 const char *sim_op_name(enum sim_op_kind kind)
@@ -410,7 +416,7 @@ void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct s
 		x.vm = &w->vms[vm];
 		x.in = &x.vm->inst;
 		x.cons = op->consumer ? op->consumer : x.vm->consumer;
-		if (x.vm->dead) {
+		if (x.vm->dead || (x.vm->off && op->kind != SIM_OP_VM_CREATE)) {
 			ev->result = -ENODEV;
 			return;
 		}

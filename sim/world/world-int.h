@@ -70,6 +70,8 @@ struct world_vm {
 	struct vfio_pasid_vm *hvm;
 	unsigned int quota;
 	bool dead;
+	bool late;			/* created powered off (sim_world_params.late) */
+	bool off;			/* powered off: not booted yet (SIM_OP_VM_CREATE) */
 	/* guest driver entry points (the API's are in inst.api) */
 	int (*vtd_init)(struct pv_vtd_iommu *iommu);
 	void (*vtd_exit)(struct pv_vtd_iommu *iommu);
@@ -140,6 +142,9 @@ int world_plug(struct sim_world *w, struct world_vm *vm, unsigned int d);
  * gone from the VM. 0, -ENODEV (not there), -EINVAL (no such slot).
  */
 int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d);
+
+/* A VM created powered off boots now, on one of its vCPUs: 0 or -errno. */
+int world_vm_boot(struct sim_world *w, struct world_vm *vm);
 
 /* The VM's VMM process exits: the host reclaims what it held (on a CPU). */
 void world_vm_destroy(struct sim_world *w, struct world_vm *vm);

@@ -220,6 +220,12 @@ static int boot_host(struct sim_world *w, char *err, size_t errlen)
 		struct world_vm *vm = &w->vms[i];
 
 		vm->dead = false;
+		vm->off = vm->late;
+		vm->hvm = NULL;
+		if (vm->vmm)
+			sim_vmm_set_hvm(vm->vmm, NULL);
+		if (vm->off)
+			continue;	/* its host state comes with SIM_OP_VM_CREATE */
 		vm->hvm = w->vfio_create(vm->name, vm->quota);
 		if (!vm->hvm) {
 			snprintf(err, errlen, "host: vfio_pasid_vm_create(%s) failed", vm->name);
@@ -371,16 +377,21 @@ int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d)
 	return ret;
 }
 
+/* The slab was emptied by a reset: no driver state survives it. */
+static void guest_forget(struct sim_world *w, struct world_vm *vm)
+{
+	vm->hotplug = false;
+	for (unsigned int d = 0; vm->iommus && d < w->p.viommus; d++)
+		vm->iommus[d] = NULL;
+	vm->vpdev = NULL;
+}
+
 static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen)
 {
 	struct sim_kernel *prev = sim_kernel_enter(vm->inst.k);
 	int ret = 0;
 
-	/* the slab was emptied by a reset: no driver state survives it */
-	vm->hotplug = false;
-	for (unsigned int d = 0; vm->iommus && d < w->p.viommus; d++)
-		vm->iommus[d] = NULL;
-	vm->vpdev = NULL;
+	guest_forget(w, vm);
 	for (unsigned int d = 0; d < dev_slots(w); d++) {
 		ret = dev_create(w, vm, d);
 		if (!ret)
@@ -400,6 +411,26 @@ static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_
 out:
 	sim_kernel_leave(prev);
 	return ret ? -1 : 0;
+}
+
+/*
+ * A VM created powered off boots, on one of its vCPUs (SIM_OP_VM_CREATE):
+ * the host's VFIO state for it, then the guest as sim_world_create() boots
+ * one (its devices, drivers and consumer).
+ */
+int world_vm_boot(struct sim_world *w, struct world_vm *vm)
+{
+	struct sim_kernel *prev = sim_kernel_enter(w->host.k);
+	struct vfio_pasid_vm *hvm = w->vfio_create(vm->name, vm->quota);
+	char err[256];
+
+	sim_kernel_leave(prev);
+	if (!hvm)
+		return -ENOMEM;
+	vm->hvm = hvm;
+	sim_vmm_set_hvm(vm->vmm, hvm);
+	vm->off = false;
+	return boot_guest(w, vm, err, sizeof(err)) ? -EIO : 0;
 }
 
 static void cpu_main(struct sim_cpu *cpu, void *arg);
@@ -487,6 +518,7 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 	if (!w->p.virtio_timeout_ns)
 		w->p.virtio_timeout_ns = 1000000000ull;
 	w->p.quotas = NULL;	/* copied into the VMs below */
+	w->p.late = NULL;
 	w->p.guest_flavours = NULL;
 	w->hash = 0xcbf29ce484222325ull;
 
@@ -510,6 +542,7 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 		vm->quota = p->quota ? p->quota : VFIO_PASID_DEFAULT_QUOTA;
 		if (p->quotas && p->quotas[i])
 			vm->quota = p->quotas[i];
+		vm->late = p->late && p->late[i];
 		if (inst_load(w, &vm->inst, name,
 			      p->guest_flavours && p->guest_flavours[i] ?
 			      p->guest_flavours[i] : w->p.guest_flavour, err, errlen) ||
@@ -537,7 +570,7 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 			if (!vm->vtd || !vm->iommus)
 				goto oom;
 		}
-		if (boot_guest(w, vm, err, errlen))
+		if (!vm->off && boot_guest(w, vm, err, errlen))
 			goto fail;
 	}
 	cpus_create(w);
@@ -641,9 +674,12 @@ int sim_world_reset(struct sim_world *w)
 	world_check_reset(w);
 	if (boot_host(w, err, sizeof(err)))
 		return -1;
-	for (unsigned int i = 0; i < w->p.nvms; i++)
-		if (boot_guest(w, &w->vms[i], err, sizeof(err)))
+	for (unsigned int i = 0; i < w->p.nvms; i++) {
+		if (w->vms[i].off)
+			guest_forget(w, &w->vms[i]);
+		else if (boot_guest(w, &w->vms[i], err, sizeof(err)))
 			return -1;
+	}
 	cpus_create(w);
 	return 0;
 }

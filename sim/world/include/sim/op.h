@@ -72,6 +72,12 @@ enum sim_op_kind {
 	 * transport's (0, -EIO lost, -EINVAL malformed, -ENODEV no device).
 	 */
 	SIM_OP_VIRTIO_RAW,
+	/*
+	 * guest: a VM created powered off (sim_world_params.late) boots: the
+	 * host's VFIO state for it, its vIOMMUs probed, its consumer set up,
+	 * on its own vCPU. -EEXIST if it runs already, -ENODEV once destroyed.
+	 */
+	SIM_OP_VM_CREATE,
 	SIM_OP__COUNT
 };
 

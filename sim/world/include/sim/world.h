@@ -78,6 +78,13 @@ struct sim_world_params {
 	 */
 	bool checks;
 	const char *cookie_label;
+	/*
+	 * Optional: per VM, true: the VM is created powered off (its host VFIO
+	 * state, devices and guest drivers do not exist; its operations get
+	 * -ENODEV) until a SIM_OP_VM_CREATE on one of its vCPUs boots it. A
+	 * reset powers it off again.
+	 */
+	const bool *late;
 };
 
 /* Defaults: 1 VM, 1 vCPU, 1 vIOMMU (VT-d 3.3, VCMD capable), 1 host CPU. */
