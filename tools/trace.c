@@ -277,6 +277,7 @@ const struct trace_argdesc trace_args[ARG__NR] = {
 	[ARG_TAIL] = { "tail", 4, TA_HEX, EV(tail), 0, UINT32_MAX, "a u32" },
 	[ARG_KEYS] = { "keys", 4, TA_KEYS, EV(keys), 0, 0,
 		       "tie-break keys (u64 numbers separated by commas, at most 512)" },
+	[ARG_SLOT] = { "slot", 4, TA_U64, EV(slot), 0, 1, "a host allocator (0 or 1)" },
 };
 
 #define RW_ERRNO	"an errno (0, -ENOSPC, -22, ...)"
@@ -384,6 +385,14 @@ const struct trace_opdesc trace_ops[TRACE_OP__NR] = {
 				   NULL, true, V4 },
 	[TRACE_WORLD_RUN] = { "world_run", 9, 0, 0, ORDER(ARG__NR), 0, false, NULL, true, V4,
 			      .flags = OPF_BARRIER },
+	[TRACE_HOST_ALLOCATOR_REGISTER] = { "host_register_allocator", 23, A(SLOT), 0,
+					    ORDER(ARG_SLOT), R(ERRNO), false, RW_ERRNO, true, V4,
+					    SIM(HOST_ALLOCATOR_REGISTER), TO(SLOT, NONE, NONE),
+					    .flags = OPF_BARRIER },
+	[TRACE_HOST_ALLOCATOR_UNREGISTER] = { "host_unregister_allocator", 25, A(SLOT), 0,
+					      ORDER(ARG_SLOT), R(ERRNO), false, RW_ERRNO, true, V4,
+					      SIM(HOST_ALLOCATOR_UNREGISTER), TO(SLOT, NONE, NONE),
+					      .flags = OPF_BARRIER },
 };
 
 enum sim_op_kind trace_op_sim(enum trace_op op, unsigned int width)
@@ -807,7 +816,7 @@ bool trace_event_equal(const struct trace_event *a, const struct trace_event *b)
 	       a->viommu == b->viommu && a->off == b->off && a->val == b->val &&
 	       a->width == b->width && a->lost_known == b->lost_known && a->lost == b->lost &&
 	       a->vm == b->vm && a->quota == b->quota && a->len == b->len &&
-	       a->tail == b->tail && trace_str_eq(a->keys, b->keys) &&
+	       a->tail == b->tail && trace_str_eq(a->keys, b->keys) && a->slot == b->slot &&
 	       trace_str_eq(a->reason, b->reason) && a->res == b->res &&
 	       a->res_val == b->res_val && trace_str_eq(a->res_name, b->res_name);
 }

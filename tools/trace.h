@@ -223,6 +223,8 @@ enum trace_op {
 	TRACE_VFIO_LOOKUP,	/* vfio_pasid_lookup vm id             = errno */
 	TRACE_SCHED_TIEBREAK,	/* sched_tiebreak keys                 (void) */
 	TRACE_WORLD_RUN,	/* world_run                           (void) */
+	TRACE_HOST_ALLOCATOR_REGISTER,	/* host_register_allocator slot     = errno */
+	TRACE_HOST_ALLOCATOR_UNREGISTER,	/* host_unregister_allocator slot   = errno */
 	TRACE_OP__NR,
 };
 
@@ -259,6 +261,7 @@ struct trace_event {
 	uint64_t off, val;
 	unsigned int width;		/* 4 or 8 */
 	uint64_t len, tail;		/* virtio_request: bytes sent, bytes 8..11 */
+	uint64_t slot;			/* host_*register_allocator: the host's allocator */
 	const char *keys;		/* sched_tiebreak: "K,K,..." (u64 each) */
 	bool lost_known;		/* gap: number of lost events known */
 	uint64_t lost;

@@ -155,6 +155,9 @@ static const struct dec decs[] = {
 	{ SIM_OP_HOST_LOOKUP, true, 0, a_host },
 	{ SIM_OP_HOST_SET_QUOTA, true, 0, a_host },
 	{ SIM_OP_HOST_VM_DESTROY, true, 0, a_host },
+	{ SIM_OP_REG_READ, false, 0, a_reg },
+	{ SIM_OP_HOST_ALLOCATOR_REGISTER, true, 0, a_viommu },
+	{ SIM_OP_HOST_ALLOCATOR_UNREGISTER, true, WDEC_TAINT_ORPHAN, a_viommu },
 };
 
 /*

@@ -216,6 +216,7 @@ static int boot_host(struct sim_world *w, char *err, size_t errlen)
 	int ret = 0;
 
 	w->host_baseline = host_stats(w).live_objects;
+	world_halloc_init(w);
 	for (unsigned int i = 0; i < w->p.nvms; i++) {
 		struct world_vm *vm = &w->vms[i];
 
@@ -611,6 +612,7 @@ void sim_world_destroy(struct sim_world *w)
 		free(vm->cpus);
 	}
 	inst_free(&w->host);
+	world_halloc_free(w);
 	for (unsigned int c = 0; w->host_cpus && c < w->p.host_cpus; c++)
 		free(w->host_cpus[c].q);
 	free(w->host_cpus);

@@ -431,6 +431,9 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 		ev->keys = keys[rnd(s) % 3];
 		break;
 	}
+	case TRACE_HOST_ALLOCATOR_REGISTER: case TRACE_HOST_ALLOCATOR_UNREGISTER:
+		ev->slot = rnd(s) % 2;
+		break;
 	case TRACE_VFIO_LOOKUP:
 		ev->vm = rnd(s) % 8;
 		ev->id = rname(s, false);

@@ -78,6 +78,15 @@ enum sim_op_kind {
 	 * on its own vCPU. -EEXIST if it runs already, -ENODEV once destroyed.
 	 */
 	SIM_OP_VM_CREATE,
+	/*
+	 * host: ioasid_register_allocator() / ioasid_unregister_allocator() of
+	 * the host's custom allocator a (0 or 1; both share one ID space, as
+	 * two vIOMMUs of one driver do), which hands out the lowest free ID of
+	 * the range asked for, from a table of the world's own (-EINVAL: no
+	 * such allocator; register: the core's result).
+	 */
+	SIM_OP_HOST_ALLOCATOR_REGISTER,
+	SIM_OP_HOST_ALLOCATOR_UNREGISTER,
 	SIM_OP__COUNT
 };
 
