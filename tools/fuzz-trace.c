@@ -6,7 +6,7 @@
  * written as a version 4 trace with 'schedule explicit': each batch's
  * tie-break keys (sched_tiebreak), its operations in submission order at
  * their submit times, with the results they got, and a world_run. Each
- * operation's trace form comes from the vocabulary's row (trace_ops[]):
+ * operation's trace form comes from the vocabulary's row (trace_ops[], tools/trace-ops.c):
  * trace_op_of_sim() finds it, and the same argument mapping the replay
  * reads fills its arguments, so replaying the trace submits the same
  * operations.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pasidsim replay: a trace event as an executor operation, read off the
- * vocabulary's row (trace_ops[] in tools/trace.c: the executor's kind and
+ * vocabulary's row (trace_ops[] in tools/trace-ops.c: the executor's kind and
  * which trace argument fills sim_op.a, .b and .arg), the one translation
  * for bare metal, worlds and explicit schedules; and the tie-break keys of
  * sched_tiebreak events.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pasidsim traces, internal: the descriptor tables shared by the parser
- * (trace-parse.c) and the writer (trace-write.c). trace.c defines them.
+ * (trace-parse.c) and the writer (trace-write.c); trace.c and trace-ops.c define them.
  *
  * Every header key, per-VM key and event argument is a row: its name, the
  * type and offset of the field it fills, the range of its values and the
@@ -160,6 +160,10 @@ int trace_op_field(enum trace_op op, char field);
 const char *trace_op_list(char *buf, size_t len, unsigned int version);
 
 /* ---- shared helpers ---------------------------------------------------------------- */
+
+/* Append to @buf at *@o (a message that does not fit is cut). */
+void trace_cat(char *buf, size_t len, size_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 extern const char *const trace_flavour_names[3];
 extern const char *const trace_pv_names[2];

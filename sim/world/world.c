@@ -489,10 +489,38 @@ static void wcpu_init(struct sim_world *w, struct wcpu *c, int vm, unsigned int 
 	c->idx = idx;
 }
 
+/* VM @i of @p: its instance and core copy, consumer and vCPUs (not booted yet). */
+static int vm_load(struct sim_world *w, const struct sim_world_params *p, unsigned int i,
+		   char *err, size_t errlen)
+{
+	struct world_vm *vm = &w->vms[i];
+
+	vm->w = w;
+	vm->idx = i;
+	snprintf(vm->name, sizeof(vm->name), "vm%u", i);
+	vm->quota = p->quota ? p->quota : VFIO_PASID_DEFAULT_QUOTA;
+	if (p->quotas && p->quotas[i])
+		vm->quota = p->quotas[i];
+	vm->late = p->late && p->late[i];
+	if (inst_load(w, &vm->inst, vm->name,
+		      p->guest_flavours && p->guest_flavours[i] ?
+		      p->guest_flavours[i] : w->p.guest_flavour, err, errlen) ||
+	    guest_syms(vm, err, errlen))
+		return -1;
+	vm->consumer = calloc(1, sizeof(*vm->consumer));
+	vm->cpus = calloc(p->vcpus, sizeof(*vm->cpus));
+	if (!vm->consumer || !vm->cpus) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned int c = 0; c < p->vcpus; c++)
+		wcpu_init(w, &vm->cpus[c], i, c);
+	return 0;
+}
+
 struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, size_t errlen)
 {
 	struct sim_world *w;
-	char name[16];
 
 	err[0] = '\0';
 	if (p->nvms > SIM_WORLD_MAX_VMS || !p->vcpus || !p->host_cpus ||
@@ -533,29 +561,9 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 	for (unsigned int c = 0; c < p->host_cpus; c++)
 		wcpu_init(w, &w->host_cpus[c], SIM_WORLD_HOST, c);
 
-	for (unsigned int i = 0; i < p->nvms; i++) {
-		struct world_vm *vm = &w->vms[i];
-
-		vm->w = w;
-		vm->idx = i;
-		snprintf(vm->name, sizeof(vm->name), "vm%u", i);
-		snprintf(name, sizeof(name), "vm%u", i);
-		vm->quota = p->quota ? p->quota : VFIO_PASID_DEFAULT_QUOTA;
-		if (p->quotas && p->quotas[i])
-			vm->quota = p->quotas[i];
-		vm->late = p->late && p->late[i];
-		if (inst_load(w, &vm->inst, name,
-			      p->guest_flavours && p->guest_flavours[i] ?
-			      p->guest_flavours[i] : w->p.guest_flavour, err, errlen) ||
-		    guest_syms(vm, err, errlen))
+	for (unsigned int i = 0; i < p->nvms; i++)
+		if (vm_load(w, p, i, err, errlen))
 			goto fail;
-		vm->consumer = calloc(1, sizeof(*vm->consumer));
-		vm->cpus = calloc(p->vcpus, sizeof(*vm->cpus));
-		if (!vm->consumer || !vm->cpus)
-			goto oom;
-		for (unsigned int c = 0; c < p->vcpus; c++)
-			wcpu_init(w, &vm->cpus[c], i, c);
-	}
 
 	if (boot_host(w, err, errlen))
 		goto fail;
