@@ -161,13 +161,16 @@ static const struct dec decs[] = {
 };
 
 /*
- * Linux 6.1 guests: unplugging or unregistering an allocator that leads a
+ * Linux 6.1 kernels: unplugging or unregistering an allocator that leads a
  * shared space is a known use-after-free of that flavour (docs/flavours.md
- * (a)), found; the harness does not send them there.
+ * (a)), found (in guests, and by this harness on a 6.1 host's own
+ * allocators too); the harness does not send them there.
  */
 static bool refused(const struct dec *dc, const struct wdec *d)
 {
-	return !strcmp(d->guest, "linux-6.1") &&
+	if (dc->kind == SIM_OP_HOST_ALLOCATOR_UNREGISTER)
+		return !strncmp(d->host, "linux-6.1", 9);
+	return !strncmp(d->guest, "linux-6.1", 9) &&
 	       (dc->kind == SIM_OP_VIOMMU_UNPLUG || dc->kind == SIM_OP_ALLOCATOR_UNREGISTER);
 }
 
@@ -226,6 +229,7 @@ long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size
 	d->npool = d->taint = 0;
 	d->t = d->cookie = 0;
 	d->guest = sim_world_params(w)->guest_flavour;
+	d->host = sim_world_params(w)->host_flavour;
 	d->data = data;
 	d->size = size;
 	d->pos = 1;

@@ -53,7 +53,7 @@ struct wdec {
 	unsigned int npool, taint;
 	u64 t;					/* the submit time, never decreasing */
 	u64 cookie;
-	const char *guest;			/* the world's guest flavour */
+	const char *guest, *host;		/* the world's guest and host flavours */
 	/* the input */
 	const uint8_t *data;
 	size_t size, pos;
