@@ -803,3 +803,52 @@ Test(trace, vocabulary_maps_every_executor_op_both_ways)
 	cr_expect_eq(trace_op_field(TRACE_VFIO_SET_QUOTA, 'a'), ARG_QUOTA);
 	cr_expect_eq(trace_op_field(TRACE_PASID_EXIT, 'a'), -1);
 }
+
+/* Version 4's arguments and header keys: the writer refuses what the parser would. */
+Test(trace, writer_refuses_bad_version_4_events_and_headers)
+{
+	struct trace_header h;
+	struct trace_writer w;
+	struct trace_event ev = { .kernel = TRACE_HOST, .op = TRACE_SCHED_TIEBREAK,
+				  .keys = "1,2" };
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	trace_header_init(&h);
+	cr_assert_eq(trace_header_set_vms(&h, 1), 0);
+	f = open_memstream(&buf, &len);
+	cr_assert_eq(trace_writer_start(&w, f, &h), 0);
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "a version 1 header cannot hold it");
+	trace_writer_finish(&w);
+	fclose(f);
+	free(buf);
+	h.vms[0].boot = TRACE_BOOT_EVENT;	/* a VM booted by its event: version 4 */
+	cr_expect_eq(trace_header_min_version(&h), 4);
+	f = open_memstream(&buf, &len);
+	cr_assert_eq(trace_writer_start(&w, f, &h), 0);
+	cr_expect_eq(trace_write_event(&w, &ev), 0);
+	ev.keys = "1,,2";
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "an empty key");
+	ev.keys = NULL;
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "no keys");
+	ev = (struct trace_event){ .kernel = TRACE_HOST, .op = TRACE_HOST_ALLOCATOR_REGISTER,
+				   .slot = 2 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "slot 0 or 1");
+	ev = (struct trace_event){ .kernel = 0, .op = TRACE_VIRTIO_REQUEST, .len = 17 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "len 0-16");
+	ev = (struct trace_event){ .kernel = 0, .op = TRACE_MMIO_READ, .width = 2 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "width 4 or 8");
+	ev.width = 4;
+	ev.res = TRACE_RES_VALUE;
+	ev.res_val = -1;	/* 0xffff...: a value, not an errno */
+	cr_expect_eq(trace_write_event(&w, &ev), 0);
+	cr_expect_eq(trace_writer_finish(&w), 0);
+	fclose(f);
+	cr_expect(strstr(buf, "pasidsim-trace 4\n"), "%s", buf);
+	cr_expect(strstr(buf, "\nvm 0 boot=event\n"), "%s", buf);
+	cr_expect(strstr(buf, "\n0 vm0 0 mmio_read viommu=0 off=0x0 width=4 = 0xffffffffffffffff\n"),
+		  "%s", buf);
+	free(buf);
+	trace_header_release(&h);
+}
