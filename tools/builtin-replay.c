@@ -348,6 +348,9 @@ static int replay_parse(int argc, char **argv, struct replay_cli *c)
 		OPT_CHOOSE(0, "flavour", &flavour, flavours, "NAME",
 			   "run every kernel on allocator flavour NAME (pasidsim or "
 			   "linux-6.1) instead of the trace's; --record writes NAME"),
+		OPT_STR(0, "host-core", &c->o.host_core, "CORE",
+			"world: the host runs core object CORE, e.g. a seeded bug's "
+			"'pasidsim+BUG' (fuzz/bugbench)"),
 		OPT_STR(0, "cost", &c->o.cost, "F=NS,...",
 			"world: override cost-model fields (e.g. op_ns=500,poll_ns=20)"),
 		OPT_DB(&c->dbopt),

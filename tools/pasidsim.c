@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "fuzz-trace.h"
 #include "opt.h"
 
 static int cmd_completion(int argc, char **argv);
@@ -35,8 +36,9 @@ static const struct cmd_struct commands[] = {
 	{ "gen", cmd_gen, "deterministic synthetic workload by seed -> trace", true },
 	{ "import", cmd_import, "kernel capture (ftrace, trace-cmd, perf script) -> trace", true },
 	{ "model", cmd_model, "contention sweep over VMs x vCPUs, in virtual time", true },
-	{ "bench", cmd_bench, "benchmark suite (issue 13), recorded into the results store",
+	{ "bench", cmd_bench, "benchmark suite: allocator, world, replay, parse, instances, recorded into the results store",
 	  true },
+	{ "fuzz-to-trace", cmd_fuzz_to_trace, "world fuzz input -> reproducer trace", true },
 	{ "completion", cmd_completion, "print the bash completion script (completion bash)",
 	  true },
 };

@@ -4,6 +4,7 @@
  * its CPUs) runs each event at its trace time.
  */
 #include "replay-int.h"
+#include "trace-int.h"
 
 /*
  * Bare metal: run @op on host CPU @cpu of the executor (a world with no VMs)
@@ -91,35 +92,27 @@ static void run_unbind(struct replay *r, const struct trace_event *ev, long ci, 
 	}
 }
 
-/* The executor's operation for a bare-metal trace event, by trace op. */
-static const enum sim_op_kind bm_ops[TRACE_OP__NR] = {
-	[TRACE_PASID_INIT] = SIM_OP_INIT,
-	[TRACE_PASID_EXIT] = SIM_OP_EXIT,
-	[TRACE_PASID_ALLOC] = SIM_OP_ALLOC,
-	[TRACE_PASID_FREE] = SIM_OP_FREE,
-	[TRACE_PASID_FIND] = SIM_OP_FIND,
-	[TRACE_PASID_FOR_EACH] = SIM_OP_FOR_EACH,
-	[TRACE_IOASID_ALLOC] = SIM_OP_IOASID_ALLOC,
-	[TRACE_IOASID_FREE] = SIM_OP_IOASID_FREE,
-	[TRACE_IOASID_FIND] = SIM_OP_IOASID_FIND,
-	[TRACE_IOASID_SET_DATA] = SIM_OP_IOASID_SET_DATA,
-};
+/*
+ * The operations a bare-metal trace runs in the executor: the iommu_pasid
+ * and ioasid API (version 1 operations the vocabulary gives an executor
+ * operation that may run on the host), and the host's custom allocators.
+ */
+static bool bm_runs(enum trace_op op)
+{
+	return (trace_op_version(op) == 1 || op == TRACE_HOST_ALLOCATOR_REGISTER ||
+		op == TRACE_HOST_ALLOCATOR_UNREGISTER) &&
+	       trace_op_sim(op, 0) != SIM_OP__COUNT && !trace_ops[op].vm_only;
+}
 
 /* Run one API event through the executor; fills @g. */
 static void run_api(struct replay *r, const struct trace_event *ev, struct got *g,
 		    struct consumer *c, ioasid_t id)
 {
-	struct sim_op op = { .kind = bm_ops[ev->op], .a = id };
+	struct sim_op op = { 0 };
 	struct sim_event e;
 
+	rp_op_build(r, ev, id, &op);
 	op.consumer = c ? c->h : NULL;
-	op.set = rp_token_ptr(r, ev->set, true);
-	op.arg = (uintptr_t)rp_token_ptr(r, ev->priv, false);
-	if (ev->op == TRACE_PASID_INIT || ev->op == TRACE_PASID_ALLOC ||
-	    ev->op == TRACE_IOASID_ALLOC) {
-		op.a = ev->min;
-		op.b = ev->max;
-	}
 	if (rp_bm_exec(r, ev->cpu, &op, &e))
 		return;
 	rp_got_of(ev->op, &e, g);
@@ -177,11 +170,15 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 	else if (ev->op == TRACE_IOASID_ALLOC || ev->op == TRACE_SVA_ALLOC)
 		*checkable = k->epoch == 0;
 
-	if (ev->op == TRACE_GAP) {
-		rp_note_gap(r, ev);
+	if (ev->op == TRACE_GAP || ev->op == TRACE_WORLD_RUN) {
+		if (ev->op == TRACE_GAP)
+			rp_note_gap(r, ev);	/* world_run: every event runs alone anyway */
+	} else if (ev->op == TRACE_SCHED_TIEBREAK) {
+		if (rp_push_keys(r, r->bw, ev))
+			rp_input_error(r, "out of memory");
 	} else if (ev->op == TRACE_SVA_ALLOC) {
 		run_sva_alloc(r, ev, g);
-	} else if (ev->op < TRACE_OP__NR && (bm_ops[ev->op] || ev->op == TRACE_PASID_ALLOC)) {
+	} else if (bm_runs(ev->op)) {
 		run_api(r, ev, g, c, id);
 		if (ev->op == TRACE_PASID_EXIT || ev->op == TRACE_IOASID_FREE ||
 		    (ev->op == TRACE_PASID_FREE && !g->val))
@@ -282,7 +279,7 @@ static bool bm_event(struct replay *r, const struct trace_event *ev)
 	run_event(r, ev, &g, idbuf, &rec_id, &checkable);
 	if (r->status == 2 || (r->status == 1 && st->div_line && st->findings))
 		return false;
-	if (ev->op != TRACE_GAP) {
+	if (ev->op != TRACE_GAP && ev->op != TRACE_WORLD_RUN && ev->op != TRACE_SCHED_TIEBREAK) {
 		st->ops++;
 		if (rp_is_error(&g))
 			st->errors++;
@@ -290,7 +287,7 @@ static bool bm_event(struct replay *r, const struct trace_event *ev)
 	rp_settle(r, ev, &g, checkable, resbuf, &res_name);
 	if (r->status == 2)
 		return false;
-	if (ev->op != TRACE_GAP)
+	if (ev->op != TRACE_GAP && ev->op != TRACE_WORLD_RUN && ev->op != TRACE_SCHED_TIEBREAK)
 		rp_report_op(r, ev, &g, false, 0, 0);
 	if (r->recording)
 		rp_record_event(r, ev, &g, rec_id, res_name);

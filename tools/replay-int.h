@@ -144,6 +144,10 @@ struct replay {
 	size_t gaplen;
 	const struct trace_event *ev;	/* the event being submitted (for warnings) */
 	unsigned long unbound_warned;	/* warnings about unbound numeric IDs */
+	/* sched_tiebreak: the keys not drawn yet, keys[key_head..nkeys) */
+	u64 *keys;
+	size_t nkeys, key_head, keys_cap;
+	bool keys_on;			/* the scheduler takes them */
 };
 
 /* replay-names.c: the name maps */
@@ -169,10 +173,30 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g);
 bool rp_is_error(const struct got *g);
 void rp_settle(struct replay *r, const struct trace_event *ev, const struct got *g,
 	       bool checkable, char *resbuf, const char **res_name);
+/* Explicit schedules: compare with the recorded result, IDs as the numbers they are. */
+void rp_settle_literal(struct replay *r, const struct trace_event *ev, const struct got *g,
+		       char *resbuf, const char **res_name);
 void rp_record_event(struct replay *r, const struct trace_event *ev, const struct got *g,
 		     const char *rec_id, const char *res_name);
 void rp_report_op(struct replay *r, const struct trace_event *ev, const struct got *g,
 		  bool timed, uint64_t start, uint64_t end);
+
+/* replay-ops.c: a trace event as an executor operation, by the vocabulary's row */
+/* Kind, a, b, arg and set of @op from @ev (@id: its resolved id=). -1: no executor op. */
+int rp_op_build(struct replay *r, const struct trace_event *ev, ioasid_t id, struct sim_op *op);
+bool rp_op_barrier(enum trace_op op);	/* runs alone in an auto schedule */
+bool rp_op_alloc(enum trace_op op);	/* binds its result's name */
+/* Copy @ev with its strings / free them. */
+int rp_event_copy(struct trace_event *out, const struct trace_event *ev);
+void rp_event_release(struct trace_event *ev);
+/* Queue sched_tiebreak @ev's keys for @w's scheduler. -1: out of memory or bad keys. */
+int rp_push_keys(struct replay *r, struct sim_world *w, const struct trace_event *ev);
+
+/* replay-explicit.c: vms traces with 'schedule explicit' */
+void rp_replay_explicit(struct replay *r, struct trace_parser *tp, const struct trace_header *h,
+			struct sim_world *w);
+/* replay-world.c: every kernel's findings printed, and the on_kernel hook */
+void rp_world_kernels(struct replay *r, struct sim_world *w, unsigned int nvms);
 
 /* replay-bare.c: bare metal */
 struct sim_world *rp_bm_world(const struct trace_header *h, const char *name,

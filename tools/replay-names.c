@@ -182,6 +182,7 @@ long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 	if (vec_grow((void **)&k->c.v, &k->c.cap, k->c.n, sizeof(*k->c.v)))
 		return -1;
 	c = &k->c.v[k->c.n];
+	memset(c, 0, sizeof(*c));	/* live, pend_*: a new consumer is none of them */
 	c->name = strdup(name);
 	c->h = calloc(1, sizeof(*c->h));
 	if (!c->name || !c->h) {

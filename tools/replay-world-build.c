@@ -102,7 +102,7 @@ static void cfg_vm(struct json *j, const struct trace_header *h, unsigned int i)
 	char key[16];
 
 	if (v->vcpus == h->vcpus && v->viommus == h->viommus && v->quota == h->quota_default &&
-	    v->flavour == h->flavour_guest)
+	    v->flavour == h->flavour_guest && v->boot == TRACE_BOOT_START)
 		return;
 	snprintf(key, sizeof(key), "%u", i);
 	json_obj_begin(j, key);
@@ -110,6 +110,8 @@ static void cfg_vm(struct json *j, const struct trace_header *h, unsigned int i)
 	json_u64(j, "viommus", v->viommus);
 	json_u64(j, "quota", v->quota);
 	json_str(j, "flavour", trace_flavour_name(v->flavour));
+	if (v->boot == TRACE_BOOT_EVENT)	/* (version 4 only: older keys stay as they were) */
+		json_str(j, "boot", "event");
 	json_obj_end(j);
 }
 
@@ -148,7 +150,8 @@ static void cfg_write(const struct trace_header *h, struct replay_stats *st)
  * into st->config. -1 with st->error if the world cannot run them.
  */
 static int world_vms(const struct trace_header *h, const char *name, struct sim_world_params *p,
-		     unsigned int *quotas, const char **flavours, struct replay_stats *st)
+		     unsigned int *quotas, const char **flavours, bool *late,
+		     struct replay_stats *st)
 {
 	for (unsigned int i = 0; i < h->nr_vms; i++) {
 		const struct trace_vm *v = &h->vms[i];
@@ -166,6 +169,7 @@ static int world_vms(const struct trace_header *h, const char *name, struct sim_
 			p->viommus = v->viommus;
 		quotas[i] = v->quota;
 		flavours[i] = trace_flavour_name(v->flavour);
+		late[i] = v->boot == TRACE_BOOT_EVENT;
 	}
 	cfg_write(h, st);
 	return 0;
@@ -187,6 +191,7 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 	struct sim_world_params p;
 	unsigned int *quotas = NULL, build_cost = 0;
 	const char **flavours = NULL;
+	bool *late = NULL;
 	struct sim_world *w = NULL;
 	char err[512];
 
@@ -218,22 +223,24 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 	p.vtd.pas = h->vtd_vccap_pas;
 	world_faults(&p, &h->faults);
 	p.quota = h->quota_default;
-	p.host_flavour = trace_flavour_name(h->flavour_host);
+	p.host_flavour = o->host_core ? o->host_core : trace_flavour_name(h->flavour_host);
 	p.guest_flavour = trace_flavour_name(h->flavour_guest);
 	p.seed = h->seed;
 	p.cookie_label = "line";	/* invariant findings name the trace line */
 	quotas = calloc(h->nr_vms + 1, sizeof(*quotas));
 	flavours = calloc(h->nr_vms + 1, sizeof(*flavours));
-	if (!quotas || !flavours) {
+	late = calloc(h->nr_vms + 1, sizeof(*late));
+	if (!quotas || !flavours || !late) {
 		snprintf(st->error, sizeof(st->error), "%s: out of memory", name);
 		goto out;
 	}
-	if (world_vms(h, name, &p, quotas, flavours, st))
+	if (world_vms(h, name, &p, quotas, flavours, late, st))
 		goto out;
 	p.path = h->nr_vms && h->vms[0].pv == TRACE_PV_VIRTIO ? SIM_WORLD_PATH_VIRTIO :
 		 SIM_WORLD_PATH_VTD;
 	p.quotas = quotas;
 	p.guest_flavours = flavours;
+	p.late = late;
 	snprintf(st->cost_model, sizeof(st->cost_model), "%s", p.cost.version);
 	if (sim_cost_override(&p.cost, o->cost, st->cost_model, sizeof(st->cost_model), err,
 			   sizeof(err))) {
@@ -244,6 +251,7 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 	if (!w)
 		snprintf(st->error, sizeof(st->error), "%s: cannot build the world: %s", name, err);
 out:
+	free(late);
 	free(quotas);
 	free(flavours);
 	return w;

@@ -4,6 +4,7 @@
  * ops, their settling in completion order, and the teardown.
  */
 #include "replay-int.h"
+#include "trace-int.h"
 
 /* ---- multi-VM replay in a world ------------------------------------------------ */
 
@@ -38,24 +39,15 @@ struct wreplay {
 	unsigned int nslots, vcpus, host_cpus;
 	size_t logpos;
 	bool *vm_used;
+	const bool *late;	/* per VM: boots at its vm_boot (vm boot=event) */
+	u64 *boot;		/* per VM: slab objects right after it booted */
 	bool stopped;		/* the world stopped (panic, deadlock, time limit) */
 	unsigned long alloc_gen;	/* the last batch with an alloc in it */
 };
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void wentry_release(struct wentry *e)
 {
-	free((char *)e->ev.c);
-	free((char *)e->ev.id);
-	free((char *)e->ev.set);
-	free((char *)e->ev.priv);
-	free((char *)e->ev.mm);
-	free((char *)e->ev.reason);
-	free((char *)e->ev.res_name);
+	rp_event_release(&e->ev);
 }
 
 static int slot_of(struct wreplay *wr, int vm, unsigned int cpu)
@@ -129,9 +121,19 @@ static void world_flush(struct replay *r, struct wreplay *wr)
 		world_settle(r, &wr->b[idx], se);
 	}
 	wr->logpos = ne;
-	for (size_t i = 0; i < wr->n && r->status < 2; i++)
-		if (wr->b[i].slot < 0)
-			world_settle(r, &wr->b[i], NULL);
+	for (size_t i = 0; i < wr->n && r->status < 2; i++) {
+		struct wentry *e = &wr->b[i];
+
+		if (e->slot < 0)
+			world_settle(r, e, NULL);
+		/* a VM booted by its vm_boot (alone): its objects now are its baseline */
+		if (e->ev.op == TRACE_VM_BOOT && e->slot >= 0 && e->done && !e->g.val) {
+			struct sim_slab_stats ss;
+
+			sim_slab_stats(sim_world_kernel(wr->w, e->ev.kernel), &ss);
+			wr->boot[e->ev.kernel] = ss.live_objects;
+		}
+	}
 	if (res != SIM_SCHED_IDLE) {
 		for (size_t i = 0; i < wr->n; i++)
 			if (!wr->b[i].done) {
@@ -221,74 +223,12 @@ static bool world_conflict(struct replay *r, struct wreplay *wr, const struct tr
 	return false;
 }
 
-/*
- * How a trace operation runs in a world: the executor's operation and where
- * its arguments go. W_ALLOC: its id= names the result; W_RANGE: min and max
- * are a and b; W_PRIV: priv is arg; W_SET: set is the set token; W_VIOMMU:
- * viommu is a; W_VM: vm is arg (the VMM's VM); W_QUOTA: quota is a;
- * W_BARRIER: it runs alone, after everything submitted before it.
- */
-enum {
-	W_ALLOC = 1, W_RANGE = 2, W_PRIV = 4, W_SET = 8, W_VIOMMU = 16, W_VM = 32, W_QUOTA = 64,
-	W_BARRIER = 128, W_MMIO = 256,
-};
-
-static const struct {
-	bool run;
-	enum sim_op_kind kind;
-	unsigned int flags;
-} wops[TRACE_OP__NR] = {
-	[TRACE_PASID_INIT] = { true, SIM_OP_INIT, W_RANGE },
-	[TRACE_PASID_EXIT] = { true, SIM_OP_EXIT, 0 },
-	[TRACE_PASID_ALLOC] = { true, SIM_OP_ALLOC, W_ALLOC | W_RANGE | W_PRIV },
-	[TRACE_PASID_FREE] = { true, SIM_OP_FREE, 0 },
-	[TRACE_PASID_FIND] = { true, SIM_OP_FIND, 0 },
-	[TRACE_PASID_FOR_EACH] = { true, SIM_OP_FOR_EACH, 0 },
-	[TRACE_IOASID_ALLOC] = { true, SIM_OP_IOASID_ALLOC, W_ALLOC | W_RANGE | W_PRIV | W_SET },
-	[TRACE_IOASID_FREE] = { true, SIM_OP_IOASID_FREE, 0 },
-	[TRACE_IOASID_FIND] = { true, SIM_OP_IOASID_FIND, W_SET },
-	[TRACE_IOASID_SET_DATA] = { true, SIM_OP_IOASID_SET_DATA, W_PRIV },
-	[TRACE_VM_BOOT] = { true, SIM_OP__COUNT, 0 },
-	[TRACE_VM_DESTROY] = { true, SIM_OP_VM_DESTROY, W_BARRIER },
-	[TRACE_MMIO_WRITE] = { true, SIM_OP_REG_WRITE, W_VIOMMU | W_MMIO },
-	[TRACE_VIOMMU_PLUG] = { true, SIM_OP_VIOMMU_PLUG, W_VIOMMU | W_BARRIER },
-	[TRACE_VIOMMU_UNPLUG] = { true, SIM_OP_VIOMMU_UNPLUG, W_VIOMMU | W_BARRIER },
-	[TRACE_ALLOCATOR_UNREGISTER] = { true, SIM_OP_ALLOCATOR_UNREGISTER,
-					 W_VIOMMU | W_BARRIER },
-	[TRACE_ALLOCATOR_REGISTER] = { true, SIM_OP_ALLOCATOR_REGISTER, W_VIOMMU | W_BARRIER },
-	[TRACE_VFIO_ALLOC] = { true, SIM_OP_HOST_ALLOC, W_ALLOC | W_RANGE | W_VM | W_BARRIER },
-	[TRACE_VFIO_FREE] = { true, SIM_OP_HOST_FREE, W_VM | W_BARRIER },
-	[TRACE_VFIO_FREE_RANGE] = { true, SIM_OP_HOST_FREE_RANGE, W_RANGE | W_VM | W_BARRIER },
-	[TRACE_VFIO_SET_QUOTA] = { true, SIM_OP_HOST_SET_QUOTA, W_VM | W_QUOTA | W_BARRIER },
-	[TRACE_VMM_EXIT] = { true, SIM_OP_HOST_VM_DESTROY, W_VM | W_BARRIER },
-};
-
-/* Fill @op's kind and arguments from @ev by the table; the alloc's name entry into @pe. */
-static int wop_build(struct replay *r, const struct trace_event *ev, struct sim_op *op, long *pe)
+/* Fill @op from @ev by the vocabulary's row; the alloc's name entry into @pe. */
+static int wop_build(struct replay *r, const struct trace_event *ev, struct sim_op *op,
+		     ioasid_t id, long *pe)
 {
-	unsigned int f = wops[ev->op].flags;
-
-	op->kind = wops[ev->op].kind;
-	if (f & W_RANGE) {
-		op->a = ev->min;
-		op->b = ev->max;
-	}
-	if (f & W_PRIV)
-		op->arg = (uintptr_t)rp_token_ptr(r, ev->priv, false);
-	if (f & W_SET)
-		op->set = rp_token_ptr(r, ev->set, true);
-	if (f & W_VIOMMU)
-		op->a = ev->viommu;
-	if (f & W_VM)
-		op->arg = ev->vm;
-	if (f & W_QUOTA)
-		op->a = ev->quota;
-	if (f & W_MMIO) {
-		op->kind = ev->width == 4 ? SIM_OP_REG_WRITE32 : SIM_OP_REG_WRITE;
-		op->b = ev->off;
-		op->arg = ev->val;
-	}
-	if (f & W_ALLOC) {
+	rp_op_build(r, ev, id, op);
+	if (rp_op_alloc(ev->op)) {
 		const char *name = ev->res == TRACE_RES_ID ? ev->res_name : ev->id;
 
 		if (name) {
@@ -302,6 +242,15 @@ static int wop_build(struct replay *r, const struct trace_event *ev, struct sim_
 	return 0;
 }
 
+/* An event that runs nothing (world_run, sched_tiebreak) is recorded where it stands. */
+static void world_record_bare(struct replay *r, const struct trace_event *ev)
+{
+	struct got g = { 0 };
+
+	if (r->recording)
+		rp_record_event(r, ev, &g, NULL, NULL);
+}
+
 /* Gaps, vm_boot and checks before @ev joins the batch; false: it does not (said in r). */
 static bool world_admit(struct replay *r, struct wreplay *wr, const struct trace_event *ev,
 			bool *runs)
@@ -312,13 +261,23 @@ static bool world_admit(struct replay *r, struct wreplay *wr, const struct trace
 	case TRACE_GAP:
 		world_flush(r, wr);
 		rp_note_gap(r, ev);
-		if (r->recording) {
-			struct got g = { 0 };
-
-			rp_record_event(r, ev, &g, NULL, NULL);
-		}
+		world_record_bare(r, ev);
+		return false;
+	case TRACE_WORLD_RUN:
+		world_flush(r, wr);
+		world_record_bare(r, ev);
+		return false;
+	case TRACE_SCHED_TIEBREAK:
+		world_flush(r, wr);
+		if (rp_push_keys(r, wr->w, ev))
+			rp_input_error(r, "out of memory");
+		world_record_bare(r, ev);
 		return false;
 	case TRACE_VM_BOOT:
+		if (wr->late[vm]) {
+			world_flush(r, wr);	/* it boots alone, after everything before it */
+			break;
+		}
 		if (wr->vm_used[vm]) {
 			unsupported(r, "vm_boot of vm%d after its first operation (the world boots "
 				    "every VM when it is created)", vm);
@@ -327,14 +286,15 @@ static bool world_admit(struct replay *r, struct wreplay *wr, const struct trace
 		*runs = false;
 		break;
 	case TRACE_MMIO_WRITE:
+	case TRACE_MMIO_READ:
 		if (ev->off > UINT32_MAX - ev->width) {
-			rp_input_error(r, "mmio_write off=%#" PRIx64 " is outside the register "
-				       "window", ev->off);
+			rp_input_error(r, "%s off=%#" PRIx64 " is outside the register "
+				       "window", trace_op_name(ev->op), ev->off);
 			return false;
 		}
 		break;
 	default:
-		if (!wops[ev->op].run) {
+		if (trace_op_sim(ev->op, ev->width) == SIM_OP__COUNT) {
 			unsupported(r, "%s (SVA allocation runs on bare metal only)",
 				    trace_op_name(ev->op));
 			return false;
@@ -342,7 +302,7 @@ static bool world_admit(struct replay *r, struct wreplay *wr, const struct trace
 		break;
 	}
 	/* lifecycle and host calls run alone, after everything before them */
-	if (wops[ev->op].flags & W_BARRIER)
+	if (rp_op_barrier(ev->op))
 		world_flush(r, wr);
 	if (rp_sva_misused(r, ev))
 		return false;
@@ -370,14 +330,11 @@ static struct wentry *wentry_add(struct replay *r, struct wreplay *wr,
 	}
 	e = &wr->b[wr->n];
 	memset(e, 0, sizeof(*e));
-	e->ev = *ev;
-	e->ev.c = dup_or_null(ev->c);
-	e->ev.id = dup_or_null(ev->id);
-	e->ev.set = dup_or_null(ev->set);
-	e->ev.priv = dup_or_null(ev->priv);
-	e->ev.mm = dup_or_null(ev->mm);
-	e->ev.reason = dup_or_null(ev->reason);
-	e->ev.res_name = dup_or_null(ev->res_name);
+	if (rp_event_copy(&e->ev, ev)) {
+		rp_event_release(&e->ev);
+		rp_input_error(r, "out of memory");
+		return NULL;
+	}
 	e->line = r->line;
 	e->slot = -1;
 	e->next = -1;
@@ -390,7 +347,7 @@ static int wentry_names(struct replay *r, struct wreplay *wr, struct wentry *e,
 			struct sim_op *op)
 {
 	const struct trace_event *ev = &e->ev;
-	bool cur_c = true, cur_id = true, alloc = wops[ev->op].flags & W_ALLOC;
+	bool cur_c = true, cur_id = true, alloc = rp_op_alloc(ev->op);
 	long ci, pe = -1;
 	ioasid_t id = 0;
 
@@ -412,10 +369,9 @@ static int wentry_names(struct replay *r, struct wreplay *wr, struct wentry *e,
 		snprintf(e->idbuf, sizeof(e->idbuf), "%u", id);
 		e->has_id = true;
 		e->keep_name = pe == -2;
-		op->a = id;
 	}
 	e->checkable = cur_c && cur_id;
-	if (wop_build(r, ev, op, &pe))
+	if (wop_build(r, ev, op, id, &pe))
 		return -1;
 	if (alloc)
 		e->checkable = cur_c && r->k->epoch == 0;
@@ -461,11 +417,11 @@ static void world_event(struct replay *r, struct wreplay *wr, const struct trace
 	else
 		wr->head[e->slot] = wr->n - 1;
 	wr->tail[e->slot] = wr->n - 1;
-	if (wops[ev->op].flags & W_BARRIER)
+	if (rp_op_barrier(ev->op) || (ev->op == TRACE_VM_BOOT && wr->late[vm]))
 		world_flush(r, wr);
 }
 
-static void world_kernels(struct replay *r, struct sim_world *w, unsigned int nvms)
+void rp_world_kernels(struct replay *r, struct sim_world *w, unsigned int nvms)
 {
 	char name[16];
 
@@ -578,6 +534,7 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 {
 	struct wreplay wr = { .w = w, .gen = 1 };
 	u64 *boot = calloc(h->nr_vms + 1, sizeof(*boot));
+	bool *late = calloc(h->nr_vms + 1, sizeof(*late));
 	struct trace_event ev;
 	unsigned int maxv = 1;
 
@@ -590,7 +547,9 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 	wr.head = malloc(wr.nslots * sizeof(*wr.head));
 	wr.tail = malloc(wr.nslots * sizeof(*wr.tail));
 	wr.vm_used = calloc(h->nr_vms + 1, sizeof(*wr.vm_used));
-	if (!wr.head || !wr.tail || !wr.vm_used || !boot) {
+	wr.boot = boot;
+	wr.late = late;
+	if (!wr.head || !wr.tail || !wr.vm_used || !boot || !late) {
 		rp_input_error(r, "out of memory");
 		goto out;
 	}
@@ -600,6 +559,7 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 
 		sim_slab_stats(sim_world_kernel(w, v), &ss);
 		boot[v] = ss.live_objects;
+		late[v] = h->vms[v].boot == TRACE_BOOT_EVENT;
 	}
 	for (unsigned int i = 0; i < wr.nslots; i++)
 		wr.head[i] = wr.tail[i] = -1;
@@ -622,11 +582,12 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 	if (r->status < 2 && !wr.stopped)
 		world_flush(r, &wr);
 	r->st->findings += sim_world_findings(w, -1);
-	world_kernels(r, w, h->nr_vms);
+	rp_world_kernels(r, w, h->nr_vms);
 	if (r->status < 2 && !wr.stopped)
 		world_teardown(r, w, h->nr_vms, boot);
 out:
 	free(boot);
+	free(late);
 	for (size_t i = 0; i < wr.n; i++)
 		wentry_release(&wr.b[i]);
 	free(wr.b);

@@ -16,6 +16,7 @@
 
 #include "json.h"
 #include "replay-int.h"
+#include "trace-int.h"
 
 void replay_opts_init(struct replay_opts *o)
 {
@@ -157,6 +158,9 @@ static const char *got_str(struct replay *r, const struct got *g, char *buf, siz
 	case TRACE_RES_COUNT:
 		snprintf(buf, len, "%lld", g->val);
 		return buf;
+	case TRACE_RES_VALUE:
+		snprintf(buf, len, "%#llx", (unsigned long long)g->val);
+		return buf;
 	case TRACE_RES_TOKEN: {
 		struct tokobj *o = g->ptr;
 
@@ -183,6 +187,9 @@ static const char *rec_str(const struct trace_event *ev, char *buf, size_t len)
 		return buf;
 	case TRACE_RES_COUNT:
 		snprintf(buf, len, "%lld", ev->res_val);
+		return buf;
+	case TRACE_RES_VALUE:
+		snprintf(buf, len, "%#llx", (unsigned long long)ev->res_val);
 		return buf;
 	case TRACE_RES_INVALID:
 		return "invalid";
@@ -261,11 +268,23 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g)
 			g->val = e->result;
 		}
 		break;
+	case TRACE_MMIO_READ:
+	case TRACE_VIRTIO_REQUEST:
+		if (e->result) {
+			got_errno(g, e);
+		} else {
+			g->res = TRACE_RES_VALUE;
+			g->val = (long long)e->value;
+		}
+		break;
 	case TRACE_PASID_EXIT:
 	case TRACE_IOASID_FREE:
 	case TRACE_MMIO_WRITE:
 	case TRACE_VM_DESTROY:
 	case TRACE_VMM_EXIT:
+	case TRACE_SCHED_TIEBREAK:
+	case TRACE_WORLD_RUN:
+	case TRACE_VM_BOOT:
 		g->res = TRACE_RES_NONE;	/* void in the trace */
 		g->val = e->result;
 		break;
@@ -309,8 +328,7 @@ void rp_settle(struct replay *r, const struct trace_event *ev, const struct got 
 		   bool checkable, char *resbuf, const char **res_name)
 {
 	bool check = r->o->check && ev->res != TRACE_RES_NONE;
-	bool is_alloc = ev->op == TRACE_PASID_ALLOC || ev->op == TRACE_IOASID_ALLOC ||
-			ev->op == TRACE_SVA_ALLOC || ev->op == TRACE_VFIO_ALLOC;
+	bool is_alloc = rp_op_alloc(ev->op);
 	char a[160], b[160];
 
 	*res_name = NULL;
@@ -352,18 +370,53 @@ void rp_settle(struct replay *r, const struct trace_event *ev, const struct got 
 	if (!check || ev->res == TRACE_RES_NONE)
 		return;
 	if (ev->res != g->res ||
-	    ((g->res == TRACE_RES_ERRNO || g->res == TRACE_RES_COUNT) && ev->res_val != g->val) ||
+	    ((g->res == TRACE_RES_ERRNO || g->res == TRACE_RES_COUNT ||
+	      g->res == TRACE_RES_VALUE) && ev->res_val != g->val) ||
 	    (g->res == TRACE_RES_TOKEN && rp_token_ptr(r, ev->res_name, false) != g->ptr))
 		rp_diverge(r, "%s returned %s, the trace recorded %s", trace_op_name(ev->op),
 			got_str(r, g, a, sizeof(a)), rec_str(ev, b, sizeof(b)));
+}
+
+/*
+ * Explicit schedules (traces/README.md): no name maps for PASIDs, a recorded
+ * ID is the number it names; the result's name for --record into @resbuf.
+ */
+void rp_settle_literal(struct replay *r, const struct trace_event *ev, const struct got *g,
+		       char *resbuf, const char **res_name)
+{
+	bool same = ev->res == g->res;
+	uint64_t id;
+	char a[160], b[160];
+
+	*res_name = NULL;
+	if (g->res == TRACE_RES_ID) {
+		snprintf(resbuf, 16, "%u", g->id);
+		*res_name = resbuf;
+	} else if (g->res == TRACE_RES_TOKEN) {
+		struct tokobj *o = g->ptr;
+
+		*res_name = o && o->magic == TOKEN_MAGIC && o->idx < r->k->t.n ?
+			    r->k->t.v[o->idx].name : "unknown";
+	}
+	if (!r->o->check || ev->res == TRACE_RES_NONE)
+		return;
+	r->st->checked++;
+	if (same && g->res == TRACE_RES_ID)
+		same = trace_parse_u64(ev->res_name, strlen(ev->res_name), &id) && id == g->id;
+	else if (same && g->res == TRACE_RES_TOKEN)
+		same = rp_token_ptr(r, ev->res_name, false) == g->ptr;
+	else if (same && g->res != TRACE_RES_NULL && g->res != TRACE_RES_INVALID)
+		same = ev->res_val == g->val;
+	if (!same)
+		rp_diverge(r, "%s returned %s, the trace recorded %s", trace_op_name(ev->op),
+			   got_str(r, g, a, sizeof(a)), rec_str(ev, b, sizeof(b)));
 }
 
 void rp_record_event(struct replay *r, const struct trace_event *ev, const struct got *g,
 			 const char *rec_id, const char *res_name)
 {
 	struct trace_event out = *ev;
-	bool is_alloc = ev->op == TRACE_PASID_ALLOC || ev->op == TRACE_IOASID_ALLOC ||
-			ev->op == TRACE_SVA_ALLOC || ev->op == TRACE_VFIO_ALLOC;
+	bool is_alloc = rp_op_alloc(ev->op);
 	int e;
 
 	/*
@@ -380,7 +433,8 @@ void rp_record_event(struct replay *r, const struct trace_event *ev, const struc
 	out.res = g->res;
 	out.res_val = g->val;
 	out.res_name = res_name;
-	if (ev->op == TRACE_PASID_EXIT || ev->op == TRACE_IOASID_FREE || ev->op == TRACE_GAP)
+	if (ev->op == TRACE_PASID_EXIT || ev->op == TRACE_IOASID_FREE || ev->op == TRACE_GAP ||
+	    ev->op == TRACE_WORLD_RUN || ev->op == TRACE_SCHED_TIEBREAK)
 		out.res = TRACE_RES_NONE;
 	e = trace_write_event(&r->w, &out);
 	if (e && r->status < 2)
@@ -548,7 +602,10 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	}
 	if (world) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		rp_replay_world(r, tp, &h, world);
+		if (h.schedule == TRACE_SCHEDULE_EXPLICIT)
+			rp_replay_explicit(r, tp, &h, world);
+		else
+			rp_replay_world(r, tp, &h, world);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		st->wall_s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		sim_world_destroy(world);
@@ -563,6 +620,7 @@ out:
 	for (unsigned int i = 0; i < r->nk; i++)
 		rp_rkernel_free(&r->ks[i]);
 	free(r->ks);
+	free(r->keys);
 	trace_header_release(&h);
 	free(r);
 	return status;

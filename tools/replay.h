@@ -43,6 +43,8 @@ struct replay_opts {
 	bool any_flavour;		/* bare metal: flavour not built? run the linked one */
 	/* run every kernel on this flavour instead of the trace's (NULL: the trace's) */
 	const char *flavour;
+	/* world: the host's core object instead of the trace's flavour ("pasidsim+BUG") */
+	const char *host_core;
 	/* world: cost-model overrides, "field=ns[,field=ns...]" (docs/cost-model.md) */
 	const char *cost;
 	/* called once the header is read (st: mode, flavour, seed, config, cost model) */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pasidsim traces, internal: the descriptor tables shared by the parser
- * (trace-parse.c) and the writer (trace-write.c). trace.c defines them.
+ * (trace-parse.c) and the writer (trace-write.c); trace.c and trace-ops.c define them.
  *
  * Every header key, per-VM key and event argument is a row: its name, the
  * type and offset of the field it fills, the range of its values and the
@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sim/op.h>
 
 #include "trace.h"
 
@@ -40,6 +42,7 @@ enum trace_hkind {
 #define HKF_PER_VM	0x01	/* a VM key: refused in bare-metal headers, written with VMs only */
 #define HKF_FAULT	0x02	/* a fault knob: version 2, vms mode; written if not the default */
 #define HKF_REPEAT	0x04	/* may appear more than once (vm, meta) */
+#define HKF_V4		0x08	/* version 4; written if not the default */
 
 struct trace_field {
 	const char *name;
@@ -56,8 +59,8 @@ struct trace_field {
 };
 
 enum {
-	TRACE_NR_HKEYS = 32,
-	TRACE_NR_VMKEYS = 5,
+	TRACE_NR_HKEYS = 34,
+	TRACE_NR_VMKEYS = 6,
 };
 
 extern const struct trace_field trace_hkeys[TRACE_NR_HKEYS];
@@ -74,16 +77,17 @@ bool trace_field_valid(const void *base, const struct trace_field *k);
 int trace_hkey_lookup(const char *name);
 
 /* Messages built from the tables, into @buf: */
-/* "a header key (mode, ...; version 2: ...) or 'events'" */
-const char *trace_hkey_list(char *buf, size_t len);
-/* "vcpus=, viommus=, pv=, flavour= or quota=" */
-const char *trace_vmkey_list(char *buf, size_t len);
+/* "a header key (mode, ...; version 2: ...; version 4: ...) or 'events'" */
+const char *trace_hkey_list(char *buf, size_t len, unsigned int version);
+/* "vcpus=, viommus=, pv=, flavour= or quota=" (and boot= for @version 4) */
+const char *trace_vmkey_list(char *buf, size_t len, unsigned int version);
 
 /* ---- events: arguments and operations --------------------------------------------- */
 
 enum trace_arg {
 	ARG_C, ARG_ID, ARG_SET, ARG_PRIV, ARG_MM, ARG_MIN, ARG_MAX, ARG_VIOMMU, ARG_OFF,
-	ARG_VAL, ARG_WIDTH, ARG_LOST, ARG_REASON, ARG_VM, ARG_QUOTA, ARG__NR,
+	ARG_VAL, ARG_WIDTH, ARG_LOST, ARG_REASON, ARG_VM, ARG_QUOTA, ARG_LEN, ARG_TAIL, ARG_KEYS,
+	ARG_SLOT, ARG__NR,
 };
 
 enum trace_atype {
@@ -93,6 +97,7 @@ enum trace_atype {
 	TA_HEX,		/* as TA_U64, written in hex */
 	TA_VIOMMU,	/* a vIOMMU index of the event's VM, into an unsigned int */
 	TA_WIDTH,	/* 4 or 8, into an unsigned int */
+	TA_KEYS,	/* a key list (trace_keys_parse), as text (const char *) */
 };
 
 struct trace_argdesc {
@@ -110,6 +115,15 @@ extern const struct trace_argdesc trace_args[ARG__NR];
 #define A(x)	(1u << ARG_##x)
 #define R(x)	(1u << TRACE_RES_##x)
 
+/*
+ * One operation of the vocabulary: its trace form (name, arguments, results,
+ * where it may appear, the version that has it) and what it is in the
+ * executor (the sim_op it becomes and which trace argument fills each of
+ * its fields), so that the parser, the writer, the replay (bare metal and
+ * worlds) and the fuzz-input converter all read one row. The token and ID
+ * arguments are resolved by the user: ARG_ID becomes an ID, ARG_PRIV a
+ * pointer, ARG_SET goes to sim_op.set and ARG_C to sim_op.consumer.
+ */
 struct trace_opdesc {
 	const char *name;
 	unsigned int len;
@@ -120,14 +134,36 @@ struct trace_opdesc {
 	const char *result_what;		/* "expected WHAT" for a bad result */
 	bool host_only;
 	unsigned char version;			/* the first trace version with it (0: 1) */
+	/* the executor */
+	unsigned char sim;			/* 1 + enum sim_op_kind; 0: none */
+	unsigned char sim4;			/* 1 + the kind for width=4 (0: sim) */
+	unsigned char to_a, to_b, to_arg;	/* 1 + the trace argument; 0: none */
+	unsigned char flags;			/* OPF_* */
 };
+
+#define OPF_BARRIER	0x01	/* auto schedules: runs alone, after what came before */
+#define OPF_ALLOC	0x02	/* a successful one binds its result's name */
 
 extern const struct trace_opdesc trace_ops[TRACE_OP__NR];
 
-/* "an operation (iommu_pasid_init, ..., gap)", into @buf */
-const char *trace_op_list(char *buf, size_t len);
+/* The executor's kind of @op with @width (mmio ops), or SIM_OP__COUNT if it has none. */
+enum sim_op_kind trace_op_sim(enum trace_op op, unsigned int width);
+/*
+ * The trace op whose executor kind is @kind (*width: 4 or 8 for the mmio
+ * ops, else 0), or TRACE_OP__NR. The converse of trace_op_sim().
+ */
+enum trace_op trace_op_of_sim(enum sim_op_kind kind, unsigned int *width);
+/* The trace argument that fills sim_op field @field ('a', 'b' or 'x' for arg), or -1. */
+int trace_op_field(enum trace_op op, char field);
+
+/* "an operation (iommu_pasid_init, ..., gap)", into @buf; version 4's ops for @version 4 */
+const char *trace_op_list(char *buf, size_t len, unsigned int version);
 
 /* ---- shared helpers ---------------------------------------------------------------- */
+
+/* Append to @buf at *@o (a message that does not fit is cut). */
+void trace_cat(char *buf, size_t len, size_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 extern const char *const trace_flavour_names[3];
 extern const char *const trace_pv_names[2];

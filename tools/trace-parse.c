@@ -357,8 +357,10 @@ static int vm_setting(struct trace_parser *p, struct trace_header *h, unsigned i
 		if (strlen(trace_vmkeys[j].name) == (size_t)(eq - t->s) &&
 		    !memcmp(t->s, trace_vmkeys[j].name, eq - t->s))
 			vk = j;
+	if (vk >= 0 && (trace_vmkeys[vk].flags & HKF_V4) && h->version < TRACE_VERSION_SCHEDULE)
+		vk = -1;	/* a version 4 key in an older trace */
 	if (vk < 0)
-		return expected(p, t, trace_vmkey_list(list, sizeof(list)));
+		return expected(p, t, trace_vmkey_list(list, sizeof(list), h->version));
 	if (p->vm_set[idx] & (1u << vk))
 		return expected(p, t, "each VM key at most once");
 	p->vm_set[idx] |= 1u << vk;
@@ -461,13 +463,16 @@ static int header_line(struct trace_parser *p, struct trace_header *h, uint64_t 
 		return fail_at(p, 1, "expected a header line or 'events', got end of file");
 	i = trace_hkey_lookup(p->tok[0].s);
 	if (i < 0)
-		return expected(p, &p->tok[0], trace_hkey_list(list, sizeof(list)));
+		return expected(p, &p->tok[0], trace_hkey_list(list, sizeof(list), h->version));
 	k = &trace_hkeys[i];
 	if (!(k->flags & HKF_REPEAT) && (*seen & (1ull << i)))
 		return expected(p, &p->tok[0], "each header key at most once");
 	if ((k->flags & HKF_FAULT) && h->version < TRACE_VERSION_FAULTS)
 		return expected(p, &p->tok[0], "a version 1 header key (fault keys need "
 				"'" TRACE_MAGIC " 2')");
+	if ((k->flags & HKF_V4) && h->version < TRACE_VERSION_SCHEDULE)
+		return expected(p, &p->tok[0], "a header key of this version ('schedule' needs "
+				"'" TRACE_MAGIC " 4')");
 	*seen |= 1ull << i;
 	if (hkey_parse[k->kind](p, h, k))
 		return -1;
@@ -490,7 +495,8 @@ static int header_finish(struct trace_parser *p, struct trace_header *h, uint64_
 		return fail_at(p, 1, "expected a 'mode' line in the header");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_PER_VM))
 		return fail_at(p, 1, "expected no VM keys (vms, vcpus, viommus, pv, flavour-guest, "
-			       "quota-default, vm) in a bare-metal header");
+			       "quota-default, %svm) in a bare-metal header",
+			       h->version >= TRACE_VERSION_SCHEDULE ? "schedule, vm-boot, " : "");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_FAULT))
 		return fail_at(p, 1, "expected no fault keys (vtd-*, virtio-* knobs of the devices) "
 			       "in a bare-metal header");
@@ -613,7 +619,7 @@ static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 		return expected_end(p, "an operation");
 	op = op_lookup(&p->tok[3]);
 	if (op < 0)
-		return expected(p, &p->tok[3], trace_op_list(what, sizeof(what)));
+		return expected(p, &p->tok[3], trace_op_list(what, sizeof(what), p->h->version));
 	if (trace_ops[op].vm_only && ev->kernel == TRACE_HOST)
 		return fail_at(p, p->tok[1].col, "expected a VM kernel for %s, got 'host'",
 			       trace_ops[op].name);
@@ -645,6 +651,12 @@ static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 
 	if (d->type == TA_TOKEN && v->len == 4 && !memcmp(v->s, "null", 4)) {
 		set_ptr(ev, d->off, NULL);
+		return 0;
+	}
+	if (d->type == TA_KEYS) {
+		if (trace_keys_parse(v->s, v->len, NULL, 0) < 0)
+			return expected(p, v, d->what);
+		set_ptr(ev, d->off, v->s);
 		return 0;
 	}
 	if (d->type == TA_NAME || d->type == TA_TOKEN) {
@@ -713,6 +725,11 @@ static int parse_result(struct trace_parser *p, struct trace_event *ev,
 		ev->res = TRACE_RES_NULL;
 	} else if ((d->results & R(INVALID)) && t->len == 7 && !memcmp(t->s, "invalid", 7)) {
 		ev->res = TRACE_RES_INVALID;
+	} else if (d->results & R(VALUE)) {
+		if (!trace_parse_u64(t->s, t->len, &v))
+			return expected(p, t, d->result_what);
+		ev->res = TRACE_RES_VALUE;
+		ev->res_val = (long long)v;
 	} else if (d->results & R(COUNT)) {
 		if (!trace_parse_u64(t->s, t->len, &v) || v > UINT32_MAX)
 			return expected(p, t, d->result_what);

@@ -75,7 +75,7 @@ static bool key_written(const struct trace_header *h, const struct trace_header 
 
 	if ((k->flags & HKF_PER_VM) && h->mode != TRACE_VMS)
 		return false;
-	if (!(k->flags & HKF_FAULT))
+	if (!(k->flags & (HKF_FAULT | HKF_V4)))
 		return true;
 	if (k->flag_off) {
 		memcpy(&set, (const char *)h + k->flag_off, sizeof(set));
@@ -209,7 +209,7 @@ static bool arg_present(const struct trace_event *ev, const struct trace_argdesc
 		memcpy(&yes, (const char *)ev + d->present_off, sizeof(yes));
 		return yes;
 	}
-	if (d->type != TA_NAME && d->type != TA_TOKEN)
+	if (d->type != TA_NAME && d->type != TA_TOKEN && d->type != TA_KEYS)
 		return true;
 	memcpy(&s, (const char *)ev + d->off, sizeof(s));
 	return s;
@@ -225,7 +225,7 @@ static void put_arg(struct out *o, const struct trace_event *ev, const struct tr
 	put(o, " ", 1);
 	puts_(o, d->name);
 	put(o, "=", 1);
-	if (d->type == TA_NAME || d->type == TA_TOKEN) {
+	if (d->type == TA_NAME || d->type == TA_TOKEN || d->type == TA_KEYS) {
 		memcpy(&s, field, sizeof(s));
 		if (s)
 			puts_(o, s);
@@ -258,6 +258,8 @@ static void put_result(struct out *o, const struct trace_event *ev)
 		puts_(o, "null");
 	else if (ev->res == TRACE_RES_COUNT)
 		putu(o, (uint64_t)ev->res_val);
+	else if (ev->res == TRACE_RES_VALUE)
+		putx(o, (uint64_t)ev->res_val);
 }
 
 int trace_format_event(char *buf, size_t len, const struct trace_event *ev)
@@ -284,7 +286,7 @@ int trace_format_event(char *buf, size_t len, const struct trace_event *ev)
 			continue;
 		put_arg(&o, ev, &trace_args[*a]);
 	}
-	if ((unsigned int)ev->res <= TRACE_RES_COUNT)
+	if ((unsigned int)ev->res <= TRACE_RES_VALUE)
 		put_result(&o, ev);
 	if (o.over)
 		return -1;
@@ -311,9 +313,13 @@ static bool event_args_valid(const struct trace_header *h, const struct trace_ev
 		return false;
 	if (ev->reason && (!(d->optional & A(REASON)) || !trace_name_valid(ev->reason)))
 		return false;
-	if (ev->min > UINT32_MAX || ev->max > UINT32_MAX || ev->off > UINT32_MAX)
+	if (ev->min > UINT32_MAX || ev->max > UINT32_MAX || ev->off > UINT32_MAX ||
+	    ev->len > 16 || ev->tail > UINT32_MAX || ev->slot > 1)
 		return false;
-	return ev->op != TRACE_MMIO_WRITE ||
+	if ((d->required & A(KEYS)) &&
+	    (!ev->keys || trace_keys_parse(ev->keys, strlen(ev->keys), NULL, 0) < 0))
+		return false;
+	return !(d->required & A(WIDTH)) ||
 	       ((ev->width == 4 || ev->width == 8) && ev->viommu < h->vms[ev->kernel].viommus);
 }
 
@@ -321,7 +327,7 @@ static bool event_result_valid(const struct trace_event *ev, const struct trace_
 {
 	if (ev->res == TRACE_RES_NONE)
 		return true;
-	if ((unsigned int)ev->res > TRACE_RES_COUNT || !(d->results & (1u << ev->res)))
+	if ((unsigned int)ev->res > TRACE_RES_VALUE || !(d->results & (1u << ev->res)))
 		return false;
 	if (ev->res == TRACE_RES_ERRNO)
 		return ev->res_val <= 0 && ev->res_val >= -4095 &&

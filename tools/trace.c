@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pasidsim traces (format: traces/README.md): the descriptor tables of the
- * header keys, per-VM keys, event arguments and operations, and the header
- * and event helpers. The parser is trace-parse.c, the writer trace-write.c;
+ * header keys and per-VM keys, and the header and event helpers; the event
+ * arguments and operations (the vocabulary) are in trace-ops.c. The parser is trace-parse.c, the writer trace-write.c;
  * both walk these tables (trace-int.h).
  */
 #include <errno.h>
@@ -32,6 +32,8 @@ const char *const trace_mode_names[2] = { "bare-metal", "vms" };
 static const char *const vtd_names[] = { "3.3", "3.0" };
 static const char *const vtd_result_names[] = { "real", "set", "raw" };
 static const char *const vtd_drop_names[] = { "lost", "hang" };
+static const char *const schedule_names[] = { "auto", "explicit" };
+static const char *const boot_names[] = { "start", "event" };
 
 /* ---- header keys ---------------------------------------------------------------- */
 
@@ -99,6 +101,11 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 	  .flags = HKF_FAULT, .what = "a u64" },
 	{ "virtio-timeout-ns", RANGE(TF_U64, 0, UINT64_MAX), .off = HF(virtio_timeout_ns),
 	  .flags = HKF_FAULT, .what = "a u64" },
+	/* version 4, vms mode */
+	{ "schedule", ENUM(schedule_names), .off = H(schedule), .flags = HKF_PER_VM | HKF_V4,
+	  .what = "'auto' or 'explicit'" },
+	{ "vm-boot", ENUM(boot_names), .off = H(vm_boot), .flags = HKF_PER_VM | HKF_V4,
+	  .what = "'start' or 'event'" },
 	{ "vm", .kind = HKIND_VM, .flags = HKF_PER_VM | HKF_REPEAT },
 	{ "meta", .kind = HKIND_META, .flags = HKF_REPEAT },
 	{ "events", .kind = HKIND_EVENTS },
@@ -107,7 +114,7 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 /* mode, flavour-host, seed, cost-model, host-cpus, VM keys, vtd-*, fault keys */
 const unsigned char trace_hkey_write_order[] = {
 	0, 1, 3, 4, 5, 6, 7, 8, 9, 2, 10, 11, 12, 13,
-	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
 };
 const unsigned int trace_hkey_write_count = sizeof(trace_hkey_write_order);
 
@@ -123,6 +130,8 @@ const struct trace_field trace_vmkeys[TRACE_NR_VMKEYS] = {
 	  .what = W_FLAVOUR },
 	{ "quota", RANGE(TF_UINT, 0, UINT32_MAX), .off = V(quota), .dflt_off = H(quota_default),
 	  .what = "a u32" },
+	{ "boot", ENUM(boot_names), .off = V(boot), .dflt_off = H(vm_boot), .flags = HKF_V4,
+	  .what = "'start' or 'event'" },
 };
 
 uint64_t trace_field_get(const void *base, const struct trace_field *k)
@@ -188,11 +197,7 @@ int trace_hkey_lookup(const char *name)
 	return -1;
 }
 
-/* Append to @buf (a message that does not fit is cut). */
-static void cat(char *buf, size_t len, size_t *o, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void cat(char *buf, size_t len, size_t *o, const char *fmt, ...)
+void trace_cat(char *buf, size_t len, size_t *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -206,130 +211,42 @@ static void cat(char *buf, size_t len, size_t *o, const char *fmt, ...)
 		*o += n;
 }
 
-const char *trace_hkey_list(char *buf, size_t len)
+const char *trace_hkey_list(char *buf, size_t len, unsigned int version)
 {
 	size_t o = 0;
 	int n = 0;
 
-	cat(buf, len, &o, "a header key (");
+	trace_cat(buf, len, &o, "a header key (");
 	for (int k = 0; k < TRACE_NR_HKEYS; k++)
-		if (!(trace_hkeys[k].flags & HKF_FAULT) && trace_hkeys[k].kind != HKIND_EVENTS)
-			cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
-	cat(buf, len, &o, "; version 2: ");
+		if (!(trace_hkeys[k].flags & (HKF_FAULT | HKF_V4)) &&
+		    trace_hkeys[k].kind != HKIND_EVENTS)
+			trace_cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
+	trace_cat(buf, len, &o, "; version 2: ");
 	n = 0;
 	for (int k = 0; k < TRACE_NR_HKEYS; k++)
 		if (trace_hkeys[k].flags & HKF_FAULT)
-			cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
-	cat(buf, len, &o, ") or 'events'");
+			trace_cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
+	/* (named to version 4 traces only: the messages of older ones stay as they were) */
+	if (version >= TRACE_VERSION_SCHEDULE)
+		trace_cat(buf, len, &o, "; version 4: ");
+	n = 0;
+	for (int k = 0; k < TRACE_NR_HKEYS && version >= TRACE_VERSION_SCHEDULE; k++)
+		if (trace_hkeys[k].flags & HKF_V4)
+			trace_cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
+	trace_cat(buf, len, &o, ") or 'events'");
 	return buf;
 }
 
-const char *trace_vmkey_list(char *buf, size_t len)
+const char *trace_vmkey_list(char *buf, size_t len, unsigned int version)
 {
+	int n = version >= TRACE_VERSION_SCHEDULE ? TRACE_NR_VMKEYS : TRACE_NR_VMKEYS - 1;
 	size_t o = 0;
 
-	for (int k = 0; k < TRACE_NR_VMKEYS; k++)
-		cat(buf, len, &o, "%s%s=", !k ? "" : k == TRACE_NR_VMKEYS - 1 ? " or " : ", ",
+	/* boot= (version 4, the last row) is named to version 4 traces only */
+	for (int k = 0; k < n; k++)
+		trace_cat(buf, len, &o, "%s%s=", !k ? "" : k == n - 1 ? " or " : ", ",
 		    trace_vmkeys[k].name);
 	return buf;
-}
-
-/* ---- event arguments and operations ------------------------------------------------ */
-
-#define EV(f)	offsetof(struct trace_event, f)
-
-const struct trace_argdesc trace_args[ARG__NR] = {
-	[ARG_C] = { "c", 1, TA_NAME, EV(c), 0, 0, "a name" },
-	[ARG_ID] = { "id", 2, TA_NAME, EV(id), 0, 0, "a name" },
-	[ARG_SET] = { "set", 3, TA_TOKEN, EV(set), 0, 0, "a token name or 'null'" },
-	[ARG_PRIV] = { "priv", 4, TA_TOKEN, EV(priv), 0, 0, "a token name or 'null'" },
-	[ARG_MM] = { "mm", 2, TA_TOKEN, EV(mm), 0, 0, "a token name or 'null'" },
-	[ARG_MIN] = { "min", 3, TA_U64, EV(min), 0, UINT32_MAX, "a u32" },
-	[ARG_MAX] = { "max", 3, TA_U64, EV(max), 0, UINT32_MAX, "a u32" },
-	[ARG_VIOMMU] = { "viommu", 6, TA_VIOMMU, EV(viommu), 0, 0, "a vIOMMU index below %u" },
-	[ARG_OFF] = { "off", 3, TA_HEX, EV(off), 0, UINT32_MAX, "a register offset (u32)" },
-	[ARG_VAL] = { "val", 3, TA_HEX, EV(val), 0, UINT64_MAX, "a value (u64)" },
-	[ARG_WIDTH] = { "width", 5, TA_WIDTH, EV(width), 0, 8, "width 4 or 8" },
-	[ARG_LOST] = { "lost", 4, TA_U64, EV(lost), EV(lost_known), UINT64_MAX, "a count (u64)" },
-	[ARG_REASON] = { "reason", 6, TA_NAME, EV(reason), 0, 0, "a name" },
-	[ARG_VM] = { "vm", 2, TA_U64, EV(vm), 0, UINT32_MAX, "a VM number (u32)" },
-	[ARG_QUOTA] = { "quota", 5, TA_U64, EV(quota), 0, UINT32_MAX, "a quota (u32)" },
-};
-
-#define RW_ERRNO	"an errno (0, -ENOSPC, -22, ...)"
-#define RW_ID		"a PASID name or a negative errno"
-#define RW_FIND		"a token name, 'null' or a negative errno"
-#define ORDER(...)	(const unsigned char[]){ __VA_ARGS__, ARG__NR }
-
-const struct trace_opdesc trace_ops[TRACE_OP__NR] = {
-	[TRACE_PASID_INIT] = { "iommu_pasid_init", 16, A(C) | A(MIN) | A(MAX), 0,
-			       ORDER(ARG_C, ARG_MIN, ARG_MAX), R(ERRNO), false, RW_ERRNO },
-	[TRACE_PASID_EXIT] = { "iommu_pasid_exit", 16, A(C), 0, ORDER(ARG_C), 0 },
-	[TRACE_PASID_ALLOC] = { "iommu_pasid_alloc", 17, A(C) | A(MIN) | A(MAX) | A(PRIV), A(ID),
-				ORDER(ARG_C, ARG_MIN, ARG_MAX, ARG_PRIV, ARG_ID), R(ID) | R(ERRNO),
-				false, RW_ID },
-	[TRACE_PASID_FREE] = { "iommu_pasid_free", 16, A(C) | A(ID), 0, ORDER(ARG_C, ARG_ID),
-			       R(ERRNO), false, RW_ERRNO },
-	[TRACE_PASID_FIND] = { "iommu_pasid_find", 16, A(C) | A(ID), 0, ORDER(ARG_C, ARG_ID),
-			       R(TOKEN) | R(NULL) | R(ERRNO), false, RW_FIND },
-	[TRACE_PASID_FOR_EACH] = { "iommu_pasid_for_each", 20, A(C), 0, ORDER(ARG_C),
-				   R(COUNT) | R(ERRNO), false, "a count or a negative errno" },
-	[TRACE_IOASID_ALLOC] = { "ioasid_alloc", 12, A(SET) | A(MIN) | A(MAX) | A(PRIV), A(ID),
-				 ORDER(ARG_SET, ARG_MIN, ARG_MAX, ARG_PRIV, ARG_ID),
-				 R(ID) | R(INVALID), false, "a PASID name or 'invalid'" },
-	[TRACE_IOASID_FREE] = { "ioasid_free", 11, A(ID), 0, ORDER(ARG_ID), 0 },
-	[TRACE_IOASID_FIND] = { "ioasid_find", 11, A(SET) | A(ID), 0, ORDER(ARG_SET, ARG_ID),
-				R(TOKEN) | R(NULL) | R(ERRNO), false, RW_FIND },
-	[TRACE_IOASID_SET_DATA] = { "ioasid_set_data", 15, A(ID) | A(PRIV), 0,
-				    ORDER(ARG_ID, ARG_PRIV), R(ERRNO), false, RW_ERRNO },
-	[TRACE_SVA_ALLOC] = { "iommu_sva_alloc_pasid", 21, A(MM) | A(MIN) | A(MAX), A(ID),
-			      ORDER(ARG_MM, ARG_MIN, ARG_MAX, ARG_ID), R(ID) | R(ERRNO), false,
-			      RW_ID },
-	[TRACE_VM_BOOT] = { "vm_boot", 7, 0, 0, ORDER(ARG__NR), 0, true },
-	[TRACE_VM_DESTROY] = { "vm_destroy", 10, 0, 0, ORDER(ARG__NR), 0, true },
-	[TRACE_MMIO_WRITE] = { "mmio_write", 10, A(VIOMMU) | A(OFF) | A(VAL) | A(WIDTH), 0,
-			       ORDER(ARG_VIOMMU, ARG_OFF, ARG_VAL, ARG_WIDTH), 0, true },
-	[TRACE_GAP] = { "gap", 3, 0, A(LOST) | A(REASON), ORDER(ARG_LOST, ARG_REASON), 0 },
-	[TRACE_VIOMMU_PLUG] = { "viommu_plug", 11, A(VIOMMU), 0, ORDER(ARG_VIOMMU), R(ERRNO),
-				true, RW_ERRNO, false, 3 },
-	[TRACE_VIOMMU_UNPLUG] = { "viommu_unplug", 13, A(VIOMMU), 0, ORDER(ARG_VIOMMU),
-				  R(ERRNO), true, RW_ERRNO, false, 3 },
-	[TRACE_ALLOCATOR_UNREGISTER] = { "ioasid_unregister_allocator", 27, A(VIOMMU), 0,
-					 ORDER(ARG_VIOMMU), R(ERRNO), true, RW_ERRNO, false, 3 },
-	[TRACE_ALLOCATOR_REGISTER] = { "ioasid_register_allocator", 25, A(VIOMMU), 0,
-				       ORDER(ARG_VIOMMU), R(ERRNO), true, RW_ERRNO, false, 3 },
-	[TRACE_VFIO_ALLOC] = { "vfio_pasid_alloc", 16, A(VM) | A(MIN) | A(MAX), A(ID),
-			       ORDER(ARG_VM, ARG_MIN, ARG_MAX, ARG_ID), R(ID) | R(ERRNO), false,
-			       RW_ID, true, 3 },
-	[TRACE_VFIO_FREE] = { "vfio_pasid_free", 15, A(VM) | A(ID), 0, ORDER(ARG_VM, ARG_ID),
-			      R(ERRNO), false, RW_ERRNO, true, 3 },
-	[TRACE_VFIO_FREE_RANGE] = { "vfio_pasid_free_range", 21, A(VM) | A(MIN) | A(MAX), 0,
-				    ORDER(ARG_VM, ARG_MIN, ARG_MAX), R(COUNT) | R(ERRNO), false,
-				    "a count or a negative errno", true, 3 },
-	[TRACE_VFIO_SET_QUOTA] = { "vfio_pasid_set_quota", 20, A(VM) | A(QUOTA), 0,
-				   ORDER(ARG_VM, ARG_QUOTA), R(ERRNO), false, RW_ERRNO, true, 3 },
-	[TRACE_VMM_EXIT] = { "vmm_exit", 8, A(VM), 0, ORDER(ARG_VM), 0, false, NULL, true, 3 },
-};
-
-const char *trace_op_list(char *buf, size_t len)
-{
-	size_t o = 0;
-
-	cat(buf, len, &o, "an operation (");
-	for (int i = 0; i < TRACE_OP__NR; i++)
-		cat(buf, len, &o, "%s%s", i ? ", " : "", trace_ops[i].name);
-	cat(buf, len, &o, ")");
-	return buf;
-}
-
-const char *trace_op_name(enum trace_op op)
-{
-	return (unsigned int)op < TRACE_OP__NR ? trace_ops[op].name : "?";
-}
-
-unsigned int trace_op_results(enum trace_op op)
-{
-	return (unsigned int)op < TRACE_OP__NR ? trace_ops[op].results : 0;
 }
 
 /* ---- errnos and names ------------------------------------------------------------ */
@@ -490,6 +407,30 @@ bool trace_name_valid(const char *s)
 	return s && trace_is_name(s, strnlen(s, TRACE_MAX_NAME + 1));
 }
 
+int trace_keys_parse(const char *s, size_t len, uint64_t *out, size_t max)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		size_t j = i;
+		uint64_t v;
+
+		while (j < len && s[j] != ',')
+			j++;
+		if (n == TRACE_MAX_KEYS || !trace_parse_u64(s + i, j - i, &v))
+			return -1;
+		if (out && n < max)
+			out[n] = v;
+		n++;
+		if (j == len)
+			return n;
+		i = j + 1;
+		if (i == len)
+			return -1;	/* a trailing comma */
+	}
+	return n ? (int)n : -1;
+}
+
 bool trace_str_eq(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
@@ -530,14 +471,15 @@ bool trace_faults_any(const struct trace_faults *f)
 
 unsigned int trace_header_min_version(const struct trace_header *h)
 {
+	if (h->version >= TRACE_VERSION_SCHEDULE || h->schedule != TRACE_SCHEDULE_AUTO ||
+	    h->vm_boot != TRACE_BOOT_START)
+		return TRACE_VERSION_SCHEDULE;
+	for (unsigned int i = 0; i < h->nr_vms && h->vms; i++)
+		if (h->vms[i].boot != TRACE_BOOT_START)
+			return TRACE_VERSION_SCHEDULE;
 	if (h->version >= TRACE_VERSION_LIFECYCLE)
 		return TRACE_VERSION_LIFECYCLE;
 	return trace_faults_any(&h->faults) ? TRACE_VERSION_FAULTS : 1;
-}
-
-unsigned int trace_op_version(enum trace_op op)
-{
-	return (unsigned int)op < TRACE_OP__NR && trace_ops[op].version ? trace_ops[op].version : 1;
 }
 
 void trace_header_init(struct trace_header *h)
@@ -640,6 +582,7 @@ bool trace_header_equal(const struct trace_header *a, const struct trace_header 
 	    a->flavour_guest != b->flavour_guest || a->quota_default != b->quota_default ||
 	    a->vtd_version != b->vtd_version || a->vtd_pss != b->vtd_pss ||
 	    a->vtd_vccap_pas != b->vtd_vccap_pas || a->nr_vms != b->nr_vms ||
+	    a->schedule != b->schedule || a->vm_boot != b->vm_boot ||
 	    a->nr_meta != b->nr_meta)
 		return false;
 	for (unsigned int i = 0; i < a->nr_vms; i++)
@@ -662,7 +605,8 @@ bool trace_event_equal(const struct trace_event *a, const struct trace_event *b)
 	       trace_str_eq(a->mm, b->mm) && a->min == b->min && a->max == b->max &&
 	       a->viommu == b->viommu && a->off == b->off && a->val == b->val &&
 	       a->width == b->width && a->lost_known == b->lost_known && a->lost == b->lost &&
-	       a->vm == b->vm && a->quota == b->quota &&
+	       a->vm == b->vm && a->quota == b->quota && a->len == b->len &&
+	       a->tail == b->tail && trace_str_eq(a->keys, b->keys) && a->slot == b->slot &&
 	       trace_str_eq(a->reason, b->reason) && a->res == b->res &&
 	       a->res_val == b->res_val && trace_str_eq(a->res_name, b->res_name);
 }

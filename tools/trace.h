@@ -25,9 +25,10 @@
 #include <stdio.h>
 
 #define TRACE_MAGIC		"pasidsim-trace"
-#define TRACE_VERSION		3	/* the newest version this parser reads */
+#define TRACE_VERSION		4	/* the newest version this parser reads */
 #define TRACE_VERSION_FAULTS	2	/* the first version with fault keys */
 #define TRACE_VERSION_LIFECYCLE	3	/* the first version with lifecycle and host ops */
+#define TRACE_VERSION_SCHEDULE	4	/* raw reads, scheduler choice, explicit schedules */
 #define TRACE_MAX_LINE		4096	/* bytes per line, its "\n" or "\r\n" not counted */
 #define TRACE_MAX_NAME		256	/* bytes per name */
 #define TRACE_MAX_VMS		4096
@@ -58,6 +59,23 @@ enum trace_vtd_version {
 	TRACE_VTD_3_0,		/* VT-d 3.0 register layout */
 };
 
+/*
+ * How a vms trace runs (version 4): the replay batches concurrent ops by
+ * itself (auto), or runs exactly what the trace says (explicit: ops
+ * submitted in file order, the world run at each world_run, IDs used as the
+ * numbers they are, the consumer 'boot' the VM's own; fuzz reproducers).
+ */
+enum trace_schedule {
+	TRACE_SCHEDULE_AUTO,
+	TRACE_SCHEDULE_EXPLICIT,
+};
+
+/* When a VM boots (version 4). */
+enum trace_boot {
+	TRACE_BOOT_START,	/* with the world, before the first event */
+	TRACE_BOOT_EVENT,	/* at its vm_boot event: powered off until then */
+};
+
 /* One guest. Defaults come from the header's per-VM defaults. */
 struct trace_vm {
 	unsigned int vcpus;
@@ -65,6 +83,7 @@ struct trace_vm {
 	enum trace_pv pv;
 	enum trace_flavour flavour;
 	unsigned int quota;		/* host PASIDs this VM may hold */
+	enum trace_boot boot;		/* version 4 */
 };
 
 enum trace_vtd_result {
@@ -109,9 +128,10 @@ struct trace_meta {
 
 struct trace_header {
 	/*
-	 * The version read (1, 2 or 3). The writer writes the lowest version
-	 * that can express the header: 2 if a fault knob is set, 3 if this is
-	 * 3 (a trace that may hold version-3 operations stays one).
+	 * The version read (1 to 4). The writer writes the lowest version
+	 * that can express the header: 2 if a fault knob is set, 4 with an
+	 * explicit schedule, 3 or 4 if this is 3 or 4 (a trace that may hold
+	 * version-3 or -4 operations stays one).
 	 */
 	unsigned int version;
 	enum trace_mode mode;
@@ -131,6 +151,9 @@ struct trace_header {
 	bool vtd_vccap_pas;		/* VCCAP.PAS: PASID allocation via VCMD */
 	/* fault knobs of every device (vms mode; version 2) */
 	struct trace_faults faults;
+	/* how the events run, when VMs boot by default (vms mode; version 4) */
+	enum trace_schedule schedule;
+	enum trace_boot vm_boot;
 	/* the guests: nr_vms entries, defaults applied (malloc'd) */
 	unsigned int nr_vms;
 	struct trace_vm *vms;
@@ -151,7 +174,7 @@ void trace_header_release(struct trace_header *h);
 void trace_faults_init(struct trace_faults *f);
 /* True if any fault knob is set. */
 bool trace_faults_any(const struct trace_faults *f);
-/* The lowest format version that expresses @h (1, or 2 with fault knobs). */
+/* The lowest format version that expresses @h (1, 2 with fault knobs, 4 with a schedule). */
 unsigned int trace_header_min_version(const struct trace_header *h);
 /* Deep comparison (not of the version read): true if equal. */
 bool trace_header_equal(const struct trace_header *a, const struct trace_header *b);
@@ -193,6 +216,15 @@ enum trace_op {
 	TRACE_VFIO_FREE_RANGE,	/* vfio_pasid_free_range vm min max    = count | errno */
 	TRACE_VFIO_SET_QUOTA,	/* vfio_pasid_set_quota vm quota       = errno */
 	TRACE_VMM_EXIT,		/* vmm_exit vm                         (void) */
+	/* version 4: a hostile guest's reads and raw virtio requests (kernel must be a VM) */
+	TRACE_MMIO_READ,	/* mmio_read viommu off width          = value | errno */
+	TRACE_VIRTIO_REQUEST,	/* virtio_request len val tail         = value | errno */
+	/* version 4: the host (kernel must be the host) */
+	TRACE_VFIO_LOOKUP,	/* vfio_pasid_lookup vm id             = errno */
+	TRACE_SCHED_TIEBREAK,	/* sched_tiebreak keys                 (void) */
+	TRACE_WORLD_RUN,	/* world_run                           (void) */
+	TRACE_HOST_ALLOCATOR_REGISTER,	/* host_register_allocator slot     = errno */
+	TRACE_HOST_ALLOCATOR_UNREGISTER,	/* host_unregister_allocator slot   = errno */
 	TRACE_OP__NR,
 };
 
@@ -204,6 +236,7 @@ enum trace_result {
 	TRACE_RES_TOKEN,	/* res_name: a token's name (find) */
 	TRACE_RES_NULL,		/* a NULL pointer (find) */
 	TRACE_RES_COUNT,	/* res_val: IDs visited (for_each) */
+	TRACE_RES_VALUE,	/* res_val: a u64 read (mmio_read, virtio_request), as bits */
 };
 
 /*
@@ -227,6 +260,9 @@ struct trace_event {
 	uint64_t quota;			/* vfio_pasid_set_quota */
 	uint64_t off, val;
 	unsigned int width;		/* 4 or 8 */
+	uint64_t len, tail;		/* virtio_request: bytes sent, bytes 8..11 */
+	uint64_t slot;			/* host_*register_allocator: the host's allocator */
+	const char *keys;		/* sched_tiebreak: "K,K,..." (u64 each) */
 	bool lost_known;		/* gap: number of lost events known */
 	uint64_t lost;
 	const char *reason;		/* gap: a name, or NULL */
@@ -236,7 +272,7 @@ struct trace_event {
 };
 
 const char *trace_op_name(enum trace_op op);	/* "iommu_pasid_alloc", ... */
-/* The first trace format version with @op (1, or 3 for lifecycle and host ops). */
+/* The first trace format version with @op (1, 3 for lifecycle and host ops, 4). */
 unsigned int trace_op_version(enum trace_op op);
 /* Which result kinds an op may record (a bit mask of 1 << enum trace_result). */
 unsigned int trace_op_results(enum trace_op op);
@@ -303,5 +339,12 @@ int trace_format_event(char *buf, size_t len, const struct trace_event *ev);
 
 /* A valid name: 1..TRACE_MAX_NAME bytes of [A-Za-z0-9_.:/+@-], not starting with '-'. */
 bool trace_name_valid(const char *s);
+
+/*
+ * A key list of sched_tiebreak: 1..TRACE_MAX_KEYS numbers (decimal or 0x,
+ * u64 each) separated by single commas. Returns the count, or -1.
+ */
+#define TRACE_MAX_KEYS	512
+int trace_keys_parse(const char *s, size_t len, uint64_t *out, size_t max);
 
 #endif /* PASIDSIM_TRACE_H */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/err.h>
@@ -196,6 +197,11 @@ static void op_vm_destroy(const struct op_ctx *x, const struct sim_op *op, struc
 	world_vm_destroy(x->w, x->vm);
 }
 
+static void op_vm_create(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	ev->result = x->vm->off ? world_vm_boot(x->w, x->vm) : -EEXIST;
+}
+
 static void op_plug(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
 	ev->result = world_plug(x->w, x->vm, op->a);
@@ -250,6 +256,93 @@ static void op_allocator_register(const struct op_ctx *x, const struct sim_op *o
 				  struct sim_event *ev)
 {
 	allocator_call(x, op, ev, true);
+}
+
+/* ---- the host's custom allocators ---------------------------------------------------- */
+
+/* Called by the host's I/O ASID core under its spinlock: libc memory only, no yield. */
+static ioasid_t halloc_alloc(ioasid_t min, ioasid_t max, void *data)
+{
+	struct idset *ids = data;
+	ioasid_t id = min;
+
+	for (size_t i = 0; i < ids->n && ids->v[i] <= id; i++)
+		if (ids->v[i] == id)
+			id++;
+	if (id > max || id < min || id == INVALID_IOASID)
+		return INVALID_IOASID;
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? 2 * ids->cap : 64;
+		ioasid_t *v = realloc(ids->v, cap * sizeof(*v));
+
+		if (!v)
+			return INVALID_IOASID;
+		ids->v = v;
+		ids->cap = cap;
+	}
+	for (size_t i = ids->n++; ; i--) {	/* keep them sorted */
+		if (!i || ids->v[i - 1] < id) {
+			ids->v[i] = id;
+			break;
+		}
+		ids->v[i] = ids->v[i - 1];
+	}
+	return id;
+}
+
+static void halloc_free(ioasid_t id, void *data)
+{
+	struct idset *ids = data;
+	size_t o = 0;
+
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->v[i] != id)
+			ids->v[o++] = ids->v[i];
+	ids->n = o;
+}
+
+void world_halloc_init(struct sim_world *w)
+{
+	for (int i = 0; i < WORLD_HOST_ALLOCATORS; i++) {
+		memset(&w->halloc[i], 0, sizeof(w->halloc[i]));
+		w->halloc[i].alloc = halloc_alloc;
+		w->halloc[i].free = halloc_free;
+		w->halloc[i].pdata = &w->halloc_ids;
+	}
+	w->halloc_ids.n = 0;
+}
+
+void world_halloc_free(struct sim_world *w)
+{
+	free(w->halloc_ids.v);
+}
+
+static void op_host_allocator(const struct op_ctx *x, const struct sim_op *op,
+			      struct sim_event *ev, bool reg)
+{
+	struct ioasid_allocator_ops *ops;
+
+	if (op->a >= WORLD_HOST_ALLOCATORS) {
+		ev->result = -EINVAL;
+		return;
+	}
+	ops = &x->w->halloc[op->a];
+	if (reg)
+		ev->result = x->in->api.ioasid_register_allocator(ops);
+	else
+		x->in->api.ioasid_unregister_allocator(ops);
+}
+
+static void op_host_allocator_register(const struct op_ctx *x, const struct sim_op *op,
+				       struct sim_event *ev)
+{
+	op_host_allocator(x, op, ev, true);
+}
+
+static void op_host_allocator_unregister(const struct op_ctx *x, const struct sim_op *op,
+					 struct sim_event *ev)
+{
+	op_host_allocator(x, op, ev, false);
 }
 
 /*
@@ -391,6 +484,11 @@ static const struct {
 	[SIM_OP_HOST_SET_QUOTA] = { "host_set_quota", ON_HOST, 0, op_host_set_quota },
 	[SIM_OP_HOST_VM_DESTROY] = { "host_vm_destroy", ON_HOST, 0, op_host_vm_destroy },
 	[SIM_OP_VIRTIO_RAW] = { "virtio_raw", ON_GUEST, 0, op_virtio_raw },
+	[SIM_OP_VM_CREATE] = { "vm_create", ON_GUEST, 0, op_vm_create },
+	[SIM_OP_HOST_ALLOCATOR_REGISTER] = { "host_allocator_register", ON_HOST, 0,
+					     op_host_allocator_register },
+	[SIM_OP_HOST_ALLOCATOR_UNREGISTER] = { "host_allocator_unregister", ON_HOST, 0,
+					       op_host_allocator_unregister },
 };
 
 const char *sim_op_name(enum sim_op_kind kind)
@@ -410,7 +508,7 @@ void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct s
 		x.vm = &w->vms[vm];
 		x.in = &x.vm->inst;
 		x.cons = op->consumer ? op->consumer : x.vm->consumer;
-		if (x.vm->dead) {
+		if (x.vm->dead || (x.vm->off && op->kind != SIM_OP_VM_CREATE)) {
 			ev->result = -ENODEV;
 			return;
 		}

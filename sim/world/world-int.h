@@ -70,6 +70,8 @@ struct world_vm {
 	struct vfio_pasid_vm *hvm;
 	unsigned int quota;
 	bool dead;
+	bool late;			/* created powered off (sim_world_params.late) */
+	bool off;			/* powered off: not booted yet (SIM_OP_VM_CREATE) */
 	/* guest driver entry points (the API's are in inst.api) */
 	int (*vtd_init)(struct pv_vtd_iommu *iommu);
 	void (*vtd_exit)(struct pv_vtd_iommu *iommu);
@@ -97,9 +99,17 @@ struct world_vm {
 	bool hotplug;			/* a plug or unplug is in progress (-EBUSY) */
 };
 
+/*
+ * The host's custom allocators (SIM_OP_HOST_ALLOCATOR_*): two ops with one
+ * backing table of IDs (as two vIOMMUs of one VM share their host).
+ */
+#define WORLD_HOST_ALLOCATORS	2
+
 struct sim_world {
 	struct sim_world_params p;
 	struct world_inst host;
+	struct ioasid_allocator_ops halloc[WORLD_HOST_ALLOCATORS];
+	struct idset halloc_ids;	/* allocated through them, sorted */
 	struct sim_vmm_host vmm_host;
 	struct vfio_pasid_vm *(*vfio_create)(const char *name, unsigned int quota);
 	void (*vfio_destroy)(struct vfio_pasid_vm *vm);
@@ -140,6 +150,13 @@ int world_plug(struct sim_world *w, struct world_vm *vm, unsigned int d);
  * gone from the VM. 0, -ENODEV (not there), -EINVAL (no such slot).
  */
 int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d);
+
+/* A VM created powered off boots now, on one of its vCPUs: 0 or -errno. */
+int world_vm_boot(struct sim_world *w, struct world_vm *vm);
+
+/* The host's custom allocators, unregistered and empty (a boot of the host). */
+void world_halloc_init(struct sim_world *w);
+void world_halloc_free(struct sim_world *w);
 
 /* The VM's VMM process exits: the host reclaims what it held (on a CPU). */
 void world_vm_destroy(struct sim_world *w, struct world_vm *vm);

@@ -216,10 +216,17 @@ static int boot_host(struct sim_world *w, char *err, size_t errlen)
 	int ret = 0;
 
 	w->host_baseline = host_stats(w).live_objects;
+	world_halloc_init(w);
 	for (unsigned int i = 0; i < w->p.nvms; i++) {
 		struct world_vm *vm = &w->vms[i];
 
 		vm->dead = false;
+		vm->off = vm->late;
+		vm->hvm = NULL;
+		if (vm->vmm)
+			sim_vmm_set_hvm(vm->vmm, NULL);
+		if (vm->off)
+			continue;	/* its host state comes with SIM_OP_VM_CREATE */
 		vm->hvm = w->vfio_create(vm->name, vm->quota);
 		if (!vm->hvm) {
 			snprintf(err, errlen, "host: vfio_pasid_vm_create(%s) failed", vm->name);
@@ -371,16 +378,21 @@ int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d)
 	return ret;
 }
 
+/* The slab was emptied by a reset: no driver state survives it. */
+static void guest_forget(struct sim_world *w, struct world_vm *vm)
+{
+	vm->hotplug = false;
+	for (unsigned int d = 0; vm->iommus && d < w->p.viommus; d++)
+		vm->iommus[d] = NULL;
+	vm->vpdev = NULL;
+}
+
 static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen)
 {
 	struct sim_kernel *prev = sim_kernel_enter(vm->inst.k);
 	int ret = 0;
 
-	/* the slab was emptied by a reset: no driver state survives it */
-	vm->hotplug = false;
-	for (unsigned int d = 0; vm->iommus && d < w->p.viommus; d++)
-		vm->iommus[d] = NULL;
-	vm->vpdev = NULL;
+	guest_forget(w, vm);
 	for (unsigned int d = 0; d < dev_slots(w); d++) {
 		ret = dev_create(w, vm, d);
 		if (!ret)
@@ -400,6 +412,26 @@ static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_
 out:
 	sim_kernel_leave(prev);
 	return ret ? -1 : 0;
+}
+
+/*
+ * A VM created powered off boots, on one of its vCPUs (SIM_OP_VM_CREATE):
+ * the host's VFIO state for it, then the guest as sim_world_create() boots
+ * one (its devices, drivers and consumer).
+ */
+int world_vm_boot(struct sim_world *w, struct world_vm *vm)
+{
+	struct sim_kernel *prev = sim_kernel_enter(w->host.k);
+	struct vfio_pasid_vm *hvm = w->vfio_create(vm->name, vm->quota);
+	char err[256];
+
+	sim_kernel_leave(prev);
+	if (!hvm)
+		return -ENOMEM;
+	vm->hvm = hvm;
+	sim_vmm_set_hvm(vm->vmm, hvm);
+	vm->off = false;
+	return boot_guest(w, vm, err, sizeof(err)) ? -EIO : 0;
 }
 
 static void cpu_main(struct sim_cpu *cpu, void *arg);
@@ -457,10 +489,38 @@ static void wcpu_init(struct sim_world *w, struct wcpu *c, int vm, unsigned int 
 	c->idx = idx;
 }
 
+/* VM @i of @p: its instance and core copy, consumer and vCPUs (not booted yet). */
+static int vm_load(struct sim_world *w, const struct sim_world_params *p, unsigned int i,
+		   char *err, size_t errlen)
+{
+	struct world_vm *vm = &w->vms[i];
+
+	vm->w = w;
+	vm->idx = i;
+	snprintf(vm->name, sizeof(vm->name), "vm%u", i);
+	vm->quota = p->quota ? p->quota : VFIO_PASID_DEFAULT_QUOTA;
+	if (p->quotas && p->quotas[i])
+		vm->quota = p->quotas[i];
+	vm->late = p->late && p->late[i];
+	if (inst_load(w, &vm->inst, vm->name,
+		      p->guest_flavours && p->guest_flavours[i] ?
+		      p->guest_flavours[i] : w->p.guest_flavour, err, errlen) ||
+	    guest_syms(vm, err, errlen))
+		return -1;
+	vm->consumer = calloc(1, sizeof(*vm->consumer));
+	vm->cpus = calloc(p->vcpus, sizeof(*vm->cpus));
+	if (!vm->consumer || !vm->cpus) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned int c = 0; c < p->vcpus; c++)
+		wcpu_init(w, &vm->cpus[c], i, c);
+	return 0;
+}
+
 struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, size_t errlen)
 {
 	struct sim_world *w;
-	char name[16];
 
 	err[0] = '\0';
 	if (p->nvms > SIM_WORLD_MAX_VMS || !p->vcpus || !p->host_cpus ||
@@ -487,6 +547,7 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 	if (!w->p.virtio_timeout_ns)
 		w->p.virtio_timeout_ns = 1000000000ull;
 	w->p.quotas = NULL;	/* copied into the VMs below */
+	w->p.late = NULL;
 	w->p.guest_flavours = NULL;
 	w->hash = 0xcbf29ce484222325ull;
 
@@ -500,28 +561,9 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 	for (unsigned int c = 0; c < p->host_cpus; c++)
 		wcpu_init(w, &w->host_cpus[c], SIM_WORLD_HOST, c);
 
-	for (unsigned int i = 0; i < p->nvms; i++) {
-		struct world_vm *vm = &w->vms[i];
-
-		vm->w = w;
-		vm->idx = i;
-		snprintf(vm->name, sizeof(vm->name), "vm%u", i);
-		snprintf(name, sizeof(name), "vm%u", i);
-		vm->quota = p->quota ? p->quota : VFIO_PASID_DEFAULT_QUOTA;
-		if (p->quotas && p->quotas[i])
-			vm->quota = p->quotas[i];
-		if (inst_load(w, &vm->inst, name,
-			      p->guest_flavours && p->guest_flavours[i] ?
-			      p->guest_flavours[i] : w->p.guest_flavour, err, errlen) ||
-		    guest_syms(vm, err, errlen))
+	for (unsigned int i = 0; i < p->nvms; i++)
+		if (vm_load(w, p, i, err, errlen))
 			goto fail;
-		vm->consumer = calloc(1, sizeof(*vm->consumer));
-		vm->cpus = calloc(p->vcpus, sizeof(*vm->cpus));
-		if (!vm->consumer || !vm->cpus)
-			goto oom;
-		for (unsigned int c = 0; c < p->vcpus; c++)
-			wcpu_init(w, &vm->cpus[c], i, c);
-	}
 
 	if (boot_host(w, err, errlen))
 		goto fail;
@@ -537,7 +579,7 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 			if (!vm->vtd || !vm->iommus)
 				goto oom;
 		}
-		if (boot_guest(w, vm, err, errlen))
+		if (!vm->off && boot_guest(w, vm, err, errlen))
 			goto fail;
 	}
 	cpus_create(w);
@@ -578,6 +620,7 @@ void sim_world_destroy(struct sim_world *w)
 		free(vm->cpus);
 	}
 	inst_free(&w->host);
+	world_halloc_free(w);
 	for (unsigned int c = 0; w->host_cpus && c < w->p.host_cpus; c++)
 		free(w->host_cpus[c].q);
 	free(w->host_cpus);
@@ -641,9 +684,12 @@ int sim_world_reset(struct sim_world *w)
 	world_check_reset(w);
 	if (boot_host(w, err, sizeof(err)))
 		return -1;
-	for (unsigned int i = 0; i < w->p.nvms; i++)
-		if (boot_guest(w, &w->vms[i], err, sizeof(err)))
+	for (unsigned int i = 0; i < w->p.nvms; i++) {
+		if (w->vms[i].off)
+			guest_forget(w, &w->vms[i]);
+		else if (boot_guest(w, &w->vms[i], err, sizeof(err)))
 			return -1;
+	}
 	cpus_create(w);
 	return 0;
 }

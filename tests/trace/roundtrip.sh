@@ -11,7 +11,7 @@ golden=$src/tests/trace/roundtrip.golden
 out=$(mktemp)
 trap 'rm -f "$out" "$out.new"' EXIT
 cd "$src"
-for f in traces/*/*.trace fuzz/corpus/trace_parse/*; do
+for f in traces/*/*.trace traces/*/*/*.trace fuzz/corpus/trace_parse/*; do
 	d=$("$tool" "$f" | sha256sum | cut -c1-64)
 	printf '%s  %s\n' "$d" "$f"
 done >"$out"

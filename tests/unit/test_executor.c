@@ -552,3 +552,91 @@ Test(executor, virtio_raw_requests)
 	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIRTIO_RAW, .a = 12, .arg = 0x80)).result, -ENODEV);
 	sim_world_destroy(w);
 }
+
+/* ---- VMs created during the run ---- */
+
+/* A VM created powered off answers -ENODEV until SIM_OP_VM_CREATE boots it, on both paths. */
+static void late_vm(enum sim_world_path path)
+{
+	static const bool late[2] = { false, true };
+	struct sim_world_params p;
+	struct sim_world *w;
+
+	params(&p, 2, path);
+	p.late = late;
+	w = world_new(&p);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, -ENODEV);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_ALLOC, .arg = 1, .a = 1,
+						      .b = 100)).result, -ENODEV, "no VFIO state");
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_VM_DESTROY)).result, -ENODEV);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VM_CREATE)).result, -EEXIST, "vm0 runs");
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_VM_CREATE)).result, 0);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_VM_CREATE)).result, -EEXIST);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).value, 1);
+	cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).value, 2);
+	cr_expect_eq(sim_world_host_count(w, 1), 1);
+	cr_expect_eq(findings(w, -1), 0);
+	/* a reset powers it off again */
+	cr_assert_eq(sim_world_reset(w), 0);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, -ENODEV);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_VM_CREATE)).result, 0);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).value, 1);
+	/* destroyed, it does not come back */
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_VM_DESTROY)).result, 0);
+	cr_expect_eq(run1(w, 1, 0, OP(SIM_OP_VM_CREATE)).result, -ENODEV);
+	cr_expect_eq(sim_world_host_count(w, 1), 0, "the host reclaimed it");
+	cr_expect_eq(findings(w, -1), 0);
+	sim_world_destroy(w);
+}
+
+Test(executor, late_vm_boots_at_vm_create_vtd)
+{
+	late_vm(SIM_WORLD_PATH_VTD);
+}
+
+Test(executor, late_vm_boots_at_vm_create_virtio)
+{
+	late_vm(SIM_WORLD_PATH_VIRTIO);
+}
+
+/* ---- the host's custom allocators ---- */
+
+Test(executor, host_allocators_register_share_and_unregister)
+{
+	struct iommu_pasid hc = { .name = "hc" };
+	struct sim_world_params p;
+	struct sim_world *w;
+	struct sim_event e;
+	u64 id;
+
+	params(&p, 0, SIM_WORLD_PATH_VTD);
+	w = world_new(&p);
+	cr_assert_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_INIT, .consumer = &hc)).result, 0);
+	id = run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_ALLOC, .consumer = &hc, .a = 10, .b = 20)).value;
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_ALLOCATOR_REGISTER)).result,
+		     -EAGAIN, "IDs of the default allocator are outstanding");
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_FREE, .consumer = &hc, .a = id)).result,
+		     0);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_ALLOCATOR_REGISTER)).result, 0);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0,
+			  OP(SIM_OP_HOST_ALLOCATOR_REGISTER, .a = 1)).result, 0);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0,
+			  OP(SIM_OP_HOST_ALLOCATOR_REGISTER, .a = 2)).result, -EINVAL);
+	e = run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_ALLOC, .consumer = &hc, .a = 10, .b = 20));
+	cr_expect_eq(e.result, 0);
+	cr_expect_eq(e.value, 10);
+	/* the first goes; the second serves the same space on */
+	run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_ALLOCATOR_UNREGISTER));
+	e = run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_ALLOC, .consumer = &hc, .a = 10, .b = 20));
+	cr_expect_eq(e.value, 11, "the shared table knows 10 is taken");
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_FREE, .consumer = &hc, .a = 10)).result,
+		     0);
+	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_FREE, .consumer = &hc, .a = 11)).result,
+		     0);
+	run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_HOST_ALLOCATOR_UNREGISTER, .a = 1));
+	run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_EXIT, .consumer = &hc));
+	cr_expect_eq(findings(w, -1), 0);
+	cr_expect_neq(sim_world_submit(w, 0, 0, &OP(SIM_OP_HOST_ALLOCATOR_REGISTER)), 0,
+		      "a host operation (and there is no VM)");
+	sim_world_destroy(w);
+}

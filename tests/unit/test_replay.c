@@ -1207,3 +1207,116 @@ Test(replay, ida_flavour_replays_raw_allocations_and_refuses_the_rest)
 	cr_expect(strstr(st.error, "not supported in a world: the ida flavour"), "%s", st.error);
 	fclose(o.msg);
 }
+
+/* ---- version 4: explicit schedules, tie-break keys, late VMs ---- */
+
+#define XHDR "pasidsim-trace 4\nmode vms\nvms 2\nvcpus 2\nschedule explicit\nevents\n"
+
+/* Both VMs ask the host at the same time on both vCPUs; @keys decide who comes first. */
+static char *tie_trace(const char *keys)
+{
+	size_t len = strlen(keys) + 1024;
+	char *t = malloc(len);
+
+	cr_assert_not_null(t);
+	snprintf(t, len, XHDR "0 host 0 sched_tiebreak keys=%s\n"
+		 "0 vm0 0 iommu_pasid_alloc c=boot min=1 max=100 priv=a\n"
+		 "0 vm1 0 iommu_pasid_alloc c=boot min=1 max=100 priv=b\n"
+		 "0 vm0 1 iommu_pasid_alloc c=boot min=1 max=100 priv=c\n"
+		 "0 vm1 1 iommu_pasid_alloc c=boot min=1 max=100 priv=d\n"
+		 "0 host 0 world_run\n", keys);
+	return t;
+}
+
+static char *keys_pattern(int phase)
+{
+	static char buf[2048];
+	size_t o = 0;
+
+	for (int i = 0; i < 256; i++)
+		o += snprintf(buf + o, sizeof(buf) - o, "%s%d", i ? "," : "",
+			      (i * 37 + phase * 101) % 256);
+	return buf;
+}
+
+Test(world_replay, tiebreak_keys_in_the_trace_choose_the_interleaving)
+{
+	struct run a = { 0 }, b = { 0 };
+	char *t = tie_trace(keys_pattern(0)), *recs[4];
+	int distinct = 0;
+
+	replay_text(t, true, &a);
+	cr_assert_eq(a.ret, 0, "%s %s", a.st.error, a.st.divergence);
+	cr_expect_eq(a.st.ops, 4);
+	/* the same keys: the same run, byte for byte, and the recording replays itself */
+	replay_text(a.rec, true, &b);
+	cr_assert_eq(b.ret, 0, "%s %s\n%s", b.st.error, b.st.divergence, a.rec);
+	cr_expect_eq(b.st.checked, 4);
+	cr_expect(a.rec_len == b.rec_len && !memcmp(a.rec, b.rec, a.rec_len), "A:\n%s\nB:\n%s",
+		  a.rec, b.rec);
+	free(t);
+	free(b.rec);
+	/* other keys: other interleavings (which VM gets which PASID) */
+	recs[0] = a.rec;
+	for (int p = 1; p < 4; p++) {
+		struct run c = { 0 };
+
+		t = tie_trace(keys_pattern(p));
+		replay_text(t, true, &c);
+		cr_assert_eq(c.ret, 0, "%s %s", c.st.error, c.st.divergence);
+		recs[p] = c.rec;
+		distinct += strcmp(c.rec, a.rec) != 0;
+		free(t);
+	}
+	cr_expect_geq(distinct, 1, "3 other key lists, %d other interleavings", distinct);
+	for (int p = 0; p < 4; p++)
+		free(recs[p]);
+}
+
+Test(world_replay, explicit_schedules_use_numbers_and_the_vms_own_consumer)
+{
+	struct run r = { 0 };
+
+	replay_text(XHDR "0 vm0 0 iommu_pasid_alloc c=boot min=1 max=100 priv=a = 1\n"
+		    "0 host 0 world_run\n"
+		    "1 host 0 vfio_pasid_lookup vm=0 id=1 = 0\n"
+		    "1 host 0 vfio_pasid_lookup vm=1 id=1 = -EACCES\n"
+		    "1 vm0 1 iommu_pasid_find c=boot id=1 = a\n"
+		    "1 vm0 1 mmio_read viommu=0 off=0xe10 width=8\n"
+		    "1 vm0 1 virtio_request len=12 val=0x80 tail=0 = -ENODEV\n"
+		    "2 vm0 0 iommu_pasid_free c=boot id=1 = 0\n", true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.checked, 6);
+	cr_expect(strstr(r.rec, "\n1 vm0 1 mmio_read viommu=0 off=0xe10 width=8 = 0x"), "%s", r.rec);
+	free(r.rec);
+	/* a recorded result that differs is a divergence with its line */
+	replay_text(XHDR "0 vm0 0 iommu_pasid_alloc c=boot min=1 max=100 priv=a = 2\n", false, &r);
+	cr_expect_eq(r.ret, 1);
+	cr_expect(strstr(r.st.divergence, "t.trace:7: divergence"), "%s", r.st.divergence);
+	/* IDs are numbers; the host has no 'boot' consumer */
+	replay_text(XHDR "0 vm0 0 iommu_pasid_free c=boot id=first\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+	cr_expect(strstr(r.st.error, "by number"), "%s", r.st.error);
+	replay_text(XHDR "0 host 0 iommu_pasid_init c=boot min=0 max=0\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+}
+
+Test(world_replay, a_vm_booted_by_its_event)
+{
+	struct run r = { 0 };
+
+	replay_text("pasidsim-trace 4\nmode vms\nvms 2\nvm 1 boot=event\nevents\n"
+		    "0 vm1 0 iommu_pasid_init c=a min=0 max=0 = -ENODEV\n"
+		    "1 vm1 0 vm_boot\n"
+		    "2 vm1 0 iommu_pasid_init c=a min=0 max=0 = 0\n"
+		    "3 vm1 0 iommu_pasid_alloc c=a min=1 max=100 priv=p = x\n"
+		    "3 vm0 0 iommu_pasid_init c=a min=0 max=0 = 0\n", true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.leaked, 0, "its boot-time objects are its baseline");
+	cr_expect(strstr(r.rec, "\nvm 1 boot=event\n"), "%s", r.rec);
+	free(r.rec);
+	/* a version 3 trace's vm_boot after the VM's first operation is still refused */
+	replay_text("pasidsim-trace 3\nmode vms\nvms 1\nevents\n"
+		    "0 vm0 0 iommu_pasid_init c=a min=0 max=0\n1 vm0 0 vm_boot\n", false, &r);
+	cr_expect_eq(r.ret, 2);
+}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace-int.h"
 #include "trace.h"
 
 #define HDR "pasidsim-trace 1\nmode bare-metal\nhost-cpus 2\nevents\n"
@@ -120,7 +121,7 @@ Test(trace, header_errors_name_line_and_column)
 {
 	expect_error("", "t.trace:1:1:", "empty file");
 	expect_error("hello 1\n", "t.trace:1:1:", "not a pasidsim trace");
-	expect_error("pasidsim-trace 4\nmode vms\n", "t.trace:1:16:", "newer than this");
+	expect_error("pasidsim-trace 5\nmode vms\n", "t.trace:1:16:", "newer than this");
 	/* fault keys: version 2, vms mode, each value checked */
 	expect_error("pasidsim-trace 1\nmode vms\nvms 1\nvtd-stuck-ip 1\nevents\n", "t.trace:4:1:",
 		     "fault keys need 'pasidsim-trace 2'");
@@ -380,10 +381,8 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 	ev->cpu = rnd(s) % (ev->kernel == TRACE_HOST ? h->host_cpus : h->vms[ev->kernel].vcpus);
 	do
 		ev->op = rnd(s) % TRACE_OP__NR;
-	while ((ev->kernel == TRACE_HOST && (ev->op == TRACE_VM_BOOT ||
-		ev->op == TRACE_VM_DESTROY || ev->op == TRACE_MMIO_WRITE ||
-		(ev->op >= TRACE_VIOMMU_PLUG && ev->op <= TRACE_ALLOCATOR_REGISTER))) ||
-	       (ev->kernel != TRACE_HOST && ev->op >= TRACE_VFIO_ALLOC) ||
+	while ((ev->kernel == TRACE_HOST && trace_ops[ev->op].vm_only) ||
+	       (ev->kernel != TRACE_HOST && trace_ops[ev->op].host_only) ||
 	       trace_op_version(ev->op) > trace_header_min_version(h));
 	switch (ev->op) {
 	case TRACE_PASID_INIT: case TRACE_PASID_EXIT: case TRACE_PASID_FOR_EACH:
@@ -415,11 +414,29 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 	case TRACE_SVA_ALLOC:
 		ev->mm = rname(s, true);
 		break;
-	case TRACE_MMIO_WRITE:
+	case TRACE_MMIO_WRITE: case TRACE_MMIO_READ:
 		ev->viommu = rnd(s) % h->vms[ev->kernel].viommus;
 		ev->off = rnd(s) & 0xffffffff;
-		ev->val = rnd(s);
+		ev->val = ev->op == TRACE_MMIO_WRITE ? rnd(s) : 0;
 		ev->width = rnd(s) % 2 ? 4 : 8;
+		break;
+	case TRACE_VIRTIO_REQUEST:
+		ev->len = rnd(s) % 17;
+		ev->val = rnd(s);
+		ev->tail = rnd(s) & 0xffffffff;
+		break;
+	case TRACE_SCHED_TIEBREAK: {
+		static const char *const keys[] = { "0", "1,2,3", "0xff,18446744073709551615,7" };
+
+		ev->keys = keys[rnd(s) % 3];
+		break;
+	}
+	case TRACE_HOST_ALLOCATOR_REGISTER: case TRACE_HOST_ALLOCATOR_UNREGISTER:
+		ev->slot = rnd(s) % 2;
+		break;
+	case TRACE_VFIO_LOOKUP:
+		ev->vm = rnd(s) % 8;
+		ev->id = rname(s, false);
 		break;
 	case TRACE_VIOMMU_PLUG: case TRACE_VIOMMU_UNPLUG:
 	case TRACE_ALLOCATOR_UNREGISTER: case TRACE_ALLOCATOR_REGISTER:
@@ -457,7 +474,7 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 	if (!results || rnd(s) % 4 == 0)
 		return;
 	do
-		r = rnd(s) % 7;
+		r = rnd(s) % 8;
 	while (!(results & (1u << r)));
 	ev->res = r;
 	switch (ev->res) {
@@ -476,6 +493,9 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 	case TRACE_RES_COUNT:
 		ev->res_val = rnd(s) % 2 ? rnd(s) % 5 : 0xffffffff;
 		break;
+	case TRACE_RES_VALUE:
+		ev->res_val = (long long)rnd(s);
+		break;
 	default:
 		break;
 	}
@@ -487,7 +507,8 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 static void random_header(uint64_t *s, struct trace_header *h)
 {
 	trace_header_init(h);
-	h->version = rnd(s) % 2 ? TRACE_VERSION_LIFECYCLE : 1;
+	h->version = rnd(s) % 3 == 2 ? TRACE_VERSION_SCHEDULE :
+		     rnd(s) % 2 ? TRACE_VERSION_LIFECYCLE : 1;
 	h->seed = rnd(s);
 	h->cost_model = rnd(s) % 5;
 	h->host_cpus = 1 + rnd(s) % 8;
@@ -531,6 +552,8 @@ static void random_header(uint64_t *s, struct trace_header *h)
 		f->virtio_drop_every = rnd(s) % 4;
 		f->virtio_timeout_ns = rnd(s) % 2 ? rnd(s) : 0;
 	}
+	if (h->mode == TRACE_VMS && h->version == TRACE_VERSION_SCHEDULE && rnd(s) % 2)
+		h->schedule = TRACE_SCHEDULE_EXPLICIT;
 	if (rnd(s) % 2)
 		cr_assert_eq(trace_header_add_meta(h, "source", "a b c-d=e"), 0);
 	if (rnd(s) % 2)
@@ -704,6 +727,128 @@ Test(trace, fault_keys_need_version_2_and_round_trip)
 	out = open_memstream(&buf, &len);
 	cr_expect_eq(trace_writer_start(&w, out, &h), -EINVAL);
 	fclose(out);
+	free(buf);
+	trace_header_release(&h);
+}
+
+/* Version 4: its operations, value results, tie-break keys and the schedule key. */
+Test(trace, version_4_ops_keys_and_schedule)
+{
+	static const char v4[] =
+		"pasidsim-trace 4\nmode vms\nvms 1\nviommus 2\nschedule explicit\nevents\n"
+		"0 host 0 sched_tiebreak keys=3,0x10,18446744073709551615\n"
+		"0 vm0 0 mmio_read viommu=1 off=0xe00 width=4 = 0x12\n"
+		"0 vm0 0 virtio_request len=12 val=0x80 tail=0x1 = -ENODEV\n"
+		"5 host 0 vfio_pasid_lookup vm=0 id=3 = 0\n"
+		"5 host 0 world_run\n";
+	struct trace_parser *p = trace_parser_mem(v4, sizeof(v4) - 1, "t.trace");
+	struct trace_header h;
+	struct trace_event ev;
+	uint64_t k[4];
+
+	cr_assert_eq(trace_parser_header(p, &h), 0, "%s", trace_parser_error(p));
+	cr_expect_eq(h.schedule, TRACE_SCHEDULE_EXPLICIT);
+	cr_expect_eq(trace_header_min_version(&h), 4);
+	cr_assert_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.op, TRACE_SCHED_TIEBREAK);
+	cr_expect_eq(trace_keys_parse(ev.keys, strlen(ev.keys), k, 4), 3);
+	cr_expect_eq(k[1], 16);
+	cr_expect_eq(k[2], UINT64_MAX);
+	cr_assert_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.op, TRACE_MMIO_READ);
+	cr_expect_eq(ev.res, TRACE_RES_VALUE);
+	cr_expect_eq(ev.res_val, 0x12);
+	cr_expect_eq(trace_op_sim(ev.op, ev.width), SIM_OP_REG_READ32);
+	cr_assert_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.op, TRACE_VIRTIO_REQUEST);
+	cr_expect_eq(ev.len, 12);
+	cr_expect_eq(ev.res_val, -ENODEV);
+	cr_assert_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.op, TRACE_VFIO_LOOKUP);
+	cr_assert_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.op, TRACE_WORLD_RUN);
+	cr_expect_eq(trace_parser_next(p, &ev), 0);
+	trace_header_release(&h);
+	trace_parser_free(p);
+	/* older versions refuse them, with the version they need */
+	expect_error("pasidsim-trace 3\nmode vms\nvms 1\nevents\n"
+			   "0 vm0 0 mmio_read viommu=0 off=0 width=8\n", "t.trace:5:9:",
+			   "mmio_read needs trace format version 4");
+	expect_error("pasidsim-trace 3\nmode vms\nvms 1\nschedule explicit\nevents\n",
+		     "t.trace:4:1:", "'schedule' needs 'pasidsim-trace 4'");
+	expect_error("pasidsim-trace 4\nmode bare-metal\nschedule auto\nevents\n",
+		     "t.trace:4:1:", "no VM keys");
+	/* bad key lists */
+	expect_error("pasidsim-trace 4\nmode vms\nvms 1\nevents\n"
+			   "0 host 0 sched_tiebreak keys=1,,2\n", "t.trace:5:30:", "tie-break keys");
+	expect_error("pasidsim-trace 4\nmode vms\nvms 1\nevents\n"
+			   "0 host 0 sched_tiebreak keys=1,\n", "t.trace:5:30:", "tie-break keys");
+	expect_error("pasidsim-trace 4\nmode vms\nvms 1\nevents\n"
+			   "0 vm0 0 world_run\n", "t.trace:5:3:", "expected 'host' for world_run");
+}
+
+/* Every executor operation has one trace form, and the two directions agree. */
+Test(trace, vocabulary_maps_every_executor_op_both_ways)
+{
+	for (int k = 0; k < SIM_OP__COUNT; k++) {
+		unsigned int width;
+		enum trace_op op = trace_op_of_sim(k, &width);
+
+		cr_assert_neq(op, TRACE_OP__NR, "executor op %d has no trace form", k);
+		cr_expect_eq(trace_op_sim(op, width), (enum sim_op_kind)k, "%s", trace_op_name(op));
+	}
+	cr_expect_eq(trace_op_sim(TRACE_GAP, 0), SIM_OP__COUNT);
+	cr_expect_eq(trace_op_sim(TRACE_SVA_ALLOC, 0), SIM_OP__COUNT);
+	cr_expect_eq(trace_op_field(TRACE_MMIO_WRITE, 'x'), ARG_VAL);
+	cr_expect_eq(trace_op_field(TRACE_VFIO_SET_QUOTA, 'a'), ARG_QUOTA);
+	cr_expect_eq(trace_op_field(TRACE_PASID_EXIT, 'a'), -1);
+}
+
+/* Version 4's arguments and header keys: the writer refuses what the parser would. */
+Test(trace, writer_refuses_bad_version_4_events_and_headers)
+{
+	struct trace_header h;
+	struct trace_writer w;
+	struct trace_event ev = { .kernel = TRACE_HOST, .op = TRACE_SCHED_TIEBREAK,
+				  .keys = "1,2" };
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	trace_header_init(&h);
+	cr_assert_eq(trace_header_set_vms(&h, 1), 0);
+	f = open_memstream(&buf, &len);
+	cr_assert_eq(trace_writer_start(&w, f, &h), 0);
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "a version 1 header cannot hold it");
+	trace_writer_finish(&w);
+	fclose(f);
+	free(buf);
+	h.vms[0].boot = TRACE_BOOT_EVENT;	/* a VM booted by its event: version 4 */
+	cr_expect_eq(trace_header_min_version(&h), 4);
+	f = open_memstream(&buf, &len);
+	cr_assert_eq(trace_writer_start(&w, f, &h), 0);
+	cr_expect_eq(trace_write_event(&w, &ev), 0);
+	ev.keys = "1,,2";
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "an empty key");
+	ev.keys = NULL;
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "no keys");
+	ev = (struct trace_event){ .kernel = TRACE_HOST, .op = TRACE_HOST_ALLOCATOR_REGISTER,
+				   .slot = 2 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "slot 0 or 1");
+	ev = (struct trace_event){ .kernel = 0, .op = TRACE_VIRTIO_REQUEST, .len = 17 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "len 0-16");
+	ev = (struct trace_event){ .kernel = 0, .op = TRACE_MMIO_READ, .width = 2 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "width 4 or 8");
+	ev.width = 4;
+	ev.res = TRACE_RES_VALUE;
+	ev.res_val = -1;	/* 0xffff...: a value, not an errno */
+	cr_expect_eq(trace_write_event(&w, &ev), 0);
+	cr_expect_eq(trace_writer_finish(&w), 0);
+	fclose(f);
+	cr_expect(strstr(buf, "pasidsim-trace 4\n"), "%s", buf);
+	cr_expect(strstr(buf, "\nvm 0 boot=event\n"), "%s", buf);
+	cr_expect(strstr(buf, "\n0 vm0 0 mmio_read viommu=0 off=0x0 width=4 = 0xffffffffffffffff\n"),
+		  "%s", buf);
 	free(buf);
 	trace_header_release(&h);
 }

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasidsim: the world fuzz harness's input decoder (<sim/world-decode.h>):
+ * multi-VM operation sequences over the executor's vocabulary -- guests
+ * allocating through VT-d VCMD or virtio-iommu, consumers set up and torn
+ * down, raw I/O ASID calls, hostile register writes and reads and raw
+ * virtio requests, vIOMMU hot-plug and hot-unplug, allocator unregister
+ * behind the driver, host VFIO calls for any VM, quota changes, VM and VMM
+ * death with operations in flight -- and the scheduler's tie-breaks, all
+ * from the input's bytes. fuzz/world.c runs it with its oracles;
+ * tools/fuzz-trace.c runs it to write the same run as a trace.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sim/core.h>
+#include <sim/world-decode.h>
+
+/* ---- bytes: past the end every byte reads 0 ---------------------------------------- */
+
+static uint8_t in_u8(struct wdec *d)
+{
+	return d->pos < d->size ? d->data[d->pos++] : 0;
+}
+
+/* A value in [0, n), 0 < n <= 256. */
+static unsigned int in_below(struct wdec *d, unsigned int n)
+{
+	return in_u8(d) % n;
+}
+
+static u64 tiebreak(void *arg)
+{
+	struct wdec *d = arg;
+	u64 k = in_u8(d);
+
+	if (d->hooks && d->hooks->key)
+		d->hooks->key(d->hooks->arg, k);
+	return k;
+}
+
+void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p)
+{
+	char path[4096];
+	bool l61 = !access(sim_core_path("linux-6.1", path, sizeof(path)), R_OK);
+
+	sim_world_params_init(p);
+	p->nvms = WDEC_NVMS;
+	p->vcpus = WDEC_NVCPUS;
+	p->viommus = WDEC_NVIOMMUS;
+	p->path = b0 & 1 ? SIM_WORLD_PATH_VIRTIO : SIM_WORLD_PATH_VTD;
+	p->host_flavour = b0 & 2 && l61 ? "linux-6.1" : "pasidsim";
+	p->guest_flavour = b0 & 4 && l61 ? "linux-6.1" : "pasidsim";
+	if (host)
+		p->host_flavour = host;
+	p->quota = 8;
+	p->time_limit_ns = 10000000000ull;
+}
+
+/* ---- operations --------------------------------------------------------------------- */
+
+static u64 pick_pasid(struct wdec *d)
+{
+	uint8_t b = in_u8(d);
+
+	if (b < 192 && d->npool)
+		return d->pool[b % d->npool];
+	return b % 8;
+}
+
+/* One decoded operation: its kind, where it runs, its arguments. */
+struct dec {
+	enum sim_op_kind kind;
+	bool host;
+	unsigned int taint;
+	void (*args)(struct wdec *d, struct sim_op *op);
+};
+
+static void a_range(struct wdec *d, struct sim_op *op)
+{
+	static const u32 lo[] = { 0, 1, 2, 100, 0xfffff };
+	static const u32 hi[] = { 0, 1, 10, 0xfffff, 0xffffffff };
+
+	op->a = lo[in_below(d, 5)];
+	op->b = hi[in_below(d, 5)];
+	op->arg = (uintptr_t)&d->tokens[in_below(d, WDEC_NTOKENS)];
+	op->set = &d->sets[in_below(d, WDEC_NSETS)];
+}
+
+static void a_pasid(struct wdec *d, struct sim_op *op)
+{
+	op->a = pick_pasid(d);
+	op->set = &d->sets[in_below(d, WDEC_NSETS)];
+	op->arg = in_below(d, 2) ? (uintptr_t)&d->tokens[in_below(d, WDEC_NTOKENS)] : 0;
+}
+
+static void a_consumer(struct wdec *d, struct sim_op *op)
+{
+	op->a = in_below(d, 2);
+	op->b = op->a + in_below(d, 3) * 0x100;
+}
+
+static void a_reg(struct wdec *d, struct sim_op *op)
+{
+	static const u32 off[] = { 0xe00, 0xe08, 0xe10, 0xe18, 0xe20, 0xe30, 0x10, 0x0 };
+
+	op->a = in_below(d, WDEC_NVIOMMUS);
+	op->b = off[in_below(d, 8)];
+	op->arg = in_u8(d) % 4 | (u64)pick_pasid(d) << 8;
+}
+
+static void a_viommu(struct wdec *d, struct sim_op *op)
+{
+	op->a = in_below(d, WDEC_NVIOMMUS);
+}
+
+static void a_host(struct wdec *d, struct sim_op *op)
+{
+	op->arg = in_below(d, WDEC_NVMS + 1);	/* WDEC_NVMS: no such VM */
+	op->a = pick_pasid(d);
+	op->b = op->a + in_below(d, 16);
+}
+
+static void a_virtio(struct wdec *d, struct sim_op *op)
+{
+	op->a = in_below(d, 13);
+	op->arg = (0x80 + in_below(d, 3)) | (u64)pick_pasid(d) << 32;
+	op->b = pick_pasid(d);
+}
+
+static const struct dec decs[] = {
+	{ SIM_OP_ALLOC, false, 0, a_range },
+	{ SIM_OP_ALLOC, false, 0, a_range },
+	{ SIM_OP_FREE, false, 0, a_pasid },
+	{ SIM_OP_FIND, false, 0, a_pasid },
+	{ SIM_OP_FOR_EACH, false, 0, a_pasid },
+	{ SIM_OP_INIT, false, 0, a_consumer },
+	{ SIM_OP_EXIT, false, 0, a_consumer },
+	{ SIM_OP_IOASID_ALLOC, false, 0, a_range },
+	{ SIM_OP_IOASID_FREE, false, WDEC_TAINT_RAWFREE, a_pasid },
+	{ SIM_OP_IOASID_FIND, false, 0, a_pasid },
+	{ SIM_OP_IOASID_SET_DATA, false, 0, a_pasid },
+	{ SIM_OP_REG_WRITE, false, 0, a_reg },
+	{ SIM_OP_REG_READ32, false, 0, a_reg },
+	{ SIM_OP_VIRTIO_RAW, false, 0, a_virtio },
+	{ SIM_OP_VIOMMU_UNPLUG, false, WDEC_TAINT_ORPHAN, a_viommu },
+	{ SIM_OP_VIOMMU_PLUG, false, 0, a_viommu },
+	{ SIM_OP_ALLOCATOR_UNREGISTER, false, WDEC_TAINT_ORPHAN, a_viommu },
+	{ SIM_OP_ALLOCATOR_REGISTER, false, 0, a_viommu },
+	{ SIM_OP_VM_DESTROY, false, 0, a_viommu },
+	{ SIM_OP_HOST_ALLOC, true, WDEC_TAINT_HOST, a_host },
+	{ SIM_OP_HOST_FREE, true, WDEC_TAINT_HOST, a_host },
+	{ SIM_OP_HOST_FREE_RANGE, true, WDEC_TAINT_HOST, a_host },
+	{ SIM_OP_HOST_LOOKUP, true, 0, a_host },
+	{ SIM_OP_HOST_SET_QUOTA, true, 0, a_host },
+	{ SIM_OP_HOST_VM_DESTROY, true, 0, a_host },
+	{ SIM_OP_REG_READ, false, 0, a_reg },
+	{ SIM_OP_HOST_ALLOCATOR_REGISTER, true, 0, a_viommu },
+	{ SIM_OP_HOST_ALLOCATOR_UNREGISTER, true, WDEC_TAINT_ORPHAN, a_viommu },
+};
+
+/*
+ * Linux 6.1 kernels: unplugging or unregistering an allocator that leads a
+ * shared space is a known use-after-free of that flavour (docs/flavours.md
+ * (a)), found (in guests, and by this harness on a 6.1 host's own
+ * allocators too); the harness does not send them there.
+ */
+static bool refused(const struct dec *dc, const struct wdec *d)
+{
+	if (dc->kind == SIM_OP_HOST_ALLOCATOR_UNREGISTER)
+		return !strncmp(d->host, "linux-6.1", 9);
+	return !strncmp(d->guest, "linux-6.1", 9) &&
+	       (dc->kind == SIM_OP_VIOMMU_UNPLUG || dc->kind == SIM_OP_ALLOCATOR_UNREGISTER);
+}
+
+static u64 submit_one(struct wdec *d, struct sim_world *w)
+{
+	const struct dec *dc = &decs[in_below(d, sizeof(decs) / sizeof(decs[0]))];
+	struct sim_op op = { .kind = dc->kind };
+	int vm = dc->host ? SIM_WORLD_HOST : (int)in_below(d, WDEC_NVMS);
+	unsigned int cpu = dc->host ? 0 : in_below(d, WDEC_NVCPUS);
+
+	if (refused(dc, d))
+		return 0;
+	dc->args(d, &op);
+	if (op.kind == SIM_OP_INIT || op.kind == SIM_OP_EXIT ||
+	    ((op.kind == SIM_OP_ALLOC || op.kind == SIM_OP_FREE) && in_below(d, 4) == 0))
+		op.consumer = &d->extra[vm < 0 ? 0 : vm];
+	/* submit times never go back (a trace's times do not), 0-15 us apart */
+	d->t += in_below(d, 4) * 5000;
+	op.at_ns = d->t;
+	op.cookie = ++d->cookie;
+	if (d->verbose)
+		fprintf(stderr, "submit %s on %s%d cpu %u at %llu: a %u b %u arg %#llx%s\n",
+			sim_op_name(op.kind), vm < 0 ? "host" : "vm", vm < 0 ? 0 : vm, cpu,
+			(unsigned long long)op.at_ns, op.a, op.b, (unsigned long long)op.arg,
+			op.consumer ? " (extra consumer)" : "");
+	if (sim_world_submit(w, vm, cpu, &op))
+		return 0;
+	d->taint |= dc->taint;
+	if (d->hooks && d->hooks->submitted)
+		d->hooks->submitted(d->hooks->arg, vm, cpu, &op);
+	return 1;
+}
+
+/* The PASIDs a run handed out, for the arguments of the next batches. */
+static void remember(struct wdec *d, struct sim_world *w, size_t from)
+{
+	for (size_t i = from; i < sim_world_nevents(w); i++) {
+		const struct sim_event *e = sim_world_event(w, i);
+
+		if (e->result || (e->kind != SIM_OP_ALLOC && e->kind != SIM_OP_IOASID_ALLOC &&
+				  e->kind != SIM_OP_HOST_ALLOC))
+			continue;
+		if (d->npool < WDEC_NPOOL)
+			d->pool[d->npool++] = e->value;
+		else
+			d->pool[e->seq % WDEC_NPOOL] = e->value;
+	}
+}
+
+long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size_t size,
+		  const struct wdec_hooks *hooks)
+{
+	long n = 0;
+
+	memset(d->extra, 0, sizeof(d->extra));
+	d->npool = d->taint = 0;
+	d->t = d->cookie = 0;
+	d->guest = sim_world_params(w)->guest_flavour;
+	d->host = sim_world_params(w)->host_flavour;
+	d->data = data;
+	d->size = size;
+	d->pos = 1;
+	d->hooks = hooks;
+	if (sim_world_reset(w))
+		return -1;
+	sim_world_set_tiebreak(w, tiebreak, d);
+	while (d->pos < d->size) {
+		unsigned int ops = 1 + in_below(d, 8);
+		size_t from = sim_world_nevents(w);
+		enum sim_sched_result r;
+
+		for (unsigned int i = 0; i < ops && d->pos < d->size; i++)
+			n += submit_one(d, w);
+		r = sim_world_run(w);
+		if (d->verbose)
+			sim_world_log_print(w, stderr);
+		remember(d, w, from);
+		if (hooks && hooks->ran && !hooks->ran(hooks->arg, w, r))
+			break;
+	}
+	return n;
+}
+
+/* Is finding @f one the input's own operations cause by design? */
+static bool expected(const struct wdec *d, const struct sim_finding *f)
+{
+	unsigned int any = WDEC_TAINT_ORPHAN | WDEC_TAINT_HOST | WDEC_TAINT_RAWFREE;
+
+	if (f->kind == SIM_FINDING_WARN && (d->taint & WDEC_TAINT_ORPHAN) &&
+	    strstr(f->msg, "xa_empty"))
+		return true;
+	/* an allocator hands out an ID a consumer still tracks (a fallback allocator, or an ID
+	 * freed behind the consumer's back): iommu_pasid_alloc() WARNs */
+	if (f->kind == SIM_FINDING_WARN && (d->taint & any) && strstr(f->msg, "ENOMEM"))
+		return true;
+	if (f->kind == SIM_FINDING_INVARIANT && (d->taint & any))
+		return true;
+	/* a consumer's ID freed behind its back (docs/api.md: the consumer WARNs and drops it) */
+	return f->kind == SIM_FINDING_WARN && (d->taint & any) &&
+	       (strstr(f->msg, "no longer the consumer's") || strstr(f->msg, "not in its set") ||
+		strstr(f->msg, "vanished from the allocator"));
+}
+
+const struct sim_finding *sim_wdec_unexpected(const struct wdec *d, struct sim_world *w,
+					      int *vm)
+{
+	for (int v = SIM_WORLD_HOST; v < WDEC_NVMS; v++) {
+		struct sim_kernel *k = sim_world_kernel(w, v);
+		const struct sim_finding *f;
+
+		for (size_t i = 0; (f = sim_finding_get(k, i)); i++) {
+			if (expected(d, f))
+				continue;
+			*vm = v;
+			return f;
+		}
+	}
+	return NULL;
+}
