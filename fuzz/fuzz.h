@@ -14,6 +14,7 @@
 #ifndef PASIDSIM_FUZZ_H
 #define PASIDSIM_FUZZ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
  * ClusterFuzzLite $OUT holds the objects next to the fuzzers).
  */
 const char *fuzz_core_path(const char *flavour, char *buf, size_t len);
+/*
+ * The core copy to load for @flavour under PASIDSIM_FUZZ_CORE=[FLAVOUR][+BUG]
+ * (unset: @flavour): FLAVOUR instead of @flavour unless @keep, then its
+ * +BUG copy if it is built. Called once per copy, at setup.
+ */
+const char *fuzz_core_choose(const char *flavour, bool keep);
 struct sim_kernel;
 /* For each kernel instance of a harness: a counter as its clock. */
 void fuzz_kernel_clock(struct sim_kernel *k);

@@ -84,6 +84,8 @@ static struct sim_world *world_of(uint8_t b)
 	c->guest = b & 4 ? "linux-6.1" : "pasidsim";
 	if (access(sim_core_path("linux-6.1", path, sizeof(path)), R_OK))
 		c->host = c->guest = "pasidsim";
+	c->host = fuzz_core_choose(c->host, false);	/* PASIDSIM_FUZZ_CORE */
+	c->guest = fuzz_core_choose(c->guest, false);
 	if (host_override)
 		c->host = host_override;
 	sim_world_params_init(&p);
@@ -204,7 +206,7 @@ static const struct dec decs[] = {
  */
 static bool refused(const struct dec *d, const struct wcfg *c)
 {
-	return !strcmp(c->guest, "linux-6.1") &&
+	return !strncmp(c->guest, "linux-6.1", 9) &&
 	       (d->kind == SIM_OP_VIOMMU_UNPLUG || d->kind == SIM_OP_ALLOCATOR_UNREGISTER);
 }
 
