@@ -21,5 +21,7 @@ int cmd_import(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
+int cmd_bugbench(int argc, char **argv);
 
 #endif /* PASIDSIM_BUILTIN_H */

@@ -35,6 +35,9 @@ static const struct cmd_struct commands[] = {
 	{ "gen", cmd_gen, "deterministic synthetic workload by seed -> trace", true },
 	{ "import", cmd_import, "kernel capture (ftrace, trace-cmd, perf script) -> trace", true },
 	{ "model", cmd_model, "contention sweep over VMs x vCPUs, in virtual time", true },
+	{ "fuzz", cmd_fuzz, "a fuzzing campaign on one harness, recorded (exit 1: a finding)",
+	  true },
+	{ "bugbench", cmd_bugbench, "seeded bugs x harnesses x trials: time to detection", true },
 	{ "completion", cmd_completion, "print the bash completion script (completion bash)",
 	  true },
 };
