@@ -175,13 +175,14 @@ static int setup(struct fuzz_campaign *c, const struct fuzz_args *a, const char 
 	snprintf(build, sizeof(build), "%s", bin);
 	for (int up = 0; up < 2 && strrchr(build, '/'); up++)
 		*strrchr(build, '/') = '\0';
-	snprintf(work, PATH_MAX, "%s", a->work ? a->work : "");
-	if (!a->work)
-		snprintf(work, PATH_MAX, "%s/fuzz-work/%s-%s-%d", build, harness,
-			 fuzz_engine_names[a->engine], (int)getpid());
-	snprintf(corpus, PATH_MAX, "%s", a->corpus ? a->corpus : "");
-	if (!a->corpus)
-		snprintf(corpus, PATH_MAX, "%s/corpus", work);
+	if ((a->work ? snprintf(work, PATH_MAX, "%s", a->work) :
+	     snprintf(work, PATH_MAX, "%s/fuzz-work/%s-%s-%d", build, harness,
+		      fuzz_engine_names[a->engine], (int)getpid())) >= PATH_MAX ||
+	    (a->corpus ? snprintf(corpus, PATH_MAX, "%s", a->corpus) :
+	     snprintf(corpus, PATH_MAX, "%s/corpus", work)) >= PATH_MAX) {
+		fprintf(stderr, "pasidsim fuzz: work directory name too long\n");
+		return -1;
+	}
 	c->harness = harness;
 	c->engine = a->engine;
 	c->bin = bin;

@@ -324,7 +324,7 @@ static void afl_plot(struct run *r, bool all)
 {
 	char path[PATH_MAX + 64], *text, *line, *save = NULL;
 	struct fuzz_afl_cols cols;
-	struct fuzz_sample s, last;
+	struct fuzz_sample s, last = { 0 };
 	bool hdr = false, any = false;
 
 	afl_dir(r, 0, path, sizeof(path) - 16);
