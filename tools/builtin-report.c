@@ -505,6 +505,7 @@ static int write_data(struct report *r)
 		emit_group(r, &g[i]);
 	json_arr_end(j);
 	report_emit_coverage(r);
+	report_emit_fuzz(r);
 	report_emit_findings(r);
 	report_emit_runs_table(r);
 	json_obj_end(j);

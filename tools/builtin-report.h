@@ -52,5 +52,7 @@ int report_write_file(const char *dir, const char *name, const void *data, size_
 void report_emit_coverage(struct report *r);
 void report_emit_findings(struct report *r);
 void report_emit_runs_table(struct report *r);
+/* Fuzz campaigns per harness and engine, the newest bugbench run (builtin-report-fuzz.c). */
+void report_emit_fuzz(struct report *r);
 
 #endif /* PASIDSIM_BUILTIN_REPORT_H */

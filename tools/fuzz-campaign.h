@@ -154,7 +154,10 @@ struct fuzz_campaign {
  */
 int fuzz_campaign_run(struct fuzz_campaign *c, char *err, size_t errlen);
 void fuzz_campaign_free(struct fuzz_campaign *c);
-/* Add a sample (kept ascending in time; the same time replaces). 0 or -1. */
+/*
+ * Add a sample, kept ascending in time and about 0.25 s apart (a sample
+ * closer to the one before the last replaces the last). 0 or -1.
+ */
 int fuzz_campaign_sample(struct fuzz_campaign *c, const struct fuzz_sample *s);
 /* The campaign's figures and curve into @run (fuzz.* samples, coverage rows, findings). */
 int fuzz_campaign_record(const struct fuzz_campaign *c, struct results_run *run);
