@@ -25,7 +25,8 @@ static const char *const harnesses[] = {
 static const char fuzz_about[] =
 	"Runs a fuzzing campaign on HARNESS (api, diff_ioasid, world, trace_parse,\n"
 	"import_ftrace) for --time seconds, from its seed corpus fuzz/corpus/HARNESS\n"
-	"into a scratch corpus, with a progress line on a terminal, and records it:\n"
+	"(read only) into a scratch corpus, with a progress line on a terminal, and\n"
+	"records it as a fuzz:HARNESS run:\n"
 	"executions, exec/s, peak RSS, coverage over time and the first finding\n"
 	"with its reproducer. The binaries come from the fuzz preset (libfuzzer) or\n"
 	"the afl preset (afl), beside this executable's build tree, or --bin-dir.\n"
@@ -214,7 +215,7 @@ int cmd_fuzz(int argc, char **argv)
 		OPT_CB(0, "flavour", &a.flavour, fuzz_flavour_opt, "[FLAVOUR][+BUG]",
 		       "core copies the harness loads (PASIDSIM_FUZZ_CORE)"),
 		OPT_STR(0, "corpus", &a.corpus, "DIR",
-			"fuzz into DIR (default a scratch copy under the work directory)"),
+			"new inputs go to DIR (default WORK/corpus); the seeds are read as well"),
 		OPT_STR(0, "bin-dir", &a.bin_dir, "DIR",
 			"the harness binaries' directory (default $PASIDSIM_FUZZ_BIN_DIR, else the "
 			"preset's build tree)"),
