@@ -84,5 +84,13 @@ struct sim_core;
 void fuzz_coverage_register(struct sim_core *core, const char *path);
 /* Before sim_core_reset(@core): keep the edges its counters hold. */
 void fuzz_coverage_save(struct sim_core *core);
+/*
+ * Copies loaded behind the harness's back (a world's instances): register
+ * every one not registered yet, its file the first of @names (NULL-ended
+ * flavour names) of its flavour; fuzz_coverage_save_all() before the
+ * world's reset keeps their edges.
+ */
+void fuzz_coverage_register_loaded(const char *const *names);
+void fuzz_coverage_save_all(void);
 
 #endif /* PASIDSIM_FUZZ_H */

@@ -99,6 +99,7 @@ static struct sim_world *world_of(uint8_t b)
 	p.time_limit_ns = 10000000000ull;
 	c->w = sim_world_create(&p, err, sizeof(err));
 	FUZZ_ASSERT(c->w, "world %u: %s", b % 8, err);
+	fuzz_coverage_register_loaded((const char *const[]){ c->host, c->guest, NULL });
 	return c->w;
 }
 
@@ -304,6 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = &cfgs[data[0] % 8];
 	in.pos = 1;
 	cur_in = &in;
+	fuzz_coverage_save_all();	/* PASIDSIM_FUZZ_COVERAGE: before the counters reset */
 	FUZZ_ASSERT(!sim_world_reset(w), "reset");
 	memset(extra, 0, sizeof(extra));
 	npool = 0;

@@ -13,8 +13,7 @@
  *             (the replayer fuzz_<h> runs the input on it), so it is the bug's;
  *   ttd       when the finding was made (the budget when there was none);
  *   reached   the changed lines were executed (bugbench_reached(): the corpus
- *             replayed with edge coverage; unknown for world, whose copies
- *             the replayer does not count; a detection implies it);
+ *             replayed with edge coverage; a detection implies it);
  *   triggered recorded as detected: telling a triggered but undetected bug
  *             apart needs a canary in core/, which holds kernel C only.
  * --mutation runs each bug's unit suite test_<suite>+<bug> (built by the
@@ -39,7 +38,6 @@
 #include "results.h"
 
 #define MAX_TRIALS	100
-#define KERNEL_HARNESSES "api diff_ioasid world"
 
 static const char bugbench_about[] =
 	"For each seeded bug of fuzz/bugbench/ (--bugs, default all) and each harness\n"
@@ -295,8 +293,6 @@ static int reached(const struct bb *b, const struct bb_cell *c, const struct fuz
 	char *argv[] = { bin, (char *)f->corpus, (char *)f->seeds, NULL };
 	int r = -1;
 
-	if (!strcmp(c->harness, "world"))
-		return -1;	/* the replayer does not count the world's copies */
 	replayer(b, c->harness, bin, sizeof(bin));
 	if (!f->seeds || !*f->seeds)
 		argv[2] = NULL;

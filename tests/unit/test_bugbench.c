@@ -486,7 +486,7 @@ static unsigned int line_of(const char *file, const char *needle)
 	return 0;
 }
 
-Test(bugbench_reach, api_corpus_reaches_alloc_not_vfio, .timeout = 120)
+Test(bugbench_reach, api_reaches_alloc_not_vfio_world_reaches_vfio, .timeout = 120)
 {
 	char edges[] = "/tmp/bb-edges-XXXXXX", cmd[2048];
 	struct bugbench_line l[1];
@@ -510,5 +510,13 @@ Test(bugbench_reach, api_corpus_reaches_alloc_not_vfio, .timeout = 120)
 	cr_expect_eq(bugbench_reached(edges, "/libpasidsim-core-pasidsim.so", &bug), 0,
 		     "api does not reach the VFIO handler");
 	cr_expect_eq(bugbench_reached(edges, "/libpasidsim-core-nosuch.so", &bug), -1);
+	unlink(edges);
+	/* the world harness's copies (loaded by the world itself) are counted too */
+	snprintf(cmd, sizeof(cmd), "PASIDSIM_FUZZ_CORE=pasidsim PASIDSIM_FUZZ_COVERAGE=%s "
+		 "ASAN_OPTIONS=detect_leaks=0 %s %s", edges, FUZZ_BUILD "/fuzz/fuzz_world",
+		 PASIDSIM_SOURCE_DIR "/fuzz/corpus/world");
+	cr_assert_eq(run(cmd, NULL, 0), 0);
+	cr_expect_eq(bugbench_reached(edges, "/libpasidsim-core-pasidsim.so", &bug), 1,
+		     "world reaches the VFIO handler");
 	unlink(edges);
 }
