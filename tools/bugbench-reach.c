@@ -181,7 +181,11 @@ static int read_edges(const char *path, const char *object, const char *offs, st
 	return in && out && !rc ? 0 : -1;
 }
 
-/* Every frame of every edge, from llvm-symbolizer's output (a blank line after each edge). */
+/*
+ * Every frame of every edge, from llvm-symbolizer's output (innermost
+ * first, a blank line after each edge): a frame's file is "core/<f>" for
+ * core/, "linux-6.1:<f>" for the hosted Linux sources, "" for anything else.
+ */
 static int symbolize(const char *object, const char *offs, struct edges *e)
 {
 	char cmd[PATH_MAX * 2 + 128], line[PATH_MAX];
@@ -194,15 +198,18 @@ static int symbolize(const char *object, const char *offs, struct edges *e)
 	if (!p)
 		return -1;
 	while (fgets(line, sizeof(line), p) && edge < e->n) {
-		char *core, *colon;
+		char *core = strstr(line, "/core/"), *lsrc = strstr(line, "/linux-src/");
+		char *colon = strrchr(line, ':');
 		struct frame *f;
 
 		if (line[0] == '\n') {
 			edge++;
 			continue;
 		}
-		core = strstr(line, "/core/");
-		colon = core ? strchr(core, ':') : NULL;
+		if (colon && colon > line && colon[-1] >= '0' && colon[-1] <= '9') {
+			*colon = '\0';		/* drop the column */
+			colon = strrchr(line, ':');
+		}
 		if (!colon)
 			continue;
 		f = realloc(e->fr, (e->nfr + 1) * sizeof(*f));
@@ -212,7 +219,13 @@ static int symbolize(const char *object, const char *offs, struct edges *e)
 		f = &e->fr[e->nfr++];
 		f->edge = edge;
 		f->line = strtoul(colon + 1, NULL, 10);
-		snprintf(f->file, sizeof(f->file), "%.*s", (int)(colon - core - 1), core + 1);
+		*colon = '\0';
+		if (core && core < colon)
+			snprintf(f->file, sizeof(f->file), "%s", core + 1);
+		else if (lsrc && lsrc < colon)
+			snprintf(f->file, sizeof(f->file), "linux-6.1:%s", lsrc + 11);
+		else
+			f->file[0] = '\0';
 	}
 	return pclose(p) == 0 && edge ? 0 : -1;
 }
@@ -230,6 +243,47 @@ static bool line_reached(const struct edges *e, const struct bugbench_line *l)
 		    e->covered[e->fr[i].edge])
 			return true;
 	return false;
+}
+
+/* Edges whose outermost frame is in core/ or the hosted Linux sources, over every object. */
+int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long *total)
+{
+	char line[PATH_MAX + 64], seen[16][PATH_MAX], offs[] = "/tmp/pasidsim-offsets-XXXXXX";
+	unsigned int nseen = 0;
+	FILE *in = fopen(edges, "r");
+	int fd = mkstemp(offs), rc = 0;
+
+	*covered = *total = 0;
+	if (fd >= 0)
+		close(fd);
+	while (in && fd >= 0 && !rc && fgets(line, sizeof(line), in) && nseen < 16) {
+		size_t plen = strcspn(line, " ");
+		struct edges e = { 0 };
+		char obj[PATH_MAX];
+		bool dup = false;
+
+		line[plen] = '\0';
+		for (unsigned int i = 0; i < nseen; i++)
+			dup |= !strcmp(seen[i], line);
+		if (dup)
+			continue;
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", line);
+		rc = read_edges(edges, line, offs, &e, obj, sizeof(obj)) || !e.n ||
+		     symbolize(obj, offs, &e) ? -1 : 0;
+		/* the outermost frame of each edge is its last */
+		for (size_t i = 0; !rc && i < e.nfr; i++)
+			if ((i + 1 == e.nfr || e.fr[i + 1].edge != e.fr[i].edge) && e.fr[i].file[0]) {
+				++*total;
+				*covered += e.covered[e.fr[i].edge];
+			}
+		free(e.covered);
+		free(e.fr);
+	}
+	if (in)
+		fclose(in);
+	if (fd >= 0)
+		unlink(offs);
+	return in && fd >= 0 && !rc ? 0 : -1;
 }
 
 int bugbench_reached(const char *edges, const char *object, const struct bugbench_bug *bug)

@@ -116,6 +116,14 @@ bool bugbench_in_list(const char *list, const char *word);
  */
 int bugbench_reached(const char *edges, const char *object, const struct bugbench_bug *bug);
 
+/*
+ * The core/ edges a replay reached: every edge of every object in @edges
+ * (as for bugbench_reached()) whose outermost frame is in core/ or the
+ * hosted Linux sources (Linux's ioasid.c of the linux-6.1 flavour), as
+ * scripts/fuzz-coverage.sh counts them. 0, or -1.
+ */
+int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long *total);
+
 /* 'pasidsim compare' of two bugbench runs: prints the verdict; 0 ok, 1 regression, 2 error. */
 int bugbench_compare_runs(struct results_db *db, int64_t base, int64_t cand, double alpha,
 			  bool json);

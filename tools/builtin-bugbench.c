@@ -244,32 +244,6 @@ static int make_cells(struct bb *b)
 
 /* ---- one trial ------------------------------------------------------------------- */
 
-/* Run @argv with PASIDSIM_FUZZ_CORE=@core (and @cov as PASIDSIM_FUZZ_COVERAGE): exit status. */
-static int replay(char *const argv[], const char *core, const char *cov)
-{
-	int st;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		setenv("PASIDSIM_FUZZ_CORE", core, 1);
-		if (cov)
-			setenv("PASIDSIM_FUZZ_COVERAGE", cov, 1);
-		setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1", 1);
-		alarm(120);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* The standalone replayer fuzz_<h> beside the engine binary. */
 static void replayer(const struct bb *b, const char *harness, char *buf, size_t len)
 {
@@ -283,7 +257,7 @@ static bool attributable(const struct bb *b, const struct bb_cell *c, const char
 	char *argv[] = { bin, (char *)crash, NULL };
 
 	replayer(b, c->harness, bin, sizeof(bin));
-	return access(bin, X_OK) || replay(argv, b->a.flavour, NULL) == 0;
+	return access(bin, X_OK) || fuzz_replay(argv, b->a.flavour, NULL) == 0;
 }
 
 static int reached(const struct bb *b, const struct bb_cell *c, const struct fuzz_campaign *f,
@@ -299,7 +273,7 @@ static int reached(const struct bb *b, const struct bb_cell *c, const struct fuz
 	snprintf(cov, sizeof(cov), "%s/edges", f->work);
 	unlink(cov);
 	snprintf(obj, sizeof(obj), "/libpasidsim-core-%s.so", spec);
-	if (!access(bin, X_OK) && replay(argv, spec, cov) == 0)
+	if (!access(bin, X_OK) && fuzz_replay(argv, spec, cov) == 0)
 		r = bugbench_reached(cov, obj, c->bug);
 	unlink(cov);
 	return r;

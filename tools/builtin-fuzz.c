@@ -60,6 +60,13 @@ static void print_result(const struct fuzz_campaign *c, int64_t id, const char *
 		json_fixed(&j, "exec_per_s", c->exec_per_s, 0);
 		json_fixed(&j, "exec_per_cpu_s", c->cpu > 0 ? c->execs / c->cpu : 0, 0);
 		json_u64(&j, "coverage", c->cov);
+		if (c->core_total) {
+			json_u64(&j, "core_edges", c->core_edges);
+			json_u64(&j, "core_edges_total", c->core_total);
+		} else {
+			json_null(&j, "core_edges");
+			json_null(&j, "core_edges_total");
+		}
 		json_u64(&j, "corpus", c->corpus_size);
 		json_u64(&j, "peak_rss_mb", c->peak_rss_mb);
 		json_u64(&j, "samples", c->nsamples);
@@ -78,8 +85,10 @@ static void print_result(const struct fuzz_campaign *c, int64_t id, const char *
 	       c->exec_per_s);
 	if (c->cpu > 0)
 		printf(" (%.0f per CPU second)", c->execs / c->cpu);
-	printf(", coverage %llu edges, corpus %llu, peak RSS %llu MB, ",
-	       (unsigned long long)c->cov, (unsigned long long)c->corpus_size,
+	printf(", coverage %llu edges", (unsigned long long)c->cov);
+	if (c->core_total)
+		printf(" (core/ %lu of %lu)", c->core_edges, c->core_total);
+	printf(", corpus %llu, peak RSS %llu MB, ", (unsigned long long)c->corpus_size,
 	       (unsigned long long)c->peak_rss_mb);
 	if (c->findings)
 		printf("FINDING after %.1f s: %s (%s)\n", c->finding_s, c->finding,
@@ -140,6 +149,23 @@ static int to_trace(const char *crash, const struct fuzz_args *a)
 	fprintf(stderr, "pasidsim fuzz: --to-trace=%s: not built yet (tools/fuzz-trace.c)\n",
 		crash);
 	return PASIDSIM_EXIT_USAGE;
+}
+
+/*
+ * The fuzz preset's standalone replayer of @harness (its counters are never
+ * reset, fuzz/coverage.c), beside a libFuzzer binary @bin or in the fuzz
+ * preset next to the afl one.
+ */
+static const char *replayer(const char *bin, int engine, const char *harness, char *buf)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", bin);
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	snprintf(buf, PATH_MAX + 64, engine == FUZZ_AFL ? "%s/../../fuzz/fuzz/fuzz_%s" :
+		 "%s/fuzz_%s", dir, harness);
+	return buf;
 }
 
 static int check_harness(const char *h)
@@ -203,6 +229,7 @@ int cmd_fuzz(int argc, char **argv)
 {
 	struct fuzz_args a = { .seconds = 60, .jobs = 1 };
 	char bin[PATH_MAX], seeds[PATH_MAX], dict[PATH_MAX], corpus[PATH_MAX], work[PATH_MAX];
+	char seeds_dir_buf[PATH_MAX + 64];
 	struct fuzz_campaign c = { 0 };
 	char err[1024];
 	int64_t id = -1;
@@ -255,6 +282,8 @@ int cmd_fuzz(int argc, char **argv)
 	if (c.status == 2)
 		fprintf(stderr, "pasidsim fuzz: the engine failed; its output is in %s/%s.log\n",
 			work, c.harness);
+	if (c.status != 2 && strcmp(c.harness, "trace_parse") && strcmp(c.harness, "import_ftrace"))
+		fuzz_campaign_core_edges(&c, replayer(bin, a.engine, c.harness, seeds_dir_buf));
 	if (!a.no_db && c.status != 2)
 		id = record(&c, &a);
 	print_result(&c, id, results_db_path(a.db), a.json);

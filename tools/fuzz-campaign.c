@@ -413,6 +413,9 @@ int fuzz_campaign_record(const struct fuzz_campaign *c, struct results_run *run)
 		rc |= results_sample(run, "fuzz.peak_rss", "MB", RESULTS_LOWER, c->peak_rss_mb);
 	rc |= results_sample(run, "fuzz.coverage", "edges", RESULTS_HIGHER, c->cov);
 	rc |= results_sample(run, "fuzz.corpus", "inputs", RESULTS_HIGHER, c->corpus_size);
+	if (c->core_total)
+		rc |= results_sample(run, "fuzz.core_edges", "edges", RESULTS_HIGHER,
+				     c->core_edges);
 	if (c->findings) {
 		char msg[512];
 

@@ -146,6 +146,7 @@ struct fuzz_campaign {
 	char finding_msg[256];		/* what the engine said about it */
 	double finding_s;		/* when it was found (seconds), -1 if none */
 	int status;			/* 0 ran to the end, 1 a finding, 2 the engine failed */
+	unsigned long core_edges, core_total;	/* fuzz_campaign_core_edges() */
 };
 
 /*
@@ -154,6 +155,20 @@ struct fuzz_campaign {
  */
 int fuzz_campaign_run(struct fuzz_campaign *c, char *err, size_t errlen);
 void fuzz_campaign_free(struct fuzz_campaign *c);
+/*
+ * Run @argv (a standalone replayer fuzz_<h>) with PASIDSIM_FUZZ_CORE=@core
+ * (when not NULL) and PASIDSIM_FUZZ_COVERAGE=@cov (when not NULL), its
+ * output discarded, killed after 120 s: its exit status, or -1.
+ */
+int fuzz_replay(char *const argv[], const char *core, const char *cov);
+/*
+ * The core/ edges the campaign's corpus and seeds reach: replayed by
+ * @replayer (the fuzz preset's fuzz_<h>, whose counters are never reset)
+ * on the same core copies, counted like scripts/fuzz-coverage.sh
+ * (bugbench_core_edges()). Sets c->core_edges and c->core_total (0 when
+ * it cannot be told).
+ */
+void fuzz_campaign_core_edges(struct fuzz_campaign *c, const char *replayer);
 /*
  * Add a sample, kept ascending in time and about 0.25 s apart (a sample
  * closer to the one before the last replaces the last). 0 or -1.

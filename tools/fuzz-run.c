@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bugbench.h"
 #include "fuzz-campaign.h"
 #include "progress.h"
 
@@ -407,6 +408,56 @@ static void afl_finish(struct run *r)
 		free(text);
 	}
 	afl_crashes(r);
+}
+
+int fuzz_replay(char *const argv[], const char *core, const char *cov)
+{
+	int st;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		if (core)
+			setenv("PASIDSIM_FUZZ_CORE", core, 1);
+		if (cov)
+			setenv("PASIDSIM_FUZZ_COVERAGE", cov, 1);
+		setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1", 1);
+		alarm(120);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void fuzz_campaign_core_edges(struct fuzz_campaign *c, const char *replayer)
+{
+	char cov[PATH_MAX + 16];
+	char queue[PATH_MAX + 32];
+	char *argv[] = { (char *)replayer, (char *)c->corpus, (char *)c->seeds, NULL };
+
+	c->core_edges = c->core_total = 0;
+	if (c->engine == FUZZ_AFL) {	/* AFL++ keeps its corpus in the first instance's queue */
+		snprintf(queue, sizeof(queue), "%s/afl/%s/queue", c->work,
+			 c->jobs > 1 ? "main" : "default");
+		argv[1] = queue;
+	}
+	if (access(replayer, X_OK) || snprintf(cov, sizeof(cov), "%s/edges", c->work) >=
+	    (int)sizeof(cov))
+		return;
+	if (!c->seeds || !*c->seeds)
+		argv[2] = NULL;
+	unlink(cov);
+	if (fuzz_replay(argv, c->core, cov) || bugbench_core_edges(cov, &c->core_edges,
+								   &c->core_total))
+		c->core_edges = c->core_total = 0;
+	unlink(cov);
 }
 
 /* ---- the campaign ----------------------------------------------------------------------- */
