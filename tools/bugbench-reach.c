@@ -267,7 +267,9 @@ int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long
 			dup |= !strcmp(seen[i], line);
 		if (dup)
 			continue;
-		snprintf(seen[nseen++], sizeof(seen[0]), "%s", line);
+		if (snprintf(seen[nseen], sizeof(seen[0]), "%s", line) >= (int)sizeof(seen[0]))
+			continue;
+		nseen++;
 		rc = read_edges(edges, line, offs, &e, obj, sizeof(obj)) || !e.n ||
 		     symbolize(obj, offs, &e) ? -1 : 0;
 		/* the outermost frame of each edge is its last */
