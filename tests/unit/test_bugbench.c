@@ -510,12 +510,12 @@ Test(bugbench_reach, api_reaches_alloc_not_vfio_world_reaches_vfio, .timeout = 1
 	cr_expect_eq(bugbench_reached(edges, "/libpasidsim-core-pasidsim.so", &bug), 0,
 		     "api does not reach the VFIO handler");
 	cr_expect_eq(bugbench_reached(edges, "/libpasidsim-core-nosuch.so", &bug), -1);
-	/* core/ edges as scripts/fuzz-coverage.sh counts them: some, of both copies */
+	/* core/ edges as scripts/fuzz-coverage.sh counts them, of the one (pasidsim) copy */
 	unsigned long covered, total;
 
 	cr_expect_eq(bugbench_core_edges(edges, &covered, &total), 0);
 	cr_expect_gt(covered, 100, "%lu", covered);
-	cr_expect_gt(total, 1000, "%lu", total);
+	cr_expect_gt(total, 600, "%lu", total);
 	cr_expect_lt(covered, total);
 	unlink(edges);
 	/* the world harness's copies (loaded by the world itself) are counted too */
