@@ -289,6 +289,8 @@ static void print_cmp_text(const struct bugbench_cmp *c, int64_t base, int64_t c
 {
 	printf("bugbench: baseline run %lld, candidate run %lld (alpha %g; per cell %g)\n",
 	       (long long)base, (long long)cand, c->alpha, c->nrows ? c->alpha / c->nrows : 0);
+	printf("  %-40s %9s %9s %8s %9s %9s %8s\n", "", "baseline", "candidate", "Fisher",
+	       "baseline", "candidate", "MWU");
 	printf("  %-40s %9s %9s %8s %9s %9s %8s  %s\n", "bug.harness", "found", "found",
 	       "p", "median s", "median s", "p", "verdict");
 	for (size_t i = 0; i < c->nrows; i++) {
