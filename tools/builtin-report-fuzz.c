@@ -141,12 +141,15 @@ static void emit_bugbench(struct report *r)
 	int64_t run;
 	double budget;
 
+	/* the newest run, and the suites' kills from the newest run with --mutation */
 	sqlite3_prepare_v2(r->h, "SELECT id, git_commit, started_at, flavour, config, "
 			   "(SELECT value FROM metrics WHERE run_id = r.id AND name = "
-			   "'bugbench.budget_s'), (SELECT value FROM metrics WHERE run_id = r.id AND "
-			   "name = 'mutation.killed'), (SELECT value FROM metrics WHERE run_id = r.id "
-			   "AND name = 'mutation.bugs') FROM runs r WHERE command = 'bugbench' ORDER BY "
-			   "started_at DESC, id DESC LIMIT 1", -1, &st, NULL);
+			   "'bugbench.budget_s'), m.value, n.value, m.run_id FROM runs r LEFT JOIN "
+			   "(SELECT x.run_id, x.value FROM metrics x JOIN runs y ON y.id = x.run_id "
+			   "WHERE x.name = 'mutation.killed' ORDER BY y.started_at DESC, y.id DESC "
+			   "LIMIT 1) m LEFT JOIN metrics n ON n.run_id = m.run_id AND n.name = "
+			   "'mutation.bugs' WHERE command = 'bugbench' ORDER BY started_at DESC, id DESC "
+			   "LIMIT 1", -1, &st, NULL);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
 		json_null(j, "bugbench");
 		sqlite3_finalize(st);
@@ -162,10 +165,11 @@ static void emit_bugbench(struct report *r)
 	jcol(j, "budget_s", st, 5);
 	jcol(j, "killed", st, 6);
 	jcol(j, "mutated", st, 7);
+	jcol(j, "mutation_run", st, 8);
 	emit_cells(r, run, budget);
 	sqlite3_prepare_v2(r->h, "SELECT message FROM findings WHERE run_id = ?1 AND kind = "
 			   "'mutation' ORDER BY seq", -1, &ms, NULL);
-	sqlite3_bind_int64(ms, 1, run);
+	sqlite3_bind_int64(ms, 1, sqlite3_column_int64(st, 8));
 	json_arr_begin(j, "mutation");
 	while (ms && sqlite3_step(ms) == SQLITE_ROW)
 		jcol(j, NULL, ms, 0);

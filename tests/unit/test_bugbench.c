@@ -386,6 +386,21 @@ Test(bugbench_compare, cli_exit_status)
 	snprintf(cmd, sizeof(cmd), "%s compare --db=%s --json 1 3", PASIDSIM_CLI, db);
 	cr_expect_eq(run(cmd, out, sizeof(out)), 1, "%s", out);
 	cr_expect(strstr(out, "\"result\":\"regression\""), "%s", out);
+	/* the report's bug x harness table: the newest run's cells */
+	char dir[] = "/tmp/bb-rep-XXXXXX", path[64], *data;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s report --db=%s -o %s -q", PASIDSIM_CLI, db, dir);
+	cr_expect_eq(run(cmd, out, sizeof(out)), 0, "%s", out);
+	snprintf(path, sizeof(path), "%s/data.js", dir);
+	data = slurp(path);
+	cr_expect(strstr(data, "\"bugbench\":{\"run\":3,"), "%.300s", strstr(data, "bugbench"));
+	cr_expect(strstr(data, "{\"bug\":\"bug-a\",\"harness\":\"api\",\"trials\":5,"
+			       "\"detected\":0,\"reached\":null,\"median_s\":null"),
+		  "%.300s", strstr(data, "cells"));
+	free(data);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd, NULL, 0);
 	unlink(db);
 }
 

@@ -385,7 +385,7 @@
 		}), 1));
 		if (B.mutated !== null)
 			sec.appendChild(el('p', { id: 'kill-count' }, 'Unit suites kill ' + B.killed + ' of ' +
-					   B.mutated + ' seeded bugs.'));
+					   B.mutated + ' seeded bugs (run ' + B.mutation_run + ').'));
 		if (B.mutation.length)
 			sec.appendChild(table(['mutation'], B.mutation.map(function (m) { return [m]; }), 1));
 	}
