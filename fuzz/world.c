@@ -290,6 +290,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	verbose = getenv("PASIDSIM_FUZZ_VERBOSE");
 	host_override = getenv("PASIDSIM_FUZZ_WORLD_HOST");
+	/*
+	 * Every world now, not at its first input: under AFL++ the core copies
+	 * must be loaded before the fork server starts (afl-main.c).
+	 */
+	for (unsigned int b = 0; b < 8; b++)
+		world_of(b);
 	return 0;
 }
 

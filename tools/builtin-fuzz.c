@@ -88,8 +88,9 @@ static void print_result(const struct fuzz_campaign *c, int64_t id, const char *
 	printf(", coverage %llu edges", (unsigned long long)c->cov);
 	if (c->core_total)
 		printf(" (core/ %lu of %lu)", c->core_edges, c->core_total);
-	printf(", corpus %llu, peak RSS %llu MB, ", (unsigned long long)c->corpus_size,
-	       (unsigned long long)c->peak_rss_mb);
+	printf(", corpus %llu, ", (unsigned long long)c->corpus_size);
+	if (c->peak_rss_mb)	/* AFL++ reports 0 */
+		printf("peak RSS %llu MB, ", (unsigned long long)c->peak_rss_mb);
 	if (c->findings)
 		printf("FINDING after %.1f s: %s (%s)\n", c->finding_s, c->finding,
 		       c->finding_msg);

@@ -384,6 +384,34 @@ static void afl_crashes(struct run *r)
 			 c->findings, c->findings == 1 ? "" : "es");
 }
 
+/*
+ * AFL++ skips a seed that crashes in its dry run ("Test case '...orig:NAME'
+ * results in a crash"), and refuses to start when every seed does: the
+ * first such seed is then the finding, at time 0.
+ */
+static void afl_dry_run(struct run *r)
+{
+	struct fuzz_campaign *c = r->c;
+	char path[PATH_MAX + 16], *text, *p, *q;
+
+	snprintf(path, sizeof(path), "%s/%s.log", c->work, c->harness);
+	fflush(r->log);
+	text = slurp(path);
+	p = text ? strstr(text, "results in a crash") : NULL;
+	while (p && p > text && strncmp(p, "orig:", 5))
+		p--;
+	q = p ? strchr(p, '\'') : NULL;
+	if (p && q && c->seeds && *c->seeds && !strncmp(p, "orig:", 5)) {
+		c->findings = 1;
+		c->finding_s = 0;
+		snprintf(c->finding, sizeof(c->finding), "%s/%.*s", c->seeds, (int)(q - p - 5),
+			 p + 5);
+		snprintf(c->finding_msg, sizeof(c->finding_msg), "AFL++ dry run: the seed %.*s "
+			 "crashes", (int)(q - p - 5), p + 5);
+	}
+	free(text);
+}
+
 static void afl_finish(struct run *r)
 {
 	struct fuzz_campaign *c = r->c;
@@ -408,6 +436,8 @@ static void afl_finish(struct run *r)
 		free(text);
 	}
 	afl_crashes(r);
+	if (!c->findings)
+		afl_dry_run(r);
 }
 
 int fuzz_replay(char *const argv[], const char *core, const char *cov)
@@ -571,6 +601,8 @@ int fuzz_campaign_run(struct fuzz_campaign *c, char *err, size_t errlen)
 	progress_end(&r->prog);
 	c->elapsed = now_s() - r->start;
 	if (c->engine == FUZZ_AFL) {
+		/* afl-fuzz's own CPU time, not that of the targets its fork server runs */
+		c->cpu = 0;
 		afl_finish(r);
 	} else {
 		for (unsigned int i = 0; i < r->njobs; i++) {
