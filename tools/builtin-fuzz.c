@@ -121,7 +121,7 @@ static int64_t record(const struct fuzz_campaign *c, const struct fuzz_args *a)
 	snprintf(cmd, sizeof(cmd), "fuzz:%s", c->harness);
 	info.command = cmd;
 	info.config = config;
-	info.flavour = a->flavour ? a->flavour : "pasidsim";
+	info.flavour = a->flavour;	/* NULL: every flavour the harness loads */
 	info.seed = a->seed;
 	info.git_dirty = -1;
 	run = results_run_new(&info);
