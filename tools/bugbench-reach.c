@@ -133,6 +133,7 @@ struct frame {
 	size_t edge;
 	unsigned int line;
 	char file[128];		/* "core/..." suffix of the source path */
+	char func[96];		/* the function this frame is in */
 };
 
 struct edges {
@@ -188,24 +189,30 @@ static int read_edges(const char *path, const char *object, const char *offs, st
  */
 static int symbolize(const char *object, const char *offs, struct edges *e)
 {
-	char cmd[PATH_MAX * 2 + 128], line[PATH_MAX];
+	char cmd[PATH_MAX * 2 + 128], line[PATH_MAX], func[256];
 	size_t edge = 0;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "llvm-symbolizer --obj='%s' --functions=none < '%s' "
+	snprintf(cmd, sizeof(cmd), "llvm-symbolizer --obj='%s' --functions=linkage < '%s' "
 		 "2>/dev/null", object, offs);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
-	while (fgets(line, sizeof(line), p) && edge < e->n) {
-		char *core = strstr(line, "/core/"), *lsrc = strstr(line, "/linux-src/");
-		char *colon = strrchr(line, ':');
+	/* per frame a function line, then its location line */
+	while (fgets(func, sizeof(func), p) && edge < e->n) {
+		char *core, *lsrc, *colon;
 		struct frame *f;
 
-		if (line[0] == '\n') {
+		if (func[0] == '\n') {
 			edge++;
 			continue;
 		}
+		func[strcspn(func, "\n")] = '\0';
+		if (!fgets(line, sizeof(line), p))
+			break;
+		core = strstr(line, "/core/");
+		lsrc = strstr(line, "/linux-src/");
+		colon = strrchr(line, ':');
 		if (colon && colon > line && colon[-1] >= '0' && colon[-1] <= '9') {
 			*colon = '\0';		/* drop the column */
 			colon = strrchr(line, ':');
@@ -219,6 +226,7 @@ static int symbolize(const char *object, const char *offs, struct edges *e)
 		f = &e->fr[e->nfr++];
 		f->edge = edge;
 		f->line = strtoul(colon + 1, NULL, 10);
+		snprintf(f->func, sizeof(f->func), "%s", func);
 		*colon = '\0';
 		if (core && core < colon)
 			snprintf(f->file, sizeof(f->file), "%s", core + 1);
@@ -230,19 +238,49 @@ static int symbolize(const char *object, const char *offs, struct edges *e)
 	return pclose(p) == 0 && edge ? 0 : -1;
 }
 
-static bool line_reached(const struct edges *e, const struct bugbench_line *l)
+/* Is an edge at @line of @l's file (in @func, when given) covered? */
+static bool covered_at(const struct edges *e, const struct bugbench_line *l, unsigned int line,
+		       const char *func)
 {
-	unsigned int best = 0;
-
-	for (size_t i = 0; i < e->nfr; i++)
-		if (!strcmp(e->fr[i].file, l->file) && e->fr[i].line <= l->line &&
-		    e->fr[i].line > best && e->fr[i].line + 40 >= l->line)
-			best = e->fr[i].line;
-	for (size_t i = 0; best && i < e->nfr; i++)
-		if (e->fr[i].line == best && !strcmp(e->fr[i].file, l->file) &&
-		    e->covered[e->fr[i].edge])
+	for (size_t i = 0; line && i < e->nfr; i++)
+		if (e->fr[i].line == line && !strcmp(e->fr[i].file, l->file) &&
+		    (!func || !strcmp(e->fr[i].func, func)) && e->covered[e->fr[i].edge])
 			return true;
 	return false;
+}
+
+/*
+ * A changed line with an edge of its own is reached when one of its edges
+ * was covered. One without (it shares a basic block and its counter with
+ * the lines around it, or the compiler folded it, "false && ..."): when its
+ * function was entered, i.e. an edge in the function of the nearest
+ * instrumented line before it (at most 40 lines up) was covered. -1 when
+ * neither exists (a changed macro or constant in a header).
+ */
+static int line_reached(const struct edges *e, const struct bugbench_line *l)
+{
+	unsigned int before = 0;
+	const char *func = NULL;
+
+	for (size_t i = 0; i < e->nfr; i++) {
+		unsigned int ln = e->fr[i].line;
+
+		if (strcmp(e->fr[i].file, l->file))
+			continue;
+		if (ln == l->line)	/* the line has an edge of its own: that decides */
+			return covered_at(e, l, ln, NULL);
+		if (ln < l->line && ln > before && ln + 40 >= l->line) {
+			before = ln;
+			func = e->fr[i].func;
+		}
+	}
+	if (!func)
+		return -1;	/* no code near it (a changed macro or constant) */
+	for (size_t i = 0; i < e->nfr; i++)
+		if (!strcmp(e->fr[i].file, l->file) && !strcmp(e->fr[i].func, func) &&
+		    e->covered[e->fr[i].edge])
+			return 1;
+	return 0;
 }
 
 /* Edges whose outermost frame is in core/ or the hosted Linux sources, over every object. */
@@ -300,9 +338,12 @@ int bugbench_reached(const char *edges, const char *object, const struct bugbenc
 	close(fd);
 	if (!read_edges(edges, object, offs, &e, obj, sizeof(obj)) && e.n &&
 	    !symbolize(obj, offs, &e)) {
-		rc = 0;
-		for (size_t i = 0; i < bug->nlines && !rc; i++)
-			rc = line_reached(&e, &bug->lines[i]);
+		/* any line reached: 1; else any line decided: 0; else unknown */
+		for (size_t i = 0; i < bug->nlines && rc < 1; i++) {
+			int r = line_reached(&e, &bug->lines[i]);
+
+			rc = r > rc ? r : rc;
+		}
 	}
 	unlink(offs);
 	free(e.covered);

@@ -110,9 +110,12 @@ bool bugbench_in_list(const char *list, const char *word);
  * fuzz preset's replayer wrote (PASIDSIM_FUZZ_COVERAGE, fuzz/coverage.c):
  * every edge of each loaded copy and whether it was covered. Each edge is
  * symbolized (llvm-symbolizer, inlined frames too); a changed line counts
- * as reached when the edge at the nearest instrumented line at or before it
- * (in the same file, at most 40 lines before) was covered. 1, 0, or -1
- * when it cannot be told (no edges of @object, no symbolizer).
+ * as reached when an edge at that line was covered or, when it has none
+ * (it shares its basic block's counter), when its function was entered (an
+ * edge of the function of the nearest instrumented line before it, at most
+ * 40 lines up, was covered). 1, 0, or -1 when it cannot be told (no edges
+ * of @object, no symbolizer, no code near any changed line: a changed
+ * constant in a header).
  */
 int bugbench_reached(const char *edges, const char *object, const struct bugbench_bug *bug);
 
