@@ -226,7 +226,7 @@ static int symbolize(const char *object, const char *offs, struct edges *e)
 		f = &e->fr[e->nfr++];
 		f->edge = edge;
 		f->line = strtoul(colon + 1, NULL, 10);
-		snprintf(f->func, sizeof(f->func), "%s", func);
+		snprintf(f->func, sizeof(f->func), "%.95s", func);
 		*colon = '\0';
 		if (core && core < colon)
 			snprintf(f->file, sizeof(f->file), "%s", core + 1);
