@@ -209,6 +209,29 @@ Test(bugbench_patch, header_and_lines)
 	bugbench_bug_free(&bug);
 }
 
+Test(bugbench_patch, harnesses_key_and_deletion)
+{
+	char path[] = "/tmp/bb-h-XXXXXX.patch", err[512];
+	struct bugbench_bug bug;
+	int fd = mkstemps(path, 6);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("Name: x\nFlavours: pasidsim\nHarnesses: api world\nSuite: ioasid\n\n"
+	      "--- a/core/ioasid.c\n+++ b/core/ioasid.c\n@@ -10,4 +10,3 @@\n ctx\n-gone\n"
+	      " next\n last\n", f);
+	fclose(f);
+	cr_assert_eq(bugbench_read_patch(path, &bug, err, sizeof(err)), 0, "%s", err);
+	cr_expect(bug.has_harnesses);
+	cr_expect(bugbench_in_list(bug.harnesses, "world"));
+	cr_expect(!bugbench_in_list(bug.harnesses, "diff_ioasid"));
+	/* a deletion counts at the line that follows it in the patched file */
+	cr_assert_eq(bug.nlines, 1);
+	cr_expect_str_eq(bug.lines[0].file, "core/ioasid.c");
+	cr_expect_eq(bug.lines[0].line, 11);
+	bugbench_bug_free(&bug);
+	unlink(path);
+}
+
 Test(bugbench_patch, bad_patch_names_the_line)
 {
 	char path[] = "/tmp/bb-bad-XXXXXX.patch", err[512];
