@@ -58,6 +58,8 @@ struct bb_args {
 struct bb_cell {
 	struct bugbench_bug *bug;
 	const char *harness;
+	const char *flavour;		/* the copy patched */
+	char label[128];		/* the bug, "<bug>@<flavour>" with --flavour=all */
 	unsigned int trials, detected, unattributed;
 	int reached;			/* trials that reached it, -1 unknown */
 	double ttd[MAX_TRIALS];
@@ -182,7 +184,7 @@ static int load_bugs(struct bb *b)
 			continue;
 		}
 		found++;
-		if (!bugbench_in_list(bug->flavours, b->a.flavour)) {
+		if (strcmp(b->a.flavour, "all") && !bugbench_in_list(bug->flavours, b->a.flavour)) {
 			fprintf(stderr, "pasidsim bugbench: %s: not a bug of flavour %s (Flavours: "
 				"%s); skipped\n", bug->name, b->a.flavour, bug->flavours);
 			bugbench_bug_free(bug);
@@ -214,13 +216,20 @@ static int load_bugs(struct bb *b)
 /* The cells: bug x harness expected to detect it (or every harness with --all-harnesses). */
 static int make_cells(struct bb *b)
 {
-	b->cells = calloc(b->nbugs * b->nharness + 1, sizeof(*b->cells));
+	static const char *const flavours[] = { "pasidsim", "linux-6.1" };
+	bool all = !strcmp(b->a.flavour, "all");
+
+	b->cells = calloc(b->nbugs * b->nharness * 2 + 1, sizeof(*b->cells));
 	if (!b->cells)
 		return -1;
-	for (size_t i = 0; i < b->nbugs; i++) {
+	for (size_t k = 0; k < b->nbugs * 2; k++) {
+		const char *fl = all ? flavours[k % 2] : b->a.flavour;
+		size_t i = k / 2;
 		char spec[256];
 
-		snprintf(spec, sizeof(spec), "%s+%s", b->a.flavour, b->bugs[i].name);
+		if ((!all && k % 2) || !bugbench_in_list(b->bugs[i].flavours, fl))
+			continue;
+		snprintf(spec, sizeof(spec), "%s+%s", fl, b->bugs[i].name);
 		for (unsigned int h = 0; h < b->nharness; h++) {
 			struct bb_cell *c;
 
@@ -236,6 +245,8 @@ static int make_cells(struct bb *b)
 			c = &b->cells[b->ncells++];
 			c->bug = &b->bugs[i];
 			c->harness = b->harnesses[h];
+			c->flavour = fl;
+			snprintf(c->label, sizeof(c->label), all ? "%s@%s" : "%s", b->bugs[i].name, fl);
 			c->reached = -1;
 		}
 	}
@@ -257,7 +268,7 @@ static bool attributable(const struct bb *b, const struct bb_cell *c, const char
 	char *argv[] = { bin, (char *)crash, NULL };
 
 	replayer(b, c->harness, bin, sizeof(bin));
-	return access(bin, X_OK) || fuzz_replay(argv, b->a.flavour, NULL) == 0;
+	return access(bin, X_OK) || fuzz_replay(argv, c->flavour, NULL) == 0;
 }
 
 static int reached(const struct bb *b, const struct bb_cell *c, const struct fuzz_campaign *f,
@@ -287,8 +298,8 @@ static int trial(struct bb *b, struct bb_cell *c, unsigned int t)
 	bool det;
 	int r;
 
-	snprintf(spec, sizeof(spec), "%s+%s", b->a.flavour, c->bug->name);
-	if (snprintf(work, sizeof(work), "%s/%s/%s-%u", b->work, c->bug->name, c->harness,
+	snprintf(spec, sizeof(spec), "%s+%s", c->flavour, c->bug->name);
+	if (snprintf(work, sizeof(work), "%s/%s/%s-%u", b->work, c->label, c->harness,
 		     t + 1) >= (int)sizeof(work))
 		return -1;
 	snprintf(corpus, sizeof(corpus), "%s/corpus", work);
@@ -307,7 +318,7 @@ static int trial(struct bb *b, struct bb_cell *c, unsigned int t)
 	f.stop_on_finding = true;
 	f.progress = b->a.quiet || b->a.json ? NULL : stderr;
 	if (fuzz_campaign_run(&f, err, sizeof(err))) {
-		fprintf(stderr, "pasidsim bugbench: %s x %s: %s\n", c->bug->name, c->harness, err);
+		fprintf(stderr, "pasidsim bugbench: %s x %s: %s\n", c->label, c->harness, err);
 		return -1;
 	}
 	det = f.status == 1 && attributable(b, c, f.finding);
@@ -323,7 +334,7 @@ static int trial(struct bb *b, struct bb_cell *c, unsigned int t)
 	if (r >= 0)
 		c->reached = (c->reached < 0 ? 0 : c->reached) + r;
 	if (!b->a.quiet && !b->a.json)
-		fprintf(stderr, "bugbench: %s x %s, trial %u/%u: %s%s%s\n", c->bug->name,
+		fprintf(stderr, "bugbench: %s x %s, trial %u/%u: %s%s%s\n", c->label,
 			c->harness, t + 1, b->a.trials, det ? "detected" : f.status == 1 ?
 			"a finding that the correct copy shares (not counted)" : f.status ?
 			"the engine failed" : "not detected", det ? " after " : "",
@@ -424,7 +435,7 @@ static void print_table(const struct bb *b)
 {
 	unsigned int killed = 0, ran = 0;
 
-	printf("%-28s %-12s %9s %9s %12s  %s\n", "bug", "harness", "detected", "reached",
+	printf("%-34s %-12s %9s %9s %12s  %s\n", "bug", "harness", "detected", "reached",
 	       "median TTD", "first detection");
 	for (size_t i = 0; i < b->ncells; i++) {
 		const struct bb_cell *c = &b->cells[i];
@@ -436,7 +447,7 @@ static void print_table(const struct bb *b)
 		else
 			snprintf(rch, sizeof(rch), "%d/%u", c->reached, c->trials);
 		median_text(b, c, med, sizeof(med));
-		printf("%-28s %-12s %9s %9s %12s  %.60s%s\n", c->bug->name, c->harness, det, rch,
+		printf("%-34s %-12s %9s %9s %12s  %.60s%s\n", c->label, c->harness, det, rch,
 		       med, c->finding, c->unattributed ? " (+findings the correct copy shares)" :
 		       "");
 	}
@@ -467,6 +478,7 @@ static void print_json(const struct bb *b, int64_t id)
 
 		json_obj_begin(&j, NULL);
 		json_str(&j, "bug", c->bug->name);
+		json_str(&j, "flavour", c->flavour);
 		json_str(&j, "harness", c->harness);
 		json_u64(&j, "trials", c->trials);
 		json_u64(&j, "detected", c->detected);
@@ -529,23 +541,23 @@ static void record_cells(const struct bb *b, struct results_run *run)
 		char name[BUGBENCH_CELL_MAX + 32], msg[512];
 
 		for (unsigned int t = 0; t < c->trials; t++) {
-			snprintf(name, sizeof(name), "bugbench.%s.%s.detected", c->bug->name,
+			snprintf(name, sizeof(name), "bugbench.%s.%s.detected", c->label,
 				 c->harness);
 			results_sample(run, name, "1", RESULTS_HIGHER, c->det[t]);
-			snprintf(name, sizeof(name), "bugbench.%s.%s.ttd_s", c->bug->name,
+			snprintf(name, sizeof(name), "bugbench.%s.%s.ttd_s", c->label,
 				 c->harness);
 			results_sample(run, name, "s", RESULTS_LOWER, c->ttd[t]);
 		}
 		for (unsigned int t = 0; t < c->trials; t++) {
 			if (c->rch[t] < 0)
 				continue;
-			snprintf(name, sizeof(name), "bugbench.%s.%s.reached", c->bug->name,
+			snprintf(name, sizeof(name), "bugbench.%s.%s.reached", c->label,
 				 c->harness);
 			results_sample(run, name, "1", RESULTS_HIGHER, c->rch[t]);
 		}
 		if (c->detected) {
 			snprintf(msg, sizeof(msg), "%s x %s: detected in %u of %u trials: %s",
-				 c->bug->name, c->harness, c->detected, c->trials, c->finding);
+				 c->label, c->harness, c->detected, c->trials, c->finding);
 			results_finding(run, "bugbench", msg, -1, NULL);
 		}
 	}
@@ -624,7 +636,7 @@ static int run_all(struct bb *b)
 
 int cmd_bugbench(int argc, char **argv)
 {
-	static const char *const flavours[] = { "pasidsim", "linux-6.1", NULL };
+	static const char *const flavours[] = { "pasidsim", "linux-6.1", "all", NULL };
 	struct bb b = { .a = { .seconds = 60, .trials = 5, .flavour = "pasidsim" } };
 	int flavour = 0, n;
 	int64_t id = -1;
@@ -640,7 +652,8 @@ int cmd_bugbench(int argc, char **argv)
 		OPT_UNSIGNED(0, "trials", &b.a.trials, 1, MAX_TRIALS, "N",
 			     "campaigns per bug x harness (default 5)"),
 		OPT_CHOOSE(0, "flavour", &flavour, flavours, "FLAVOUR",
-			   "allocator flavour patched: pasidsim (default) or linux-6.1"),
+			   "allocator flavour patched: pasidsim (default), linux-6.1, or all (each "
+			   "flavour a bug is for: cells <bug>@<flavour>)"),
 		OPT_CHOOSE(0, "engine", &b.a.engine, fuzz_engine_names, "ENGINE",
 			   "libfuzzer (default) or afl"),
 		OPT_BOOLEAN(0, "mutation", &b.a.mutation,
