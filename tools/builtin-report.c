@@ -506,6 +506,7 @@ static int write_data(struct report *r)
 	json_arr_end(j);
 	report_emit_benchmarks(r);
 	report_emit_coverage(r);
+	report_emit_fuzz(r);
 	report_emit_findings(r);
 	report_emit_runs_table(r);
 	json_obj_end(j);

@@ -54,5 +54,7 @@ void report_emit_findings(struct report *r);
 void report_emit_runs_table(struct report *r);
 /* The "Benchmarks" section: latest bench:<name> runs and issue 13's goals (builtin-report-bench.c). */
 void report_emit_benchmarks(struct report *r);
+/* Fuzz campaigns per harness and engine, the newest bugbench run (builtin-report-fuzz.c). */
+void report_emit_fuzz(struct report *r);
 
 #endif /* PASIDSIM_BUILTIN_REPORT_H */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Every input of the world harness's corpus converts to a trace
-# (`pasidsim fuzz-to-trace`) that replays without a divergence, an input
+# (`pasidsim fuzz --to-trace`) that replays without a divergence, an input
 # error or a stopped world, with as many findings as the conversion's run
 # had (its 'meta findings' line; the harness's own oracle decides which of
 # them it reports).
@@ -15,10 +15,10 @@ n=0
 bad=0
 for f in "$corpus"/*; do
 	t=$tmp/$(basename "$f").trace
-	"$pasidsim" fuzz-to-trace "$f" -o "$t" 2>/dev/null
+	"$pasidsim" fuzz --to-trace="$f" -o "$t" 2>/dev/null
 	rc=$?
 	if [ $rc -gt 1 ]; then
-		echo "fuzz-corpus: $f: fuzz-to-trace exit $rc"
+		echo "fuzz-corpus: $f: fuzz --to-trace exit $rc"
 		bad=$((bad + 1))
 		continue
 	fi
