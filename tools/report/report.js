@@ -483,6 +483,8 @@
 			sec.appendChild(box);
 		});
 		if (!any) sec.appendChild(el('p', {}, 'No model sweeps recorded.'));
+	}
+
 	/* One chart per harness and engine: the newest campaign's coverage curve, and its runs. */
 	function campaigns(sec) {
 		if (!D.fuzz || !D.fuzz.length) {
