@@ -19,23 +19,6 @@
 
 #define RUNS_PER_CAMPAIGN	8
 
-static void emit_points(struct report *r, sqlite3_stmt *pt, int64_t run)
-{
-	struct json *j = &r->j;
-
-	json_arr_begin(j, "points");
-	sqlite3_reset(pt);
-	sqlite3_bind_int64(pt, 1, run);
-	while (sqlite3_step(pt) == SQLITE_ROW) {
-		json_arr_begin(j, NULL);
-		json_dbl(j, NULL, sqlite3_column_double(pt, 0));
-		for (int i = 1; i <= 3; i++)
-			json_i64(j, NULL, sqlite3_column_int64(pt, i));
-		json_arr_end(j);
-	}
-	json_arr_end(j);
-}
-
 /* "fuzz": [{harness, engine, runs: [{run, commit, started, execs, exec_per_s, ...}]}] */
 static void emit_campaigns(struct report *r)
 {
@@ -89,7 +72,7 @@ static void emit_campaigns(struct report *r)
 		jcol(j, "coverage", st, 8);
 		jcol(j, "core_edges", st, 9);
 		json_i64(j, "findings", sqlite3_column_int64(st, 10));
-		emit_points(r, pt, sqlite3_column_int64(st, 0));
+		report_coverage_points(&r->j, pt, sqlite3_column_int64(st, 0));
 		json_obj_end(j);
 	}
 	if (open) {

@@ -49,6 +49,7 @@ void report_jcol(struct json *j, const char *key, sqlite3_stmt *st, int i);
 /* DIR/NAME through a temporary file: 0, or -1 (reported). */
 int report_write_file(const char *dir, const char *name, const void *data, size_t len);
 
+void report_coverage_points(struct json *j, sqlite3_stmt *pt, int64_t run);
 void report_emit_coverage(struct report *r);
 void report_emit_findings(struct report *r);
 void report_emit_runs_table(struct report *r);

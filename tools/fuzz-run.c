@@ -26,6 +26,7 @@
 
 #include "bugbench.h"
 #include "fuzz-campaign.h"
+#include "outfile.h"
 #include "progress.h"
 
 #define MAX_JOBS	16
@@ -58,22 +59,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0777) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
 }
 
 static void child_env(const struct fuzz_campaign *c)
@@ -577,7 +562,7 @@ int fuzz_campaign_run(struct fuzz_campaign *c, char *err, size_t errlen)
 	c->status = 0;
 	r->c = c;
 	r->njobs = c->jobs < 1 ? 1 : c->jobs > MAX_JOBS ? MAX_JOBS : c->jobs;
-	if (mkdir_p(c->work) || mkdir_p(c->corpus)) {
+	if (outfile_mkdir_p(c->work) || outfile_mkdir_p(c->corpus)) {
 		snprintf(err, errlen, "%s: %s", c->work, strerror(errno));
 		free(r);
 		return -1;
