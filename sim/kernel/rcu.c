@@ -351,12 +351,12 @@ static unsigned long long wait_for_readers(unsigned long long s)
 /* ---- read side --------------------------------------------------------------- */
 
 /* The outermost section begins or ends: the task's virtual-time record. */
-static void section_enter_clock(struct sim_task *t)
+static __always_inline void section_enter_clock(struct sim_task *t)
 {
 	t->rcu_enter_ns = *t->clock;
 }
 
-static void section_exit_clock(struct sim_task *t)
+static __always_inline void section_exit_clock(struct sim_task *t)
 {
 	u64 *sec = t->rcu_sec[t->rcu_nsec++ % SIM_RCU_SECTIONS];
 
@@ -393,13 +393,9 @@ static inline void fast_exit(struct sim_task *t)
 	rcu_fast_end();
 }
 
-static void noinline read_lock_slow(struct sim_task *t, unsigned int n)
+static void noinline read_lock_slow(struct sim_task *t)
 {
 	rcu_thread_check();
-	if (n) {
-		__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
-		return;
-	}
 	if (rcu_fast_begin()) {
 		fast_enter(t);
 		return;
@@ -417,17 +413,16 @@ void rcu_read_lock(void)
 	struct sim_task *t = task_current();
 	unsigned int n = t->rcu_nesting;
 
-	if (__builtin_expect(rcu_owner, 1)) {
-		if (n) {
-			__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
-			return;
-		}
-		if (__builtin_expect(rcu_fast_begin(), 1)) {
-			fast_enter(t);
-			return;
-		}
+	/* Nested: the task's own count, in any mode. */
+	if (n) {
+		__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
+		return;
 	}
-	read_lock_slow(t, n);
+	if (__builtin_expect(rcu_fast_begin(), 1)) {
+		fast_enter(t);
+		return;
+	}
+	read_lock_slow(t);
 }
 
 static void noinline read_unlock_slow(struct sim_task *t, unsigned int n)
@@ -438,10 +433,6 @@ static void noinline read_unlock_slow(struct sim_task *t, unsigned int n)
 	if (!n) {
 		sim_finding_add(NULL, SIM_FINDING_RCU, NULL, 0,
 				"rcu_read_unlock() without rcu_read_lock() in %s", t->name);
-		return;
-	}
-	if (n > 1) {
-		__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
 		return;
 	}
 	if (rcu_fast_begin()) {
@@ -461,15 +452,13 @@ void rcu_read_unlock(void)
 	struct sim_task *t = task_current();
 	unsigned int n = t->rcu_nesting;
 
-	if (__builtin_expect(rcu_owner, 1)) {
-		if (n > 1) {
-			__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELAXED);
-			return;
-		}
-		if (n == 1 && __builtin_expect(rcu_fast_begin(), 1)) {
-			fast_exit(t);
-			return;
-		}
+	if (n > 1) {
+		__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
+		return;
+	}
+	if (n == 1 && __builtin_expect(rcu_fast_begin(), 1)) {
+		fast_exit(t);
+		return;
 	}
 	read_unlock_slow(t, n);
 }
