@@ -672,11 +672,24 @@ static int parse_kernel(struct trace_parser *p, struct trace_event *ev, unsigned
 }
 
 /* Time, kernel, CPU and operation: the op, or -1. */
+/* "expected a CPU number below N" or "expected an operation (list)" at @t. */
+static __attribute__((noinline, cold)) int prefix_error(struct trace_parser *p,
+							const struct token *t, bool cpu,
+							unsigned int ncpu)
+{
+	char what[1024];
+
+	if (cpu)
+		snprintf(what, sizeof(what), "a CPU number below %u", ncpu);
+	else
+		trace_op_list(what, sizeof(what));
+	return expected(p, t, what);
+}
+
 static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 {
 	const struct token *t = &p->tok[0];
 	unsigned int ncpu = 0;
-	char what[1024];
 	uint64_t v;
 	int op;
 
@@ -692,16 +705,14 @@ static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 	if (p->ntok < 3)
 		return expected_end(p, "a CPU number");
 	t = &p->tok[2];
-	if (!parse_u64(t->s, t->len, &v) || v >= ncpu) {
-		snprintf(what, sizeof(what), "a CPU number below %u", ncpu);
-		return expected(p, t, what);
-	}
+	if (!parse_u64(t->s, t->len, &v) || v >= ncpu)
+		return prefix_error(p, t, true, ncpu);
 	ev->cpu = v;
 	if (p->ntok < 4)
 		return expected_end(p, "an operation");
 	op = op_lookup(&p->tok[3]);
 	if (op < 0)
-		return expected(p, &p->tok[3], trace_op_list(what, sizeof(what)));
+		return prefix_error(p, &p->tok[3], false, 0);
 	if (trace_ops[op].vm_only && ev->kernel == TRACE_HOST)
 		return fail_at(p, p->tok[1].col, "expected a VM kernel for %s, got 'host'",
 			       trace_ops[op].name);
@@ -763,11 +774,25 @@ static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 }
 
 /* One "name=value" argument of op @d; @seen collects the arguments. */
+/* The error of argument @t of op @d: an unknown one (@a < 0), else a repeated one. */
+static __attribute__((noinline, cold)) int arg_error(struct trace_parser *p, const struct trace_opdesc *d,
+			      const struct token *t, unsigned int seen, int a)
+{
+	char what[160], list[128];
+
+	if (a < 0) {
+		list_args(list, sizeof(list), (d->required | d->optional) & ~seen);
+		snprintf(what, sizeof(what), "%s for %s, or '= RESULT'", list, d->name);
+	} else {
+		snprintf(what, sizeof(what), "%s= only once", trace_args[a].name);
+	}
+	return expected(p, t, what);
+}
+
 static int parse_arg(struct trace_parser *p, struct trace_event *ev,
 		     const struct trace_opdesc *d, const struct token *t, unsigned int *seen)
 {
 	char *eq = t->s, *end = t->s + t->len;
-	char what[160], list[128];
 	struct token v;
 	int a = -1;
 
@@ -776,15 +801,8 @@ static int parse_arg(struct trace_parser *p, struct trace_event *ev,
 	/* Only the op's own arguments are looked for: any other is the same error. */
 	if (eq < end)
 		a = arg_lookup(t->s, eq - t->s, d->required | d->optional);
-	if (a < 0) {
-		list_args(list, sizeof(list), (d->required | d->optional) & ~*seen);
-		snprintf(what, sizeof(what), "%s for %s, or '= RESULT'", list, d->name);
-		return expected(p, t, what);
-	}
-	if (*seen & (1u << a)) {
-		snprintf(what, sizeof(what), "%s= only once", trace_args[a].name);
-		return expected(p, t, what);
-	}
+	if (a < 0 || (*seen & (1u << a)))
+		return arg_error(p, d, t, *seen, a);
 	*seen |= 1u << a;
 	v.s = eq + 1;
 	v.len = t->len - (v.s - t->s);
