@@ -14,6 +14,21 @@
 
 #include "outfile.h"
 
+/*
+ * Is @path something other than a file (a character device such as /dev/null,
+ * a FIFO, a socket), or a symbolic link to one (/dev/stdout)? Renaming over it
+ * would replace the device with a file.
+ */
+static bool is_device(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb))
+		return false;
+	return S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+	       S_ISBLK(sb.st_mode);
+}
+
 int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 {
 	mode_t mask;
@@ -25,6 +40,14 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 		return 0;
 	}
 	o->path = strdup(path);
+	if (o->path && is_device(path)) {
+		/* /dev/null, a FIFO, a terminal: written through, never replaced */
+		o->f = fopen(path, "w");
+		if (o->f)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	if (!o->path || asprintf(&o->tmp, "%s.tmp.XXXXXX", path) < 0) {
 		o->tmp = NULL;
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -71,6 +94,19 @@ int outfile_commit(struct outfile *o, char *err, size_t errlen)
 			ret = -1;
 		}
 		o->f = NULL;
+		return ret;
+	}
+	if (!o->tmp) {		/* a device, written through */
+		ret = fflush(o->f) || ferror(o->f) ? -1 : 0;
+		if (ret)
+			snprintf(err, errlen, "%s: %s", o->path, strerror(errno ? errno : EIO));
+		if (fclose(o->f) && !ret) {
+			snprintf(err, errlen, "%s: %s", o->path, strerror(errno));
+			ret = -1;
+		}
+		o->f = NULL;
+		free(o->path);
+		o->path = NULL;
 		return ret;
 	}
 	if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f))) {

@@ -5,7 +5,8 @@
  * so the rename is atomic) and is renamed over NAME only when the command
  * succeeds. A failed or killed run leaves the old NAME as it was. A
  * symbolic link at NAME is replaced, never followed. "-" is standard
- * output (nothing is renamed).
+ * output (nothing is renamed). A device, FIFO or socket at NAME (or a link
+ * to one: /dev/null, /dev/stdout) is written through, never replaced.
  */
 #ifndef PASIDSIM_OUTFILE_H
 #define PASIDSIM_OUTFILE_H

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +368,41 @@ Test(outfile, symlink_is_replaced_not_followed, .init = mkscratch, .fini = rmscr
 	cr_expect_eq(lstat(path, &sb), 0);
 	cr_expect(S_ISREG(sb.st_mode));
 	cr_expect_str_eq(slurp(path), "new");
+}
+
+/* A FIFO (like /dev/null, a device) is written through, not replaced by a file. */
+Test(outfile, device_is_written_through_not_replaced, .init = mkscratch, .fini = rmscratch,
+     .timeout = 10)
+{
+	char path[128], link[128], err[256], buf[16];
+	struct outfile o;
+	struct stat sb;
+	ssize_t n;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	snprintf(link, sizeof(link), "%s/link-to-fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(symlink(path, link), 0);
+	for (int i = 0; i < 2; i++) {
+		const char *p = i ? link : path;
+
+		r = open(path, O_RDONLY | O_NONBLOCK);	/* a reader, so the writer's open returns */
+		cr_assert_geq(r, 0);
+		cr_assert_eq(outfile_open(&o, p, err, sizeof(err)), 0, "%s", err);
+		fputs("through", o.f);
+		cr_assert_eq(outfile_commit(&o, err, sizeof(err)), 0, "%s", err);
+		n = read(r, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		cr_expect_str_eq(buf, "through", "%s: the FIFO's reader got '%s'", p, buf);
+		close(r);
+		cr_expect_eq(lstat(path, &sb), 0);
+		cr_expect(S_ISFIFO(sb.st_mode), "%s: the FIFO was replaced", p);
+		cr_expect_eq(lstat(link, &sb), 0);
+		cr_expect(S_ISLNK(sb.st_mode), "%s: the link to the FIFO was replaced", p);
+		if (!S_ISFIFO(sb.st_mode) || !S_ISLNK(sb.st_mode))
+			break;
+	}
 }
 
 Test(outfile, unwritable_directory_and_stdout, .init = mkscratch, .fini = rmscratch)
