@@ -331,20 +331,9 @@ void rp_replay_bare(struct replay *r, struct trace_parser *tp)
 	struct trace_event ev;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		int n = trace_parser_next(tp, &ev);
-
-		if (n < 0) {
-			r->status = 2;
-			snprintf(st->error, sizeof(st->error), "%s", trace_parser_error(tp));
-			break;
-		}
-		if (!n)
-			break;
-		r->line = trace_parser_line(tp);
+	while (rp_next_event(r, tp, &ev))
 		if (!bm_event(r, &ev))
 			break;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->wall_s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	bm_finish(r, kern);
