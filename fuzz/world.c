@@ -13,7 +13,7 @@
  * the ones the input's own operations are known to cause by design
  * (docs/fuzzing.md).
  *
- * Each world (byte 0 of the input) is built once and reset in place
+ * Each world (byte 0 of the input, mod 16) is built once and reset in place
  * between inputs.
  */
 #include <stdio.h>
@@ -25,8 +25,8 @@
 
 #include "fuzz.h"
 
-static struct sim_world *worlds[8];
-static bool tried[8];
+static struct sim_world *worlds[16];
+static bool tried[16];
 static struct wdec dec;
 /*
  * PASIDSIM_FUZZ_WORLD_HOST: the host's flavour in every world, e.g. a seeded
@@ -40,13 +40,14 @@ static struct sim_world *world_of(uint8_t b)
 	struct sim_world_params p;
 	char err[512];
 
-	if (worlds[b % 8] || tried[b % 8])
-		return worlds[b % 8];
-	tried[b % 8] = true;
+	b %= 16;
+	if (worlds[b] || tried[b])
+		return worlds[b];
+	tried[b] = true;
 	sim_wdec_params(b, host_override, &p);
-	worlds[b % 8] = sim_world_create(&p, err, sizeof(err));
-	FUZZ_ASSERT(worlds[b % 8], "world %u: %s", b % 8, err);
-	return worlds[b % 8];
+	worlds[b] = sim_world_create(&p, err, sizeof(err));
+	FUZZ_ASSERT(worlds[b], "world %u: %s", b, err);
+	return worlds[b];
 }
 
 /* After each run: it went idle, and no finding the input does not explain. */

@@ -313,6 +313,7 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 	h->viommus = p->viommus;
 	h->quota_default = p->quota;
 	h->pv = p->path == SIM_WORLD_PATH_VIRTIO ? TRACE_PV_VIRTIO : TRACE_PV_VTD_VCMD;
+	h->vtd_version = p->vtd.layout == VTD_LAYOUT_30 ? TRACE_VTD_3_0 : TRACE_VTD_3_3;
 	h->flavour_host = !strncmp(p->host_flavour, "linux-6.1", 9) ? TRACE_FLAVOUR_LINUX61 :
 			  TRACE_FLAVOUR_PASIDSIM;
 	h->flavour_guest = !strcmp(p->guest_flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :

@@ -116,6 +116,7 @@ struct sim_world {
 	int (*vfio_free_range)(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max);
 	int (*vfio_lookup)(struct vfio_pasid_vm *vm, ioasid_t pasid);
 	unsigned int (*vfio_count)(struct vfio_pasid_vm *vm);
+	unsigned int (*vfio_quota)(struct vfio_pasid_vm *vm);
 	u64 (*vfio_refused)(struct vfio_pasid_vm *vm);
 	int (*vfio_set_quota)(struct vfio_pasid_vm *vm, unsigned int quota);
 	int (*vfio_for_each)(struct vfio_pasid_vm *vm, int (*fn)(ioasid_t pasid, void *data),

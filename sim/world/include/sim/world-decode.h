@@ -64,7 +64,8 @@ struct wdec {
 /*
  * The world of input byte @b0 into @p (2 VMs x 2 vCPUs x 2 vIOMMUs, quota
  * 8): bit 0 the virtio path, bit 1 a linux-6.1 host, bit 2 linux-6.1
- * guests (pasidsim when that flavour is not built); @host, if not NULL,
+ * guests (pasidsim when that flavour is not built), bit 3 the VT-d 3.0
+ * register layout (else 3.3; VT-d path only); @host, if not NULL,
  * replaces the host's flavour (a seeded bug's copy, "pasidsim+BUG").
  */
 void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p);
