@@ -314,6 +314,11 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 	h->quota_default = p->quota;
 	h->pv = p->path == SIM_WORLD_PATH_VIRTIO ? TRACE_PV_VIRTIO : TRACE_PV_VTD_VCMD;
 	h->vtd_version = p->vtd.layout == VTD_LAYOUT_30 ? TRACE_VTD_3_0 : TRACE_VTD_3_3;
+	h->faults.vtd_stuck_ip = p->vtd.faults.stuck_ip;
+	h->faults.vtd_drop_mode = p->vtd.faults.drop_mode == VTD_DROP_HANG ? TRACE_VTD_DROP_HANG :
+				  TRACE_VTD_DROP_LOST;
+	h->faults.vtd_drop_nth = p->vtd.faults.drop_nth;
+	h->faults.vtd_drop_every = p->vtd.faults.drop_every;
 	h->flavour_host = !strncmp(p->host_flavour, "linux-6.1", 9) ? TRACE_FLAVOUR_LINUX61 :
 			  TRACE_FLAVOUR_PASIDSIM;
 	h->flavour_guest = !strcmp(p->guest_flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :
@@ -324,7 +329,8 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 	e = e ? e : trace_header_add_meta(h, "fuzz-harness", v);
 	if (!e && strcmp(p->host_flavour, trace_flavour_name(h->flavour_host)))
 		e = trace_header_add_meta(h, "host-core", p->host_flavour);
-	snprintf(v, sizeof(v), "%zu", sim_world_findings(w, -1));
+	/* replay counts a stopped world (a panic, a hang) as one finding more */
+	snprintf(v, sizeof(v), "%zu", sim_world_findings(w, -1) + f->stopped);
 	e = e ? e : trace_header_add_meta(h, "findings", v);
 	if (!e && f->finding[0]) {
 		snprintf(v, sizeof(v), "%s", f->finding);
