@@ -15,7 +15,7 @@
  * the ones the input's own operations are known to cause by design
  * (docs/fuzzing.md).
  *
- * Each world (byte 0 of the input, mod 32) is built once and reset in place
+ * Each world (byte 0 of the input, mod 64) is built once and reset in place
  * between inputs.
  */
 #include <stdio.h>
@@ -27,8 +27,8 @@
 
 #include "fuzz.h"
 
-static struct sim_world *worlds[32];
-static bool tried[32];
+static struct sim_world *worlds[64];
+static bool tried[64];
 static struct wdec dec;
 /*
  * PASIDSIM_FUZZ_WORLD_HOST: the host's flavour in every world, e.g. a seeded
@@ -42,7 +42,7 @@ static struct sim_world *world_of(uint8_t b)
 	struct sim_world_params p;
 	char err[512];
 
-	b %= 32;
+	b %= 64;
 	if (worlds[b] || tried[b])
 		return worlds[b];
 	tried[b] = true;

@@ -319,6 +319,10 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 				  TRACE_VTD_DROP_LOST;
 	h->faults.vtd_drop_nth = p->vtd.faults.drop_nth;
 	h->faults.vtd_drop_every = p->vtd.faults.drop_every;
+	h->faults.vtd_result_mode = p->vtd.faults.result_mode == VTD_RESULT_SET ?
+				    TRACE_VTD_RESULT_SET : p->vtd.faults.result_mode ==
+				    VTD_RESULT_RAW ? TRACE_VTD_RESULT_RAW : TRACE_VTD_RESULT_REAL;
+	h->faults.vtd_result = p->vtd.faults.result;
 	h->flavour_host = !strncmp(p->host_flavour, "linux-6.1", 9) ? TRACE_FLAVOUR_LINUX61 :
 			  TRACE_FLAVOUR_PASIDSIM;
 	h->flavour_guest = !strcmp(p->guest_flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :

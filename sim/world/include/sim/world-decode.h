@@ -55,6 +55,7 @@ struct wdec {
 	u64 cookie;
 	const char *guest, *host;		/* the world's guest and host flavours */
 	bool vcmd_hang;				/* a VMM may never complete a VCMD */
+	bool lying;				/* a VMM answers other PASIDs than granted */
 	/* the input */
 	const uint8_t *data;
 	size_t size, pos;
@@ -66,8 +67,9 @@ struct wdec {
  * The world of input byte @b0 into @p (2 VMs x 2 vCPUs x 2 vIOMMUs, quota
  * 8): bit 0 the virtio path, bit 1 a linux-6.1 host, bit 2 linux-6.1
  * guests (pasidsim when that flavour is not built), bit 3 the VT-d 3.0
- * register layout (else 3.3), bit 4 a VMM whose 4th VCMD never completes
- * (bits 3 and 4: VT-d path only; a world stopped by the driver's timeout
+ * register layout (else 3.3), bit 4 a VMM whose 4th VCMD never completes,
+ * bit 5 a VMM that answers PASID 1 to every granted ALLOC
+ * (bits 3-5: VT-d path only; a world stopped by the driver's timeout
  * panic is what a stuck VMM must cause, one stopped at the time limit is a
  * hang); @host, if not NULL,
  * replaces the host's flavour (a seeded bug's copy, "pasidsim+BUG").
