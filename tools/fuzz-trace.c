@@ -440,6 +440,12 @@ int fuzz_to_trace(const char *harness, const char *input_path, const char *out_p
 		goto out;
 	}
 	w = run_input(&f, data, size, o, &p, err, errlen);
+	if (w && d->faults) {
+		snprintf(err, errlen, "%s: the input injects %llu allocation failure(s), which a "
+			 "trace cannot hold", input_path, (unsigned long long)d->faults);
+		ret = -2;
+		goto out;
+	}
 	if (!w || make_header(&h, &p, &f, o && o->name ? o->name : input_path, w)) {
 		if (w)
 			snprintf(err, errlen, "%s: cannot make the trace's header", input_path);
@@ -474,7 +480,8 @@ static const char ftt_about[] =
 static const char ftt_footer[] =
 	"Exit status: 0 written, 1 written and the run had a finding the harness reports\n"
 	"(named on standard error and in the trace's 'meta finding' line), 2 usage or\n"
-	"input error.";
+	"input error, 3 nothing written: the input injects allocation failures (byte 0\n"
+	"bit 6), which a trace cannot hold.";
 
 int cmd_fuzz_to_trace(int argc, char **argv)
 {
@@ -500,7 +507,7 @@ int cmd_fuzz_to_trace(int argc, char **argv)
 	ret = fuzz_to_trace(harness, argv[1], out, &o, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "pasidsim fuzz-to-trace: %s\n", err);
-		return PASIDSIM_EXIT_USAGE;
+		return ret == -2 ? 3 : PASIDSIM_EXIT_USAGE;
 	}
 	if (ret)
 		fprintf(stderr, "pasidsim fuzz-to-trace: %s: finding: %s\n", argv[1], err);

@@ -222,6 +222,40 @@ static u64 submit_one(struct wdec *d, struct sim_world *w)
 	return 1;
 }
 
+/* Allocation failures: attempts [from, from + len) since the run began fail. */
+static bool fault_hook(void *arg, const char *site, size_t size, gfp_t gfp)
+{
+	struct wdec *d = arg;
+
+	d->fault_seen++;
+	if (d->fault_seen < d->fault_from || d->fault_seen >= d->fault_from + d->fault_len)
+		return false;
+	d->faults++;
+	return true;
+}
+
+/*
+ * Input byte 0 bit 6: each batch's run may fail allocations in one kernel
+ * (sim_fault_set_hook): a byte below 128 picks the kernel (mod 3: VM 0, VM
+ * 1, the host), the first failing attempt of the run (1-8) and how many in
+ * a row fail (1-4; the XArray retries a single failure); 128 and above:
+ * none.
+ */
+static struct sim_kernel *fault_arm(struct wdec *d, struct sim_world *w)
+{
+	uint8_t x = in_u8(d);
+	struct sim_kernel *k;
+
+	if (x >= 128)
+		return NULL;
+	k = sim_world_kernel(w, x % 3 == 2 ? SIM_WORLD_HOST : (int)(x % 3));
+	d->fault_seen = 0;
+	d->fault_from = (x / 3) % 8 + 1;
+	d->fault_len = (x / 24) % 4 + 1;
+	sim_fault_set_hook(k, fault_hook, d);
+	return k;
+}
+
 /* The PASIDs a run handed out, for the arguments of the next batches. */
 static void remember(struct wdec *d, struct sim_world *w, size_t from)
 {
@@ -246,6 +280,8 @@ long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size
 	memset(d->extra, 0, sizeof(d->extra));
 	d->npool = d->taint = 0;
 	d->t = d->cookie = 0;
+	d->faults = 0;
+	d->faulty = data[0] & 64;
 	d->guest = sim_world_params(w)->guest_flavour;
 	d->host = sim_world_params(w)->host_flavour;
 	d->lying = sim_world_params(w)->path == SIM_WORLD_PATH_VTD &&
@@ -267,9 +303,15 @@ long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size
 		size_t from = sim_world_nevents(w);
 		enum sim_sched_result r;
 
+		struct sim_kernel *fk = NULL;
+
 		for (unsigned int i = 0; i < ops && d->pos < d->size; i++)
 			n += submit_one(d, w);
+		if (d->faulty)
+			fk = fault_arm(d, w);
 		r = sim_world_run(w);
+		if (fk)
+			sim_fault_set_hook(fk, NULL, NULL);
 		if (d->verbose)
 			sim_world_log_print(w, stderr);
 		remember(d, w, from);
