@@ -58,13 +58,14 @@ void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p)
 		vtd_params_init(&p->vtd, VTD_LAYOUT_30);
 	p->quota = 8;
 	p->time_limit_ns = 10000000000ull;
-	if (b0 & 16) {	/* a stuck VMM: its 4th VCMD never completes (VT-d path only) */
+	/* bits 5:4, the VMM: 0 and 1 honest, 2 lying, 3 stuck (VT-d path only) */
+	if ((b0 & 0x30) == 0x30) {	/* a stuck VMM: its 4th VCMD never completes */
 		p->vtd.faults.drop_mode = VTD_DROP_HANG;
 		p->vtd.faults.drop_nth = 4;
 		/* past the driver's VCMD timeout: a guest that hangs instead stops here */
 		p->time_limit_ns = 30000000000ull;
 	}
-	if (b0 & 32) {	/* a lying VMM: every granted ALLOC answers PASID 1 (VT-d path only) */
+	if ((b0 & 0x30) == 0x20) {	/* a lying VMM: every granted ALLOC answers PASID 1 */
 		p->vtd.faults.result_mode = VTD_RESULT_SET;
 		p->vtd.faults.result = 1;
 	}

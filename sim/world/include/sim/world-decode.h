@@ -71,12 +71,12 @@ struct wdec {
  * The world of input byte @b0 into @p (2 VMs x 2 vCPUs x 2 vIOMMUs, quota
  * 8): bit 0 the virtio path, bit 1 a linux-6.1 host, bit 2 linux-6.1
  * guests (pasidsim when that flavour is not built), bit 3 the VT-d 3.0
- * register layout (else 3.3), bit 4 a VMM whose 4th VCMD never completes,
- * bit 5 a VMM that answers PASID 1 to every granted ALLOC, bit 6 no
- * other world but allocation failures chosen by the input in each run
- * (bits 3-5: VT-d path only; a world stopped by the driver's timeout
- * panic is what a stuck VMM must cause, one stopped at the time limit is a
- * hang); @host, if not NULL,
+ * register layout (else 3.3), bits 5:4 the VMM (0, 1 honest; 2 one that
+ * answers PASID 1 to every granted ALLOC; 3 one whose 4th VCMD never
+ * completes: a world stopped by the driver's timeout panic is what it
+ * must cause, one stopped at the time limit is a hang), bit 6 no other
+ * world but allocation failures chosen by the input in each run (bits
+ * 3-5: VT-d path only); @host, if not NULL,
  * replaces the host's flavour (a seeded bug's copy, "pasidsim+BUG").
  */
 void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p);
