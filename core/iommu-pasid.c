@@ -355,6 +355,49 @@ int iommu_pasid_free(struct iommu_pasid *pasid, ioasid_t ioasid)
 }
 EXPORT_SYMBOL_GPL(iommu_pasid_free);
 
+/*
+ * Visit the consumer's PASIDs with one walk of its XArray: each step runs in
+ * a read-side section of its own, left before the PASID's private data is
+ * looked up and @func runs (it may sleep). The tree changes only under
+ * @pasid's mutex, which the caller holds, so while @func frees nothing the
+ * walk's position stays valid and the next step goes on from it; @func can
+ * only free (it may not allocate), which lowers ->count, and then the next
+ * step starts again from the root, just above the PASID visited.
+ */
+static int pasid_walk(struct iommu_pasid *pasid,
+		      int (*func)(ioasid_t ioasid, void *private, void *data),
+		      void *data)
+{
+	XA_STATE(xas, &pasid->ids, 0);
+	unsigned int count = pasid->count;
+	void *entry, *private;
+	int ret = 0;
+
+	rcu_read_lock();
+	for (entry = xas_find(&xas, ULONG_MAX); entry;
+	     entry = xas_next_entry(&xas, ULONG_MAX)) {
+		if (xas_retry(&xas, entry))
+			continue;
+		rcu_read_unlock();
+		private = ioasid_find(&pasid->set, xas.xa_index, NULL);
+		if (WARN(IS_ERR(private), "%s: PASID %lu is not in its set\n",
+			 pasid_name(pasid), xas.xa_index))
+			ret = 0;
+		else
+			ret = func(xas.xa_index, private, data);
+		if (ret)
+			return ret;
+		if (pasid->count != count) {
+			count = pasid->count;
+			xas_set(&xas, xas.xa_index + 1);
+		}
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+
+	return 0;
+}
+
 /**
  * iommu_pasid_for_each() - Call a function for each PASID of a consumer
  * @pasid: an initialised consumer
@@ -365,7 +408,8 @@ EXPORT_SYMBOL_GPL(iommu_pasid_free);
  * first non-zero value @func returns stops the walk. @func runs with
  * @pasid's mutex held: it may sleep and may call iommu_pasid_find() and
  * __iommu_pasid_free() (for the PASID being visited or any other of the
- * consumer's), but not the other iommu_pasid_*() calls on @pasid.
+ * consumer's), but not the other iommu_pasid_*() calls on @pasid. The walk
+ * costs the same per PASID whatever their number.
  *
  * Context: Process context. Takes and releases @pasid's mutex; may sleep.
  * Return:
@@ -377,31 +421,16 @@ int iommu_pasid_for_each(struct iommu_pasid *pasid,
 			 int (*func)(ioasid_t ioasid, void *private, void *data),
 			 void *data)
 {
-	unsigned long index;
-	void *entry, *private;
-	int ret;
+	int ret = -EINVAL;
 
 	if (!pasid || !func || !pasid_live(pasid))
 		return -EINVAL;
 
 	mutex_lock(&pasid->lock);
-	ret = -EINVAL;
-	if (pasid->state != IOMMU_PASID_LIVE)
-		goto out_unlock;
-
-	ret = 0;
-	xa_for_each(&pasid->ids, index, entry) {
-		private = ioasid_find(&pasid->set, index, NULL);
-		if (WARN(IS_ERR(private), "%s: PASID %lu is not in its set\n",
-			 pasid_name(pasid), index))
-			continue;
-		ret = func(index, private, data);
-		if (ret)
-			break;
-	}
-
-out_unlock:
+	if (pasid->state == IOMMU_PASID_LIVE)
+		ret = pasid_walk(pasid, func, data);
 	mutex_unlock(&pasid->lock);
+
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iommu_pasid_for_each);

@@ -299,9 +299,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (unsigned int i = 1; b && i < ARRAY_SIZE(names); i++)
 		if (!strcmp(b, names[i]))
 			breakage = i;
-	flavour_load(&flavours[0], "pasidsim");
-	if (access(fuzz_core_path("linux-6.1", path, sizeof(path)), R_OK) == 0)
-		flavour_load(&flavours[1], "linux-6.1");
+	/* PASIDSIM_FUZZ_CORE may name one flavour, or a seeded bug's copies */
+	flavour_load(&flavours[0], fuzz_core_choose("pasidsim", false));
+	if (access(fuzz_core_path("linux-6.1", path, sizeof(path)), R_OK) == 0 &&
+	    strcmp(fuzz_core_choose("linux-6.1", false), flavours[0].name))
+		flavour_load(&flavours[1], fuzz_core_choose("linux-6.1", false));
 	else
 		flavours[1] = flavours[0];
 	return 0;

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <elf.h>
+#include <link.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@
 
 #include "fuzz.h"
 
-#define COV_MAX 8
+#define COV_MAX 64	/* a world harness loads up to 8 worlds x 3 copies */
 
 struct cov_obj {
 	char path[4096];
@@ -88,6 +89,24 @@ out:
 	return found == 3 ? 0 : -1;
 }
 
+/* Copies of one object file count as one: their edges are merged into the first. */
+static void cov_merge(void)
+{
+	for (unsigned int i = 0; i < nobjs; i++) {
+		struct cov_obj *o = &objs[i];
+
+		for (unsigned int j = 0; o->cntrs && j < i; j++) {
+			struct cov_obj *first = &objs[j];
+
+			if (!first->cntrs || first->n != o->n || strcmp(first->path, o->path))
+				continue;
+			for (size_t e = 0; e < o->n; e++)
+				first->seen[e] |= o->cntrs[e] || o->seen[e];
+			o->cntrs = NULL;
+		}
+	}
+}
+
 static void cov_dump(void)
 {
 	const char *file = getenv("PASIDSIM_FUZZ_COVERAGE");
@@ -100,6 +119,7 @@ static void cov_dump(void)
 		perror(file);
 		return;
 	}
+	cov_merge();
 	for (unsigned int i = 0; i < nobjs; i++) {
 		struct cov_obj *o = &objs[i];
 
@@ -110,21 +130,18 @@ static void cov_dump(void)
 	fclose(out);
 }
 
-void fuzz_coverage_register(struct sim_core *core, const char *path)
+static void cov_add(const char *path, struct sim_core *core, uintptr_t base)
 {
 	static bool hooked;
 	struct cov_obj *o;
 	Elf64_Shdr s[2] = { 0 };
-	Dl_info info;
-	void *sym = sim_core_sym(core, "pasidsim_core_flavour");
 
-	if (!getenv("PASIDSIM_FUZZ_COVERAGE") || nobjs == COV_MAX || !sym ||
-	    !dladdr(sym, &info))
+	if (nobjs == COV_MAX)
 		return;
 	o = &objs[nobjs++];
 	snprintf(o->path, sizeof(o->path), "%s", path);
 	o->core = core;
-	o->base = (uintptr_t)info.dli_fbase;
+	o->base = base;
 	if (!find_sections(path, "__sancov_cntrs", "__sancov_pcs", s)) {
 		o->cntrs = (uint8_t *)(o->base + s[0].sh_addr);
 		o->pcs = (const uintptr_t *)(o->base + s[1].sh_addr);
@@ -139,6 +156,58 @@ void fuzz_coverage_register(struct sim_core *core, const char *path)
 		atexit(cov_dump);
 		hooked = true;
 	}
+}
+
+void fuzz_coverage_register(struct sim_core *core, const char *path)
+{
+	Dl_info info;
+	void *sym = sim_core_sym(core, "pasidsim_core_flavour");
+
+	if (!getenv("PASIDSIM_FUZZ_COVERAGE") || !sym || !dladdr(sym, &info))
+		return;
+	cov_add(path, core, (uintptr_t)info.dli_fbase);
+}
+
+/*
+ * A copy loaded from /proc/self/fd/N that is not registered yet: its file
+ * is the first of the names (flavours, "pasidsim+BUG") whose base flavour
+ * its pasidsim_core_flavour names.
+ */
+static int cov_loaded(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const char *const *names = arg;
+	const char *fl;
+	char path[4096];
+	void *h;
+
+	if (strncmp(info->dlpi_name, "/proc/self/fd/", 14))
+		return 0;
+	for (unsigned int i = 0; i < nobjs; i++)
+		if (objs[i].base == info->dlpi_addr)
+			return 0;
+	h = dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD);
+	fl = h ? dlsym(h, "pasidsim_core_flavour") : NULL;
+	for (size_t n = fl ? strlen(fl) : 0; fl && *names; names++)
+		if (!strncmp(*names, fl, n) && ((*names)[n] == '\0' || (*names)[n] == '+')) {
+			cov_add(fuzz_core_path(*names, path, sizeof(path)), NULL, info->dlpi_addr);
+			break;
+		}
+	if (h)
+		dlclose(h);
+	return 0;
+}
+
+void fuzz_coverage_register_loaded(const char *const *names)
+{
+	if (getenv("PASIDSIM_FUZZ_COVERAGE"))
+		dl_iterate_phdr(cov_loaded, (void *)names);
+}
+
+void fuzz_coverage_save_all(void)
+{
+	for (unsigned int i = 0; i < nobjs; i++)
+		for (size_t e = 0; objs[i].cntrs && e < objs[i].n; e++)
+			objs[i].seen[e] |= objs[i].cntrs[e] != 0;
 }
 
 void fuzz_coverage_save(struct sim_core *core)

@@ -186,8 +186,9 @@ static void side_reset(struct side *s)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	side_load(&sides[PASIDSIM], "pasidsim");
-	side_load(&sides[LINUX61], "linux-6.1");
+	/* PASIDSIM_FUZZ_CORE=+BUG: that bug's copy of each flavour it is built for */
+	side_load(&sides[PASIDSIM], fuzz_core_choose("pasidsim", true));
+	side_load(&sides[LINUX61], fuzz_core_choose("linux-6.1", true));
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #ifndef PASIDSIM_FUZZ_H
 #define PASIDSIM_FUZZ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
  * ClusterFuzzLite $OUT holds the objects next to the fuzzers).
  */
 const char *fuzz_core_path(const char *flavour, char *buf, size_t len);
+/*
+ * The core copy to load for @flavour under PASIDSIM_FUZZ_CORE=[FLAVOUR][+BUG]
+ * (unset: @flavour): FLAVOUR instead of @flavour unless @keep, then its
+ * +BUG copy if it is built. Called once per copy, at setup.
+ */
+const char *fuzz_core_choose(const char *flavour, bool keep);
 struct sim_kernel;
 /* For each kernel instance of a harness: a counter as its clock. */
 void fuzz_kernel_clock(struct sim_kernel *k);
@@ -77,5 +84,13 @@ struct sim_core;
 void fuzz_coverage_register(struct sim_core *core, const char *path);
 /* Before sim_core_reset(@core): keep the edges its counters hold. */
 void fuzz_coverage_save(struct sim_core *core);
+/*
+ * Copies loaded behind the harness's back (a world's instances): register
+ * every one not registered yet, its file the first of @names (NULL-ended
+ * flavour names) of its flavour; fuzz_coverage_save_all() before the
+ * world's reset keeps their edges.
+ */
+void fuzz_coverage_register_loaded(const char *const *names);
+void fuzz_coverage_save_all(void);
 
 #endif /* PASIDSIM_FUZZ_H */

@@ -36,6 +36,41 @@ const char *fuzz_core_path(const char *flavour, char *buf, size_t len)
 }
 
 /*
+ * PASIDSIM_FUZZ_CORE=[FLAVOUR][+BUG] (pasidsim fuzz --flavour, pasidsim
+ * bugbench): FLAVOUR replaces every other flavour a harness would load,
+ * and +BUG loads the seeded bug's patched copy
+ * libpasidsim-core-<flavour>+BUG.so of each flavour for which it is built
+ * (fuzz/bugbench/). With @keep (diff_ioasid, which needs both flavours)
+ * every flavour stays, and FLAVOUR+BUG patches that flavour alone.
+ */
+const char *fuzz_core_choose(const char *flavour, bool keep)
+{
+	const char *spec = getenv("PASIDSIM_FUZZ_CORE");
+	char name[256], path[4096];
+	const char *plus;
+	size_t n;
+
+	if (!spec || !*spec)
+		return flavour;
+	plus = strchr(spec, '+');
+	n = plus ? (size_t)(plus - spec) : strlen(spec);
+	if (n && keep && (strlen(flavour) != n || strncmp(flavour, spec, n)))
+		return flavour;		/* the other flavour stays the correct copy */
+	if (n && !keep)
+		snprintf(name, sizeof(name), "%.*s", (int)n, spec);
+	else
+		snprintf(name, sizeof(name), "%s", flavour);
+	if (plus && plus[1]) {
+		char patched[256];
+
+		snprintf(patched, sizeof(patched), "%s%s", name, plus);
+		if (access(fuzz_core_path(patched, path, sizeof(path)), R_OK) == 0)
+			snprintf(name, sizeof(name), "%s", patched);
+	}
+	return strcmp(name, flavour) ? strdup(name) : flavour;
+}
+
+/*
  * Lockstat times every lock hold and wait; a fuzzer has no use for them
  * and clock_gettime() was 3.5% of diff_ioasid's time. A counter keeps
  * times monotonic (lockstat subtracts them).

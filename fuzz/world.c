@@ -4,7 +4,7 @@
  * decoded from the input over its operation vocabulary by the decoder the
  * trace converter shares (<sim/world-decode.h>: what an input means, and
  * which findings its own operations cause by design); the scheduler's
- * tie-breaks come from the input too. `pasidsim fuzz-to-trace INPUT`
+ * tie-breaks come from the input too. `pasidsim fuzz --to-trace=INPUT`
  * writes the same run as a trace that `pasidsim replay` reproduces.
  *
  * Oracles: every run goes idle (no deadlock, no panic, no time limit; in a
@@ -47,8 +47,13 @@ static struct sim_world *world_of(uint8_t b)
 		return worlds[b];
 	tried[b] = true;
 	sim_wdec_params(b, host_override, &p);
+	p.guest_flavour = fuzz_core_choose(p.guest_flavour, false);	/* PASIDSIM_FUZZ_CORE */
+	if (!host_override)
+		p.host_flavour = fuzz_core_choose(p.host_flavour, false);
 	worlds[b] = sim_world_create(&p, err, sizeof(err));
 	FUZZ_ASSERT(worlds[b], "world %u: %s", b, err);
+	fuzz_coverage_register_loaded((const char *const[]){ p.host_flavour, p.guest_flavour,
+							     NULL });
 	return worlds[b];
 }
 
@@ -76,6 +81,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	dec.verbose = getenv("PASIDSIM_FUZZ_VERBOSE");
 	host_override = getenv("PASIDSIM_FUZZ_WORLD_HOST");
+	/*
+	 * Every world now, not at its first input: under AFL++ the core copies
+	 * must be loaded before the fork server starts (afl-main.c).
+	 */
+	for (unsigned int b = 0; b < 8; b++)
+		world_of(b);
 	return 0;
 }
 
@@ -87,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	w = world_of(data[0]);
 	FUZZ_ASSERT(w, "no world");
+	fuzz_coverage_save_all();	/* PASIDSIM_FUZZ_COVERAGE: before the counters reset */
 	FUZZ_ASSERT(sim_wdec_run(&dec, w, data, size, &hooks) >= 0, "reset");
 	return 0;
 }

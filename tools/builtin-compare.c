@@ -5,13 +5,15 @@
  * Virtual-time metrics and the outcome digest are compared exactly;
  * wall-clock metrics with repetitions by a two-sided Mann-Whitney U test
  * plus a minimum relative effect. Exit 0: no regression, 1: regression,
- * 2: usage or data error.
+ * 2: usage or data error. Two bugbench runs are compared on bug-finding
+ * power instead (bugbench.h).
  */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bugbench.h"
 #include "builtin.h"
 #include "json.h"
 #include "opt.h"
@@ -23,7 +25,9 @@ static const char compare_about[] =
 	"'latest'. The candidate is resolved first; a revision or branch baseline\n"
 	"then means the latest run there of the same scenario (command, trace,\n"
 	"config, flavour, seed). A baseline metric the candidate lacks counts as a\n"
-	"regression.\n";
+	"regression. Two bugbench runs are compared on bug-finding power: fewer bugs\n"
+	"found (Fisher's exact test) or slower to find them (Mann-Whitney U on the\n"
+	"times to detection, censored at the budget), at --alpha.\n";
 
 static const char compare_footer[] =
 	"Exit status: 0 no regression, 1 regression, 2 usage or data error.\n";
@@ -140,6 +144,12 @@ int cmd_compare(int argc, char **argv)
 	}
 	cand = results_resolve(db, argv[2], 0, err, sizeof(err));
 	base = cand < 0 ? -1 : results_resolve(db, argv[1], any ? 0 : cand, err, sizeof(err));
+	/* two bugbench runs: bug-finding power (tools/bugbench-stats.c) */
+	if (cand >= 0 && base >= 0 && bugbench_is_run(db, base) && bugbench_is_run(db, cand)) {
+		ret = bugbench_compare_runs(db, base, cand, o.alpha, json);
+		results_close(db);
+		return ret;
+	}
 	if (cand < 0 || base < 0 ||
 	    results_compare(db, base, cand, &o, &cmp, err, sizeof(err))) {
 		fprintf(stderr, "pasidsim compare: %s\n", err);

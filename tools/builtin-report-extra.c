@@ -17,6 +17,22 @@
 #define col report_col
 #define jcol report_jcol
 
+/* "points": [[seconds, execs, coverage, corpus], ...] of fuzz campaign @run (@pt: their query). */
+void report_coverage_points(struct json *j, sqlite3_stmt *pt, int64_t run)
+{
+	json_arr_begin(j, "points");
+	sqlite3_reset(pt);
+	sqlite3_bind_int64(pt, 1, run);
+	while (sqlite3_step(pt) == SQLITE_ROW) {
+		json_arr_begin(j, NULL);
+		json_dbl(j, NULL, sqlite3_column_double(pt, 0));
+		for (int i = 1; i <= 3; i++)
+			json_i64(j, NULL, sqlite3_column_int64(pt, i));
+		json_arr_end(j);
+	}
+	json_arr_end(j);
+}
+
 void report_emit_coverage(struct report *r)
 {
 	struct json *j = &r->j;
@@ -33,17 +49,7 @@ void report_emit_coverage(struct report *r)
 		json_i64(j, "run", sqlite3_column_int64(st, 0));
 		jcol(j, "commit", st, 1);
 		jcol(j, "label", st, 2);
-		json_arr_begin(j, "points");
-		sqlite3_reset(pt);
-		sqlite3_bind_int64(pt, 1, sqlite3_column_int64(st, 0));
-		while (sqlite3_step(pt) == SQLITE_ROW) {
-			json_arr_begin(j, NULL);
-			json_dbl(j, NULL, sqlite3_column_double(pt, 0));
-			for (int i = 1; i <= 3; i++)
-				json_i64(j, NULL, sqlite3_column_int64(pt, i));
-			json_arr_end(j);
-		}
-		json_arr_end(j);
+		report_coverage_points(j, pt, sqlite3_column_int64(st, 0));
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -94,22 +94,6 @@ int report_write_file(const char *dir, const char *name, const void *data, size_
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0777) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
-}
-
 /* ---- grouping runs into scenarios ---------------------------------------- */
 
 static int load_groups(struct report *r, struct group **out, size_t *nout)
@@ -506,6 +490,7 @@ static int write_data(struct report *r)
 	json_arr_end(j);
 	report_emit_benchmarks(r);
 	report_emit_coverage(r);
+	report_emit_fuzz(r);
 	report_emit_findings(r);
 	report_emit_runs_table(r);
 	json_obj_end(j);
@@ -558,7 +543,7 @@ int cmd_report(int argc, char **argv)
 	}
 	r.h = results_sqlite(r.db);
 	snprintf(path, sizeof(path), "%s/traces", r.dir);
-	if (mkdir_p(path)) {
+	if (outfile_mkdir_p(path)) {
 		fprintf(stderr, "pasidsim report: %s: %s\n", path, strerror(errno));
 		results_close(r.db);
 		return PASIDSIM_EXIT_USAGE;

@@ -49,10 +49,13 @@ void report_jcol(struct json *j, const char *key, sqlite3_stmt *st, int i);
 /* DIR/NAME through a temporary file: 0, or -1 (reported). */
 int report_write_file(const char *dir, const char *name, const void *data, size_t len);
 
+void report_coverage_points(struct json *j, sqlite3_stmt *pt, int64_t run);
 void report_emit_coverage(struct report *r);
 void report_emit_findings(struct report *r);
 void report_emit_runs_table(struct report *r);
 /* The "Benchmarks" section: latest bench:<name> runs and issue 13's goals (builtin-report-bench.c). */
 void report_emit_benchmarks(struct report *r);
+/* Fuzz campaigns per harness and engine, the newest bugbench run (builtin-report-fuzz.c). */
+void report_emit_fuzz(struct report *r);
 
 #endif /* PASIDSIM_BUILTIN_REPORT_H */

@@ -22,5 +22,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
+int cmd_bugbench(int argc, char **argv);
 
 #endif /* PASIDSIM_BUILTIN_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pasidsim fuzz-to-trace: a world harness input as a reproducer trace
+ * pasidsim fuzz --to-trace: a world harness input as a reproducer trace
  * (tools/fuzz-trace.h). The input runs once through the harness's decoder
  * (<sim/world-decode.h>) in the world its first byte picks; what ran is
  * written as a version 4 trace with 'schedule explicit': each batch's
@@ -466,50 +466,4 @@ out:
 	free(data);
 	free(d);
 	return ret;
-}
-
-/* ---- pasidsim fuzz-to-trace ----------------------------------------------------------- */
-
-static const char ftt_about[] =
-	"Runs INPUT, an input of the world fuzz harness, through the harness's own decoder\n"
-	"in the same world, and writes what ran as a trace (format version 4, 'schedule\n"
-	"explicit': the operations, the runs of the world and the scheduler's tie-break\n"
-	"keys, with their results), which `pasidsim replay` reproduces with the same\n"
-	"findings: a reproducer for traces/regress/.";
-
-static const char ftt_footer[] =
-	"Exit status: 0 written, 1 written and the run had a finding the harness reports\n"
-	"(named on standard error and in the trace's 'meta finding' line), 2 usage or\n"
-	"input error, 3 nothing written: the input injects allocation failures (byte 0\n"
-	"bit 6), which a trace cannot hold.";
-
-int cmd_fuzz_to_trace(int argc, char **argv)
-{
-	struct fuzz_trace_opts o = { 0 };
-	const char *out = "-", *harness = "world";
-	char err[1024];
-	int n, ret;
-	const struct opt opts[] = {
-		OPT_STR(0, "harness", &harness, "NAME", "the input's harness (default: world)"),
-		OPT_STR(0, "host", &o.host, "CORE",
-			"the host's core, e.g. a seeded bug's 'pasidsim+BUG' (as "
-			"PASIDSIM_FUZZ_WORLD_HOST)"),
-		OPT_OUTPUT(&out, "write the trace to FILE ('-': standard output, the default)"),
-		OPT_END(),
-	};
-	static const struct opt_cmd cmd = {
-		"fuzz-to-trace", "[options] INPUT", ftt_about, ftt_footer, 1, 1,
-	};
-
-	n = opt_parse(&cmd, opts, argc, argv);
-	if (n < 0)
-		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
-	ret = fuzz_to_trace(harness, argv[1], out, &o, err, sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "pasidsim fuzz-to-trace: %s\n", err);
-		return ret == -2 ? 3 : PASIDSIM_EXIT_USAGE;
-	}
-	if (ret)
-		fprintf(stderr, "pasidsim fuzz-to-trace: %s: finding: %s\n", argv[1], err);
-	return ret ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
 }

@@ -31,7 +31,5 @@ struct fuzz_trace_opts {
 int fuzz_to_trace(const char *harness, const char *input_path, const char *out_path,
 		  const struct fuzz_trace_opts *o, char *err, size_t errlen);
 
-/* pasidsim fuzz-to-trace INPUT [-o OUT] [--host=CORE] */
-int cmd_fuzz_to_trace(int argc, char **argv);
 
 #endif /* PASIDSIM_FUZZ_TRACE_H */

@@ -26,5 +26,7 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen);
 int outfile_commit(struct outfile *o, char *err, size_t errlen);
 /* Close and remove the temporary file; NAME is untouched. Safe to call twice. */
 void outfile_abort(struct outfile *o);
+/* mkdir -p @dir: 0, or -1 with errno set. */
+int outfile_mkdir_p(const char *dir);
 
 #endif /* PASIDSIM_OUTFILE_H */

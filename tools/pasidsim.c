@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "fuzz-trace.h"
 #include "opt.h"
 
 static int cmd_completion(int argc, char **argv);
@@ -38,7 +37,9 @@ static const struct cmd_struct commands[] = {
 	{ "model", cmd_model, "contention sweep over VMs x vCPUs, in virtual time", true },
 	{ "bench", cmd_bench, "benchmark suite: allocator, world, replay, parse, instances, recorded into the results store",
 	  true },
-	{ "fuzz-to-trace", cmd_fuzz_to_trace, "world fuzz input -> reproducer trace", true },
+	{ "fuzz", cmd_fuzz, "a fuzzing campaign on one harness, recorded (exit 1: a finding)",
+	  true },
+	{ "bugbench", cmd_bugbench, "seeded bugs x harnesses x trials: time to detection", true },
 	{ "completion", cmd_completion, "print the bash completion script (completion bash)",
 	  true },
 };

@@ -160,9 +160,13 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 	    ev->op != TRACE_SVA_ALLOC) {
 		if (rp_resolve_id(r, ev->id, &id, &pe, &cur_id))
 			return;
-		snprintf(idbuf, 16, "%u", id);
 		/* a failed alloc's name is recorded as such (see record_event) */
-		*rec_id = pe == -2 ? ev->id : idbuf;
+		if (pe == -2) {
+			*rec_id = ev->id;
+		} else if (r->recording) {
+			snprintf(idbuf, 16, "%u", id);
+			*rec_id = idbuf;
+		}
 	}
 	*checkable = cur_c && cur_id;
 	if (ev->op == TRACE_PASID_ALLOC)

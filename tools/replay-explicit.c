@@ -230,17 +230,7 @@ void rp_replay_explicit(struct replay *r, struct trace_parser *tp, const struct 
 	struct trace_event ev;
 
 	r->st->world = true;
-	for (;;) {
-		int n = trace_parser_next(tp, &ev);
-
-		if (n < 0) {
-			r->status = 2;
-			snprintf(r->st->error, sizeof(r->st->error), "%s", trace_parser_error(tp));
-			break;
-		}
-		if (!n)
-			break;
-		r->line = trace_parser_line(tp);
+	while (rp_next_event(r, tp, &ev)) {
 		x_event(r, &x, &ev);
 		if (r->status == 2 || x.stopped || (r->status == 1 && r->st->div_line))
 			break;

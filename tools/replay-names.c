@@ -398,6 +398,22 @@ void *rp_token_ptr(struct replay *r, const char *name, bool as_set)
 	return as_set ? (void *)&r->k->t.v[i].obj->set : (void *)r->k->t.v[i].obj;
 }
 
+/* @v in decimal into @buf (at least 11 bytes), as "%u" would; returns @buf. */
+static const char *u32_dec(char *buf, uint32_t v)
+{
+	char tmp[10];
+	int n = 0, i = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		buf[i++] = tmp[--n];
+	buf[i] = 0;
+	return buf;
+}
+
 /*
  * Bind @name (or the decimal ID when NULL) to @id; enforce the bijection.
  * Returns the entry index, or -1 (out of memory).
@@ -409,10 +425,8 @@ long rp_bind(struct replay *r, const char *name, ioasid_t id, bool check, int ow
 	long prev = umap_get(&r->k->rev, id), i;
 	struct pasid *p;
 
-	if (!name) {
-		snprintf(dec, sizeof(dec), "%u", id);
-		name = dec;
-	}
+	if (!name)
+		name = u32_dec(dec, id);
 	i = rp_pasid_get(r->k, name, true);
 	if (i < 0)
 		return -1;

@@ -564,17 +564,7 @@ void rp_replay_world(struct replay *r, struct trace_parser *tp, const struct tra
 	for (unsigned int i = 0; i < wr.nslots; i++)
 		wr.head[i] = wr.tail[i] = -1;
 	r->st->world = true;
-	for (;;) {
-		int n = trace_parser_next(tp, &ev);
-
-		if (n < 0) {
-			r->status = 2;
-			snprintf(r->st->error, sizeof(r->st->error), "%s", trace_parser_error(tp));
-			break;
-		}
-		if (!n)
-			break;
-		r->line = trace_parser_line(tp);
+	while (rp_next_event(r, tp, &ev)) {
 		world_event(r, &wr, &ev);
 		if (r->status == 2 || wr.stopped || (r->status == 1 && r->st->div_line))
 			break;

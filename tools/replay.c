@@ -53,6 +53,20 @@ int replay_parse_timing(const char *s, enum replay_timing *t, double *scale)
 	return 0;
 }
 
+int rp_next_event(struct replay *r, struct trace_parser *tp, struct trace_event *ev)
+{
+	int n = trace_parser_next(tp, ev);
+
+	if (n < 0) {
+		r->status = 2;
+		snprintf(r->st->error, sizeof(r->st->error), "%s", trace_parser_error(tp));
+		return 0;
+	}
+	if (n)
+		r->line = trace_parser_line(tp);
+	return n > 0;
+}
+
 void rp_input_error(struct replay *r, const char *fmt, ...)
 {
 	va_list ap;

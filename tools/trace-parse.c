@@ -30,7 +30,8 @@ struct trace_parser {
 	bool eof;
 	char name[128];
 	unsigned long lineno;	/* of the line in @line */
-	char line[TRACE_MAX_LINE + 2];	/* the line, a '\r' before its '\n', a NUL */
+	/* The line, a '\r' before its '\n', a NUL; read a word at a time (token_end()). */
+	char line[TRACE_MAX_LINE + 2 + 8];
 	unsigned int line_len;
 	struct token tok[MAX_TOKENS];
 	unsigned int ntok;
@@ -219,7 +220,95 @@ static int read_line(struct trace_parser *p)
 	return 1;
 }
 
-/* Split p->line into tokens; stops at a comment. 0 or -1. */
+/*
+ * Byte classes of the tokenizer: a token byte (printable ASCII but the
+ * blank and '#'), a blank, '#', and 0 for anything else (control bytes,
+ * the line's final NUL, bytes from 0x7f).
+ */
+enum { C_BAD, C_TOK, C_BLANK, C_HASH };
+
+static const unsigned char byte_class[256] = {
+	[' '] = C_BLANK, ['\t'] = C_BLANK,
+	['!' ... '"'] = C_TOK, ['#'] = C_HASH, ['$' ... '~'] = C_TOK,
+};
+
+/* The bytes of a name, as trace_name_char() says. */
+static const bool name_byte[256] = {
+	['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
+	['_'] = true, ['.'] = true, [':'] = true, ['/'] = true, ['+'] = true, ['@'] = true,
+	['-'] = true,
+};
+
+/* What trace_is_name says, a table lookup per byte. */
+static bool is_name(const char *s, size_t len)
+{
+	if (!len || len > TRACE_MAX_NAME || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!name_byte[(unsigned char)s[i]])
+			return false;
+	if ((len == 4 && !memcmp(s, "null", 4)) || (len == 7 && !memcmp(s, "invalid", 7)))
+		return false;
+	return true;
+}
+
+/*
+ * What trace_parse_u64 says: up to 19 decimal digits cannot overflow, so
+ * they need no check; longer numbers and hexadecimal go to it.
+ */
+static bool parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!len || len > 19 || (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return trace_parse_u64(s, len, out);
+	for (size_t i = 0; i < len; i++) {
+		unsigned int d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * The end of the token at @s: the first byte that is not a token byte,
+ * found eight bytes at a time. In each 64-bit word, a byte below '!' (a
+ * blank, a control byte, the line's NUL), equal to '#' or above '~' sets
+ * its top bit in @stop; the lowest bit set is exact (borrows only run
+ * upwards), and the NUL ending the line stops the walk before the word read
+ * can leave p->line.
+ */
+static char *token_end(char *s)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+
+	for (;;) {
+		uint64_t w, hash, stop;
+
+		memcpy(&w, s, sizeof(w));
+		hash = w ^ (ones * '#');
+		stop = ((w - ones * 0x21) & ~w) | ((hash - ones) & ~hash) |
+		       (w + ones * (0x7f - 0x7e)) | w;
+		stop &= high;
+		if (stop)
+			return s + __builtin_ctzll(stop) / 8;
+		s += 8;
+	}
+}
+
+/* A byte that ends a token and is not a blank: '#' or a bad byte. */
+static int bad_in_token(struct trace_parser *p, const char *s)
+{
+	if (*s == '#')
+		return fail_at(p, s - p->line + 1, "expected a blank before '#' (a comment)");
+	return fail_at(p, s - p->line + 1, "expected printable ASCII, got byte 0x%02x",
+		       (unsigned char)*s);
+}
+
+/* Split p->line (NUL-terminated) into tokens; stops at a comment. 0 or -1. */
 static int tokenize(struct trace_parser *p)
 {
 	char *s = p->line, *end = p->line + p->line_len;
@@ -228,7 +317,7 @@ static int tokenize(struct trace_parser *p)
 	while (s < end) {
 		char *start;
 
-		while (s < end && (*s == ' ' || *s == '\t'))
+		while (byte_class[(unsigned char)*s] == C_BLANK)
 			s++;
 		if (s == end || *s == '#')
 			break;
@@ -236,16 +325,9 @@ static int tokenize(struct trace_parser *p)
 			return fail_at(p, s - p->line + 1, "expected at most %d fields on a line",
 				       MAX_TOKENS);
 		start = s;
-		while (s < end && *s != ' ' && *s != '\t') {
-			if (*s == '#')
-				return fail_at(p, s - p->line + 1,
-					       "expected a blank before '#' (a comment)");
-			if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-				return fail_at(p, s - p->line + 1,
-					       "expected printable ASCII, got byte 0x%02x",
-					       (unsigned char)*s);
-			s++;
-		}
+		s = token_end(s);
+		if (s < end && byte_class[(unsigned char)*s] != C_BLANK)
+			return bad_in_token(p, s);
 		p->tok[p->ntok].s = start;
 		p->tok[p->ntok].len = s - start;
 		p->tok[p->ntok].col = start - p->line + 1;
@@ -276,7 +358,7 @@ static int next_tokens(struct trace_parser *p)
 static int tok_range(struct trace_parser *p, const struct token *t, uint64_t min, uint64_t max,
 		     const char *what, uint64_t *out)
 {
-	if (!trace_parse_u64(t->s, t->len, out) || *out < min || *out > max)
+	if (!parse_u64(t->s, t->len, out) || *out < min || *out > max)
 		return expected(p, t, what);
 	return 0;
 }
@@ -395,7 +477,7 @@ static int hk_meta(struct trace_parser *p, struct trace_header *h, const struct 
 
 	if (p->ntok < 2)
 		return expected_end(p, "a meta name");
-	if (!trace_is_name(v->s, v->len))
+	if (!is_name(v->s, v->len))
 		return expected(p, v, "a meta name");
 	/* The value: the remaining tokens joined by single spaces. */
 	for (unsigned int i = 2; i < p->ntok; i++) {
@@ -438,7 +520,7 @@ static int header_magic(struct trace_parser *p, struct trace_header *h)
 		return expected(p, &p->tok[0], "'" TRACE_MAGIC " 1' (not a pasidsim trace?)");
 	if (p->ntok < 2)
 		return expected_end(p, "a version number");
-	if (!trace_parse_u64(p->tok[1].s, p->tok[1].len, &v) || !v)
+	if (!parse_u64(p->tok[1].s, p->tok[1].len, &v) || !v)
 		return expected(p, &p->tok[1], "a version number");
 	if (v > TRACE_VERSION)
 		return fail_at(p, p->tok[1].col,
@@ -540,16 +622,22 @@ int trace_parser_header(struct trace_parser *p, struct trace_header *h)
 static int op_lookup(const struct token *t)
 {
 	for (int i = 0; i < TRACE_OP__NR; i++)
-		if (trace_ops[i].len == t->len && !memcmp(trace_ops[i].name, t->s, t->len))
+		if (trace_ops[i].len == t->len && trace_ops[i].name[t->len - 1] == t->s[t->len - 1] &&
+		    !memcmp(trace_ops[i].name, t->s, t->len))
 			return i;
 	return -1;
 }
 
-static int arg_lookup(const char *s, size_t len)
+/* The argument named by @s (@len bytes) among those in @mask, or -1. */
+static int arg_lookup(const char *s, size_t len, unsigned int mask)
 {
-	for (int a = 0; a < ARG__NR; a++)
+	while (mask) {
+		int a = __builtin_ctz(mask);
+
+		mask &= mask - 1;
 		if (trace_args[a].len == len && !memcmp(trace_args[a].name, s, len))
 			return a;
+	}
 	return -1;
 }
 
@@ -579,7 +667,7 @@ static int parse_kernel(struct trace_parser *p, struct trace_event *ev, unsigned
 	}
 	if (t->len > 2 && t->len < 8 && t->s[0] == 'v' && t->s[1] == 'm' &&
 	    t->s[2] >= '0' && t->s[2] <= '9' && (t->s[2] != '0' || t->len == 3) &&
-	    trace_parse_u64(t->s + 2, t->len - 2, &v) && v < p->h->nr_vms) {
+	    parse_u64(t->s + 2, t->len - 2, &v) && v < p->h->nr_vms) {
 		ev->kernel = v;
 		*ncpu = p->h->vms[v].vcpus;
 		return 0;
@@ -590,11 +678,24 @@ static int parse_kernel(struct trace_parser *p, struct trace_event *ev, unsigned
 }
 
 /* Time, kernel, CPU and operation: the op, or -1. */
+/* "expected a CPU number below N" or "expected an operation (list)" at @t. */
+static __attribute__((noinline, cold)) int prefix_error(struct trace_parser *p,
+							const struct token *t, bool cpu,
+							unsigned int ncpu)
+{
+	char what[1024];
+
+	if (cpu)
+		snprintf(what, sizeof(what), "a CPU number below %u", ncpu);
+	else
+		trace_op_list(what, sizeof(what), p->h->version);
+	return expected(p, t, what);
+}
+
 static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 {
 	const struct token *t = &p->tok[0];
 	unsigned int ncpu = 0;
-	char what[1024];
 	uint64_t v;
 	int op;
 
@@ -610,16 +711,14 @@ static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 	if (p->ntok < 3)
 		return expected_end(p, "a CPU number");
 	t = &p->tok[2];
-	if (!trace_parse_u64(t->s, t->len, &v) || v >= ncpu) {
-		snprintf(what, sizeof(what), "a CPU number below %u", ncpu);
-		return expected(p, t, what);
-	}
+	if (!parse_u64(t->s, t->len, &v) || v >= ncpu)
+		return prefix_error(p, t, true, ncpu);
 	ev->cpu = v;
 	if (p->ntok < 4)
 		return expected_end(p, "an operation");
 	op = op_lookup(&p->tok[3]);
 	if (op < 0)
-		return expected(p, &p->tok[3], trace_op_list(what, sizeof(what), p->h->version));
+		return prefix_error(p, &p->tok[3], false, 0);
 	if (trace_ops[op].vm_only && ev->kernel == TRACE_HOST)
 		return fail_at(p, p->tok[1].col, "expected a VM kernel for %s, got 'host'",
 			       trace_ops[op].name);
@@ -645,7 +744,8 @@ static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 {
 	const struct trace_argdesc *d = &trace_args[a];
 	uint64_t max = d->max, n;
-	char what[64];
+	const char *what = d->what;
+	char viommu[64];
 	unsigned int u;
 	bool yes = true;
 
@@ -660,15 +760,15 @@ static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 		return 0;
 	}
 	if (d->type == TA_NAME || d->type == TA_TOKEN) {
-		if (!trace_is_name(v->s, v->len))
+		if (!is_name(v->s, v->len))
 			return expected(p, v, d->what);
 		set_ptr(ev, d->off, v->s);
 		return 0;
 	}
-	snprintf(what, sizeof(what), "%s", d->what);
 	if (d->type == TA_VIOMMU) {
 		max = p->h->vms[ev->kernel].viommus - 1;
-		snprintf(what, sizeof(what), "a vIOMMU index below %u", (unsigned int)max + 1);
+		snprintf(viommu, sizeof(viommu), "a vIOMMU index below %u", (unsigned int)max + 1);
+		what = viommu;
 	}
 	if (tok_range(p, v, 0, max, what, &n))
 		return -1;
@@ -686,23 +786,35 @@ static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 }
 
 /* One "name=value" argument of op @d; @seen collects the arguments. */
+/* The error of argument @t of op @d: an unknown one (@a < 0), else a repeated one. */
+static __attribute__((noinline, cold)) int arg_error(struct trace_parser *p, const struct trace_opdesc *d,
+			      const struct token *t, unsigned int seen, int a)
+{
+	char what[160], list[128];
+
+	if (a < 0) {
+		list_args(list, sizeof(list), (d->required | d->optional) & ~seen);
+		snprintf(what, sizeof(what), "%s for %s, or '= RESULT'", list, d->name);
+	} else {
+		snprintf(what, sizeof(what), "%s= only once", trace_args[a].name);
+	}
+	return expected(p, t, what);
+}
+
 static int parse_arg(struct trace_parser *p, struct trace_event *ev,
 		     const struct trace_opdesc *d, const struct token *t, unsigned int *seen)
 {
-	char *eq = memchr(t->s, '=', t->len);
-	int a = eq ? arg_lookup(t->s, eq - t->s) : -1;
-	char what[160], list[128];
+	char *eq = t->s, *end = t->s + t->len;
 	struct token v;
+	int a = -1;
 
-	if (a < 0 || !((d->required | d->optional) & (1u << a))) {
-		list_args(list, sizeof(list), (d->required | d->optional) & ~*seen);
-		snprintf(what, sizeof(what), "%s for %s, or '= RESULT'", list, d->name);
-		return expected(p, t, what);
-	}
-	if (*seen & (1u << a)) {
-		snprintf(what, sizeof(what), "%s= only once", trace_args[a].name);
-		return expected(p, t, what);
-	}
+	while (eq < end && *eq != '=')
+		eq++;
+	/* Only the op's own arguments are looked for: any other is the same error. */
+	if (eq < end)
+		a = arg_lookup(t->s, eq - t->s, d->required | d->optional);
+	if (a < 0 || (*seen & (1u << a)))
+		return arg_error(p, d, t, *seen, a);
 	*seen |= 1u << a;
 	v.s = eq + 1;
 	v.len = t->len - (v.s - t->s);
@@ -731,11 +843,11 @@ static int parse_result(struct trace_parser *p, struct trace_event *ev,
 		ev->res = TRACE_RES_VALUE;
 		ev->res_val = (long long)v;
 	} else if (d->results & R(COUNT)) {
-		if (!trace_parse_u64(t->s, t->len, &v) || v > UINT32_MAX)
+		if (!parse_u64(t->s, t->len, &v) || v > UINT32_MAX)
 			return expected(p, t, d->result_what);
 		ev->res = TRACE_RES_COUNT;
 		ev->res_val = v;
-	} else if ((d->results & (R(ID) | R(TOKEN))) && trace_is_name(t->s, t->len)) {
+	} else if ((d->results & (R(ID) | R(TOKEN))) && is_name(t->s, t->len)) {
 		ev->res = d->results & R(ID) ? TRACE_RES_ID : TRACE_RES_TOKEN;
 		ev->res_name = t->s;
 	} else {

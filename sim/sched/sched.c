@@ -190,6 +190,13 @@ struct sim_cpu {
 	struct ctx ctx;
 };
 
+/*
+ * A grace period looks only at the CPUs whose last RCU exit is after its
+ * start: rcu_exits is scanned a block at a time, skipping every block whose
+ * maximum is not after it (in a large world nearly all of them).
+ */
+#define RCU_EXIT_BLOCK		64
+
 struct sim_sched {
 	struct sim_cost_model cost;
 	u64 prng;
@@ -200,10 +207,12 @@ struct sim_sched {
 	struct sim_cpu **cpus;
 	unsigned int ncpus, cpus_cap;
 	u64 *rcu_exits;			/* [2 id]: own task's last RCU exit, [2 id + 1]: alt's */
-	u64 rcu_exit_max;		/* the largest of them ever */
+	/* [i / RCU_EXIT_BLOCK]: the largest rcu_exits[i] of that block ever */
+	u64 *rcu_exit_max;
 	struct hent *heap;
 	unsigned int nheap;
-	struct sim_cpu *blocked[SCHED_WAIT_BUCKETS];	/* CPU_BLOCKED, by lock */
+	/* CPU_BLOCKED, by lock: newest first, so the oldest is at the tail */
+	struct sim_cpu *blocked[SCHED_WAIT_BUCKETS], *blocked_tail[SCHED_WAIT_BUCKETS];
 	unsigned int nblocked;
 	u64 bseq;			/* blockings so far */
 
@@ -809,7 +818,8 @@ static void hook_lock_wait(void *arg, const void *lock)
 {
 	struct sim_cpu *c = arg;
 	struct sim_sched *s = c->s;
-	struct sim_cpu **head = &s->blocked[wait_bucket(lock)];
+	unsigned int b = wait_bucket(lock);
+	struct sim_cpu **head = &s->blocked[b];
 
 	c->state = CPU_BLOCKED;
 	c->wait_lock = lock;
@@ -818,6 +828,8 @@ static void hook_lock_wait(void *arg, const void *lock)
 	c->bnext = *head;
 	if (*head)
 		(*head)->bprev = c;
+	else
+		s->blocked_tail[b] = c;
 	*head = c;
 	s->nblocked++;
 	acct_settle(c);
@@ -829,12 +841,16 @@ static void hook_lock_wait(void *arg, const void *lock)
 
 static void blocked_del(struct sim_sched *s, struct sim_cpu *c)
 {
+	unsigned int b = wait_bucket(c->wait_lock);
+
 	if (c->bprev)
 		c->bprev->bnext = c->bnext;
 	else
-		s->blocked[wait_bucket(c->wait_lock)] = c->bnext;
+		s->blocked[b] = c->bnext;
 	if (c->bnext)
 		c->bnext->bprev = c->bprev;
+	else
+		s->blocked_tail[b] = c->bprev;
 	c->bnext = c->bprev = NULL;
 	s->nblocked--;
 }
@@ -853,10 +869,17 @@ static void hook_lock_release(void *arg, const void *lock, struct sim_lock_vt *v
 		hold_log_add(s, lock, lock_name(lock), acquired_ns, c->clock, c->id);
 	if (!s->nblocked)
 		return;
-	/* Wake the CPU that blocked first (FIFO); the others wait for later releases. */
-	for (w = s->blocked[wait_bucket(lock)]; w; w = w->bnext)
-		if (w->wait_lock == lock && (!first || w->bseq < first->bseq))
+	/*
+	 * Wake the CPU that blocked first (FIFO); the others wait for later
+	 * releases. A bucket is in blocking order, newest first: the first of
+	 * @lock's waiters from the tail is the one.
+	 */
+	for (w = s->blocked_tail[wait_bucket(lock)]; w; w = w->bprev) {
+		if (w->wait_lock == lock) {
 			first = w;
+			break;
+		}
+	}
 	if (!first)
 		return;
 	blocked_del(s, first);
@@ -908,18 +931,22 @@ static void hook_rcu_gp(void *arg, bool start, u64 g)
 		yield_point(c);
 		return;
 	}
-	if (s->rcu_exit_max <= g)
-		return;		/* no section of any CPU ends after the start */
-	for (unsigned int i = 0; i < 2 * s->ncpus; i++) {
-		const struct sim_cpu *o;
-		u64 e;
+	for (unsigned int b = 0, n = 2 * s->ncpus; b * RCU_EXIT_BLOCK < n; b++) {
+		unsigned int hi = n < (b + 1) * RCU_EXIT_BLOCK ? n : (b + 1) * RCU_EXIT_BLOCK;
 
-		if (likely(s->rcu_exits[i] <= g))
-			continue;
-		o = s->cpus[i / 2];
-		e = sim_task_rcu_straddle(i % 2 ? o->alt : o->task, g);
-		if (e > end)
-			end = e;
+		if (likely(s->rcu_exit_max[b] <= g))
+			continue;	/* no section in the block ends after the start */
+		for (unsigned int i = b * RCU_EXIT_BLOCK; i < hi; i++) {
+			const struct sim_cpu *o;
+			u64 e;
+
+			if (likely(s->rcu_exits[i] <= g))
+				continue;
+			o = s->cpus[i / 2];
+			e = sim_task_rcu_straddle(i % 2 ? o->alt : o->task, g);
+			if (e > end)
+				end = e;
+		}
 	}
 	if (end > c->clock) {
 		c->clock = end;
@@ -986,6 +1013,35 @@ static noinline void ctx_make(struct ctx *x)
 	makecontext(&x->uc, cpu_trampoline, 0);
 }
 
+/* The block maximum that rcu_exits[@i] keeps up to date. */
+static u64 *exit_max_of(struct sim_sched *s, unsigned int i)
+{
+	return &s->rcu_exit_max[i / RCU_EXIT_BLOCK];
+}
+
+/* Room for twice as many CPUs; the arrays move, so every task gets its slots again. */
+static void cpus_grow(struct sim_sched *s)
+{
+	unsigned int old = s->cpus_cap ? 2 * s->cpus_cap / RCU_EXIT_BLOCK + 1 : 0, nb;
+
+	s->cpus_cap = s->cpus_cap ? 2 * s->cpus_cap : 16;
+	nb = 2 * s->cpus_cap / RCU_EXIT_BLOCK + 1;
+	s->cpus = realloc(s->cpus, s->cpus_cap * sizeof(*s->cpus));
+	s->heap = realloc(s->heap, s->cpus_cap * sizeof(*s->heap));
+	s->rcu_exits = realloc(s->rcu_exits, 2 * s->cpus_cap * sizeof(*s->rcu_exits));
+	s->rcu_exit_max = realloc(s->rcu_exit_max, nb * sizeof(*s->rcu_exit_max));
+	if (!s->cpus || !s->heap || !s->rcu_exits || !s->rcu_exit_max)
+		oom();
+	memset(s->rcu_exit_max + old, 0, (nb - old) * sizeof(*s->rcu_exit_max));
+	for (unsigned int i = 0; i < s->ncpus; i++) {
+		sim_task_set_rcu_slot(s->cpus[i]->task, &s->rcu_exits[2 * i], exit_max_of(s, 2 * i));
+		s->rcu_exits[2 * i + 1] = 0;
+		if (s->cpus[i]->alt)
+			sim_task_set_rcu_slot(s->cpus[i]->alt, &s->rcu_exits[2 * i + 1],
+					      exit_max_of(s, 2 * i + 1));
+	}
+}
+
 struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim_kernel *k,
 			       sim_cpu_fn fn, void *arg, u64 start, size_t stack_size)
 {
@@ -1025,24 +1081,10 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	c->ctx.fiber = __tsan_create_fiber(0);
 #endif
 
-	if (s->ncpus == s->cpus_cap) {
-		s->cpus_cap = s->cpus_cap ? 2 * s->cpus_cap : 16;
-		s->cpus = realloc(s->cpus, s->cpus_cap * sizeof(*s->cpus));
-		s->heap = realloc(s->heap, s->cpus_cap * sizeof(*s->heap));
-		s->rcu_exits = realloc(s->rcu_exits, 2 * s->cpus_cap * sizeof(*s->rcu_exits));
-		if (!s->cpus || !s->heap || !s->rcu_exits)
-			oom();
-		/* the array moved: point every task at its new slot */
-		for (unsigned int i = 0; i < s->ncpus; i++) {
-			sim_task_set_rcu_slot(s->cpus[i]->task, &s->rcu_exits[2 * i],
-					      &s->rcu_exit_max);
-			s->rcu_exits[2 * i + 1] = 0;
-			if (s->cpus[i]->alt)
-				sim_task_set_rcu_slot(s->cpus[i]->alt, &s->rcu_exits[2 * i + 1],
-						      &s->rcu_exit_max);
-		}
-	}
-	sim_task_set_rcu_slot(c->task, &s->rcu_exits[2 * s->ncpus], &s->rcu_exit_max);
+	if (s->ncpus == s->cpus_cap)
+		cpus_grow(s);
+	sim_task_set_rcu_slot(c->task, &s->rcu_exits[2 * s->ncpus],
+			      exit_max_of(s, 2 * s->ncpus));
 	s->rcu_exits[2 * s->ncpus + 1] = 0;
 	s->cpus[s->ncpus++] = c;
 	c->state = CPU_NEW;
@@ -1092,6 +1134,7 @@ void sim_sched_destroy(struct sim_sched *s)
 	free(s->hold_log);
 	free(s->pcpu);
 	free(s->rcu_exits);
+	free(s->rcu_exit_max);
 	free(s);
 }
 
@@ -1331,7 +1374,7 @@ void sim_cpu_task_alt(bool on)
 		c->alt = sim_task_create(name, &cpu_hooks, c);
 		sim_task_set_clock(c->alt, &c->clock);
 		sim_task_set_rcu_slot(c->alt, &c->s->rcu_exits[2 * c->id + 1],
-				      &c->s->rcu_exit_max);
+				      exit_max_of(c->s, 2 * c->id + 1));
 	}
 	acct_settle(c);
 	c->ctx.task = on ? c->alt : c->task;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Replay one fuzz reproducer (traces/regress/fuzz/*.trace, written by
-# `pasidsim fuzz-to-trace`) and check that it reproduces what its meta lines
+# `pasidsim fuzz --to-trace`) and check that it reproduces what its meta lines
 # say: on the host core of 'meta host-core' (a seeded bug's copy, if any),
 # no divergence, as many findings as 'meta findings' (exit 1 if any, else
 # 0), among them the one the harness reported ('meta finding', if any).

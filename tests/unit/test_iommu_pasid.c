@@ -461,6 +461,67 @@ KTEST(iommu_pasid, for_each_may_free_with_lock_held)
 	iommu_pasid_exit(&a);
 }
 
+/*
+ * A callback that frees IDs around the one it visits: at @at it frees
+ * [@from, @to], @at itself and a whole XArray node among them; at every
+ * multiple of 3 outside that range, the next ID.
+ */
+struct free_ahead {
+	struct iommu_pasid *p;
+	ioasid_t at, from, to;
+	ioasid_t seen[512];
+	unsigned int n;
+};
+
+static int free_ahead_fn(ioasid_t id, void *priv, void *data)
+{
+	struct free_ahead *f = data;
+
+	cr_assert_lt(f->n, ARRAY_SIZE(f->seen));
+	f->seen[f->n++] = id;
+	if (id == f->at)
+		for (ioasid_t x = f->from; x <= f->to; x++)
+			__iommu_pasid_free(f->p, x);	/* some are gone already */
+	if (id % 3 == 0 && (id + 1 < f->from || id > f->to))
+		__iommu_pasid_free(f->p, id + 1);
+	return 0;
+}
+
+/*
+ * The walk goes on from where it was while the callback frees nothing, and
+ * starts again from the root when it does: IDs freed ahead of the walk are
+ * never visited, and the node the walk stood in may go away (its memory is
+ * poisoned once the grace period of the free has passed).
+ */
+KTEST(iommu_pasid, for_each_callback_frees_later_ids)
+{
+	struct free_ahead f = { .at = 10, .from = 1, .to = 150 };
+	struct iommu_pasid a;
+	unsigned int n = 0;
+	bool gone[301] = { false };
+
+	consumer_init(&a, "a", 0, 0);
+	for (int i = 0; i < 300; i++)
+		alloc_ok(&a, 0, UINT_MAX, NULL);
+	f.p = &a;
+	cr_assert_eq(iommu_pasid_for_each(&a, free_ahead_fn, &f), 0);
+	/* The model: visit in order what is still held, free as the callback does. */
+	for (ioasid_t id = 1; id <= 300; id++) {
+		if (gone[id])
+			continue;
+		cr_assert_lt(n, f.n);
+		cr_assert_eq(f.seen[n], id, "visit #%u is %u, expected %u", n, f.seen[n], id);
+		n++;
+		if (id == f.at)
+			for (ioasid_t x = f.from; x <= f.to; x++)
+				gone[x] = true;
+		if (id % 3 == 0 && id + 1 <= 300 && (id + 1 < f.from || id > f.to))
+			gone[id + 1] = true;
+	}
+	cr_assert_eq(f.n, n, "%u visits, expected %u", f.n, n);
+	iommu_pasid_exit(&a);
+}
+
 /* ---- exit ----------------------------------------------------------------------- */
 
 KTEST(iommu_pasid, exit_frees_every_held_id)

@@ -485,6 +485,71 @@
 		if (!any) sec.appendChild(el('p', {}, 'No model sweeps recorded.'));
 	}
 
+	/* One chart per harness and engine: the newest campaign's coverage curve, and its runs. */
+	function campaigns(sec) {
+		if (!D.fuzz || !D.fuzz.length) {
+			sec.appendChild(el('p', {}, 'No fuzz campaigns recorded.'));
+			return;
+		}
+		D.fuzz.forEach(function (g) {
+			var last = g.runs[0];
+			sec.appendChild(el('h3', {}, g.harness + ' (' + g.engine + ')'));
+			var fig = el('figure', { 'class': 'campaign' });
+			fig.appendChild(lineChart({
+				xs: last.points.map(function (p) { return p[0]; }),
+				ys: last.points.map(function (p) { return p[2]; }),
+				labels: last.points.map(function (p) {
+					return 't=' + fmt(p[0]) + ' s, ' + p[1] + ' execs, corpus ' + p[3];
+				}),
+				xlabel: 'seconds', zero: true, cls: 'campaign-curve' }));
+			fig.appendChild(el('figcaption', {}, 'run ' + last.run + ' @ ' + short(last.commit) +
+					   ': coverage (edges) over time'));
+			sec.appendChild(fig);
+			sec.appendChild(table(['run', 'started (UTC)', 'commit', 'core', 'execs', 'exec/s',
+					       'edges', 'core/ edges', 'findings'],
+					      g.runs.map(function (r) {
+						      return [r.run, r.started, short(r.commit), r.flavour || '',
+							      fmt(r.execs), fmt(r.exec_per_s), fmt(r.coverage),
+							      fmt(r.core_edges), r.findings];
+					      }), 4));
+		});
+	}
+
+	/* The newest bugbench run: bugs x harnesses, detections and median time to detection. */
+	function bugbench(sec) {
+		var B = D.bugbench;
+		if (!B) {
+			sec.appendChild(el('p', {}, 'No bugbench run recorded.'));
+			return;
+		}
+		var bugs = [], hs = [], at = {};
+		B.cells.forEach(function (c) {
+			if (bugs.indexOf(c.bug) < 0) bugs.push(c.bug);
+			if (hs.indexOf(c.harness) < 0) hs.push(c.harness);
+			at[c.bug + '|' + c.harness] = c;
+		});
+		sec.appendChild(el('p', {}, 'Run ' + B.run + ' @ ' + short(B.commit) + ', flavour ' +
+				   B.flavour + ', ' + fmt(B.budget_s) + ' s per campaign. Each cell: ' +
+				   'trials detected / trials, median time to detection (nearest rank, ' +
+				   'undetected trials at the budget), trials that reached the changed lines.'));
+		sec.appendChild(table(['bug'].concat(hs), bugs.map(function (b) {
+			return [b].concat(hs.map(function (h) {
+				var c = at[b + '|' + h];
+				if (!c) return '–';
+				var med = c.median_s === null ? '>' + fmt(c.budget_s) + ' s' : fmt(c.median_s) + ' s';
+				var e = el('span', { 'class': c.detected ? 'good' : 'bad' },
+					   c.detected + '/' + c.trials + ', ' + med + ', reached ' +
+					   (c.reached === null ? '?' : c.reached + '/' + c.trials));
+				return e;
+			}));
+		}), 1));
+		if (B.mutated !== null)
+			sec.appendChild(el('p', { id: 'kill-count' }, 'Unit suites kill ' + B.killed + ' of ' +
+					   B.mutated + ' seeded bugs (run ' + B.mutation_run + ').'));
+		if (B.mutation.length)
+			sec.appendChild(table(['mutation'], B.mutation.map(function (m) { return [m]; }), 1));
+	}
+
 	function findings(sec) {
 		if (!D.findings.length) {
 			sec.appendChild(el('p', {}, 'No findings.'));
@@ -549,6 +614,8 @@
 		sweeps(document.getElementById('sweeps'));
 		benchmarks(document.getElementById('benchmarks'));
 		coverage(document.getElementById('coverage'));
+		campaigns(document.getElementById('campaigns'));
+		bugbench(document.getElementById('bugbench'));
 		findings(document.getElementById('findings'));
 		runs(document.getElementById('runs'));
 		var s = document.getElementById('summary');
