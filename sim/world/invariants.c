@@ -21,6 +21,10 @@
  *                       below what the VM holds is refused)
  *   destroyed-vm        a PASID a destroyed VM held is still allocated on
  *                       the host and held by no live VM
+ *   vtd-active-free     a VT-d guest freed a PASID the host held for it
+ *                       while its private data was attached, and the host
+ *                       no longer holds it: the driver must refuse to free
+ *                       an active IOASID on the host (DOMAIN.md 2.4)
  *   vtd-status          a VT-d guest driver counted a status code it does
  *                       not know while the VMM answers only with the
  *                       layout's own codes (no fault knob changes them): it
@@ -185,6 +189,28 @@ static void check_guest(struct sim_world *w, struct world_vm *vm, const struct i
 	vm->seen.n = keep;
 }
 
+void world_active_free_note(struct world_vm *vm, ioasid_t id)
+{
+	if (idset_has(&vm->hostset, id) && idset_add(&vm->afreed, id))
+		vm->afreed.n = 0;	/* out of memory: forget */
+}
+
+/* Raw frees of active IDs since the last check: the host must still hold them. */
+static void check_active_frees(struct sim_world *w, struct world_vm *vm, const struct idset *h)
+{
+	/* a hostile guest may free on the host itself (VCMD) */
+	for (size_t i = 0; i < vm->afreed.n && !vm->hostile; i++)
+		if (!idset_has(h, vm->afreed.v[i]))
+			violate(w, vm, "vtd-active-free", vm->afreed.v[i], "%s freed PASID %u with "
+				"its private data attached, and the host no longer holds it",
+				vm->name, vm->afreed.v[i]);
+	vm->afreed.n = 0;
+	vm->hostset.n = 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (idset_add(&vm->hostset, h->v[i]))
+			break;	/* out of memory: a shorter memory of the host set */
+}
+
 /* Does every vIOMMU answer only with its layout's own status codes? */
 static bool vtd_honest(const struct sim_world *w)
 {
@@ -254,6 +280,7 @@ void world_check(struct sim_world *w)
 		if (vm->dead || !vm->hvm)
 			continue;
 		check_host_set(w, vm, &h);
+		check_active_frees(w, vm, &h);
 		if (!vm->hostile) {
 			check_guest(w, vm, &h);
 			check_vtd_status(w, vm);
@@ -280,6 +307,8 @@ void world_check_reset(struct sim_world *w)
 	for (unsigned int i = 0; i < w->p.nvms; i++) {
 		w->vms[i].seen.n = 0;
 		w->vms[i].zombies.n = 0;
+		w->vms[i].hostset.n = 0;
+		w->vms[i].afreed.n = 0;
 		w->vms[i].hostile = false;
 	}
 }
@@ -288,4 +317,6 @@ void world_check_free(struct world_vm *vm)
 {
 	free(vm->seen.v);
 	free(vm->zombies.v);
+	free(vm->hostset.v);
+	free(vm->afreed.v);
 }
