@@ -36,7 +36,8 @@ static const char fuzz_about[] =
 
 static const char fuzz_footer[] =
 	"Exit status: 0 no finding, 1 a finding, 2 usage error, harness not built or the\n"
-	"engine failed.\n";
+	"engine failed; with --to-trace, 3: nothing written, the input injects\n"
+	"allocation failures (world byte 0 bit 6), which a trace cannot hold.\n";
 
 struct fuzz_args {
 	const char *flavour, *corpus, *bin_dir, *work, *db, *to_trace, *out;
@@ -146,7 +147,8 @@ static int64_t record(const struct fuzz_campaign *c, const struct fuzz_args *a)
  * decoder and written as a trace that 'pasidsim replay' reproduces with the
  * same findings (tools/fuzz-trace.c); --flavour names the host's core (a seeded
  * bug's copy, as PASIDSIM_FUZZ_WORLD_HOST). Exit 0 written, 1 written with a
- * finding, 2 error.
+ * finding, 2 error, 3 nothing written: the input injects allocation failures
+ * (byte 0 bit 6), which a trace cannot hold.
  */
 static int to_trace(const char *input, const char *harness, const struct fuzz_args *a)
 {
@@ -162,7 +164,7 @@ static int to_trace(const char *input, const char *harness, const struct fuzz_ar
 	ret = fuzz_to_trace(harness, input, a->out ? a->out : "-", &o, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "pasidsim fuzz: --to-trace: %s\n", err);
-		return PASIDSIM_EXIT_USAGE;
+		return ret == -2 ? 3 : PASIDSIM_EXIT_USAGE;
 	}
 	if (ret)
 		fprintf(stderr, "pasidsim fuzz: %s: finding: %s\n", input, err);

@@ -313,6 +313,16 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 	h->viommus = p->viommus;
 	h->quota_default = p->quota;
 	h->pv = p->path == SIM_WORLD_PATH_VIRTIO ? TRACE_PV_VIRTIO : TRACE_PV_VTD_VCMD;
+	h->vtd_version = p->vtd.layout == VTD_LAYOUT_30 ? TRACE_VTD_3_0 : TRACE_VTD_3_3;
+	h->faults.vtd_stuck_ip = p->vtd.faults.stuck_ip;
+	h->faults.vtd_drop_mode = p->vtd.faults.drop_mode == VTD_DROP_HANG ? TRACE_VTD_DROP_HANG :
+				  TRACE_VTD_DROP_LOST;
+	h->faults.vtd_drop_nth = p->vtd.faults.drop_nth;
+	h->faults.vtd_drop_every = p->vtd.faults.drop_every;
+	h->faults.vtd_result_mode = p->vtd.faults.result_mode == VTD_RESULT_SET ?
+				    TRACE_VTD_RESULT_SET : p->vtd.faults.result_mode ==
+				    VTD_RESULT_RAW ? TRACE_VTD_RESULT_RAW : TRACE_VTD_RESULT_REAL;
+	h->faults.vtd_result = p->vtd.faults.result;
 	h->flavour_host = !strncmp(p->host_flavour, "linux-6.1", 9) ? TRACE_FLAVOUR_LINUX61 :
 			  TRACE_FLAVOUR_PASIDSIM;
 	h->flavour_guest = !strcmp(p->guest_flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :
@@ -323,7 +333,8 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 	e = e ? e : trace_header_add_meta(h, "fuzz-harness", v);
 	if (!e && strcmp(p->host_flavour, trace_flavour_name(h->flavour_host)))
 		e = trace_header_add_meta(h, "host-core", p->host_flavour);
-	snprintf(v, sizeof(v), "%zu", sim_world_findings(w, -1));
+	/* replay counts a stopped world (a panic, a hang) as one finding more */
+	snprintf(v, sizeof(v), "%zu", sim_world_findings(w, -1) + f->stopped);
 	e = e ? e : trace_header_add_meta(h, "findings", v);
 	if (!e && f->finding[0]) {
 		snprintf(v, sizeof(v), "%s", f->finding);
@@ -429,6 +440,12 @@ int fuzz_to_trace(const char *harness, const char *input_path, const char *out_p
 		goto out;
 	}
 	w = run_input(&f, data, size, o, &p, err, errlen);
+	if (w && d->faults) {
+		snprintf(err, errlen, "%s: the input injects %llu allocation failure(s), which a "
+			 "trace cannot hold", input_path, (unsigned long long)d->faults);
+		ret = -2;
+		goto out;
+	}
 	if (!w || make_header(&h, &p, &f, o && o->name ? o->name : input_path, w)) {
 		if (w)
 			snprintf(err, errlen, "%s: cannot make the trace's header", input_path);

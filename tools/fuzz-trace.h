@@ -25,7 +25,8 @@ struct fuzz_trace_opts {
  * renamed). Returns 0 when the run had no finding the harness would report,
  * 1 when it had one (named in the trace's "meta finding" line and in @err),
  * -1 on an error (in @err): an unknown harness, an unreadable input, a world
- * that cannot be built, a write error.
+ * that cannot be built, a write error; -2 (nothing written) when the input
+ * injects allocation failures (byte 0 bit 6), which a trace cannot hold.
  */
 int fuzz_to_trace(const char *harness, const char *input_path, const char *out_path,
 		  const struct fuzz_trace_opts *o, char *err, size_t errlen);

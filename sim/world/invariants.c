@@ -16,8 +16,20 @@
  *                       not hold (a leak of the VM's quota)
  *   two-vms             one PASID in the host sets of two VMs
  *   quota-count         a VM's quota count differs from what it holds
+ *   quota               a VM holds more PASIDs than its quota (the quota
+ *                       refuses an alloc at the limit, and a new quota
+ *                       below what the VM holds is refused)
  *   destroyed-vm        a PASID a destroyed VM held is still allocated on
  *                       the host and held by no live VM
+ *   vtd-active-free     a VT-d guest freed a PASID the host held for it
+ *                       while its private data was attached, and the host
+ *                       no longer holds it: the driver must refuse to free
+ *                       an active IOASID on the host (DOMAIN.md 2.4)
+ *   vtd-status          a VT-d guest driver counted a status code it does
+ *                       not know while the VMM answers only with the
+ *                       layout's own codes (no fault knob changes them): it
+ *                       misread "no PASID" or "invalid PASID" (-ENODEV where
+ *                       docs/api.md's -ENOSPC or -ENOENT is meant)
  *
  * Each broken invariant is a SIM_FINDING_INVARIANT finding in the kernel
  * instance it concerns (the guest's, or the host's), reported once per
@@ -137,15 +149,19 @@ static bool guest_holds(struct world_vm *vm, ioasid_t id)
 static void check_host_set(struct sim_world *w, struct world_vm *vm, struct idset *h)
 {
 	struct sim_kernel *prev = sim_kernel_enter(w->host.k);
-	unsigned int count;
+	unsigned int count, quota;
 
 	w->vfio_for_each(vm->hvm, collect_cb, h);
 	count = w->vfio_count(vm->hvm);
+	quota = w->vfio_quota(vm->hvm);
 	sim_kernel_leave(prev);
 	idset_norm(h);
 	if (count != h->n)
 		violate(w, vm, "quota-count", 0, "%s: the quota counts %u PASIDs, the VM holds %zu",
 			vm->name, count, h->n);
+	if (h->n > quota)
+		violate(w, vm, "quota", 0, "%s holds %zu PASIDs, more than its quota of %u",
+			vm->name, h->n, quota);
 }
 
 /* The guest against the host: both directions, over the PASIDs either has seen. */
@@ -171,6 +187,55 @@ static void check_guest(struct sim_world *w, struct world_vm *vm, const struct i
 			vm->seen.v[keep++] = id;
 	}
 	vm->seen.n = keep;
+}
+
+void world_active_free_note(struct world_vm *vm, ioasid_t id)
+{
+	if (idset_has(&vm->hostset, id) && idset_add(&vm->afreed, id))
+		vm->afreed.n = 0;	/* out of memory: forget */
+}
+
+/* Raw frees of active IDs since the last check: the host must still hold them. */
+static void check_active_frees(struct sim_world *w, struct world_vm *vm, const struct idset *h)
+{
+	/* a hostile guest may free on the host itself (VCMD) */
+	for (size_t i = 0; i < vm->afreed.n && !vm->hostile; i++)
+		if (!idset_has(h, vm->afreed.v[i]))
+			violate(w, vm, "vtd-active-free", vm->afreed.v[i], "%s freed PASID %u with "
+				"its private data attached, and the host no longer holds it",
+				vm->name, vm->afreed.v[i]);
+	vm->afreed.n = 0;
+	vm->hostset.n = 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (idset_add(&vm->hostset, h->v[i]))
+			break;	/* out of memory: a shorter memory of the host set */
+}
+
+/* Does every vIOMMU answer only with its layout's own status codes? */
+static bool vtd_honest(const struct sim_world *w)
+{
+	const struct vtd_params *v = &w->p.vtd;
+	struct vtd_params d;
+
+	vtd_params_init(&d, v->layout);
+	return v->faults.force_sc < 0 && !v->faults.stuck_ip && !v->faults.drop_nth &&
+	       !v->faults.drop_every && v->sc_no_pasid == d.sc_no_pasid &&
+	       v->sc_invalid_pasid == d.sc_invalid_pasid && v->sc_undefined == d.sc_undefined;
+}
+
+/* A guest VT-d driver that took a defined status code for an unexpected one. */
+static void check_vtd_status(struct sim_world *w, struct world_vm *vm)
+{
+	if (w->p.path != SIM_WORLD_PATH_VTD || !vtd_honest(w))
+		return;
+	for (unsigned int d = 0; d < w->p.viommus; d++) {
+		struct pv_vtd_iommu *iommu = vm->iommus[d];
+		s64 n = iommu ? atomic64_read(&iommu->stats[PV_VTD_STAT_ERRORS]) : 0;
+
+		if (n)
+			violate(w, vm, "vtd-status", d, "%s: vIOMMU %u read %lld answers of its "
+				"VMM as unexpected status codes", vm->name, d, (long long)n);
+	}
 }
 
 /* PASIDs a destroyed VM held, still allocated on the host and held by no live VM. */
@@ -215,8 +280,11 @@ void world_check(struct sim_world *w)
 		if (vm->dead || !vm->hvm)
 			continue;
 		check_host_set(w, vm, &h);
-		if (!vm->hostile)
+		check_active_frees(w, vm, &h);
+		if (!vm->hostile) {
 			check_guest(w, vm, &h);
+			check_vtd_status(w, vm);
+		}
 		for (size_t j = 0; j < h.n; j++)
 			idset_add(&all, h.v[j]);
 		free(h.v);
@@ -239,6 +307,8 @@ void world_check_reset(struct sim_world *w)
 	for (unsigned int i = 0; i < w->p.nvms; i++) {
 		w->vms[i].seen.n = 0;
 		w->vms[i].zombies.n = 0;
+		w->vms[i].hostset.n = 0;
+		w->vms[i].afreed.n = 0;
 		w->vms[i].hostile = false;
 	}
 }
@@ -247,4 +317,6 @@ void world_check_free(struct world_vm *vm)
 {
 	free(vm->seen.v);
 	free(vm->zombies.v);
+	free(vm->hostset.v);
+	free(vm->afreed.v);
 }

@@ -91,7 +91,17 @@ static void op_ioasid_alloc(const struct op_ctx *x, const struct sim_op *op,
 
 static void op_ioasid_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
+	bool active = false;
+
+	/* for the invariants: a VT-d guest's free of an ID with its private data attached */
+	if (x->vm && x->w->p.path == SIM_WORLD_PATH_VTD) {
+		void *p = x->in->api.ioasid_find(NULL, op->a, NULL);
+
+		active = !IS_ERR_OR_NULL(p);
+	}
 	x->in->api.ioasid_free(op->a);
+	if (active)
+		world_active_free_note(x->vm, op->a);
 }
 
 static void op_ioasid_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)

@@ -54,8 +54,21 @@ void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p)
 	p->guest_flavour = b0 & 4 && l61 ? "linux-6.1" : "pasidsim";
 	if (host)
 		p->host_flavour = host;
+	if (b0 & 8)	/* the VT-d 3.0 register layout (no effect on the virtio path) */
+		vtd_params_init(&p->vtd, VTD_LAYOUT_30);
 	p->quota = 8;
 	p->time_limit_ns = 10000000000ull;
+	/* bits 5:4, the VMM: 0 and 1 honest, 2 lying, 3 stuck (VT-d path only) */
+	if ((b0 & 0x30) == 0x30) {	/* a stuck VMM: its 4th VCMD never completes */
+		p->vtd.faults.drop_mode = VTD_DROP_HANG;
+		p->vtd.faults.drop_nth = 4;
+		/* past the driver's VCMD timeout: a guest that hangs instead stops here */
+		p->time_limit_ns = 30000000000ull;
+	}
+	if ((b0 & 0x30) == 0x20) {	/* a lying VMM: every granted ALLOC answers PASID 1 */
+		p->vtd.faults.result_mode = VTD_RESULT_SET;
+		p->vtd.faults.result = 1;
+	}
 }
 
 /* ---- operations --------------------------------------------------------------------- */
@@ -183,6 +196,12 @@ static u64 submit_one(struct wdec *d, struct sim_world *w)
 
 	if (refused(dc, d))
 		return 0;
+	/*
+	 * A lying VMM tells every VM the same PASID, which may be another VM's:
+	 * the guest cannot know, so only VM 0 runs guest operations there.
+	 */
+	if (d->lying && vm > 0)
+		vm = 0;
 	dc->args(d, &op);
 	if (op.kind == SIM_OP_INIT || op.kind == SIM_OP_EXIT ||
 	    ((op.kind == SIM_OP_ALLOC || op.kind == SIM_OP_FREE) && in_below(d, 4) == 0))
@@ -202,6 +221,40 @@ static u64 submit_one(struct wdec *d, struct sim_world *w)
 	if (d->hooks && d->hooks->submitted)
 		d->hooks->submitted(d->hooks->arg, vm, cpu, &op);
 	return 1;
+}
+
+/* Allocation failures: attempts [from, from + len) since the run began fail. */
+static bool fault_hook(void *arg, const char *site, size_t size, gfp_t gfp)
+{
+	struct wdec *d = arg;
+
+	d->fault_seen++;
+	if (d->fault_seen < d->fault_from || d->fault_seen >= d->fault_from + d->fault_len)
+		return false;
+	d->faults++;
+	return true;
+}
+
+/*
+ * Input byte 0 bit 6: each batch's run may fail allocations in one kernel
+ * (sim_fault_set_hook): a byte below 128 picks the kernel (mod 3: VM 0, VM
+ * 1, the host), the first failing attempt of the run (1-8) and how many in
+ * a row fail (1-4; the XArray retries a single failure); 128 and above:
+ * none.
+ */
+static struct sim_kernel *fault_arm(struct wdec *d, struct sim_world *w)
+{
+	uint8_t x = in_u8(d);
+	struct sim_kernel *k;
+
+	if (x >= 128)
+		return NULL;
+	k = sim_world_kernel(w, x % 3 == 2 ? SIM_WORLD_HOST : (int)(x % 3));
+	d->fault_seen = 0;
+	d->fault_from = (x / 3) % 8 + 1;
+	d->fault_len = (x / 24) % 4 + 1;
+	sim_fault_set_hook(k, fault_hook, d);
+	return k;
 }
 
 /* The PASIDs a run handed out, for the arguments of the next batches. */
@@ -228,8 +281,17 @@ long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size
 	memset(d->extra, 0, sizeof(d->extra));
 	d->npool = d->taint = 0;
 	d->t = d->cookie = 0;
+	d->faults = 0;
+	d->faulty = data[0] & 64;
 	d->guest = sim_world_params(w)->guest_flavour;
 	d->host = sim_world_params(w)->host_flavour;
+	d->lying = sim_world_params(w)->path == SIM_WORLD_PATH_VTD &&
+		   sim_world_params(w)->vtd.faults.result_mode != VTD_RESULT_REAL;
+	d->vcmd_hang = sim_world_params(w)->path == SIM_WORLD_PATH_VTD &&
+		       (sim_world_params(w)->vtd.faults.stuck_ip ||
+			(sim_world_params(w)->vtd.faults.drop_mode == VTD_DROP_HANG &&
+			 (sim_world_params(w)->vtd.faults.drop_nth ||
+			  sim_world_params(w)->vtd.faults.drop_every)));
 	d->data = data;
 	d->size = size;
 	d->pos = 1;
@@ -242,9 +304,15 @@ long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size
 		size_t from = sim_world_nevents(w);
 		enum sim_sched_result r;
 
+		struct sim_kernel *fk = NULL;
+
 		for (unsigned int i = 0; i < ops && d->pos < d->size; i++)
 			n += submit_one(d, w);
+		if (d->faulty)
+			fk = fault_arm(d, w);
 		r = sim_world_run(w);
+		if (fk)
+			sim_fault_set_hook(fk, NULL, NULL);
 		if (d->verbose)
 			sim_world_log_print(w, stderr);
 		remember(d, w, from);
@@ -259,6 +327,11 @@ static bool expected(const struct wdec *d, const struct sim_finding *f)
 {
 	unsigned int any = WDEC_TAINT_ORPHAN | WDEC_TAINT_HOST | WDEC_TAINT_RAWFREE;
 
+	/* a VMM that never completes a VCMD: the guest driver's timeout panic (DOMAIN.md 2.2) */
+	if (f->kind == SIM_FINDING_PANIC && d->vcmd_hang &&
+	    strstr(f->msg, "DMAR hardware is malfunctioning"))
+		return true;
+
 	if (f->kind == SIM_FINDING_WARN && (d->taint & WDEC_TAINT_ORPHAN) &&
 	    strstr(f->msg, "xa_empty"))
 		return true;
@@ -266,6 +339,26 @@ static bool expected(const struct wdec *d, const struct sim_finding *f)
 	 * freed behind the consumer's back): iommu_pasid_alloc() WARNs */
 	if (f->kind == SIM_FINDING_WARN && (d->taint & any) && strstr(f->msg, "ENOMEM"))
 		return true;
+	/*
+	 * A VMM that answers another PASID than the one the host granted: the
+	 * host holds what the guest was never told (host-without-guest), by
+	 * design; with one VM's guest running (above), the lie is the PASID the
+	 * host granted first, and a driver that checks the answer never frees
+	 * a PASID its guest holds, so guest-without-host stays a finding.
+	 */
+	if (f->kind == SIM_FINDING_INVARIANT && d->lying &&
+	    !strncmp(f->msg, "host-without-guest:", 19))
+		return true;
+	/*
+	 * A raw free of an ID with its private data attached: the VT-d driver
+	 * keeps the PASID on the host (DOMAIN.md 2.4) whatever else the input
+	 * did, unless an allocator went or the host acted alone.
+	 */
+	if (f->kind == SIM_FINDING_INVARIANT && !strncmp(f->msg, "vtd-active-free:", 16))
+		return d->taint & (WDEC_TAINT_ORPHAN | WDEC_TAINT_HOST);
+	/* a VM over its quota: the host refuses that whatever any guest or VMM does */
+	if (f->kind == SIM_FINDING_INVARIANT && !strncmp(f->msg, "quota:", 6))
+		return false;
 	if (f->kind == SIM_FINDING_INVARIANT && (d->taint & any))
 		return true;
 	/* a consumer's ID freed behind its back (docs/api.md: the consumer WARNs and drops it) */

@@ -95,6 +95,11 @@ struct world_vm {
 	struct wcpu *cpus;
 	/* invariants.c: PASIDs the guest was given; what it held when it died */
 	struct idset seen, zombies;
+	/*
+	 * invariants.c: the host set of the last check, and the PASIDs of it
+	 * the guest freed raw since, with their private data still attached
+	 */
+	struct idset hostset, afreed;
 	bool hostile;			/* wrote vIOMMU registers itself */
 	bool hotplug;			/* a plug or unplug is in progress (-EBUSY) */
 };
@@ -116,6 +121,7 @@ struct sim_world {
 	int (*vfio_free_range)(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max);
 	int (*vfio_lookup)(struct vfio_pasid_vm *vm, ioasid_t pasid);
 	unsigned int (*vfio_count)(struct vfio_pasid_vm *vm);
+	unsigned int (*vfio_quota)(struct vfio_pasid_vm *vm);
 	u64 (*vfio_refused)(struct vfio_pasid_vm *vm);
 	int (*vfio_set_quota)(struct vfio_pasid_vm *vm, unsigned int quota);
 	int (*vfio_for_each)(struct vfio_pasid_vm *vm, int (*fn)(ioasid_t pasid, void *data),
@@ -167,6 +173,8 @@ void world_check_reset(struct sim_world *w);
 void world_check_free(struct world_vm *vm);
 /* A guest allocation returned @id to the guest. */
 void world_seen_add(struct world_vm *vm, ioasid_t id);
+/* A VT-d guest freed @id raw while its private data was attached. */
+void world_active_free_note(struct world_vm *vm, ioasid_t id);
 /* @vm's VMM is about to die: note what the host holds for it. */
 void world_zombies_note(struct sim_world *w, struct world_vm *vm);
 

@@ -168,6 +168,7 @@ static int host_syms(struct sim_world *w, char *err, size_t errlen)
 	SYM(w, vfio_free_range, "vfio_pasid_free_range");
 	SYM(w, vfio_lookup, "vfio_pasid_lookup");
 	SYM(w, vfio_count, "vfio_pasid_count");
+	SYM(w, vfio_quota, "vfio_pasid_quota");
 	SYM(w, vfio_refused, "vfio_pasid_refused_frees");
 	SYM(w, vfio_set_quota, "vfio_pasid_set_quota");
 	SYM(w, vfio_for_each, "vfio_pasid_for_each");

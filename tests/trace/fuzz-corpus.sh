@@ -4,7 +4,8 @@
 # (`pasidsim fuzz --to-trace`) that replays without a divergence, an input
 # error or a stopped world, with as many findings as the conversion's run
 # had (its 'meta findings' line; the harness's own oracle decides which of
-# them it reports).
+# them it reports). An input with allocation failures has no trace form
+# (fuzz --to-trace exits 3): skipped and counted.
 #   fuzz-corpus.sh PASIDSIM CORPUS_DIR SCRATCH_DIR
 set -u
 pasidsim=$1
@@ -13,10 +14,16 @@ tmp=$3
 mkdir -p "$tmp"
 n=0
 bad=0
+skipped=0
 for f in "$corpus"/*; do
 	t=$tmp/$(basename "$f").trace
 	"$pasidsim" fuzz --to-trace="$f" -o "$t" 2>/dev/null
 	rc=$?
+	if [ $rc -eq 3 ]; then
+		# allocation failures from the input: no trace form (pasidsim fuzz --help)
+		skipped=$((skipped + 1))
+		continue
+	fi
 	if [ $rc -gt 1 ]; then
 		echo "fuzz-corpus: $f: fuzz --to-trace exit $rc"
 		bad=$((bad + 1))
@@ -34,5 +41,6 @@ for f in "$corpus"/*; do
 	fi
 	n=$((n + 1))
 done
-echo "fuzz-corpus: $n inputs converted and replayed, $bad problem(s)"
+echo "fuzz-corpus: $n inputs converted and replayed, $bad problem(s)," \
+	"$skipped with allocation failures skipped"
 [ $n -gt 0 ] && [ $bad -eq 0 ]

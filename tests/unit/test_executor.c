@@ -450,6 +450,110 @@ Test(executor, invariant_destroyed_vm)
 	}
 }
 
+/*
+ * A VM never holds more than its quota: broken on purpose by a host whose
+ * quota check is off by one (fuzz/bugbench/vfio-quota-off-by-one), which
+ * grants a VM at its quota one PASID more; the correct host refuses it
+ * (-ENOSPC in the guest) and reports nothing, on both paths.
+ */
+Test(executor, invariant_quota)
+{
+	static const char *const hosts[] = { "pasidsim+vfio-quota-off-by-one",
+					     "linux-6.1+vfio-quota-off-by-one", "pasidsim" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+		for (int path = 0; path < 2; path++) {
+			struct sim_world_params p;
+			struct sim_world *w;
+			struct sim_event e;
+
+			if (!core_built(hosts[i])) {
+				cr_expect(i == 1, "%s must be built", hosts[i]);
+				continue;
+			}
+			params(&p, 1, path);
+			p.host_flavour = hosts[i];
+			p.quota = 2;
+			w = world_new(&p);
+			for (int n = 0; n < 2; n++)
+				cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result,
+					     0);
+			cr_assert_eq(findings(w, -1), 0, "%s: clean at the quota", hosts[i]);
+			e = run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100));
+			cr_expect_eq(e.result, i < 2 ? 0 : -ENOSPC, "%s, path %d", hosts[i], path);
+			cr_expect_eq(invariant(w, 0, "quota"), i < 2, "%s, path %d", hosts[i], path);
+			cr_expect_eq(findings(w, -1), i < 2, "%s: nothing else", hosts[i]);
+			sim_world_destroy(w);
+		}
+	}
+}
+
+/*
+ * A VT-d guest driver reads its VMM's "no PASID" as an unexpected status
+ * code: broken on purpose by the guest copy with bug B1
+ * (fuzz/bugbench/vtd-sc-no-pasid-v30) in the VT-d 3.0 layout, whose
+ * exhausted host reads as -ENODEV instead of -ENOSPC; the correct guest
+ * reports nothing, and neither does the seeded one in the 3.3 layout.
+ */
+Test(executor, invariant_vtd_status)
+{
+	static const char *const guests[] = { "pasidsim+vtd-sc-no-pasid-v30", "pasidsim" };
+
+	for (size_t g = 0; g < ARRAY_SIZE(guests); g++) {
+		for (int layout = 0; layout < 2; layout++) {
+			bool fires = g == 0 && layout == VTD_LAYOUT_30;
+			struct sim_world_params p;
+			struct sim_world *w;
+
+			cr_assert(core_built(guests[g]), "%s must be built", guests[g]);
+			params(&p, 1, SIM_WORLD_PATH_VTD);
+			vtd_params_init(&p.vtd, layout);
+			p.guest_flavour = guests[g];
+			p.quota = 1;
+			w = world_new(&p);
+			cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+			cr_assert_eq(findings(w, -1), 0, "%s: clean until the quota", guests[g]);
+			cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result,
+				     -ENOSPC, "the consumer sees -ENOSPC either way");
+			cr_expect_eq(invariant(w, 0, "vtd-status"), fires, "%s, layout %d",
+				     guests[g], layout);
+			cr_expect_eq(findings(w, -1), fires, "%s: nothing else", guests[g]);
+			sim_world_destroy(w);
+		}
+	}
+}
+
+/*
+ * A raw ioasid_free() of a consumer's ID, its private data attached: the
+ * VT-d driver refuses to free an active IOASID on the host (DOMAIN.md 2.4),
+ * so the host keeps it (a leak the consumer's own free cannot undo); broken
+ * on purpose by the guest copy without that check
+ * (fuzz/bugbench/vtd-free-unchecked), which gives it back.
+ */
+Test(executor, invariant_vtd_active_free)
+{
+	static const char *const guests[] = { "pasidsim+vtd-free-unchecked", "pasidsim" };
+
+	for (size_t g = 0; g < ARRAY_SIZE(guests); g++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+		struct sim_event e;
+
+		cr_assert(core_built(guests[g]), "%s must be built", guests[g]);
+		params(&p, 1, SIM_WORLD_PATH_VTD);
+		p.guest_flavour = guests[g];
+		w = world_new(&p);
+		e = run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100, .arg = 0x1234));
+		cr_assert_eq(e.result, 0);
+		cr_assert_eq(findings(w, -1), 0);
+		run1(w, 0, 0, OP(SIM_OP_IOASID_FREE, .a = e.value));
+		cr_expect_eq(invariant(w, 0, "vtd-active-free"), g == 0, "%s", guests[g]);
+		cr_expect_eq(invariant(w, 0, "host-without-guest"), g == 1,
+			     "%s: the correct driver's host leak", guests[g]);
+		sim_world_destroy(w);
+	}
+}
+
 /* ---- limits ---- */
 
 /* Too many CPUs for the process's mappings: refused with the reason, not an abort. */

@@ -5,11 +5,12 @@
  * traces (tools/fuzz-trace.c), so that a converted input runs the same
  * operations, runs and tie-break keys as the harness ran.
  *
- * Input: byte 0 picks the world (path x host flavour x guest flavour,
- * sim_wdec_params); then batches until the input ends: a byte (1..8
- * operations), the operations (each: which one, where, its arguments, a
- * delay added to the submit time), and a run of the world, whose ties are
- * broken by the next input bytes. Past the end, every byte reads 0.
+ * Input: byte 0 picks the world (path x host flavour x guest flavour x
+ * VT-d knobs, sim_wdec_params); then batches until the input ends: a byte
+ * (1..8 operations), the operations (each: which one, where, its
+ * arguments, a delay added to the submit time), with byte 0 bit 6 a byte
+ * of allocation failures, and a run of the world, whose ties are broken by
+ * the next input bytes. Past the end, every byte reads 0.
  */
 #ifndef _SIM_WORLD_DECODE_H
 #define _SIM_WORLD_DECODE_H
@@ -54,6 +55,11 @@ struct wdec {
 	u64 t;					/* the submit time, never decreasing */
 	u64 cookie;
 	const char *guest, *host;		/* the world's guest and host flavours */
+	bool vcmd_hang;				/* a VMM may never complete a VCMD */
+	bool lying;				/* a VMM answers other PASIDs than granted */
+	bool faulty;				/* byte 0 bit 6: allocation failures */
+	u64 fault_seen, fault_from, fault_len;	/* attempts in this run; which fail */
+	u64 faults;				/* failures injected by this input */
 	/* the input */
 	const uint8_t *data;
 	size_t size, pos;
@@ -64,7 +70,13 @@ struct wdec {
 /*
  * The world of input byte @b0 into @p (2 VMs x 2 vCPUs x 2 vIOMMUs, quota
  * 8): bit 0 the virtio path, bit 1 a linux-6.1 host, bit 2 linux-6.1
- * guests (pasidsim when that flavour is not built); @host, if not NULL,
+ * guests (pasidsim when that flavour is not built), bit 3 the VT-d 3.0
+ * register layout (else 3.3), bits 5:4 the VMM (0, 1 honest; 2 one that
+ * answers PASID 1 to every granted ALLOC; 3 one whose 4th VCMD never
+ * completes: a world stopped by the driver's timeout panic is what it
+ * must cause, one stopped at the time limit is a hang), bit 6 no other
+ * world but allocation failures chosen by the input in each run (bits
+ * 3-5: VT-d path only); @host, if not NULL,
  * replaces the host's flavour (a seeded bug's copy, "pasidsim+BUG").
  */
 void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p);
