@@ -164,7 +164,7 @@ static int to_trace(const char *input, const char *harness, const struct fuzz_ar
 	ret = fuzz_to_trace(harness, input, a->out ? a->out : "-", &o, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "pasidsim fuzz: --to-trace: %s\n", err);
-		return ret == -2 ? 3 : PASIDSIM_EXIT_USAGE;
+		return ret == -2 ? PASIDSIM_EXIT_NO_TRACE : PASIDSIM_EXIT_USAGE;
 	}
 	if (ret)
 		fprintf(stderr, "pasidsim fuzz: %s: finding: %s\n", input, err);

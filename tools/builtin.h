@@ -12,6 +12,8 @@
 #define PASIDSIM_EXIT_OK	0
 #define PASIDSIM_EXIT_FOUND	1
 #define PASIDSIM_EXIT_USAGE	2
+/* fuzz --to-trace: nothing written, the input has no trace form (allocation failures) */
+#define PASIDSIM_EXIT_NO_TRACE	3
 
 int cmd_demo(int argc, char **argv);
 int cmd_db(int argc, char **argv);
