@@ -88,7 +88,9 @@ static int pick_harnesses(struct bb *b)
 {
 	char list[256], *save = NULL;
 	static const char *const known[] = { "api", "diff_ioasid", "world" };
+	bool want[3] = { false };
 
+	/* every name first, so a wrong one is named even where nothing is built */
 	snprintf(list, sizeof(list), "%s", b->a.harness ? b->a.harness : "api,diff_ioasid,world");
 	for (char *h = strtok_r(list, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
 		int k = -1;
@@ -101,16 +103,19 @@ static int pick_harnesses(struct bb *b)
 				"diff_ioasid or world\n", b->a.harness, h);
 			return -1;
 		}
-		if (!b->bins[k][0]) {
-			char err[PATH_MAX * 3];
+		want[k] = true;
+	}
+	for (int k = 0; k < 3; k++) {
+		char err[PATH_MAX * 3];
 
-			if (fuzz_find_binary(known[k], b->a.engine, b->a.bin_dir, b->bins[k],
-					     PATH_MAX, err, sizeof(err))) {
-				fprintf(stderr, "pasidsim bugbench: %s\n", err);
-				return -1;
-			}
-			b->harnesses[b->nharness++] = known[k];
+		if (!want[k] || b->bins[k][0])
+			continue;
+		if (fuzz_find_binary(known[k], b->a.engine, b->a.bin_dir, b->bins[k],
+				     PATH_MAX, err, sizeof(err))) {
+			fprintf(stderr, "pasidsim bugbench: %s\n", err);
+			return -1;
 		}
+		b->harnesses[b->nharness++] = known[k];
 	}
 	return 0;
 }
