@@ -7,23 +7,9 @@
  * a process-wide registry so that a grace period sees the readers of all
  * threads, whatever kernel instance they run in.
  *
- * Read side. rcu_read_lock()/rcu_read_unlock() nest per task: an inner
- * level only counts in the task. Leaving the outermost section stamps the
- * task's rcu_qs_seq with a new value of a process-wide counter, rcu_stamp;
- * entering and leaving it also count the tasks inside a section, rcu_readers.
- *
- * Single-threaded fast path. While one pthread alone has used RCU (every
- * world, replay and benchmark: the simulated CPUs are coroutines of one
- * thread), the outermost enter and exit update rcu_stamp and rcu_readers
- * with plain (relaxed) loads and stores and no fence: every grace period
- * runs on the readers' own thread. The first RCU call of a second pthread
- * switches the process to the multi-threaded mode for good
- * (rcu_thread_slow()): it publishes the mode, makes the owner thread execute
- * a full memory barrier (membarrier(2), else an mprotect() TLB shootdown)
- * and waits until the owner has finished any fast-path update it began
- * before it could see the mode. From then on every thread takes the checked
- * path: atomic read-modify-writes and a sequentially consistent fence on
- * entry that pairs with the one of the grace period.
+ * Read side. rcu_read_lock()/rcu_read_unlock() nest per task. Leaving the
+ * outermost section stamps the task's rcu_qs_seq with a new value of a
+ * process-wide counter, rcu_stamp.
  *
  * Grace periods. A callback queued by call_rcu() records the value of
  * rcu_stamp at that moment, T. A task inside a read-side section whose
@@ -47,11 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
-#include <linux/membarrier.h>
 
 #include <asm/processor.h>
 #include <linux/kernel.h>
@@ -82,88 +64,6 @@ static void __noreturn oom(void)
 }
 
 static void registry_del(struct sim_task *t);
-
-/* ---- who may take the single-threaded fast path ------------------------------ */
-
-enum { RCU_NONE, RCU_ST, RCU_MT };
-/* RCU_ST while one pthread, the owner, alone has called RCU; RCU_MT for good after. */
-static int rcu_mode;
-static __thread bool rcu_owner;
-/* Set by the owner around a fast-path update; the switch to RCU_MT waits for 0. */
-static int rcu_fast_busy;
-
-/* Make every running thread of the process execute a full memory barrier. */
-static void barrier_all_threads(void)
-{
-	static void *page;
-	long ps = sysconf(_SC_PAGESIZE);
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) &&
-	    !syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
-		return;
-	/* No membarrier: a permission change shoots down every CPU's TLB (an IPI). */
-	if (!page)
-		page = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
-		oom();
-	*(volatile char *)page = 1;
-	if (mprotect(page, ps, PROT_READ) || mprotect(page, ps, PROT_READ | PROT_WRITE))
-		oom();
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-/* A thread that is not the owner calls RCU: claim ownership, or go RCU_MT. */
-static void noinline rcu_thread_slow(void)
-{
-	int mode = RCU_NONE;
-
-	if (__atomic_compare_exchange_n(&rcu_mode, &mode, RCU_ST, false, __ATOMIC_SEQ_CST,
-					__ATOMIC_SEQ_CST)) {
-		rcu_owner = true;
-		return;
-	}
-	pthread_mutex_lock(&registry_mu);
-	if (__atomic_load_n(&rcu_mode, __ATOMIC_SEQ_CST) == RCU_ST) {
-		__atomic_store_n(&rcu_mode, RCU_MT, __ATOMIC_SEQ_CST);
-		barrier_all_threads();
-		/* The owner may have read RCU_ST just before: let it finish. */
-		while (__atomic_load_n(&rcu_fast_busy, __ATOMIC_ACQUIRE))
-			cpu_relax();
-	}
-	pthread_mutex_unlock(&registry_mu);
-}
-
-/* First thing every RCU entry point does: a new thread claims ownership or goes RCU_MT. */
-static inline void rcu_thread_check(void)
-{
-	if (__builtin_expect(!rcu_owner, 0) &&
-	    __atomic_load_n(&rcu_mode, __ATOMIC_RELAXED) != RCU_MT)
-		rcu_thread_slow();
-}
-
-/* The owner begins a fast-path update: true in RCU_ST, and rcu_fast_end() follows. */
-static inline bool rcu_fast_begin(void)
-{
-	if (!rcu_owner)
-		return false;
-	__atomic_store_n(&rcu_fast_busy, 1, __ATOMIC_RELAXED);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(__atomic_load_n(&rcu_mode, __ATOMIC_RELAXED) == RCU_ST, 1))
-		return true;
-	__atomic_store_n(&rcu_fast_busy, 0, __ATOMIC_RELEASE);
-	return false;
-}
-
-static inline void rcu_fast_end(void)
-{
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&rcu_fast_busy, 0, __ATOMIC_RELEASE);
-}
-
-/* A relaxed add by the only writer: no read-modify-write instruction. */
-#define owner_add(p, v)	__atomic_store_n((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (v), \
-					 __ATOMIC_RELAXED)
 
 static void task_exit(void *arg)
 {
@@ -292,7 +192,6 @@ const char *sim_task_name(const struct sim_task *t)
 
 void sim_task_forget(struct sim_task *t)
 {
-	rcu_thread_check();
 	sim_lock_task_abandon(t);
 	t->preempt_count = 0;
 	t->irq_disabled = 0;
@@ -350,101 +249,20 @@ static unsigned long long wait_for_readers(unsigned long long s)
 
 /* ---- read side --------------------------------------------------------------- */
 
-/* The outermost section begins or ends: the task's virtual-time record. */
-static __always_inline void section_enter_clock(struct sim_task *t)
-{
-	t->rcu_enter_ns = *t->clock;
-}
-
-static __always_inline void section_exit_clock(struct sim_task *t)
-{
-	u64 *sec = t->rcu_sec[t->rcu_nsec++ % SIM_RCU_SECTIONS];
-
-	sec[0] = t->rcu_enter_ns;
-	sec[1] = *t->clock;
-	t->rcu_last_exit = sec[1];
-	if (t->rcu_exit_slot) {
-		*t->rcu_exit_slot = sec[1];
-		if (sec[1] > *t->rcu_exit_max)
-			*t->rcu_exit_max = sec[1];
-	}
-}
-
-/* Enter and leave the outermost section on the fast path (rcu_fast_begin() said so). */
-static inline void fast_enter(struct sim_task *t)
-{
-	owner_add(&rcu_readers, 1);
-	if (t->clock)
-		section_enter_clock(t);
-	__atomic_store_n(&t->rcu_nesting, 1, __ATOMIC_RELAXED);
-	rcu_fast_end();
-}
-
-static inline void fast_exit(struct sim_task *t)
-{
-	unsigned long long s = __atomic_load_n(&rcu_stamp, __ATOMIC_RELAXED) + 1;
-
-	__atomic_store_n(&rcu_stamp, s, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->rcu_qs_seq, s, __ATOMIC_RELAXED);
-	if (t->clock)
-		section_exit_clock(t);
-	__atomic_store_n(&t->rcu_nesting, 0, __ATOMIC_RELAXED);
-	owner_add(&rcu_readers, -1);
-	rcu_fast_end();
-}
-
-static void noinline read_lock_slow(struct sim_task *t)
-{
-	rcu_thread_check();
-	if (rcu_fast_begin()) {
-		fast_enter(t);
-		return;
-	}
-	__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
-	if (t->clock)
-		section_enter_clock(t);
-	__atomic_store_n(&t->rcu_nesting, 1, __ATOMIC_RELAXED);
-	/* Pairs with the fence in readers_min_qs(): publish before reading. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
 void rcu_read_lock(void)
 {
 	struct sim_task *t = task_current();
 	unsigned int n = t->rcu_nesting;
 
-	/* Nested: the task's own count, in any mode. */
-	if (n) {
-		__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
-		return;
-	}
-	if (__builtin_expect(rcu_fast_begin(), 1)) {
-		fast_enter(t);
-		return;
-	}
-	read_lock_slow(t);
-}
-
-static void noinline read_unlock_slow(struct sim_task *t, unsigned int n)
-{
-	unsigned long long s;
-
-	rcu_thread_check();
 	if (!n) {
-		sim_finding_add(NULL, SIM_FINDING_RCU, NULL, 0,
-				"rcu_read_unlock() without rcu_read_lock() in %s", t->name);
-		return;
+		__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
+		if (t->clock)
+			t->rcu_enter_ns = *t->clock;
 	}
-	if (rcu_fast_begin()) {
-		fast_exit(t);
-		return;
-	}
-	s = __atomic_add_fetch(&rcu_stamp, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&t->rcu_qs_seq, s, __ATOMIC_RELEASE);
-	if (t->clock)
-		section_exit_clock(t);
-	__atomic_store_n(&t->rcu_nesting, 0, __ATOMIC_RELEASE);
-	__atomic_fetch_sub(&rcu_readers, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
+	/* Pairs with the fence in readers_min_qs(): publish before reading. */
+	if (!n)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void rcu_read_unlock(void)
@@ -452,15 +270,31 @@ void rcu_read_unlock(void)
 	struct sim_task *t = task_current();
 	unsigned int n = t->rcu_nesting;
 
-	if (n > 1) {
-		__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
+	if (!n) {
+		sim_finding_add(NULL, SIM_FINDING_RCU, NULL, 0,
+				"rcu_read_unlock() without rcu_read_lock() in %s", t->name);
 		return;
 	}
-	if (n == 1 && __builtin_expect(rcu_fast_begin(), 1)) {
-		fast_exit(t);
-		return;
+	if (n == 1) {
+		unsigned long long s = __atomic_add_fetch(&rcu_stamp, 1, __ATOMIC_SEQ_CST);
+
+		__atomic_store_n(&t->rcu_qs_seq, s, __ATOMIC_RELEASE);
+		if (t->clock) {
+			u64 *sec = t->rcu_sec[t->rcu_nsec++ % SIM_RCU_SECTIONS];
+
+			sec[0] = t->rcu_enter_ns;
+			sec[1] = *t->clock;
+			t->rcu_last_exit = sec[1];
+			if (t->rcu_exit_slot) {
+				*t->rcu_exit_slot = sec[1];
+				if (sec[1] > *t->rcu_exit_max)
+					*t->rcu_exit_max = sec[1];
+			}
+		}
 	}
-	read_unlock_slow(t, n);
+	__atomic_store_n(&t->rcu_nesting, n - 1, __ATOMIC_RELEASE);
+	if (n == 1)
+		__atomic_fetch_sub(&rcu_readers, 1, __ATOMIC_SEQ_CST);
 }
 
 bool rcu_read_lock_held(void)
@@ -532,7 +366,6 @@ static void enqueue(struct rcu_head *head, rcu_callback_t func, void *obj)
 	struct sim_rcu_state *rs = kernel_current()->rcu;
 	struct rcu_cb *cb;
 
-	rcu_thread_check();
 	head->next = NULL;
 	head->func = func;
 	/* The stamp must be read after the caller unpublished the object. */
@@ -668,7 +501,6 @@ static struct sim_kernel *grace_period(const char *what, unsigned long long *tar
 	unsigned long long s;
 	u64 g;
 
-	rcu_thread_check();
 	if (t->rcu_nesting) {
 		sim_finding_add(k, SIM_FINDING_RCU, NULL, 0,
 				"%s() inside an RCU read-side critical section (nesting %u): "
@@ -754,7 +586,6 @@ size_t sim_rcu_quiescent(void)
 	struct sim_kernel *k = kernel_current();
 	unsigned long long target;
 
-	rcu_thread_check();
 	if (t->rcu_nesting) {
 		sim_finding_add(k, SIM_FINDING_RCU, NULL, 0,
 				"sim_rcu_quiescent() inside an RCU read-side critical section");

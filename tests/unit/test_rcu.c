@@ -711,36 +711,3 @@ KTEST(rcu, readers_and_writer_threads, .timeout = 60)
 	cr_assert_eq(live_objects(), 0);
 	cr_assert_eq(sim_findings_count(NULL, -1), 0);
 }
-
-/*
- * The first thread to use RCU reads on the single-threaded fast path (no
- * atomics, no fence) until a second thread calls RCU: a section this thread
- * entered on the fast path must still hold back the second thread's grace
- * period, and the reader count must stay balanced across the switch.
- */
-KTEST(rcu, fast_path_reader_holds_back_second_thread, .timeout = 30)
-{
-	struct syncer s = { .k = ktest_kernel() };
-	struct flag_cb f = { 0 };
-
-	rcu_read_lock();	/* this thread is the owner: the fast path */
-	call_rcu(&f.rcu, flag_cb_fn);
-	cr_assert_eq(pthread_create(&s.th, NULL, syncer_main, &s), 0);
-	flag_wait(&s.started, 1);
-	short_nap();		/* room for a wrong implementation to return */
-	cr_assert_eq(flag_get(&s.done), 0);
-	cr_assert_eq(flag_get(&f.ran), 0);
-	rcu_read_unlock();	/* after the switch: the checked path */
-	pthread_join(s.th, NULL);
-	cr_assert_eq(flag_get(&s.done), 1);
-	cr_assert_eq(flag_get(&f.ran), 1);
-
-	/* Balanced: with no reader left, a grace period does not wait. */
-	memset(&s, 0, sizeof(s));
-	s.k = ktest_kernel();
-	cr_assert_eq(pthread_create(&s.th, NULL, syncer_main, &s), 0);
-	pthread_join(s.th, NULL);
-	cr_assert_eq(flag_get(&s.done), 1);
-	call_rcu(&f.rcu, flag_cb_fn);
-	cr_assert_eq(sim_rcu_quiescent(), 1);
-}
