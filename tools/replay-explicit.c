@@ -134,20 +134,14 @@ static void x_settle(struct replay *r, struct xentry *e, const struct sim_event 
 /* The world stopped: the first op that did not complete is the finding's line. */
 static void x_stopped(struct replay *r, struct xreplay *x)
 {
+	unsigned long line = r->line;
+
 	for (size_t i = 0; i < x->n; i++)
 		if (x->b[i].submitted && !x->b[i].done) {
-			r->line = x->b[i].line;
+			line = x->b[i].line;
 			break;
 		}
-	r->st->findings++;
-	if (!r->st->div_line) {
-		r->st->div_line = r->line;
-		snprintf(r->st->divergence, sizeof(r->st->divergence),
-			 "%s:%lu: the world stopped: %s", r->name, r->line,
-			 sim_world_report(x->w));
-	}
-	if (r->status < 1)
-		r->status = 1;
+	rp_world_stopped(r, x->w, line);
 	x->stopped = true;
 }
 

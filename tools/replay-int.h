@@ -166,6 +166,8 @@ bool rp_sva_misused(struct replay *r, const struct trace_event *ev);
 /* replay.c: errors, timing, and what every mode does with a result */
 /* The next event of @tp in @ev (r->line its line): 1; 0 at the end, or on a parse error (status 2, the error in r->st). */
 int rp_next_event(struct replay *r, struct trace_parser *tp, struct trace_event *ev);
+/* The world stopped (a finding; the first divergence if none came before) at @line. */
+void rp_world_stopped(struct replay *r, struct sim_world *w, unsigned long line);
 void rp_input_error(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rp_diverge(struct replay *r, const char *fmt, ...)

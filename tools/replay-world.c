@@ -135,20 +135,14 @@ static void world_flush(struct replay *r, struct wreplay *wr)
 		}
 	}
 	if (res != SIM_SCHED_IDLE) {
+		unsigned long line = r->line;
+
 		for (size_t i = 0; i < wr->n; i++)
 			if (!wr->b[i].done) {
-				r->line = wr->b[i].line;
+				line = wr->b[i].line;
 				break;
 			}
-		r->st->findings++;
-		if (!r->st->div_line) {
-			r->st->div_line = r->line;
-			snprintf(r->st->divergence, sizeof(r->st->divergence),
-				 "%s:%lu: the world stopped: %s", r->name, r->line,
-				 sim_world_report(wr->w));
-		}
-		if (r->status < 1)
-			r->status = 1;
+		rp_world_stopped(r, wr->w, line);
 		wr->stopped = true;
 	}
 	for (size_t i = 0; i < wr->n; i++) {

@@ -53,6 +53,19 @@ int replay_parse_timing(const char *s, enum replay_timing *t, double *scale)
 	return 0;
 }
 
+void rp_world_stopped(struct replay *r, struct sim_world *w, unsigned long line)
+{
+	r->line = line;
+	r->st->findings++;
+	if (!r->st->div_line) {
+		r->st->div_line = r->line;
+		snprintf(r->st->divergence, sizeof(r->st->divergence),
+			 "%s:%lu: the world stopped: %s", r->name, r->line, sim_world_report(w));
+	}
+	if (r->status < 1)
+		r->status = 1;
+}
+
 int rp_next_event(struct replay *r, struct trace_parser *tp, struct trace_event *ev)
 {
 	int n = trace_parser_next(tp, ev);
