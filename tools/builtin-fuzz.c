@@ -15,6 +15,7 @@
 #include "builtin.h"
 #include "fuzz-campaign.h"
 #include "fuzz-trace.h"
+#include "fuzz-min.h"
 #include "json.h"
 #include "opt.h"
 #include "results.h"
@@ -37,10 +38,12 @@ static const char fuzz_about[] =
 static const char fuzz_footer[] =
 	"Exit status: 0 no finding, 1 a finding, 2 usage error, harness not built or the\n"
 	"engine failed; with --to-trace, 3: nothing written, the input injects\n"
-	"allocation failures (world byte 0 bit 6), which a trace cannot hold.\n";
+	"allocation failures (world byte 0 bit 6), which a trace cannot hold;\n"
+	"with --minimize, 0 written, 2 nothing written (no finding to minimise, or the\n"
+	"smaller input gives another finding).\n";
 
 struct fuzz_args {
-	const char *flavour, *corpus, *bin_dir, *work, *db, *to_trace, *out;
+	const char *flavour, *corpus, *bin_dir, *work, *db, *to_trace, *minimize, *out;
 	int engine;
 	unsigned int seconds, jobs;
 	uint64_t seed;
@@ -188,6 +191,55 @@ static const char *replayer(const char *bin, int engine, const char *harness, ch
 	return buf;
 }
 
+/*
+ * --minimize INPUT: the engine's minimiser shrinks a finding of @harness into
+ * -o FILE (default INPUT.min), kept only when the harness's standalone
+ * replayer shows the same finding for it (tools/fuzz-min.h); --time bounds
+ * each libFuzzer step. Exit 0 written, 2 nothing written.
+ */
+static int minimize(const char *harness, const struct fuzz_args *a)
+{
+	char bin[PATH_MAX], rep[PATH_MAX + 64], out[PATH_MAX], err[PATH_MAX * 3];
+	struct fuzz_min m = { .engine = a->engine, .core = a->flavour, .input = a->minimize,
+			      .seconds = a->seconds };
+
+	if (fuzz_find_binary(harness, a->engine, a->bin_dir, bin, PATH_MAX, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim fuzz: %s\n", err);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	if (a->flavour && !fuzz_core_built(bin, a->flavour)) {
+		fprintf(stderr, "pasidsim fuzz: --flavour=%s: no core object of it beside %s\n",
+			a->flavour, bin);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	m.bin = bin;
+	m.replayer = replayer(bin, a->engine, harness, rep);
+	if (access(m.replayer, X_OK)) {
+		fprintf(stderr, "pasidsim fuzz: --minimize: no standalone replayer %s (cmake --build "
+			"--preset fuzz)\n", m.replayer);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	if (a->out && !strcmp(a->out, "-")) {
+		fprintf(stderr, "pasidsim fuzz: --minimize: -o: expected a file, not standard "
+			"output\n");
+		return PASIDSIM_EXIT_USAGE;
+	}
+	if (snprintf(out, sizeof(out), a->out ? "%s" : "%s.min", a->out ? a->out : a->minimize) >=
+	    (int)sizeof(out)) {
+		fprintf(stderr, "pasidsim fuzz: --minimize: output name too long\n");
+		return PASIDSIM_EXIT_USAGE;
+	}
+	m.out = out;
+	if (fuzz_minimize(&m, err, sizeof(err))) {
+		fprintf(stderr, "pasidsim fuzz: --minimize: %s\n", err);
+		return PASIDSIM_EXIT_USAGE;
+	}
+	if (!a->quiet)
+		printf("minimised %s (%zu bytes) to %s (%zu bytes), the same finding: %s\n",
+		       m.input, m.in_len, m.out, m.out_len, m.min_finding);
+	return PASIDSIM_EXIT_OK;
+}
+
 static int check_harness(const char *h)
 {
 	for (int i = 0; harnesses[i]; i++)
@@ -273,7 +325,11 @@ int cmd_fuzz(int argc, char **argv)
 		OPT_STR(0, "to-trace", &a.to_trace, "INPUT",
 			"convert an input (a finding) of HARNESS (default world) into a trace "
 			"that 'pasidsim replay' reproduces, instead of fuzzing"),
-		OPT_OUTPUT(&a.out, "--to-trace: write the trace to FILE (default: standard output)"),
+		OPT_STR(0, "minimize", &a.minimize, "INPUT",
+			"shrink a finding of HARNESS with the engine's minimiser into -o FILE "
+			"(default INPUT.min), kept only if it gives the same finding"),
+		OPT_OUTPUT(&a.out, "--to-trace: write the trace to FILE (default: standard output); "
+			   "--minimize: the smaller input"),
 		OPT_DB(&a.db),
 		OPT_NO_DB(&a.no_db),
 		OPT_JSON(&a.json),
@@ -293,6 +349,8 @@ int cmd_fuzz(int argc, char **argv)
 		fprintf(stderr, "pasidsim fuzz: expected a HARNESS\n");
 		return PASIDSIM_EXIT_USAGE;
 	}
+	if (a.minimize)
+		return check_harness(argv[1]) ? PASIDSIM_EXIT_USAGE : minimize(argv[1], &a);
 	if (check_harness(argv[1]) || setup(&c, &a, argv[1], bin, seeds, dict, corpus, work))
 		return PASIDSIM_EXIT_USAGE;
 	if (fuzz_campaign_run(&c, err, sizeof(err))) {
