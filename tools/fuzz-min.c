@@ -112,8 +112,14 @@ static char *read_all(int fd)
 	return buf;
 }
 
-/* Run @argv with the campaign's environment, its output into @fd (truncated): the status. */
-static int run_logged(char *const argv[], const struct fuzz_min *m, int fd, unsigned int limit)
+/*
+ * Run @argv with the campaign's environment (@afl: afl-tmin's, which wants
+ * symbolize=0 and, for the harnesses' large coverage maps with their
+ * dlopen'd core copies, AFL_MAP_SIZE), its output into @fd (truncated): the
+ * status.
+ */
+static int run_logged(char *const argv[], const struct fuzz_min *m, int fd, unsigned int limit,
+		      bool afl)
 {
 	int st;
 	pid_t pid;
@@ -125,8 +131,11 @@ static int run_logged(char *const argv[], const struct fuzz_min *m, int fd, unsi
 	if (pid < 0)
 		return -1;
 	if (!pid) {
-		setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1:quarantine_size_mb=16:"
+		setenv("ASAN_OPTIONS", afl ? "detect_leaks=0:abort_on_error=1:symbolize=0" :
+		       "detect_leaks=0:abort_on_error=1:quarantine_size_mb=16:"
 		       "max_malloc_fill_size=0", 1);
+		if (afl)
+			setenv("AFL_MAP_SIZE", "8388608", 0);
 		setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1", 1);
 		if (m->core)
 			setenv("PASIDSIM_FUZZ_CORE", m->core, 1);
@@ -148,7 +157,7 @@ static int replay_finding(const struct fuzz_min *m, const char *input, int fd, c
 {
 	char *argv[] = { (char *)m->replayer, (char *)input, NULL };
 	char *log;
-	int st = run_logged(argv, m, fd, 300), found;
+	int st = run_logged(argv, m, fd, 300, false), found;
 
 	if (st < 0 || !(log = read_all(fd)))
 		return -1;
@@ -191,7 +200,7 @@ static int engine_minimize(const struct fuzz_min *m, const char *tmp, int fd, ch
 
 	snprintf(budget, sizeof(budget), "-max_total_time=%u", m->seconds);
 	snprintf(artifact, sizeof(artifact), "-exact_artifact_path=%s", tmp);
-	st = run_logged(m->engine == FUZZ_AFL ? afl : lf, m, fd, 0);
+	st = run_logged(m->engine == FUZZ_AFL ? afl : lf, m, fd, 0, m->engine == FUZZ_AFL);
 	if (st >= 0 && file_size(tmp) > 0)
 		return 0;
 	log = read_all(fd);
