@@ -5,6 +5,8 @@
  * aborts, so the exit status says whether the corpus passed.
  *   <harness> FILE|DIR...
  * Ends with "N passed, 0 failed" (an abort ends the run before).
+ * PASIDSIM_FUZZ_TIMES=FILE appends "SECONDS<TAB>PATH" per input to FILE (which
+ * inputs are slow; CPU time of this process).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fuzz.h"
+
+static FILE *times;
 
 static int run_file(const char *path, unsigned long *count)
 {
@@ -39,7 +44,17 @@ static int run_file(const char *path, unsigned long *count)
 		return -1;
 	}
 	fclose(f);
-	LLVMFuzzerTestOneInput(buf, size);
+	if (times) {
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+		LLVMFuzzerTestOneInput(buf, size);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+		fprintf(times, "%.6f\t%s\n", (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9,
+			path);
+	} else {
+		LLVMFuzzerTestOneInput(buf, size);
+	}
 	free(buf);
 	(*count)++;
 	return 0;
@@ -53,6 +68,14 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
 		return 2;
+	}
+	if (getenv("PASIDSIM_FUZZ_TIMES")) {
+		times = fopen(getenv("PASIDSIM_FUZZ_TIMES"), "a");
+		if (!times) {
+			fprintf(stderr, "%s: %s\n", getenv("PASIDSIM_FUZZ_TIMES"), strerror(errno));
+			return 2;
+		}
+		setvbuf(times, NULL, _IOLBF, 0);
 	}
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);
