@@ -37,6 +37,39 @@ struct fn_desc {
 /* The probed functions: their names, trace operation, return and parameters. */
 extern const struct fn_desc import_fns[IMPORT_FN__NR];
 
+/* A call (open, nested or done) or a gap, waiting to be written. */
+struct slot {
+	struct slot *next;		/* FIFO of top-level calls and gaps */
+	struct slot *parent;		/* nested call: the open outer call */
+	bool is_gap;
+	bool done;			/* returned, or given up on */
+	bool lost_return;		/* its return (or a nested one) was lost: a gap follows */
+	enum import_fn fn;
+	int cpu;
+	int pid;
+	uint64_t ts;			/* absolute capture time */
+	unsigned long line;
+	uint32_t argmask;
+	uint64_t arg[IMPORT_MAX_ARGS];
+	bool has_ret;
+	uint64_t ret;
+	bool has_inner_id;		/* a nested ioasid_alloc() gave this PASID */
+	uint32_t inner_id;
+	/* gap */
+	bool lost_known;
+	uint64_t lost;
+	const char *reason;
+};
+
+/*
+ * Fill @ev with the call @s (tools/import-call.c): its arguments, and its
+ * result when it returned. Names are formatted into @names (six buffers that
+ * must outlive @ev); @st says which set is the SVA set. False if it returned
+ * but its result cannot be written, with the reason in *@why.
+ */
+bool import_convert_call(const struct slot *s, struct trace_event *ev, char (*names)[24],
+			 const struct import_stats *st, const char **why);
+
 /* Which pass of import_convert() the progress line reports (1 or 2). */
 void import_progress_pass(int pass);
 
