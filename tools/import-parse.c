@@ -598,23 +598,61 @@ static int parse_perf_lost(struct lp *lp, const char *p, const char *end,
  * TASK-PID [(TGID)] [[CPU]] [FLAGS] SECONDS: EVENT: (LOCATION) ARGS   (ftrace)
  * COMM TID[/TID] [[CPU]] SECONDS: EVENT: (LOCATION) ARGS              (perf)
  */
-static int parse_event(struct lp *lp, enum import_format *fmt, const char *p, const char *end,
-		       struct import_rec *rec)
+/*
+ * The task column @last: "COMM-PID" (ftrace) or "COMM TID" / "PID/TID" (perf):
+ * the PID into @rec, the style it shows into *@style.
+ */
+static int parse_task(struct lp *lp, struct tok last, struct import_rec *rec,
+		      enum import_format *style)
 {
-	struct tok tk[MAX_PREFIX], ev, last;
-	const char *s = p, *loc_end;
-	enum import_format style;
-	int n = 0, ts_at = -1, k, is_ret, loc_ret = -1;
-	struct tok loc_sym = { NULL, 0 };
-	const char *dash;
+	const char *slash = memchr(last.s, '/', last.len), *dash = NULL;
+	struct tok a = last, b;
 
-	while (n < MAX_PREFIX && next_tok(&s, end, &tk[n])) {
+	if (slash) {
+		a.len = slash - last.s;
+		b.s = slash + 1;
+		b.len = last.len - a.len - 1;
+	}
+	if (slash ? (tok_all(a, isdigit) && parse_pid(b, &rec->pid)) :
+		    parse_pid(last, &rec->pid)) {
+		*style = IMPORT_FMT_PERF;
+		return 0;
+	}
+	for (size_t i = last.len; i > 0 && !dash; i--)
+		if (last.s[i - 1] == '-')
+			dash = last.s + i - 1;
+	if (!dash)
+		return lp_fail(lp, last.s, "expected the task as 'COMM-PID' (ftrace) or "
+			       "'COMM TID' (perf), got '%.*s'",
+			       (int)(last.len > 40 ? 40 : last.len), last.s);
+	b.s = dash + 1;
+	b.len = last.s + last.len - dash - 1;
+	if (!parse_pid(b, &rec->pid))
+		return lp_fail(lp, dash + 1, "expected the PID after '-' in 'COMM-PID'");
+	*style = IMPORT_FMT_FTRACE;
+	return 0;
+}
+
+/*
+ * The columns before "EVENT:": the timestamp (the first token, past the
+ * first, that parses as one and is followed by "EVENT:"), then, from the
+ * right, the CPU, its flags, ftrace's record-tgid column and the task (into
+ * @task). *@s is left after "EVENT:", which is in @ev.
+ */
+static int parse_prefix(struct lp *lp, const char *p, const char *end, const char **s,
+			struct tok *ev, struct tok *task, struct import_rec *rec,
+			enum import_format *style)
+{
+	struct tok tk[MAX_PREFIX];
+	int n = 0, ts_at = -1, k;
+
+	while (n < MAX_PREFIX && next_tok(s, end, &tk[n])) {
 		if (n >= 1 && parse_ts(tk[n], &rec->ts)) {
-			const char *s2 = s;
+			const char *s2 = *s;
 
-			if (next_tok(&s2, end, &ev) && ev.len > 1 && ev.s[ev.len - 1] == ':') {
+			if (next_tok(&s2, end, ev) && ev->len > 1 && ev->s[ev->len - 1] == ':') {
 				ts_at = n;
-				s = s2;
+				*s = s2;
 				break;
 			}
 		}
@@ -624,7 +662,6 @@ static int parse_event(struct lp *lp, enum import_format *fmt, const char *p, co
 		return lp_fail(lp, p, "expected an event line 'TASK-PID [CPU] SECONDS: EVENT: ...' "
 			       "(ftrace) or 'COMM TID [CPU] SECONDS: EVENT: ...' (perf)");
 	rec->has_ts = true;
-	/* the columns before the timestamp, from the right */
 	k = ts_at - 1;
 	if (k >= 1 && !parse_cpu_col(tk[k], &rec->cpu) && parse_cpu_col(tk[k - 1], &rec->cpu))
 		k -= 2;			/* FLAGS after [CPU]: "d..1." */
@@ -635,45 +672,69 @@ static int parse_event(struct lp *lp, enum import_format *fmt, const char *p, co
 	if (k < 0)
 		return lp_fail(lp, p,
 			       "expected the task ('COMM-PID' or 'COMM TID') before the CPU");
-	last = tk[k];
-	{
-		const char *slash = memchr(last.s, '/', last.len);
-		struct tok a = last, b;
+	*task = tk[k];
+	return parse_task(lp, tk[k], rec, style);
+}
 
-		if (slash) {
-			a.len = slash - last.s;
-			b.s = slash + 1;
-			b.len = last.len - a.len - 1;
-		}
-		if (slash ? (tok_all(a, isdigit) && parse_pid(b, &rec->pid)) :
-			    parse_pid(last, &rec->pid)) {
-			style = IMPORT_FMT_PERF;
-			goto styled;
-		}
-	}
-	dash = NULL;
-	for (size_t i = last.len; i > 0; i--) {
-		if (last.s[i - 1] == '-') {
-			dash = last.s + i - 1;
-			break;
-		}
-	}
-	if (dash) {
-		struct tok pid = { dash + 1, last.s + last.len - dash - 1 };
+/*
+ * An optional "(LOCATION)" at *@s: the probed function's name into @sym and
+ * whether it names a return (1) or an entry (0) into *@is_ret (-1: no
+ * location). *@s is left after it.
+ */
+static int parse_location(struct lp *lp, const char **s, const char *end,
+			  enum import_format style, struct tok *sym, int *is_ret)
+{
+	const char *close, *arrow;
 
-		if (!parse_pid(pid, &rec->pid))
-			return lp_fail(lp, dash + 1, "expected the PID after '-' in 'COMM-PID'");
-		style = IMPORT_FMT_FTRACE;
+	*is_ret = -1;
+	if (*s >= end || **s != '(')
+		return 0;
+	close = memchr(*s, ')', end - *s);
+	if (!close)
+		return lp_fail(lp, *s, "expected ')' closing the probe location");
+	arrow = find_str(*s, close - *s, "<-");
+	if (arrow) {
+		/*
+		 * ftrace prints "(caller+0x6f/0xb0 <- func)"; the event's print
+		 * fmt, used by perf and trace-cmd, "(func <- caller)", in hex.
+		 * The function is the side without an offset.
+		 */
+		struct tok left = { *s + 1, arrow - *s - 1 };
+		struct tok right = { arrow + 2, close - arrow - 2 };
+		bool lo = memchr(left.s, '+', left.len);
+		bool ro = memchr(right.s, '+', right.len);
+
+		if (lo != ro)
+			*sym = location_symbol(lo ? right : left, false);
+		else
+			*sym = location_symbol(style == IMPORT_FMT_PERF ? left : right, false);
+		*is_ret = 1;
 	} else {
-		return lp_fail(lp, last.s, "expected the task as 'COMM-PID' (ftrace) or "
-			       "'COMM TID' (perf), got '%.*s'",
-			       (int)(last.len > 40 ? 40 : last.len), last.s);
+		struct tok in = { *s + 1, close - *s - 1 };
+
+		*sym = location_symbol(in, true);
+		*is_ret = 0;
 	}
-styled:
+	*s = close + 1;
+	return 0;
+}
+
+static int parse_event(struct lp *lp, enum import_format *fmt, const char *p, const char *end,
+		       struct import_rec *rec)
+{
+	struct tok ev, task = { p, 0 }, loc_sym = { NULL, 0 };
+	const char *s = p;
+	enum import_format style = IMPORT_FMT_AUTO;
+	enum import_fn fn_name, fn_loc;
+	int is_ret, loc_ret;
+	bool by_name, by_loc;
+
+	if (parse_prefix(lp, p, end, &s, &ev, &task, rec, &style))
+		return -1;
 	if (*fmt == IMPORT_FMT_AUTO)
 		*fmt = style;
 	else if (*fmt != style)
-		return lp_fail(lp, last.s, *fmt == IMPORT_FMT_FTRACE ?
+		return lp_fail(lp, task.s, *fmt == IMPORT_FMT_FTRACE ?
 			       "expected an ftrace task 'COMM-PID' "
 			       "(this line looks like perf script)" :
 			       "expected a perf script task 'COMM TID' "
@@ -685,55 +746,19 @@ styled:
 	snprintf(rec->event, sizeof(rec->event), "%.*s", (int)ev.len, ev.s);
 	while (s < end && is_blank(*s))
 		s++;
-	loc_end = s;
-	if (s < end && *s == '(') {
-		const char *close = memchr(s, ')', end - s);
-		const char *arrow;
-
-		if (!close)
-			return lp_fail(lp, s, "expected ')' closing the probe location");
-		arrow = find_str(s, close - s, "<-");
-		if (arrow) {
-			/*
-			 * ftrace prints "(caller+0x6f/0xb0 <- func)"; the event's
-			 * print fmt, used by perf and trace-cmd, "(func <- caller)",
-			 * in hex. The function is the side without an offset.
-			 */
-			struct tok left = { s + 1, arrow - s - 1 };
-			struct tok right = { arrow + 2, close - arrow - 2 };
-			bool lo = memchr(left.s, '+', left.len);
-			bool ro = memchr(right.s, '+', right.len);
-
-			if (lo != ro)
-				loc_sym = location_symbol(lo ? right : left, false);
-			else if (style == IMPORT_FMT_PERF)
-				loc_sym = location_symbol(left, false);
-			else
-				loc_sym = location_symbol(right, false);
-			loc_ret = 1;
-		} else {
-			struct tok in = { s + 1, close - s - 1 };
-
-			loc_sym = location_symbol(in, true);
-			loc_ret = 0;
-		}
-		loc_end = close + 1;
+	if (parse_location(lp, &s, end, style, &loc_sym, &loc_ret))
+		return -1;
+	by_name = resolve_event(ev, &fn_name, &is_ret);
+	by_loc = loc_sym.len && resolve_event(loc_sym, &fn_loc, &(int){ 0 });
+	if (!by_name && !by_loc) {
+		rec->kind = IMPORT_REC_UNKNOWN;
+		return 0;
 	}
-	{
-		enum import_fn fn_name, fn_loc;
-		bool by_name = resolve_event(ev, &fn_name, &is_ret);
-		bool by_loc = loc_sym.len && resolve_event(loc_sym, &fn_loc, &(int){ 0 });
-
-		if (!by_name && !by_loc) {
-			rec->kind = IMPORT_REC_UNKNOWN;
-			return 0;
-		}
-		rec->fn = by_loc ? fn_loc : fn_name;
-		if (loc_ret >= 0)
-			is_ret = loc_ret;
-	}
+	rec->fn = by_loc ? fn_loc : fn_name;
+	if (loc_ret >= 0)
+		is_ret = loc_ret;
 	rec->kind = is_ret ? IMPORT_REC_RETURN : IMPORT_REC_ENTRY;
-	return parse_args(lp, loc_end, end, rec);
+	return parse_args(lp, s, end, rec);
 }
 
 /* "cpus=4", "version = 6": trace-cmd report's header */
