@@ -164,7 +164,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		if (pe == -2) {
 			*rec_id = ev->id;
 		} else if (r->recording) {
-			snprintf(idbuf, 16, "%u", id);
+			rp_u32_dec(idbuf, id);
 			*rec_id = idbuf;
 		}
 	}

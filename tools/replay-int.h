@@ -170,6 +170,8 @@ int rp_next_event(struct replay *r, struct trace_parser *tp, struct trace_event 
 void rp_world_stopped(struct replay *r, struct sim_world *w, unsigned long line);
 void rp_input_error(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* @v in decimal into @buf (at least 11 bytes), as "%u" would; returns @buf. */
+const char *rp_u32_dec(char *buf, uint32_t v);
 void rp_diverge(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rp_wait_for(struct replay *r, uint64_t t);

@@ -398,8 +398,7 @@ void *rp_token_ptr(struct replay *r, const char *name, bool as_set)
 	return as_set ? (void *)&r->k->t.v[i].obj->set : (void *)r->k->t.v[i].obj;
 }
 
-/* @v in decimal into @buf (at least 11 bytes), as "%u" would; returns @buf. */
-static const char *u32_dec(char *buf, uint32_t v)
+const char *rp_u32_dec(char *buf, uint32_t v)
 {
 	char tmp[10];
 	int n = 0, i = 0;
@@ -426,7 +425,7 @@ long rp_bind(struct replay *r, const char *name, ioasid_t id, bool check, int ow
 	struct pasid *p;
 
 	if (!name)
-		name = u32_dec(dec, id);
+		name = rp_u32_dec(dec, id);
 	i = rp_pasid_get(r->k, name, true);
 	if (i < 0)
 		return -1;

@@ -371,7 +371,7 @@ void rp_settle(struct replay *r, const struct trace_event *ev, const struct got 
 			rp_diverge(r, "%s returned PASID %u, the trace recorded %s",
 				trace_op_name(ev->op), g->id, rec_str(ev, a, sizeof(a)));
 		settle_id(r, ev, g, checkable);
-		snprintf(resbuf, 16, "%u", g->id);
+		rp_u32_dec(resbuf, g->id);
 		*res_name = resbuf;
 		return;
 	}
@@ -417,7 +417,7 @@ void rp_settle_literal(struct replay *r, const struct trace_event *ev, const str
 
 	*res_name = NULL;
 	if (g->res == TRACE_RES_ID) {
-		snprintf(resbuf, 16, "%u", g->id);
+		rp_u32_dec(resbuf, g->id);
 		*res_name = resbuf;
 	} else if (g->res == TRACE_RES_TOKEN) {
 		struct tokobj *o = g->ptr;

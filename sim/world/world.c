@@ -861,6 +861,7 @@ static void quiesce(struct sim_kernel *k)
 enum sim_sched_result sim_world_run(struct sim_world *w)
 {
 	enum sim_sched_result r = sim_sched_run(w->sched);
+	const char *report;
 
 	/* Every CPU is at an operation boundary: a quiescent state for all. */
 	if (r == SIM_SCHED_IDLE) {
@@ -870,7 +871,9 @@ enum sim_sched_result sim_world_run(struct sim_world *w)
 		world_check(w);
 	}
 
-	snprintf(w->report, sizeof(w->report), "%s", sim_sched_report(w->sched));
+	report = sim_sched_report(w->sched);
+	if (report[0] || w->report[0])	/* most runs have nothing to say: no copy */
+		snprintf(w->report, sizeof(w->report), "%s", report);
 	return r;
 }
 
