@@ -5,6 +5,7 @@
  * comment, a CPU header) into a struct import_rec, or an error at its
  * column (import.h, docs/recording.md).
  */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -467,12 +468,7 @@ static bool contains_ci(const char *s, size_t len, const char *word)
 
 static const char *find_str(const char *s, size_t len, const char *word)
 {
-	size_t n = strlen(word);
-
-	for (size_t i = 0; i + n <= len; i++)
-		if (!memcmp(s + i, word, n))
-			return s + i;
-	return NULL;
+	return memmem(s, len, word, strlen(word));
 }
 
 /*
