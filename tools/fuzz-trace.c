@@ -4,8 +4,9 @@
  * (tools/fuzz-trace.h). The input runs once through the harness's decoder
  * (<sim/world-decode.h>) in the world its first byte picks; what ran is
  * written as a version 4 trace (5 with the input's device knobs) with
- * 'schedule explicit': each batch's tie-break keys (sched_tiebreak), its operations in submission order at
- * their submit times, with the results they got, and a world_run. Each
+ * 'schedule explicit': each batch's tie-break keys (sched_tiebreak), its
+ * operations in submission order at their submit times, with the results
+ * they got, and a world_run. Each
  * operation's trace form comes from the vocabulary's row (trace_ops[], tools/trace-ops.c):
  * trace_op_of_sim() finds it, and the same argument mapping the replay
  * reads fills its arguments, so replaying the trace submits the same
