@@ -692,23 +692,17 @@ int sim_world_set_knobs(struct sim_world *w, const struct sim_world_vtd_slot *sl
 	return 0;
 }
 
-/*
- * At a reset: the register file of slot @d, with new knobs if they changed;
- * either way its fault knobs count commands from now, as in a new world.
- */
+/* At a reset: the register file of slot @d, with new knobs if they changed. */
 static void vtd_reset_slot(struct sim_world *w, struct vtd_dev *dev, unsigned int d)
 {
 	struct vtd_params vp;
-	struct vtd_faults f;
 
-	if (w->knobs_changed) {
-		sim_world_vtd_params(w, d, &vp);
-		vtd_reconfigure(dev, &vp);
+	if (!w->knobs_changed) {
+		vtd_reset(dev);
 		return;
 	}
-	vtd_reset(dev);
-	vtd_get_faults(dev, &f);
-	vtd_set_faults(dev, &f);	/* the drop counter starts again */
+	sim_world_vtd_params(w, d, &vp);
+	vtd_reconfigure(dev, &vp);
 }
 
 int sim_world_reset(struct sim_world *w)
