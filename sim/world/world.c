@@ -293,12 +293,12 @@ static int driver_probe(struct sim_world *w, struct world_vm *vm, unsigned int d
 		ret = vm->vtd_init(iommu);
 		if (ret == -EBUSY && vm->kept_iommus[d])
 			vm->rebind_refused = d + 1;
-		if (!ret)
+		if (!ret) {
 			vm->iommus[d] = iommu;
-		if (!ret)
 			vm->kept_iommus[d] = NULL;
-		else if (!vm->kept_iommus[d])
-			kfree(iommu);
+		} else if (!vm->kept_iommus[d]) {
+			kfree(iommu);	/* a kept state stays kept for the next plug */
+		}
 		return ret;
 	}
 	vm->vpdev = vm->kept_vpdev ? vm->kept_vpdev : kzalloc(sizeof(*vm->vpdev), GFP_KERNEL);
