@@ -3,9 +3,10 @@
  * pasidsim fuzz --to-trace: a world harness input as a reproducer trace
  * (tools/fuzz-trace.h). The input runs once through the harness's decoder
  * (<sim/world-decode.h>) in the world its first byte picks; what ran is
- * written as a version 4 trace with 'schedule explicit': each batch's
- * tie-break keys (sched_tiebreak), its operations in submission order at
- * their submit times, with the results they got, and a world_run. Each
+ * written as a version 4 trace (5 with the input's device knobs) with
+ * 'schedule explicit': each batch's tie-break keys (sched_tiebreak), its
+ * operations in submission order at their submit times, with the results
+ * they got, and a world_run. Each
  * operation's trace form comes from the vocabulary's row (trace_ops[], tools/trace-ops.c):
  * trace_op_of_sim() finds it, and the same argument mapping the replay
  * reads fills its arguments, so replaying the trace submits the same
@@ -323,6 +324,15 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 				    TRACE_VTD_RESULT_SET : p->vtd.faults.result_mode ==
 				    VTD_RESULT_RAW ? TRACE_VTD_RESULT_RAW : TRACE_VTD_RESULT_REAL;
 	h->faults.vtd_result = p->vtd.faults.result;
+	/* the input's own knobs (byte 1 when byte 0 bit 7 is set), as its run had them */
+	for (unsigned int d = 0; d < SIM_WORLD_VTD_SLOTS && d < TRACE_MAX_VTD_SLOTS; d++) {
+		const struct sim_world_vtd_slot *s = &sim_world_params(w)->vtd_slot[d];
+
+		h->viommu[d] = (struct trace_viommu){ .set = s->set, .pss = s->pss,
+						      .vcs = s->vcs, .pas = s->pas };
+	}
+	h->replug = sim_world_params(w)->replug_keeps_state ? TRACE_REPLUG_KEEP :
+		    TRACE_REPLUG_FRESH;
 	h->flavour_host = !strncmp(p->host_flavour, "linux-6.1", 9) ? TRACE_FLAVOUR_LINUX61 :
 			  TRACE_FLAVOUR_PASIDSIM;
 	h->flavour_guest = !strcmp(p->guest_flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :

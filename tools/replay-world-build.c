@@ -78,6 +78,22 @@ static void cfg_faults(struct json *j, const struct trace_faults *f)
 	json_obj_end(j);
 }
 
+/* Version 5's knobs, when a trace has them (older scenario keys stay as they were). */
+static void cfg_knobs(struct json *j, const struct trace_header *h)
+{
+	char s[TRACE_MAX_VTD_SLOTS * 32] = "";
+	size_t o = 0;
+
+	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++)
+		if (h->viommu[d].set)
+			o += snprintf(s + o, sizeof(s) - o, "%s%u:pss=%u,vcs=%d,pas=%d", o ? ";" : "",
+				      d, h->viommu[d].pss, h->viommu[d].vcs, h->viommu[d].pas);
+	if (o)
+		json_str(j, "viommu_knobs", s);
+	if (h->replug != TRACE_REPLUG_FRESH)
+		json_str(j, "replug", "keep");
+}
+
 /* The header's configuration members (the scenario key of the results store). */
 static void cfg_header(struct json *j, const struct trace_header *h)
 {
@@ -93,6 +109,7 @@ static void cfg_header(struct json *j, const struct trace_header *h)
 	json_u64(j, "quota_default", h->quota_default);
 	json_str(j, "flavour_host", trace_flavour_name(h->flavour_host));
 	json_str(j, "flavour_guest", trace_flavour_name(h->flavour_guest));
+	cfg_knobs(j, h);
 }
 
 /* A VM that differs from the header's defaults, as a member of "overrides". */
@@ -221,6 +238,10 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 	vtd_params_init(&p.vtd, h->vtd_version == TRACE_VTD_3_0 ? VTD_LAYOUT_30 : VTD_LAYOUT_33);
 	p.vtd.pss = h->vtd_pss;
 	p.vtd.pas = h->vtd_vccap_pas;
+	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS && d < SIM_WORLD_VTD_SLOTS; d++)
+		p.vtd_slot[d] = (struct sim_world_vtd_slot){ h->viommu[d].set, h->viommu[d].pss,
+							     h->viommu[d].vcs, h->viommu[d].pas };
+	p.replug_keeps_state = h->replug == TRACE_REPLUG_KEEP;
 	world_faults(&p, &h->faults);
 	p.quota = h->quota_default;
 	p.host_flavour = o->host_core ? o->host_core : trace_flavour_name(h->flavour_host);

@@ -35,6 +35,7 @@ enum trace_hkind {
 	HKIND_VM,	/* "vm N key=value...": per-VM overrides (vm_keys[]) */
 	HKIND_META,	/* "meta NAME free text" */
 	HKIND_EVENTS,	/* "events": the end of the header */
+	HKIND_VIOMMU,	/* "viommu N key=value...": one vIOMMU index's knobs */
 	HKIND__NR,
 };
 
@@ -43,6 +44,7 @@ enum trace_hkind {
 #define HKF_FAULT	0x02	/* a fault knob: version 2, vms mode; written if not the default */
 #define HKF_REPEAT	0x04	/* may appear more than once (vm, meta) */
 #define HKF_V4		0x08	/* version 4; written if not the default */
+#define HKF_V5		0x10	/* version 5; written if not the default */
 
 struct trace_field {
 	const char *name;
@@ -59,12 +61,15 @@ struct trace_field {
 };
 
 enum {
-	TRACE_NR_HKEYS = 34,
+	TRACE_NR_HKEYS = 36,
 	TRACE_NR_VMKEYS = 6,
+	TRACE_NR_VIOMMUKEYS = 3,
 };
 
 extern const struct trace_field trace_hkeys[TRACE_NR_HKEYS];
 extern const struct trace_field trace_vmkeys[TRACE_NR_VMKEYS];
+/* The keys of a 'viommu N' line (fields of struct trace_viommu). */
+extern const struct trace_field trace_viommukeys[TRACE_NR_VIOMMUKEYS];
 /* The order the writer emits the header keys in (indices into trace_hkeys). */
 extern const unsigned char trace_hkey_write_order[];
 extern const unsigned int trace_hkey_write_count;

@@ -500,12 +500,52 @@ static int hk_events(struct trace_parser *p, struct trace_header *h, const struc
 	return want_ntok(p, 1, "nothing after 'events'");
 }
 
+/* "viommu N key=value...": the knobs of vIOMMU N of every VM (version 5). */
+static int hk_viommu(struct trace_parser *p, struct trace_header *h,
+		     const struct trace_field *k)
+{
+	unsigned int given = 0;
+	struct trace_viommu *v;
+	uint64_t idx;
+
+	if (p->ntok < 3)
+		return expected_end(p, "'viommu N key=value...'");
+	if (tok_range(p, &p->tok[1], 0, TRACE_MAX_VTD_SLOTS - 1, "a vIOMMU index (0-7)", &idx))
+		return -1;
+	v = &h->viommu[idx];
+	if (v->set)
+		return expected(p, &p->tok[1], "each vIOMMU index at most once");
+	*v = (struct trace_viommu){ .set = true, .vcs = true };
+	for (unsigned int i = 2; i < p->ntok; i++) {
+		struct token *t = &p->tok[i], val;
+		char *eq = memchr(t->s, '=', t->len);
+		int vk = -1;
+
+		for (int j = 0; eq && j < TRACE_NR_VIOMMUKEYS; j++)
+			if (strlen(trace_viommukeys[j].name) == (size_t)(eq - t->s) &&
+			    !memcmp(t->s, trace_viommukeys[j].name, eq - t->s))
+				vk = j;
+		if (vk < 0)
+			return expected(p, t, "a vIOMMU key (pss, vcs, pas)");
+		if (given & (1u << vk))
+			return expected(p, t, "each vIOMMU key at most once");
+		given |= 1u << vk;
+		val = (struct token){ .s = eq + 1, .len = t->len - (eq - t->s) - 1,
+				      .col = t->col + (eq - t->s) + 1 };
+		if (field_value(p, v, &trace_viommukeys[vk], &val))
+			return -1;
+	}
+	v->given = given;	/* header_finish: the others from the header */
+	return 0;
+}
+
 static const hkey_fn hkey_parse[HKIND__NR] = {
 	[HKIND_FIELD] = hk_field,
 	[HKIND_VMS] = hk_vms,
 	[HKIND_VM] = hk_vm,
 	[HKIND_META] = hk_meta,
 	[HKIND_EVENTS] = hk_events,
+	[HKIND_VIOMMU] = hk_viommu,
 };
 
 /* "pasidsim-trace N": the version into @h. */
@@ -555,6 +595,9 @@ static int header_line(struct trace_parser *p, struct trace_header *h, uint64_t 
 	if ((k->flags & HKF_V4) && h->version < TRACE_VERSION_SCHEDULE)
 		return expected(p, &p->tok[0], "a header key of this version ('schedule' needs "
 				"'" TRACE_MAGIC " 4')");
+	if ((k->flags & HKF_V5) && h->version < TRACE_VERSION_KNOBS)
+		return expected(p, &p->tok[0], "a header key of this version ('viommu' and "
+				"'replug' need '" TRACE_MAGIC " 5')");
 	*seen |= 1ull << i;
 	if (hkey_parse[k->kind](p, h, k))
 		return -1;
@@ -577,13 +620,22 @@ static int header_finish(struct trace_parser *p, struct trace_header *h, uint64_
 		return fail_at(p, 1, "expected a 'mode' line in the header");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_PER_VM))
 		return fail_at(p, 1, "expected no VM keys (vms, vcpus, viommus, pv, flavour-guest, "
-			       "quota-default, %svm) in a bare-metal header",
-			       h->version >= TRACE_VERSION_SCHEDULE ? "schedule, vm-boot, " : "");
+			       "quota-default, %s%svm) in a bare-metal header",
+			       h->version >= TRACE_VERSION_SCHEDULE ? "schedule, vm-boot, " : "",
+			       h->version >= TRACE_VERSION_KNOBS ? "replug, viommu, " : "");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_FAULT))
 		return fail_at(p, 1, "expected no fault keys (vtd-*, virtio-* knobs of the devices) "
 			       "in a bare-metal header");
 	if (h->mode == TRACE_VMS && !h->nr_vms)
 		return fail_at(p, 1, "expected a 'vms N' line in a vms header");
+	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++) {
+		struct trace_viommu *v = &h->viommu[d];
+
+		if (v->set && !(v->given & 1))
+			v->pss = h->vtd_pss;
+		if (v->set && !(v->given & 4))
+			v->pas = h->vtd_vccap_pas;
+	}
 	for (unsigned int i = 0; i < h->nr_vms; i++) {
 		for (int k = 0; k < TRACE_NR_VMKEYS; k++) {
 			struct trace_field dflt = trace_vmkeys[k];

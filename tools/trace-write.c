@@ -52,6 +52,9 @@ static bool header_valid(const struct trace_header *h)
 	for (unsigned int i = 0; i < h->nr_meta; i++)
 		if (!trace_name_valid(h->meta[i].key) || !trace_meta_value_ok(h->meta[i].value))
 			return false;
+	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++)
+		if (h->viommu[d].set && (h->mode == TRACE_BARE_METAL || h->viommu[d].pss > 19))
+			return false;
 	return true;
 }
 
@@ -75,7 +78,7 @@ static bool key_written(const struct trace_header *h, const struct trace_header 
 
 	if ((k->flags & HKF_PER_VM) && h->mode != TRACE_VMS)
 		return false;
-	if (!(k->flags & (HKF_FAULT | HKF_V4)))
+	if (!(k->flags & (HKF_FAULT | HKF_V4 | HKF_V5)))
 		return true;
 	if (k->flag_off) {
 		memcpy(&set, (const char *)h + k->flag_off, sizeof(set));
@@ -103,6 +106,19 @@ static void write_vm(FILE *f, const struct trace_header *h, unsigned int i)
 	fputc('\n', f);
 }
 
+/* "viommu N pss=P vcs=V pas=A" for an index with knobs of its own (version 5). */
+static void write_viommu(FILE *f, const struct trace_header *h, unsigned int d)
+{
+	if (!h->viommu[d].set)
+		return;
+	fprintf(f, "viommu %u", d);
+	for (int k = 0; k < TRACE_NR_VIOMMUKEYS; k++) {
+		fprintf(f, " %s=", trace_viommukeys[k].name);
+		write_value(f, &h->viommu[d], &trace_viommukeys[k]);
+	}
+	fputc('\n', f);
+}
+
 int trace_writer_start(struct trace_writer *w, FILE *f, const struct trace_header *h)
 {
 	struct trace_header d;
@@ -125,6 +141,8 @@ int trace_writer_start(struct trace_writer *w, FILE *f, const struct trace_heade
 	}
 	for (unsigned int i = 0; i < h->nr_vms; i++)
 		write_vm(f, h, i);
+	for (unsigned int d = 0; h->mode == TRACE_VMS && d < TRACE_MAX_VTD_SLOTS; d++)
+		write_viommu(f, h, d);
 	for (unsigned int i = 0; i < h->nr_meta; i++)
 		fprintf(f, "meta %s%s%s\n", h->meta[i].key, *h->meta[i].value ? " " : "",
 			h->meta[i].value);

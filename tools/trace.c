@@ -34,6 +34,7 @@ static const char *const vtd_result_names[] = { "real", "set", "raw" };
 static const char *const vtd_drop_names[] = { "lost", "hang" };
 static const char *const schedule_names[] = { "auto", "explicit" };
 static const char *const boot_names[] = { "start", "event" };
+static const char *const replug_names[] = { "fresh", "keep" };
 
 /* ---- header keys ---------------------------------------------------------------- */
 
@@ -109,14 +110,26 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 	{ "vm", .kind = HKIND_VM, .flags = HKF_PER_VM | HKF_REPEAT },
 	{ "meta", .kind = HKIND_META, .flags = HKF_REPEAT },
 	{ "events", .kind = HKIND_EVENTS },
+	/* version 5, vms mode (after 'events' in the table: the indexes above stay) */
+	{ "replug", ENUM(replug_names), .off = H(replug), .flags = HKF_PER_VM | HKF_V5,
+	  .what = "'fresh' or 'keep'" },
+	{ "viommu", .kind = HKIND_VIOMMU, .flags = HKF_PER_VM | HKF_REPEAT | HKF_V5 },
 };
 
 /* mode, flavour-host, seed, cost-model, host-cpus, VM keys, vtd-*, fault keys */
 const unsigned char trace_hkey_write_order[] = {
 	0, 1, 3, 4, 5, 6, 7, 8, 9, 2, 10, 11, 12, 13,
-	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 34,
 };
 const unsigned int trace_hkey_write_count = sizeof(trace_hkey_write_order);
+
+#define VI(f)	offsetof(struct trace_viommu, f)
+
+const struct trace_field trace_viommukeys[TRACE_NR_VIOMMUKEYS] = {
+	{ "pss", RANGE(TF_UINT, 0, 19), .off = VI(pss), .what = "ECAP.PSS (0-19)" },
+	{ "vcs", RANGE(TF_BOOL, 0, 1), .off = VI(vcs), .what = W_BOOL },
+	{ "pas", RANGE(TF_BOOL, 0, 1), .off = VI(pas), .what = W_BOOL },
+};
 
 #define V(f)	offsetof(struct trace_vm, f)
 
@@ -218,7 +231,7 @@ const char *trace_hkey_list(char *buf, size_t len, unsigned int version)
 
 	trace_cat(buf, len, &o, "a header key (");
 	for (int k = 0; k < TRACE_NR_HKEYS; k++)
-		if (!(trace_hkeys[k].flags & (HKF_FAULT | HKF_V4)) &&
+		if (!(trace_hkeys[k].flags & (HKF_FAULT | HKF_V4 | HKF_V5)) &&
 		    trace_hkeys[k].kind != HKIND_EVENTS)
 			trace_cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
 	trace_cat(buf, len, &o, "; version 2: ");
@@ -232,6 +245,12 @@ const char *trace_hkey_list(char *buf, size_t len, unsigned int version)
 	n = 0;
 	for (int k = 0; k < TRACE_NR_HKEYS && version >= TRACE_VERSION_SCHEDULE; k++)
 		if (trace_hkeys[k].flags & HKF_V4)
+			trace_cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
+	if (version >= TRACE_VERSION_KNOBS)
+		trace_cat(buf, len, &o, "; version 5: ");
+	n = 0;
+	for (int k = 0; k < TRACE_NR_HKEYS && version >= TRACE_VERSION_KNOBS; k++)
+		if (trace_hkeys[k].flags & HKF_V5)
 			trace_cat(buf, len, &o, "%s%s", n++ ? ", " : "", trace_hkeys[k].name);
 	trace_cat(buf, len, &o, ") or 'events'");
 	return buf;
@@ -469,8 +488,19 @@ bool trace_faults_any(const struct trace_faults *f)
 	return !faults_equal(f, &d);
 }
 
+/* Does @h set a version 5 knob? */
+static bool knobs_any(const struct trace_header *h)
+{
+	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++)
+		if (h->viommu[d].set)
+			return true;
+	return h->replug != TRACE_REPLUG_FRESH;
+}
+
 unsigned int trace_header_min_version(const struct trace_header *h)
 {
+	if (h->version >= TRACE_VERSION_KNOBS || knobs_any(h))
+		return TRACE_VERSION_KNOBS;
 	if (h->version >= TRACE_VERSION_SCHEDULE || h->schedule != TRACE_SCHEDULE_AUTO ||
 	    h->vm_boot != TRACE_BOOT_START)
 		return TRACE_VERSION_SCHEDULE;
@@ -583,8 +613,13 @@ bool trace_header_equal(const struct trace_header *a, const struct trace_header 
 	    a->vtd_version != b->vtd_version || a->vtd_pss != b->vtd_pss ||
 	    a->vtd_vccap_pas != b->vtd_vccap_pas || a->nr_vms != b->nr_vms ||
 	    a->schedule != b->schedule || a->vm_boot != b->vm_boot ||
-	    a->nr_meta != b->nr_meta)
+	    a->nr_meta != b->nr_meta || a->replug != b->replug)
 		return false;
+	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++)
+		if (a->viommu[d].set != b->viommu[d].set || (a->viommu[d].set &&
+		    (a->viommu[d].pss != b->viommu[d].pss || a->viommu[d].vcs != b->viommu[d].vcs ||
+		     a->viommu[d].pas != b->viommu[d].pas)))
+			return false;
 	for (unsigned int i = 0; i < a->nr_vms; i++)
 		for (int k = 0; k < TRACE_NR_VMKEYS; k++)
 			if (trace_field_get(&a->vms[i], &trace_vmkeys[k]) !=

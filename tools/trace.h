@@ -25,10 +25,12 @@
 #include <stdio.h>
 
 #define TRACE_MAGIC		"pasidsim-trace"
-#define TRACE_VERSION		4	/* the newest version this parser reads */
+#define TRACE_VERSION		5	/* the newest version this parser reads */
 #define TRACE_VERSION_FAULTS	2	/* the first version with fault keys */
 #define TRACE_VERSION_LIFECYCLE	3	/* the first version with lifecycle and host ops */
 #define TRACE_VERSION_SCHEDULE	4	/* raw reads, scheduler choice, explicit schedules */
+#define TRACE_VERSION_KNOBS	5	/* per-vIOMMU VT-d knobs, the re-plug mode */
+#define TRACE_MAX_VTD_SLOTS	8	/* vIOMMU indexes with a 'viommu' line */
 #define TRACE_MAX_LINE		4096	/* bytes per line, its "\n" or "\r\n" not counted */
 #define TRACE_MAX_NAME		256	/* bytes per name */
 #define TRACE_MAX_VMS		4096
@@ -84,6 +86,24 @@ struct trace_vm {
 	enum trace_flavour flavour;
 	unsigned int quota;		/* host PASIDs this VM may hold */
 	enum trace_boot boot;		/* version 4 */
+};
+
+/*
+ * Knobs of vIOMMU N of every VM ('viommu N key=value...', version 5): the
+ * ones the line does not give follow vtd-pss, vtd-vccap-pas and VCS 1.
+ */
+struct trace_viommu {
+	bool set;			/* a 'viommu' line names this index */
+	unsigned char given;		/* the parser's: keys the line gave (bit: key index) */
+	unsigned int pss;		/* ECAP.PSS (0..19) */
+	bool vcs;			/* ECAP.VCS: the virtual command registers exist */
+	bool pas;			/* VCCAP.PAS */
+};
+
+/* What a vIOMMU re-plug binds its driver to (version 5). */
+enum trace_replug {
+	TRACE_REPLUG_FRESH,	/* a zeroed driver state: the unplug freed the old one */
+	TRACE_REPLUG_KEEP,	/* the state the unplug removed, kept for the re-plug */
 };
 
 enum trace_vtd_result {
@@ -149,6 +169,9 @@ struct trace_header {
 	enum trace_vtd_version vtd_version;
 	unsigned int vtd_pss;		/* ECAP.PSS: PASID width - 1 (0..19) */
 	bool vtd_vccap_pas;		/* VCCAP.PAS: PASID allocation via VCMD */
+	/* per-vIOMMU knobs and the re-plug mode (vms mode; version 5) */
+	struct trace_viommu viommu[TRACE_MAX_VTD_SLOTS];
+	enum trace_replug replug;
 	/* fault knobs of every device (vms mode; version 2) */
 	struct trace_faults faults;
 	/* how the events run, when VMs boot by default (vms mode; version 4) */

@@ -30,6 +30,19 @@
  *                       layout's own codes (no fault knob changes them): it
  *                       misread "no PASID" or "invalid PASID" (-ENODEV where
  *                       docs/api.md's -ENOSPC or -ENOENT is meant)
+ *   vtd-absent          a VT-d guest driver read or wrote a virtual command
+ *                       register of a vIOMMU with ECAP.VCS = 0, which does
+ *                       not exist (not checked for a VM given raw register
+ *                       operations)
+ *   vtd-limit           the PASID range a new consumer of a VT-d guest gets
+ *                       is not the one its bound vIOMMUs support: [1, the
+ *                       smallest PSS limit of them], or every PASID when
+ *                       none is bound (checked when the world has
+ *                       per-vIOMMU knobs, sim_world_params.vtd_slot)
+ *   rebind              a re-plug bound the guest driver to the state its
+ *                       remove left (sim_world_params.replug_keeps_state),
+ *                       and the probe refused it as still bound (-EBUSY):
+ *                       the remove forgot to unbind it
  *
  * Each broken invariant is a SIM_FINDING_INVARIANT finding in the kernel
  * instance it concerns (the guest's, or the host's), reported once per
@@ -238,6 +251,102 @@ static void check_vtd_status(struct sim_world *w, struct world_vm *vm)
 	}
 }
 
+/* A guest driver that touched a virtual command register its vIOMMU does not have. */
+static void check_vtd_absent(struct sim_world *w, struct world_vm *vm)
+{
+	struct vtd_stats st;
+
+	if (w->p.path != SIM_WORLD_PATH_VTD || vm->raw_regs)
+		return;
+	for (unsigned int d = 0; d < w->p.viommus; d++) {
+		if (!vm->vtd[d])
+			continue;
+		vtd_get_stats(vm->vtd[d], &st);
+		if (st.absent_reads + st.absent_writes != vm->absent_base[d])
+			violate(w, vm, "vtd-absent", d, "%s: the driver made %llu accesses to "
+				"virtual command registers of vIOMMU %u, which has ECAP.VCS = 0",
+				vm->name, (unsigned long long)(st.absent_reads + st.absent_writes -
+							       vm->absent_base[d]), d);
+	}
+}
+
+/* Does the world have per-vIOMMU knobs? */
+static bool vtd_slots_set(const struct sim_world *w)
+{
+	for (unsigned int d = 0; d < SIM_WORLD_VTD_SLOTS; d++)
+		if (w->p.vtd_slot[d].set)
+			return true;
+	return false;
+}
+
+/* Has a failed VCMD registration turned scalable mode off in the guest (sticky)? */
+static bool vtd_sm_off(struct world_vm *vm)
+{
+	bool (*enabled)(void) = (bool (*)(void))sim_core_sym(vm->inst.core, "pv_vtd_sm_enabled");
+
+	return enabled && !enabled();
+}
+
+/*
+ * What a new consumer's range must end at: the smallest PSS limit of the
+ * bound vIOMMUs; -EOPNOTSUPP when none of them has PASIDs or scalable mode
+ * went off (a failed registration).
+ */
+static int vtd_expected_max(struct sim_world *w, struct world_vm *vm, ioasid_t *max)
+{
+	unsigned int bound = 0, capable = 0;
+
+	*max = IOMMU_PASID_MAX;
+	for (unsigned int d = 0; d < w->p.viommus; d++) {
+		struct vtd_params vp;
+		ioasid_t lim;
+
+		if (!vm->iommus[d])
+			continue;
+		bound++;
+		sim_world_vtd_params(w, d, &vp);
+		if (!vp.pasid)
+			continue;
+		lim = vp.pss >= 19 ? IOMMU_PASID_MAX : (ioasid_t)((1u << (vp.pss + 1)) - 1);
+		*max = lim < *max ? lim : *max;
+		capable++;
+	}
+	return bound && (!capable || vtd_sm_off(vm)) ? -EOPNOTSUPP : 0;
+}
+
+/* A new consumer's range against the one the bound vIOMMUs support (scalable mode on). */
+static void check_vtd_limit(struct sim_world *w, struct world_vm *vm)
+{
+	struct iommu_pasid c = { .name = "invariant" };
+	struct sim_kernel *prev;
+	ioasid_t want;
+	int ret, exp;
+
+	if (w->p.path != SIM_WORLD_PATH_VTD || !w->p.vtd.smts || !vtd_slots_set(w))
+		return;
+	exp = vtd_expected_max(w, vm, &want);
+	prev = sim_kernel_enter(vm->inst.k);
+	ret = vm->inst.api.pasid_init(&c);
+	if (!ret)
+		vm->inst.api.pasid_exit(&c);
+	sim_kernel_leave(prev);
+	if (ret != exp)
+		violate(w, vm, "vtd-limit", 0, "%s: a new consumer's iommu_pasid_init() "
+			"returned %d, its bound vIOMMUs call for %d", vm->name, ret, exp);
+	else if (!ret && c.range_max != want)
+		violate(w, vm, "vtd-limit", 1, "%s: a new consumer's range ends at PASID %u, "
+			"its bound vIOMMUs support up to %u", vm->name, c.range_max, want);
+}
+
+/* A re-plug the driver refused as still bound: its remove left the state bound. */
+static void check_rebind(struct sim_world *w, struct world_vm *vm)
+{
+	if (vm->rebind_refused)
+		violate(w, vm, "rebind", vm->rebind_refused - 1, "%s: re-plugged vIOMMU %u: "
+			"the driver refused (-EBUSY) the state its remove left, as still bound",
+			vm->name, vm->rebind_refused - 1);
+}
+
 /* PASIDs a destroyed VM held, still allocated on the host and held by no live VM. */
 static void check_zombies(struct sim_world *w, struct world_vm *vm, const struct idset *all)
 {
@@ -285,6 +394,11 @@ void world_check(struct sim_world *w)
 			check_guest(w, vm, &h);
 			check_vtd_status(w, vm);
 		}
+		if (!vm->off) {
+			check_vtd_absent(w, vm);
+			check_vtd_limit(w, vm);
+			check_rebind(w, vm);
+		}
 		for (size_t j = 0; j < h.n; j++)
 			idset_add(&all, h.v[j]);
 		free(h.v);
@@ -310,6 +424,16 @@ void world_check_reset(struct sim_world *w)
 		w->vms[i].hostset.n = 0;
 		w->vms[i].afreed.n = 0;
 		w->vms[i].hostile = false;
+		w->vms[i].raw_regs = false;
+		for (unsigned int d = 0; w->vms[i].vtd && d < w->p.viommus; d++) {
+			struct vtd_stats st;
+
+			if (!w->vms[i].vtd[d])
+				continue;
+			vtd_get_stats(w->vms[i].vtd[d], &st);
+			w->vms[i].absent_base[d] = st.absent_reads + st.absent_writes;
+		}
+		w->vms[i].rebind_refused = 0;
 	}
 }
 

@@ -229,8 +229,9 @@ static struct ioasid_allocator_ops *slot_allocator(const struct op_ctx *x, const
 		return NULL;	/* the driver is being bound or removed */
 	if (x->w->p.path == SIM_WORLD_PATH_VIRTIO)
 		return !op->a && x->vm->vpdev ? &x->vm->vpdev->allocator : NULL;
-	if (op->a >= x->w->p.viommus || !x->vm->iommus[op->a])
-		return NULL;
+	if (op->a >= x->w->p.viommus || !x->vm->iommus[op->a] ||
+	    !x->vm->iommus[op->a]->allocator.alloc)
+		return NULL;	/* no driver there, or one without VCMD (ECAP.VCS = 0) */
 	return &x->vm->iommus[op->a]->allocator;
 }
 

@@ -91,6 +91,12 @@ struct world_vm {
 	struct vtd_dev **old_vtd;
 	struct virtio_iommu_dev **old_vdev;
 	size_t nold_vtd, nold_vdev;
+	/*
+	 * sim_world_params.replug_keeps_state: the driver state of each
+	 * unplugged slot, removed but kept for a re-plug (in the guest's slab)
+	 */
+	struct pv_vtd_iommu **kept_iommus;
+	struct virtio_pasid_dev *kept_vpdev;
 	struct iommu_pasid *consumer;
 	struct wcpu *cpus;
 	/* invariants.c: PASIDs the guest was given; what it held when it died */
@@ -101,6 +107,11 @@ struct world_vm {
 	 */
 	struct idset hostset, afreed;
 	bool hostile;			/* wrote vIOMMU registers itself */
+	bool raw_regs;			/* was given a raw register operation */
+	/* invariants.c: per vIOMMU, its absent-register accesses at the last reset */
+	u64 *absent_base;
+	/* invariants.c: slot + 1 of a kept driver state a re-plug's probe refused (-EBUSY) */
+	unsigned int rebind_refused;
 	bool hotplug;			/* a plug or unplug is in progress (-EBUSY) */
 };
 
@@ -127,6 +138,7 @@ struct sim_world {
 	int (*vfio_for_each)(struct vfio_pasid_vm *vm, int (*fn)(ioasid_t pasid, void *data),
 			     void *data);
 	u64 host_baseline;
+	bool knobs_changed;		/* sim_world_set_knobs() since the last reset */
 
 	struct world_vm *vms;
 	struct wcpu *host_cpus;

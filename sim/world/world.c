@@ -254,8 +254,13 @@ static int dev_create(struct sim_world *w, struct world_vm *vm, unsigned int d)
 	struct virtio_iommu_params vp;
 
 	if (w->p.path == SIM_WORLD_PATH_VTD) {
-		if (!vm->vtd[d])
-			vm->vtd[d] = vtd_create(&w->p.vtd, &sim_vmm_vtd_ops, vm->vmm);
+		struct vtd_params vp;
+
+		if (!vm->vtd[d]) {
+			sim_world_vtd_params(w, d, &vp);
+			vm->vtd[d] = vtd_create(&vp, &sim_vmm_vtd_ops, vm->vmm);
+			vm->absent_base[d] = 0;
+		}
 		return vm->vtd[d] ? 0 : -ENOMEM;
 	}
 	if (vm->vdev)
@@ -275,8 +280,10 @@ static int driver_probe(struct sim_world *w, struct world_vm *vm, unsigned int d
 	int ret;
 
 	if (w->p.path == SIM_WORLD_PATH_VTD) {
-		struct pv_vtd_iommu *iommu = kzalloc(sizeof(*iommu), GFP_KERNEL);
+		struct pv_vtd_iommu *iommu = vm->kept_iommus[d];
 
+		if (!iommu)
+			iommu = kzalloc(sizeof(*iommu), GFP_KERNEL);
 		if (!iommu)
 			return -ENOMEM;
 		iommu->name = vm->name;
@@ -284,13 +291,17 @@ static int driver_probe(struct sim_world *w, struct world_vm *vm, unsigned int d
 		iommu->layout = w->p.vtd.layout == VTD_LAYOUT_30 ? PV_VTD_LAYOUT_3_0 :
 				PV_VTD_LAYOUT_3_3;
 		ret = vm->vtd_init(iommu);
-		if (ret)
-			kfree(iommu);
-		else
+		if (ret == -EBUSY && vm->kept_iommus[d])
+			vm->rebind_refused = d + 1;
+		if (!ret) {
 			vm->iommus[d] = iommu;
+			vm->kept_iommus[d] = NULL;
+		} else if (!vm->kept_iommus[d]) {
+			kfree(iommu);	/* a kept state stays kept for the next plug */
+		}
 		return ret;
 	}
-	vm->vpdev = kzalloc(sizeof(*vm->vpdev), GFP_KERNEL);
+	vm->vpdev = vm->kept_vpdev ? vm->kept_vpdev : kzalloc(sizeof(*vm->vpdev), GFP_KERNEL);
 	if (!vm->vpdev)
 		return -ENOMEM;
 	vm->vpdev->name = vm->name;
@@ -298,10 +309,14 @@ static int driver_probe(struct sim_world *w, struct world_vm *vm, unsigned int d
 	vm->vpdev->priv = vm;
 	vm->vpdev->features = virtio_iommu_driver_features(vm->vdev);
 	ret = vm->vp_probe(vm->vpdev);
-	if (ret) {
+	if (ret == -EBUSY && vm->kept_vpdev)
+		vm->rebind_refused = d + 1;
+	if (!ret)
+		vm->kept_vpdev = NULL;
+	else if (!vm->kept_vpdev)
 		kfree(vm->vpdev);
+	if (ret)
 		vm->vpdev = NULL;
-	}
 	return ret;
 }
 
@@ -360,7 +375,10 @@ int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d)
 		if (!ret && iommu) {
 			vm->vtd_exit(iommu);	/* sleeps: the slot is already gone */
 			vm->iommus[d] = NULL;
-			kfree(iommu);
+			if (w->p.replug_keeps_state)
+				vm->kept_iommus[d] = iommu;
+			else
+				kfree(iommu);
 		}
 	} else {
 		struct virtio_pasid_dev *vpdev = vm->vpdev;
@@ -372,7 +390,10 @@ int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d)
 		if (!ret && vpdev) {
 			vm->vp_remove(vpdev);
 			vm->vpdev = NULL;
-			kfree(vpdev);
+			if (w->p.replug_keeps_state)
+				vm->kept_vpdev = vpdev;
+			else
+				kfree(vpdev);
 		}
 	}
 	vm->hotplug = false;
@@ -384,8 +405,8 @@ static void guest_forget(struct sim_world *w, struct world_vm *vm)
 {
 	vm->hotplug = false;
 	for (unsigned int d = 0; vm->iommus && d < w->p.viommus; d++)
-		vm->iommus[d] = NULL;
-	vm->vpdev = NULL;
+		vm->iommus[d] = vm->kept_iommus[d] = NULL;
+	vm->vpdev = vm->kept_vpdev = NULL;
 }
 
 static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen)
@@ -577,7 +598,9 @@ struct sim_world *sim_world_create(const struct sim_world_params *p, char *err, 
 		if (p->path == SIM_WORLD_PATH_VTD) {
 			vm->vtd = calloc(p->viommus, sizeof(*vm->vtd));
 			vm->iommus = calloc(p->viommus, sizeof(*vm->iommus));
-			if (!vm->vtd || !vm->iommus)
+			vm->kept_iommus = calloc(p->viommus, sizeof(*vm->kept_iommus));
+			vm->absent_base = calloc(p->viommus, sizeof(*vm->absent_base));
+			if (!vm->vtd || !vm->iommus || !vm->kept_iommus || !vm->absent_base)
 				goto oom;
 		}
 		if (!vm->off && boot_guest(w, vm, err, errlen))
@@ -614,6 +637,8 @@ void sim_world_destroy(struct sim_world *w)
 			free(vm->cpus[c].q);
 		free(vm->vtd);
 		free(vm->iommus);
+		free(vm->kept_iommus);
+		free(vm->absent_base);
 		free(vm->old_vtd);
 		free(vm->old_vdev);
 		world_check_free(vm);
@@ -636,6 +661,48 @@ static double wall_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+void sim_world_vtd_params(const struct sim_world *w, unsigned int d, struct vtd_params *out)
+{
+	const struct sim_world_vtd_slot *s = d < SIM_WORLD_VTD_SLOTS ? &w->p.vtd_slot[d] : NULL;
+
+	*out = w->p.vtd;
+	if (!s || !s->set)
+		return;
+	out->pss = s->pss;
+	out->vcs = s->vcs;
+	out->pas = s->pas;
+}
+
+int sim_world_set_knobs(struct sim_world *w, const struct sim_world_vtd_slot *slots,
+			bool replug_keeps_state)
+{
+	for (unsigned int d = 0; slots && d < SIM_WORLD_VTD_SLOTS; d++)
+		if (slots[d].set && slots[d].pss > 19)
+			return -EINVAL;
+	for (unsigned int d = 0; d < SIM_WORLD_VTD_SLOTS; d++) {
+		struct sim_world_vtd_slot s = slots ? slots[d] : (struct sim_world_vtd_slot){ 0 };
+
+		if (memcmp(&s, &w->p.vtd_slot[d], sizeof(s)))
+			w->knobs_changed = true;
+		w->p.vtd_slot[d] = s;
+	}
+	w->p.replug_keeps_state = replug_keeps_state;
+	return 0;
+}
+
+/* At a reset: the register file of slot @d, with new knobs if they changed. */
+static void vtd_reset_slot(struct sim_world *w, struct vtd_dev *dev, unsigned int d)
+{
+	struct vtd_params vp;
+
+	if (!w->knobs_changed) {
+		vtd_reset(dev);
+		return;
+	}
+	sim_world_vtd_params(w, d, &vp);
+	vtd_reconfigure(dev, &vp);
 }
 
 int sim_world_reset(struct sim_world *w)
@@ -667,7 +734,7 @@ int sim_world_reset(struct sim_world *w)
 
 		for (unsigned int d = 0; vm->vtd && d < w->p.viommus; d++)
 			if (vm->vtd[d])
-				vtd_reset(vm->vtd[d]);
+				vtd_reset_slot(w, vm->vtd[d], d);
 		if (vm->vdev) {
 			virtio_iommu_reset(vm->vdev);
 			virtio_iommu_set_driver_features(vm->vdev,
@@ -676,6 +743,7 @@ int sim_world_reset(struct sim_world *w)
 		for (unsigned int c = 0; c < w->p.vcpus; c++)
 			vm->cpus[c].n = vm->cpus[c].head = 0;
 	}
+	w->knobs_changed = false;
 	for (unsigned int c = 0; c < w->p.host_cpus; c++)
 		w->host_cpus[c].n = w->host_cpus[c].head = 0;
 	w->nevents = 0;
@@ -701,6 +769,13 @@ double sim_world_last_reset_ns(const struct sim_world *w)
 }
 
 /* ---- operations ------------------------------------------------------------------ */
+
+/* Does @kind touch a vIOMMU's registers outside the guest driver? */
+static bool raw_reg_op(enum sim_op_kind kind)
+{
+	return kind == SIM_OP_REG_WRITE || kind == SIM_OP_REG_READ ||
+	       kind == SIM_OP_REG_WRITE32 || kind == SIM_OP_REG_READ32;
+}
 
 static struct wcpu *wcpu_of(struct sim_world *w, int vm, unsigned int cpu)
 {
@@ -734,6 +809,8 @@ int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct
 	}
 	c->q[(c->head + c->n) % c->cap] = *op;
 	c->n++;
+	if (vm != SIM_WORLD_HOST && raw_reg_op(op->kind))
+		w->vms[vm].raw_regs = true;	/* invariants.c: vtd-absent */
 	if (c->cpu && sim_cpu_is_idle(c->cpu))
 		sim_cpu_wake(c->cpu, 0);
 	return 0;

@@ -554,6 +554,126 @@ Test(executor, invariant_vtd_active_free)
 	}
 }
 
+/* A world of one VM and two VT-d vIOMMUs, vIOMMU 1 with knobs of its own. */
+static struct sim_world *knob_world(const char *guest, u8 pss1, bool vcs1, bool keep)
+{
+	struct sim_world_params p;
+
+	cr_assert(core_built(guest), "%s must be built", guest);
+	params(&p, 1, SIM_WORLD_PATH_VTD);
+	p.viommus = 2;
+	p.guest_flavour = guest;
+	p.vtd_slot[1] = (struct sim_world_vtd_slot){ true, pss1, vcs1, true };
+	p.replug_keeps_state = keep;
+	return world_new(&p);
+}
+
+/*
+ * A guest driver that reads VCCAP of a vIOMMU with ECAP.VCS = 0 (bug B2,
+ * fuzz/bugbench/vtd-vccap-ungated) touches a register that does not exist;
+ * the correct driver does not, and a hostile guest's own reads of it are
+ * its own.
+ */
+Test(executor, invariant_vtd_absent)
+{
+	static const char *const guests[] = { "pasidsim+vtd-vccap-ungated", "pasidsim" };
+
+	for (size_t g = 0; g < ARRAY_SIZE(guests); g++) {
+		struct sim_world *w = knob_world(guests[g], 19, false, false);
+		struct vtd_params vp;
+
+		vtd_get_params(sim_world_vtd(w, 0, 1), &vp);
+		cr_assert_not(vp.vcs, "vIOMMU 1 has no virtual command registers");
+		vtd_get_params(sim_world_vtd(w, 0, 0), &vp);
+		cr_assert(vp.vcs, "vIOMMU 0 keeps them");
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0,
+			     "%s: vIOMMU 0 serves", guests[g]);
+		cr_expect_eq(invariant(w, 0, "vtd-absent"), g == 0, "%s", guests[g]);
+		cr_expect_eq(findings(w, -1), g == 0, "%s: nothing else", guests[g]);
+		sim_world_destroy(w);
+	}
+	/* a raw read of the absent VCCAP is the guest's, not its driver's */
+	{
+		struct sim_world *w = knob_world("pasidsim", 19, false, false);
+
+		run1(w, 0, 0, OP(SIM_OP_REG_READ, .a = 1, .b = 0xe30));
+		cr_expect_eq(findings(w, -1), 0);
+		sim_world_destroy(w);
+	}
+}
+
+/*
+ * vIOMMUs of different PSS: consumers get the narrower range while the
+ * 4-bit vIOMMU is bound, the whole one after it goes; the driver that
+ * forgets to recompute the limit at exit (fuzz/bugbench/vtd-exit-keeps-limit)
+ * keeps the narrow one. The knobs also change between runs
+ * (sim_world_set_knobs()), at the next reset.
+ */
+Test(executor, invariant_vtd_limit)
+{
+	static const char *const guests[] = { "pasidsim+vtd-exit-keeps-limit", "pasidsim" };
+
+	for (size_t g = 0; g < ARRAY_SIZE(guests); g++) {
+		struct sim_world *w = knob_world(guests[g], 3, true, false);
+		struct iommu_pasid c = { .name = "c" };
+		struct sim_world_vtd_slot none[SIM_WORLD_VTD_SLOTS] = { { 0 } };
+
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_INIT, .consumer = &c)).result, 0);
+		cr_expect_eq(c.range_max, 15, "PSS 3: PASIDs up to 15");
+		cr_assert_eq(findings(w, -1), 0, "%s: clean while both are there", guests[g]);
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 1)).result, 0);
+		cr_expect_eq(invariant(w, 0, "vtd-limit"), g == 0, "%s", guests[g]);
+		cr_expect_eq(findings(w, -1), g == 0, "%s: nothing else", guests[g]);
+
+		/* back to one PSS for every vIOMMU: the check is off, nothing fires */
+		cr_assert_eq(sim_world_set_knobs(w, none, false), 0);
+		cr_assert_eq(sim_world_reset(w), 0);
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 1)).result, 0);
+		cr_expect_eq(findings(w, -1), 0, "%s: one PSS, no check", guests[g]);
+		sim_world_destroy(w);
+	}
+}
+
+/*
+ * A re-plug that binds the driver to the state its remove left: the remove
+ * that forgets to unbind (fuzz/bugbench/virtio-remove-keeps-registered) has
+ * the probe refuse it (-EBUSY); the correct one binds again and serves.
+ */
+Test(executor, invariant_rebind)
+{
+	static const char *const guests[] = { "pasidsim+virtio-remove-keeps-registered",
+					      "pasidsim" };
+
+	for (size_t g = 0; g < ARRAY_SIZE(guests); g++) {
+		struct sim_world_params p;
+		struct sim_world *w;
+
+		cr_assert(core_built(guests[g]), "%s must be built", guests[g]);
+		params(&p, 1, SIM_WORLD_PATH_VIRTIO);
+		p.guest_flavour = guests[g];
+		p.replug_keeps_state = true;
+		w = world_new(&p);
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 0)).result, 0);
+		cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_PLUG, .a = 0)).result,
+			     g == 0 ? -EBUSY : 0, "%s", guests[g]);
+		cr_expect_eq(invariant(w, 0, "rebind"), g == 0, "%s", guests[g]);
+		if (g == 1)
+			cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+		cr_expect_eq(findings(w, -1), g == 0, "%s: nothing else", guests[g]);
+		sim_world_destroy(w);
+	}
+	/* VT-d: the correct driver binds its kept state again */
+	{
+		struct sim_world *w = knob_world("pasidsim", 19, true, true);
+
+		cr_assert_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_UNPLUG, .a = 0)).result, 0);
+		cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_VIOMMU_PLUG, .a = 0)).result, 0);
+		cr_expect_eq(run1(w, 0, 0, OP(SIM_OP_ALLOC, .a = 1, .b = 100)).result, 0);
+		cr_expect_eq(findings(w, -1), 0);
+		sim_world_destroy(w);
+	}
+}
+
 /* ---- limits ---- */
 
 /* Too many CPUs for the process's mappings: refused with the reason, not an abort. */

@@ -121,7 +121,22 @@ Test(trace, header_errors_name_line_and_column)
 {
 	expect_error("", "t.trace:1:1:", "empty file");
 	expect_error("hello 1\n", "t.trace:1:1:", "not a pasidsim trace");
-	expect_error("pasidsim-trace 5\nmode vms\n", "t.trace:1:16:", "newer than this");
+	expect_error("pasidsim-trace 6\nmode vms\n", "t.trace:1:16:", "newer than this");
+	/* per-vIOMMU knobs: version 5, vms mode, each key and value checked */
+	expect_error("pasidsim-trace 4\nmode vms\nvms 1\nviommu 1 pss=3\nevents\n",
+		     "t.trace:4:1:", "'viommu' and 'replug' need 'pasidsim-trace 5'");
+	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nviommu 8 pss=3\nevents\n",
+		     "t.trace:4:8:", "a vIOMMU index (0-7)");
+	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nviommu 1 pss=20\nevents\n",
+		     "t.trace:4:14:", "ECAP.PSS (0-19)");
+	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nviommu 1 vcs=0 ecap=1\nevents\n",
+		     "t.trace:4:16:", "a vIOMMU key (pss, vcs, pas)");
+	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nviommu 1 vcs=0\nviommu 1 pss=2\n"
+		     "events\n", "t.trace:5:8:", "each vIOMMU index at most once");
+	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nreplug maybe\nevents\n",
+		     "t.trace:4:8:", "'fresh' or 'keep'");
+	expect_error("pasidsim-trace 5\nmode bare-metal\nreplug keep\nevents\n",
+		     "t.trace:4:1:", "replug, viommu, vm) in a bare-metal header");
 	/* fault keys: version 2, vms mode, each value checked */
 	expect_error("pasidsim-trace 1\nmode vms\nvms 1\nvtd-stuck-ip 1\nevents\n", "t.trace:4:1:",
 		     "fault keys need 'pasidsim-trace 2'");

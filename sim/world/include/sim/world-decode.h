@@ -76,7 +76,9 @@ struct wdec {
  * completes: a world stopped by the driver's timeout panic is what it
  * must cause, one stopped at the time limit is a hang), bit 6 no other
  * world but allocation failures chosen by the input in each run (bits
- * 3-5: VT-d path only); @host, if not NULL,
+ * 3-5: VT-d path only), bit 7 no other world but byte 1 chooses device
+ * knobs for the run (sim_wdec_run(): per-vIOMMU ECAP.VCS and PSS, a
+ * re-plug that keeps the driver's state); @host, if not NULL,
  * replaces the host's flavour (a seeded bug's copy, "pasidsim+BUG").
  */
 void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p);

@@ -42,6 +42,19 @@ struct sim_world;
  */
 #define SIM_WORLD_MAX_CPUS	16384
 
+/*
+ * Per-vIOMMU VT-d knobs (sim_world_params.vtd_slot): vIOMMU d of every VM
+ * for d below this; the others take sim_world_params.vtd as they are.
+ */
+#define SIM_WORLD_VTD_SLOTS	8
+
+struct sim_world_vtd_slot {
+	bool set;		/* false: @vtd's register parameters */
+	u8 pss;			/* ECAP.PSS (0-19) */
+	bool vcs;		/* ECAP.VCS: the virtual command registers exist */
+	bool pas;		/* VCCAP.PAS */
+};
+
 enum sim_world_path {
 	SIM_WORLD_PATH_VTD = 0,	/* VT-d virtual command interface (VCMD) */
 	SIM_WORLD_PATH_VIRTIO,	/* virtio-iommu PASID requests (project extension) */
@@ -85,6 +98,19 @@ struct sim_world_params {
 	 * reset powers it off again.
 	 */
 	const bool *late;
+	/*
+	 * vIOMMU d's ECAP.PSS, ECAP.VCS and VCCAP.PAS, where vtd_slot[d].set
+	 * (the rest of @vtd applies to every vIOMMU); sim_world_set_knobs()
+	 * changes them between runs.
+	 */
+	struct sim_world_vtd_slot vtd_slot[SIM_WORLD_VTD_SLOTS];
+	/*
+	 * A hot-unplug keeps the guest driver's state (removed, not freed) and
+	 * a re-plug of the slot binds the driver to that same state again, as
+	 * a driver whose per-device state outlives an unbind does; false: the
+	 * unplug kfree()s it and a re-plug allocates a zeroed one.
+	 */
+	bool replug_keeps_state;
 };
 
 /* Defaults: 1 VM, 1 vCPU, 1 vIOMMU (VT-d 3.3, VCMD capable), 1 host CPU. */
@@ -104,6 +130,17 @@ void sim_world_destroy(struct sim_world *w);
  * sim_world_create() left it, without reloading anything.
  */
 int sim_world_reset(struct sim_world *w);
+
+/*
+ * Change the per-vIOMMU VT-d knobs (@slots: SIM_WORLD_VTD_SLOTS entries, NULL:
+ * none set) and sim_world_params.replug_keeps_state; they apply from the
+ * next sim_world_reset(), which re-creates the register files that
+ * changed. -EINVAL for a PSS above 19 (nothing changed).
+ */
+int sim_world_set_knobs(struct sim_world *w, const struct sim_world_vtd_slot *slots,
+			bool replug_keeps_state);
+/* The register parameters of vIOMMU @d (@vtd with its slot's knobs applied). */
+void sim_world_vtd_params(const struct sim_world *w, unsigned int d, struct vtd_params *out);
 
 /* ---- operations ------------------------------------------------------------ */
 
