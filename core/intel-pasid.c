@@ -25,8 +25,9 @@
  *   then fail to initialise.
  * - The allocator's functions run under the I/O ASID spinlock, and a round
  *   trip holds register_lock (raw, IRQs off) as well: nothing here sleeps.
- *   A command that never completes panics after PV_VTD_VCMD_TIMEOUT_NS, as
- *   the real driver does; it never hangs.
+ *   A command that never completes panics after vcmd_timeout_ms (10 s by
+ *   default, DMAR_OPERATION_TIMEOUT), as the real driver does; it never
+ *   hangs.
  * - Deliberate hardening over 6.1: the PASID the host returns is checked
  *   against the requested range and against the IDs the guest already
  *   tracks, and an ID whose tracking failed is really freed on the host.
@@ -88,6 +89,10 @@ static unsigned int pv_vtd_pasid_capable;
 static ioasid_t pv_vtd_pasid_limit = IOMMU_PASID_MAX;
 static bool pv_vtd_ops_installed;
 
+static unsigned int vcmd_timeout_ms = PV_VTD_VCMD_TIMEOUT_MS;
+module_param(vcmd_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(vcmd_timeout_ms, "Virtual command timeout in ms, then panic (default 10000)");
+
 static const char *pv_vtd_name(const struct pv_vtd_iommu *iommu)
 {
 	return iommu->name ? iommu->name : "(unnamed)";
@@ -120,7 +125,7 @@ static u64 pv_vtd_vcmd(struct pv_vtd_iommu *iommu, u64 cmd)
 
 	raw_spin_lock_irqsave(&iommu->register_lock, flags);
 	writeq(cmd, iommu->reg + regs->vcmd);
-	deadline = ktime_get_ns() + PV_VTD_VCMD_TIMEOUT_NS;
+	deadline = ktime_get_ns() + (u64)vcmd_timeout_ms * NSEC_PER_MSEC;
 	for (;;) {
 		rsp = readq(iommu->reg + regs->vcrsp);
 		if (!(rsp & PV_VTD_VCRSP_IP))

@@ -409,11 +409,34 @@ static void guest_forget(struct sim_world *w, struct world_vm *vm)
 	vm->vpdev = vm->kept_vpdev = NULL;
 }
 
+/*
+ * The guest's module parameters, set before its drivers probe, as its kernel
+ * command line would (a reset of its core copy restores the defaults).
+ */
+static int guest_params(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen)
+{
+	void *(*param)(void);
+
+	if (!w->p.vcmd_timeout_ms)
+		return 0;
+	*(void **)&param = sim_core_sym(vm->inst.core, "__sim_param_vcmd_timeout_ms");
+	if (!param) {
+		snprintf(err, errlen, "%s: the guest core copy has no vcmd_timeout_ms parameter",
+			 vm->name);
+		return -1;
+	}
+	*(unsigned int *)param() = w->p.vcmd_timeout_ms;
+	return 0;
+}
+
 static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen)
 {
-	struct sim_kernel *prev = sim_kernel_enter(vm->inst.k);
+	struct sim_kernel *prev;
 	int ret = 0;
 
+	if (guest_params(w, vm, err, errlen))
+		return -1;
+	prev = sim_kernel_enter(vm->inst.k);
 	guest_forget(w, vm);
 	for (unsigned int d = 0; d < dev_slots(w); d++) {
 		ret = dev_create(w, vm, d);
@@ -692,17 +715,24 @@ int sim_world_set_knobs(struct sim_world *w, const struct sim_world_vtd_slot *sl
 	return 0;
 }
 
-/* At a reset: the register file of slot @d, with new knobs if they changed. */
+/*
+ * At a reset: the register file of slot @d, with new knobs if they changed;
+ * either way its fault knobs count commands from now, as in a new world (an
+ * input behaves the same alone and in a campaign).
+ */
 static void vtd_reset_slot(struct sim_world *w, struct vtd_dev *dev, unsigned int d)
 {
 	struct vtd_params vp;
+	struct vtd_faults f;
 
-	if (!w->knobs_changed) {
-		vtd_reset(dev);
+	if (w->knobs_changed) {
+		sim_world_vtd_params(w, d, &vp);
+		vtd_reconfigure(dev, &vp);
 		return;
 	}
-	sim_world_vtd_params(w, d, &vp);
-	vtd_reconfigure(dev, &vp);
+	vtd_reset(dev);
+	vtd_get_faults(dev, &f);
+	vtd_set_faults(dev, &f);	/* the drop counter starts again */
 }
 
 int sim_world_reset(struct sim_world *w)

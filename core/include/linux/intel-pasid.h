@@ -58,8 +58,11 @@
 #define PV_VTD_SC_SUCCESS	0
 #define PV_VTD_RESULT_MASK	0xfffffULL	/* 20-bit PASID */
 
-/* How long a command may stay in progress (DMAR_OPERATION_TIMEOUT). */
-#define PV_VTD_VCMD_TIMEOUT_NS	(10ULL * 1000 * 1000 * 1000)
+/*
+ * How long a command may stay in progress by default (DMAR_OPERATION_TIMEOUT),
+ * in milliseconds: the vcmd_timeout_ms module parameter.
+ */
+#define PV_VTD_VCMD_TIMEOUT_MS	10000
 
 /**
  * enum pv_vtd_layout - the VCMD register layout the driver assumes

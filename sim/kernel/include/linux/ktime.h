@@ -15,6 +15,12 @@ typedef s64 ktime_t;
 
 #define KTIME_MAX	((s64)~((u64)1 << 63))
 
+/* <vdso/time64.h> */
+#define MSEC_PER_SEC	1000L
+#define NSEC_PER_USEC	1000L
+#define NSEC_PER_MSEC	1000000L
+#define NSEC_PER_SEC	1000000000L
+
 static inline ktime_t ns_to_ktime(u64 ns)
 {
 	return (ktime_t)ns;

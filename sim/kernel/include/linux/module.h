@@ -20,8 +20,17 @@
 #define MODULE_ALIAS(x)
 #define MODULE_IMPORT_NS(x)
 #define MODULE_PARM_DESC(name, desc)
-#define module_param(name, type, perm)
-#define module_param_named(name, value, type, perm)
+/*
+ * A module parameter: in a copy of core/, __sim_param_NAME() returns the
+ * variable's address, so that a simulated machine sets it before the code
+ * runs, as a kernel command line (NAME.PARAM=) would (sim_core_sym()).
+ */
+#define module_param(name, type, perm)					\
+	void *__sim_param_##name(void);					\
+	void *__sim_param_##name(void) { return &(name); }
+#define module_param_named(name, value, type, perm)			\
+	void *__sim_param_##name(void);					\
+	void *__sim_param_##name(void) { return &(value); }
 
 #define THIS_MODULE	((struct module *)0)
 struct module;

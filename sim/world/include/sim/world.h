@@ -77,6 +77,12 @@ struct sim_world_params {
 	struct sim_cost_model cost;
 	u64 time_limit_ns;		/* per run; 0: the scheduler's default */
 	u64 virtio_timeout_ns;		/* a lost virtio request; 0: 1 s */
+	/*
+	 * Every guest's vcmd_timeout_ms module parameter (core/intel-pasid.c):
+	 * how long a VT-d virtual command may stay in progress before the
+	 * guest panics; 0: the driver's default, 10 s.
+	 */
+	unsigned int vcmd_timeout_ms;
 	bool hold_log;			/* keep the scheduler's lock hold log */
 	/*
 	 * Host CPUs every simulated CPU (vCPU threads with their VMM work, host
