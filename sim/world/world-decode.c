@@ -273,6 +273,19 @@ static void remember(struct wdec *d, struct sim_world *w, size_t from)
 	}
 }
 
+/*
+ * Input byte 0 bit 7: schedule fuzzing (<sim/sched.h>). Every preemption
+ * point (inside RCU read-side sections, after lock releases) draws a key from
+ * the input like a tie-break, which says whether and for how long the CPU
+ * is preempted there, and a VMM's host VFIO calls are not serialised by its
+ * big lock: the races of docs/fuzzing.md, "Schedule fuzzing".
+ */
+static void preempt_arm(const struct wdec *d, struct sim_world *w)
+{
+	if (d->data[0] & WDEC_PREEMPT)
+		sim_sched_set_preempt(sim_world_sched(w), SIM_PREEMPT_ALL);
+}
+
 long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size_t size,
 		  const struct wdec_hooks *hooks)
 {
@@ -299,6 +312,7 @@ long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size
 	if (sim_world_reset(w))
 		return -1;
 	sim_world_set_tiebreak(w, tiebreak, d);
+	preempt_arm(d, w);
 	while (d->pos < d->size) {
 		unsigned int ops = 1 + in_below(d, 8);
 		size_t from = sim_world_nevents(w);

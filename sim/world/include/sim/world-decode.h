@@ -10,7 +10,8 @@
  * (1..8 operations), the operations (each: which one, where, its
  * arguments, a delay added to the submit time), with byte 0 bit 6 a byte
  * of allocation failures, and a run of the world, whose ties are broken by
- * the next input bytes. Past the end, every byte reads 0.
+ * the next input bytes (with byte 0 bit 7, its preemptions decided by them
+ * too: WDEC_PREEMPT). Past the end, every byte reads 0.
  */
 #ifndef _SIM_WORLD_DECODE_H
 #define _SIM_WORLD_DECODE_H
@@ -29,6 +30,9 @@
 #define WDEC_NPOOL	16	/* PASIDs seen lately, for the arguments */
 #define WDEC_NSETS	2
 #define WDEC_NTOKENS	4
+
+/* Input byte 0: schedule fuzzing (SIM_PREEMPT_ALL) in every run. */
+#define WDEC_PREEMPT		0x80u
 
 /* What an input did that causes findings by design (docs/fuzzing.md). */
 #define WDEC_TAINT_ORPHAN	1u	/* allocator gone with IDs outstanding: WARN, leaks */
