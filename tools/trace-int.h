@@ -59,7 +59,7 @@ struct trace_field {
 };
 
 enum {
-	TRACE_NR_HKEYS = 34,
+	TRACE_NR_HKEYS = 35,
 	TRACE_NR_VMKEYS = 6,
 };
 

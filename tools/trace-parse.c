@@ -578,7 +578,8 @@ static int header_finish(struct trace_parser *p, struct trace_header *h, uint64_
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_PER_VM))
 		return fail_at(p, 1, "expected no VM keys (vms, vcpus, viommus, pv, flavour-guest, "
 			       "quota-default, %svm) in a bare-metal header",
-			       h->version >= TRACE_VERSION_SCHEDULE ? "schedule, vm-boot, " : "");
+			       h->version >= TRACE_VERSION_SCHEDULE ?
+			       "schedule, vm-boot, sched-preempt, " : "");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_FAULT))
 		return fail_at(p, 1, "expected no fault keys (vtd-*, virtio-* knobs of the devices) "
 			       "in a bare-metal header");

@@ -35,6 +35,8 @@ static u64 tiebreak(void *arg)
 	struct wdec *d = arg;
 	u64 k = in_u8(d);
 
+	if (d->verbose)
+		fprintf(stderr, "key %llu (byte %zu)\n", (unsigned long long)k, d->pos - 1);
 	if (d->hooks && d->hooks->key)
 		d->hooks->key(d->hooks->arg, k);
 	return k;
