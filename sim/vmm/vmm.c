@@ -225,13 +225,16 @@ int sim_vmm_call(struct sim_vmm *vmm, int (*fn)(struct vfio_pasid_vm *hvm, void 
 void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm, void *arg),
 		  void *arg)
 {
+	struct vfio_pasid_vm *hvm;
+
 	vmm_lock(vmm);
-	/* a host call in flight without the big lock (off every CPU: none can be) */
-	while (vmm->unserialised && sim_cpu_current())
-		cpu_relax();
-	if (vmm->hvm)
-		destroy(vmm->hvm, arg);
+	/* no host call starts from now on, and those in flight without the big lock end */
+	hvm = vmm->hvm;
 	vmm->hvm = NULL;
+	while (vmm->unserialised && sim_cpu_current())
+		cpu_relax();	/* (off every CPU none can be in flight) */
+	if (hvm)
+		destroy(hvm, arg);
 	vmm_unlock(vmm);
 }
 
