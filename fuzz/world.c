@@ -4,7 +4,9 @@
  * decoded from the input over its operation vocabulary by the decoder the
  * trace converter shares (<sim/world-decode.h>: what an input means, and
  * which findings its own operations cause by design); the scheduler's
- * tie-breaks come from the input too. `pasidsim fuzz --to-trace=INPUT`
+ * tie-breaks come from the input too, and with the variant bit WDEC_V_PREEMPT its preemptions
+ * (schedule fuzzing: CPUs stopped inside RCU read-side sections and after
+ * unlocks, VFIO calls not serialised by the VMM). `pasidsim fuzz --to-trace=INPUT`
  * writes the same run as a trace that `pasidsim replay` reproduces.
  *
  * Oracles: every run goes idle (no deadlock, no panic, no time limit; in a
@@ -15,8 +17,8 @@
  * the ones the input's own operations are known to cause by design
  * (docs/fuzzing.md).
  *
- * Each world (byte 0 of the input, mod 64) is built once and reset in place
- * between inputs.
+ * Each world (byte 0 of the input, mod 64; bits 6 and 7 are decoding modes)
+ * is built once and reset in place between inputs.
  */
 #include <stdio.h>
 #include <stdlib.h>

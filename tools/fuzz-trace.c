@@ -337,6 +337,8 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 			  TRACE_FLAVOUR_PASIDSIM;
 	h->flavour_guest = !strcmp(p->guest_flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :
 			   TRACE_FLAVOUR_PASIDSIM;
+	/* schedule fuzzing (variant bit WDEC_V_PREEMPT): the preemption keys are among the tie-breaks */
+	h->sched_preempt = sim_sched_preempt(sim_world_sched(w)) ? 1 : 0;
 	e = trace_header_set_vms(h, p->nvms);
 	snprintf(v, sizeof(v), "world input %s", name);
 	meta_clean(v);

@@ -271,6 +271,8 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 	w = sim_world_create(&p, err, sizeof(err));
 	if (!w)
 		snprintf(st->error, sizeof(st->error), "%s: cannot build the world: %s", name, err);
+	else if (h->sched_preempt)	/* schedule fuzzing: its keys are the trace's tie-breaks */
+		sim_sched_set_preempt(sim_world_sched(w), SIM_PREEMPT_ALL);
 out:
 	free(late);
 	free(quotas);

@@ -621,7 +621,8 @@ static int header_finish(struct trace_parser *p, struct trace_header *h, uint64_
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_PER_VM))
 		return fail_at(p, 1, "expected no VM keys (vms, vcpus, viommus, pv, flavour-guest, "
 			       "quota-default, %s%svm) in a bare-metal header",
-			       h->version >= TRACE_VERSION_SCHEDULE ? "schedule, vm-boot, " : "",
+			       h->version >= TRACE_VERSION_SCHEDULE ?
+			       "schedule, vm-boot, sched-preempt, " : "",
 			       h->version >= TRACE_VERSION_KNOBS ? "replug, viommu, " : "");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_FAULT))
 		return fail_at(p, 1, "expected no fault keys (vtd-*, virtio-* knobs of the devices) "

@@ -35,6 +35,7 @@ static const char *const vtd_drop_names[] = { "lost", "hang" };
 static const char *const schedule_names[] = { "auto", "explicit" };
 static const char *const boot_names[] = { "start", "event" };
 static const char *const replug_names[] = { "fresh", "keep" };
+static const char *const onoff_names[] = { "off", "on" };
 
 /* ---- header keys ---------------------------------------------------------------- */
 
@@ -107,6 +108,8 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 	  .what = "'auto' or 'explicit'" },
 	{ "vm-boot", ENUM(boot_names), .off = H(vm_boot), .flags = HKF_PER_VM | HKF_V4,
 	  .what = "'start' or 'event'" },
+	{ "sched-preempt", ENUM(onoff_names), .off = H(sched_preempt),
+	  .flags = HKF_PER_VM | HKF_V4, .what = "'off' or 'on'" },
 	{ "vm", .kind = HKIND_VM, .flags = HKF_PER_VM | HKF_REPEAT },
 	{ "meta", .kind = HKIND_META, .flags = HKF_REPEAT },
 	{ "events", .kind = HKIND_EVENTS },
@@ -119,7 +122,7 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 /* mode, flavour-host, seed, cost-model, host-cpus, VM keys, vtd-*, fault keys */
 const unsigned char trace_hkey_write_order[] = {
 	0, 1, 3, 4, 5, 6, 7, 8, 9, 2, 10, 11, 12, 13,
-	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 34,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 35,
 };
 const unsigned int trace_hkey_write_count = sizeof(trace_hkey_write_order);
 
@@ -502,7 +505,7 @@ unsigned int trace_header_min_version(const struct trace_header *h)
 	if (h->version >= TRACE_VERSION_KNOBS || knobs_any(h))
 		return TRACE_VERSION_KNOBS;
 	if (h->version >= TRACE_VERSION_SCHEDULE || h->schedule != TRACE_SCHEDULE_AUTO ||
-	    h->vm_boot != TRACE_BOOT_START)
+	    h->vm_boot != TRACE_BOOT_START || h->sched_preempt)
 		return TRACE_VERSION_SCHEDULE;
 	for (unsigned int i = 0; i < h->nr_vms && h->vms; i++)
 		if (h->vms[i].boot != TRACE_BOOT_START)
@@ -613,6 +616,7 @@ bool trace_header_equal(const struct trace_header *a, const struct trace_header 
 	    a->vtd_version != b->vtd_version || a->vtd_pss != b->vtd_pss ||
 	    a->vtd_vccap_pas != b->vtd_vccap_pas || a->nr_vms != b->nr_vms ||
 	    a->schedule != b->schedule || a->vm_boot != b->vm_boot ||
+	    a->sched_preempt != b->sched_preempt ||
 	    a->nr_meta != b->nr_meta || a->replug != b->replug)
 		return false;
 	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++)

@@ -177,6 +177,8 @@ struct trace_header {
 	/* how the events run, when VMs boot by default (vms mode; version 4) */
 	enum trace_schedule schedule;
 	enum trace_boot vm_boot;
+	/* schedule fuzzing, 0 off, 1 on (SIM_PREEMPT_ALL; vms mode, version 4) */
+	unsigned int sched_preempt;
 	/* the guests: nr_vms entries, defaults applied (malloc'd) */
 	unsigned int nr_vms;
 	struct trace_vm *vms;

@@ -26,6 +26,15 @@
  * current and no internal lock held (a callback may kfree() or call_rcu()).
  * No background thread exists.
  *
+ * Preemption points. A task whose scheduler fuzzes schedules (the preempt
+ * hook, <sim/task.h>) may be switched out inside a read-side section: right
+ * after rcu_read_lock() counted it in, right before rcu_read_unlock() counts
+ * it out, at every nesting level (so inside ioasid_find(), between loading
+ * the active space and xa_load() walking it). A preempted reader is still
+ * inside its section: grace periods wait for it as for any reader, and an
+ * object kfree()d under it (instead of after a grace period) is poisoned
+ * (the slab's quarantine, ASan) when it resumes and reads it.
+ *
  * Not modelled: preemption-disabled regions as implicit read-side sections
  * (the kernel's RCU-sched flavour); only rcu_read_lock() counts.
  */
@@ -151,6 +160,11 @@ struct sim_task *sim_task_create(const char *name, const struct sim_task_hooks *
 	return t;
 }
 
+void sim_task_set_hooks(struct sim_task *t, const struct sim_task_hooks *hooks)
+{
+	t->hooks = hooks;
+}
+
 void sim_task_set_clock(struct sim_task *t, const u64 *clock)
 {
 	t->clock = clock;
@@ -247,6 +261,46 @@ static unsigned long long wait_for_readers(unsigned long long s)
 	return min;
 }
 
+/* ---- readers now and later (declared in <sim/task.h>) --------------------------- */
+
+void sim_rcu_snapshot(struct sim_rcu_snap *snap)
+{
+	struct sim_task *self = task_current();
+
+	snap->n = 0;
+	if (!__atomic_load_n(&rcu_readers, __ATOMIC_SEQ_CST))
+		return;
+	pthread_mutex_lock(&registry_mu);
+	for (struct sim_task *t = registry; t && snap->n < SIM_RCU_SNAP_MAX; t = t->rcu_next) {
+		if (t == self || !__atomic_load_n(&t->rcu_nesting, __ATOMIC_ACQUIRE))
+			continue;
+		snap->r[snap->n].t = t;
+		snap->r[snap->n].qs = __atomic_load_n(&t->rcu_qs_seq, __ATOMIC_ACQUIRE);
+		snap->n++;
+	}
+	pthread_mutex_unlock(&registry_mu);
+}
+
+unsigned int sim_rcu_snapshot_held(const struct sim_rcu_snap *snap)
+{
+	unsigned int held = 0;
+
+	if (!snap->n)
+		return 0;
+	pthread_mutex_lock(&registry_mu);
+	for (struct sim_task *t = registry; t; t = t->rcu_next) {
+		for (unsigned int i = 0; i < snap->n; i++) {
+			if (snap->r[i].t != t || !__atomic_load_n(&t->rcu_nesting, __ATOMIC_ACQUIRE))
+				continue;
+			/* no outermost exit since: the same section */
+			if (__atomic_load_n(&t->rcu_qs_seq, __ATOMIC_ACQUIRE) == snap->r[i].qs)
+				held++;
+		}
+	}
+	pthread_mutex_unlock(&registry_mu);
+	return held;
+}
+
 /* ---- read side --------------------------------------------------------------- */
 
 void rcu_read_lock(void)
@@ -263,6 +317,8 @@ void rcu_read_lock(void)
 	/* Pairs with the fence in readers_min_qs(): publish before reading. */
 	if (!n)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Inside the section: a preempted reader holds grace periods back. */
+	sim_task_hook(t, preempt, SIM_PREEMPT_RCU);
 }
 
 void rcu_read_unlock(void)
@@ -274,6 +330,13 @@ void rcu_read_unlock(void)
 		sim_finding_add(NULL, SIM_FINDING_RCU, NULL, 0,
 				"rcu_read_unlock() without rcu_read_lock() in %s", t->name);
 		return;
+	}
+	/* Still inside the section (a panic may forget it meanwhile: read again). */
+	if (unlikely(t->hooks && t->hooks->preempt)) {
+		t->hooks->preempt(t->hooks_arg, SIM_PREEMPT_RCU);
+		n = t->rcu_nesting;
+		if (!n)
+			return;
 	}
 	if (n == 1) {
 		unsigned long long s = __atomic_add_fetch(&rcu_stamp, 1, __ATOMIC_SEQ_CST);

@@ -240,6 +240,9 @@ struct sim_sched {
 	bool hold_log_on;
 	struct sim_hold *hold_log;
 	size_t nhold, hold_cap;
+
+	unsigned int preempt;		/* schedule fuzzing: SIM_PREEMPT_* (preempt.c) */
+	u64 preemptions;
 };
 
 /* A spinlock_t and a struct mutex keep their class name at the same place. */
@@ -275,7 +278,13 @@ static inline void acct_wait(struct sim_cpu *c, u64 from, enum sim_time_cat cat)
 /* Clock domains: never reused, so a lock's release record from another scheduler is ignored. */
 static u64 sched_epochs;
 
-static const struct sim_task_hooks cpu_hooks;
+static const struct sim_task_hooks cpu_hooks, cpu_hooks_preempt;
+
+/* A CPU's tasks' hooks: with the preemption points only while schedules are fuzzed. */
+static inline const struct sim_task_hooks *hooks_of(const struct sim_sched *s)
+{
+	return s->preempt ? &cpu_hooks_preempt : &cpu_hooks;
+}
 
 static __thread struct sim_sched *cur_sched;
 static __thread struct sim_cpu *cur_cpu;
@@ -966,6 +975,76 @@ static const struct sim_task_hooks cpu_hooks = {
 	.rcu_gp = hook_rcu_gp,
 };
 
+/* ---- schedule fuzzing: preemption points (<sim/sched.h>, preempt.c) ---------------- */
+
+/*
+ * A preemption point of a kind the scheduler fuzzes: draw a key; if it asks
+ * for a preemption, the CPU loses its processor for that long (its clock
+ * moves on, counted as run-queue wait) and every CPU behind it runs first.
+ */
+static void hook_preempt(void *arg, unsigned int point)
+{
+	struct sim_cpu *c = arg;
+	struct sim_sched *s = c->s;
+	u64 ns;
+
+	if (!(s->preempt & point) || s->stopped)
+		return;
+	ns = sim_preempt_ns(s->tiebreak ? s->tiebreak(s->tb_arg) : prng_next(&s->prng));
+	if (!ns)
+		return;
+	s->preemptions++;
+	acct_settle(c);
+	c->clock += ns;
+	acct_wait(c, c->clock - ns, SIM_T_RQ_WAIT);
+	yield_point(c);
+}
+
+static void hook_lock_release_preempt(void *arg, const void *lock, struct sim_lock_vt *vt,
+				      u64 acquired_ns)
+{
+	hook_lock_release(arg, lock, vt, acquired_ns);
+	hook_preempt(arg, SIM_PREEMPT_UNLOCK);
+}
+
+static const struct sim_task_hooks cpu_hooks_preempt = {
+	.lock_acquire = hook_lock_acquire,
+	.lock_vtime = hook_lock_vtime,
+	.lock_acquired = hook_lock_acquired,
+	.lock_wait = hook_lock_wait,
+	.lock_release = hook_lock_release_preempt,
+	.relax = hook_relax,
+	.delay = hook_delay,
+	.rcu_wait = hook_rcu_wait,
+	.rcu_gp = hook_rcu_gp,
+	.preempt = hook_preempt,
+};
+
+void sim_sched_set_preempt(struct sim_sched *s, unsigned int mask)
+{
+	s->preempt = mask & SIM_PREEMPT_ALL;
+	for (unsigned int i = 0; i < s->ncpus; i++) {
+		sim_task_set_hooks(s->cpus[i]->task, hooks_of(s));
+		if (s->cpus[i]->alt)
+			sim_task_set_hooks(s->cpus[i]->alt, hooks_of(s));
+	}
+}
+
+unsigned int sim_sched_preempt(const struct sim_sched *s)
+{
+	return s->preempt;
+}
+
+u64 sim_sched_preemptions(const struct sim_sched *s)
+{
+	return s->preemptions;
+}
+
+unsigned int sim_cpu_preempt(void)
+{
+	return cur_cpu ? cur_cpu->s->preempt : 0;
+}
+
 /* ---- the scheduler ------------------------------------------------------------- */
 
 struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed)
@@ -1071,7 +1150,7 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	mprotect(c->ctx.map, page, PROT_NONE);	/* guard page: stacks grow down */
 	c->ctx.stack = (char *)c->ctx.map + page;
 	c->ctx.stack_size = stack_size;
-	c->task = sim_task_create(c->name, &cpu_hooks, c);
+	c->task = sim_task_create(c->name, hooks_of(s), c);
 	sim_task_set_clock(c->task, &c->clock);
 	if (k)
 		sim_kernel_set_clock(k, sched_clock, NULL);
@@ -1371,7 +1450,7 @@ void sim_cpu_task_alt(bool on)
 		char name[40];
 
 		snprintf(name, sizeof(name), "%s/vmm", c->name);
-		c->alt = sim_task_create(name, &cpu_hooks, c);
+		c->alt = sim_task_create(name, hooks_of(c->s), c);
 		sim_task_set_clock(c->alt, &c->clock);
 		sim_task_set_rcu_slot(c->alt, &c->s->rcu_exits[2 * c->id + 1],
 				      exit_max_of(c->s, 2 * c->id + 1));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <asm/processor.h>
 #include <linux/delay.h>
 #include <linux/mutex.h>
 #include <sim/kernel.h>
@@ -23,6 +24,7 @@ struct sim_vmm {
 	const struct sim_cost_model *cost;
 	struct mutex lock;		/* QEMU's big lock */
 	struct sim_kernel *lock_prev;	/* instance to go back to on unlock */
+	unsigned int unserialised;	/* host calls in flight without the big lock */
 	struct sim_vmm_stats st;
 };
 
@@ -49,6 +51,7 @@ void sim_vmm_destroy(struct sim_vmm *vmm)
 void sim_vmm_set_hvm(struct sim_vmm *vmm, struct vfio_pasid_vm *hvm)
 {
 	vmm->hvm = hvm;
+	vmm->unserialised = 0;	/* a reset: a call abandoned by a panic is not in flight */
 }
 
 void sim_vmm_get_stats(struct sim_vmm *vmm, struct sim_vmm_stats *out)
@@ -181,10 +184,37 @@ const struct virtio_iommu_backend_ops sim_vmm_virtio_ops = {
 	.unlock = vmm_unlock,
 };
 
+/*
+ * Schedule fuzzing (SIM_PREEMPT_VMM_CALLS): a host call from a VMM thread
+ * that does not hold the big lock, as a VMM issuing VFIO ioctls from several
+ * threads would make it. The kernel must stay right whatever the VMM
+ * serialises; only the VMM's own teardown waits for it (a file descriptor's
+ * release waits for its ioctls in flight).
+ */
+static int vmm_call_unserialised(struct sim_vmm *vmm,
+				 int (*fn)(struct vfio_pasid_vm *hvm, void *arg), void *arg)
+{
+	struct sim_kernel *prev;
+	int ret = -ENODEV;
+
+	sim_cpu_task_alt(true);
+	prev = sim_kernel_enter(vmm->host->k);
+	if (vmm->hvm) {
+		vmm->unserialised++;
+		ret = fn(vmm->hvm, arg);
+		vmm->unserialised--;
+	}
+	sim_kernel_leave(prev);
+	sim_cpu_task_alt(false);
+	return ret;
+}
+
 int sim_vmm_call(struct sim_vmm *vmm, int (*fn)(struct vfio_pasid_vm *hvm, void *arg), void *arg)
 {
 	int ret = -ENODEV;
 
+	if (unlikely(sim_cpu_preempt() & SIM_PREEMPT_VMM_CALLS))
+		return vmm_call_unserialised(vmm, fn, arg);
 	vmm_lock(vmm);
 	if (vmm->hvm)
 		ret = fn(vmm->hvm, arg);
@@ -195,10 +225,16 @@ int sim_vmm_call(struct sim_vmm *vmm, int (*fn)(struct vfio_pasid_vm *hvm, void 
 void sim_vmm_kill(struct sim_vmm *vmm, void (*destroy)(struct vfio_pasid_vm *hvm, void *arg),
 		  void *arg)
 {
+	struct vfio_pasid_vm *hvm;
+
 	vmm_lock(vmm);
-	if (vmm->hvm)
-		destroy(vmm->hvm, arg);
+	/* no host call starts from now on, and those in flight without the big lock end */
+	hvm = vmm->hvm;
 	vmm->hvm = NULL;
+	while (vmm->unserialised && sim_cpu_current())
+		cpu_relax();	/* (off every CPU none can be in flight) */
+	if (hvm)
+		destroy(hvm, arg);
 	vmm_unlock(vmm);
 }
 

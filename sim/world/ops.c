@@ -109,10 +109,24 @@ static void op_ioasid_find(const struct op_ctx *x, const struct sim_op *op, stru
 	ptr_result(x->in->api.ioasid_find(op->set, op->a, NULL), ev);
 }
 
+/*
+ * On success ioasid_set_data() promises that no lock-free reader can still
+ * see the old private data (docs/api.md): the caller may free it at once. A
+ * reader that was inside its read-side section before the call and still is
+ * (schedule fuzzing preempts readers there) would read it after that free.
+ */
 static void op_ioasid_set_data(const struct op_ctx *x, const struct sim_op *op,
 			       struct sim_event *ev)
 {
+	struct sim_rcu_snap before;
+
+	sim_rcu_snapshot(&before);
 	ev->result = x->in->api.ioasid_set_data(op->a, (void *)(uintptr_t)op->arg);
+	if (!ev->result && sim_rcu_snapshot_held(&before))
+		sim_finding_add(NULL, SIM_FINDING_RCU, __FILE__, __LINE__,
+				"ioasid_set_data(%u) returned while a reader inside its read-side "
+				"section since before the call still is: freeing the old private "
+				"data now would free it under that reader", op->a);
 }
 
 /* A register of vIOMMU @op->a at offset @op->b, @width bytes wide, or NULL. */

@@ -35,6 +35,8 @@ static u64 tiebreak(void *arg)
 	struct wdec *d = arg;
 	u64 k = in_u8(d);
 
+	if (d->verbose)
+		fprintf(stderr, "key %llu (byte %zu)\n", (unsigned long long)k, d->pos - 1);
 	if (d->hooks && d->hooks->key)
 		d->hooks->key(d->hooks->arg, k);
 	return k;
@@ -76,27 +78,30 @@ void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p)
 }
 
 /*
- * Byte 0 bit 7: byte 1 chooses knobs of the world's devices for this input
- * (sim_world_set_knobs(), applied by the reset): bit 0, vIOMMU 1 without
- * virtual command registers (ECAP.VCS = 0); bit 1, vIOMMU 1 with PSS 3
- * (PASIDs up to 15) while vIOMMU 0 keeps 19 (both VT-d path only); bit 2,
- * a re-plug binds the guest driver to the state its unplug removed. The
- * other bits mean nothing yet. Without bit 7, none: the knobs are reset.
+ * Byte 0 bit 7 (WDEC_VARIANT): byte 1 is the input's variant byte. Its device
+ * knobs are set here (sim_world_set_knobs(), applied by the reset): vIOMMU 1
+ * without virtual command registers (ECAP.VCS = 0) or with PSS 3 (PASIDs up
+ * to 15) while vIOMMU 0 keeps 19 (both VT-d path only), a re-plug that binds
+ * the guest driver to the state its unplug removed; schedule fuzzing is
+ * armed after the reset (preempt_arm()). Without bit 7, none: the knobs are
+ * reset.
  */
 static int wdec_variant(struct wdec *d, struct sim_world *w)
 {
 	struct sim_world_vtd_slot slots[SIM_WORLD_VTD_SLOTS] = { { 0 } };
 	const struct vtd_params *vp = &sim_world_params(w)->vtd;
-	uint8_t v = d->data[0] & 0x80 ? in_u8(d) : 0;
+	uint8_t v = d->data[0] & WDEC_VARIANT ? in_u8(d) : 0;
 
-	if (sim_world_params(w)->path == SIM_WORLD_PATH_VTD && (v & 3)) {
+	d->variant = v;
+	if (sim_world_params(w)->path == SIM_WORLD_PATH_VTD &&
+	    (v & (WDEC_V_NO_VCS | WDEC_V_PSS3))) {
 		slots[1] = (struct sim_world_vtd_slot){ true, vp->pss, vp->vcs, vp->pas };
-		if (v & 1)
+		if (v & WDEC_V_NO_VCS)
 			slots[1].vcs = false;
-		if (v & 2)
+		if (v & WDEC_V_PSS3)
 			slots[1].pss = 3;
 	}
-	return sim_world_set_knobs(w, slots, v & 4);
+	return sim_world_set_knobs(w, slots, v & WDEC_V_REPLUG_KEEP);
 }
 
 /* ---- operations --------------------------------------------------------------------- */
@@ -301,6 +306,19 @@ static void remember(struct wdec *d, struct sim_world *w, size_t from)
 	}
 }
 
+/*
+ * Variant bit WDEC_V_PREEMPT: schedule fuzzing (<sim/sched.h>). Every preemption
+ * point (inside RCU read-side sections, after lock releases) draws a key from
+ * the input like a tie-break, which says whether and for how long the CPU
+ * is preempted there, and a VMM's host VFIO calls are not serialised by its
+ * big lock: the races of docs/fuzzing.md, "Schedule fuzzing".
+ */
+static void preempt_arm(const struct wdec *d, struct sim_world *w)
+{
+	if (d->variant & WDEC_V_PREEMPT)
+		sim_sched_set_preempt(sim_world_sched(w), SIM_PREEMPT_ALL);
+}
+
 long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size_t size,
 		  const struct wdec_hooks *hooks)
 {
@@ -327,6 +345,7 @@ long sim_wdec_run(struct wdec *d, struct sim_world *w, const uint8_t *data, size
 	if (wdec_variant(d, w) || sim_world_reset(w))
 		return -1;
 	sim_world_set_tiebreak(w, tiebreak, d);
+	preempt_arm(d, w);
 	while (d->pos < d->size) {
 		unsigned int ops = 1 + in_below(d, 8);
 		size_t from = sim_world_nevents(w);

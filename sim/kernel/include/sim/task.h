@@ -19,7 +19,12 @@
  *     release time is recorded and waiters can be woken;
  *   - cpu_relax() (relax), ndelay()/udelay()/msleep()... (delay);
  *   - while a grace period waits for readers (rcu_wait), and at its start
- *     and end (rcu_gp).
+ *     and end (rcu_gp);
+ *   - at the preemption points of schedule fuzzing (preempt): inside every
+ *     RCU read-side section, right after rcu_read_lock() entered it and
+ *     right before rcu_read_unlock() leaves it, at every nesting level
+ *     (SIM_PREEMPT_RCU). A scheduler that does not fuzz schedules leaves
+ *     the hook NULL (the default: nothing is drawn, nothing changes).
  * A task without hooks (threads mode) blocks and spins as before.
  *
  * This header also gives the world what it needs to reset a kernel instance
@@ -32,6 +37,14 @@
 
 struct sim_kernel;
 struct sim_task;
+
+/*
+ * Preemption points of schedule fuzzing (<sim/sched.h>,
+ * sim_sched_set_preempt()): where a CPU may be preempted so that others run
+ * in the middle of what it does.
+ */
+#define SIM_PREEMPT_RCU		0x1u	/* inside a read-side section: its entry and exit */
+#define SIM_PREEMPT_UNLOCK	0x2u	/* right after a spinlock or mutex release */
 
 /* lock_vtime's answer to a trylock of a lock still held in virtual time. */
 #define SIM_LOCK_VT_BUSY	(~0ull)
@@ -73,6 +86,8 @@ struct sim_task_hooks {
 	 * the latest; the waiter's clock moves to at least @ns.
 	 */
 	void (*rcu_gp)(void *arg, bool start, u64 ns);
+	/* A preemption point of kind @point (SIM_PREEMPT_*); may switch CPUs. */
+	void (*preempt)(void *arg, unsigned int point);
 };
 
 /*
@@ -86,6 +101,11 @@ struct sim_task *sim_task_create(const char *name, const struct sim_task_hooks *
  * own task. Returns the previous current task (NULL if the thread's own).
  */
 struct sim_task *sim_task_switch(struct sim_task *t);
+/*
+ * Give @t other hooks (the same argument): a scheduler turning schedule
+ * fuzzing on or off. Not while @t is inside a hook.
+ */
+void sim_task_set_hooks(struct sim_task *t, const struct sim_task_hooks *hooks);
 /* Unregister and free @t, which must not be current on any thread. */
 void sim_task_destroy(struct sim_task *t);
 const char *sim_task_name(const struct sim_task *t);
@@ -118,6 +138,25 @@ u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g);
  * (nothing of @t straddles a start at or after it). NULL: stop.
  */
 void sim_task_set_rcu_slot(struct sim_task *t, u64 *slot, u64 *max);
+
+/*
+ * The RCU readers inside a read-side section now (other tasks than the
+ * caller), to tell later whether one of them is still in that same
+ * section: what a caller of a function that promises a grace period
+ * (ioasid_set_data(): "the caller may free the old data") can check once it
+ * returns. Up to SIM_RCU_SNAP_MAX readers are remembered.
+ */
+#define SIM_RCU_SNAP_MAX	16
+struct sim_rcu_snap {
+	unsigned int n;
+	struct {
+		const struct sim_task *t;
+		unsigned long long qs;	/* its last exit stamp: the same while in that section */
+	} r[SIM_RCU_SNAP_MAX];
+};
+void sim_rcu_snapshot(struct sim_rcu_snap *snap);
+/* How many readers of @snap are still inside the section they were in then. */
+unsigned int sim_rcu_snapshot_held(const struct sim_rcu_snap *snap);
 
 /*
  * For a scheduler resuming a coroutine: make @t (NULL: the thread's own task)

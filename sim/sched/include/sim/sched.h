@@ -27,6 +27,7 @@
 
 #include <linux/types.h>
 #include <sim/cost.h>
+#include <sim/task.h>
 
 struct sim_kernel;
 struct sim_finding;
@@ -71,6 +72,45 @@ struct sim_cpu *sim_sched_panicked(const struct sim_sched *s);
 u64 sim_sched_switches(const struct sim_sched *s);
 /* The highest clock any CPU has reached. */
 u64 sim_sched_now(const struct sim_sched *s);
+
+/* ---- schedule fuzzing (sim/sched/preempt.c) ------------------------------------- */
+
+/*
+ * Not a preemption point: a VMM's host VFIO calls (sim_vmm_call()) are not
+ * serialised by its big lock, as a VMM issuing its VFIO ioctls from several
+ * threads would have them (the kernel must be right whatever a VMM
+ * serialises).
+ */
+#define SIM_PREEMPT_VMM_CALLS	0x4u
+#define SIM_PREEMPT_ALL		(SIM_PREEMPT_RCU | SIM_PREEMPT_UNLOCK | SIM_PREEMPT_VMM_CALLS)
+/* The unit of a preemption's length: a key's byte 0x80 + n preempts (n + 1) x this. */
+#define SIM_PREEMPT_UNIT_NS	1000ull
+
+/*
+ * Schedule fuzzing, off (0) by default: at every preemption point of @mask
+ * (SIM_PREEMPT_RCU, SIM_PREEMPT_UNLOCK) the running CPU draws a key from
+ * the tie-break function (or the PRNG), and sim_preempt_ns(key) says for how
+ * long it is preempted: its clock moves on by that much (run-queue wait)
+ * and it yields, so every CPU behind it runs first -- a reader stopped in
+ * the middle of its read-side section, a lock just released with the rest
+ * of the function still to run. SIM_PREEMPT_VMM_CALLS also drops a VMM's
+ * serialisation of host VFIO calls. Off: nothing is drawn (every event log
+ * as before). Any time, also between runs; lasts for the scheduler's life.
+ */
+void sim_sched_set_preempt(struct sim_sched *s, unsigned int mask);
+unsigned int sim_sched_preempt(const struct sim_sched *s);
+/* Preemptions so far (keys that asked for one). */
+u64 sim_sched_preemptions(const struct sim_sched *s);
+/* The schedule-fuzzing mask of the running CPU's scheduler; 0 off every CPU. */
+unsigned int sim_cpu_preempt(void);
+/*
+ * How long a preemption point preempts for key @key: its low byte b, 0 when
+ * b < 0x80 (no preemption; so a fuzzer's bytes past the input's end, 0,
+ * never preempt), else (b - 0x7f) * SIM_PREEMPT_UNIT_NS (1 to 128 us).
+ */
+u64 sim_preempt_ns(u64 key);
+/* "off", or the points of @mask: "rcu,unlock,vmm-calls"; returns @buf. */
+const char *sim_preempt_name(unsigned int mask, char *buf, size_t len);
 
 /* ---- host CPUs ---------------------------------------------------------------- */
 

@@ -10,7 +10,10 @@
  * (1..8 operations), the operations (each: which one, where, its
  * arguments, a delay added to the submit time), with byte 0 bit 6 a byte
  * of allocation failures, and a run of the world, whose ties are broken by
- * the next input bytes. Past the end, every byte reads 0.
+ * the next input bytes (with schedule fuzzing, WDEC_V_PREEMPT, its
+ * preemptions decided by them too). With byte 0 bit 7 (WDEC_VARIANT), byte
+ * 1 is a variant byte of WDEC_V_* bits and the batches start at byte 2.
+ * Past the end, every byte reads 0.
  */
 #ifndef _SIM_WORLD_DECODE_H
 #define _SIM_WORLD_DECODE_H
@@ -29,6 +32,14 @@
 #define WDEC_NPOOL	16	/* PASIDs seen lately, for the arguments */
 #define WDEC_NSETS	2
 #define WDEC_NTOKENS	4
+
+/* Input byte 0: byte 1 is a variant byte. */
+#define WDEC_VARIANT		0x80u
+/* The variant byte's bits (sim_wdec_run()); the others mean nothing yet. */
+#define WDEC_V_NO_VCS		1u	/* vIOMMU 1 has no virtual commands (ECAP.VCS = 0) */
+#define WDEC_V_PSS3		2u	/* vIOMMU 1 has PSS 3 (PASIDs up to 15) */
+#define WDEC_V_REPLUG_KEEP	4u	/* a re-plug binds the state its unplug removed */
+#define WDEC_V_PREEMPT		8u	/* schedule fuzzing (SIM_PREEMPT_ALL) in every run */
 
 /* What an input did that causes findings by design (docs/fuzzing.md). */
 #define WDEC_TAINT_ORPHAN	1u	/* allocator gone with IDs outstanding: WARN, leaks */
@@ -58,6 +69,7 @@ struct wdec {
 	bool vcmd_hang;				/* a VMM may never complete a VCMD */
 	bool lying;				/* a VMM answers other PASIDs than granted */
 	bool faulty;				/* byte 0 bit 6: allocation failures */
+	uint8_t variant;			/* WDEC_V_*: the variant byte, or 0 */
 	u64 fault_seen, fault_from, fault_len;	/* attempts in this run; which fail */
 	u64 faults;				/* failures injected by this input */
 	/* the input */
@@ -76,9 +88,9 @@ struct wdec {
  * completes: a world stopped by the driver's timeout panic is what it
  * must cause, one stopped at the time limit is a hang), bit 6 no other
  * world but allocation failures chosen by the input in each run (bits
- * 3-5: VT-d path only), bit 7 no other world but byte 1 chooses device
- * knobs for the run (sim_wdec_run(): per-vIOMMU ECAP.VCS and PSS, a
- * re-plug that keeps the driver's state); @host, if not NULL,
+ * 3-5: VT-d path only), bit 7 no other world but byte 1 is a variant byte
+ * for the run (sim_wdec_run(), WDEC_V_*: per-vIOMMU ECAP.VCS and PSS, a
+ * re-plug that keeps the driver's state, schedule fuzzing); @host, if not NULL,
  * replaces the host's flavour (a seeded bug's copy, "pasidsim+BUG").
  */
 void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p);
