@@ -333,6 +333,7 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 	}
 	h->replug = sim_world_params(w)->replug_keeps_state ? TRACE_REPLUG_KEEP :
 		    TRACE_REPLUG_FRESH;
+	h->vcmd_timeout_ms = p->vcmd_timeout_ms;	/* a stuck VMM's world: 1 ms */
 	h->flavour_host = !strncmp(p->host_flavour, "linux-6.1", 9) ? TRACE_FLAVOUR_LINUX61 :
 			  TRACE_FLAVOUR_PASIDSIM;
 	h->flavour_guest = !strcmp(p->guest_flavour, "linux-6.1") ? TRACE_FLAVOUR_LINUX61 :

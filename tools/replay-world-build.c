@@ -92,6 +92,8 @@ static void cfg_knobs(struct json *j, const struct trace_header *h)
 		json_str(j, "viommu_knobs", s);
 	if (h->replug != TRACE_REPLUG_FRESH)
 		json_str(j, "replug", "keep");
+	if (h->vcmd_timeout_ms)
+		json_u64(j, "vcmd_timeout_ms", h->vcmd_timeout_ms);
 }
 
 /* The header's configuration members (the scenario key of the results store). */
@@ -242,6 +244,7 @@ struct sim_world *rp_world_build(const struct trace_header *h, const char *name,
 		p.vtd_slot[d] = (struct sim_world_vtd_slot){ h->viommu[d].set, h->viommu[d].pss,
 							     h->viommu[d].vcs, h->viommu[d].pas };
 	p.replug_keeps_state = h->replug == TRACE_REPLUG_KEEP;
+	p.vcmd_timeout_ms = h->vcmd_timeout_ms;
 	world_faults(&p, &h->faults);
 	p.quota = h->quota_default;
 	p.host_flavour = o->host_core ? o->host_core : trace_flavour_name(h->flavour_host);

@@ -61,7 +61,7 @@ struct trace_field {
 };
 
 enum {
-	TRACE_NR_HKEYS = 37,
+	TRACE_NR_HKEYS = 38,
 	TRACE_NR_VMKEYS = 6,
 	TRACE_NR_VIOMMUKEYS = 3,
 };

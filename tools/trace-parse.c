@@ -596,8 +596,8 @@ static int header_line(struct trace_parser *p, struct trace_header *h, uint64_t 
 		return expected(p, &p->tok[0], "a header key of this version ('schedule' needs "
 				"'" TRACE_MAGIC " 4')");
 	if ((k->flags & HKF_V5) && h->version < TRACE_VERSION_KNOBS)
-		return expected(p, &p->tok[0], "a header key of this version ('viommu' and "
-				"'replug' need '" TRACE_MAGIC " 5')");
+		return expected(p, &p->tok[0], "a header key of this version ('viommu', "
+				"'replug' and 'vcmd-timeout-ms' need '" TRACE_MAGIC " 5')");
 	*seen |= 1ull << i;
 	if (hkey_parse[k->kind](p, h, k))
 		return -1;
@@ -623,7 +623,7 @@ static int header_finish(struct trace_parser *p, struct trace_header *h, uint64_
 			       "quota-default, %s%svm) in a bare-metal header",
 			       h->version >= TRACE_VERSION_SCHEDULE ?
 			       "schedule, vm-boot, sched-preempt, " : "",
-			       h->version >= TRACE_VERSION_KNOBS ? "replug, viommu, " : "");
+			       h->version >= TRACE_VERSION_KNOBS ? "replug, viommu, vcmd-timeout-ms, " : "");
 	if (h->mode == TRACE_BARE_METAL && seen_flags(seen, HKF_FAULT))
 		return fail_at(p, 1, "expected no fault keys (vtd-*, virtio-* knobs of the devices) "
 			       "in a bare-metal header");

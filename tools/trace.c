@@ -117,12 +117,14 @@ const struct trace_field trace_hkeys[TRACE_NR_HKEYS] = {
 	{ "replug", ENUM(replug_names), .off = H(replug), .flags = HKF_PER_VM | HKF_V5,
 	  .what = "'fresh' or 'keep'" },
 	{ "viommu", .kind = HKIND_VIOMMU, .flags = HKF_PER_VM | HKF_REPEAT | HKF_V5 },
+	{ "vcmd-timeout-ms", RANGE(TF_UINT, 0, UINT32_MAX), .off = H(vcmd_timeout_ms),
+	  .flags = HKF_PER_VM | HKF_V5, .what = "milliseconds (a u32; 0: the driver's 10 s)" },
 };
 
 /* mode, flavour-host, seed, cost-model, host-cpus, VM keys, vtd-*, fault keys */
 const unsigned char trace_hkey_write_order[] = {
 	0, 1, 3, 4, 5, 6, 7, 8, 9, 2, 10, 11, 12, 13,
-	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 35,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 35, 37,
 };
 const unsigned int trace_hkey_write_count = sizeof(trace_hkey_write_order);
 
@@ -497,7 +499,7 @@ static bool knobs_any(const struct trace_header *h)
 	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++)
 		if (h->viommu[d].set)
 			return true;
-	return h->replug != TRACE_REPLUG_FRESH;
+	return h->replug != TRACE_REPLUG_FRESH || h->vcmd_timeout_ms;
 }
 
 unsigned int trace_header_min_version(const struct trace_header *h)
@@ -617,7 +619,8 @@ bool trace_header_equal(const struct trace_header *a, const struct trace_header 
 	    a->vtd_vccap_pas != b->vtd_vccap_pas || a->nr_vms != b->nr_vms ||
 	    a->schedule != b->schedule || a->vm_boot != b->vm_boot ||
 	    a->sched_preempt != b->sched_preempt ||
-	    a->nr_meta != b->nr_meta || a->replug != b->replug)
+	    a->nr_meta != b->nr_meta || a->replug != b->replug ||
+	    a->vcmd_timeout_ms != b->vcmd_timeout_ms)
 		return false;
 	for (unsigned int d = 0; d < TRACE_MAX_VTD_SLOTS; d++)
 		if (a->viommu[d].set != b->viommu[d].set || (a->viommu[d].set &&

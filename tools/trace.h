@@ -172,6 +172,8 @@ struct trace_header {
 	/* per-vIOMMU knobs and the re-plug mode (vms mode; version 5) */
 	struct trace_viommu viommu[TRACE_MAX_VTD_SLOTS];
 	enum trace_replug replug;
+	/* the guests' VT-d vcmd_timeout_ms module parameter; 0: the driver's default (10 s) */
+	unsigned int vcmd_timeout_ms;
 	/* fault knobs of every device (vms mode; version 2) */
 	struct trace_faults faults;
 	/* how the events run, when VMs boot by default (vms mode; version 4) */

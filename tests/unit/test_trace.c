@@ -124,7 +124,13 @@ Test(trace, header_errors_name_line_and_column)
 	expect_error("pasidsim-trace 6\nmode vms\n", "t.trace:1:16:", "newer than this");
 	/* per-vIOMMU knobs: version 5, vms mode, each key and value checked */
 	expect_error("pasidsim-trace 4\nmode vms\nvms 1\nviommu 1 pss=3\nevents\n",
-		     "t.trace:4:1:", "'viommu' and 'replug' need 'pasidsim-trace 5'");
+		     "t.trace:4:1:", "'viommu', 'replug' and 'vcmd-timeout-ms' need 'pasidsim-trace 5'");
+	expect_error("pasidsim-trace 4\nmode vms\nvms 1\nvcmd-timeout-ms 1\nevents\n",
+		     "t.trace:4:1:", "'vcmd-timeout-ms' need 'pasidsim-trace 5'");
+	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nvcmd-timeout-ms 1ms\nevents\n",
+		     "t.trace:4:17:", "milliseconds");
+	expect_error("pasidsim-trace 5\nmode bare-metal\nvcmd-timeout-ms 1\nevents\n",
+		     "t.trace:4:1:", "vcmd-timeout-ms, vm) in a bare-metal header");
 	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nviommu 8 pss=3\nevents\n",
 		     "t.trace:4:8:", "a vIOMMU index (0-7)");
 	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nviommu 1 pss=20\nevents\n",
@@ -136,7 +142,7 @@ Test(trace, header_errors_name_line_and_column)
 	expect_error("pasidsim-trace 5\nmode vms\nvms 1\nreplug maybe\nevents\n",
 		     "t.trace:4:8:", "'fresh' or 'keep'");
 	expect_error("pasidsim-trace 5\nmode bare-metal\nreplug keep\nevents\n",
-		     "t.trace:4:1:", "replug, viommu, vm) in a bare-metal header");
+		     "t.trace:4:1:", "replug, viommu, vcmd-timeout-ms, vm) in a bare-metal header");
 	/* fault keys: version 2, vms mode, each value checked */
 	expect_error("pasidsim-trace 1\nmode vms\nvms 1\nvtd-stuck-ip 1\nevents\n", "t.trace:4:1:",
 		     "fault keys need 'pasidsim-trace 2'");

@@ -304,6 +304,55 @@ Test(world, vcmd_timeout_is_a_caught_panic)
 	sim_world_destroy(w);
 }
 
+/* The virtual time at which a stuck VCMD panics @w (one ALLOC on vm0). */
+static u64 panic_time(struct sim_world *w)
+{
+	submit(w, 0, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	cr_assert_eq(sim_world_run(w), SIM_SCHED_PANIC, "%s", sim_world_report(w));
+	return sim_sched_now(sim_world_sched(w));
+}
+
+/* The guests' vcmd_timeout_ms module parameter, set before each boot (resets too). */
+Test(world, vcmd_timeout_ms_is_the_guests_module_parameter)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	u64 t;
+
+	sim_world_params_init(&p);
+	p.vtd.faults.stuck_ip = true;
+	w = world_new(&p);
+	t = panic_time(w);
+	cr_assert_geq(t, 10000000000ull, "the default: 10 s (%llu ns)", (unsigned long long)t);
+	sim_world_destroy(w);
+
+	p.vcmd_timeout_ms = 2;
+	w = world_new(&p);
+	t = panic_time(w);
+	cr_assert(t >= 2000000 && t < 3000000, "2 ms: panicked at %llu ns", (unsigned long long)t);
+	cr_assert_eq(sim_world_reset(w), 0);
+	cr_assert_eq(panic_time(w), t, "the same after a reset (the core copy's data restored)");
+	sim_world_destroy(w);
+}
+
+/* A drop counter counts from every reset: an input behaves the same alone and after others. */
+Test(world, drop_counter_restarts_at_reset)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	u64 t;
+
+	sim_world_params_init(&p);
+	p.vtd.faults.drop_mode = VTD_DROP_HANG;
+	p.vtd.faults.drop_nth = 1;
+	p.vcmd_timeout_ms = 1;
+	w = world_new(&p);
+	t = panic_time(w);
+	cr_assert_eq(sim_world_reset(w), 0);
+	cr_assert_eq(panic_time(w), t, "the first command hangs again after the reset");
+	sim_world_destroy(w);
+}
+
 Test(world, vcmd_latency_charges_virtual_time)
 {
 	struct sim_world_params p;
