@@ -69,7 +69,7 @@ static void op_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim
 
 	ev->result = x->in->api.pasid_alloc(x->cons, op->a, op->b, (void *)(uintptr_t)op->arg,
 					    &id);
-	ev->value = ev->result ? 0 : id;
+	ev->value = id;		/* 0 on a failure, unless the failed call wrote an ID */
 }
 
 static void op_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
