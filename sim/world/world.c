@@ -873,7 +873,10 @@ enum sim_sched_result sim_world_run(struct sim_world *w)
 		world_check(w);
 	}
 
-	snprintf(w->report, sizeof(w->report), "%s", sim_sched_report(w->sched));
+	if (r == SIM_SCHED_IDLE && !sim_sched_report(w->sched)[0])
+		w->report[0] = '\0';	/* no formatting per run: a bare world runs one op each */
+	else
+		snprintf(w->report, sizeof(w->report), "%s", sim_sched_report(w->sched));
 	return r;
 }
 
