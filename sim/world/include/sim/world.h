@@ -165,7 +165,7 @@ typedef void (*sim_world_visit_fn)(void *arg, ioasid_t id, void *priv, int freed
 void sim_world_set_visitor(struct sim_world *w, sim_world_visit_fn fn, void *arg);
 /*
  * The host's custom allocators' free callbacks: how many ran, and (when
- * observed) how many found the ID still there with ioasid_find(NULL, id),
+ * observed) how many found the ID's private data with ioasid_find(NULL, id),
  * as the VT-d driver's free does. Observing is off by default (it calls
  * ioasid_find() inside the callback).
  */
