@@ -403,7 +403,6 @@ KTEST(sched, time_limit_stops_spinning)
 #endif
 #ifdef SCHED_TEST_ASAN
 #include <sanitizer/asan_interface.h>
-#endif
 
 struct redzone_arg {
 	int poisoned;		/* redzones found poisoned after switches */
@@ -420,11 +419,10 @@ static noinline void redzone_cpu(struct sim_cpu *cpu, void *p)
 		sim_cpu_advance(10);
 		sim_cpu_yield();	/* the other CPU runs: a switch away and back */
 		a->switches++;
-#ifdef SCHED_TEST_ASAN
 		a->poisoned += __asan_address_is_poisoned((const char *)buf + sizeof(buf));
-#endif
 	}
 }
+#endif
 
 /*
  * Under ASan a switch leaves the suspended CPU's frames as they are: a
