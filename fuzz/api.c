@@ -2,9 +2,13 @@
 /*
  * API harness: bare-metal operation sequences through iommu_pasid_* and
  * ioasid_* on one allocator flavour (the input's first byte chooses
- * pasidsim or linux-6.1; both copies are loaded once, each in its own
- * kernel instance), checked against a reference model of docs/api.md after
- * every operation.
+ * pasidsim or linux-6.1), checked against a reference model of docs/api.md
+ * after every operation. Every call is an operation of the executor
+ * (<sim/world.h>): a bare-metal world (no VMs, one host CPU) per flavour,
+ * built once and reset in place when an input leaves state behind
+ * (bare.h). The harness never calls the kernel API itself: it submits
+ * operations and reads their events; its whole-state checks read through
+ * the executor's read-only queries and its for_each visitor.
  *
  * The model holds every allocated ID with its owner (a consumer handle, or
  * a direct ioasid_alloc() user with one of two sets or none) and its
@@ -15,17 +19,19 @@
  * input, the whole state: iommu_pasid_for_each() visits exactly each live
  * consumer's IDs in order with their data, ioasid_find() answers for every
  * direct user's ID, a stopped handle answers -EINVAL. (A read-only
- * operation that broke the state would be caught by the next check.) WARNs must be exactly the expected
- * ones (a vendor range wider than the request); any other finding aborts.
+ * operation that broke the state would be caught by the next check.)
+ * WARNs must be exactly the expected ones (a vendor range wider than the
+ * request); any other finding aborts.
  *
- * Allocation failures are chosen by input bytes: the FAULT operation arms a
- * bit mask over the next eight allocation attempts of the next operation.
- * An allocating operation that hit an injected failure may fail with its
- * documented error (-ENOSPC or -ENOMEM, INVALID_IOASID) and must then leave
- * the state unchanged; an operation documented not to allocate must not
- * notice. At the end of the input every handle is stopped, every direct ID
- * freed, and the instance's slab accounting must show no live object (the
- * leak check; LeakSanitizer stays off while fuzzing).
+ * Allocation failures are chosen by input bytes: the FAULT operation is
+ * the executor's SIM_OP_FAULT_NEXT, a bit mask over the next eight
+ * allocation attempts of the next operation. An allocating operation that
+ * hit an injected failure may fail with its documented error (-ENOSPC or
+ * -ENOMEM, INVALID_IOASID) and must then leave the state unchanged; an
+ * operation documented not to allocate must not notice. At the end of the
+ * input every handle is stopped, every direct ID freed, and the instance's
+ * slab accounting must show no live object (the leak check; LeakSanitizer
+ * stays off while fuzzing).
  *
  * Input: [flavour byte] then operations, one opcode byte and its argument
  * bytes (fuzz/README.md lists them; fuzz/dict/api.dict has examples).
@@ -35,11 +41,10 @@
 
 #include <linux/err.h>
 #include <linux/iommu-pasid.h>
-#include <linux/rcupdate.h>
-#include <sim/core.h>
 #include <sim/kernel.h>
-#include <sim/task.h>
+#include <sim/world.h>
 
+#include "bare.h"
 #include "fuzz.h"
 
 #define NCONS		4
@@ -58,30 +63,15 @@ static const bool mutates[OP__COUNT] = {
 	[OP_SET_DATA] = true,
 };
 
-/* The vendor callbacks a handle or the system can have (OPS_NONE: none). */
-enum { OPS_NONE, OPS_NARROW, OPS_WIDEN, OPS_FAIL, OPS_POSITIVE, OPS_EMPTY, OPS__COUNT };
-#define NARROW_MIN	8
-#define NARROW_MAX	48
-
-struct flavour {
-	const char *name;
-	struct sim_core *core;
-	struct sim_kernel *k;
-	const struct sim_core_ioasid_api *io;
-	int (*set_ops)(const struct iommu_pasid_ops *ops);
-	int (*init)(struct iommu_pasid *pasid);
-	void (*exit)(struct iommu_pasid *pasid);
-	int (*alloc)(struct iommu_pasid *pasid, ioasid_t min, ioasid_t max, void *priv,
-		     ioasid_t *id);
-	int (*free)(struct iommu_pasid *pasid, ioasid_t id);
-	int (*free_locked)(struct iommu_pasid *pasid, ioasid_t id);
-	int (*for_each)(struct iommu_pasid *pasid,
-			int (*func)(ioasid_t id, void *priv, void *data), void *data);
-	void *(*find)(struct iommu_pasid *pasid, ioasid_t id);
-	bool need_reset;
+/* The vendor callbacks a handle or the system can have: the executor's (<sim/op.h>). */
+enum {
+	OPS_NONE = SIM_VENDOR_NONE, OPS_NARROW = SIM_VENDOR_NARROW, OPS_WIDEN = SIM_VENDOR_WIDEN,
+	OPS_FAIL = SIM_VENDOR_FAIL, OPS_POSITIVE = SIM_VENDOR_POSITIVE,
+	OPS_EMPTY = SIM_VENDOR_EMPTY, OPS__COUNT = SIM_VENDOR__COUNT
 };
 
-static struct flavour flavours[2];
+/* One bare-metal executor per flavour (the second unused when one flavour is built). */
+static struct fuzz_bare flavours[2];
 
 /*
  * PASIDSIM_FUZZ_API_BREAK=NAME breaks the harness on purpose, so a test
@@ -92,7 +82,7 @@ static struct flavour flavours[2];
  *   leak    the end of input forgets one direct user's ID (leak check)
  */
 static enum { BREAK_NONE, BREAK_MODEL, BREAK_ORPHAN, BREAK_LEAK } breakage;
-static struct flavour *f;		/* the input's */
+static struct fuzz_bare *f;		/* the input's */
 
 /* ---- the reference model ------------------------------------------------ */
 
@@ -176,51 +166,26 @@ static struct ioasid_set *owner_set(int owner)
 	return owner - NCONS < NDSETS ? &dsets[owner - NCONS] : NULL;
 }
 
-/* ---- vendor callbacks ------------------------------------------------------ */
+/* ---- vendor callbacks (the executor's, enum sim_vendor_ops) ---------------- */
 
-static int range_narrow(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
+/* What the executor's callbacks of @kind make of [*l, *h] (they succeed). */
+static void vendor_range(int kind, ioasid_t *l, ioasid_t *h)
 {
-	*min = *min > NARROW_MIN ? *min : NARROW_MIN;
-	*max = *max < NARROW_MAX ? *max : NARROW_MAX;
-	return 0;
-}
-
-static int range_widen(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
-{
-	*min -= 1;		/* the request is never below 1: always wider */
-	if (*max < IOMMU_PASID_MAX)
-		*max += 1;
-	return 0;
-}
-
-static int range_fail(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
-{
-	return -ENODEV;
-}
-
-static int range_positive(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
-{
-	return 1;
-}
-
-static int range_empty(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
-{
-	*min = 10;
-	*max = 5;
-	return 0;
-}
-
-static const struct iommu_pasid_ops vendor_ops[OPS__COUNT] = {
-	[OPS_NARROW] = { range_narrow },
-	[OPS_WIDEN] = { range_widen },
-	[OPS_FAIL] = { range_fail },
-	[OPS_POSITIVE] = { range_positive },
-	[OPS_EMPTY] = { range_empty },
-};
-
-static const struct iommu_pasid_ops *ops_ptr(int kind)
-{
-	return kind == OPS_NONE ? NULL : &vendor_ops[kind];
+	switch (kind) {
+	case OPS_NARROW:
+		*l = *l > SIM_VENDOR_NARROW_MIN ? *l : SIM_VENDOR_NARROW_MIN;
+		*h = *h < SIM_VENDOR_NARROW_MAX ? *h : SIM_VENDOR_NARROW_MAX;
+		break;
+	case OPS_WIDEN:		/* the core never asks below 1: always wider */
+		*l -= 1;
+		if (*h < IOMMU_PASID_MAX)
+			*h += 1;
+		break;
+	case OPS_EMPTY:
+		*l = 10;
+		*h = 5;
+		break;
+	}
 }
 
 /* docs/api.md, "Vendor callbacks": what init makes of [*lo, *hi] under @kind. */
@@ -232,9 +197,7 @@ static int model_vendor(int kind, ioasid_t *lo, ioasid_t *hi)
 	case OPS_NONE: return 0;
 	case OPS_FAIL: return -ENODEV;
 	case OPS_POSITIVE: return -EINVAL;
-	case OPS_NARROW: range_narrow(NULL, &l, &h); break;
-	case OPS_WIDEN: range_widen(NULL, &l, &h); break;
-	case OPS_EMPTY: range_empty(NULL, &l, &h); break;
+	default: vendor_range(kind, &l, &h); break;
 	}
 	if (l < *lo || h > *hi) {
 		expect_warns++;
@@ -246,44 +209,26 @@ static int model_vendor(int kind, ioasid_t *lo, ioasid_t *hi)
 	return 0;
 }
 
-/* ---- loading and allocation failures ---------------------------------------- */
+/* ---- setup and the executor ------------------------------------------------- */
 
-static u8 fail_mask;
-static unsigned int fail_pos;
-static unsigned long nfailed;		/* failures injected so far */
+/* The visits of the last for_each operation or query (sim_world_set_visitor). */
+struct walk {
+	unsigned int n;
+	ioasid_t id[MAX_IDS];
+	void *priv[MAX_IDS];
+	int freed[MAX_IDS];
+};
 
-static bool fault_hook(void *arg, const char *site, size_t size, gfp_t gfp)
+static struct walk walk;
+
+static void visit(void *arg, ioasid_t id, void *priv, int freed)
 {
-	bool fail = fail_pos < 8 && (fail_mask >> fail_pos++) & 1;
+	struct walk *w = arg;
 
-	nfailed += fail;
-	return fail;
-}
-
-#define SYM(fl, field, sym) do {						\
-	*(void **)&(fl)->field = sim_core_sym((fl)->core, sym);		\
-	FUZZ_ASSERT((fl)->field, "%s: no symbol %s", (fl)->name, sym);	\
-} while (0)
-
-static void flavour_load(struct flavour *fl, const char *name)
-{
-	char path[4096], err[512];
-
-	fl->name = name;
-	fl->core = sim_core_load(fuzz_core_path(name, path, sizeof(path)), err, sizeof(err));
-	FUZZ_ASSERT(fl->core, "%s", err);
-	fuzz_coverage_register(fl->core, path);
-	fl->k = sim_kernel_create(name);
-	fuzz_kernel_clock(fl->k);
-	fl->io = sim_core_ioasid(fl->core);
-	SYM(fl, set_ops, "iommu_pasid_set_ops");
-	SYM(fl, init, "iommu_pasid_init");
-	SYM(fl, exit, "iommu_pasid_exit");
-	SYM(fl, alloc, "iommu_pasid_alloc");
-	SYM(fl, free, "iommu_pasid_free");
-	SYM(fl, free_locked, "__iommu_pasid_free");
-	SYM(fl, for_each, "iommu_pasid_for_each");
-	SYM(fl, find, "iommu_pasid_find");
+	FUZZ_ASSERT(w->n < MAX_IDS, "op %u: for_each visits too many IDs", nop);
+	w->id[w->n] = id;
+	w->priv[w->n] = priv;
+	w->freed[w->n++] = freed;
 }
 
 /*
@@ -300,40 +245,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (!strcmp(b, names[i]))
 			breakage = i;
 	/* PASIDSIM_FUZZ_CORE may name one flavour, or a seeded bug's copies */
-	flavour_load(&flavours[0], fuzz_core_choose("pasidsim", false));
+	fuzz_bare_create(&flavours[0], fuzz_core_choose("pasidsim", false));
 	if (access(fuzz_core_path("linux-6.1", path, sizeof(path)), R_OK) == 0 &&
-	    strcmp(fuzz_core_choose("linux-6.1", false), flavours[0].name))
-		flavour_load(&flavours[1], fuzz_core_choose("linux-6.1", false));
-	else
-		flavours[1] = flavours[0];
+	    strcmp(fuzz_core_choose("linux-6.1", false), flavours[0].flavour))
+		fuzz_bare_create(&flavours[1], fuzz_core_choose("linux-6.1", false));
+	for (int i = 0; i < 2; i++)
+		if (flavours[i].w)
+			sim_world_set_visitor(flavours[i].w, visit, &walk);
 	return 0;
 }
 
-/* ---- checks ---------------------------------------------------------------- */
+static bool fault_armed;		/* a FAULT no operation has consumed yet */
 
-struct walk {
-	struct flavour *fl;
-	struct iommu_pasid *pasid;
-	int mode;		/* 0 collect, 1 stop at the @stop-th, 2 free each */
-	unsigned int stop;
-	unsigned int n;
-	ioasid_t id[MAX_IDS];
-	void *priv[MAX_IDS];
-	int freed[MAX_IDS];
-};
-
-static int walk_fn(ioasid_t id, void *priv, void *data)
+/* Run @op in the input's executor: its event. */
+static struct sim_event run(struct sim_op op)
 {
-	struct walk *w = data;
-
-	FUZZ_ASSERT(w->n < MAX_IDS, "op %u: for_each visits too many IDs", nop);
-	w->id[w->n] = id;
-	w->priv[w->n] = priv;
-	if (w->mode == 2)
-		w->freed[w->n] = w->fl->free_locked(w->pasid, id);
-	w->n++;
-	return w->mode == 1 && w->n == w->stop ? 7 : 0;
+	fault_armed = false;
+	return fuzz_bare_exec(f, op);
 }
+
+/* A read-only query of the input's executor (no virtual time, not logged). */
+static struct sim_event query(struct sim_op op)
+{
+	return fuzz_bare_query(f, op);
+}
+
+#define OP(k, ...)	((struct sim_op){ .kind = SIM_OP_##k, __VA_ARGS__ })
+#define TOK(t)		((u64)(uintptr_t)token(t))
+
+/* ---- checks ---------------------------------------------------------------- */
 
 /* Handle @c's IDs in the model, ascending. */
 static unsigned int model_ids_of(int c, ioasid_t *out, void **priv)
@@ -348,43 +288,45 @@ static unsigned int model_ids_of(int c, ioasid_t *out, void **priv)
 	return n;
 }
 
+static void check_handle(int c)
+{
+	ioasid_t want[MAX_IDS];
+	void *wpriv[MAX_IDS];
+	struct sim_event e;
+	unsigned int n;
+
+	if (mcons[c].state != IOMMU_PASID_LIVE) {
+		e = query(OP(FIND, .consumer = &cons[c], .a = 1));
+		FUZZ_ASSERT(e.result == -EINVAL, "op %u: find on stopped handle %d: %d/%#llx",
+			    nop, c, e.result, (unsigned long long)e.value);
+		return;
+	}
+	walk.n = 0;
+	e = query(OP(FOR_EACH, .consumer = &cons[c]));
+	n = model_ids_of(c, want, wpriv);
+	FUZZ_ASSERT(e.result == 0 && walk.n == n,
+		    "op %u: handle %d: for_each %d visited %u, model %u", nop, c, e.result, walk.n,
+		    n);
+	for (unsigned int i = 0; i < n; i++)
+		FUZZ_ASSERT(walk.id[i] == want[i] && walk.priv[i] == wpriv[i],
+			    "op %u: handle %d: visit %u is %u/%p, model %u/%p", nop, c, i,
+			    walk.id[i], walk.priv[i], want[i], wpriv[i]);
+}
+
 static void check_state(void)
 {
-	static struct walk w;
-
-	for (int c = 0; c < NCONS; c++) {
-		ioasid_t want[MAX_IDS];
-		void *wpriv[MAX_IDS];
-		unsigned int n;
-		int ret;
-
-		if (mcons[c].state != IOMMU_PASID_LIVE) {
-			void *r = f->find(&cons[c], 1);
-
-			FUZZ_ASSERT(r == ERR_PTR(-EINVAL), "op %u: find on stopped handle %d: %p",
-				    nop, c, r);
-			continue;
-		}
-		w = (struct walk){ .fl = f, .pasid = &cons[c] };
-		ret = f->for_each(&cons[c], walk_fn, &w);
-		n = model_ids_of(c, want, wpriv);
-		FUZZ_ASSERT(ret == 0 && w.n == n, "op %u: handle %d: for_each %d visited %u, model %u",
-			    nop, c, ret, w.n, n);
-		for (unsigned int i = 0; i < n; i++)
-			FUZZ_ASSERT(w.id[i] == want[i] && w.priv[i] == wpriv[i],
-				    "op %u: handle %d: visit %u is %u/%p, model %u/%p", nop, c, i,
-				    w.id[i], w.priv[i], want[i], wpriv[i]);
-	}
+	for (int c = 0; c < NCONS; c++)
+		check_handle(c);
 	/* a handle's IDs answered through for_each; the direct users' here */
 	for (unsigned int i = 0; i < nids; i++) {
 		struct model_id *m = &ids[i];
-		void *r;
+		struct sim_event e;
 
 		if (m->owner < NCONS)
 			continue;
-		r = f->io->find(NULL, m->id, NULL);
-		FUZZ_ASSERT(r == m->priv, "op %u: ioasid_find(NULL, %u) = %p, model %p", nop, m->id,
-			    r, m->priv);
+		e = query(OP(IOASID_FIND, .a = m->id));
+		FUZZ_ASSERT(fuzz_bare_ptr(&e) == m->priv, "op %u: ioasid_find(NULL, %u) = %p, "
+			    "model %p", nop, m->id, fuzz_bare_ptr(&e), m->priv);
 	}
 }
 
@@ -395,11 +337,9 @@ static void check_findings(void)
 	if (all == expect_warns)
 		return;
 	warns = sim_findings_count(f->k, SIM_FINDING_WARN);
-	{
-		sim_findings_print(f->k, stderr);
-		FUZZ_ASSERT(0, "op %u: %zu WARNs (model %zu), %zu other findings", nop, warns,
-			    expect_warns, all - warns);
-	}
+	sim_findings_print(f->k, stderr);
+	FUZZ_ASSERT(0, "op %u: %zu WARNs (model %zu), %zu other findings", nop, warns,
+		    expect_warns, all - warns);
 }
 
 /* ---- operations -------------------------------------------------------------- */
@@ -439,9 +379,9 @@ static void pick_range(struct fuzz_in *in, ioasid_t *min, ioasid_t *max)
 }
 
 /* Did the operation that began with @before failures injected draw one? */
-static bool injected(unsigned long before)
+static bool injected(u64 before)
 {
-	return nfailed != before;
+	return fuzz_bare_injected(f) != before;
 }
 
 /* The result of iommu_pasid_init() the model predicts, and its range. */
@@ -474,44 +414,38 @@ static void op_init(struct fuzz_in *in)
 	if (fuzz_u8(in) & 1)
 		min = max = 0;
 	want = model_init(c, min, max, kind, &lo, &hi);
-	if (mcons[c].state != IOMMU_PASID_LIVE) {
-		cons[c].name = "fuzz";
-		cons[c].min = min;
-		cons[c].max = max;
-		cons[c].ops = ops_ptr(kind);
-	}
-	ret = f->init(&cons[c]);
+	cons[c].name = "fuzz";
+	ret = run(OP(INIT_OPS, .consumer = &cons[c], .a = min, .b = max, .arg = kind)).result;
 	FUZZ_ASSERT(ret == want, "op %u: init(handle %d, [%u, %u], ops %d, sys %d) = %d, model %d",
 		    nop, c, min, max, kind, sys_ops, ret, want);
-	if (!ret) {
+	if (!ret)
 		mcons[c] = (struct model_cons){ IOMMU_PASID_LIVE, lo, hi };
-		/* an empty result: -EINVAL; the test above already matched it */
-	}
 }
 
 static void op_exit(struct fuzz_in *in)
 {
 	int c = fuzz_u8(in) % NCONS;
 
-	f->exit(&cons[c]);
+	run(OP(EXIT, .consumer = &cons[c]));
 	if (mcons[c].state != IOMMU_PASID_LIVE)
 		return;
 	for (unsigned int i = nids; i-- > 0;)
 		if (ids[i].owner == c) {
-			void *r = f->io->find(NULL, ids[i].id, NULL);
+			struct sim_event e = query(OP(IOASID_FIND, .a = ids[i].id));
 
-			FUZZ_ASSERT(r == ERR_PTR(-ENOENT), "op %u: exit left ID %u: %p", nop,
-				    ids[i].id, r);
+			FUZZ_ASSERT(e.result == -ENOENT, "op %u: exit left ID %u: %d/%#llx", nop,
+				    ids[i].id, e.result, (unsigned long long)e.value);
 			model_del(ids[i].id);
 		}
 	mcons[c].state = IOMMU_PASID_DEAD;
 }
 
-static void op_alloc(struct fuzz_in *in, unsigned long st)
+static void op_alloc(struct fuzz_in *in, u64 st)
 {
-	int c = fuzz_u8(in) % NCONS, want = 0, ret;
+	int c = fuzz_u8(in) % NCONS, want = 0;
 	unsigned int t = fuzz_u8(in) % NTOKENS;
-	ioasid_t min, max, id = 0xdead, wid = INVALID_IOASID;
+	ioasid_t min, max, wid = INVALID_IOASID;
+	struct sim_event e;
 
 	pick_range(in, &min, &max);
 	if (mcons[c].state != IOMMU_PASID_LIVE || min > max) {
@@ -525,17 +459,19 @@ static void op_alloc(struct fuzz_in *in, unsigned long st)
 		else if ((wid = model_lowest_free(lo, hi)) == INVALID_IOASID)
 			want = -ENOSPC;
 	}
-	ret = f->alloc(&cons[c], min, max, token(t), &id);
-	if (ret && want == 0 && (ret == -ENOSPC || ret == -ENOMEM) && injected(st)) {
-		FUZZ_ASSERT(id == 0xdead, "op %u: failed alloc wrote the ID", nop);
+	e = run(OP(ALLOC, .consumer = &cons[c], .a = min, .b = max, .arg = TOK(t)));
+	/* the event's ID of a failure is 0, unless the failed call wrote one */
+	if (e.result && want == 0 && (e.result == -ENOSPC || e.result == -ENOMEM) &&
+	    injected(st)) {
+		FUZZ_ASSERT(!e.value, "op %u: failed alloc wrote the ID", nop);
 		return;
 	}
-	FUZZ_ASSERT(ret == want && (ret || id == wid),
-		    "op %u: alloc(handle %d, [%u, %u]) = %d/%u, model %d/%u", nop, c, min, max, ret,
-		    ret ? 0 : id, want, wid);
-	FUZZ_ASSERT(!ret || id == 0xdead, "op %u: failed alloc wrote the ID", nop);
-	if (!ret)
-		model_add(id, c, token(t));
+	FUZZ_ASSERT(e.result == want && (e.result || e.value == wid),
+		    "op %u: alloc(handle %d, [%u, %u]) = %d/%llu, model %d/%u", nop, c, min, max,
+		    e.result, (unsigned long long)e.value, want, wid);
+	FUZZ_ASSERT(!e.result || !e.value, "op %u: failed alloc wrote the ID", nop);
+	if (!e.result)
+		model_add(e.value, c, token(t));
 }
 
 static int model_free_err(int c, ioasid_t id)
@@ -555,7 +491,7 @@ static void op_free(struct fuzz_in *in)
 	ioasid_t id = pick_id(in);
 	int want = model_free_err(c, id), ret;
 
-	ret = f->free(&cons[c], id);
+	ret = run(OP(FREE, .consumer = &cons[c], .a = id)).result;
 	FUZZ_ASSERT(ret == want, "op %u: free(handle %d, %u) = %d, model %d", nop, c, id, ret, want);
 	if (!ret)
 		model_del(id);
@@ -566,7 +502,8 @@ static void op_find(struct fuzz_in *in)
 	int c = fuzz_u8(in) % NCONS;
 	ioasid_t id = pick_id(in);
 	struct model_id *m = model_get(id);
-	void *want, *r;
+	struct sim_event e;
+	void *want;
 
 	if (mcons[c].state != IOMMU_PASID_LIVE)
 		want = ERR_PTR(-EINVAL);
@@ -574,42 +511,56 @@ static void op_find(struct fuzz_in *in)
 		want = ERR_PTR(-ENOENT);
 	else
 		want = m->owner == c ? m->priv : ERR_PTR(-EACCES);
-	r = f->find(&cons[c], id);
-	FUZZ_ASSERT(r == want, "op %u: find(handle %d, %u) = %p, model %p", nop, c, id, r, want);
+	e = run(OP(FIND, .consumer = &cons[c], .a = id));
+	FUZZ_ASSERT(fuzz_bare_ptr(&e) == want, "op %u: find(handle %d, %u) = %p, model %p", nop, c,
+		    id, fuzz_bare_ptr(&e), want);
+}
+
+/* for_each: mode 0 visits, 1 stops at the Nth visit, 2 __iommu_pasid_free()s each. */
+static struct sim_event for_each_run(int c, int mode, unsigned int stop)
+{
+	walk.n = 0;
+	if (mode == 1)
+		return run(OP(FOR_EACH_STOP, .consumer = &cons[c], .a = stop));
+	if (mode == 2)
+		return run(OP(FOR_EACH_FREE, .consumer = &cons[c]));
+	return run(OP(FOR_EACH, .consumer = &cons[c]));
 }
 
 static void op_for_each(struct fuzz_in *in)
 {
-	static struct walk w;
-	int c = fuzz_u8(in) % NCONS, mode = fuzz_u8(in) % 3, want, ret;
+	int c = fuzz_u8(in) % NCONS, mode = fuzz_u8(in) % 3, want;
+	unsigned int stop = 1 + fuzz_u8(in) % 4, n;
+	struct sim_event e = for_each_run(c, mode, stop);
 	ioasid_t mid[MAX_IDS];
 	void *mpriv[MAX_IDS];
-	unsigned int n;
 
-	w = (struct walk){ .fl = f, .pasid = &cons[c], .mode = mode, .stop = 1 + fuzz_u8(in) % 4 };
-	ret = f->for_each(&cons[c], walk_fn, &w);
 	if (mcons[c].state != IOMMU_PASID_LIVE) {
-		FUZZ_ASSERT(ret == -EINVAL && !w.n, "op %u: for_each on stopped handle: %d", nop, ret);
+		FUZZ_ASSERT(e.result == -EINVAL && !walk.n, "op %u: for_each on stopped handle: %d",
+			    nop, e.result);
 		return;
 	}
 	n = model_ids_of(c, mid, mpriv);
-	want = mode == 1 && w.stop <= n ? 7 : 0;
-	if (mode == 1 && w.stop < n)
-		n = w.stop;
-	FUZZ_ASSERT(ret == want && w.n == n, "op %u: for_each(handle %d, mode %d) = %d after %u, "
-		    "model %d after %u", nop, c, mode, ret, w.n, want, n);
+	want = mode == 1 && stop <= n ? 1 : 0;	/* the executor's callback stops with 1 */
+	if (mode == 1 && stop < n)
+		n = stop;
+	FUZZ_ASSERT(e.result == want && walk.n == n, "op %u: for_each(handle %d, mode %d) = %d "
+		    "after %u, model %d after %u", nop, c, mode, e.result, walk.n, want, n);
 	for (unsigned int i = 0; i < n; i++) {
-		FUZZ_ASSERT(w.id[i] == mid[i] && w.priv[i] == mpriv[i], "op %u: visit %u: %u/%p, "
-			    "model %u/%p", nop, i, w.id[i], w.priv[i], mid[i], mpriv[i]);
+		FUZZ_ASSERT(walk.id[i] == mid[i] && walk.priv[i] == mpriv[i], "op %u: visit %u: "
+			    "%u/%p, model %u/%p", nop, i, walk.id[i], walk.priv[i], mid[i],
+			    mpriv[i]);
 		if (mode == 2) {
-			FUZZ_ASSERT(!w.freed[i], "op %u: __iommu_pasid_free(%u) in for_each = %d",
-				    nop, mid[i], w.freed[i]);
+			FUZZ_ASSERT(!walk.freed[i], "op %u: __iommu_pasid_free(%u) in for_each = %d",
+				    nop, mid[i], walk.freed[i]);
 			model_del(mid[i]);
 		}
 	}
+	FUZZ_ASSERT(mode != 2 || e.value == n, "op %u: for_each freed %llu, model %u", nop,
+		    (unsigned long long)e.value, n);
 }
 
-static void op_ioasid_alloc(struct fuzz_in *in, unsigned long st)
+static void op_ioasid_alloc(struct fuzz_in *in, u64 st)
 {
 	int s = fuzz_u8(in) % (NDSETS + 1);
 	unsigned int t = fuzz_u8(in) % NTOKENS;
@@ -620,7 +571,8 @@ static void op_ioasid_alloc(struct fuzz_in *in, unsigned long st)
 	if (max == INVALID_IOASID)
 		max--;
 	want = model_lowest_free(min, max);
-	id = f->io->alloc(owner_set(NCONS + s), min, max, token(t));
+	id = run(OP(IOASID_ALLOC, .set = owner_set(NCONS + s), .a = min, .b = max,
+		    .arg = TOK(t))).value;
 	if (id == INVALID_IOASID && want != INVALID_IOASID && injected(st))
 		return;
 	FUZZ_ASSERT(id == want, "op %u: ioasid_alloc(set %d, [%u, %u]) = %u, model %u", nop, s,
@@ -637,10 +589,10 @@ static void op_ioasid_free(struct fuzz_in *in)
 	/* Freeing a handle's ID behind its back orphans it: not this harness's. */
 	if (m && m->owner < NCONS) {
 		if (breakage == BREAK_ORPHAN)
-			f->io->free(id);
+			run(OP(IOASID_FREE, .a = id));
 		return;
 	}
-	f->io->free(id);
+	run(OP(IOASID_FREE, .a = id));
 	if (m)
 		model_del(id);
 }
@@ -651,7 +603,8 @@ static void op_ioasid_find(struct fuzz_in *in)
 	ioasid_t id = pick_id(in);
 	struct ioasid_set *set = owner_set(NCONS + s);
 	struct model_id *m = model_get(id);
-	void *want, *r;
+	struct sim_event e;
+	void *want;
 
 	if (!m)
 		want = ERR_PTR(-ENOENT);
@@ -659,8 +612,9 @@ static void op_ioasid_find(struct fuzz_in *in)
 		want = ERR_PTR(-EACCES);
 	else
 		want = m->priv;
-	r = f->io->find(set, id, NULL);
-	FUZZ_ASSERT(r == want, "op %u: ioasid_find(set %d, %u) = %p, model %p", nop, s, id, r, want);
+	e = run(OP(IOASID_FIND, .set = set, .a = id));
+	FUZZ_ASSERT(fuzz_bare_ptr(&e) == want, "op %u: ioasid_find(set %d, %u) = %p, model %p",
+		    nop, s, id, fuzz_bare_ptr(&e), want);
 }
 
 static void op_set_data(struct fuzz_in *in)
@@ -668,7 +622,7 @@ static void op_set_data(struct fuzz_in *in)
 	ioasid_t id = pick_id(in);
 	unsigned int t = fuzz_u8(in) % NTOKENS;
 	struct model_id *m = model_get(id);
-	int ret = f->io->set_data(id, token(t));
+	int ret = run(OP(IOASID_SET_DATA, .a = id, .arg = TOK(t))).result;
 
 	FUZZ_ASSERT(ret == (m ? 0 : -ENOENT), "op %u: set_data(%u) = %d", nop, id, ret);
 	if (m)
@@ -681,89 +635,96 @@ static void op_set_ops(struct fuzz_in *in)
 
 	if (kind != OPS_NONE && sys_ops != OPS_NONE && sys_ops != kind)
 		want = -EBUSY;
-	ret = f->set_ops(ops_ptr(kind));
+	ret = run(OP(PASID_SET_OPS, .a = kind)).result;
 	FUZZ_ASSERT(ret == want, "op %u: set_ops(%d) with %d = %d, model %d", nop, kind, sys_ops,
 		    ret, want);
 	if (!ret)
 		sys_ops = kind;
 }
 
-static int null_walk(ioasid_t id, void *priv, void *data)
-{
-	return 0;
-}
-
 /* docs/api.md: a NULL handle, result pointer or callback is -EINVAL. */
 static void op_null(struct fuzz_in *in)
 {
-	int c = fuzz_u8(in) % NCONS, what = fuzz_u8(in) % 8, ret = -EINVAL;
-	ioasid_t id = 0xdead;
-	void *r;
+	int c = fuzz_u8(in) % NCONS, what = fuzz_u8(in) % SIM_NULL__COUNT;
+	struct sim_event e;
 
-	switch (what) {
-	case 0: ret = f->init(NULL); break;
-	case 1: f->exit(NULL); break;
-	case 2: ret = f->alloc(NULL, 0, IOMMU_PASID_MAX, NULL, &id); break;
-	case 3: ret = f->alloc(&cons[c], 0, IOMMU_PASID_MAX, NULL, NULL); break;
-	case 4: ret = f->free(NULL, pick_id(in)); break;
-	case 5: ret = f->for_each(NULL, null_walk, NULL); break;
-	case 6: ret = f->for_each(&cons[c], NULL, NULL); break;
-	default:
-		r = f->find(NULL, pick_id(in));
-		FUZZ_ASSERT(r == ERR_PTR(-EINVAL), "op %u: find(NULL) = %p", nop, r);
-		break;
-	}
-	FUZZ_ASSERT(ret == -EINVAL && id == 0xdead, "op %u: NULL argument case %d: %d", nop, what,
-		    ret);
+	if (what == SIM_NULL_FREE || what == SIM_NULL_FIND)
+		pick_id(in);	/* the input's ID byte(s): a NULL handle ignores the ID */
+	e = run(OP(PASID_NULL_ARG, .consumer = &cons[c], .a = what));
+	FUZZ_ASSERT(e.result == -EINVAL && !e.value, "op %u: NULL argument case %d: %d%s", nop,
+		    what, e.result, e.value ? " (wrote a result)" : "");
 }
 
 /* ---- one input ------------------------------------------------------------------ */
 
+/* Every handle stopped, every direct ID freed, no vendor callbacks: boot state. */
 static void teardown(void)
 {
+	if (fault_armed)
+		fuzz_bare_submit(f, OP(FAULT_NEXT, .a = 0));
 	for (int c = 0; c < NCONS; c++) {
-		f->exit(&cons[c]);
+		fuzz_bare_submit(f, OP(EXIT, .consumer = &cons[c]));
 		for (unsigned int i = nids; i-- > 0;)
 			if (ids[i].owner == c)
 				model_del(ids[i].id);
 	}
 	for (unsigned int i = breakage == BREAK_LEAK; i < nids; i++)
-		f->io->free(ids[i].id);
+		fuzz_bare_submit(f, OP(IOASID_FREE, .a = ids[i].id));
+	fuzz_bare_submit(f, OP(PASID_SET_OPS, .a = OPS_NONE));
+	/* a run that goes idle runs the RCU callbacks too (a quiescent point) */
+	fuzz_bare_run(f);
 	nids = 0;
-	f->set_ops(NULL);
 	sys_ops = OPS_NONE;
-	rcu_barrier();
+	fault_armed = false;
 	check_findings();
-	{
-		struct sim_slab_stats st;
-
-		sim_slab_stats(f->k, &st);
+	if (fuzz_bare_live(f)) {
 		/*
 		 * Linux's XArray keeps the nodes an insert allocated before a
 		 * later node allocation failed (the tree grew, the store did not
 		 * happen): the static default space keeps them, empty, until an
-		 * erase prunes them. Not a leak: reset the instance instead.
+		 * erase prunes them. Not a leak: reset the executor instead.
 		 */
-		if (st.live_objects && st.live_objects ==
-		    sim_slab_live_in_cache(f->k, "radix_tree_node")) {
+		if (fuzz_bare_live(f) == sim_slab_live_in_cache(f->k, "radix_tree_node")) {
 			f->need_reset = true;
-		} else if (st.live_objects) {
+		} else {
 			sim_slab_report_leaks(f->k, stderr);
-			FUZZ_ASSERT(0, "%s: %llu objects leaked", f->name,
-				    (unsigned long long)st.live_objects);
+			FUZZ_ASSERT(0, "%s: %llu objects leaked", f->flavour,
+				    (unsigned long long)fuzz_bare_live(f));
 		}
 	}
 	/*
-	 * Nothing to reset: every input ends in boot state (checked above),
-	 * and a WARN leaves no state (iommu-pasid.c and both ioasid.c have no
-	 * WARN_ON_ONCE). The reset in place before the next input is there
-	 * for a harness change that leaves state behind: set need_reset.
+	 * Nothing else to reset: every input ends in boot state (checked
+	 * above), and a WARN leaves no state (iommu-pasid.c and both ioasid.c
+	 * have no WARN_ON_ONCE). The reset in place before the next input is
+	 * there for what does leave state behind: set need_reset.
 	 */
 	sim_findings_clear(f->k);
 	sim_log_clear(f->k);
 	memset(cons, 0, sizeof(cons));
 	memset(mcons, 0, sizeof(mcons));
 	expect_warns = 0;
+}
+
+static void run_op(struct fuzz_in *in, int op, u64 st)
+{
+	switch (op) {
+	case OP_INIT: op_init(in); break;
+	case OP_EXIT: op_exit(in); break;
+	case OP_ALLOC: op_alloc(in, st); break;
+	case OP_FREE: op_free(in); break;
+	case OP_FIND: op_find(in); break;
+	case OP_FOR_EACH: op_for_each(in); break;
+	case OP_IOASID_ALLOC: op_ioasid_alloc(in, st); break;
+	case OP_IOASID_FREE: op_ioasid_free(in); break;
+	case OP_IOASID_FIND: op_ioasid_find(in); break;
+	case OP_SET_DATA: op_set_data(in); break;
+	case OP_SET_OPS: op_set_ops(in); break;
+	case OP_NULL: op_null(in); break;
+	case OP_FAULT:
+		run(OP(FAULT_NEXT, .a = fuzz_u8(in)));
+		fault_armed = true;
+		break;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -773,51 +734,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	f = &flavours[fuzz_u8(&in) & 1];
-	if (f->k == flavours[0].k)
-		f = &flavours[0];	/* one flavour built: one need_reset flag */
-	if (f->need_reset) {
-		sim_kernel_reset(f->k);
-		fuzz_coverage_save(f->core);
-		sim_core_reset(f->core);
-		f->need_reset = false;
-	}
-	sim_kernel_enter(f->k);
-	sim_fault_set_hook(f->k, fault_hook, NULL);
+	if (!f->w)
+		f = &flavours[0];	/* one flavour built */
+	fuzz_bare_prepare(f);
 	for (nop = 0; fuzz_more(&in) && nop < MAX_OPS; nop++) {
 		int op = fuzz_u8(&in) % OP__COUNT;
-		unsigned long st = nfailed;
+		u64 st = fuzz_bare_injected(f);
 
-		switch (op) {
-		case OP_INIT: op_init(&in); break;
-		case OP_EXIT: op_exit(&in); break;
-		case OP_ALLOC: op_alloc(&in, st); break;
-		case OP_FREE: op_free(&in); break;
-		case OP_FIND: op_find(&in); break;
-		case OP_FOR_EACH: op_for_each(&in); break;
-		case OP_IOASID_ALLOC: op_ioasid_alloc(&in, st); break;
-		case OP_IOASID_FREE: op_ioasid_free(&in); break;
-		case OP_IOASID_FIND: op_ioasid_find(&in); break;
-		case OP_SET_DATA: op_set_data(&in); break;
-		case OP_SET_OPS: op_set_ops(&in); break;
-		case OP_NULL: op_null(&in); break;
-		case OP_FAULT:
-			fail_mask = fuzz_u8(&in);
-			fail_pos = 0;
-			break;
-		}
+		run_op(&in, op, st);
 		/* docs/api.md: only the allocations allocate memory */
 		FUZZ_ASSERT(op == OP_ALLOC || op == OP_IOASID_ALLOC || !injected(st),
 			    "op %u (opcode %d) drew an allocation failure", nop, op);
-		if (op != OP_FAULT)
-			fail_pos = 8;	/* armed for one operation only */
 		check_findings();
 		if (mutates[op])
 			check_state();
 	}
 	check_state();
-	fail_pos = 8;
-	sim_fault_set_hook(f->k, NULL, NULL);
 	teardown();
-	sim_kernel_enter(NULL);
 	return 0;
 }

@@ -95,12 +95,13 @@ static void run_unbind(struct replay *r, const struct trace_event *ev, long ci, 
 /*
  * The operations a bare-metal trace runs in the executor: the iommu_pasid
  * and ioasid API (version 1 operations the vocabulary gives an executor
- * operation that may run on the host), and the host's custom allocators.
+ * operation that may run on the host, and version 4's corners of that API
+ * from iommu_pasid_set_ops on), and the host's custom allocators.
  */
 static bool bm_runs(enum trace_op op)
 {
 	return (trace_op_version(op) == 1 || op == TRACE_HOST_ALLOCATOR_REGISTER ||
-		op == TRACE_HOST_ALLOCATOR_UNREGISTER) &&
+		op == TRACE_HOST_ALLOCATOR_UNREGISTER || op >= TRACE_PASID_SET_OPS) &&
 	       trace_op_sim(op, 0) != SIM_OP__COUNT && !trace_ops[op].vm_only;
 }
 

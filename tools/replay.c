@@ -277,10 +277,13 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g)
 		break;
 	case TRACE_PASID_FIND:
 	case TRACE_IOASID_FIND:
+	case TRACE_IOASID_FIND_GETTER:
 		got_ptr(g, e);
 		break;
 	case TRACE_PASID_FOR_EACH:
-		if (e->result) {
+	case TRACE_PASID_FOR_EACH_FREE:
+	case TRACE_PASID_FOR_EACH_STOP:	/* result 1: the callback stopped the walk */
+		if (e->result < 0 || (e->result && op != TRACE_PASID_FOR_EACH_STOP)) {
 			got_errno(g, e);
 		} else {
 			g->res = TRACE_RES_COUNT;
@@ -312,6 +315,7 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g)
 	case TRACE_SCHED_TIEBREAK:
 	case TRACE_WORLD_RUN:
 	case TRACE_VM_BOOT:
+	case TRACE_FAULT_NEXT:
 		g->res = TRACE_RES_NONE;	/* void in the trace */
 		g->val = e->result;
 		break;

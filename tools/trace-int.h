@@ -92,7 +92,7 @@ const char *trace_vmkey_list(char *buf, size_t len, unsigned int version);
 enum trace_arg {
 	ARG_C, ARG_ID, ARG_SET, ARG_PRIV, ARG_MM, ARG_MIN, ARG_MAX, ARG_VIOMMU, ARG_OFF,
 	ARG_VAL, ARG_WIDTH, ARG_LOST, ARG_REASON, ARG_VM, ARG_QUOTA, ARG_LEN, ARG_TAIL, ARG_KEYS,
-	ARG_SLOT, ARG__NR,
+	ARG_SLOT, ARG_OPS, ARG_MASK, ARG_CALL, ARG_STOP, ARG_GETTER, ARG__NR,
 };
 
 enum trace_atype {

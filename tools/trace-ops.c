@@ -35,7 +35,14 @@ const struct trace_argdesc trace_args[ARG__NR] = {
 	[ARG_TAIL] = { "tail", 4, TA_HEX, EV(tail), 0, UINT32_MAX, "a u32" },
 	[ARG_KEYS] = { "keys", 4, TA_KEYS, EV(keys), 0, 0,
 		       "tie-break keys (u64 numbers separated by commas, at most 512)" },
-	[ARG_SLOT] = { "slot", 4, TA_U64, EV(slot), 0, 1, "a host allocator (0 or 1)" },
+	[ARG_SLOT] = { "slot", 4, TA_U64, EV(slot), 0, 2, "a host allocator (0-2)" },
+	[ARG_OPS] = { "ops", 3, TA_U64, EV(ops), 0, SIM_VENDOR__COUNT - 1,
+		      "a vendor callbacks kind (0-5)" },
+	[ARG_MASK] = { "mask", 4, TA_HEX, EV(mask), 0, UINT32_MAX, "a mask of allocation attempts (u32)" },
+	[ARG_CALL] = { "call", 4, TA_U64, EV(call), 0, SIM_NULL__COUNT - 1,
+		       "a NULL-argument call (0-7)" },
+	[ARG_STOP] = { "stop", 4, TA_U64, EV(stop), 0, UINT32_MAX, "a visit number (u32)" },
+	[ARG_GETTER] = { "getter", 6, TA_U64, EV(getter), 0, 2, "a getter kind (0-2)" },
 };
 
 #define RW_ERRNO	"an errno (0, -ENOSPC, -22, ...)"
@@ -151,6 +158,25 @@ const struct trace_opdesc trace_ops[TRACE_OP__NR] = {
 					      ORDER(ARG_SLOT), R(ERRNO), false, RW_ERRNO, true, V4,
 					      SIM(HOST_ALLOCATOR_UNREGISTER), TO(SLOT, NONE, NONE),
 					      .flags = OPF_BARRIER },
+	/* the API's corners the api and diff_ioasid fuzzers reach (sim/world/ops.c) */
+	[TRACE_PASID_SET_OPS] = { "iommu_pasid_set_ops", 19, A(OPS), 0, ORDER(ARG_OPS), R(ERRNO), false, RW_ERRNO, false, V4,
+			 SIM(PASID_SET_OPS), TO(OPS, NONE, NONE), .flags = OPF_BARRIER },
+	[TRACE_PASID_INIT_OPS] = { "iommu_pasid_init_ops", 20, A(C) | A(MIN) | A(MAX) | A(OPS), 0,
+			 ORDER(ARG_C, ARG_MIN, ARG_MAX, ARG_OPS), R(ERRNO), false, RW_ERRNO, false, V4,
+			 SIM(INIT_OPS), TO(MIN, MAX, OPS) },
+	[TRACE_FAULT_NEXT] = { "fault_next", 10, A(MASK), 0, ORDER(ARG_MASK), 0, false, NULL, false, V4,
+			 SIM(FAULT_NEXT), TO(MASK, NONE, NONE), .flags = OPF_BARRIER },
+	[TRACE_PASID_NULL_ARG] = { "iommu_pasid_null_arg", 20, A(C) | A(CALL), 0, ORDER(ARG_C, ARG_CALL), R(ERRNO), false,
+			 RW_ERRNO, false, V4, SIM(PASID_NULL_ARG), TO(CALL, NONE, NONE) },
+	[TRACE_PASID_FOR_EACH_STOP] = { "iommu_pasid_for_each_stop", 25, A(C) | A(STOP), 0, ORDER(ARG_C, ARG_STOP),
+			 R(COUNT) | R(ERRNO), false, "a count or a negative errno", false, V4,
+			 SIM(FOR_EACH_STOP), TO(STOP, NONE, NONE) },
+	[TRACE_PASID_FOR_EACH_FREE] = { "iommu_pasid_for_each_free", 25, A(C), 0, ORDER(ARG_C), R(COUNT) | R(ERRNO), false,
+			 "a count or a negative errno", false, V4, SIM(FOR_EACH_FREE),
+			 TO(NONE, NONE, NONE) },
+	[TRACE_IOASID_FIND_GETTER] = { "ioasid_find_getter", 18, A(SET) | A(ID) | A(GETTER), 0,
+			 ORDER(ARG_SET, ARG_ID, ARG_GETTER), R(TOKEN) | R(NULL) | R(ERRNO), false,
+			 RW_FIND, false, V4, SIM(IOASID_FIND_GETTER), TO(ID, GETTER, NONE) },
 };
 
 enum sim_op_kind trace_op_sim(enum trace_op op, unsigned int width)

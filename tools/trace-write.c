@@ -332,8 +332,15 @@ static bool event_args_valid(const struct trace_header *h, const struct trace_ev
 	if (ev->reason && (!(d->optional & A(REASON)) || !trace_name_valid(ev->reason)))
 		return false;
 	if (ev->min > UINT32_MAX || ev->max > UINT32_MAX || ev->off > UINT32_MAX ||
-	    ev->len > 16 || ev->tail > UINT32_MAX || ev->slot > 1)
+	    ev->len > 16 || ev->tail > UINT32_MAX || ev->slot > 2)
 		return false;
+	for (int a = ARG_OPS; a <= ARG_GETTER; a++) {	/* the API corners' numbers */
+		uint64_t v;
+
+		memcpy(&v, (const char *)ev + trace_args[a].off, sizeof(v));
+		if ((d->required & (1u << a)) && v > trace_args[a].max)
+			return false;
+	}
 	if ((d->required & A(KEYS)) &&
 	    (!ev->keys || trace_keys_parse(ev->keys, strlen(ev->keys), NULL, 0) < 0))
 		return false;

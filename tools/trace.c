@@ -649,6 +649,8 @@ bool trace_event_equal(const struct trace_event *a, const struct trace_event *b)
 	       a->width == b->width && a->lost_known == b->lost_known && a->lost == b->lost &&
 	       a->vm == b->vm && a->quota == b->quota && a->len == b->len &&
 	       a->tail == b->tail && trace_str_eq(a->keys, b->keys) && a->slot == b->slot &&
+	       a->ops == b->ops && a->mask == b->mask && a->call == b->call &&
+	       a->stop == b->stop && a->getter == b->getter &&
 	       trace_str_eq(a->reason, b->reason) && a->res == b->res &&
 	       a->res_val == b->res_val && trace_str_eq(a->res_name, b->res_name);
 }

@@ -252,6 +252,14 @@ enum trace_op {
 	TRACE_WORLD_RUN,	/* world_run                           (void) */
 	TRACE_HOST_ALLOCATOR_REGISTER,	/* host_register_allocator slot     = errno */
 	TRACE_HOST_ALLOCATOR_UNREGISTER,	/* host_unregister_allocator slot   = errno */
+	/* version 4: the API's corners, as the api and diff_ioasid fuzzers reach them */
+	TRACE_PASID_SET_OPS,	/* iommu_pasid_set_ops ops             = errno */
+	TRACE_PASID_INIT_OPS,	/* iommu_pasid_init_ops c min max ops  = errno */
+	TRACE_FAULT_NEXT,	/* fault_next mask                     (void) */
+	TRACE_PASID_NULL_ARG,	/* iommu_pasid_null_arg c call         = errno */
+	TRACE_PASID_FOR_EACH_STOP,	/* iommu_pasid_for_each_stop c stop = count | errno */
+	TRACE_PASID_FOR_EACH_FREE,	/* iommu_pasid_for_each_free c      = count | errno */
+	TRACE_IOASID_FIND_GETTER,	/* ioasid_find_getter set id getter = token | null | errno */
 	TRACE_OP__NR,
 };
 
@@ -289,6 +297,11 @@ struct trace_event {
 	unsigned int width;		/* 4 or 8 */
 	uint64_t len, tail;		/* virtio_request: bytes sent, bytes 8..11 */
 	uint64_t slot;			/* host_*register_allocator: the host's allocator */
+	uint64_t ops;			/* iommu_pasid_set_ops, _init_ops: vendor callbacks kind */
+	uint64_t mask;			/* fault_next: allocation attempts to fail */
+	uint64_t call;			/* iommu_pasid_null_arg: which call */
+	uint64_t stop;			/* iommu_pasid_for_each_stop: the visit that stops it */
+	uint64_t getter;		/* ioasid_find_getter: 1 true, 2 false */
 	const char *keys;		/* sched_tiebreak: "K,K,..." (u64 each) */
 	bool lost_known;		/* gap: number of lost events known */
 	uint64_t lost;

@@ -81,6 +81,7 @@
 #endif
 
 #ifdef SCHED_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #ifdef SCHED_TSAN
@@ -110,9 +111,16 @@ enum cpu_state {
  * __builtin_setjmp()/__builtin_longjmp() need (frame, stack pointer, resume
  * address; the compiler spills every other live register around the
  * setjmp): no signal mask, no pointer mangling, no cleanup-handler walk.
- * The sanitizers intercept libc's longjmp, so they keep it.
+ * TSan intercepts libc's longjmp to follow the stack, so it keeps it.
+ * ASan's longjmp interceptor (__asan_handle_no_return) unpoisons the stack
+ * it leaves, a sigaltstack() call and a memset of up to a megabyte of
+ * shadow on every switch (a fifth of the api fuzzer's time); a switch
+ * abandons no frame (the context it leaves resumes where it was, and the
+ * fiber annotations tell ASan which stack runs), so it is skipped, except
+ * when the context left is dying, and a CPU's stack is unpoisoned before
+ * it is unmapped.
  */
-#if !defined(SCHED_ASAN) && !defined(SCHED_TSAN) && (defined(__GNUC__) || defined(__clang__))
+#if !defined(SCHED_TSAN) && (defined(__GNUC__) || defined(__clang__))
 #define SCHED_BUILTIN_JMP 1
 #endif
 
@@ -455,8 +463,18 @@ static void ctx_resumed(struct sim_sched *s, struct ctx *to)
 static void cpu_trampoline(void);
 
 #ifndef SCHED_TSAN
-/* Resume @to where it switched away, or start it. Out of line: see __builtin_longjmp. */
-static noinline __attribute__((noreturn)) void ctx_enter(struct ctx *to)
+/*
+ * Resume @to where it switched away, or start it. Out of line: see
+ * __builtin_longjmp. Under ASan it is neither noreturn nor instrumented:
+ * ASan's instrumentation would call __asan_handle_no_return() before the
+ * jump (see SCHED_BUILTIN_JMP).
+ */
+#ifdef SCHED_ASAN
+#define CTX_ENTER_ATTR	__attribute__((no_sanitize("address")))
+#else
+#define CTX_ENTER_ATTR	__attribute__((noreturn))
+#endif
+static noinline CTX_ENTER_ATTR void ctx_enter(struct ctx *to)
 {
 	if (to->started) {
 #ifdef SCHED_BUILTIN_JMP
@@ -476,6 +494,10 @@ static noinline __attribute__((noreturn)) void ctx_enter(struct ctx *to)
  * Switch from @from (the running context) to @to. Returns when @from runs
  * again; never if @dying (@from is finished or abandoned).
  */
+#ifdef SCHED_ASAN
+/* no instrumentation: it would call __asan_handle_no_return() before ctx_enter() */
+__attribute__((no_sanitize("address")))
+#endif
 static void ctx_switch(struct sim_sched *s, struct ctx *from, struct ctx *to, bool dying)
 {
 	s->switches++;
@@ -497,6 +519,10 @@ static void ctx_switch(struct sim_sched *s, struct ctx *from, struct ctx *to, bo
 	}
 	swapcontext(&from->uc, &to->uc);
 #elif defined(SCHED_BUILTIN_JMP)
+#ifdef SCHED_ASAN
+	if (dying)
+		__asan_handle_no_return();	/* what its longjmp would do */
+#endif
 	if (!__builtin_setjmp(from->bjb))
 		ctx_enter(to);
 #else
@@ -1204,6 +1230,10 @@ void sim_sched_destroy(struct sim_sched *s)
 			sim_task_destroy(c->alt);
 #ifdef SCHED_TSAN
 		__tsan_destroy_fiber(c->ctx.fiber);
+#endif
+#ifdef SCHED_ASAN
+		/* its suspended frames' redzones: not for the next mapping there */
+		__asan_unpoison_memory_region(c->ctx.map, c->ctx.map_size);
 #endif
 		munmap(c->ctx.map, c->ctx.map_size);
 		free(c);

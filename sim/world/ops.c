@@ -17,10 +17,29 @@
 
 #include "world-int.h"
 
-static int count_cb(ioasid_t id, void *priv, void *data)
+/* A for_each walk: the operation, its visits, and what the callback does. */
+struct walk {
+	struct sim_world *w;
+	const struct world_inst *in;
+	struct iommu_pasid *cons;
+	u64 visits, freed;
+	u32 stop;			/* FOR_EACH_STOP: stop at this visit (0: never) */
+	bool free;			/* FOR_EACH_FREE */
+};
+
+static int walk_cb(ioasid_t id, void *priv, void *data)
 {
-	(*(u64 *)data)++;
-	return 0;
+	struct walk *k = data;
+	int freed = 0;
+
+	k->visits++;
+	if (k->free) {
+		freed = k->in->api.pasid_free_locked(k->cons, id);
+		k->freed += !freed;
+	}
+	if (k->w->visit_fn)
+		k->w->visit_fn(k->w->visit_arg, id, priv, freed);
+	return k->stop && k->visits == k->stop;
 }
 
 /* Where an operation runs: on a vCPU of a guest, on a host CPU, or both. */
@@ -50,7 +69,7 @@ static void op_alloc(const struct op_ctx *x, const struct sim_op *op, struct sim
 
 	ev->result = x->in->api.pasid_alloc(x->cons, op->a, op->b, (void *)(uintptr_t)op->arg,
 					    &id);
-	ev->value = ev->result ? 0 : id;
+	ev->value = id;		/* 0 on a failure, unless the failed call wrote an ID */
 }
 
 static void op_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
@@ -65,7 +84,151 @@ static void op_find(const struct op_ctx *x, const struct sim_op *op, struct sim_
 
 static void op_for_each(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
-	ev->result = x->in->api.pasid_for_each(x->cons, count_cb, &ev->value);
+	struct walk k = { x->w, x->in, x->cons };
+
+	ev->result = x->in->api.pasid_for_each(x->cons, walk_cb, &k);
+	ev->value = k.visits;
+}
+
+static void op_for_each_stop(const struct op_ctx *x, const struct sim_op *op,
+			     struct sim_event *ev)
+{
+	struct walk k = { x->w, x->in, x->cons, .stop = op->a };
+
+	ev->result = x->in->api.pasid_for_each(x->cons, walk_cb, &k);
+	ev->value = k.visits;
+}
+
+static void op_for_each_free(const struct op_ctx *x, const struct sim_op *op,
+			     struct sim_event *ev)
+{
+	struct walk k = { x->w, x->in, x->cons, .free = true };
+
+	ev->result = x->in->api.pasid_for_each(x->cons, walk_cb, &k);
+	ev->value = k.freed;
+}
+
+/* ---- vendor range callbacks (enum sim_vendor_ops) ---------------------------------- */
+
+static int range_narrow(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
+{
+	*min = *min > SIM_VENDOR_NARROW_MIN ? *min : SIM_VENDOR_NARROW_MIN;
+	*max = *max < SIM_VENDOR_NARROW_MAX ? *max : SIM_VENDOR_NARROW_MAX;
+	return 0;
+}
+
+static int range_widen(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
+{
+	*min -= 1;		/* the core never asks below 1: always wider */
+	if (*max < IOMMU_PASID_MAX)
+		*max += 1;
+	return 0;
+}
+
+static int range_fail(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
+{
+	return -ENODEV;
+}
+
+static int range_positive(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
+{
+	return 1;
+}
+
+static int range_empty(struct iommu_pasid *p, ioasid_t *min, ioasid_t *max)
+{
+	*min = 10;
+	*max = 5;
+	return 0;
+}
+
+static const struct iommu_pasid_ops vendor_ops[SIM_VENDOR__COUNT] = {
+	[SIM_VENDOR_NARROW] = { range_narrow },
+	[SIM_VENDOR_WIDEN] = { range_widen },
+	[SIM_VENDOR_FAIL] = { range_fail },
+	[SIM_VENDOR_POSITIVE] = { range_positive },
+	[SIM_VENDOR_EMPTY] = { range_empty },
+};
+
+/* The callbacks of kind @kind, NULL for none; -EINVAL in *@bad for no such kind. */
+static const struct iommu_pasid_ops *vendor_of(u64 kind, bool *bad)
+{
+	*bad = kind >= SIM_VENDOR__COUNT;
+	return kind == SIM_VENDOR_NONE || *bad ? NULL : &vendor_ops[kind];
+}
+
+static void op_set_ops(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	bool bad;
+	const struct iommu_pasid_ops *ops = vendor_of(op->a, &bad);
+
+	ev->result = bad ? -EINVAL : x->in->api.pasid_set_ops(ops);
+}
+
+/*
+ * iommu_pasid_init with the consumer's own callbacks (as SIM_OP_INIT, the
+ * requested range and callbacks are written even to a live consumer, which
+ * init refuses with -EBUSY: its range is already computed).
+ */
+static void op_init_ops(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	bool bad;
+	const struct iommu_pasid_ops *ops = vendor_of(op->arg, &bad);
+
+	if (bad) {
+		ev->result = -EINVAL;
+		return;
+	}
+	op->consumer->min = op->a;
+	op->consumer->max = op->b;
+	op->consumer->ops = ops;
+	ev->result = x->in->api.pasid_init(op->consumer);
+}
+
+/* ---- allocation failures (SIM_OP_FAULT_NEXT) --------------------------------------- */
+
+static bool fault_next_hook(void *arg, const char *site, size_t size, gfp_t gfp)
+{
+	struct world_inst *in = arg;
+	unsigned int pos = in->fault_pos++;
+
+	return pos < 32 && (in->fault_mask >> pos) & 1;
+}
+
+static void op_fault_next(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	x->in->fault_mask = op->a;
+	x->in->fault_pending = op->a != 0;
+}
+
+/* ---- NULL arguments (SIM_OP_PASID_NULL_ARG) ----------------------------------------- */
+
+static int null_walk(ioasid_t id, void *priv, void *data)
+{
+	return 0;
+}
+
+static void op_null_arg(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
+{
+	const struct world_api *api = &x->in->api;
+	ioasid_t id = INVALID_IOASID;
+
+	switch (op->a) {
+	case SIM_NULL_INIT: ev->result = api->pasid_init(NULL); break;
+	case SIM_NULL_EXIT: api->pasid_exit(NULL); ev->result = -EINVAL; break;
+	case SIM_NULL_ALLOC_HANDLE:
+		ev->result = api->pasid_alloc(NULL, 0, IOMMU_PASID_MAX, NULL, &id);
+		break;
+	case SIM_NULL_ALLOC_RESULT:
+		ev->result = api->pasid_alloc(op->consumer, 0, IOMMU_PASID_MAX, NULL, NULL);
+		break;
+	case SIM_NULL_FREE: ev->result = api->pasid_free(NULL, 0); break;
+	case SIM_NULL_FOR_EACH_HANDLE: ev->result = api->pasid_for_each(NULL, null_walk, NULL); break;
+	case SIM_NULL_FOR_EACH_FUNC: ev->result = api->pasid_for_each(op->consumer, NULL, NULL); break;
+	case SIM_NULL_FIND: ptr_result(api->pasid_find(NULL, 0), ev); break;
+	default: ev->result = -EINVAL; return;
+	}
+	ev->value = id != INVALID_IOASID;
 }
 
 static void op_init(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
@@ -107,6 +270,24 @@ static void op_ioasid_free(const struct op_ctx *x, const struct sim_op *op, stru
 static void op_ioasid_find(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
 	ptr_result(x->in->api.ioasid_find(op->set, op->a, NULL), ev);
+}
+
+static bool getter_true(void *priv)
+{
+	return true;
+}
+
+static bool getter_false(void *priv)
+{
+	return false;
+}
+
+static void op_ioasid_find_getter(const struct op_ctx *x, const struct sim_op *op,
+				  struct sim_event *ev)
+{
+	bool (*getter)(void *) = op->b == 1 ? getter_true : op->b == 2 ? getter_false : NULL;
+
+	ptr_result(x->in->api.ioasid_find(op->set, op->a, getter), ev);
 }
 
 /*
@@ -283,63 +464,12 @@ static void op_allocator_register(const struct op_ctx *x, const struct sim_op *o
 	allocator_call(x, op, ev, true);
 }
 
-/* ---- the host's custom allocators ---------------------------------------------------- */
+/* ---- the host's custom allocators: halloc.c ----------------------------------------- */
 
-/* Called by the host's I/O ASID core under its spinlock: libc memory only, no yield. */
-static ioasid_t halloc_alloc(ioasid_t min, ioasid_t max, void *data)
+void sim_world_set_visitor(struct sim_world *w, sim_world_visit_fn fn, void *arg)
 {
-	struct idset *ids = data;
-	ioasid_t id = min;
-
-	for (size_t i = 0; i < ids->n && ids->v[i] <= id; i++)
-		if (ids->v[i] == id)
-			id++;
-	if (id > max || id < min || id == INVALID_IOASID)
-		return INVALID_IOASID;
-	if (ids->n == ids->cap) {
-		size_t cap = ids->cap ? 2 * ids->cap : 64;
-		ioasid_t *v = realloc(ids->v, cap * sizeof(*v));
-
-		if (!v)
-			return INVALID_IOASID;
-		ids->v = v;
-		ids->cap = cap;
-	}
-	for (size_t i = ids->n++; ; i--) {	/* keep them sorted */
-		if (!i || ids->v[i - 1] < id) {
-			ids->v[i] = id;
-			break;
-		}
-		ids->v[i] = ids->v[i - 1];
-	}
-	return id;
-}
-
-static void halloc_free(ioasid_t id, void *data)
-{
-	struct idset *ids = data;
-	size_t o = 0;
-
-	for (size_t i = 0; i < ids->n; i++)
-		if (ids->v[i] != id)
-			ids->v[o++] = ids->v[i];
-	ids->n = o;
-}
-
-void world_halloc_init(struct sim_world *w)
-{
-	for (int i = 0; i < WORLD_HOST_ALLOCATORS; i++) {
-		memset(&w->halloc[i], 0, sizeof(w->halloc[i]));
-		w->halloc[i].alloc = halloc_alloc;
-		w->halloc[i].free = halloc_free;
-		w->halloc[i].pdata = &w->halloc_ids;
-	}
-	w->halloc_ids.n = 0;
-}
-
-void world_halloc_free(struct sim_world *w)
-{
-	free(w->halloc_ids.v);
+	w->visit_fn = fn;
+	w->visit_arg = arg;
 }
 
 static void op_host_allocator(const struct op_ctx *x, const struct sim_op *op,
@@ -475,6 +605,7 @@ static void op_host_lookup(const struct op_ctx *x, const struct sim_op *op, stru
  */
 #define NEEDS_CONSUMER	1u	/* the VM's own, or sim_op.consumer */
 #define NEEDS_GIVEN	2u	/* sim_op.consumer, always */
+#define READ_ONLY	4u	/* changes nothing: sim_world_query() may run it */
 
 static const struct {
 	const char *name;
@@ -483,8 +614,8 @@ static const struct {
 } op_table[SIM_OP__COUNT] = {
 	[SIM_OP_ALLOC] = { "alloc", ON_ANY, NEEDS_CONSUMER, op_alloc },
 	[SIM_OP_FREE] = { "free", ON_ANY, NEEDS_CONSUMER, op_free },
-	[SIM_OP_FIND] = { "find", ON_ANY, NEEDS_CONSUMER, op_find },
-	[SIM_OP_FOR_EACH] = { "for_each", ON_ANY, NEEDS_CONSUMER, op_for_each },
+	[SIM_OP_FIND] = { "find", ON_ANY, NEEDS_CONSUMER | READ_ONLY, op_find },
+	[SIM_OP_FOR_EACH] = { "for_each", ON_ANY, NEEDS_CONSUMER | READ_ONLY, op_for_each },
 	[SIM_OP_REG_WRITE] = { "reg_write", ON_GUEST, 0, op_reg_write },
 	[SIM_OP_REG_READ] = { "reg_read", ON_GUEST, 0, op_reg_read },
 	[SIM_OP_VM_DESTROY] = { "vm_destroy", ON_GUEST, 0, op_vm_destroy },
@@ -496,7 +627,7 @@ static const struct {
 	[SIM_OP_EXIT] = { "exit", ON_ANY, NEEDS_GIVEN, op_exit },
 	[SIM_OP_IOASID_ALLOC] = { "ioasid_alloc", ON_ANY, 0, op_ioasid_alloc },
 	[SIM_OP_IOASID_FREE] = { "ioasid_free", ON_ANY, 0, op_ioasid_free },
-	[SIM_OP_IOASID_FIND] = { "ioasid_find", ON_ANY, 0, op_ioasid_find },
+	[SIM_OP_IOASID_FIND] = { "ioasid_find", ON_ANY, READ_ONLY, op_ioasid_find },
 	[SIM_OP_IOASID_SET_DATA] = { "ioasid_set_data", ON_ANY, 0, op_ioasid_set_data },
 	[SIM_OP_REG_WRITE32] = { "reg_write32", ON_GUEST, 0, op_reg_write32 },
 	[SIM_OP_REG_READ32] = { "reg_read32", ON_GUEST, 0, op_reg_read32 },
@@ -514,6 +645,14 @@ static const struct {
 					     op_host_allocator_register },
 	[SIM_OP_HOST_ALLOCATOR_UNREGISTER] = { "host_allocator_unregister", ON_HOST, 0,
 					       op_host_allocator_unregister },
+	[SIM_OP_PASID_SET_OPS] = { "set_ops", ON_ANY, 0, op_set_ops },
+	[SIM_OP_INIT_OPS] = { "init_ops", ON_ANY, NEEDS_GIVEN, op_init_ops },
+	[SIM_OP_FAULT_NEXT] = { "fault_next", ON_ANY, 0, op_fault_next },
+	[SIM_OP_PASID_NULL_ARG] = { "null_arg", ON_ANY, 0, op_null_arg },
+	[SIM_OP_FOR_EACH_STOP] = { "for_each_stop", ON_ANY, NEEDS_CONSUMER, op_for_each_stop },
+	[SIM_OP_FOR_EACH_FREE] = { "for_each_free", ON_ANY, NEEDS_CONSUMER, op_for_each_free },
+	[SIM_OP_IOASID_FIND_GETTER] = { "ioasid_find_getter", ON_ANY, READ_ONLY,
+					op_ioasid_find_getter },
 };
 
 const char *sim_op_name(enum sim_op_kind kind)
@@ -543,7 +682,16 @@ void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct s
 		ev->result = -EINVAL;
 		return;
 	}
-	op_table[op->kind].run(&x, op, ev);
+	if (x.in->fault_pending && op->kind != SIM_OP_FAULT_NEXT) {
+		/* SIM_OP_FAULT_NEXT armed this operation's allocation failures */
+		x.in->fault_pending = false;
+		x.in->fault_pos = 0;
+		sim_fault_set_hook(x.in->k, fault_next_hook, x.in);
+		op_table[op->kind].run(&x, op, ev);
+		sim_fault_set_hook(x.in->k, NULL, NULL);
+	} else {
+		op_table[op->kind].run(&x, op, ev);
+	}
 	/*
 	 * For the invariants: what a guest allocation handed out; a guest that
 	 * writes its vIOMMU's registers itself holds what its kernel does not.
@@ -552,6 +700,41 @@ void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct s
 		x.vm->hostile = true;
 	if (x.vm && !ev->result && (op->kind == SIM_OP_ALLOC || op->kind == SIM_OP_IOASID_ALLOC))
 		world_seen_add(x.vm, ev->value);
+}
+
+int sim_world_query(struct sim_world *w, int vm, const struct sim_op *op, struct sim_event *ev)
+{
+	struct op_ctx x = { .w = w };
+	struct sim_kernel *prev;
+
+	memset(ev, 0, sizeof(*ev));
+	if (op->kind >= SIM_OP__COUNT || !(op_table[op->kind].needs & READ_ONLY))
+		return -EINVAL;
+	if (vm == SIM_WORLD_HOST) {
+		x.in = &w->host;
+		x.cons = op->consumer;
+	} else if (vm >= 0 && (unsigned int)vm < w->p.nvms && !w->vms[vm].dead &&
+		   !w->vms[vm].off) {
+		x.vm = &w->vms[vm];
+		x.in = &x.vm->inst;
+		x.cons = op->consumer ? op->consumer : x.vm->consumer;
+	} else {
+		return -EINVAL;
+	}
+	ev->vm = vm;
+	ev->kind = op->kind;
+	ev->a = op->a;
+	ev->b = op->b;
+	ev->arg = op->arg;
+	ev->cookie = op->cookie;
+	if (op_table[op->kind].needs & NEEDS_CONSUMER && !x.cons) {
+		ev->result = -EINVAL;
+		return 0;
+	}
+	prev = sim_kernel_enter(x.in->k);
+	op_table[op->kind].run(&x, op, ev);
+	sim_kernel_leave(prev);
+	return 0;
 }
 
 bool world_op_allowed(enum sim_op_kind kind, bool host)

@@ -40,12 +40,18 @@ struct world_api {
 	int (*ioasid_set_data)(ioasid_t id, void *data);
 	int (*ioasid_register_allocator)(struct ioasid_allocator_ops *ops);
 	void (*ioasid_unregister_allocator)(struct ioasid_allocator_ops *ops);
+	int (*pasid_set_ops)(const struct iommu_pasid_ops *ops);
+	int (*pasid_free_locked)(struct iommu_pasid *p, ioasid_t id);
 };
 
 struct world_inst {
 	struct sim_kernel *k;
 	struct sim_core *core;
 	struct world_api api;
+	/* SIM_OP_FAULT_NEXT: armed for the next operation in this instance */
+	u32 fault_mask;
+	unsigned int fault_pos;
+	bool fault_pending;
 };
 
 struct wcpu {
@@ -116,16 +122,25 @@ struct world_vm {
 };
 
 /*
- * The host's custom allocators (SIM_OP_HOST_ALLOCATOR_*): two ops with one
- * backing table of IDs (as two vIOMMUs of one VM share their host).
+ * The host's custom allocators (SIM_OP_HOST_ALLOCATOR_*): ops 0 and 1 share
+ * their functions and one backing table of IDs (as two vIOMMUs of one VM
+ * share their host), lowest free ID first; ops 2 has functions of its own
+ * (highest free ID first) and a table of its own.
  */
-#define WORLD_HOST_ALLOCATORS	2
+#define WORLD_HOST_ALLOCATORS	3
 
 struct sim_world {
 	struct sim_world_params p;
 	struct world_inst host;
 	struct ioasid_allocator_ops halloc[WORLD_HOST_ALLOCATORS];
-	struct idset halloc_ids;	/* allocated through them, sorted */
+	struct idset halloc_ids;	/* allocated through ops 0 and 1, sorted */
+	struct idset halloc_ids2;	/* through ops 2, sorted */
+	/* their free callbacks: calls, and calls that found the ID (observed) */
+	u64 halloc_frees, halloc_frees_active;
+	bool halloc_observe;
+	/* for_each visits (sim_world_set_visitor) */
+	sim_world_visit_fn visit_fn;
+	void *visit_arg;
 	struct sim_vmm_host vmm_host;
 	struct vfio_pasid_vm *(*vfio_create)(const char *name, unsigned int quota);
 	void (*vfio_destroy)(struct vfio_pasid_vm *vm);

@@ -110,6 +110,8 @@ static const struct {
 	API_SYM(ioasid_set_data, "ioasid_set_data"),
 	API_SYM(ioasid_register_allocator, "ioasid_register_allocator"),
 	API_SYM(ioasid_unregister_allocator, "ioasid_unregister_allocator"),
+	API_SYM(pasid_set_ops, "iommu_pasid_set_ops"),
+	API_SYM(pasid_free_locked, "__iommu_pasid_free"),
 #undef API_SYM
 };
 
@@ -146,6 +148,7 @@ static void inst_reset(struct world_inst *in)
 {
 	sim_kernel_reset(in->k);
 	sim_core_reset(in->core);
+	in->fault_pending = false;
 }
 
 static void inst_free(struct world_inst *in)

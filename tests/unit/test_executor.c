@@ -845,7 +845,7 @@ Test(executor, host_allocators_register_share_and_unregister)
 	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0,
 			  OP(SIM_OP_HOST_ALLOCATOR_REGISTER, .a = 1)).result, 0);
 	cr_expect_eq(run1(w, SIM_WORLD_HOST, 0,
-			  OP(SIM_OP_HOST_ALLOCATOR_REGISTER, .a = 2)).result, -EINVAL);
+			  OP(SIM_OP_HOST_ALLOCATOR_REGISTER, .a = 3)).result, -EINVAL);
 	e = run1(w, SIM_WORLD_HOST, 0, OP(SIM_OP_ALLOC, .consumer = &hc, .a = 10, .b = 20));
 	cr_expect_eq(e.result, 0);
 	cr_expect_eq(e.value, 10);

@@ -1320,3 +1320,33 @@ Test(world_replay, a_vm_booted_by_its_event)
 		    "0 vm0 0 iommu_pasid_init c=a min=0 max=0\n1 vm0 0 vm_boot\n", false, &r);
 	cr_expect_eq(r.ret, 2);
 }
+
+/* Version 4's corners of the API (what the api and diff_ioasid fuzzers submit) replay on bare metal. */
+Test(replay, api_corners_replay_on_bare_metal)
+{
+	struct run r = { 0 };
+
+	replay_text("pasidsim-trace 4\nmode bare-metal\nhost-cpus 1\nevents\n"
+		    "1 host 0 iommu_pasid_set_ops ops=1 = 0\n"
+		    "2 host 0 iommu_pasid_set_ops ops=3 = -EBUSY\n"
+		    "3 host 0 iommu_pasid_init_ops c=a min=0 max=0 ops=0 = 0\n"
+		    "4 host 0 iommu_pasid_alloc c=a min=0 max=100 priv=x = p8\n"
+		    "5 host 0 iommu_pasid_alloc c=a min=0 max=100 priv=y = p9\n"
+		    "6 host 0 iommu_pasid_for_each_stop c=a stop=1 = 1\n"
+		    "7 host 0 iommu_pasid_null_arg c=a call=3 = -EINVAL\n"
+		    "8 host 0 fault_next mask=0xff\n"
+		    "9 host 0 iommu_pasid_alloc c=a min=0 max=100 priv=z = -ENOSPC\n"
+		    "10 host 0 iommu_pasid_for_each_free c=a = 2\n"
+		    "11 host 0 ioasid_alloc set=s min=1 max=9 priv=p = q1\n"
+		    "12 host 0 ioasid_find_getter set=s id=q1 getter=2 = null\n"
+		    "13 host 0 ioasid_find_getter set=s id=q1 getter=1 = p\n"
+		    "14 host 0 ioasid_free id=q1\n"
+		    "15 host 0 iommu_pasid_exit c=a\n"
+		    "16 host 0 iommu_pasid_set_ops ops=0 = 0\n", true, &r);
+	cr_assert_eq(r.ret, 0, "%s %s", r.st.error, r.st.divergence);
+	cr_expect_eq(r.st.divergences, 0);
+	cr_expect_eq(r.st.leaked, 0);
+	cr_expect(strstr(r.rec, "iommu_pasid_alloc c=a min=0 max=100 priv=x = 8\n"), "%s", r.rec);
+	cr_expect(strstr(r.rec, "fault_next mask=0xff\n"), "%s", r.rec);
+	free(r.rec);
+}

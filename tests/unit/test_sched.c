@@ -393,3 +393,59 @@ KTEST(sched, time_limit_stops_spinning)
 	cr_assert(strstr(sim_sched_report(s), "time limit"));
 	sim_sched_destroy(s);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SCHED_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCHED_TEST_ASAN 1
+#endif
+#endif
+#ifdef SCHED_TEST_ASAN
+#include <sanitizer/asan_interface.h>
+
+struct redzone_arg {
+	int poisoned;		/* redzones found poisoned after switches */
+	int switches;
+};
+
+static noinline void redzone_cpu(struct sim_cpu *cpu, void *p)
+{
+	struct redzone_arg *a = p;
+	volatile char buf[32];
+
+	buf[0] = 1;
+	for (int i = 0; i < 4; i++) {
+		sim_cpu_advance(10);
+		sim_cpu_yield();	/* the other CPU runs: a switch away and back */
+		a->switches++;
+		a->poisoned += __asan_address_is_poisoned((const char *)buf + sizeof(buf));
+	}
+}
+#endif
+
+/*
+ * Under ASan a switch leaves the suspended CPU's frames as they are: a
+ * local array's redzone is still poisoned when the CPU resumes (ASan's
+ * longjmp cleanup used to unpoison the stack it left, blinding it to an
+ * overflow of a frame that had yielded).
+ */
+KTEST(sched, asan_keeps_redzones_of_frames_across_switches)
+{
+#ifdef SCHED_TEST_ASAN
+	struct sim_sched *s = sim_sched_create(NULL, 1);
+	struct redzone_arg a[2] = { { 0 } };
+
+	sim_cpu_create(s, "a", ktest_kernel(), redzone_cpu, &a[0], 0, 0);
+	sim_cpu_create(s, "b", ktest_kernel(), redzone_cpu, &a[1], 5, 0);
+	cr_assert_eq(sim_sched_run(s), SIM_SCHED_IDLE, "%s", sim_sched_report(s));
+	cr_expect_gt(sim_sched_switches(s), 8);
+	for (int i = 0; i < 2; i++) {
+		cr_expect_eq(a[i].switches, 4);
+		cr_expect_eq(a[i].poisoned, 4, "CPU %d: a redzone unpoisoned by a switch", i);
+	}
+	sim_sched_destroy(s);
+#else
+	cr_skip_test("needs ASan");
+#endif
+}

@@ -453,7 +453,33 @@ static void random_event(uint64_t *s, const struct trace_header *h, uint64_t *t,
 		break;
 	}
 	case TRACE_HOST_ALLOCATOR_REGISTER: case TRACE_HOST_ALLOCATOR_UNREGISTER:
-		ev->slot = rnd(s) % 2;
+		ev->slot = rnd(s) % 3;
+		break;
+	case TRACE_PASID_SET_OPS:
+		ev->ops = rnd(s) % 6;
+		break;
+	case TRACE_PASID_INIT_OPS:
+		ev->c = rname(s, false);
+		ev->ops = rnd(s) % 6;
+		break;
+	case TRACE_FAULT_NEXT:
+		ev->mask = rnd(s) & 0xffffffff;
+		break;
+	case TRACE_PASID_NULL_ARG:
+		ev->c = rname(s, false);
+		ev->call = rnd(s) % 8;
+		break;
+	case TRACE_PASID_FOR_EACH_STOP:
+		ev->c = rname(s, false);
+		ev->stop = rnd(s) & 0xffffffff;
+		break;
+	case TRACE_PASID_FOR_EACH_FREE:
+		ev->c = rname(s, false);
+		break;
+	case TRACE_IOASID_FIND_GETTER:
+		ev->set = rname(s, true);
+		ev->id = rname(s, false);
+		ev->getter = rnd(s) % 3;
 		break;
 	case TRACE_VFIO_LOOKUP:
 		ev->vm = rnd(s) % 8;
@@ -854,8 +880,13 @@ Test(trace, writer_refuses_bad_version_4_events_and_headers)
 	ev.keys = NULL;
 	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "no keys");
 	ev = (struct trace_event){ .kernel = TRACE_HOST, .op = TRACE_HOST_ALLOCATOR_REGISTER,
-				   .slot = 2 };
-	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "slot 0 or 1");
+				   .slot = 3 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "slot 0-2");
+	ev = (struct trace_event){ .kernel = TRACE_HOST, .op = TRACE_PASID_SET_OPS, .ops = 6 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "ops 0-5");
+	ev = (struct trace_event){ .kernel = TRACE_HOST, .op = TRACE_PASID_NULL_ARG, .c = "c",
+				   .call = 8 };
+	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "call 0-7");
 	ev = (struct trace_event){ .kernel = 0, .op = TRACE_VIRTIO_REQUEST, .len = 17 };
 	cr_expect_eq(trace_write_event(&w, &ev), -EINVAL, "len 0-16");
 	ev = (struct trace_event){ .kernel = 0, .op = TRACE_MMIO_READ, .width = 2 };

@@ -87,7 +87,75 @@ enum sim_op_kind {
 	 */
 	SIM_OP_HOST_ALLOCATOR_REGISTER,
 	SIM_OP_HOST_ALLOCATOR_UNREGISTER,
+	/*
+	 * guest or host: iommu_pasid_set_ops() with the executor's vendor
+	 * range callbacks of kind a (enum sim_vendor_ops; SIM_VENDOR_NONE
+	 * clears them). Result: the call's.
+	 */
+	SIM_OP_PASID_SET_OPS,
+	/*
+	 * guest or host, sim_op.consumer required: iommu_pasid_init with the
+	 * requested range a..b and the consumer's own vendor callbacks of
+	 * kind arg (enum sim_vendor_ops). Result: the call's.
+	 */
+	SIM_OP_INIT_OPS,
+	/*
+	 * guest or host: the next operation that runs in this CPU's kernel
+	 * instance fails its i-th allocation attempt for each bit i set in a
+	 * (bits 0-31); a later one replaces it, 0 disarms. The fault hook of
+	 * the instance is the executor's for that operation.
+	 */
+	SIM_OP_FAULT_NEXT,
+	/*
+	 * guest or host: an iommu_pasid call with a NULL argument (docs/api.md:
+	 * -EINVAL, nothing written): a is the call (enum sim_null_call); the
+	 * handle is sim_op.consumer for the calls that take a real one.
+	 * Result: the call's (find: the errno of its ERR_PTR); value: 1 if a
+	 * result was written anyway.
+	 */
+	SIM_OP_PASID_NULL_ARG,
+	/*
+	 * iommu_pasid_for_each whose callback stops the walk (returns 1) at
+	 * the a-th visit; result: the call's (1 when stopped), value: visits.
+	 */
+	SIM_OP_FOR_EACH_STOP,
+	/*
+	 * iommu_pasid_for_each whose callback __iommu_pasid_free()s each
+	 * visited ID; result: the call's, value: the IDs freed.
+	 */
+	SIM_OP_FOR_EACH_FREE,
+	/*
+	 * ioasid_find(set, a, getter) with a getter of kind b: 1 returns
+	 * true, 2 false (0: none, as SIM_OP_IOASID_FIND).
+	 */
+	SIM_OP_IOASID_FIND_GETTER,
 	SIM_OP__COUNT
+};
+
+/* Vendor range callbacks the executor has (SIM_OP_PASID_SET_OPS, SIM_OP_INIT_OPS). */
+enum sim_vendor_ops {
+	SIM_VENDOR_NONE,	/* no callbacks */
+	SIM_VENDOR_NARROW,	/* narrows the range to [8, 48] */
+	SIM_VENDOR_WIDEN,	/* widens it by one at each end (a vendor bug: WARN) */
+	SIM_VENDOR_FAIL,	/* returns -ENODEV */
+	SIM_VENDOR_POSITIVE,	/* returns 1 (not an errno) */
+	SIM_VENDOR_EMPTY,	/* answers the empty range [10, 5] */
+	SIM_VENDOR__COUNT
+};
+#define SIM_VENDOR_NARROW_MIN	8
+#define SIM_VENDOR_NARROW_MAX	48
+
+/* The NULL-argument calls of SIM_OP_PASID_NULL_ARG. */
+enum sim_null_call {
+	SIM_NULL_INIT,		/* iommu_pasid_init(NULL) */
+	SIM_NULL_EXIT,		/* iommu_pasid_exit(NULL) (void: result 0 if it returns) */
+	SIM_NULL_ALLOC_HANDLE,	/* iommu_pasid_alloc(NULL, ...) */
+	SIM_NULL_ALLOC_RESULT,	/* iommu_pasid_alloc(consumer, ..., NULL) */
+	SIM_NULL_FREE,		/* iommu_pasid_free(NULL, 0) */
+	SIM_NULL_FOR_EACH_HANDLE,	/* iommu_pasid_for_each(NULL, fn, ...) */
+	SIM_NULL_FOR_EACH_FUNC,	/* iommu_pasid_for_each(consumer, NULL, ...) */
+	SIM_NULL_FIND,		/* iommu_pasid_find(NULL, 0) */
+	SIM_NULL__COUNT
 };
 
 #endif /* _SIM_OP_H */

@@ -191,6 +191,29 @@ int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct
  * bytes; NULL: the seeded PRNG again. Lasts until sim_world_reset().
  */
 void sim_world_set_tiebreak(struct sim_world *w, sim_tiebreak_fn fn, void *arg);
+/*
+ * Run a read-only operation (FIND, FOR_EACH, IOASID_FIND,
+ * IOASID_FIND_GETTER) at once in the instance of VM @vm (SIM_WORLD_HOST: the
+ * host), off every CPU: no virtual time, not logged, not hashed. For a
+ * driver's checks between runs (a fuzzer's whole-state check). 0 with @ev
+ * filled, or -EINVAL (a kind that is not read-only, no such VM).
+ */
+int sim_world_query(struct sim_world *w, int vm, const struct sim_op *op, struct sim_event *ev);
+/*
+ * Every ID a FOR_EACH, FOR_EACH_STOP or FOR_EACH_FREE operation (or query)
+ * visits, in order, with its private data and, for FOR_EACH_FREE, what
+ * __iommu_pasid_free() returned (0 otherwise). NULL: none. Not logged.
+ */
+typedef void (*sim_world_visit_fn)(void *arg, ioasid_t id, void *priv, int freed);
+void sim_world_set_visitor(struct sim_world *w, sim_world_visit_fn fn, void *arg);
+/*
+ * The host's custom allocators' free callbacks: how many ran, and (when
+ * observed) how many found the ID's private data with ioasid_find(NULL, id),
+ * as the VT-d driver's free does. Observing is off by default (it calls
+ * ioasid_find() inside the callback).
+ */
+void sim_world_observe_allocator_frees(struct sim_world *w, bool on);
+void sim_world_host_allocator_frees(const struct sim_world *w, u64 *calls, u64 *active);
 /* Run until every queue is empty; see enum sim_sched_result. */
 enum sim_sched_result sim_world_run(struct sim_world *w);
 /* Why the last run stopped ("" when it went idle). */
