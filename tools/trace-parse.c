@@ -42,8 +42,20 @@ struct trace_parser {
 	unsigned char *vm_set;	/* per VM: override mask */
 	uint64_t last_time;
 	unsigned long gaps;
+	/* op names by hash (op_hash()): the first op of a chain, the next; -1 ends */
+	signed char op_head[64], op_next[TRACE_OP__NR];
+	/* argument names of up to 7 bytes, zero-padded little-endian words; else 0 */
+	uint64_t arg_word[ARG__NR];
 	char err[TRACE_MAX_LINE / 4 + 256];
 };
+
+_Static_assert(TRACE_OP__NR < 128, "op indices fit the signed char chains of the op hash");
+
+/* A hash of an op name (@len >= 1 bytes) for p->op_head: few collisions among the ops. */
+static unsigned int op_hash(const char *s, unsigned int len)
+{
+	return (len * 26 + (unsigned char)s[len - 1] + (unsigned char)s[len / 2] * 2) & 63;
+}
 
 static struct trace_parser *parser_alloc(const char *name)
 {
@@ -51,6 +63,16 @@ static struct trace_parser *parser_alloc(const char *name)
 
 	if (!p)
 		return NULL;
+	memset(p->op_head, -1, sizeof(p->op_head));
+	for (int i = TRACE_OP__NR - 1; i >= 0; i--) {
+		unsigned int h = op_hash(trace_ops[i].name, trace_ops[i].len);
+
+		p->op_next[i] = p->op_head[h];
+		p->op_head[h] = i;
+	}
+	for (int a = 0; a < ARG__NR; a++)
+		if (trace_args[a].len < 8)
+			memcpy(&p->arg_word[a], trace_args[a].name, trace_args[a].len);
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "<trace>");
 	return p;
 }
@@ -220,18 +242,6 @@ static int read_line(struct trace_parser *p)
 	return 1;
 }
 
-/*
- * Byte classes of the tokenizer: a token byte (printable ASCII but the
- * blank and '#'), a blank, '#', and 0 for anything else (control bytes,
- * the line's final NUL, bytes from 0x7f).
- */
-enum { C_BAD, C_TOK, C_BLANK, C_HASH };
-
-static const unsigned char byte_class[256] = {
-	[' '] = C_BLANK, ['\t'] = C_BLANK,
-	['!' ... '"'] = C_TOK, ['#'] = C_HASH, ['$' ... '~'] = C_TOK,
-};
-
 /* The bytes of a name, as trace_name_char() says. */
 static const bool name_byte[256] = {
 	['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
@@ -274,29 +284,20 @@ static bool parse_u64(const char *s, size_t len, uint64_t *out)
 }
 
 /*
- * The end of the token at @s: the first byte that is not a token byte,
- * found eight bytes at a time. In each 64-bit word, a byte below '!' (a
- * blank, a control byte, the line's NUL), equal to '#' or above '~' sets
- * its top bit in @stop; the lowest bit set is exact (borrows only run
- * upwards), and the NUL ending the line stops the walk before the word read
- * can leave p->line.
+ * The bytes of the 64-bit word @w (eight bytes of a line) that are not
+ * token bytes: a blank, a control byte, the line's NUL, '#' or a byte from
+ * 0x7f, each marked by its top bit. Exact for every byte (the additions
+ * stay inside a byte: no carry reaches the next), so every bit can be used.
  */
-static char *token_end(char *s)
+static inline uint64_t stop_bytes(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	const uint64_t lo = w & ~high, hash = w ^ (ones * '#');
+	const uint64_t ge_21 = (lo + ones * (0x80 - 0x21)) | w;	/* >= '!' */
+	const uint64_t ge_7f = (lo + ones) | w;				/* >= 0x7f */
+	const uint64_t not_hash = ((hash & ~high) + ones * 0x7f) | hash;
 
-	for (;;) {
-		uint64_t w, hash, stop;
-
-		memcpy(&w, s, sizeof(w));
-		hash = w ^ (ones * '#');
-		stop = ((w - ones * 0x21) & ~w) | ((hash - ones) & ~hash) |
-		       (w + ones * (0x7f - 0x7e)) | w;
-		stop &= high;
-		if (stop)
-			return s + __builtin_ctzll(stop) / 8;
-		s += 8;
-	}
+	return (~ge_21 | ge_7f | ~not_hash) & high;
 }
 
 /* A byte that ends a token and is not a blank: '#' or a bad byte. */
@@ -308,32 +309,66 @@ static int bad_in_token(struct trace_parser *p, const char *s)
 		       (unsigned char)*s);
 }
 
-/* Split p->line (NUL-terminated) into tokens; stops at a comment. 0 or -1. */
+/*
+ * The byte at @pos of p->line stops the token started at @start: a blank
+ * ends it (1), the line's end or a comment ends the line (0), anything else
+ * is an error (-1). A token is added to p->tok[*n] if it is not empty.
+ */
+static int token_stop(struct trace_parser *p, unsigned int start, unsigned int pos,
+		      unsigned int *n)
+{
+	char *line = p->line, c = line[pos];
+	bool blank = c == ' ' || c == '\t';
+
+	if (!blank && pos != p->line_len && !(c == '#' && pos == start)) {
+		if (*n == MAX_TOKENS)	/* the token at @start would be one too many */
+			goto too_many;
+		return bad_in_token(p, line + pos);
+	}
+	if (pos > start) {
+		if (*n == MAX_TOKENS)
+			goto too_many;
+		p->tok[*n].s = line + start;
+		p->tok[*n].len = pos - start;
+		p->tok[*n].col = start + 1;
+		(*n)++;
+	}
+	if (!blank)
+		return 0;
+	line[pos] = 0;
+	return 1;
+too_many:
+	p->ntok = *n;
+	return fail_at(p, start + 1, "expected at most %d fields on a line", MAX_TOKENS);
+}
+
+/*
+ * Split p->line (NUL-terminated) into tokens; stops at a comment. 0 or -1.
+ * The line is read eight bytes at a time: each byte that is not a token
+ * byte (stop_bytes()) ends a token or is an error, in the order of the line.
+ * The line's NUL is the last stop read; p->line has room for the word after it.
+ */
 static int tokenize(struct trace_parser *p)
 {
-	char *s = p->line, *end = p->line + p->line_len;
+	unsigned int len = p->line_len, start = 0, n = 0;
 
-	p->ntok = 0;
-	while (s < end) {
-		char *start;
+	for (unsigned int base = 0; base <= len; base += 8) {
+		uint64_t w, stop;
 
-		while (byte_class[(unsigned char)*s] == C_BLANK)
-			s++;
-		if (s == end || *s == '#')
-			break;
-		if (p->ntok == MAX_TOKENS)
-			return fail_at(p, s - p->line + 1, "expected at most %d fields on a line",
-				       MAX_TOKENS);
-		start = s;
-		s = token_end(s);
-		if (s < end && byte_class[(unsigned char)*s] != C_BLANK)
-			return bad_in_token(p, s);
-		p->tok[p->ntok].s = start;
-		p->tok[p->ntok].len = s - start;
-		p->tok[p->ntok].col = start - p->line + 1;
-		p->ntok++;
-		*s++ = 0;	/* the blank (or the final NUL) */
+		memcpy(&w, p->line + base, sizeof(w));
+		for (stop = stop_bytes(w); stop; stop &= stop - 1) {
+			unsigned int pos = base + __builtin_ctzll(stop) / 8;
+			int r = token_stop(p, start, pos, &n);
+
+			if (r < 0)
+				return -1;
+			if (!r)
+				goto done;
+			start = pos + 1;
+		}
 	}
+done:
+	p->ntok = n;
 	return 0;
 }
 
@@ -619,11 +654,10 @@ int trace_parser_header(struct trace_parser *p, struct trace_header *h)
 
 /* ---- events ---------------------------------------------------------------------- */
 
-static int op_lookup(const struct token *t)
+static int op_lookup(const struct trace_parser *p, const struct token *t)
 {
-	for (int i = 0; i < TRACE_OP__NR; i++)
-		if (trace_ops[i].len == t->len && trace_ops[i].name[t->len - 1] == t->s[t->len - 1] &&
-		    !memcmp(trace_ops[i].name, t->s, t->len))
+	for (int i = p->op_head[op_hash(t->s, t->len)]; i >= 0; i = p->op_next[i])
+		if (trace_ops[i].len == t->len && !memcmp(trace_ops[i].name, t->s, t->len))
 			return i;
 	return -1;
 }
@@ -635,7 +669,8 @@ static int arg_lookup(const char *s, size_t len, unsigned int mask)
 		int a = __builtin_ctz(mask);
 
 		mask &= mask - 1;
-		if (trace_args[a].len == len && !memcmp(trace_args[a].name, s, len))
+		if (trace_args[a].len == len && trace_args[a].name[0] == s[0] &&
+		    !memcmp(trace_args[a].name, s, len))
 			return a;
 	}
 	return -1;
@@ -716,7 +751,7 @@ static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 	ev->cpu = v;
 	if (p->ntok < 4)
 		return expected_end(p, "an operation");
-	op = op_lookup(&p->tok[3]);
+	op = op_lookup(p, &p->tok[3]);
 	if (op < 0)
 		return prefix_error(p, &p->tok[3], false, 0);
 	if (trace_ops[op].vm_only && ev->kernel == TRACE_HOST)
@@ -801,18 +836,50 @@ static __attribute__((noinline, cold)) int arg_error(struct trace_parser *p, con
 	return expected(p, t, what);
 }
 
+/*
+ * The argument "NAME=..." at @t among those in @mask: its index, -1 if
+ * unknown (or not the op's); *eq gets the '=' (or NULL). Names of up to 7
+ * bytes are compared as one word with p->arg_word (the line has room for a
+ * word read past any token); longer ones are compared byte by byte.
+ */
+static int arg_find(const struct trace_parser *p, const struct token *t, unsigned int mask,
+		    char **eq)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, x, at;
+	char *e = t->s, *end = t->s + t->len;
+
+	memcpy(&w, t->s, sizeof(w));
+	x = w ^ (ones * '=');
+	at = ~(((x & ~high) + ones * 0x7f) | x) & high;	/* exact: the bytes equal to '=' */
+	if (at && __builtin_ctzll(at) / 8 < t->len) {
+		unsigned int k = __builtin_ctzll(at) / 8;
+		uint64_t name = k ? w & (~0ull >> (64 - 8 * k)) : 0;
+
+		*eq = t->s + k;
+		while (mask) {
+			int a = __builtin_ctz(mask);
+
+			mask &= mask - 1;
+			if (p->arg_word[a] == name && name)
+				return a;
+		}
+		return -1;
+	}
+	while (e < end && *e != '=')
+		e++;
+	*eq = e < end ? e : NULL;
+	return e < end ? arg_lookup(t->s, e - t->s, mask) : -1;
+}
+
 static int parse_arg(struct trace_parser *p, struct trace_event *ev,
 		     const struct trace_opdesc *d, const struct token *t, unsigned int *seen)
 {
-	char *eq = t->s, *end = t->s + t->len;
 	struct token v;
-	int a = -1;
-
-	while (eq < end && *eq != '=')
-		eq++;
+	char *eq;
 	/* Only the op's own arguments are looked for: any other is the same error. */
-	if (eq < end)
-		a = arg_lookup(t->s, eq - t->s, d->required | d->optional);
+	int a = arg_find(p, t, d->required | d->optional, &eq);
+
 	if (a < 0 || (*seen & (1u << a)))
 		return arg_error(p, d, t, *seen, a);
 	*seen |= 1u << a;
