@@ -197,6 +197,38 @@ Test(trace, event_errors_name_line_and_column)
 	expect_error(HDR "1 host 0\n", "t.trace:5:9:", "got end of line");
 	expect_error(HDR "1 host 0 iommu_pasid_find c=a id=1 = -\n", "t.trace:5:38:",
 		     "a token name, 'null' or a negative errno");
+	/* the word-at-a-time tokenizer: stops past the first word, names past 7 bytes */
+	expect_error(HDR "1 host 0 ioasid_free id=abcdefghij#k\n", "t.trace:5:35:",
+		     "blank before '#'");
+	expect_error(HDR "1 host 0 ioasid_free \x7f\n", "t.trace:5:22:", "printable ASCII");
+	expect_error(HDR "1 host 0 ioasid_free idid_idid=1\n", "t.trace:5:22:",
+		     "expected id= for ioasid_free");
+	expect_error(HDR "1 host 0 ioasid_free =1\n", "t.trace:5:22:",
+		     "expected id= for ioasid_free");
+	expect_error(HDR "1 host 0 ioasid_free id\n", "t.trace:5:22:",
+		     "expected id= for ioasid_free");
+	expect_error(HDR "1 host 0 ioasid_free id=1234567,8\n", "t.trace:5:25:", "a name");
+}
+
+Test(trace, tokenizer_blanks_comments_and_long_numbers)
+{
+	static const char text[] = HDR "# a comment\n   \t \n"
+		"123456789012345678\thost  0 \t ioasid_free\tid=a   # id=b\n"
+		"123456789012345678 host 0 ioasid_free id=abcdefghijklmnop#not-a-comment-start\n";
+	struct trace_parser *p = trace_parser_mem(text, sizeof(text) - 1, "t.trace");
+	struct trace_header h;
+	struct trace_event ev;
+
+	cr_assert_eq(trace_parser_header(p, &h), 0);
+	cr_assert_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.time, 123456789012345678ull);
+	cr_expect_eq(ev.op, TRACE_IOASID_FREE);
+	cr_expect_str_eq(ev.id, "a");
+	cr_expect_eq(trace_parser_next(p, &ev), -1);
+	cr_expect(strstr(trace_parser_error(p), "t.trace:8:58: expected a blank before '#'"),
+		  "%s", trace_parser_error(p));
+	trace_header_release(&h);
+	trace_parser_free(p);
 }
 
 Test(trace, long_lines_and_nul_bytes_are_refused)
