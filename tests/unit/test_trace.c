@@ -208,12 +208,21 @@ Test(trace, event_errors_name_line_and_column)
 	expect_error(HDR "1 host 0 ioasid_free id\n", "t.trace:5:22:",
 		     "expected id= for ioasid_free");
 	expect_error(HDR "1 host 0 ioasid_free id=1234567,8\n", "t.trace:5:25:", "a name");
+	/* numbers of 5 to 8 digits are read as one word: a bad byte anywhere in them */
+	expect_error(HDR "12a45 host 0 ioasid_free id=1\n", "t.trace:5:1:", "a time in ns");
+	expect_error(HDR "1234567: host 0 ioasid_free id=1\n", "t.trace:5:1:", "a time in ns");
+	expect_error(HDR "/2345 host 0 ioasid_free id=1\n", "t.trace:5:1:", "a time in ns");
+	expect_error(HDR "1 host 0 ioasid_alloc set=s min=1 max=4294967296 priv=p\n",
+		     "t.trace:5:39:", "a u32");
 }
 
 Test(trace, tokenizer_blanks_comments_and_long_numbers)
 {
 	static const char text[] = HDR "# a comment\n   \t \n"
 		"123456789012345678\thost  0 \t ioasid_free\tid=a   # id=b\n"
+		"123456789012345679 host 1 ioasid_alloc set=s min=10000 max=99999999 priv=p\n"
+		"00000000123456789012345679 host 1 ioasid_alloc set=s min=00000012 max=4294967295 "
+		"priv=p\n"
 		"123456789012345678 host 0 ioasid_free id=abcdefghijklmnop#not-a-comment-start\n";
 	struct trace_parser *p = trace_parser_mem(text, sizeof(text) - 1, "t.trace");
 	struct trace_header h;
@@ -224,8 +233,16 @@ Test(trace, tokenizer_blanks_comments_and_long_numbers)
 	cr_expect_eq(ev.time, 123456789012345678ull);
 	cr_expect_eq(ev.op, TRACE_IOASID_FREE);
 	cr_expect_str_eq(ev.id, "a");
+	cr_expect_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.time, 123456789012345679ull);
+	cr_expect_eq(ev.min, 10000);
+	cr_expect_eq(ev.max, 99999999);
+	cr_expect_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.time, 123456789012345679ull);
+	cr_expect_eq(ev.min, 12);
+	cr_expect_eq(ev.max, 4294967295ull);
 	cr_expect_eq(trace_parser_next(p, &ev), -1);
-	cr_expect(strstr(trace_parser_error(p), "t.trace:8:58: expected a blank before '#'"),
+	cr_expect(strstr(trace_parser_error(p), "t.trace:10:58: expected a blank before '#'"),
 		  "%s", trace_parser_error(p));
 	trace_header_release(&h);
 	trace_parser_free(p);
