@@ -357,6 +357,59 @@ Test(trace, line_limit_does_not_count_the_line_ending)
 	}
 }
 
+/*
+ * The one-pass reader of common lines (fast_line()) and the general one
+ * (read_line() + tokenize()) agree: a trace of more than one file chunk
+ * (64 KiB), with lines the general reader takes (tabs, double spaces,
+ * comments, "\r\n") among common ones, read from memory and through a FILE.
+ */
+Test(trace, common_and_general_lines_read_alike_across_chunks)
+{
+	static const char *const forms[] = {
+		"%d host 1 ioasid_alloc set=s min=1 max=99999 priv=p = %d\n",
+		"%d  host 1 ioasid_alloc\tset=s min=1 max=99999 priv=p = %d # c\n",
+		"%d host 1 ioasid_alloc set=s min=1 max=99999 priv=p = %d\r\n",
+		"# %d %d\n\n",
+	};
+	size_t cap = 1 << 20, len = 0;
+	char *text = malloc(cap);
+	int n = 0;
+
+	len += snprintf(text, cap, "%s", HDR);
+	for (int i = 0; len < 200000; i++)
+		len += snprintf(text + len, cap - len, forms[i % 4 == 3 || i % 7 == 5 ? i % 4 : 0],
+				i, i + 1);
+
+	FILE *f = fmemopen(text, len, "r");
+	struct trace_parser *pm = trace_parser_mem(text, len, "t.trace");
+	struct trace_parser *pf = trace_parser_new(f, "t.trace");
+	struct trace_header hm, hf;
+	struct trace_event em, ef;
+	int rm, rf;
+
+	cr_assert_eq(trace_parser_header(pm, &hm), 0);
+	cr_assert_eq(trace_parser_header(pf, &hf), 0);
+	do {
+		rm = trace_parser_next(pm, &em);
+		rf = trace_parser_next(pf, &ef);
+		cr_assert_eq(rm, rf, "event %d: %s / %s", n, trace_parser_error(pm) ?: "",
+			     trace_parser_error(pf) ?: "");
+		if (rm > 0) {
+			cr_assert(trace_event_equal(&em, &ef), "event %d differs", n);
+			cr_assert_eq(trace_parser_line(pm), trace_parser_line(pf));
+			n++;
+		}
+	} while (rm > 0);
+	cr_expect_eq(rm, 0, "%s", trace_parser_error(pm));
+	cr_expect_gt(n, 2000);
+	trace_header_release(&hm);
+	trace_header_release(&hf);
+	trace_parser_free(pm);
+	trace_parser_free(pf);
+	fclose(f);
+	free(text);
+}
+
 Test(trace, vm_header_defaults_and_overrides)
 {
 	static const char text[] =
