@@ -250,7 +250,7 @@ static const bool name_byte[256] = {
 };
 
 /* What trace_is_name says, a table lookup per byte. */
-static bool is_name(const char *s, size_t len)
+static inline __attribute__((always_inline)) bool is_name(const char *s, size_t len)
 {
 	if (!len || len > TRACE_MAX_NAME || s[0] == '-')
 		return false;
@@ -778,11 +778,21 @@ static void list_args(char *out, size_t len, unsigned int mask)
 		snprintf(out, len, "no arguments");
 }
 
+/* "expected a kernel ('host' or 'vm0'..'vmN')" at @t. */
+static __attribute__((noinline, cold)) int kernel_error(struct trace_parser *p,
+							const struct token *t)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), p->h->nr_vms ? "a kernel ('host' or 'vm0'..'vm%u')" :
+		 "a kernel ('host'; this trace has no VMs)", p->h->nr_vms - 1);
+	return expected(p, t, what);
+}
+
 /* The kernel token: *ncpu gets its CPU count. */
 static int parse_kernel(struct trace_parser *p, struct trace_event *ev, unsigned int *ncpu)
 {
 	const struct token *t = &p->tok[1];
-	char what[160];
 	uint64_t v;
 
 	if (t->len == 4 && !memcmp(t->s, "host", 4)) {
@@ -797,9 +807,7 @@ static int parse_kernel(struct trace_parser *p, struct trace_event *ev, unsigned
 		*ncpu = p->h->vms[v].vcpus;
 		return 0;
 	}
-	snprintf(what, sizeof(what), p->h->nr_vms ? "a kernel ('host' or 'vm0'..'vm%u')" :
-		 "a kernel ('host'; this trace has no VMs)", p->h->nr_vms - 1);
-	return expected(p, t, what);
+	return kernel_error(p, t);
 }
 
 /* Time, kernel, CPU and operation: the op, or -1. */
@@ -863,15 +871,26 @@ static void set_ptr(struct trace_event *ev, unsigned int off, const char *s)
 	memcpy((char *)ev + off, &s, sizeof(s));
 }
 
+/* A vIOMMU index of VM @ev->kernel at @v into *@n, else "expected a vIOMMU index below N". */
+static __attribute__((noinline)) int viommu_value(struct trace_parser *p,
+						  const struct trace_event *ev,
+						  const struct token *v, uint64_t *n)
+{
+	uint64_t max = p->h->vms[ev->kernel].viommus - 1;
+	char what[64];
+
+	snprintf(what, sizeof(what), "a vIOMMU index below %u", (unsigned int)max + 1);
+	return tok_range(p, v, 0, max, what, n);
+}
+
 /* The value @v of argument @a. */
 static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 		     const struct token *v)
 {
 	const struct trace_argdesc *d = &trace_args[a];
-	uint64_t max = d->max, n;
 	const char *what = d->what;
-	char viommu[64];
 	unsigned int u;
+	uint64_t n;
 	bool yes = true;
 
 	if (d->type == TA_TOKEN && v->len == 4 && !memcmp(v->s, "null", 4)) {
@@ -890,12 +909,7 @@ static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 		set_ptr(ev, d->off, v->s);
 		return 0;
 	}
-	if (d->type == TA_VIOMMU) {
-		max = p->h->vms[ev->kernel].viommus - 1;
-		snprintf(viommu, sizeof(viommu), "a vIOMMU index below %u", (unsigned int)max + 1);
-		what = viommu;
-	}
-	if (tok_range(p, v, 0, max, what, &n))
+	if (d->type == TA_VIOMMU ? viommu_value(p, ev, v, &n) : tok_range(p, v, 0, d->max, what, &n))
 		return -1;
 	if (d->type == TA_WIDTH && n != 4 && n != 8)
 		return expected(p, v, what);
@@ -1013,19 +1027,37 @@ static int parse_result(struct trace_parser *p, struct trace_event *ev,
 	return 0;
 }
 
+/* "expected ARGS for OP" at token @i (or the end of the line): required arguments missing. */
+static __attribute__((noinline, cold)) int missing_args(struct trace_parser *p,
+							const struct trace_opdesc *d,
+							unsigned int i, unsigned int seen)
+{
+	char what[160], list[128];
+
+	list_args(list, sizeof(list), d->required & ~seen);
+	snprintf(what, sizeof(what), "%s for %s", list, d->name);
+	if (i < p->ntok)
+		return expected(p, &p->tok[i], what);
+	return expected_end(p, what);
+}
+
+/* "expected the result to repeat id=ID" at @t. */
+static __attribute__((noinline, cold)) int result_not_id(struct trace_parser *p,
+							 const struct trace_event *ev,
+							 const struct token *t)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "the result to repeat id=%.64s", ev->id);
+	return expected(p, t, what);
+}
+
 /* From token @i: "= RESULT" or the end of the line. */
 static int parse_tail(struct trace_parser *p, struct trace_event *ev,
 		      const struct trace_opdesc *d, unsigned int i, unsigned int seen)
 {
-	char what[160], list[128];
-
-	if ((seen & d->required) != d->required) {
-		list_args(list, sizeof(list), d->required & ~seen);
-		snprintf(what, sizeof(what), "%s for %s", list, d->name);
-		if (i < p->ntok)
-			return expected(p, &p->tok[i], what);
-		return expected_end(p, what);
-	}
+	if ((seen & d->required) != d->required)
+		return missing_args(p, d, i, seen);
 	if (i == p->ntok)
 		return 0;
 	if (!d->results)
@@ -1037,10 +1069,8 @@ static int parse_tail(struct trace_parser *p, struct trace_event *ev,
 	if (parse_result(p, ev, d, &p->tok[i + 1]))
 		return -1;
 	if (ev->id && ev->res == TRACE_RES_ID && (d->optional & A(ID)) &&
-	    strcmp(ev->id, ev->res_name)) {
-		snprintf(what, sizeof(what), "the result to repeat id=%.64s", ev->id);
-		return expected(p, &p->tok[i + 1], what);
-	}
+	    strcmp(ev->id, ev->res_name))
+		return result_not_id(p, ev, &p->tok[i + 1]);
 	return 0;
 }
 
