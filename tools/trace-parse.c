@@ -11,45 +11,8 @@
 #include <string.h>
 
 #include "trace-int.h"
+#include "trace-parse-int.h"
 
-#define MAX_TOKENS	128
-#define READ_CHUNK	(1u << 16)
-
-struct token {
-	char *s;
-	unsigned int len;
-	unsigned int col;	/* 1-based */
-};
-
-struct trace_parser {
-	FILE *f;
-	const char *mem;
-	size_t mem_len, mem_pos;
-	char *buf;		/* file input: READ_CHUNK bytes */
-	size_t buf_len, buf_pos;
-	bool eof;
-	char name[128];
-	unsigned long lineno;	/* of the line in @line */
-	/* The line, a '\r' before its '\n', a NUL; read a word at a time (token_end()). */
-	char line[TRACE_MAX_LINE + 2 + 8];
-	unsigned int line_len;
-	struct token tok[MAX_TOKENS];
-	unsigned int ntok;
-	/* state */
-	bool header_done;
-	bool failed;
-	const struct trace_header *h;
-	unsigned char *vm_set;	/* per VM: override mask */
-	uint64_t last_time;
-	unsigned long gaps;
-	/* op names by hash (op_hash()): the first op of a chain, the next; -1 ends */
-	signed char op_head[64], op_next[TRACE_OP__NR];
-	/* argument names of up to 7 bytes, zero-padded little-endian words; else 0 */
-	uint64_t arg_word[ARG__NR];
-	char err[TRACE_MAX_LINE / 4 + 256];
-};
-
-_Static_assert(TRACE_OP__NR < 128, "op indices fit the signed char chains of the op hash");
 
 /* A hash of an op name (@len >= 1 bytes) for p->op_head: few collisions among the ops. */
 static unsigned int op_hash(const char *s, unsigned int len)
@@ -129,10 +92,7 @@ unsigned long trace_parser_gaps(const struct trace_parser *p)
 
 /* ---- errors ------------------------------------------------------------------- */
 
-static int fail_at(struct trace_parser *p, unsigned int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct trace_parser *p, unsigned int col, const char *fmt, ...)
+int fail_at(struct trace_parser *p, unsigned int col, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -161,320 +121,6 @@ static int expected(struct trace_parser *p, const struct token *t, const char *w
 static int expected_end(struct trace_parser *p, const char *what)
 {
 	return fail_at(p, p->line_len + 1, "expected %s, got end of line", what);
-}
-
-/* ---- lines and tokens ------------------------------------------------------------- */
-
-/* The unread input: from memory, or refilled from the file. 0 at the end. */
-static size_t input(struct trace_parser *p, const char **src)
-{
-	if (p->mem) {
-		*src = p->mem + p->mem_pos;
-		return p->mem_len - p->mem_pos;
-	}
-	if (p->buf_pos == p->buf_len && !p->eof) {
-		p->buf_len = fread(p->buf, 1, READ_CHUNK, p->f);
-		p->buf_pos = 0;
-		if (p->buf_len < READ_CHUNK) {
-			if (ferror(p->f))
-				return fail_at(p, 1, "read error: %s", strerror(errno)), 0;
-			if (!p->buf_len)
-				p->eof = true;
-		}
-	}
-	*src = p->buf + p->buf_pos;
-	return p->buf_len - p->buf_pos;
-}
-
-static void consume(struct trace_parser *p, size_t n)
-{
-	if (p->mem)
-		p->mem_pos += n;
-	else
-		p->buf_pos += n;
-}
-
-static int too_long(struct trace_parser *p)
-{
-	return fail_at(p, TRACE_MAX_LINE + 1, "expected a line of at most %u bytes (not counting "
-		       "its line ending)", TRACE_MAX_LINE);
-}
-
-/*
- * Read the next raw line into p->line, without its line ending ("\n" or
- * "\r\n"). 1: a line; 0: end of input; -1: error (line too long, a last
- * line without its newline, read error).
- */
-static int read_line(struct trace_parser *p)
-{
-	const char *src, *nl;
-	size_t avail, n;
-
-	p->lineno++;
-	p->line_len = 0;
-	for (;;) {
-		avail = input(p, &src);
-		if (p->failed)
-			return -1;
-		if (!avail && !p->mem && !p->eof)
-			continue;
-		if (!avail && !p->line_len)
-			return 0;
-		if (!avail)	/* cut in the middle of a line? */
-			return fail_at(p, p->line_len + 1, "expected a newline at the end of the "
-				       "line, got the end of the file (a cut trace?)");
-		nl = memchr(src, '\n', avail);
-		n = nl ? (size_t)(nl - src) : avail;
-		/* One byte more than the limit: a '\r' before the '\n'. */
-		if (p->line_len + n > TRACE_MAX_LINE + 1)
-			return too_long(p);
-		memcpy(p->line + p->line_len, src, n);
-		p->line_len += n;
-		consume(p, n + !!nl);
-		if (nl)
-			break;
-	}
-	if (p->line_len && p->line[p->line_len - 1] == '\r')
-		p->line_len--;
-	if (p->line_len > TRACE_MAX_LINE)
-		return too_long(p);
-	p->line[p->line_len] = 0;
-	return 1;
-}
-
-/* The bytes of a name, as trace_name_char() says. */
-static const bool name_byte[256] = {
-	['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
-	['_'] = true, ['.'] = true, [':'] = true, ['/'] = true, ['+'] = true, ['@'] = true,
-	['-'] = true,
-};
-
-/* What trace_is_name says, a table lookup per byte. */
-static inline __attribute__((always_inline)) bool is_name(const char *s, size_t len)
-{
-	if (!len || len > TRACE_MAX_NAME || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!name_byte[(unsigned char)s[i]])
-			return false;
-	if ((len == 4 && !memcmp(s, "null", 4)) || (len == 7 && !memcmp(s, "invalid", 7)))
-		return false;
-	return true;
-}
-
-/*
- * @len (5..8) decimal digits at @s as one word: false if one is not a
- * digit. The digits are shifted to the top of the word (the bytes after the
- * token drop out, zero bytes come in as leading zeros) and combined
- * pairwise in three multiplications. @s is in p->line, which has room for a
- * word read past any token.
- */
-static bool parse_digits8(const char *s, size_t len, uint64_t *out)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t w, lo, bad;
-
-	memcpy(&w, s, sizeof(w));
-	w <<= 8 * (8 - len);
-	lo = w & ~high;
-	bad = (((lo + ones * (0x80 - '0')) | w) ^ high) |	/* below '0' */
-	      ((lo + ones * (0x80 - ':')) | w);			/* above '9' */
-	if (bad & high & (~0ull << (8 * (8 - len))))
-		return false;
-	w &= ones * 0x0f;
-	w = (w * (10 * 256 + 1)) >> 8;
-	w = ((w & 0x00ff00ff00ff00ffull) * (100 * 65536 + 1)) >> 16;
-	*out = ((w & 0x0000ffff0000ffffull) * (10000 * (1ull << 32) + 1)) >> 32;
-	return true;
-}
-
-/*
- * What trace_parse_u64 says: up to 19 decimal digits cannot overflow, so
- * they need no check; longer numbers and hexadecimal go to it. Up to 4
- * digits a digit at a time, 5 to 8 as one word (parse_digits8()).
- */
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!len || len > 19 || (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-		return trace_parse_u64(s, len, out);
-	if (len > 4 && len <= 8)
-		return parse_digits8(s, len, out);
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
-/*
- * The bytes of the 64-bit word @w (eight bytes of a line) that are not
- * token bytes: a blank, a control byte, the line's NUL, '#' or a byte from
- * 0x7f, each marked by its top bit. Exact for every byte (the additions
- * stay inside a byte: no carry reaches the next), so every bit can be used.
- */
-static inline uint64_t stop_bytes(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	const uint64_t lo = w & ~high, hash = w ^ (ones * '#');
-	const uint64_t ge_21 = (lo + ones * (0x80 - 0x21)) | w;	/* >= '!' */
-	const uint64_t ge_7f = (lo + ones) | w;				/* >= 0x7f */
-	const uint64_t not_hash = ((hash & ~high) + ones * 0x7f) | hash;
-
-	return (~ge_21 | ge_7f | ~not_hash) & high;
-}
-
-/* A byte that ends a token and is not a blank: '#' or a bad byte. */
-static int bad_in_token(struct trace_parser *p, const char *s)
-{
-	if (*s == '#')
-		return fail_at(p, s - p->line + 1, "expected a blank before '#' (a comment)");
-	return fail_at(p, s - p->line + 1, "expected printable ASCII, got byte 0x%02x",
-		       (unsigned char)*s);
-}
-
-/*
- * The byte at @pos of p->line stops the token started at @start: a blank
- * ends it (1), the line's end or a comment ends the line (0), anything else
- * is an error (-1). A token is added to p->tok[*n] if it is not empty.
- */
-static int token_stop(struct trace_parser *p, unsigned int start, unsigned int pos,
-		      unsigned int *n)
-{
-	char *line = p->line, c = line[pos];
-	bool blank = c == ' ' || c == '\t';
-
-	if (!blank && pos != p->line_len && !(c == '#' && pos == start)) {
-		if (*n == MAX_TOKENS)	/* the token at @start would be one too many */
-			goto too_many;
-		return bad_in_token(p, line + pos);
-	}
-	if (pos > start) {
-		if (*n == MAX_TOKENS)
-			goto too_many;
-		p->tok[*n].s = line + start;
-		p->tok[*n].len = pos - start;
-		p->tok[*n].col = start + 1;
-		(*n)++;
-	}
-	if (!blank)
-		return 0;
-	line[pos] = 0;
-	return 1;
-too_many:
-	p->ntok = *n;
-	return fail_at(p, start + 1, "expected at most %d fields on a line", MAX_TOKENS);
-}
-
-/*
- * Split p->line (NUL-terminated) into tokens; stops at a comment. 0 or -1.
- * The line is read eight bytes at a time: each byte that is not a token
- * byte (stop_bytes()) ends a token or is an error, in the order of the line.
- * The line's NUL is the last stop read; p->line has room for the word after it.
- */
-static int tokenize(struct trace_parser *p)
-{
-	unsigned int len = p->line_len, start = 0, n = 0;
-
-	for (unsigned int base = 0; base <= len; base += 8) {
-		uint64_t w, stop;
-
-		memcpy(&w, p->line + base, sizeof(w));
-		for (stop = stop_bytes(w); stop; stop &= stop - 1) {
-			unsigned int pos = base + __builtin_ctzll(stop) / 8;
-			int r = token_stop(p, start, pos, &n);
-
-			if (r < 0)
-				return -1;
-			if (!r)
-				goto done;
-			start = pos + 1;
-		}
-	}
-done:
-	p->ntok = n;
-	return 0;
-}
-
-/* Next line with at least one token: 1, 0 at EOF, -1 on error. */
-/*
- * The common line in one pass: read from the input eight bytes at a time,
- * copied into p->line and split at single spaces as tokenize() splits
- * it, up to its '\n'. 1: the line is read and split (it may have no token);
- * 0: nothing consumed, the line is for read_line() and tokenize(): any
- * other stop byte (a tab, '#', '\r', a bad byte), a line that does not end
- * within whole words of the input at hand, or one too long or with too
- * many fields.
- */
-static int fast_line(struct trace_parser *p)
-{
-	const char *src;
-	size_t avail = input(p, &src);
-	unsigned int start = 0, n = 0;
-	char *line = p->line;
-	struct token *tok = p->tok;
-
-	if (p->failed)
-		return 0;
-	for (size_t base = 0; base + 8 <= avail && base <= TRACE_MAX_LINE; base += 8) {
-		uint64_t w, stop;
-
-		memcpy(&w, src + base, sizeof(w));
-		memcpy(line + base, &w, sizeof(w));
-		for (stop = stop_bytes(w); stop; stop &= stop - 1) {
-			unsigned int pos = base + __builtin_ctzll(stop) / 8;
-			char c = line[pos];
-
-			if (c != ' ' && c != '\n')
-				return 0;
-			if (pos > start) {
-				if (n == MAX_TOKENS)
-					return 0;
-				tok[n].s = line + start;
-				tok[n].len = pos - start;
-				tok[n].col = start + 1;
-				n++;
-			}
-			line[pos] = 0;
-			start = pos + 1;
-			if (c == ' ')
-				continue;
-			if (pos > TRACE_MAX_LINE)
-				return 0;
-			p->lineno++;
-			p->line_len = pos;
-			p->ntok = n;
-			consume(p, pos + 1);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int next_tokens(struct trace_parser *p)
-{
-	for (;;) {
-		int r = fast_line(p);
-
-		if (r > 0) {
-			if (p->ntok)
-				return 1;
-			continue;
-		}
-		r = read_line(p);
-
-		if (r <= 0)
-			return r;
-		if (tokenize(p))
-			return -1;
-		if (p->ntok)
-			return 1;
-	}
 }
 
 /* ---- values ------------------------------------------------------------------- */
@@ -637,7 +283,7 @@ static const hkey_fn hkey_parse[HKIND__NR] = {
 static int header_magic(struct trace_parser *p, struct trace_header *h)
 {
 	uint64_t v;
-	int r = next_tokens(p);
+	int r = trace_parser_next_tokens(p);
 
 	if (r <= 0)
 		return r ? -1 : fail_at(p, 1, "expected '" TRACE_MAGIC " 1', got an empty file");
@@ -662,7 +308,7 @@ static int header_line(struct trace_parser *p, struct trace_header *h, uint64_t 
 {
 	const struct trace_field *k;
 	char list[1024];
-	int r = next_tokens(p), i;
+	int r = trace_parser_next_tokens(p), i;
 
 	if (r < 0)
 		return -1;
@@ -1082,7 +728,7 @@ int trace_parser_next(struct trace_parser *p, struct trace_event *ev)
 
 	if (p->failed || !p->header_done)
 		return p->failed ? -1 : fail_at(p, 1, "expected the header to be read first");
-	r = next_tokens(p);
+	r = trace_parser_next_tokens(p);
 	if (r <= 0)
 		return r;
 	memset(ev, 0, sizeof(*ev));
