@@ -11,7 +11,8 @@
  *			memory; an op is one trace event replayed
  *   replay.nowalk	the same with the mix 40:40:20:0 (no walks)
  *   parse		the trace parser over the replay.default trace (events)
- *   instance.create	a kernel instance with a private copy of the pasidsim core
+ *   instance.create	a kernel instance with a private copy of the pasidsim core,
+ *			cold (dlopen); instance.create.warm: a pooled copy
  *			(sim_kernel_create + sim_core_load), torn down untimed
  *   instance.reset	an instance and its core copy back to boot state in
  *			place (sim_kernel_reset + sim_core_reset)
@@ -238,19 +239,36 @@ struct inst_state {
 	uint64_t n;
 };
 
+/*
+ * p1: reset in place (one instance, made here). Otherwise creation: p2 = 0
+ * cold (the pool of core copies is drained first, so every load is a
+ * dlopen()), p2 = 1 warm (as many copies as the sample creates are loaded
+ * and released here, so every load takes a pooled copy).
+ */
 static int inst_setup(struct bench_ctx *c)
 {
 	struct inst_state *s = calloc(1, sizeof(*s));
+	uint64_t n = c->ops ? c->ops : 1;
 
 	c->state = s;
-	if (!s || !(s->v = calloc(c->ops ? c->ops : 1, sizeof(*s->v))))
+	if (!s || !(s->v = calloc(n, sizeof(*s->v))))
 		return -1;
 	sim_core_path("pasidsim", s->path, sizeof(s->path));
-	if (c->b->p1) {		/* reset: one instance, made here */
+	sim_core_pool_drain();
+	if (c->b->p1) {
 		s->v[0].k = sim_kernel_create("bench");
 		s->v[0].core = sim_core_load(s->path, c->err, sizeof(c->err));
 		s->n = 1;
 		return s->v[0].core ? 0 : -1;
+	}
+	for (uint64_t i = 0; c->b->p2 && i < c->ops; i++) {
+		s->v[i].core = sim_core_load(s->path, c->err, sizeof(c->err));
+		if (!s->v[i].core)
+			return -1;
+	}
+	for (uint64_t i = 0; c->b->p2 && i < c->ops; i++) {
+		sim_core_unload(s->v[i].core);
+		s->v[i].core = NULL;
 	}
 	return 0;
 }
@@ -270,6 +288,12 @@ static int inst_run(struct bench_ctx *c)
 		s->n = i + 1;
 		if (!s->v[i].core)
 			return -1;
+		if (sim_core_recycled(s->v[i].core) != !!c->b->p2) {
+			snprintf(c->err, sizeof(c->err), "copy %" PRIu64 " was %s, not %s "
+				 "(PASIDSIM_CORE_POOL too small?)", i,
+				 c->b->p2 ? "loaded" : "pooled", c->b->p2 ? "pooled" : "loaded");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -283,6 +307,7 @@ static void inst_teardown(struct bench_ctx *c)
 		if (s->v[i].core)
 			sim_core_unload(s->v[i].core);
 	}
+	sim_core_pool_drain();
 	if (s)
 		free(s->v);
 	free(s);
@@ -415,7 +440,12 @@ const struct bench bench_sys_table[] = {
 	  .what = "trace parser, gen churn trace from memory",
 	  .setup = trace_setup, .run = parse_run, .teardown = trace_teardown },
 	{ .name = "instance.create", .flavour = "pasidsim", .op = "instance", .ops = 100,
-	  .cg_ops = 10, .what = "sim_kernel_create + sim_core_load (pasidsim core copy)",
+	  .cg_ops = 10, .what = "sim_kernel_create + sim_core_load, cold (dlopen of a core copy)",
+	  .skip = bench_skip_flavour, .setup = inst_setup, .run = inst_run,
+	  .teardown = inst_teardown },
+	{ .name = "instance.create.warm", .flavour = "pasidsim", .op = "instance", .p2 = 1,
+	  .ops = 100, .cg_ops = 10,
+	  .what = "sim_kernel_create + sim_core_load, warm (a pooled core copy)",
 	  .skip = bench_skip_flavour, .setup = inst_setup, .run = inst_run,
 	  .teardown = inst_teardown },
 	{ .name = "instance.reset", .flavour = "pasidsim", .op = "reset", .p1 = 1,

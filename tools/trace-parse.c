@@ -11,39 +11,14 @@
 #include <string.h>
 
 #include "trace-int.h"
+#include "trace-parse-int.h"
 
-#define MAX_TOKENS	128
-#define READ_CHUNK	(1u << 16)
 
-struct token {
-	char *s;
-	unsigned int len;
-	unsigned int col;	/* 1-based */
-};
-
-struct trace_parser {
-	FILE *f;
-	const char *mem;
-	size_t mem_len, mem_pos;
-	char *buf;		/* file input: READ_CHUNK bytes */
-	size_t buf_len, buf_pos;
-	bool eof;
-	char name[128];
-	unsigned long lineno;	/* of the line in @line */
-	/* The line, a '\r' before its '\n', a NUL; read a word at a time (token_end()). */
-	char line[TRACE_MAX_LINE + 2 + 8];
-	unsigned int line_len;
-	struct token tok[MAX_TOKENS];
-	unsigned int ntok;
-	/* state */
-	bool header_done;
-	bool failed;
-	const struct trace_header *h;
-	unsigned char *vm_set;	/* per VM: override mask */
-	uint64_t last_time;
-	unsigned long gaps;
-	char err[TRACE_MAX_LINE / 4 + 256];
-};
+/* A hash of an op name (@len >= 1 bytes) for p->op_head: few collisions among the ops. */
+static unsigned int op_hash(const char *s, unsigned int len)
+{
+	return (len * 26 + (unsigned char)s[len - 1] + (unsigned char)s[len / 2] * 2) & 63;
+}
 
 static struct trace_parser *parser_alloc(const char *name)
 {
@@ -51,6 +26,16 @@ static struct trace_parser *parser_alloc(const char *name)
 
 	if (!p)
 		return NULL;
+	memset(p->op_head, -1, sizeof(p->op_head));
+	for (int i = TRACE_OP__NR - 1; i >= 0; i--) {
+		unsigned int h = op_hash(trace_ops[i].name, trace_ops[i].len);
+
+		p->op_next[i] = p->op_head[h];
+		p->op_head[h] = i;
+	}
+	for (int a = 0; a < ARG__NR; a++)
+		if (trace_args[a].len < 8)
+			memcpy(&p->arg_word[a], trace_args[a].name, trace_args[a].len);
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "<trace>");
 	return p;
 }
@@ -107,10 +92,7 @@ unsigned long trace_parser_gaps(const struct trace_parser *p)
 
 /* ---- errors ------------------------------------------------------------------- */
 
-static int fail_at(struct trace_parser *p, unsigned int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct trace_parser *p, unsigned int col, const char *fmt, ...)
+int fail_at(struct trace_parser *p, unsigned int col, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -139,217 +121,6 @@ static int expected(struct trace_parser *p, const struct token *t, const char *w
 static int expected_end(struct trace_parser *p, const char *what)
 {
 	return fail_at(p, p->line_len + 1, "expected %s, got end of line", what);
-}
-
-/* ---- lines and tokens ------------------------------------------------------------- */
-
-/* The unread input: from memory, or refilled from the file. 0 at the end. */
-static size_t input(struct trace_parser *p, const char **src)
-{
-	if (p->mem) {
-		*src = p->mem + p->mem_pos;
-		return p->mem_len - p->mem_pos;
-	}
-	if (p->buf_pos == p->buf_len && !p->eof) {
-		p->buf_len = fread(p->buf, 1, READ_CHUNK, p->f);
-		p->buf_pos = 0;
-		if (p->buf_len < READ_CHUNK) {
-			if (ferror(p->f))
-				return fail_at(p, 1, "read error: %s", strerror(errno)), 0;
-			if (!p->buf_len)
-				p->eof = true;
-		}
-	}
-	*src = p->buf + p->buf_pos;
-	return p->buf_len - p->buf_pos;
-}
-
-static void consume(struct trace_parser *p, size_t n)
-{
-	if (p->mem)
-		p->mem_pos += n;
-	else
-		p->buf_pos += n;
-}
-
-static int too_long(struct trace_parser *p)
-{
-	return fail_at(p, TRACE_MAX_LINE + 1, "expected a line of at most %u bytes (not counting "
-		       "its line ending)", TRACE_MAX_LINE);
-}
-
-/*
- * Read the next raw line into p->line, without its line ending ("\n" or
- * "\r\n"). 1: a line; 0: end of input; -1: error (line too long, a last
- * line without its newline, read error).
- */
-static int read_line(struct trace_parser *p)
-{
-	const char *src, *nl;
-	size_t avail, n;
-
-	p->lineno++;
-	p->line_len = 0;
-	for (;;) {
-		avail = input(p, &src);
-		if (p->failed)
-			return -1;
-		if (!avail && !p->mem && !p->eof)
-			continue;
-		if (!avail && !p->line_len)
-			return 0;
-		if (!avail)	/* cut in the middle of a line? */
-			return fail_at(p, p->line_len + 1, "expected a newline at the end of the "
-				       "line, got the end of the file (a cut trace?)");
-		nl = memchr(src, '\n', avail);
-		n = nl ? (size_t)(nl - src) : avail;
-		/* One byte more than the limit: a '\r' before the '\n'. */
-		if (p->line_len + n > TRACE_MAX_LINE + 1)
-			return too_long(p);
-		memcpy(p->line + p->line_len, src, n);
-		p->line_len += n;
-		consume(p, n + !!nl);
-		if (nl)
-			break;
-	}
-	if (p->line_len && p->line[p->line_len - 1] == '\r')
-		p->line_len--;
-	if (p->line_len > TRACE_MAX_LINE)
-		return too_long(p);
-	p->line[p->line_len] = 0;
-	return 1;
-}
-
-/*
- * Byte classes of the tokenizer: a token byte (printable ASCII but the
- * blank and '#'), a blank, '#', and 0 for anything else (control bytes,
- * the line's final NUL, bytes from 0x7f).
- */
-enum { C_BAD, C_TOK, C_BLANK, C_HASH };
-
-static const unsigned char byte_class[256] = {
-	[' '] = C_BLANK, ['\t'] = C_BLANK,
-	['!' ... '"'] = C_TOK, ['#'] = C_HASH, ['$' ... '~'] = C_TOK,
-};
-
-/* The bytes of a name, as trace_name_char() says. */
-static const bool name_byte[256] = {
-	['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
-	['_'] = true, ['.'] = true, [':'] = true, ['/'] = true, ['+'] = true, ['@'] = true,
-	['-'] = true,
-};
-
-/* What trace_is_name says, a table lookup per byte. */
-static bool is_name(const char *s, size_t len)
-{
-	if (!len || len > TRACE_MAX_NAME || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!name_byte[(unsigned char)s[i]])
-			return false;
-	if ((len == 4 && !memcmp(s, "null", 4)) || (len == 7 && !memcmp(s, "invalid", 7)))
-		return false;
-	return true;
-}
-
-/*
- * What trace_parse_u64 says: up to 19 decimal digits cannot overflow, so
- * they need no check; longer numbers and hexadecimal go to it.
- */
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!len || len > 19 || (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-		return trace_parse_u64(s, len, out);
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
-/*
- * The end of the token at @s: the first byte that is not a token byte,
- * found eight bytes at a time. In each 64-bit word, a byte below '!' (a
- * blank, a control byte, the line's NUL), equal to '#' or above '~' sets
- * its top bit in @stop; the lowest bit set is exact (borrows only run
- * upwards), and the NUL ending the line stops the walk before the word read
- * can leave p->line.
- */
-static char *token_end(char *s)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-
-	for (;;) {
-		uint64_t w, hash, stop;
-
-		memcpy(&w, s, sizeof(w));
-		hash = w ^ (ones * '#');
-		stop = ((w - ones * 0x21) & ~w) | ((hash - ones) & ~hash) |
-		       (w + ones * (0x7f - 0x7e)) | w;
-		stop &= high;
-		if (stop)
-			return s + __builtin_ctzll(stop) / 8;
-		s += 8;
-	}
-}
-
-/* A byte that ends a token and is not a blank: '#' or a bad byte. */
-static int bad_in_token(struct trace_parser *p, const char *s)
-{
-	if (*s == '#')
-		return fail_at(p, s - p->line + 1, "expected a blank before '#' (a comment)");
-	return fail_at(p, s - p->line + 1, "expected printable ASCII, got byte 0x%02x",
-		       (unsigned char)*s);
-}
-
-/* Split p->line (NUL-terminated) into tokens; stops at a comment. 0 or -1. */
-static int tokenize(struct trace_parser *p)
-{
-	char *s = p->line, *end = p->line + p->line_len;
-
-	p->ntok = 0;
-	while (s < end) {
-		char *start;
-
-		while (byte_class[(unsigned char)*s] == C_BLANK)
-			s++;
-		if (s == end || *s == '#')
-			break;
-		if (p->ntok == MAX_TOKENS)
-			return fail_at(p, s - p->line + 1, "expected at most %d fields on a line",
-				       MAX_TOKENS);
-		start = s;
-		s = token_end(s);
-		if (s < end && byte_class[(unsigned char)*s] != C_BLANK)
-			return bad_in_token(p, s);
-		p->tok[p->ntok].s = start;
-		p->tok[p->ntok].len = s - start;
-		p->tok[p->ntok].col = start - p->line + 1;
-		p->ntok++;
-		*s++ = 0;	/* the blank (or the final NUL) */
-	}
-	return 0;
-}
-
-/* Next line with at least one token: 1, 0 at EOF, -1 on error. */
-static int next_tokens(struct trace_parser *p)
-{
-	for (;;) {
-		int r = read_line(p);
-
-		if (r <= 0)
-			return r;
-		if (tokenize(p))
-			return -1;
-		if (p->ntok)
-			return 1;
-	}
 }
 
 /* ---- values ------------------------------------------------------------------- */
@@ -552,7 +323,7 @@ static const hkey_fn hkey_parse[HKIND__NR] = {
 static int header_magic(struct trace_parser *p, struct trace_header *h)
 {
 	uint64_t v;
-	int r = next_tokens(p);
+	int r = trace_parser_next_tokens(p);
 
 	if (r <= 0)
 		return r ? -1 : fail_at(p, 1, "expected '" TRACE_MAGIC " 1', got an empty file");
@@ -577,7 +348,7 @@ static int header_line(struct trace_parser *p, struct trace_header *h, uint64_t 
 {
 	const struct trace_field *k;
 	char list[1024];
-	int r = next_tokens(p), i;
+	int r = trace_parser_next_tokens(p), i;
 
 	if (r < 0)
 		return -1;
@@ -672,11 +443,10 @@ int trace_parser_header(struct trace_parser *p, struct trace_header *h)
 
 /* ---- events ---------------------------------------------------------------------- */
 
-static int op_lookup(const struct token *t)
+static int op_lookup(const struct trace_parser *p, const struct token *t)
 {
-	for (int i = 0; i < TRACE_OP__NR; i++)
-		if (trace_ops[i].len == t->len && trace_ops[i].name[t->len - 1] == t->s[t->len - 1] &&
-		    !memcmp(trace_ops[i].name, t->s, t->len))
+	for (int i = p->op_head[op_hash(t->s, t->len)]; i >= 0; i = p->op_next[i])
+		if (trace_ops[i].len == t->len && !memcmp(trace_ops[i].name, t->s, t->len))
 			return i;
 	return -1;
 }
@@ -688,7 +458,8 @@ static int arg_lookup(const char *s, size_t len, unsigned int mask)
 		int a = __builtin_ctz(mask);
 
 		mask &= mask - 1;
-		if (trace_args[a].len == len && !memcmp(trace_args[a].name, s, len))
+		if (trace_args[a].len == len && trace_args[a].name[0] == s[0] &&
+		    !memcmp(trace_args[a].name, s, len))
 			return a;
 	}
 	return -1;
@@ -706,11 +477,21 @@ static void list_args(char *out, size_t len, unsigned int mask)
 		snprintf(out, len, "no arguments");
 }
 
+/* "expected a kernel ('host' or 'vm0'..'vmN')" at @t. */
+static __attribute__((noinline, cold)) int kernel_error(struct trace_parser *p,
+							const struct token *t)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), p->h->nr_vms ? "a kernel ('host' or 'vm0'..'vm%u')" :
+		 "a kernel ('host'; this trace has no VMs)", p->h->nr_vms - 1);
+	return expected(p, t, what);
+}
+
 /* The kernel token: *ncpu gets its CPU count. */
 static int parse_kernel(struct trace_parser *p, struct trace_event *ev, unsigned int *ncpu)
 {
 	const struct token *t = &p->tok[1];
-	char what[160];
 	uint64_t v;
 
 	if (t->len == 4 && !memcmp(t->s, "host", 4)) {
@@ -725,9 +506,7 @@ static int parse_kernel(struct trace_parser *p, struct trace_event *ev, unsigned
 		*ncpu = p->h->vms[v].vcpus;
 		return 0;
 	}
-	snprintf(what, sizeof(what), p->h->nr_vms ? "a kernel ('host' or 'vm0'..'vm%u')" :
-		 "a kernel ('host'; this trace has no VMs)", p->h->nr_vms - 1);
-	return expected(p, t, what);
+	return kernel_error(p, t);
 }
 
 /* Time, kernel, CPU and operation: the op, or -1. */
@@ -769,7 +548,7 @@ static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 	ev->cpu = v;
 	if (p->ntok < 4)
 		return expected_end(p, "an operation");
-	op = op_lookup(&p->tok[3]);
+	op = op_lookup(p, &p->tok[3]);
 	if (op < 0)
 		return prefix_error(p, &p->tok[3], false, 0);
 	if (trace_ops[op].vm_only && ev->kernel == TRACE_HOST)
@@ -791,15 +570,26 @@ static void set_ptr(struct trace_event *ev, unsigned int off, const char *s)
 	memcpy((char *)ev + off, &s, sizeof(s));
 }
 
+/* A vIOMMU index of VM @ev->kernel at @v into *@n, else "expected a vIOMMU index below N". */
+static __attribute__((noinline)) int viommu_value(struct trace_parser *p,
+						  const struct trace_event *ev,
+						  const struct token *v, uint64_t *n)
+{
+	uint64_t max = p->h->vms[ev->kernel].viommus - 1;
+	char what[64];
+
+	snprintf(what, sizeof(what), "a vIOMMU index below %u", (unsigned int)max + 1);
+	return tok_range(p, v, 0, max, what, n);
+}
+
 /* The value @v of argument @a. */
 static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 		     const struct token *v)
 {
 	const struct trace_argdesc *d = &trace_args[a];
-	uint64_t max = d->max, n;
 	const char *what = d->what;
-	char viommu[64];
 	unsigned int u;
+	uint64_t n;
 	bool yes = true;
 
 	if (d->type == TA_TOKEN && v->len == 4 && !memcmp(v->s, "null", 4)) {
@@ -818,12 +608,7 @@ static int arg_value(struct trace_parser *p, struct trace_event *ev, int a,
 		set_ptr(ev, d->off, v->s);
 		return 0;
 	}
-	if (d->type == TA_VIOMMU) {
-		max = p->h->vms[ev->kernel].viommus - 1;
-		snprintf(viommu, sizeof(viommu), "a vIOMMU index below %u", (unsigned int)max + 1);
-		what = viommu;
-	}
-	if (tok_range(p, v, 0, max, what, &n))
+	if (d->type == TA_VIOMMU ? viommu_value(p, ev, v, &n) : tok_range(p, v, 0, d->max, what, &n))
 		return -1;
 	if (d->type == TA_WIDTH && n != 4 && n != 8)
 		return expected(p, v, what);
@@ -854,18 +639,50 @@ static __attribute__((noinline, cold)) int arg_error(struct trace_parser *p, con
 	return expected(p, t, what);
 }
 
+/*
+ * The argument "NAME=..." at @t among those in @mask: its index, -1 if
+ * unknown (or not the op's); *eq gets the '=' (or NULL). Names of up to 7
+ * bytes are compared as one word with p->arg_word (the line has room for a
+ * word read past any token); longer ones are compared byte by byte.
+ */
+static int arg_find(const struct trace_parser *p, const struct token *t, unsigned int mask,
+		    char **eq)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, x, at;
+	char *e = t->s, *end = t->s + t->len;
+
+	memcpy(&w, t->s, sizeof(w));
+	x = w ^ (ones * '=');
+	at = ~(((x & ~high) + ones * 0x7f) | x) & high;	/* exact: the bytes equal to '=' */
+	if (at && __builtin_ctzll(at) / 8 < t->len) {
+		unsigned int k = __builtin_ctzll(at) / 8;
+		uint64_t name = k ? w & (~0ull >> (64 - 8 * k)) : 0;
+
+		*eq = t->s + k;
+		while (mask) {
+			int a = __builtin_ctz(mask);
+
+			mask &= mask - 1;
+			if (p->arg_word[a] == name && name)
+				return a;
+		}
+		return -1;
+	}
+	while (e < end && *e != '=')
+		e++;
+	*eq = e < end ? e : NULL;
+	return e < end ? arg_lookup(t->s, e - t->s, mask) : -1;
+}
+
 static int parse_arg(struct trace_parser *p, struct trace_event *ev,
 		     const struct trace_opdesc *d, const struct token *t, unsigned int *seen)
 {
-	char *eq = t->s, *end = t->s + t->len;
 	struct token v;
-	int a = -1;
-
-	while (eq < end && *eq != '=')
-		eq++;
+	char *eq;
 	/* Only the op's own arguments are looked for: any other is the same error. */
-	if (eq < end)
-		a = arg_lookup(t->s, eq - t->s, d->required | d->optional);
+	int a = arg_find(p, t, d->required | d->optional, &eq);
+
 	if (a < 0 || (*seen & (1u << a)))
 		return arg_error(p, d, t, *seen, a);
 	*seen |= 1u << a;
@@ -909,19 +726,37 @@ static int parse_result(struct trace_parser *p, struct trace_event *ev,
 	return 0;
 }
 
+/* "expected ARGS for OP" at token @i (or the end of the line): required arguments missing. */
+static __attribute__((noinline, cold)) int missing_args(struct trace_parser *p,
+							const struct trace_opdesc *d,
+							unsigned int i, unsigned int seen)
+{
+	char what[160], list[128];
+
+	list_args(list, sizeof(list), d->required & ~seen);
+	snprintf(what, sizeof(what), "%s for %s", list, d->name);
+	if (i < p->ntok)
+		return expected(p, &p->tok[i], what);
+	return expected_end(p, what);
+}
+
+/* "expected the result to repeat id=ID" at @t. */
+static __attribute__((noinline, cold)) int result_not_id(struct trace_parser *p,
+							 const struct trace_event *ev,
+							 const struct token *t)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "the result to repeat id=%.64s", ev->id);
+	return expected(p, t, what);
+}
+
 /* From token @i: "= RESULT" or the end of the line. */
 static int parse_tail(struct trace_parser *p, struct trace_event *ev,
 		      const struct trace_opdesc *d, unsigned int i, unsigned int seen)
 {
-	char what[160], list[128];
-
-	if ((seen & d->required) != d->required) {
-		list_args(list, sizeof(list), d->required & ~seen);
-		snprintf(what, sizeof(what), "%s for %s", list, d->name);
-		if (i < p->ntok)
-			return expected(p, &p->tok[i], what);
-		return expected_end(p, what);
-	}
+	if ((seen & d->required) != d->required)
+		return missing_args(p, d, i, seen);
 	if (i == p->ntok)
 		return 0;
 	if (!d->results)
@@ -933,10 +768,8 @@ static int parse_tail(struct trace_parser *p, struct trace_event *ev,
 	if (parse_result(p, ev, d, &p->tok[i + 1]))
 		return -1;
 	if (ev->id && ev->res == TRACE_RES_ID && (d->optional & A(ID)) &&
-	    strcmp(ev->id, ev->res_name)) {
-		snprintf(what, sizeof(what), "the result to repeat id=%.64s", ev->id);
-		return expected(p, &p->tok[i + 1], what);
-	}
+	    strcmp(ev->id, ev->res_name))
+		return result_not_id(p, ev, &p->tok[i + 1]);
 	return 0;
 }
 
@@ -948,7 +781,7 @@ int trace_parser_next(struct trace_parser *p, struct trace_event *ev)
 
 	if (p->failed || !p->header_done)
 		return p->failed ? -1 : fail_at(p, 1, "expected the header to be read first");
-	r = next_tokens(p);
+	r = trace_parser_next_tokens(p);
 	if (r <= 0)
 		return r;
 	memset(ev, 0, sizeof(*ev));

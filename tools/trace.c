@@ -275,18 +275,20 @@ const char *trace_vmkey_list(char *buf, size_t len, unsigned int version)
 
 /* ---- errnos and names ------------------------------------------------------------ */
 
+#define E(e)	{ e, #e, sizeof(#e) - 1 }
+
 static const struct {
 	int err;
 	const char *name;
+	unsigned char len;
 } errnos[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
-	{ EIO, "EIO" }, { ENXIO, "ENXIO" }, { E2BIG, "E2BIG" }, { EBADF, "EBADF" },
-	{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { EINVAL, "EINVAL" },
-	{ ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" },
-	{ EOVERFLOW, "EOVERFLOW" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
-	{ EDQUOT, "EDQUOT" }, { ENOTSUPP, "ENOTSUPP" },
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG), E(EBADF),
+	E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(ENODEV), E(EINVAL),
+	E(ENOSPC), E(ERANGE), E(ENOSYS), E(EOVERFLOW), E(EOPNOTSUPP), E(ETIMEDOUT), E(EDQUOT),
+	E(ENOTSUPP),
 };
+
+#undef E
 
 const char *trace_errno_name(int err)
 {
@@ -299,7 +301,8 @@ const char *trace_errno_name(int err)
 int trace_errno_lookup(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (strlen(errnos[i].name) == len && !memcmp(errnos[i].name, name, len))
+		if (errnos[i].len == len && errnos[i].name[1] == name[1] &&
+		    !memcmp(errnos[i].name, name, len))
 			return -errnos[i].err;
 	return 0;
 }

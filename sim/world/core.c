@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sim/core.h>
@@ -33,6 +35,15 @@ struct core_seg {
 	char *saved;
 };
 
+/* What a pooled copy was loaded from: the path and the file's identity then. */
+struct core_key {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
 struct sim_core {
 	void *handle;
 	int fd;
@@ -40,6 +51,9 @@ struct sim_core {
 	struct sim_core_ioasid_api ioasid;
 	struct core_seg segs[CORE_MAX_SEGS];
 	unsigned int nsegs;
+	struct core_key key;
+	bool recycled;		/* taken from the pool, not loaded for its caller */
+	struct sim_core *pool_next;
 };
 
 /* ---- snapshot of the writable segments ------------------------------------ */
@@ -216,12 +230,12 @@ static int copy_to_memfd(const char *path, char *err, size_t errlen)
 	}								\
 } while (0)
 
-struct sim_core *sim_core_load(const char *path, char *err, size_t errlen)
+/* A copy freshly loaded from @path (the dlopen() of a memfd copy of the file). */
+static struct sim_core *core_load_cold(const char *path, char *err, size_t errlen)
 {
 	struct sim_core *core;
 	char fdpath[64];
 
-	err[0] = '\0';
 	core = calloc(1, sizeof(*core));
 	if (!core) {
 		snprintf(err, errlen, "out of memory");
@@ -262,14 +276,160 @@ fail:
 	return NULL;
 }
 
-void sim_core_unload(struct sim_core *core)
+static void core_destroy(struct sim_core *core)
 {
-	if (!core)
-		return;
 	core_snapshot_free(core);
 	dlclose(core->handle);
 	close(core->fd);
+	free(core->key.path);
 	free(core);
+}
+
+/*
+ * ---- the pool of pristine copies -------------------------------------------
+ *
+ * dlopen() of a private copy costs a few hundred microseconds (the memfd
+ * copy, mapping, relocation); putting a copy back as it was right after its
+ * load (sim_core_reset()) costs well under one. sim_core_unload() therefore
+ * resets the copy and keeps it here, and sim_core_load() of the same file
+ * takes it back. A copy's mutable state is its writable segments (core/ has
+ * no thread-local storage and no constructors: initcalls are run by the
+ * caller), so a reset copy is indistinguishable from a fresh one to the code
+ * that runs in it: this is a cache of pristine code, not simulation state
+ * (docs/design.md, "No process-wide simulation state"). Only its address
+ * differs, as a fresh dlopen()'s does. A copy is matched by path and by the
+ * file's device, inode, size and modification time, so a rebuilt object is
+ * loaded afresh. At most PASIDSIM_CORE_POOL copies are kept (default 256:
+ * the host and guests of the largest benchmarked world; 0 turns the pool off).
+ */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sim_core *pool_head;
+static unsigned int pool_len;
+
+static unsigned int pool_cap(void)
+{
+	const char *v = getenv("PASIDSIM_CORE_POOL");
+	char *end;
+	unsigned long n;
+
+	if (!v || !v[0])
+		return 256;
+	n = strtoul(v, &end, 10);
+	return *end || n > 65536 ? 256 : (unsigned int)n;
+}
+
+static bool key_stat(const char *path, struct core_key *k)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return false;
+	k->dev = st.st_dev;
+	k->ino = st.st_ino;
+	k->size = st.st_size;
+	k->mtime = st.st_mtim;
+	return true;
+}
+
+static bool key_equal(const struct core_key *a, const struct core_key *b, const char *path)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->path && !strcmp(a->path, path);
+}
+
+/* A pooled copy of the file @k at @path, taken out of the pool, or NULL. */
+static struct sim_core *pool_take(const char *path, const struct core_key *k)
+{
+	struct sim_core **pp, *core = NULL;
+
+	pthread_mutex_lock(&pool_lock);
+	for (pp = &pool_head; *pp; pp = &(*pp)->pool_next) {
+		if (key_equal(&(*pp)->key, k, path)) {
+			core = *pp;
+			*pp = core->pool_next;
+			core->pool_next = NULL;
+			pool_len--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return core;
+}
+
+struct sim_core *sim_core_load(const char *path, char *err, size_t errlen)
+{
+	struct core_key k = { 0 };
+	struct sim_core *core;
+	bool keyed;
+
+	err[0] = '\0';
+	keyed = key_stat(path, &k);
+	if (keyed && (core = pool_take(path, &k))) {
+		core->recycled = true;
+		return core;
+	}
+	core = core_load_cold(path, err, errlen);
+	if (!core)
+		return NULL;
+	if (keyed && (k.path = strdup(path)))
+		core->key = k;
+	return core;
+}
+
+void sim_core_unload(struct sim_core *core)
+{
+	unsigned int cap;
+
+	if (!core)
+		return;
+	cap = pool_cap();
+	if (core->key.path && cap) {
+		sim_core_reset(core);
+		pthread_mutex_lock(&pool_lock);
+		if (pool_len < cap) {
+			core->pool_next = pool_head;
+			pool_head = core;
+			pool_len++;
+			core = NULL;
+		}
+		pthread_mutex_unlock(&pool_lock);
+		if (!core)
+			return;
+	}
+	core_destroy(core);
+}
+
+bool sim_core_recycled(const struct sim_core *core)
+{
+	return core->recycled;
+}
+
+unsigned int sim_core_pool_size(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&pool_lock);
+	n = pool_len;
+	pthread_mutex_unlock(&pool_lock);
+	return n;
+}
+
+unsigned int sim_core_pool_drain(void)
+{
+	struct sim_core *list, *next;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&pool_lock);
+	list = pool_head;
+	pool_head = NULL;
+	pool_len = 0;
+	pthread_mutex_unlock(&pool_lock);
+	for (; list; list = next, n++) {
+		next = list->pool_next;
+		core_destroy(list);
+	}
+	return n;
 }
 
 void *sim_core_sym(struct sim_core *core, const char *name)

@@ -924,6 +924,36 @@ Test(world_replay, world_bare_metal_world_in_one_process)
 	free(b2);
 }
 
+/*
+ * The pool of core copies (sim/world/core.c): a world built from recycled
+ * copies (reset in place when the previous world released them) records
+ * the same bytes as one built from fresh dlopen()s, and as one built with
+ * the pool turned off.
+ */
+Test(world_replay, recycled_core_copies_record_what_fresh_ones_do, .timeout = 60)
+{
+	char *fresh, *recycled, *unpooled;
+	unsigned int n;
+
+	sim_core_pool_drain();
+	fresh = replay_sample("vms4-mixed.trace");
+	n = sim_core_pool_size();
+	cr_assert_geq(n, 5, "the host's and 4 guests' copies are pooled (%u)", n);
+	recycled = replay_sample("vms4-mixed.trace");
+	/* every copy was taken back: none was loaded afresh beside them */
+	cr_expect_eq(sim_core_pool_size(), n);
+	setenv("PASIDSIM_CORE_POOL", "0", 1);
+	cr_expect_eq(sim_core_pool_drain(), n);
+	unpooled = replay_sample("vms4-mixed.trace");
+	cr_expect_eq(sim_core_pool_size(), 0);
+	unsetenv("PASIDSIM_CORE_POOL");
+	cr_expect_str_eq(fresh, recycled, "a world of recycled core copies records differently");
+	cr_expect_str_eq(fresh, unpooled, "a world without the pool records differently");
+	free(fresh);
+	free(recycled);
+	free(unpooled);
+}
+
 /* ---- format 3: lifecycle and host calls reach the paravirtual paths ---- */
 
 #define V3HDR "pasidsim-trace 3\nmode vms\nseed 3\nhost-cpus 2\nvms 2\nvcpus 2\nviommus 2\n" \

@@ -218,6 +218,55 @@ Test(trace, event_errors_name_line_and_column)
 	expect_error(HDR "1 host 0\n", "t.trace:5:9:", "got end of line");
 	expect_error(HDR "1 host 0 iommu_pasid_find c=a id=1 = -\n", "t.trace:5:38:",
 		     "a token name, 'null' or a negative errno");
+	/* the word-at-a-time tokenizer: stops past the first word, names past 7 bytes */
+	expect_error(HDR "1 host 0 ioasid_free id=abcdefghij#k\n", "t.trace:5:35:",
+		     "blank before '#'");
+	expect_error(HDR "1 host 0 ioasid_free \x7f\n", "t.trace:5:22:", "printable ASCII");
+	expect_error(HDR "1 host 0 ioasid_free idid_idid=1\n", "t.trace:5:22:",
+		     "expected id= for ioasid_free");
+	expect_error(HDR "1 host 0 ioasid_free =1\n", "t.trace:5:22:",
+		     "expected id= for ioasid_free");
+	expect_error(HDR "1 host 0 ioasid_free id\n", "t.trace:5:22:",
+		     "expected id= for ioasid_free");
+	expect_error(HDR "1 host 0 ioasid_free id=1234567,8\n", "t.trace:5:25:", "a name");
+	/* numbers of 5 to 8 digits are read as one word: a bad byte anywhere in them */
+	expect_error(HDR "12a45 host 0 ioasid_free id=1\n", "t.trace:5:1:", "a time in ns");
+	expect_error(HDR "1234567: host 0 ioasid_free id=1\n", "t.trace:5:1:", "a time in ns");
+	expect_error(HDR "/2345 host 0 ioasid_free id=1\n", "t.trace:5:1:", "a time in ns");
+	expect_error(HDR "1 host 0 ioasid_alloc set=s min=1 max=4294967296 priv=p\n",
+		     "t.trace:5:39:", "a u32");
+}
+
+Test(trace, tokenizer_blanks_comments_and_long_numbers)
+{
+	static const char text[] = HDR "# a comment\n   \t \n"
+		"123456789012345678\thost  0 \t ioasid_free\tid=a   # id=b\n"
+		"123456789012345679 host 1 ioasid_alloc set=s min=10000 max=99999999 priv=p\n"
+		"00000000123456789012345679 host 1 ioasid_alloc set=s min=00000012 max=4294967295 "
+		"priv=p\n"
+		"123456789012345678 host 0 ioasid_free id=abcdefghijklmnop#not-a-comment-start\n";
+	struct trace_parser *p = trace_parser_mem(text, sizeof(text) - 1, "t.trace");
+	struct trace_header h;
+	struct trace_event ev;
+
+	cr_assert_eq(trace_parser_header(p, &h), 0);
+	cr_assert_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.time, 123456789012345678ull);
+	cr_expect_eq(ev.op, TRACE_IOASID_FREE);
+	cr_expect_str_eq(ev.id, "a");
+	cr_expect_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.time, 123456789012345679ull);
+	cr_expect_eq(ev.min, 10000);
+	cr_expect_eq(ev.max, 99999999);
+	cr_expect_eq(trace_parser_next(p, &ev), 1, "%s", trace_parser_error(p));
+	cr_expect_eq(ev.time, 123456789012345679ull);
+	cr_expect_eq(ev.min, 12);
+	cr_expect_eq(ev.max, 4294967295ull);
+	cr_expect_eq(trace_parser_next(p, &ev), -1);
+	cr_expect(strstr(trace_parser_error(p), "t.trace:10:58: expected a blank before '#'"),
+		  "%s", trace_parser_error(p));
+	trace_header_release(&h);
+	trace_parser_free(p);
 }
 
 Test(trace, long_lines_and_nul_bytes_are_refused)
@@ -327,6 +376,59 @@ Test(trace, line_limit_does_not_count_the_line_ending)
 		fclose(f);
 		free(t);
 	}
+}
+
+/*
+ * The one-pass reader of common lines (fast_line()) and the general one
+ * (read_line() + tokenize()) agree: a trace of more than one file chunk
+ * (64 KiB), with lines the general reader takes (tabs, double spaces,
+ * comments, "\r\n") among common ones, read from memory and through a FILE.
+ */
+Test(trace, common_and_general_lines_read_alike_across_chunks)
+{
+	static const char *const forms[] = {
+		"%d host 1 ioasid_alloc set=s min=1 max=99999 priv=p = %d\n",
+		"%d  host 1 ioasid_alloc\tset=s min=1 max=99999 priv=p = %d # c\n",
+		"%d host 1 ioasid_alloc set=s min=1 max=99999 priv=p = %d\r\n",
+		"# %d %d\n\n",
+	};
+	size_t cap = 1 << 20, len = 0;
+	char *text = malloc(cap);
+	int n = 0;
+
+	len += snprintf(text, cap, "%s", HDR);
+	for (int i = 0; len < 200000; i++)
+		len += snprintf(text + len, cap - len, forms[i % 4 == 3 || i % 7 == 5 ? i % 4 : 0],
+				i, i + 1);
+
+	FILE *f = fmemopen(text, len, "r");
+	struct trace_parser *pm = trace_parser_mem(text, len, "t.trace");
+	struct trace_parser *pf = trace_parser_new(f, "t.trace");
+	struct trace_header hm, hf;
+	struct trace_event em, ef;
+	int rm, rf;
+
+	cr_assert_eq(trace_parser_header(pm, &hm), 0);
+	cr_assert_eq(trace_parser_header(pf, &hf), 0);
+	do {
+		rm = trace_parser_next(pm, &em);
+		rf = trace_parser_next(pf, &ef);
+		cr_assert_eq(rm, rf, "event %d: %s / %s", n, trace_parser_error(pm) ?: "",
+			     trace_parser_error(pf) ?: "");
+		if (rm > 0) {
+			cr_assert(trace_event_equal(&em, &ef), "event %d differs", n);
+			cr_assert_eq(trace_parser_line(pm), trace_parser_line(pf));
+			n++;
+		}
+	} while (rm > 0);
+	cr_expect_eq(rm, 0, "%s", trace_parser_error(pm));
+	cr_expect_gt(n, 2000);
+	trace_header_release(&hm);
+	trace_header_release(&hf);
+	trace_parser_free(pm);
+	trace_parser_free(pf);
+	fclose(f);
+	free(text);
 }
 
 Test(trace, vm_header_defaults_and_overrides)

@@ -32,7 +32,19 @@ struct sim_core_ioasid_api {
  * and writes the reason into @err.
  */
 struct sim_core *sim_core_load(const char *path, char *err, size_t errlen);
+/*
+ * Release a copy: it is reset (sim_core_reset()) and kept in a per-process
+ * pool of pristine copies, which the next sim_core_load() of the same file
+ * takes instead of loading the file again (see core.c; PASIDSIM_CORE_POOL=N
+ * caps the pool at N copies, 0 turns it off).
+ */
 void sim_core_unload(struct sim_core *core);
+/* True if @core came from the pool (a copy loaded and released before). */
+bool sim_core_recycled(const struct sim_core *core);
+/* How many copies the pool holds. */
+unsigned int sim_core_pool_size(void);
+/* Unload every pooled copy (the next loads are cold); returns how many. */
+unsigned int sim_core_pool_drain(void);
 /* A symbol of this copy, or NULL. */
 void *sim_core_sym(struct sim_core *core, const char *name);
 /* "pasidsim" or "linux-6.1": the allocator flavour the object was built with. */
