@@ -341,6 +341,9 @@ static int make_header(struct trace_header *h, const struct sim_world_params *p,
 	/* schedule fuzzing (variant bit WDEC_V_PREEMPT): the preemption keys are among the tie-breaks */
 	h->sched_preempt = sim_sched_preempt(sim_world_sched(w)) ? 1 : 0;
 	e = trace_header_set_vms(h, p->nvms);
+	for (unsigned int i = 0; !e && i < p->nvms; i++)	/* variant bit WDEC_V_LATE_VM1 */
+		if (sim_world_late(w, i))
+			h->vms[i].boot = TRACE_BOOT_EVENT;
 	snprintf(v, sizeof(v), "world input %s", name);
 	meta_clean(v);
 	e = e ? e : trace_header_add_meta(h, "fuzz-harness", v);

@@ -82,9 +82,10 @@ void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p)
  * knobs are set here (sim_world_set_knobs(), applied by the reset): vIOMMU 1
  * without virtual command registers (ECAP.VCS = 0) or with PSS 3 (PASIDs up
  * to 15) while vIOMMU 0 keeps 19 (both VT-d path only), a re-plug that binds
- * the guest driver to the state its unplug removed; schedule fuzzing is
- * armed after the reset (preempt_arm()). Without bit 7, none: the knobs are
- * reset.
+ * the guest driver to the state its unplug removed; VM 1 powered off until
+ * a SIM_OP_VM_CREATE, which only such inputs draw (so the other inputs keep
+ * their meaning); schedule fuzzing is armed after the reset (preempt_arm()).
+ * Without bit 7, none: the knobs are reset.
  */
 static int wdec_variant(struct wdec *d, struct sim_world *w)
 {
@@ -101,6 +102,8 @@ static int wdec_variant(struct wdec *d, struct sim_world *w)
 		if (v & WDEC_V_PSS3)
 			slots[1].pss = 3;
 	}
+	if (sim_world_set_late(w, 1, v & WDEC_V_LATE_VM1))
+		return -1;
 	return sim_world_set_knobs(w, slots, v & WDEC_V_REPLUG_KEEP);
 }
 
@@ -168,6 +171,10 @@ static void a_host(struct wdec *d, struct sim_op *op)
 	op->b = op->a + in_below(d, 16);
 }
 
+static void a_none(struct wdec *d, struct sim_op *op)
+{
+}
+
 static void a_virtio(struct wdec *d, struct sim_op *op)
 {
 	op->a = in_below(d, 13);
@@ -204,6 +211,8 @@ static const struct dec decs[] = {
 	{ SIM_OP_REG_READ, false, 0, a_reg },
 	{ SIM_OP_HOST_ALLOCATOR_REGISTER, true, 0, a_viommu },
 	{ SIM_OP_HOST_ALLOCATOR_UNREGISTER, true, WDEC_TAINT_ORPHAN, a_viommu },
+	/* only with the variant bit WDEC_V_LATE_VM1 (the last entry: others keep their draws) */
+	{ SIM_OP_VM_CREATE, false, 0, a_none },
 };
 
 /*
@@ -222,7 +231,8 @@ static bool refused(const struct dec *dc, const struct wdec *d)
 
 static u64 submit_one(struct wdec *d, struct sim_world *w)
 {
-	const struct dec *dc = &decs[in_below(d, sizeof(decs) / sizeof(decs[0]))];
+	unsigned int ndecs = sizeof(decs) / sizeof(decs[0]) - !(d->variant & WDEC_V_LATE_VM1);
+	const struct dec *dc = &decs[in_below(d, ndecs)];
 	struct sim_op op = { .kind = dc->kind };
 	int vm = dc->host ? SIM_WORLD_HOST : (int)in_below(d, WDEC_NVMS);
 	unsigned int cpu = dc->host ? 0 : in_below(d, WDEC_NVCPUS);

@@ -718,6 +718,19 @@ int sim_world_set_knobs(struct sim_world *w, const struct sim_world_vtd_slot *sl
 	return 0;
 }
 
+int sim_world_set_late(struct sim_world *w, unsigned int vm, bool late)
+{
+	if (vm >= w->p.nvms)
+		return -EINVAL;
+	w->vms[vm].late = late;
+	return 0;
+}
+
+bool sim_world_late(const struct sim_world *w, unsigned int vm)
+{
+	return vm < w->p.nvms && w->vms[vm].late;
+}
+
 /*
  * At a reset: the register file of slot @d, with new knobs if they changed;
  * either way its fault knobs count commands from now, as in a new world (an

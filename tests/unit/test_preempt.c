@@ -374,3 +374,64 @@ KTEST(preempt, world_count_outside_lock_is_detected)
 	cr_assert(strstr(wr.f->msg, "!IS_ERR(private)"), "%s", wr.f->msg);
 	sim_world_destroy(w);
 }
+
+/*
+ * seed-late-vm (fuzz/corpus/world): variant byte 0x18, schedule fuzzing and
+ * VM 1 powered off until an operation the input draws creates it.
+ */
+static const uint8_t seed_late[] = {
+	0xa9, 0x18, 0x21, 0x03, 0xad, 0x40, 0xbf, 0x8a, 0x82, 0xe5, 0x71, 0xbb, 0x6c,
+	0xe4, 0x25, 0xf6, 0x31, 0x44, 0xc6, 0xf0, 0x6f, 0x29, 0x2f, 0x93, 0xbc, 0x33,
+	0x7a, 0x1c, 0xc1, 0x52, 0x90, 0xb3, 0x58, 0xb1, 0x0a, 0x28, 0x36, 0x59, 0x8e,
+	0xf7, 0x64, 0x98, 0x8d, 0xd1, 0x3d, 0xff, 0x7e, 0x1d, 0x01, 0x0c,
+};
+
+/* The first event of VM @vm of kind @k (any kind for SIM_OP__COUNT), from event @from on. */
+static const struct sim_event *vm_event(struct sim_world *w, int vm, int k, size_t from,
+					size_t *at)
+{
+	for (size_t i = from; i < sim_world_nevents(w); i++) {
+		const struct sim_event *e = sim_world_event(w, i);
+
+		if (e->vm == vm && (k < 0 || (int)e->kind == k)) {
+			*at = i;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+KTEST(preempt, world_late_vm_boots_at_a_drawn_vm_create)
+{
+	struct wrun wr = { 0 };
+	struct sim_world *w = world_run_input(seed_late, sizeof(seed_late), "pasidsim", &wr);
+	const struct sim_event *e, *boot;
+	size_t at = 0, boot_at = 0;
+
+	cr_assert_null(wr.f, "finding: %s", wr.f ? wr.f->msg : "");
+	cr_assert(sim_world_late(w, 1));
+	boot = vm_event(w, 1, SIM_OP_VM_CREATE, 0, &boot_at);
+	cr_assert_not_null(boot, "VM 1 is never created");
+	cr_assert_eq(boot->result, 0);
+	e = vm_event(w, 1, -1, 0, &at);
+	cr_assert(at < boot_at && e->result == -ENODEV, "VM 1 answers -ENODEV before it exists");
+	e = vm_event(w, 1, SIM_OP_ALLOC, boot_at, &at);
+	cr_assert(e && e->result == 0, "VM 1 allocates once booted");
+	sim_world_destroy(w);
+}
+
+KTEST(preempt, world_without_the_late_variant_bit_draws_no_vm_create)
+{
+	uint8_t in[sizeof(seed_late)];
+	struct wrun wr = { 0 };
+	struct sim_world *w;
+	size_t at;
+
+	memcpy(in, seed_late, sizeof(in));
+	in[1] &= ~WDEC_V_LATE_VM1;
+	w = world_run_input(in, sizeof(in), "pasidsim", &wr);
+	cr_assert(!sim_world_late(w, 1));
+	cr_assert_null(vm_event(w, 0, SIM_OP_VM_CREATE, 0, &at));
+	cr_assert_null(vm_event(w, 1, SIM_OP_VM_CREATE, 0, &at));
+	sim_world_destroy(w);
+}

@@ -40,6 +40,7 @@
 #define WDEC_V_PSS3		2u	/* vIOMMU 1 has PSS 3 (PASIDs up to 15) */
 #define WDEC_V_REPLUG_KEEP	4u	/* a re-plug binds the state its unplug removed */
 #define WDEC_V_PREEMPT		8u	/* schedule fuzzing (SIM_PREEMPT_ALL) in every run */
+#define WDEC_V_LATE_VM1		16u	/* VM 1 is powered off until a drawn SIM_OP_VM_CREATE */
 
 /* What an input did that causes findings by design (docs/fuzzing.md). */
 #define WDEC_TAINT_ORPHAN	1u	/* allocator gone with IDs outstanding: WARN, leaks */
@@ -90,7 +91,8 @@ struct wdec {
  * world but allocation failures chosen by the input in each run (bits
  * 3-5: VT-d path only), bit 7 no other world but byte 1 is a variant byte
  * for the run (sim_wdec_run(), WDEC_V_*: per-vIOMMU ECAP.VCS and PSS, a
- * re-plug that keeps the driver's state, schedule fuzzing); @host, if not NULL,
+ * re-plug that keeps the driver's state, schedule fuzzing, VM 1 created at
+ * an operation); @host, if not NULL,
  * replaces the host's flavour (a seeded bug's copy, "pasidsim+BUG").
  */
 void sim_wdec_params(uint8_t b0, const char *host, struct sim_world_params *p);

@@ -143,6 +143,13 @@ int sim_world_reset(struct sim_world *w);
  * next sim_world_reset(), which re-creates the register files that
  * changed. -EINVAL for a PSS above 19 (nothing changed).
  */
+/*
+ * VM @vm is created powered off (as sim_world_params.late says) from the next
+ * sim_world_reset() on, or not. -EINVAL for no such VM.
+ */
+int sim_world_set_late(struct sim_world *w, unsigned int vm, bool late);
+/* Whether VM @vm is created powered off at a reset (false for no such VM). */
+bool sim_world_late(const struct sim_world *w, unsigned int vm);
 int sim_world_set_knobs(struct sim_world *w, const struct sim_world_vtd_slot *slots,
 			bool replug_keeps_state);
 /* The register parameters of vIOMMU @d (@vtd with its slot's knobs applied). */
