@@ -672,8 +672,11 @@ void world_run_op(struct sim_world *w, int vm, const struct sim_op *op, struct s
 		x.vm = &w->vms[vm];
 		x.in = &x.vm->inst;
 		x.cons = op->consumer ? op->consumer : x.vm->consumer;
-		if (x.vm->dead || (x.vm->off && op->kind != SIM_OP_VM_CREATE)) {
-			ev->result = -ENODEV;
+		/* while a VM_CREATE boots it, nothing but a VM_DESTROY runs there */
+		if (x.vm->dead || (x.vm->off && op->kind != SIM_OP_VM_CREATE) ||
+		    (x.vm->booting && op->kind != SIM_OP_VM_DESTROY)) {
+			ev->result = x.vm->booting && op->kind == SIM_OP_VM_CREATE ? -EBUSY :
+				     -ENODEV;
 			return;
 		}
 	}
@@ -714,7 +717,7 @@ int sim_world_query(struct sim_world *w, int vm, const struct sim_op *op, struct
 		x.in = &w->host;
 		x.cons = op->consumer;
 	} else if (vm >= 0 && (unsigned int)vm < w->p.nvms && !w->vms[vm].dead &&
-		   !w->vms[vm].off) {
+		   !w->vms[vm].off && !w->vms[vm].booting) {
 		x.vm = &w->vms[vm];
 		x.in = &x.vm->inst;
 		x.cons = op->consumer ? op->consumer : x.vm->consumer;

@@ -77,6 +77,7 @@ struct world_vm {
 	unsigned int quota;
 	bool dead;
 	bool late;			/* created powered off (sim_world_params.late) */
+	bool booting;			/* a SIM_OP_VM_CREATE boots it on one of its vCPUs */
 	bool off;			/* powered off: not booted yet (SIM_OP_VM_CREATE) */
 	/* guest driver entry points (the API's are in inst.api) */
 	int (*vtd_init)(struct pv_vtd_iommu *iommu);

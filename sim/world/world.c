@@ -225,6 +225,7 @@ static int boot_host(struct sim_world *w, char *err, size_t errlen)
 		struct world_vm *vm = &w->vms[i];
 
 		vm->dead = false;
+		vm->booting = false;
 		vm->off = vm->late;
 		vm->hvm = NULL;
 		if (vm->vmm)
@@ -441,6 +442,13 @@ static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_
 		return -1;
 	prev = sim_kernel_enter(vm->inst.k);
 	guest_forget(w, vm);
+	/*
+	 * The consumer first: a boot whose probe fails (a late VM's, at its
+	 * SIM_OP_VM_CREATE) leaves a consumer that was never initialised, not
+	 * the previous run's, whose memory the reset freed.
+	 */
+	memset(vm->consumer, 0, sizeof(*vm->consumer));
+	vm->consumer->name = vm->name;
 	for (unsigned int d = 0; d < dev_slots(w); d++) {
 		ret = dev_create(w, vm, d);
 		if (!ret)
@@ -452,8 +460,6 @@ static int boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_
 			goto out;
 		}
 	}
-	memset(vm->consumer, 0, sizeof(*vm->consumer));
-	vm->consumer->name = vm->name;
 	ret = vm->inst.api.pasid_init(vm->consumer);
 	if (ret)
 		snprintf(err, errlen, "%s: iommu_pasid_init: %d", vm->name, ret);
@@ -472,6 +478,7 @@ int world_vm_boot(struct sim_world *w, struct world_vm *vm)
 	struct sim_kernel *prev = sim_kernel_enter(w->host.k);
 	struct vfio_pasid_vm *hvm = w->vfio_create(vm->name, vm->quota);
 	char err[256];
+	int ret;
 
 	sim_kernel_leave(prev);
 	if (!hvm)
@@ -479,7 +486,10 @@ int world_vm_boot(struct sim_world *w, struct world_vm *vm)
 	vm->hvm = hvm;
 	sim_vmm_set_hvm(vm->vmm, hvm);
 	vm->off = false;
-	return boot_guest(w, vm, err, sizeof(err)) ? -EIO : 0;
+	vm->booting = true;	/* its other vCPUs wait for the boot (world_run_op()) */
+	ret = boot_guest(w, vm, err, sizeof(err)) ? -EIO : 0;
+	vm->booting = false;
+	return ret;
 }
 
 static void cpu_main(struct sim_cpu *cpu, void *arg);

@@ -1143,3 +1143,97 @@ Test(world, two_worlds_alternately)
 	sim_world_destroy(a);
 	sim_world_destroy(b);
 }
+
+static bool fail_all(void *arg, const char *site, size_t size, gfp_t gfp)
+{
+	return true;
+}
+
+/*
+ * A late VM whose boot fails (its probe cannot allocate) is left with a
+ * consumer that was never initialised, not the one of the run before the
+ * reset, whose PASID XArray the reset freed (found by the world harness: a
+ * heap-use-after-free in xa_insert()).
+ */
+Test(world, late_vm_failed_boot_has_no_stale_consumer)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	size_t n;
+
+	sim_world_params_init(&p);
+	p.nvms = 2;
+	w = world_new(&p);
+	for (int i = 0; i < 3; i++)	/* three IDs: the consumer's XArray gets a node */
+		submit(w, 1, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 2)->result, 0);
+	cr_assert_eq(sim_world_set_late(w, 1, true), 0);
+	cr_assert_eq(sim_world_reset(w), 0);
+	sim_fault_set_hook(sim_world_kernel(w, 1), fail_all, NULL);
+	submit(w, 1, 0, SIM_OP_VM_CREATE, 0, 0, 0);
+	submit(w, 1, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	cr_assert_eq(sim_world_run(w), SIM_SCHED_IDLE, "%s", sim_world_report(w));
+	sim_fault_set_hook(sim_world_kernel(w, 1), NULL, NULL);
+	n = sim_world_nevents(w);
+	cr_assert_eq(n, 2);
+	cr_assert_neq(sim_world_event(w, 0)->result, 0, "the boot failed");
+	cr_assert_eq(sim_world_event(w, 1)->result, -EINVAL, "a consumer never initialised");
+	sim_world_destroy(w);
+}
+
+/*
+ * While a late VM boots on one vCPU (its probe yields at trapped accesses),
+ * an operation on its other vCPU waits for the boot: -ENODEV, never the
+ * consumer of the run before the reset.
+ */
+Test(world, late_vm_other_vcpus_wait_for_the_boot)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	const struct sim_event *create = NULL, *alloc = NULL;
+	unsigned int during = 0;
+
+	sim_world_params_init(&p);
+	p.nvms = 2;
+	p.vcpus = 2;
+	w = world_new(&p);
+	for (int i = 0; i < 3; i++)
+		submit(w, 1, 1, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_set_late(w, 1, true), 0);
+	cr_assert_eq(sim_world_reset(w), 0);
+	submit(w, 1, 0, SIM_OP_VM_CREATE, 0, 0, 0);
+	for (u64 t = 0; t < 40000; t += 500) {	/* vCPU 1 tries all along the boot */
+		struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX,
+				     .at_ns = t };
+
+		cr_assert_eq(sim_world_submit(w, 1, 1, &op), 0);
+	}
+	run_idle(w);
+	for (size_t i = 0; i < sim_world_nevents(w); i++)
+		if (sim_world_event(w, i)->kind == SIM_OP_VM_CREATE)
+			create = sim_world_event(w, i);
+	cr_assert(create);
+	cr_assert_eq(create->result, 0);
+	for (size_t i = 0; i < sim_world_nevents(w); i++) {
+		const struct sim_event *e = sim_world_event(w, i);
+
+		if (e->kind != SIM_OP_ALLOC)
+			continue;
+		if (e->start_ns < create->end_ns) {
+			cr_expect_eq(e->result, -ENODEV, "an alloc at %llu ns, during the boot "
+				     "[%llu, %llu]: %d", (unsigned long long)e->start_ns,
+				     (unsigned long long)create->start_ns,
+				     (unsigned long long)create->end_ns, e->result);
+			during++;
+		} else {
+			alloc = e;
+		}
+	}
+	cr_assert_geq(during, 2, "allocs during the boot: %u", during);
+	cr_assert(alloc && alloc->result == 0, "an alloc after the boot gets a PASID");
+	no_findings(w);
+	sim_world_destroy(w);
+}
+

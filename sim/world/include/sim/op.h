@@ -75,7 +75,11 @@ enum sim_op_kind {
 	/*
 	 * guest: a VM created powered off (sim_world_params.late) boots: the
 	 * host's VFIO state for it, its vIOMMUs probed, its consumer set up,
-	 * on its own vCPU. -EEXIST if it runs already, -ENODEV once destroyed.
+	 * on its own vCPU. -EEXIST if it runs already, -ENODEV once destroyed,
+	 * -EBUSY while another VM_CREATE boots it; during a boot the VM's
+	 * other operations get -ENODEV, but a VM_DESTROY goes ahead. A failed
+	 * boot (-EIO) leaves the VM running without its drivers, its consumer
+	 * never initialised.
 	 */
 	SIM_OP_VM_CREATE,
 	/*
