@@ -233,7 +233,8 @@ static int boot_host(struct sim_world *w, char *err, size_t errlen)
 		if (vm->off)
 			continue;	/* its host state comes with SIM_OP_VM_CREATE */
 		vm->hvm = w->vfio_create(vm->name, vm->quota);
-		if (!vm->hvm) {
+		if (IS_ERR_OR_NULL(vm->hvm)) {
+			vm->hvm = NULL;
 			snprintf(err, errlen, "host: vfio_pasid_vm_create(%s) failed", vm->name);
 			ret = -1;
 			break;
@@ -481,8 +482,8 @@ int world_vm_boot(struct sim_world *w, struct world_vm *vm)
 	int ret;
 
 	sim_kernel_leave(prev);
-	if (!hvm)
-		return -ENOMEM;
+	if (IS_ERR_OR_NULL(hvm))	/* ERR_PTR(-ENOMEM): the VM stays off */
+		return hvm ? (int)PTR_ERR(hvm) : -ENOMEM;
 	vm->hvm = hvm;
 	sim_vmm_set_hvm(vm->vmm, hvm);
 	vm->off = false;

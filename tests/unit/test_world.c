@@ -1237,3 +1237,37 @@ Test(world, late_vm_other_vcpus_wait_for_the_boot)
 	sim_world_destroy(w);
 }
 
+/*
+ * A late VM whose host VFIO state cannot be allocated stays off: its
+ * VM_CREATE fails with the host's -ENOMEM (an ERR_PTR, not a VM the
+ * invariants would walk; found by the world harness).
+ */
+Test(world, late_vm_create_without_host_memory_stays_off)
+{
+	struct sim_world_params p;
+	struct sim_world *w;
+	bool late[2] = { false, true };
+
+	sim_world_params_init(&p);
+	p.nvms = 2;
+	p.vcpus = 2;
+	p.late = late;
+	w = world_new(&p);
+	sim_fault_set_hook(sim_world_kernel(w, SIM_WORLD_HOST), fail_all, NULL);
+	submit(w, 1, 0, SIM_OP_VM_CREATE, 0, 0, 0);
+	run_idle(w);
+	sim_fault_set_hook(sim_world_kernel(w, SIM_WORLD_HOST), NULL, NULL);
+	cr_assert_eq(sim_world_event(w, 0)->result, -ENOMEM);
+	submit(w, 1, 0, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 1)->result, -ENODEV, "still off");
+	submit(w, 1, 0, SIM_OP_VM_CREATE, 0, 0, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 2)->result, 0, "a second VM_CREATE boots it");
+	submit(w, 1, 1, SIM_OP_ALLOC, 1, IOMMU_PASID_DEFAULT_MAX, 0);
+	run_idle(w);
+	cr_assert_eq(sim_world_event(w, 3)->result, 0);
+	no_findings(w);
+	sim_world_destroy(w);
+}
+
