@@ -247,8 +247,17 @@ static u64 submit_one(struct wdec *d, struct sim_world *w)
 		vm = 0;
 	dc->args(d, &op);
 	if (op.kind == SIM_OP_INIT || op.kind == SIM_OP_EXIT ||
-	    ((op.kind == SIM_OP_ALLOC || op.kind == SIM_OP_FREE) && in_below(d, 4) == 0))
+	    ((op.kind == SIM_OP_ALLOC || op.kind == SIM_OP_FREE) && in_below(d, 4) == 0)) {
 		op.consumer = &d->extra[vm < 0 ? 0 : vm];
+		/*
+		 * Every call on the extra consumer runs on vCPU 0, one after the
+		 * other: no call may run on a handle while its exit does
+		 * (docs/api.md), and an exit on one vCPU with an alloc or another
+		 * exit on the other would be the harness's bug, not the kernel's
+		 * (schedule fuzzing preempts CPUs inside them).
+		 */
+		cpu = 0;
+	}
 	/* submit times never go back (a trace's times do not), 0-15 us apart */
 	d->t += in_below(d, 4) * 5000;
 	op.at_ns = d->t;
