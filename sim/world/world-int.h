@@ -187,6 +187,13 @@ int world_unplug(struct sim_world *w, struct world_vm *vm, unsigned int d);
 
 /* A VM created powered off boots now, on one of its vCPUs: 0 or -errno. */
 int world_vm_boot(struct sim_world *w, struct world_vm *vm);
+/*
+ * Boot @vm's guest (sim/world/guest.c): its module parameters, devices,
+ * drivers and consumer. 0, or -1 with @err.
+ */
+int world_boot_guest(struct sim_world *w, struct world_vm *vm, char *err, size_t errlen);
+/* Forget @vm's drivers' state (a powered-off VM at a reset). */
+void world_guest_forget(struct sim_world *w, struct world_vm *vm);
 
 /* The host's custom allocators, unregistered and empty (a boot of the host). */
 void world_halloc_init(struct sim_world *w);
