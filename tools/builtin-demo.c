@@ -211,97 +211,130 @@ static void print_lockstat(const struct sim_lockstat *st, void *arg)
 	}
 }
 
+/* One step of the workload, for one consumer (@me). */
+struct step {
+	struct sim_world *w;
+	struct demo_consumer *c, *me;
+	unsigned int n;
+	unsigned long long *rng;
+	struct demo_stats *st;
+	struct demo_rec *rec;
+	struct sim_op op;
+	struct sim_event ev;
+};
+
+static bool step_alloc(struct step *x, ioasid_t lo, ioasid_t hi)
+{
+	struct demo_consumer *me = x->me;
+	int ret;
+
+	x->op.kind = SIM_OP_ALLOC;
+	x->op.a = lo;
+	x->op.b = hi;
+	x->op.arg = (uintptr_t)me;
+	if (!demo_exec(x->w, x->op, &x->ev))
+		return false;
+	ret = x->ev.result;
+	x->rec->op = DEMO_ALLOC;
+	x->rec->res = ret ? ret : (long long)x->ev.value;
+	if (ret == -ENOSPC) {
+		x->st->alloc_fail++;
+		return true;
+	}
+	if (ret) {
+		fprintf(stderr, "demo: %s: alloc: %d\n", me->name, ret);
+		return false;
+	}
+	me->held[me->nheld++] = x->ev.value;
+	x->st->allocs++;
+	return true;
+}
+
+static bool step_free(struct step *x)
+{
+	struct demo_consumer *me = x->me;
+	unsigned int i = splitmix(x->rng) % me->nheld;
+
+	x->op.kind = SIM_OP_FREE;
+	x->op.a = me->held[i];
+	if (!demo_exec(x->w, x->op, &x->ev))
+		return false;
+	x->rec->op = DEMO_FREE;
+	x->rec->res = x->ev.result;
+	if (x->ev.result) {
+		fprintf(stderr, "demo: %s: free %u: %d\n", me->name, me->held[i], x->ev.result);
+		return false;
+	}
+	me->held[i] = me->held[--me->nheld];
+	x->st->frees++;
+	return true;
+}
+
+/* A find of another consumer's PASID (or one's own): -EACCES unless it is one's own. */
+static bool step_find(struct step *x)
+{
+	struct demo_consumer *me = x->me, *other = &x->c[splitmix(x->rng) % x->n];
+	ioasid_t id;
+	void *priv;
+
+	if (!other->nheld)
+		return true;
+	id = other->held[splitmix(x->rng) % other->nheld];
+	x->op.kind = SIM_OP_FIND;
+	x->op.a = id;
+	if (!demo_exec(x->w, x->op, &x->ev))
+		return false;
+	priv = x->ev.result ? ERR_PTR(x->ev.result) : (void *)(uintptr_t)x->ev.value;
+	x->rec->op = DEMO_FIND;
+	x->rec->res = IS_ERR(priv) ? PTR_ERR(priv) : (struct demo_consumer *)priv - x->c;
+	x->st->finds++;
+	if (other == me ? priv != me : PTR_ERR(priv) != -EACCES) {
+		fprintf(stderr, "demo: %s: find %u of %s: %p\n", me->name, id, other->name, priv);
+		return false;
+	}
+	if (other != me)
+		x->st->foreign_denied++;
+	return true;
+}
+
+static bool step_walk(struct step *x)
+{
+	struct demo_consumer *me = x->me;
+
+	x->op.kind = SIM_OP_FOR_EACH;
+	if (!demo_exec(x->w, x->op, &x->ev))
+		return false;
+	x->rec->op = DEMO_WALK;
+	x->rec->res = x->ev.value;
+	x->st->walks++;
+	if (x->ev.value != me->nheld) {
+		fprintf(stderr, "demo: %s: for_each saw %u of %u\n", me->name,
+			(unsigned int)x->ev.value, me->nheld);
+		return false;
+	}
+	return true;
+}
+
 /* One step of the workload; returns false on a model mismatch. */
 static bool demo_step(struct sim_world *w, struct demo_consumer *c, unsigned int n,
 		      unsigned long long *rng, ioasid_t lo, ioasid_t hi, struct demo_stats *st,
 		      struct demo_rec *rec)
 {
-	struct demo_consumer *me = &c[splitmix(rng) % n];
-	unsigned int dice = splitmix(rng) % 100;
-	struct sim_op op = { .consumer = &me->handle };
-	struct sim_event ev;
+	struct step x = { .w = w, .c = c, .n = n, .rng = rng, .st = st, .rec = rec };
+	unsigned int dice;
 
+	x.me = &c[splitmix(rng) % n];
+	dice = splitmix(rng) % 100;
+	x.op.consumer = &x.me->handle;
 	rec->op = DEMO_NOP;
-	rec->who = me - c;
-	ioasid_t id;
-	int ret;
-
-	if (dice < 50 || !me->nheld) {
-		op.kind = SIM_OP_ALLOC;
-		op.a = lo;
-		op.b = hi;
-		op.arg = (uintptr_t)me;
-		if (!demo_exec(w, op, &ev))
-			return false;
-		ret = ev.result;
-		id = ev.value;
-		rec->op = DEMO_ALLOC;
-		rec->res = ret ? ret : (long long)id;
-		if (ret == -ENOSPC) {
-			st->alloc_fail++;
-			return true;
-		}
-		if (ret) {
-			fprintf(stderr, "demo: %s: alloc: %d\n", me->name, ret);
-			return false;
-		}
-		me->held[me->nheld++] = id;
-		st->allocs++;
-	} else if (dice < 85) {
-		unsigned int i = splitmix(rng) % me->nheld;
-
-		op.kind = SIM_OP_FREE;
-		op.a = me->held[i];
-		if (!demo_exec(w, op, &ev))
-			return false;
-		ret = ev.result;
-		rec->op = DEMO_FREE;
-		rec->res = ret;
-		if (ret) {
-			fprintf(stderr, "demo: %s: free %u: %d\n", me->name, me->held[i], ret);
-			return false;
-		}
-		me->held[i] = me->held[--me->nheld];
-		st->frees++;
-	} else if (dice < 97) {
-		struct demo_consumer *other = &c[splitmix(rng) % n];
-		void *priv;
-
-		if (!other->nheld)
-			return true;
-		id = other->held[splitmix(rng) % other->nheld];
-		op.kind = SIM_OP_FIND;
-		op.a = id;
-		if (!demo_exec(w, op, &ev))
-			return false;
-		priv = ev.result ? ERR_PTR(ev.result) : (void *)(uintptr_t)ev.value;
-		rec->op = DEMO_FIND;
-		rec->res = IS_ERR(priv) ? PTR_ERR(priv) : (struct demo_consumer *)priv - c;
-		st->finds++;
-		if (other == me ? priv != me : PTR_ERR(priv) != -EACCES) {
-			fprintf(stderr, "demo: %s: find %u of %s: %p\n", me->name, id,
-				other->name, priv);
-			return false;
-		}
-		if (other != me)
-			st->foreign_denied++;
-	} else {
-		unsigned int seen;
-
-		op.kind = SIM_OP_FOR_EACH;
-		if (!demo_exec(w, op, &ev))
-			return false;
-		seen = ev.value;
-		rec->op = DEMO_WALK;
-		rec->res = seen;
-		st->walks++;
-		if (seen != me->nheld) {
-			fprintf(stderr, "demo: %s: for_each saw %u of %u\n", me->name, seen,
-				me->nheld);
-			return false;
-		}
-	}
-	return true;
+	rec->who = x.me - c;
+	if (dice < 50 || !x.me->nheld)
+		return step_alloc(&x, lo, hi);
+	if (dice < 85)
+		return step_free(&x);
+	if (dice < 97)
+		return step_find(&x);
+	return step_walk(&x);
 }
 
 static int range_cb(const struct opt *o, const char *arg, char *err, size_t len)
