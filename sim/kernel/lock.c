@@ -733,6 +733,81 @@ static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int 
 }
 
 /*
+ * The class of @r for an acquisition by @t, counted (@contended: it had to
+ * wait), with the lock order checked against what @t holds (a finding goes
+ * to @pf, reported by the caller once the state lock is dropped).
+ */
+static inline struct sim_lock_class *acquire_class(struct sim_task *t, struct sim_lock_state *ls,
+						   const struct lock_ref *r, bool co, bool try,
+						   bool contended, const char *file, int line,
+						   struct pending_finding *pf)
+{
+	struct sim_lock_class *c;
+
+	ls_lock(ls, co);
+#ifndef LOCK_PTHREAD
+	c = co ? memo_get(r, ls) : NULL;
+	if (!c) {
+		c = class_get(ls, r, file, line, pf);
+		if (co)
+			memo_set(r, ls, c);
+	}
+#else
+	c = class_get(ls, r, file, line, pf);
+#endif
+	c->st.acquisitions++;
+	if (contended)
+		c->st.contentions++;
+	/* The lock-order graph: compiled out in the fast build (<sim/checks.h>). */
+	if (SIM_CHECKS && !try)
+		for (unsigned int j = 0; j < t->nheld; j++) {
+			const struct sim_lock_class *hc = t->held[j].class;
+
+			if (hc && hc->ls == ls)
+				order_check(ls, &t->held[j], c, file, line, pf);
+		}
+	ls_unlock(ls, co);
+	return c;
+}
+
+/*
+ * @t holds @r once this returns: if it was @busy (since @t0), after waiting
+ * for its holder, else after the virtual-time wait @vwait the scheduler
+ * charged; the wait goes to @c's lockstat. Returns @t's clock then.
+ */
+static inline u64 acquire_wait(struct sim_task *t, struct sim_lock_state *ls,
+			       const struct lock_ref *r, struct sim_lock_class *c, bool co,
+			       u64 t0, bool busy, u64 vwait)
+{
+	const struct sim_task_hooks *hk = t->hooks;
+	u64 now, wait = vwait;
+
+	if (busy) {
+		if (hk && hk->lock_wait) {
+			/*
+			 * All simulated CPUs share this pthread: the holder is
+			 * another coroutine, which must run to release it.
+			 */
+			while (!lock_take(r, t, co))
+				hk->lock_wait(t->hooks_arg, r->lock);
+			if (hk->lock_vtime)
+				hk->lock_vtime(t->hooks_arg, r->lock, r->vt, false);
+		} else {
+			raw_lock(r, t);
+		}
+	}
+	now = task_clock(t);
+	if (busy)
+		wait = now >= t0 ? now - t0 : 0;
+	if (busy || vwait) {
+		ls_lock(ls, co);
+		wait_account(&c->st, wait);
+		ls_unlock(ls, co);
+	}
+	return now;
+}
+
+/*
  * Take @r for the calling task. Returns false only for a failed trylock.
  */
 static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, int line)
@@ -782,61 +857,11 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 		}
 	}
 
-	ls_lock(ls, co);
-#ifndef LOCK_PTHREAD
-	c = co ? memo_get(r, ls) : NULL;
-	if (!c) {
-		c = class_get(ls, r, file, line, &pf);
-		if (co)
-			memo_set(r, ls, c);
-	}
-#else
-	c = class_get(ls, r, file, line, &pf);
-#endif
-	c->st.acquisitions++;
-	if (busy || vwait)
-		c->st.contentions++;
-	/* The lock-order graph: compiled out in the fast build (<sim/checks.h>). */
-	if (SIM_CHECKS && !try)
-		for (unsigned int j = 0; j < t->nheld; j++) {
-			const struct sim_lock_class *hc = t->held[j].class;
-
-			if (hc && hc->ls == ls)
-				order_check(ls, &t->held[j], c, file, line, &pf);
-		}
-	ls_unlock(ls, co);
+	c = acquire_class(t, ls, r, co, try, busy || vwait, file, line, &pf);
 	/* Report before blocking: a real inversion may deadlock right here. */
 	if (unlikely(pf.set))
 		pending_flush(k, &pf);
-
-	if (busy) {
-		u64 wait;
-
-		if (hk && hk->lock_wait) {
-			/*
-			 * All simulated CPUs share this pthread: the holder is
-			 * another coroutine, which must run to release it.
-			 */
-			while (!lock_take(r, t, co))
-				hk->lock_wait(t->hooks_arg, r->lock);
-			if (hk->lock_vtime)
-				hk->lock_vtime(t->hooks_arg, r->lock, r->vt, false);
-		} else {
-			raw_lock(r, t);
-		}
-		now = task_clock(t);
-		wait = now >= t0 ? now - t0 : 0;
-		ls_lock(ls, co);
-		wait_account(&c->st, wait);
-		ls_unlock(ls, co);
-	} else {
-		now = task_clock(t);
-		if (vwait) {
-			ls_lock(ls, co);
-			wait_account(&c->st, vwait);
-			ls_unlock(ls, co);
-		}
-	}
+	now = acquire_wait(t, ls, r, c, co, busy ? t0 : 0, busy, vwait);
 
 	if (!held_push(t, r, c, now, file, line))
 		sim_finding_add(k, SIM_FINDING_LOCKDEP, file, line,
