@@ -33,7 +33,7 @@ static const struct {
 #define F(x) { #x, offsetof(struct sim_cost_model, x) }
 	F(vm_exit_ns), F(vm_entry_ns), F(vmm_handle_ns), F(host_call_ns),
 	F(lock_handoff_ns), F(cs_hold_ns), F(poll_ns), F(mmio_ns), F(op_ns),
-	F(cs_exp_ns), F(think_exp_ns), F(quantum_ns), F(host_switch_ns),
+	F(cs_exp_ns), F(think_exp_ns), F(quantum_ns), F(host_switch_ns), F(bounce_ns),
 #undef F
 };
 
@@ -75,7 +75,7 @@ int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, si
 			snprintf(err, errlen, "--cost: unknown field or bad value '%s=%s' "
 				 "(fields: vm_exit_ns vm_entry_ns vmm_handle_ns host_call_ns "
 				 "lock_handoff_ns cs_hold_ns poll_ns mmio_ns op_ns cs_exp_ns "
-				 "think_exp_ns quantum_ns host_switch_ns)", tok, eq + 1);
+				 "think_exp_ns quantum_ns host_switch_ns bounce_ns)", tok, eq + 1);
 			return -1;
 		}
 		*(u64 *)((char *)c + f[i].off) = v;
@@ -83,4 +83,50 @@ int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, si
 		snprintf(name + l, nlen - l, "+%s=%llu", tok, v);
 	}
 	return 0;
+}
+
+u64 sim_bounce_touch(struct sim_bounce *b, const void *inst, unsigned int cpu, u64 ns)
+{
+	unsigned int prev;
+	size_t i;
+
+	/* A world has one instance per VM and the host's: a short linear search. */
+	for (i = 0; i < b->n && b->key[i] != inst; i++)
+		;
+	if (i == b->n) {
+		if (b->n == b->cap) {
+			size_t cap = b->cap ? 2 * b->cap : 8;
+			const void **k = realloc(b->key, cap * sizeof(*k));
+			unsigned int *c;
+
+			if (!k)
+				abort();
+			b->key = k;
+			c = realloc(b->cpu, cap * sizeof(*c));
+			if (!c)
+				abort();
+			b->cpu = c;
+			b->cap = cap;
+		}
+		b->key[b->n] = inst;
+		b->cpu[b->n++] = cpu;
+		return 0;
+	}
+	prev = b->cpu[i];
+	b->cpu[i] = cpu;
+	if (i) {
+		/* Move to front: the busiest instances stay first. */
+		b->key[i] = b->key[0];
+		b->cpu[i] = b->cpu[0];
+		b->key[0] = inst;
+		b->cpu[0] = cpu;
+	}
+	return prev == cpu ? 0 : ns;
+}
+
+void sim_bounce_free(struct sim_bounce *b)
+{
+	free(b->key);
+	free(b->cpu);
+	*b = (struct sim_bounce){ 0 };
 }

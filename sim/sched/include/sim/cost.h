@@ -38,7 +38,34 @@ struct sim_cost_model {
 	u64 quantum_ns;
 	/* Host CPUs: a host CPU switching to another simulated CPU's thread. */
 	u64 host_switch_ns;
+	/*
+	 * A lock acquisition or release in a kernel instance whose previous
+	 * acquisition or release was made by another CPU: the instance's
+	 * shared lock bookkeeping (the shim's lock-state mutex and class
+	 * counters) moving between caches. Charged inside the hold at an
+	 * acquisition, after it at a release. 0 by default; `model
+	 * --calibrate` measures it.
+	 */
+	u64 bounce_ns;
 };
+
+/*
+ * Which CPU last took a lock in each kernel instance (bounce_ns): keys are
+ * instance addresses, compared whole, so the charge does not depend on
+ * where the instances were allocated. Zero-initialise; sim_bounce_free().
+ */
+struct sim_bounce {
+	const void **key;
+	unsigned int *cpu;
+	size_t n, cap;
+};
+
+/*
+ * CPU @cpu takes or releases a lock in instance @inst: returns @ns if
+ * another CPU was the last to, else 0, and records @cpu as the last.
+ */
+u64 sim_bounce_touch(struct sim_bounce *b, const void *inst, unsigned int cpu, u64 ns);
+void sim_bounce_free(struct sim_bounce *b);
 
 /* The defaults of SIM_COST_MODEL_VERSION. */
 extern const struct sim_cost_model sim_cost_default;
