@@ -373,7 +373,7 @@ int cmd_model(int argc, char **argv)
 		return PASIDSIM_EXIT_USAGE;
 	}
 	if (c.calibrate)
-		return model_calibrate(&m, c.calfile) ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
+		return model_calibrate(&m, c.calfile, c.dbopt, !c.nodb) ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
 	if (check_args(&m, &c))
 		return PASIDSIM_EXIT_USAGE;
 	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus * m.nsweep;
