@@ -372,6 +372,7 @@ enum baton_work { BATON_NONE, BATON_OWN, BATON_SHARED, BATON_SOLO };
 #define BATON_TURNS	256	/* turns per round */
 #define BATON_ROUNDS	100
 #define BATON_BUDGET_NS	3e8	/* wall time a measurement may take (a busy machine) */
+#define BATON_CO_NS	2000	/* a turn slower than this: the threads never co-ran */
 
 static struct {
 	unsigned long turn __attribute__((aligned(64)));
@@ -477,6 +478,7 @@ static double baton(enum baton_work w)
 struct micro {
 	double none, own, shared, solo;	/* ns per turn */
 	double handoff, bounce;
+	bool unmeasured;		/* no round ran on 2 CPUs at once */
 };
 
 /* The baton figures, each the fastest of CAL_REPS measurements, interleaved. */
@@ -494,9 +496,11 @@ static void micro_measure(struct micro *m)
 	}
 	m->bounce = m->own - m->none - m->solo;
 	m->handoff = m->shared - m->own;
-	if (m->bounce < 0)
+	m->unmeasured = m->none > BATON_CO_NS || m->own > BATON_CO_NS ||
+			m->shared > BATON_CO_NS;
+	if (m->bounce < 0 || m->unmeasured)
 		m->bounce = 0;
-	if (m->handoff < 0)
+	if (m->handoff < 0 || m->unmeasured)
 		m->handoff = 0;
 }
 
@@ -629,6 +633,7 @@ struct cal {
 	struct model_result unit, mod[CAL_MAX_THREADS + 1], nobounce;
 	struct micro mi;
 	double t1, hold, kmodel, cs, opns;
+	double wall_ns;		/* the whole calibration */
 	unsigned long pairs;
 	char spec[256];
 };
@@ -707,6 +712,9 @@ static void cal_print(const struct model *m, const struct cal *c)
 	       "%.1f, with a shared lock %.1f; one thread's own lock %.1f\n", mi->none, mi->own,
 	       mi->shared, mi->solo);
 
+	if (mi->unmeasured)
+		printf("  the 2 threads never ran at once in a whole round (machine busy): "
+		       "bounce_ns and lock_handoff_ns not measured (0)\n");
 	printf("calibrated cost overrides: %s\n\n", c->spec);
 	printf("%7s %12s %12s %12s %9s %9s %10s %9s %12s %12s\n", "threads", "wall_ops/s",
 	       "oncpu_ops/s", "model_ops/s", "err_cpu", "err_wall", "co-running", "csw/kop",
@@ -733,10 +741,14 @@ static void cal_print(const struct model *m, const struct cal *c)
 	fflush(stdout);
 }
 
+/*
+ * Every figure of a calibration comes from wall-clock measurements (the
+ * model's too, through the costs), so each is a sample, compared as noisy.
+ */
 static void cal_metric(struct results_run *run, const char *n, const char *unit,
 		       enum results_better b, double v)
 {
-	results_metric(run, n, unit, b, v);
+	results_sample(run, n, unit, b, v);
 }
 
 /* Into the results store: command "model", config {"calibrate":...}. 0 or -1. */
@@ -778,10 +790,11 @@ static int cal_record(const struct model *m, const struct cal *c, const char *db
 		cal_metric(run, name, "%", RESULTS_EQUAL,
 			   err_pct(c->mod[n].ops_per_s, c->thr[n].ops_per_s));
 	}
-	cal_metric(run, "calibrate.cs_hold_ns", "ns", RESULTS_EQUAL, c->cs);
-	cal_metric(run, "calibrate.op_ns", "ns", RESULTS_EQUAL, c->opns);
-	cal_metric(run, "calibrate.lock_handoff_ns", "ns", RESULTS_EQUAL, c->mi.handoff);
-	cal_metric(run, "calibrate.bounce_ns", "ns", RESULTS_EQUAL, c->mi.bounce);
+	results_run_set_duration(run, (u64)c->wall_ns);
+	cal_metric(run, "calibrate.cs_hold_ns", "ns", RESULTS_LOWER, c->cs);
+	cal_metric(run, "calibrate.op_ns", "ns", RESULTS_LOWER, c->opns);
+	cal_metric(run, "calibrate.lock_handoff_ns", "ns", RESULTS_LOWER, c->mi.handoff);
+	cal_metric(run, "calibrate.bounce_ns", "ns", RESULTS_LOWER, c->mi.bounce);
 	cal_metric(run, "calibrate.threads2.co_running", "ratio", RESULTS_HIGHER,
 		   c->thr[2].co_frac);
 	results_run_set_outcome(run, (u64)(2.0 * c->pairs * 3 * CAL_REPS), "ok");
@@ -809,8 +822,10 @@ int model_calibrate(struct model *m, const char *outfile, const char *dbopt, boo
 		return -1;
 	}
 	c->pairs = (unsigned long)m->ops * 1000;
+	c->wall_ns = wall_ns();
 	if (cal_measure(m, core, &api, c))
 		goto out;
+	c->wall_ns = wall_ns() - c->wall_ns;
 	cal_print(m, c);
 	if (outfile && write_spec(outfile, c->spec)) {
 		fprintf(stderr, "model: calibrate: cannot write %s\n", outfile);
