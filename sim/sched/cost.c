@@ -85,48 +85,44 @@ int sim_cost_override(struct sim_cost_model *c, const char *spec, char *name, si
 	return 0;
 }
 
-u64 sim_bounce_touch(struct sim_bounce *b, const void *inst, unsigned int cpu, u64 ns)
+u64 sim_bounce_touch(struct sim_bounce *b, const void *inst, unsigned int cpu, u64 now,
+		     u64 ns)
 {
-	unsigned int prev;
+	struct sim_bounce_ent e;
 	size_t i;
 
 	/* A world has one instance per VM and the host's: a short linear search. */
-	for (i = 0; i < b->n && b->key[i] != inst; i++)
+	for (i = 0; i < b->n && b->ent[i].inst != inst; i++)
 		;
 	if (i == b->n) {
 		if (b->n == b->cap) {
 			size_t cap = b->cap ? 2 * b->cap : 8;
-			const void **k = realloc(b->key, cap * sizeof(*k));
-			unsigned int *c;
+			struct sim_bounce_ent *n = realloc(b->ent, cap * sizeof(*n));
 
-			if (!k)
+			if (!n)
 				abort();
-			b->key = k;
-			c = realloc(b->cpu, cap * sizeof(*c));
-			if (!c)
-				abort();
-			b->cpu = c;
+			b->ent = n;
 			b->cap = cap;
 		}
-		b->key[b->n] = inst;
-		b->cpu[b->n++] = cpu;
+		b->ent[b->n++] = (struct sim_bounce_ent){ inst, cpu, now };
 		return 0;
 	}
-	prev = b->cpu[i];
-	b->cpu[i] = cpu;
-	if (i) {
-		/* Move to front: the busiest instances stay first. */
-		b->key[i] = b->key[0];
-		b->cpu[i] = b->cpu[0];
-		b->key[0] = inst;
-		b->cpu[0] = cpu;
+	e = b->ent[i];
+	/* Move to front: the busiest instances stay first. */
+	memmove(&b->ent[1], &b->ent[0], i * sizeof(b->ent[0]));
+	if (e.cpu == cpu) {
+		b->ent[0] = e;
+		return 0;
 	}
-	return prev == cpu ? 0 : ns;
+	/* One transfer at a time: wait for the previous one to end. */
+	e.cpu = cpu;
+	e.free_at = (e.free_at > now ? e.free_at : now) + ns;
+	b->ent[0] = e;
+	return e.free_at - now;
 }
 
 void sim_bounce_free(struct sim_bounce *b)
 {
-	free(b->key);
-	free(b->cpu);
+	free(b->ent);
 	*b = (struct sim_bounce){ 0 };
 }

@@ -784,7 +784,7 @@ static u64 hook_lock_vtime(void *arg, const void *lock, struct sim_lock_vt *vt, 
  */
 static void bounce_charge(struct sim_cpu *c)
 {
-	c->clock += sim_bounce_touch(&c->s->bounce, sim_kernel_current(), c->id,
+	c->clock += sim_bounce_touch(&c->s->bounce, sim_kernel_current(), c->id, c->clock,
 				     c->s->cost.bounce_ns);
 }
 

@@ -274,6 +274,39 @@ KTEST(contention, bounce_charged_when_another_cpu_touched_the_instance)
 	cr_assert_eq(b[1], b[0] + hold);
 }
 
+/* Two CPUs move the same instance's bookkeeping at once: one after the other. */
+static DEFINE_SPINLOCK(vt_lock3);
+
+static void take_one(struct sim_cpu *cpu, void *p)
+{
+	u64 *t = p;
+	spinlock_t *l = t[1] == 1 ? &vt_lock : t[1] == 2 ? &vt_lock2 : &vt_lock3;
+
+	spin_lock(l);
+	t[0] = sim_clock_ns();
+	spin_unlock(l);
+}
+
+KTEST(contention, bounces_of_one_instance_do_not_overlap)
+{
+	struct sim_cost_model cm = sim_cost_default;
+	u64 a[2] = { 0, 1 }, b[2] = { 0, 2 }, c[2] = { 0, 3 }, lo, hi;
+	struct sim_sched *s;
+
+	cm.bounce_ns = 700;
+	s = sim_sched_create(&cm, 3);
+	sim_cpu_create(s, "a", ktest_kernel(), take_one, a, 0, 0);
+	sim_cpu_create(s, "b", ktest_kernel(), take_one, b, 100, 0);
+	sim_cpu_create(s, "c", ktest_kernel(), take_one, c, 100, 0);
+	cr_assert_eq(sim_sched_run(s), SIM_SCHED_IDLE, "%s", sim_sched_report(s));
+	lo = b[0] < c[0] ? b[0] : c[0];
+	hi = b[0] < c[0] ? c[0] : b[0];
+	/* the first moves it from a (100 + 700), the second waits for that and moves it again */
+	cr_assert_eq(lo, 100 + 700 + cm.cs_hold_ns, "first at %llu", (unsigned long long)lo);
+	cr_assert_eq(hi, 100 + 2 * 700 + cm.cs_hold_ns, "second at %llu", (unsigned long long)hi);
+	sim_sched_destroy(s);
+}
+
 /* A reader that runs ahead: its whole section executes before the waiter starts. */
 static u64 reader_left;
 

@@ -50,21 +50,31 @@ struct sim_cost_model {
 };
 
 /*
- * Which CPU last took a lock in each kernel instance (bounce_ns): keys are
+ * Per kernel instance (bounce_ns): the CPU that last took or released a
+ * lock in it, and the virtual time its bookkeeping is busy until. Keys are
  * instance addresses, compared whole, so the charge does not depend on
  * where the instances were allocated. Zero-initialise; sim_bounce_free().
  */
+struct sim_bounce_ent {
+	const void *inst;
+	unsigned int cpu;
+	u64 free_at;
+};
+
 struct sim_bounce {
-	const void **key;
-	unsigned int *cpu;
+	struct sim_bounce_ent *ent;
 	size_t n, cap;
 };
 
 /*
- * CPU @cpu takes or releases a lock in instance @inst: returns @ns if
- * another CPU was the last to, else 0, and records @cpu as the last.
+ * CPU @cpu, at virtual time @now, takes or releases a lock in instance
+ * @inst. If another CPU did so last, the bookkeeping moves: it is busy
+ * for @ns from max(@now, the end of the previous move) (the shim's
+ * lock-state mutex serialises it). Returns the time @cpu spends (waiting
+ * and moving; 0 when it was the last) and records @cpu as the last.
  */
-u64 sim_bounce_touch(struct sim_bounce *b, const void *inst, unsigned int cpu, u64 ns);
+u64 sim_bounce_touch(struct sim_bounce *b, const void *inst, unsigned int cpu, u64 now,
+		     u64 ns);
 void sim_bounce_free(struct sim_bounce *b);
 
 /* The defaults of SIM_COST_MODEL_VERSION. */
