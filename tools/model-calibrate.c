@@ -57,6 +57,7 @@
 #include <sim/core.h>
 
 #include "builtin.h"
+#include "model-cal.h"
 #include "model.h"
 
 #define CAL_REPS	5
@@ -67,12 +68,6 @@
 
 struct vfio_pasid_vm;
 
-struct host_api {
-	struct vfio_pasid_vm *(*create)(const char *name, unsigned int quota);
-	void (*destroy)(struct vfio_pasid_vm *vm);
-	int (*alloc)(struct vfio_pasid_vm *vm, ioasid_t min, ioasid_t max, ioasid_t *id);
-	int (*free)(struct vfio_pasid_vm *vm, ioasid_t pasid);
-};
 
 /* One batch of a thread: when it ended (wall) and the thread's CPU time then. */
 struct batch {
@@ -92,13 +87,15 @@ struct thr {
 	long ivcsw;			/* involuntary context switches */
 };
 
-static double wall_ns(void)
+double model_wall_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
+
+#define wall_ns model_wall_ns
 
 static double cpu_ns(void)
 {
@@ -365,145 +362,6 @@ static int threads_medians(struct sim_core *core, struct host_api *api, unsigned
 	return 0;
 }
 
-/* ---- baton microbenchmarks ------------------------------------------------------------ */
-
-enum baton_work { BATON_NONE, BATON_OWN, BATON_SHARED, BATON_SOLO };
-
-#define BATON_TURNS	256	/* turns per round */
-#define BATON_ROUNDS	100
-#define BATON_BUDGET_NS	3e8	/* wall time a measurement may take (a busy machine) */
-#define BATON_CO_NS	2000	/* a turn slower than this: the threads never co-ran */
-
-static struct {
-	unsigned long turn __attribute__((aligned(64)));
-	spinlock_t own[2] __attribute__((aligned(64)));
-	spinlock_t shared __attribute__((aligned(64)));
-	struct sim_kernel *k;
-	enum baton_work work;
-	bool stop;
-	pthread_barrier_t bar;
-	double best;		/* thread 0: the fastest round, ns per turn */
-} bt;
-
-static void baton_work(int id)
-{
-	spinlock_t *l = bt.work == BATON_SHARED ? &bt.shared : &bt.own[id];
-
-	if (bt.work == BATON_NONE)
-		return;
-	spin_lock(l);
-	spin_unlock(l);
-}
-
-/* Wait for turn @want; false if the measurement stopped meanwhile. */
-static bool baton_wait(unsigned long want)
-{
-	unsigned int spins = 0;
-
-	while (__atomic_load_n(&bt.turn, __ATOMIC_ACQUIRE) != want) {
-		if (__atomic_load_n(&bt.stop, __ATOMIC_RELAXED))
-			return false;
-		if (++spins % 256)
-			__builtin_ia32_pause();
-		else
-			sched_yield();	/* the other thread is off its CPU: let it on */
-	}
-	return true;
-}
-
-static void *baton_main(void *p)
-{
-	int id = (int)(long)p;
-	struct sim_kernel *prev = sim_kernel_enter(bt.k);
-	bool solo = bt.work == BATON_SOLO;
-	double start;
-
-	pthread_barrier_wait(&bt.bar);
-	start = wall_ns();
-	for (unsigned long r = 0; r < BATON_ROUNDS; r++) {
-		unsigned long base = r * BATON_TURNS;
-		double t0 = wall_ns(), t1;
-
-		for (unsigned long i = id; i < BATON_TURNS; i += solo ? 1 : 2) {
-			if (!solo && !baton_wait(base + i))
-				goto out;
-			baton_work(id);
-			if (!solo)
-				__atomic_store_n(&bt.turn, base + i + 1, __ATOMIC_RELEASE);
-		}
-		if (!solo && !baton_wait(base + BATON_TURNS))
-			goto out;
-		t1 = wall_ns();
-		if (!id && (t1 - t0) / BATON_TURNS < bt.best)
-			bt.best = (t1 - t0) / BATON_TURNS;
-		if (!id && t1 - start > BATON_BUDGET_NS)
-			__atomic_store_n(&bt.stop, true, __ATOMIC_RELAXED);
-		if (__atomic_load_n(&bt.stop, __ATOMIC_RELAXED))
-			break;
-	}
-out:
-	sim_kernel_leave(prev);
-	return NULL;
-}
-
-/* ns per turn of the fastest round: 2 threads passing a baton (1 for BATON_SOLO). */
-static double baton(enum baton_work w)
-{
-	unsigned int n = w == BATON_SOLO ? 1 : 2;
-	pthread_t tid[2];
-
-	bt.work = w;
-	bt.turn = 0;
-	bt.stop = false;
-	bt.best = 1e18;
-	bt.k = sim_kernel_create("baton");
-	{
-		struct sim_kernel *prev = sim_kernel_enter(bt.k);
-
-		for (int i = 0; i < 2; i++)
-			spin_lock_init(&bt.own[i]);	/* one class, as the churn's xa_locks */
-		spin_lock_init(&bt.shared);
-		sim_kernel_leave(prev);
-	}
-	pthread_barrier_init(&bt.bar, NULL, n);
-	for (unsigned int i = 0; i < n; i++)
-		pthread_create(&tid[i], NULL, baton_main, (void *)(long)i);
-	for (unsigned int i = 0; i < n; i++)
-		pthread_join(tid[i], NULL);
-	pthread_barrier_destroy(&bt.bar);
-	sim_kernel_destroy(bt.k);
-	return bt.best;
-}
-
-struct micro {
-	double none, own, shared, solo;	/* ns per turn */
-	double handoff, bounce;
-	bool unmeasured;		/* no round ran on 2 CPUs at once */
-};
-
-/* The baton figures, each the fastest of CAL_REPS measurements, interleaved. */
-static void micro_measure(struct micro *m)
-{
-	*m = (struct micro){ 1e18, 1e18, 1e18, 1e18, 0, 0 };
-	for (int i = 0; i < CAL_REPS; i++) {
-		double v[4] = { baton(BATON_NONE), baton(BATON_OWN), baton(BATON_SHARED),
-				baton(BATON_SOLO) };
-		double *f[4] = { &m->none, &m->own, &m->shared, &m->solo };
-
-		for (int j = 0; j < 4; j++)
-			if (v[j] < *f[j])
-				*f[j] = v[j];
-	}
-	m->bounce = m->own - m->none - m->solo;
-	m->handoff = m->shared - m->own;
-	m->unmeasured = m->none > BATON_CO_NS || m->own > BATON_CO_NS ||
-			m->shared > BATON_CO_NS;
-	if (m->bounce < 0 || m->unmeasured)
-		m->bounce = 0;
-	if (m->handoff < 0 || m->unmeasured)
-		m->handoff = 0;
-}
-
 /* ---- the model's side ------------------------------------------------------------------ */
 
 struct model_result {
@@ -630,9 +488,9 @@ static int load_host(const struct model *m, struct sim_core **core, struct host_
 struct cal {
 	struct thr_result thr[CAL_MAX_THREADS + 1];
 	struct thr_result all[CAL_MAX_THREADS + 1][CAL_REPS];
-	struct model_result unit, mod[CAL_MAX_THREADS + 1], nobounce;
+	struct model_result unit, mod[CAL_MAX_THREADS + 1], nobounce, lockonly;
 	struct micro mi;
-	double t1, hold, kmodel, cs, opns;
+	double t1, hold, kmodel, cs, opns, bounce;
 	double wall_ns;		/* the whole calibration */
 	unsigned long pairs;
 	char spec[256];
@@ -661,7 +519,7 @@ static int cal_measure(const struct model *m, struct sim_core *core, struct host
 		fprintf(stderr, "model: calibrate: a threads-mode run failed\n");
 		return -1;
 	}
-	micro_measure(&c->mi);
+	micro_measure(&c->mi, core, api);
 	/* the model's acquisitions per operation and inside an allocator-lock hold */
 	memset(&u, 0, sizeof(u));
 	u.version = m->cost.version;
@@ -674,20 +532,27 @@ static int cal_measure(const struct model *m, struct sim_core *core, struct host
 	c->hold = c->thr[1].alloc_hold_ns * c->t1 * c->thr[1].ops_per_s * 1e-9;
 	c->cs = c->unit.alloc_hold_ns > 0 ? c->hold / c->unit.alloc_hold_ns : 0;
 	c->opns = c->t1 - c->kmodel * c->cs;
-	if (c->opns < 0)
+	if (c->opns < 0) {	/* the scaled hold overshot: the locks take all of T1 */
+		c->cs = c->t1 / c->kmodel;
 		c->opns = 0;
+	}
+	/* an operation's extra cost at a baton turn, spread over its acquisitions */
+	c->bounce = c->kmodel > 0 ? c->mi.op_extra / c->kmodel : 0;
 	snprintf(c->spec, sizeof(c->spec),
 		 "cs_hold_ns=%.0f,op_ns=%.0f,lock_handoff_ns=%.0f,bounce_ns=%.0f", c->cs, c->opns,
-		 c->mi.handoff, c->mi.bounce);
+		 c->mi.handoff, c->bounce);
 	u = m->cost;
 	u.cs_hold_ns = (u64)(c->cs + 0.5);
 	u.op_ns = (u64)(c->opns + 0.5);
 	u.lock_handoff_ns = (u64)(c->mi.handoff + 0.5);
-	u.bounce_ns = (u64)(c->mi.bounce + 0.5);
+	u.bounce_ns = (u64)(c->bounce + 0.5);
 	for (unsigned int n = 1; n <= CAL_MAX_THREADS; n++)
 		if (model_host_run(m, &u, n, c->pairs / 100 < 64 ? 64 : c->pairs / 100,
 				   &c->mod[n]))
 			return -1;
+	u.bounce_ns = (u64)(c->mi.bounce_lock + 0.5);
+	if (model_host_run(m, &u, 2, c->pairs / 100 < 64 ? 64 : c->pairs / 100, &c->lockonly))
+		return -1;
 	u.bounce_ns = 0;
 	return model_host_run(m, &u, 2, c->pairs / 100 < 64 ? 64 : c->pairs / 100,
 			      &c->nobounce);
@@ -709,12 +574,15 @@ static void cal_print(const struct model *m, const struct cal *c)
 		printf("  WARNING: the model and the threads mode take different locks per "
 		       "operation\n");
 	printf("baton of 2 threads (ns per turn, fastest round): alone %.1f, with its own lock "
-	       "%.1f, with a shared lock %.1f; one thread's own lock %.1f\n", mi->none, mi->own,
-	       mi->shared, mi->solo);
+	       "%.1f, with a shared lock %.1f, with an operation %.1f;\n  one thread alone: own "
+	       "lock %.1f, operation %.1f; so an operation costs %.1f more after the other\n"
+	       "  thread's (%.1f per acquisition), an acquisition of its own lock %.1f more\n",
+	       mi->none, mi->own, mi->shared, mi->op, mi->solo, mi->op_solo, mi->op_extra,
+	       c->bounce, mi->bounce_lock);
 
 	if (mi->unmeasured)
-		printf("  the 2 threads never ran at once in a whole round (machine busy): "
-		       "bounce_ns and lock_handoff_ns not measured (0)\n");
+		printf("  in some baton the 2 threads never ran at once in a whole round (machine "
+		       "busy): what it gives is not measured (0)\n");
 	printf("calibrated cost overrides: %s\n\n", c->spec);
 	printf("%7s %12s %12s %12s %9s %9s %10s %9s %12s %12s\n", "threads", "wall_ops/s",
 	       "oncpu_ops/s", "model_ops/s", "err_cpu", "err_wall", "co-running", "csw/kop",
@@ -733,11 +601,16 @@ static void cal_print(const struct model *m, const struct cal *c)
 		       n == 1 ? 100.0 : 100.0 * t->co_frac, t->ivcsw_per_kop, t->cont_per_op,
 		       c->mod[n].cont_per_op);
 	}
-	printf("without bounce_ns the model gives %.0f ops/s at 2 threads (%+.2f%% wall",
-	       c->nobounce.ops_per_s, err_pct(c->nobounce.ops_per_s, c->thr[2].ops_per_s));
-	if (thr_oncpu(&c->thr[2], 2) > 0)
-		printf(", %+.2f%% on CPU", err_pct(c->nobounce.ops_per_s, thr_oncpu(&c->thr[2], 2)));
-	printf(")\n");
+	for (int v = 0; v < 2; v++) {
+		const struct model_result *r = v ? &c->nobounce : &c->lockonly;
+
+		printf("with bounce_ns=%.0f (%s) the model gives %.0f ops/s at 2 threads "
+		       "(%+.2f%% wall", v ? 0.0 : mi->bounce_lock, v ? "none" : "the lock's only",
+		       r->ops_per_s, err_pct(r->ops_per_s, c->thr[2].ops_per_s));
+		if (thr_oncpu(&c->thr[2], 2) > 0)
+			printf(", %+.2f%% on CPU", err_pct(r->ops_per_s, thr_oncpu(&c->thr[2], 2)));
+		printf(")\n");
+	}
 	fflush(stdout);
 }
 
@@ -794,7 +667,8 @@ static int cal_record(const struct model *m, const struct cal *c, const char *db
 	cal_metric(run, "calibrate.cs_hold_ns", "ns", RESULTS_LOWER, c->cs);
 	cal_metric(run, "calibrate.op_ns", "ns", RESULTS_LOWER, c->opns);
 	cal_metric(run, "calibrate.lock_handoff_ns", "ns", RESULTS_LOWER, c->mi.handoff);
-	cal_metric(run, "calibrate.bounce_ns", "ns", RESULTS_LOWER, c->mi.bounce);
+	cal_metric(run, "calibrate.bounce_ns", "ns", RESULTS_LOWER, c->bounce);
+	cal_metric(run, "calibrate.bounce_lock_ns", "ns", RESULTS_LOWER, c->mi.bounce_lock);
 	cal_metric(run, "calibrate.threads2.co_running", "ratio", RESULTS_HIGHER,
 		   c->thr[2].co_frac);
 	results_run_set_outcome(run, (u64)(2.0 * c->pairs * 3 * CAL_REPS), "ok");
