@@ -27,18 +27,18 @@
  * cs_hold_ns times the acquisitions inside it, and its time per operation
  * on one CPU is op_ns plus cs_hold_ns times its acquisitions per operation:
  * a model run with cs_hold_ns = 1 and nothing else counts both (h1, k), so
- * cs_hold_ns = H / h1 and op_ns = T1 - k cs_hold_ns. Microbenchmarks of
- * two threads passing a baton (strict alternation, the fastest of many
- * rounds) give lock_handoff_ns (a shared spinlock taken at every turn, less
- * each thread's own) and bounce_ns (each thread's own spinlock of one class
- * in one instance, less the baton alone and less one thread's own lock
- * uncontended: the instance's lock bookkeeping moving between CPUs). VM
- * exits, VMM handling and host calls cannot be measured here (no VMs):
- * they stay estimates.
+ * cs_hold_ns = H / h1 and op_ns = T1 - k cs_hold_ns. The 2-thread baton
+ * (tools/model-baton.c) gives lock_handoff_ns (a shared spinlock at every
+ * turn, less each thread's own) and bounce_ns (a host operation at every
+ * turn, less the bare baton and one thread's operations alone, over k: an
+ * operation's extra cost after the other CPU's, per acquisition). VM exits,
+ * VMM handling and host calls cannot be measured here (no VMs): they stay
+ * estimates.
  *
  * Then the model runs the same host-side churn in a world (T host CPUs
  * submitting host operations on T VMs) with those costs, at 1 and 2
- * threads (and at 2 without bounce_ns), against the threads mode, and the
+ * threads (and at 2 with the baton's lock-only bounce and without any),
+ * against the threads mode, and the
  * figures go into the results store (command "model", config
  * {"calibrate":...}).
  */
