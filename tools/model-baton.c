@@ -60,6 +60,8 @@ static void baton_op(int id)
 		bt.err |= bt.api->alloc(bt.vm[id], 1, 0xFFFFF, &bt.id[id]);
 	}
 	mutex_unlock(&bt.vmm[id]);
+	if (bt.err)	/* the other thread must not wait for this one */
+		__atomic_store_n(&bt.stop, true, __ATOMIC_RELAXED);
 }
 
 static void baton_work(int id)
@@ -172,6 +174,7 @@ static double baton(enum baton_work w, struct sim_core *core, struct host_api *a
 {
 	unsigned int n = w == BATON_SOLO || w == BATON_OP_SOLO ? 1 : 2;
 	pthread_t tid[2];
+	unsigned int made = 0;
 
 	bt.work = w;
 	bt.turn = 0;
@@ -180,9 +183,9 @@ static double baton(enum baton_work w, struct sim_core *core, struct host_api *a
 	bt.best = 1e18;
 	baton_setup(core, api);
 	pthread_barrier_init(&bt.bar, NULL, n);
-	for (unsigned int i = 0; !bt.err && i < n; i++)
-		pthread_create(&tid[i], NULL, baton_main, (void *)(long)i);
-	for (unsigned int i = 0; !bt.err && i < n; i++)
+	for (; !bt.err && made < n; made++)	/* bt.err here: the setup failed */
+		pthread_create(&tid[made], NULL, baton_main, (void *)(long)made);
+	for (unsigned int i = 0; i < made; i++)
 		pthread_join(tid[i], NULL);
 	pthread_barrier_destroy(&bt.bar);
 	baton_teardown();
@@ -221,4 +224,17 @@ void micro_measure(struct micro *m, struct sim_core *core, struct host_api *api)
 		m->bounce_lock = 0;
 	if (m->op_extra < 0)
 		m->op_extra = 0;
+}
+
+double micro_bare(void)
+{
+	double best = 1e18;
+
+	for (int i = 0; i < BATON_REPS; i++) {
+		double v = baton(BATON_NONE, NULL, NULL);
+
+		if (v < best)
+			best = v;
+	}
+	return best;
 }

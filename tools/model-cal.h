@@ -35,5 +35,7 @@ struct micro {
 double model_wall_ns(void);
 /* The baton figures, each the fastest of 5 measurements, interleaved. */
 void micro_measure(struct micro *m, struct sim_core *core, struct host_api *api);
+/* The bare baton turn alone (the fastest of 5): where the vCPUs sit now. */
+double micro_bare(void);
 
 #endif /* PASIDSIM_MODEL_CAL_H */

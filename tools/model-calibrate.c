@@ -490,6 +490,7 @@ struct cal {
 	struct thr_result all[CAL_MAX_THREADS + 1][CAL_REPS];
 	struct model_result unit, mod[CAL_MAX_THREADS + 1], nobounce, lockonly;
 	struct micro mi;
+	double none_before;	/* the bare baton turn before the threads-mode runs */
 	double t1, hold, kmodel, cs, opns, bounce;
 	double wall_ns;		/* the whole calibration */
 	unsigned long pairs;
@@ -515,6 +516,7 @@ static int cal_measure(const struct model *m, struct sim_core *core, struct host
 {
 	struct sim_cost_model u;
 
+	c->none_before = micro_bare();
 	if (threads_medians(core, api, c->pairs, c->all, c->thr)) {
 		fprintf(stderr, "model: calibrate: a threads-mode run failed\n");
 		return -1;
@@ -580,6 +582,10 @@ static void cal_print(const struct model *m, const struct cal *c)
 	       mi->none, mi->own, mi->shared, mi->op, mi->solo, mi->op_solo, mi->op_extra,
 	       c->bounce, mi->bounce_lock);
 
+	if (c->none_before > 1.5 * mi->none || mi->none > 1.5 * c->none_before)
+		printf("  NOTE: a bare baton turn took %.1f ns before the threads-mode runs and "
+		       "%.1f after:\n  the vCPUs moved on the host meanwhile, and the 2-thread "
+		       "comparison mixes two machines\n", c->none_before, mi->none);
 	if (mi->unmeasured)
 		printf("  in some baton the 2 threads never ran at once in a whole round (machine "
 		       "busy): what it gives is not measured (0)\n");
