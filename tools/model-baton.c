@@ -52,16 +52,20 @@ static struct {
 /* An allocation at one turn, the free of it at the thread's next. */
 static void baton_op(int id)
 {
+	int err;
+
 	mutex_lock(&bt.vmm[id]);
 	if (bt.id[id]) {
-		bt.err |= bt.api->free(bt.vm[id], bt.id[id]);
+		err = bt.api->free(bt.vm[id], bt.id[id]);
 		bt.id[id] = 0;
 	} else {
-		bt.err |= bt.api->alloc(bt.vm[id], 1, 0xFFFFF, &bt.id[id]);
+		err = bt.api->alloc(bt.vm[id], 1, 0xFFFFF, &bt.id[id]);
 	}
 	mutex_unlock(&bt.vmm[id]);
-	if (bt.err)	/* the other thread must not wait for this one */
+	if (err) {	/* the other thread must not wait for this one */
+		__atomic_store_n(&bt.err, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&bt.stop, true, __ATOMIC_RELAXED);
+	}
 }
 
 static void baton_work(int id)
@@ -183,7 +187,7 @@ static double baton(enum baton_work w, struct sim_core *core, struct host_api *a
 	bt.best = 1e18;
 	baton_setup(core, api);
 	pthread_barrier_init(&bt.bar, NULL, n);
-	for (; !bt.err && made < n; made++)	/* bt.err here: the setup failed */
+	for (bool setup_ok = !bt.err; setup_ok && made < n; made++)
 		pthread_create(&tid[made], NULL, baton_main, (void *)(long)made);
 	for (unsigned int i = 0; i < made; i++)
 		pthread_join(tid[i], NULL);
