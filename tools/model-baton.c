@@ -44,6 +44,7 @@ static struct {
 	struct sim_kernel *k;
 	enum baton_work work;
 	bool stop;
+	double deadline;	/* wall time: a waiting thread gives up after it */
 	int err;
 	pthread_barrier_t bar;
 	double best;		/* thread 0: the fastest round, ns per turn */
@@ -90,10 +91,15 @@ static bool baton_wait(unsigned long want)
 	while (__atomic_load_n(&bt.turn, __ATOMIC_ACQUIRE) != want) {
 		if (__atomic_load_n(&bt.stop, __ATOMIC_RELAXED))
 			return false;
-		if (++spins % 256)
+		if (++spins % 256) {
 			__builtin_ia32_pause();
-		else
-			sched_yield();	/* the other thread is off its CPU: let it on */
+			continue;
+		}
+		sched_yield();	/* the other thread is off its CPU: let it on */
+		if (model_wall_ns() > bt.deadline) {
+			__atomic_store_n(&bt.stop, true, __ATOMIC_RELAXED);
+			return false;
+		}
 	}
 	return true;
 }
@@ -185,6 +191,7 @@ static double baton(enum baton_work w, struct sim_core *core, struct host_api *a
 	bt.stop = false;
 	bt.err = 0;
 	bt.best = 1e18;
+	bt.deadline = model_wall_ns() + 2 * BATON_BUDGET_NS;
 	baton_setup(core, api);
 	pthread_barrier_init(&bt.bar, NULL, n);
 	for (bool setup_ok = !bt.err; setup_ok && made < n; made++)
