@@ -36,7 +36,7 @@ static const char model_footer[] =
 	"workload (churn, exhaustion, boot-storm, teardown, mixed; --ops per vCPU) at every\n"
 	"point, or a multi-VM trace file (one point). --calibrate[=FILE] measures the host-side\n"
 	"costs on this machine in threads mode, writes them to FILE as --cost overrides and\n"
-	"compares the model with threads mode at 1 and 2 threads.\n"
+	"compares the model with threads mode at 1 and 2 threads (recorded unless --no-db).\n"
 	"Exit: 0 ok, 1 a world did not complete (deadlock, panic, failed allocation,\n"
 	"finding) or the run could not be recorded, 2 usage.\n";
 
@@ -373,7 +373,8 @@ int cmd_model(int argc, char **argv)
 		return PASIDSIM_EXIT_USAGE;
 	}
 	if (c.calibrate)
-		return model_calibrate(&m, c.calfile) ? PASIDSIM_EXIT_FOUND : PASIDSIM_EXIT_OK;
+		return model_calibrate(&m, c.calfile, c.dbopt, !c.nodb) ? PASIDSIM_EXIT_FOUND :
+									 PASIDSIM_EXIT_OK;
 	if (check_args(&m, &c))
 		return PASIDSIM_EXIT_USAGE;
 	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus * m.nsweep;

@@ -99,8 +99,11 @@ void model_point_key(const struct model *m, struct point *pt);
 void model_lockstat_add(struct pres *r, struct sim_kernel *k, bool host);
 void model_lockstat_sort(struct pres *r);
 
-/* model-calibrate.c: measure, write @outfile (NULL: none), compare. 0 or -1. */
-int model_calibrate(struct model *m, const char *outfile);
+/*
+ * model-calibrate.c: measure, write @outfile (NULL: none), compare, and
+ * with @record put the figures into the results store @dbopt. 0 or -1.
+ */
+int model_calibrate(struct model *m, const char *outfile, const char *dbopt, bool record);
 
 /* model-workload.c */
 bool model_workload_is_gen(const char *w);

@@ -251,6 +251,7 @@ struct sim_sched {
 
 	unsigned int preempt;		/* schedule fuzzing: SIM_PREEMPT_* (preempt.c) */
 	u64 preemptions;
+	struct sim_bounce bounce;	/* cost.bounce_ns: last CPU per instance */
 };
 
 /* A spinlock_t and a struct mutex keep their class name at the same place. */
@@ -811,6 +812,16 @@ static u64 hook_lock_vtime(void *arg, const void *lock, struct sim_lock_vt *vt, 
 	return wait;
 }
 
+/*
+ * cost.bounce_ns: a lock acquisition or release finds its instance's lock
+ * bookkeeping last touched by another CPU (<sim/cost.h>).
+ */
+static void bounce_charge(struct sim_cpu *c)
+{
+	c->clock += sim_bounce_touch(&c->s->bounce, sim_kernel_current(), c->id, c->clock,
+				     c->s->cost.bounce_ns);
+}
+
 static void hook_lock_acquired(void *arg, const void *lock)
 {
 	struct sim_cpu *c = arg;
@@ -823,6 +834,8 @@ static void hook_lock_acquired(void *arg, const void *lock)
 	u64 hold = c->s->cost.cs_exp_ns ? exp_ns(c->s, c->s->cost.cs_exp_ns) :
 		   c->s->cost.cs_hold_ns;
 
+	if (unlikely(c->s->cost.bounce_ns))
+		bounce_charge(c);
 	c->acquired_at = c->clock;
 	if (unlikely(c->s->scale_name) && !strcmp(lock_name(lock), c->s->scale_name))
 		hold = (u64)(hold * c->s->scale + 0.5);
@@ -902,6 +915,8 @@ static void hook_lock_release(void *arg, const void *lock, struct sim_lock_vt *v
 	vt->by = c;
 	if (unlikely(s->hold_log_on))
 		hold_log_add(s, lock, lock_name(lock), acquired_ns, c->clock, c->id);
+	if (unlikely(s->cost.bounce_ns))
+		bounce_charge(c);	/* after the release: the lock is free meanwhile */
 	if (!s->nblocked)
 		return;
 	/*
@@ -1244,6 +1259,7 @@ void sim_sched_destroy(struct sim_sched *s)
 	free(s->pcpu);
 	free(s->rcu_exits);
 	free(s->rcu_exit_max);
+	sim_bounce_free(&s->bounce);
 	free(s);
 }
 

@@ -108,11 +108,19 @@ sed -n '/^latency/,/^$/p' "$dir/t.txt" | grep -q '^ *4 *2 *0 *400 ' ||
 	die "trace workload: expected one 4x2 point of 400 ops"
 
 # Calibration (threads mode, wall clock: only the shape of the output is checked).
-"$pasidsim" model --calibrate="$dir/cal.txt" --ops=1 >"$dir/cal.out" 2>"$dir/cal.err" ||
-	die "calibrate: $?"
-grep -Eq '^cs_hold_ns=[0-9]+,op_ns=[0-9]+,lock_handoff_ns=[0-9]+$' "$dir/cal.txt" ||
-	die "calibrate: bad cost file: $(cat "$dir/cal.txt")"
-grep -q 'threads_ops/s' "$dir/cal.out" || die "calibrate: no comparison table"
+"$pasidsim" model --calibrate="$dir/cal.txt" --ops=1 --db="$dir/cal.db" >"$dir/cal.out" \
+	2>"$dir/cal.err" || die "calibrate: $?"
+grep -Eq '^cs_hold_ns=[0-9]+,op_ns=[0-9]+,lock_handoff_ns=[0-9]+,bounce_ns=[0-9]+$' \
+	"$dir/cal.txt" || die "calibrate: bad cost file: $(cat "$dir/cal.txt")"
+grep -q 'the model takes 5.00' "$dir/cal.out" ||
+	die "calibrate: the model does not take the 5 locks per operation the threads mode takes"
+grep -q WARNING "$dir/cal.out" && die "calibrate: $(grep WARNING "$dir/cal.out")"
+"$pasidsim" db show --db="$dir/cal.db" 1 >"$dir/cal-show.txt" 2>&1 || die "calibrate: db show"
+for metric in calibrate.threads1.wall_ops_per_s calibrate.threads2.model_ops_per_virtual_s \
+	      calibrate.threads2.error_wall_pct calibrate.bounce_ns; do
+	grep -q "$metric" "$dir/cal-show.txt" || die "calibrate: $metric not recorded"
+done
+grep -q 'wall_ops/s' "$dir/cal.out" || die "calibrate: no comparison table"
 [ "$(grep -Ec '^ +[12] +[0-9]+ +[0-9]+ ' "$dir/cal.out")" = 2 ] ||
 	die "calibrate: expected rows for 1 and 2 threads"
 "$pasidsim" model --vms=1 --vcpus=1 --ops=2 --no-db --cost="$(cat "$dir/cal.txt")" \

@@ -38,7 +38,44 @@ struct sim_cost_model {
 	u64 quantum_ns;
 	/* Host CPUs: a host CPU switching to another simulated CPU's thread. */
 	u64 host_switch_ns;
+	/*
+	 * A lock acquisition or release in a kernel instance whose previous
+	 * acquisition or release was made by another CPU: the instance's
+	 * shared lock bookkeeping (the shim's lock-state mutex and class
+	 * counters) moving between caches. Charged inside the hold at an
+	 * acquisition, after it at a release. 0 by default; `model
+	 * --calibrate` measures it.
+	 */
+	u64 bounce_ns;
 };
+
+/*
+ * Per kernel instance (bounce_ns): the CPU that last took or released a
+ * lock in it, and the virtual time its bookkeeping is busy until. Keys are
+ * instance addresses, compared whole, so the charge does not depend on
+ * where the instances were allocated. Zero-initialise; sim_bounce_free().
+ */
+struct sim_bounce_ent {
+	const void *inst;
+	unsigned int cpu;
+	u64 free_at;
+};
+
+struct sim_bounce {
+	struct sim_bounce_ent *ent;
+	size_t n, cap;
+};
+
+/*
+ * CPU @cpu, at virtual time @now, takes or releases a lock in instance
+ * @inst. If another CPU did so last, the bookkeeping moves: it is busy
+ * for @ns from max(@now, the end of the previous move) (the shim's
+ * lock-state mutex serialises it). Returns the time @cpu spends (waiting
+ * and moving; 0 when it was the last) and records @cpu as the last.
+ */
+u64 sim_bounce_touch(struct sim_bounce *b, const void *inst, unsigned int cpu, u64 now,
+		     u64 ns);
+void sim_bounce_free(struct sim_bounce *b);
 
 /* The defaults of SIM_COST_MODEL_VERSION. */
 extern const struct sim_cost_model sim_cost_default;
