@@ -14,6 +14,18 @@
 #include <criterion/criterion.h>
 #include <sim/kernel.h>
 
+/* TEST_ASAN: built with AddressSanitizer (gcc or clang), with its interface. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 void ktest_begin(void);
 void ktest_end(void);
 /* The test will cause exactly @n (more) findings of @kind. */

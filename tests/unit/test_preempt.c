@@ -21,17 +21,6 @@
 #include <sim/world.h>
 #include <ktest.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#ifdef TEST_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
-
 /* ---- what a key means -------------------------------------------------------------- */
 
 KTEST(preempt, key_low_byte_below_0x80_never_preempts)

@@ -18,17 +18,6 @@
 
 #include <ktest.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#ifdef TEST_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
-
 static struct sim_slab_stats stats(struct sim_kernel *k)
 {
 	struct sim_slab_stats st;
