@@ -306,6 +306,56 @@ static struct results_run *run_open(const struct model *m)
 	return run;
 }
 
+/* --flavour=ida has no custom allocators: only bare metal (--vms=0) models it. */
+static bool ida_with_vms(const struct model *m)
+{
+	for (unsigned int i = 0; !strcmp(m->flavour, "ida") && i < m->nvms; i++) {
+		if (!m->vms[i])
+			continue;
+		fprintf(stderr, "pasidsim model: --flavour=ida with --vms=%u: guests allocate "
+			"through their vIOMMUs, and the ida flavour has no custom allocators "
+			"(docs/flavours.md); --vms=0 models it on bare metal\n", m->vms[i]);
+		return true;
+	}
+	return false;
+}
+
+/* Every point of the grid, printed and recorded: the exit status. */
+static int model_sweep(struct model *m, const struct cli *c, double t0)
+{
+	int ret = PASIDSIM_EXIT_OK;
+	double wall_s;
+
+	m->npts = (size_t)m->nvms * m->nvcpus * m->nhcpus * m->nsweep;
+	m->pts = calloc(m->npts, sizeof(*m->pts));
+	m->run = c->nodb || !m->pts ? NULL : run_open(m);
+	if (!m->pts || (!c->nodb && !m->run)) {
+		fprintf(stderr, "model: out of memory\n");
+		free(m->pts);
+		return PASIDSIM_EXIT_FOUND;
+	}
+	results_digest_init(&m->digest);
+	if (run_points(m, t0))
+		ret = PASIDSIM_EXIT_FOUND;
+	wall_s = now_s() - t0;
+	if (!ret) {
+		if (c->json)
+			model_print_json(m, stdout);
+		else
+			model_print_table(m, stdout);
+		fflush(stdout);
+		fprintf(stderr, "model: %zu grid point(s) in %.3f s of wall time\n", m->npts,
+			wall_s);
+		if (m->run && model_record(m, c->dbopt, wall_s, m->run))
+			ret = PASIDSIM_EXIT_FOUND;
+	}
+	for (size_t i = 0; i < m->npts; i++)
+		model_point_free(&m->pts[i]);
+	free(m->pts);
+	results_run_free(m->run);
+	return ret;
+}
+
 int cmd_model(int argc, char **argv)
 {
 	struct model m = {
@@ -314,8 +364,7 @@ int cmd_model(int argc, char **argv)
 		.ops = 100, .path = "vtd", .flavour = "pasidsim", .seed = 1,
 	};
 	struct cli c = { 0 };
-	double t0 = now_s(), wall_s;
-	int ret = PASIDSIM_EXIT_OK;
+	double t0 = now_s();
 	struct list_opt lv = { m.vms, &m.nvms, 0, SIM_WORLD_MAX_VMS };
 	struct list_opt lc = { m.vcpus, &m.nvcpus, 1, MODEL_MAX_VCPUS };
 	struct list_opt lh = { m.hcpus, &m.nhcpus, 0, MODEL_MAX_HCPUS };
@@ -364,45 +413,12 @@ int cmd_model(int argc, char **argv)
 		return n == OPT_HELP ? PASIDSIM_EXIT_OK : PASIDSIM_EXIT_USAGE;
 	m.path = model_paths[c.path];
 	m.flavour = model_flavours[c.flavour];
-	for (unsigned int i = 0; !strcmp(m.flavour, "ida") && i < m.nvms; i++) {
-		if (!m.vms[i])
-			continue;
-		fprintf(stderr, "pasidsim model: --flavour=ida with --vms=%u: guests allocate "
-			"through their vIOMMUs, and the ida flavour has no custom allocators "
-			"(docs/flavours.md); --vms=0 models it on bare metal\n", m.vms[i]);
+	if (ida_with_vms(&m))
 		return PASIDSIM_EXIT_USAGE;
-	}
 	if (c.calibrate)
 		return model_calibrate(&m, c.calfile, c.dbopt, !c.nodb) ? PASIDSIM_EXIT_FOUND :
 									 PASIDSIM_EXIT_OK;
 	if (check_args(&m, &c))
 		return PASIDSIM_EXIT_USAGE;
-	m.npts = (size_t)m.nvms * m.nvcpus * m.nhcpus * m.nsweep;
-	m.pts = calloc(m.npts, sizeof(*m.pts));
-	m.run = c.nodb || !m.pts ? NULL : run_open(&m);
-	if (!m.pts || (!c.nodb && !m.run)) {
-		fprintf(stderr, "model: out of memory\n");
-		free(m.pts);
-		return PASIDSIM_EXIT_FOUND;
-	}
-	results_digest_init(&m.digest);
-	if (run_points(&m, t0))
-		ret = PASIDSIM_EXIT_FOUND;
-	wall_s = now_s() - t0;
-	if (!ret) {
-		if (c.json)
-			model_print_json(&m, stdout);
-		else
-			model_print_table(&m, stdout);
-		fflush(stdout);
-		fprintf(stderr, "model: %zu grid point(s) in %.3f s of wall time\n", m.npts,
-			wall_s);
-		if (m.run && model_record(&m, c.dbopt, wall_s, m.run))
-			ret = PASIDSIM_EXIT_FOUND;
-	}
-	for (size_t i = 0; i < m.npts; i++)
-		model_point_free(&m.pts[i]);
-	free(m.pts);
-	results_run_free(m.run);
-	return ret;
+	return model_sweep(&m, &c, t0);
 }
