@@ -284,7 +284,28 @@ static int line_reached(const struct edges *e, const struct bugbench_line *l)
 }
 
 /* Edges whose outermost frame is in core/ or the hosted Linux sources, over every object. */
-int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long *total)
+/* Count an edge of @path (covered or not) in its file's row of @files. */
+static void file_count(struct bugbench_core_file *files, unsigned int *nfiles, const char *path,
+		       bool covered)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	unsigned int i;
+
+	for (i = 0; i < *nfiles && strcmp(files[i].name, base); i++)
+		;
+	if (i == *nfiles) {
+		if (i == BUGBENCH_CORE_FILES)
+			return;
+		snprintf(files[i].name, sizeof(files[i].name), "%s", base);
+		files[i].covered = files[i].total = 0;
+		++*nfiles;
+	}
+	files[i].total++;
+	files[i].covered += covered;
+}
+
+int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long *total,
+			struct bugbench_core_file *files, unsigned int *nfiles)
 {
 	char line[PATH_MAX + 64], seen[16][PATH_MAX], offs[] = "/tmp/pasidsim-offsets-XXXXXX";
 	unsigned int nseen = 0;
@@ -292,6 +313,8 @@ int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long
 	int fd = mkstemp(offs), rc = 0;
 
 	*covered = *total = 0;
+	if (nfiles)
+		*nfiles = 0;
 	if (fd >= 0)
 		close(fd);
 	while (in && fd >= 0 && !rc && fgets(line, sizeof(line), in) && nseen < 16) {
@@ -315,6 +338,9 @@ int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long
 			if ((i + 1 == e.nfr || e.fr[i + 1].edge != e.fr[i].edge) && e.fr[i].file[0]) {
 				++*total;
 				*covered += e.covered[e.fr[i].edge];
+				if (files && nfiles)
+					file_count(files, nfiles, e.fr[i].file,
+						   e.covered[e.fr[i].edge]);
 			}
 		free(e.covered);
 		free(e.fr);

@@ -123,9 +123,16 @@ int bugbench_reached(const char *edges, const char *object, const struct bugbenc
  * The core/ edges a replay reached: every edge of every object in @edges
  * (as for bugbench_reached()) whose outermost frame is in core/ or the
  * hosted Linux sources (Linux's ioasid.c of the linux-6.1 flavour), as
- * scripts/fuzz-coverage.sh counts them. 0, or -1.
+ * scripts/fuzz-coverage.sh counts them, in all and per file (@files, up to
+ * BUGBENCH_CORE_FILES, NULL: none). 0, or -1.
  */
-int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long *total);
+#define BUGBENCH_CORE_FILES	8
+struct bugbench_core_file {
+	char name[32];			/* the source file's name, without directories */
+	unsigned long covered, total;
+};
+int bugbench_core_edges(const char *edges, unsigned long *covered, unsigned long *total,
+			struct bugbench_core_file *files, unsigned int *nfiles);
 
 /* 'pasidsim compare' of two bugbench runs: prints the verdict; 0 ok, 1 regression, 2 error. */
 int bugbench_compare_runs(struct results_db *db, int64_t base, int64_t cand, double alpha,

@@ -68,6 +68,14 @@ static void print_result(const struct fuzz_campaign *c, int64_t id, const char *
 		if (c->core_total) {
 			json_u64(&j, "core_edges", c->core_edges);
 			json_u64(&j, "core_edges_total", c->core_total);
+			json_obj_begin(&j, "core_files");
+			for (unsigned int i = 0; i < c->ncore_files; i++) {
+				json_obj_begin(&j, c->core_files[i].name);
+				json_u64(&j, "covered", c->core_files[i].covered);
+				json_u64(&j, "total", c->core_files[i].total);
+				json_obj_end(&j);
+			}
+			json_obj_end(&j);
 		} else {
 			json_null(&j, "core_edges");
 			json_null(&j, "core_edges_total");
@@ -91,8 +99,13 @@ static void print_result(const struct fuzz_campaign *c, int64_t id, const char *
 	if (c->cpu > 0)
 		printf(" (%.0f per CPU second)", c->execs / c->cpu);
 	printf(", coverage %llu edges", (unsigned long long)c->cov);
-	if (c->core_total)
-		printf(" (core/ %lu of %lu)", c->core_edges, c->core_total);
+	if (c->core_total) {
+		printf(" (core/ %lu of %lu:", c->core_edges, c->core_total);
+		for (unsigned int i = 0; i < c->ncore_files; i++)
+			printf(" %s %lu/%lu", c->core_files[i].name, c->core_files[i].covered,
+			       c->core_files[i].total);
+		printf(")");
+	}
 	printf(", corpus %llu, ", (unsigned long long)c->corpus_size);
 	if (c->peak_rss_mb)	/* AFL++ reports 0 */
 		printf("peak RSS %llu MB, ", (unsigned long long)c->peak_rss_mb);

@@ -416,6 +416,12 @@ int fuzz_campaign_record(const struct fuzz_campaign *c, struct results_run *run)
 	if (c->core_total)
 		rc |= results_sample(run, "fuzz.core_edges", "edges", RESULTS_HIGHER,
 				     c->core_edges);
+	for (unsigned int i = 0; i < c->ncore_files; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "fuzz.core_edges.%s", c->core_files[i].name);
+		rc |= results_sample(run, name, "edges", RESULTS_HIGHER, c->core_files[i].covered);
+	}
 	if (c->findings) {
 		char msg[512];
 

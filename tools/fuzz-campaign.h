@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bugbench.h"
+
 struct results_run;
 
 enum fuzz_engine {
@@ -147,6 +149,8 @@ struct fuzz_campaign {
 	double finding_s;		/* when it was found (seconds), -1 if none */
 	int status;			/* 0 ran to the end, 1 a finding, 2 the engine failed */
 	unsigned long core_edges, core_total;	/* fuzz_campaign_core_edges() */
+	struct bugbench_core_file core_files[BUGBENCH_CORE_FILES];	/* per file */
+	unsigned int ncore_files;
 };
 
 /*

@@ -457,7 +457,7 @@ void fuzz_campaign_core_edges(struct fuzz_campaign *c, const char *replayer)
 	char queue[PATH_MAX + 32];
 	char *argv[] = { (char *)replayer, (char *)c->corpus, (char *)c->seeds, NULL };
 
-	c->core_edges = c->core_total = 0;
+	c->core_edges = c->core_total = c->ncore_files = 0;
 	if (c->engine == FUZZ_AFL) {	/* AFL++ keeps its corpus in the first instance's queue */
 		snprintf(queue, sizeof(queue), "%s/afl/%s/queue", c->work,
 			 c->jobs > 1 ? "main" : "default");
@@ -469,9 +469,10 @@ void fuzz_campaign_core_edges(struct fuzz_campaign *c, const char *replayer)
 	if (!c->seeds || !*c->seeds)
 		argv[2] = NULL;
 	unlink(cov);
-	if (fuzz_replay(argv, c->core, cov) || bugbench_core_edges(cov, &c->core_edges,
-								   &c->core_total))
-		c->core_edges = c->core_total = 0;
+	if (fuzz_replay(argv, c->core, cov) ||
+	    bugbench_core_edges(cov, &c->core_edges, &c->core_total, c->core_files,
+				&c->ncore_files))
+		c->core_edges = c->core_total = c->ncore_files = 0;
 	unlink(cov);
 }
 

@@ -553,12 +553,26 @@ Test(bugbench_reach, api_reaches_alloc_not_vfio_world_reaches_vfio, .timeout = 1
 		     "api does not reach the VFIO handler");
 	cr_expect_eq(bugbench_reached(edges, "/libpasidsim-core-nosuch.so", &bug), -1);
 	/* core/ edges as scripts/fuzz-coverage.sh counts them, of the one (pasidsim) copy */
-	unsigned long covered, total;
+	unsigned long covered, total, sum_covered = 0, sum_total = 0;
+	struct bugbench_core_file files[BUGBENCH_CORE_FILES];
+	unsigned int nfiles;
 
-	cr_expect_eq(bugbench_core_edges(edges, &covered, &total), 0);
+	cr_expect_eq(bugbench_core_edges(edges, &covered, &total, files, &nfiles), 0);
 	cr_expect_gt(covered, 100, "%lu", covered);
 	cr_expect_gt(total, 600, "%lu", total);
 	cr_expect_lt(covered, total);
+	/* per file: the API's files reached, not the VFIO handler; the rows add up */
+	cr_expect_geq(nfiles, 3);
+	for (unsigned int i = 0; i < nfiles; i++) {
+		sum_covered += files[i].covered;
+		sum_total += files[i].total;
+		if (!strcmp(files[i].name, "iommu-pasid.c") || !strcmp(files[i].name, "ioasid.c"))
+			cr_expect_gt(files[i].covered, 20, "%s", files[i].name);
+		if (!strcmp(files[i].name, "vfio-pasid.c"))
+			cr_expect_eq(files[i].covered, 0);
+	}
+	cr_expect_eq(sum_covered, covered);
+	cr_expect_eq(sum_total, total);
 	unlink(edges);
 	/* the world harness's copies (loaded by the world itself) are counted too */
 	snprintf(cmd, sizeof(cmd), "PASIDSIM_FUZZ_CORE=pasidsim PASIDSIM_FUZZ_COVERAGE=%s "
