@@ -255,15 +255,23 @@ static void op_ioasid_alloc(const struct op_ctx *x, const struct sim_op *op,
 static void op_ioasid_free(const struct op_ctx *x, const struct sim_op *op, struct sim_event *ev)
 {
 	bool active = false;
+	u64 calls = 0;
 
-	/* for the invariants: a VT-d guest's free of an ID with its private data attached */
+	/*
+	 * For the invariants: a VT-d guest's free of an ID with its private data
+	 * attached. The data is looked up before the free; an ioasid_set_data()
+	 * of the VM running at that moment or started before the free returns
+	 * may change it before the free decides, and then the oracle cannot
+	 * tell: no note.
+	 */
 	if (x->vm && x->w->p.path == SIM_WORLD_PATH_VTD) {
 		void *p = x->in->api.ioasid_find(NULL, op->a, NULL);
 
-		active = !IS_ERR_OR_NULL(p);
+		active = !IS_ERR_OR_NULL(p) && !x->vm->set_data_running;
+		calls = x->vm->set_data_calls;
 	}
 	x->in->api.ioasid_free(op->a);
-	if (active)
+	if (active && !x->vm->set_data_running && x->vm->set_data_calls == calls)
 		world_active_free_note(x->vm, op->a);
 }
 
@@ -302,7 +310,13 @@ static void op_ioasid_set_data(const struct op_ctx *x, const struct sim_op *op,
 	struct sim_rcu_snap before;
 
 	sim_rcu_snapshot(&before);
+	if (x->vm) {
+		x->vm->set_data_calls++;
+		x->vm->set_data_running++;
+	}
 	ev->result = x->in->api.ioasid_set_data(op->a, (void *)(uintptr_t)op->arg);
+	if (x->vm)
+		x->vm->set_data_running--;
 	if (!ev->result && sim_rcu_snapshot_held(&before))
 		sim_finding_add(NULL, SIM_FINDING_RCU, __FILE__, __LINE__,
 				"ioasid_set_data(%u) returned while a reader inside its read-side "

@@ -78,6 +78,9 @@ struct world_vm {
 	bool dead;
 	bool late;			/* created powered off (sim_world_params.late) */
 	bool booting;			/* a SIM_OP_VM_CREATE boots it on one of its vCPUs */
+	/* ioasid_set_data() calls started in the VM (for the vtd-active-free oracle) */
+	u64 set_data_calls;
+	unsigned int set_data_running;
 	bool off;			/* powered off: not booted yet (SIM_OP_VM_CREATE) */
 	/* guest driver entry points (the API's are in inst.api) */
 	int (*vtd_init)(struct pv_vtd_iommu *iommu);

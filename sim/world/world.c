@@ -224,6 +224,7 @@ static int boot_host(struct sim_world *w, char *err, size_t errlen)
 		struct world_vm *vm = &w->vms[i];
 
 		vm->dead = false;
+		vm->set_data_running = 0;	/* a run a panic stopped may leave one */
 		vm->booting = false;
 		vm->off = vm->late;
 		vm->hvm = NULL;
