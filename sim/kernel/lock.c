@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pasidsim kernel shim: spinlocks and mutexes that check and count,
- * preemption and IRQ state, the clock, delays and refcount warnings.
+ * pasidsim kernel shim: spinlocks and mutexes that check and count
+ * (preemption and IRQ state, delays and refcount warnings: preempt.c).
  *
  * A lock is a pthread mutex. Around it, each acquisition and release
  *   - updates the calling task's held-lock stack and preemption depth;
@@ -62,6 +62,7 @@
 #include <linux/spinlock.h>
 
 #include "internal.h"
+#include "lock-int.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define LOCK_PTHREAD 1
@@ -70,70 +71,6 @@
 #define LOCK_PTHREAD 1
 #endif
 #endif
-
-#define LOCK_HASH_BITS	8
-#define LOCK_HASH_SIZE	(1u << LOCK_HASH_BITS)
-#define LOCK_CACHE_BITS	6
-#define LOCK_CACHE_SIZE	(1u << LOCK_CACHE_BITS)
-
-struct sim_lock_class;
-
-/* class @to was taken while class @from was held */
-struct sim_lock_edge {
-	struct sim_lock_class *to;
-	const char *from_file;		/* where the held lock was taken */
-	int from_line;
-	const char *to_file;		/* where the new lock was taken */
-	int to_line;
-};
-
-/*
- * The targets of a class's edges are kept apart from their details, packed,
- * so that the check at every acquisition ("is there an edge A -> B?") reads
- * a line or two, not one 40-byte record per edge.
- */
-struct sim_lock_class {
-	struct sim_lock_state *ls;	/* owning instance state */
-	struct sim_lock_class **edge_to;	/* edges[i].to, packed */
-	unsigned int nedges, edges_cap;
-	const void *key;		/* lock_class_key, or a static lock's address */
-	const char *name_id;		/* the lock's name pointer (static locks) */
-	bool by_addr;			/* a static lock: key is its address */
-	char *name;			/* copy: lock names may be built at run time */
-	struct sim_lock_class *hnext;	/* hash chain */
-	struct sim_lockstat st;		/* *_min_ns is U64_MAX while unset */
-	struct sim_lock_edge *edges;
-	unsigned long long mark;	/* DFS visit generation */
-};
-
-struct sim_lock_pair {
-	const struct sim_lock_class *a, *b;
-};
-
-/*
- * A lock's class by its class key (see struct lock_ref) and name pointer:
- * equal pointers give the same class, so a hit skips the hash chain.
- * Emptied whenever the classes are freed.
- */
-struct sim_lock_cache_ent {
-	const void *key;
-	const char *name;
-	struct sim_lock_class *c;
-};
-
-struct sim_lock_state {
-	struct sim_mu mu;
-	unsigned long gen;		/* new at init and whenever the classes are freed */
-	struct sim_lock_cache_ent cache[LOCK_CACHE_SIZE];
-	struct sim_lock_class *hash[LOCK_HASH_SIZE];
-	struct sim_lock_class **classes;	/* first-use order */
-	size_t nclasses, classes_cap;
-	struct sim_lock_pair *reported;		/* inversions already reported */
-	size_t nreported, reported_cap;
-	struct sim_lock_class **stack;		/* DFS work stack */
-	size_t stack_cap;
-	unsigned long long mark_gen;
-};
 
 /*
  * A spinlock_t or struct mutex, seen through its fields. @key is the class
@@ -159,90 +96,6 @@ struct lock_ref {
 #define SPIN_REF(l)	LOCK_REF(l, true)
 #define MUTEX_REF(l)	LOCK_REF(l, false)
 
-/* A finding formatted under the state mutex, recorded after dropping it. */
-struct pending_finding {
-	bool set;
-	enum sim_finding_kind kind;
-	const char *file;
-	int line;
-	char msg[256];
-};
-
-static void __noreturn oom(void)
-{
-	fprintf(stderr, "pasidsim: lock.c: out of memory\n");
-	abort();
-}
-
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-	p = realloc(p, n * size);
-	if (!p)
-		oom();
-	return p;
-}
-
-static const char *base_name(const char *file)
-{
-	const char *s;
-
-	if (!file)
-		return "?";
-	s = strrchr(file, '/');
-	return s ? s + 1 : file;
-}
-
-static void pending_set(struct pending_finding *pf, enum sim_finding_kind kind,
-			const char *file, int line, const char *fmt, ...)
-	__printf(5, 6);
-
-static void pending_set(struct pending_finding *pf, enum sim_finding_kind kind,
-			const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	pf->set = true;
-	pf->kind = kind;
-	pf->file = file;
-	pf->line = line;
-	va_start(ap, fmt);
-	vsnprintf(pf->msg, sizeof(pf->msg), fmt, ap);
-	va_end(ap);
-}
-
-static void pending_flush(struct sim_kernel *k, struct pending_finding *pf)
-{
-	if (pf->set)
-		sim_finding_add(k, pf->kind, pf->file, pf->line, "%s", pf->msg);
-	pf->set = false;
-}
-
-/* ---- hooks for the scheduler ------------------------------------------------ */
-
-void __sim_cpu_relax(void)
-{
-	struct sim_task *t = task_current();
-
-	if (t->hooks && t->hooks->relax)
-		t->hooks->relax(t->hooks_arg);
-	else
-		sched_yield();
-}
-
-void __sim_delay_ns(u64 ns)
-{
-	struct sim_task *t = task_current();
-
-	/* In the world the CPU's virtual clock advances by @ns. */
-	if (t->hooks && t->hooks->delay)
-		t->hooks->delay(t->hooks_arg, ns);
-	else if (ns)
-		sched_yield();	/* threads mode: let polling loops progress */
-}
-
-void cond_resched(void)
-{
-}
 
 /* ---- instance state ----------------------------------------------------------- */
 
@@ -259,7 +112,7 @@ void sim_lock_init(struct sim_kernel *k)
 	struct sim_lock_state *ls = calloc(1, sizeof(*ls));
 
 	if (!ls)
-		oom();
+		lock_oom();
 	ls->gen = lock_gen_next();
 	k->locks = ls;
 }
@@ -328,7 +181,7 @@ static bool class_match(const struct sim_lock_class *c, const struct lock_ref *r
 	return !r->by_addr || c->name_id == r->name;
 }
 
-static void stat_clear(struct sim_lockstat *st)
+void lock_stat_clear(struct sim_lockstat *st)
 {
 	const char *name = st->name;
 
@@ -368,144 +221,29 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		oom();
+		lock_oom();
 	c->ls = ls;
 	c->key = r->key;
 	c->name_id = r->name;
 	c->by_addr = r->by_addr;
 	c->name = strdup(r->name ? r->name : "(uninitialised)");
 	if (!c->name)
-		oom();
+		lock_oom();
 	c->st.name = c->name;
-	stat_clear(&c->st);
+	lock_stat_clear(&c->st);
 	c->hnext = ls->hash[h];
 	ls->hash[h] = c;
 	if (ls->nclasses == ls->classes_cap) {
 		ls->classes_cap = ls->classes_cap ? 2 * ls->classes_cap : 16;
-		ls->classes = xrealloc(ls->classes, ls->classes_cap, sizeof(*ls->classes));
+		ls->classes = lock_xrealloc(ls->classes, ls->classes_cap, sizeof(*ls->classes));
 	}
 	ls->classes[ls->nclasses++] = c;
 	if (!r->name && !r->key)
-		pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
-			    "%s %p used without %s at %s:%d", r->spin ? "spinlock" : "mutex",
-			    r->lock, r->spin ? "spin_lock_init()" : "mutex_init()",
-			    base_name(file), line);
+		lock_pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
+				 "%s %p used without %s at %s:%d", r->spin ? "spinlock" : "mutex",
+				 r->lock, r->spin ? "spin_lock_init()" : "mutex_init()",
+				 lock_base_name(file), line);
 	return c;
-}
-
-/* ---- lock-order graph ------------------------------------------------------- */
-
-static struct sim_lock_edge *edge_find(struct sim_lock_class *from, struct sim_lock_class *to)
-{
-	for (unsigned int i = 0; i < from->nedges; i++)
-		if (from->edge_to[i] == to)
-			return &from->edges[i];
-	return NULL;
-}
-
-static void edge_add(struct sim_lock_class *from, struct sim_lock_class *to,
-		     const struct sim_held_lock *held, const char *file, int line)
-{
-	struct sim_lock_edge *e;
-
-	if (from->nedges == from->edges_cap) {
-		from->edges_cap = from->edges_cap ? 2 * from->edges_cap : 4;
-		from->edges = xrealloc(from->edges, from->edges_cap, sizeof(*from->edges));
-		from->edge_to = xrealloc(from->edge_to, from->edges_cap, sizeof(*from->edge_to));
-	}
-	from->edge_to[from->nedges] = to;
-	e = &from->edges[from->nedges++];
-	e->to = to;
-	e->from_file = held->file;
-	e->from_line = held->line;
-	e->to_file = file;
-	e->to_line = line;
-}
-
-/* Is there a path @from -> ... -> @to? Called with ls->mu held. */
-static bool path_exists(struct sim_lock_state *ls, struct sim_lock_class *from,
-			struct sim_lock_class *to)
-{
-	unsigned long long gen = ++ls->mark_gen;
-	size_t n = 0;
-
-	if (ls->stack_cap < ls->nclasses) {
-		ls->stack_cap = ls->classes_cap;
-		ls->stack = xrealloc(ls->stack, ls->stack_cap, sizeof(*ls->stack));
-	}
-	from->mark = gen;
-	ls->stack[n++] = from;
-	while (n) {
-		struct sim_lock_class *c = ls->stack[--n];
-
-		if (c == to)
-			return true;
-		for (unsigned int i = 0; i < c->nedges; i++) {
-			struct sim_lock_class *d = c->edge_to[i];
-
-			if (d->mark != gen) {
-				d->mark = gen;
-				ls->stack[n++] = d;
-			}
-		}
-	}
-	return false;
-}
-
-static bool pair_reported(struct sim_lock_state *ls, const struct sim_lock_class *a,
-			  const struct sim_lock_class *b)
-{
-	for (size_t i = 0; i < ls->nreported; i++) {
-		const struct sim_lock_pair *p = &ls->reported[i];
-
-		if ((p->a == a && p->b == b) || (p->a == b && p->b == a))
-			return true;
-	}
-	if (ls->nreported == ls->reported_cap) {
-		ls->reported_cap = ls->reported_cap ? 2 * ls->reported_cap : 8;
-		ls->reported = xrealloc(ls->reported, ls->reported_cap, sizeof(*ls->reported));
-	}
-	ls->reported[ls->nreported++] = (struct sim_lock_pair){ a, b };
-	return false;
-}
-
-/*
- * Class @c is being taken at @file:@line while @held is held: add the edge, or
- * report the inversion if @c already leads to the held class. Called with
- * ls->mu held.
- */
-static void order_check(struct sim_lock_state *ls, const struct sim_held_lock *held,
-			struct sim_lock_class *c, const char *file, int line,
-			struct pending_finding *pf)
-{
-	struct sim_lock_class *a = (struct sim_lock_class *)held->class;
-	struct sim_lock_edge *rev;
-
-	if (a == c || edge_find(a, c))
-		return;
-	if (!path_exists(ls, c, a)) {
-		edge_add(a, c, held, file, line);
-		return;
-	}
-	/* Leave the graph acyclic: the inverted edge is not added. */
-	if (pair_reported(ls, a, c) || pf->set)
-		return;
-	rev = edge_find(c, a);
-	if (rev)
-		pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
-			    "possible circular locking dependency: "
-			    "%s at %s:%d while holding %s (%s:%d); "
-			    "earlier %s at %s:%d while holding %s (%s:%d)",
-			    c->name, base_name(file), line, a->name, base_name(held->file),
-			    held->line, a->name, base_name(rev->to_file), rev->to_line,
-			    c->name, base_name(rev->from_file), rev->from_line);
-	else
-		pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
-			    "possible circular locking dependency: "
-			    "%s at %s:%d while holding %s (%s:%d); "
-			    "earlier %s -> ... -> %s",
-			    c->name, base_name(file), line, a->name, base_name(held->file),
-			    held->line, c->name, a->name);
 }
 
 /* ---- the lock word ------------------------------------------------------------------ */
@@ -724,7 +462,7 @@ static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int 
 			"recursive locking: %s %s at %s:%d already held by this task (%s:%d); "
 			"acquisition skipped",
 			r->spin ? "spinlock" : "mutex", r->name ? r->name : "(uninitialised)",
-			base_name(file), line, base_name(h->file), h->line);
+			lock_base_name(file), line, lock_base_name(h->file), h->line);
 	if (!held_push(t, r, NULL, 0, file, line))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"more than %d locks held", SIM_MAX_HELD_LOCKS);
@@ -763,8 +501,8 @@ static inline struct sim_lock_class *acquire_class(struct sim_task *t, struct si
 		for (unsigned int j = 0; j < t->nheld; j++) {
 			const struct sim_lock_class *hc = t->held[j].class;
 
-			if (hc && hc->ls == ls)
-				order_check(ls, &t->held[j], c, file, line, pf);
+			if (hc && hc->ls == ls && !lock_order_known(&t->held[j], c))
+				lock_order_check(ls, &t->held[j], c, file, line, pf);
 		}
 	ls_unlock(ls, co);
 	return c;
@@ -860,7 +598,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	c = acquire_class(t, ls, r, co, try, busy || vwait, file, line, &pf);
 	/* Report before blocking: a real inversion may deadlock right here. */
 	if (unlikely(pf.set))
-		pending_flush(k, &pf);
+		lock_pending_flush(k, &pf);
 	now = acquire_wait(t, ls, r, c, co, busy ? t0 : 0, busy, vwait);
 
 	if (!held_push(t, r, c, now, file, line))
@@ -896,7 +634,7 @@ static void lock_release(const struct lock_ref *r, const char *file, int line)
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"bad unlock balance: %s %s released at %s:%d not held by this task",
 				r->spin ? "spinlock" : "mutex",
-				r->name ? r->name : "(uninitialised)", base_name(file), line);
+				r->name ? r->name : "(uninitialised)", lock_base_name(file), line);
 		return;
 	}
 	h = &t->held[i];
@@ -1019,7 +757,7 @@ void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 	if (held_find(task_current(), lock) < 0)
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_held() failed at %s:%d: %p not held by this task",
-				base_name(file), line, lock);
+				lock_base_name(file), line, lock);
 }
 
 bool __sim_lockdep_is_held(const void *lock)
@@ -1032,151 +770,5 @@ void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line)
 	if (held_find(task_current(), lock) >= 0)
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_not_held() failed at %s:%d: %p held by this task",
-				base_name(file), line, lock);
-}
-
-/* ---- lockstat ------------------------------------------------------------------------ */
-
-static void stat_export(struct sim_lockstat *out, const struct sim_lockstat *in)
-{
-	*out = *in;
-	if (out->wait_min_ns == UINT64_MAX)
-		out->wait_min_ns = 0;
-	if (out->hold_min_ns == UINT64_MAX)
-		out->hold_min_ns = 0;
-}
-
-void sim_lockstat_foreach(struct sim_kernel *k, sim_lockstat_fn fn, void *arg)
-{
-	struct sim_lock_state *ls = sim_k(k)->locks;
-	struct sim_lockstat *copy;
-	size_t n;
-
-	/* Copy first: @fn may take locks itself. */
-	sim_mu_lock(&ls->mu);
-	n = ls->nclasses;
-	copy = malloc((n ? n : 1) * sizeof(*copy));
-	if (!copy)
-		oom();
-	for (size_t i = 0; i < n; i++)
-		stat_export(&copy[i], &ls->classes[i]->st);
-	sim_mu_unlock(&ls->mu);
-
-	for (size_t i = 0; i < n; i++)
-		fn(&copy[i], arg);
-	free(copy);
-}
-
-void sim_lockstat_reset(struct sim_kernel *k)
-{
-	struct sim_lock_state *ls = sim_k(k)->locks;
-
-	sim_mu_lock(&ls->mu);
-	for (size_t i = 0; i < ls->nclasses; i++)
-		stat_clear(&ls->classes[i]->st);
-	sim_mu_unlock(&ls->mu);
-}
-
-/* ---- preemption, IRQs, sleeping --------------------------------------------------------- */
-
-void preempt_disable(void)
-{
-	task_current()->preempt_count++;
-}
-
-void preempt_enable(void)
-{
-	struct sim_task *t = task_current();
-
-	if (!t->preempt_count) {
-		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, NULL, 0,
-				"preempt_enable() without preempt_disable()");
-		return;
-	}
-	t->preempt_count--;
-}
-
-unsigned int preempt_count(void)
-{
-	struct sim_task *t = task_current();
-
-	return t->preempt_count + t->irq_disabled;
-}
-
-bool in_atomic(void)
-{
-	return preempt_count() != 0;
-}
-
-unsigned long __sim_local_irq_save(void)
-{
-	struct sim_task *t = task_current();
-
-	return t->irq_disabled++;
-}
-
-void local_irq_restore(unsigned long flags)
-{
-	task_current()->irq_disabled = (unsigned int)flags;
-}
-
-void local_irq_disable(void)
-{
-	struct sim_task *t = task_current();
-
-	if (!t->irq_disabled)
-		t->irq_disabled = 1;
-}
-
-void local_irq_enable(void)
-{
-	task_current()->irq_disabled = 0;
-}
-
-bool irqs_disabled(void)
-{
-	return task_current()->irq_disabled != 0;
-}
-
-void __might_sleep(const char *file, int line)
-{
-	struct sim_task *t = task_current();
-	unsigned int rcu = __atomic_load_n(&t->rcu_nesting, __ATOMIC_RELAXED);
-	char last[96];
-
-	if (!t->preempt_count && !t->irq_disabled && !rcu)
-		return;
-	last[0] = '\0';
-	if (t->nheld) {
-		const struct sim_held_lock *h = &t->held[t->nheld - 1];
-
-		snprintf(last, sizeof(last), "; last lock taken at %s:%d",
-			 base_name(h->file), h->line);
-	}
-	sim_finding_add(NULL, SIM_FINDING_ATOMIC_SLEEP, file, line,
-			"sleeping function called from invalid context at %s:%d: "
-			"preempt_count=%u irqs_disabled=%u rcu_read_lock=%u%s",
-			base_name(file), line, t->preempt_count, t->irq_disabled, rcu, last);
-}
-
-/* ---- refcount_t ------------------------------------------------------------------------- */
-
-void refcount_warn_saturate(refcount_t *r, enum refcount_saturation_type t)
-{
-	atomic_set(&r->refs, REFCOUNT_SATURATED);
-	switch (t) {
-	case REFCOUNT_ADD_NOT_ZERO_OVF:
-	case REFCOUNT_ADD_OVF:
-		WARN(1, "refcount_t: saturated; leaking memory.\n");
-		break;
-	case REFCOUNT_ADD_UAF:
-		WARN(1, "refcount_t: addition on 0; use-after-free.\n");
-		break;
-	case REFCOUNT_SUB_UAF:
-		WARN(1, "refcount_t: underflow; use-after-free.\n");
-		break;
-	case REFCOUNT_DEC_LEAK:
-		WARN(1, "refcount_t: decrement hit 0; leaking memory.\n");
-		break;
-	}
+				lock_base_name(file), line, lock);
 }
