@@ -187,8 +187,33 @@ size_t sim_core_snapshot_bytes(const struct sim_core *core)
 	return n;
 }
 
-/* Copy @path into a memfd so that every load maps a distinct object. */
-static int copy_to_memfd(const char *path, char *err, size_t errlen)
+/*
+ * A new file for a copy: a memfd, or with PASIDSIM_CORE_COPY_DIR set, a file
+ * in that directory whose name goes to @name (profilers such as callgrind read
+ * a mapped object's symbols from its path, which a memfd does not have).
+ */
+static int copy_create(char *name, size_t namelen, char *err, size_t errlen)
+{
+	const char *dir = getenv("PASIDSIM_CORE_COPY_DIR");
+	int fd;
+
+	name[0] = '\0';
+	if (!dir || !dir[0]) {
+		fd = memfd_create("pasidsim-core", MFD_CLOEXEC);
+		if (fd < 0)
+			snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+		return fd;
+	}
+	snprintf(name, namelen, "%s/pasidsim-core-XXXXXX", dir);
+	fd = mkostemp(name, O_CLOEXEC);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* Copy @path into a new file so that every load maps a distinct object. */
+static int copy_to_file(const char *path, char *name, size_t namelen,
+			 char *err, size_t errlen)
 {
 	char buf[65536];
 	ssize_t n;
@@ -199,9 +224,8 @@ static int copy_to_memfd(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fd = memfd_create("pasidsim-core", MFD_CLOEXEC);
+	fd = copy_create(name, namelen, err, errlen);
 	if (fd < 0) {
-		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
 		close(in);
 		return -1;
 	}
@@ -234,20 +258,25 @@ static int copy_to_memfd(const char *path, char *err, size_t errlen)
 static struct sim_core *core_load_cold(const char *path, char *err, size_t errlen)
 {
 	struct sim_core *core;
-	char fdpath[64];
+	char fdpath[4096];
+	bool named;
 
 	core = calloc(1, sizeof(*core));
 	if (!core) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	core->fd = copy_to_memfd(path, err, errlen);
+	core->fd = copy_to_file(path, fdpath, sizeof(fdpath), err, errlen);
 	if (core->fd < 0) {
 		free(core);
 		return NULL;
 	}
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", core->fd);
+	named = fdpath[0];
+	if (!named)
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", core->fd);
 	core->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+	if (named)
+		unlink(fdpath);	/* the mapping and the fd keep it */
 	if (!core->handle) {
 		snprintf(err, errlen, "%s: %s", path, dlerror());
 		close(core->fd);
