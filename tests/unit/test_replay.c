@@ -4,7 +4,10 @@
  * mapping, check-mode divergences with their line, gaps, --record round
  * trips, timing-mode parsing, gen determinism.
  */
+#define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -952,6 +955,47 @@ Test(world_replay, recycled_core_copies_record_what_fresh_ones_do, .timeout = 60
 	free(fresh);
 	free(recycled);
 	free(unpooled);
+}
+
+/*
+ * PASIDSIM_CORE_COPY_DIR: each copy is a file in that directory, which is
+ * what the loader (and so a profiler) names it by, and which is gone from the
+ * directory once loaded; the world records the same bytes as with memfds.
+ */
+Test(world_replay, core_copies_in_a_directory_are_named_and_record_the_same)
+{
+	char dir[] = "/tmp/pasidsim-copies-XXXXXX", path[4096], err[256];
+	char *memfd_run, *file_run;
+	struct sim_core *core;
+	Dl_info info;
+	DIR *d;
+	struct dirent *de;
+	int files = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	sim_core_pool_drain();
+	memfd_run = replay_sample("vms4-mixed.trace");
+	setenv("PASIDSIM_CORE_COPY_DIR", dir, 1);
+	sim_core_pool_drain();
+	core = sim_core_load(sim_core_path("pasidsim", path, sizeof(path)), err, sizeof(err));
+	cr_assert_not_null(core, "%s", err);
+	cr_assert(dladdr(sim_core_sym(core, "ioasid_alloc"), &info));
+	cr_expect_eq(strncmp(info.dli_fname, dir, strlen(dir)), 0,
+		     "the loader names the copy %s, not a file in %s", info.dli_fname, dir);
+	sim_core_unload(core);
+	file_run = replay_sample("vms4-mixed.trace");
+	sim_core_pool_drain();
+	unsetenv("PASIDSIM_CORE_COPY_DIR");
+	d = opendir(dir);
+	cr_assert_not_null(d);
+	while ((de = readdir(d)))
+		files += de->d_name[0] != '.';
+	closedir(d);
+	rmdir(dir);
+	cr_expect_eq(files, 0, "%d copies were left in %s", files, dir);
+	cr_expect_str_eq(memfd_run, file_run, "copies in files record differently");
+	free(memfd_run);
+	free(file_run);
 }
 
 /* ---- format 3: lifecycle and host calls reach the paravirtual paths ---- */
