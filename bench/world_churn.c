@@ -105,6 +105,29 @@ static void account_events(struct sim_world *w, size_t from, struct virt *v)
 	}
 }
 
+/* Reset timings: the whole world (with boot), then one instance at a time. */
+static void time_resets(struct sim_world *w, struct wall *wl)
+{
+	struct sim_kernel *k = sim_world_kernel(w, 0);
+	struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX };
+	const int n = 2000;
+	double t0 = now_s();
+
+	for (int i = 0; i < 10; i++)
+		if (sim_world_reset(w))
+			die("reset", w);
+	wl->world_reset_s = (now_s() - t0) / 10;
+	wl->instance_reset_ns = sim_world_last_reset_ns(w);
+	for (int i = 0; i < 64; i++)
+		sim_world_submit(w, 0, 0, &op);
+	if (sim_world_run(w) != SIM_SCHED_IDLE)
+		die("run", w);
+	t0 = now_s();
+	for (int i = 0; i < n; i++)
+		sim_kernel_reset(k);
+	wl->kernel_reset_s = (now_s() - t0) / n;
+}
+
 /* One repetition: a fresh world, the churn (timed), then the resets (timed). */
 static struct sim_world *one_rep(const struct cfg *cfg, struct virt *v, struct wall *wl)
 {
@@ -168,27 +191,7 @@ static struct sim_world *one_rep(const struct cfg *cfg, struct virt *v, struct w
 	v->contentions = ls.contentions;
 	v->wait_ns = ls.wait_ns;
 
-	/* Reset: the whole world (with boot), then one instance at a time. */
-	t0 = now_s();
-	for (int i = 0; i < 10; i++)
-		if (sim_world_reset(w))
-			die("reset", w);
-	wl->world_reset_s = (now_s() - t0) / 10;
-	wl->instance_reset_ns = sim_world_last_reset_ns(w);
-	{
-		struct sim_kernel *k = sim_world_kernel(w, 0);
-		struct sim_op op = { .kind = SIM_OP_ALLOC, .a = 1, .b = IOMMU_PASID_DEFAULT_MAX };
-		const int n = 2000;
-
-		for (int i = 0; i < 64; i++)
-			sim_world_submit(w, 0, 0, &op);
-		if (sim_world_run(w) != SIM_SCHED_IDLE)
-			die("run", w);
-		t0 = now_s();
-		for (int i = 0; i < n; i++)
-			sim_kernel_reset(k);
-		wl->kernel_reset_s = (now_s() - t0) / n;
-	}
+	time_resets(w, wl);
 	return w;
 }
 

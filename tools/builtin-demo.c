@@ -471,6 +471,44 @@ static struct sim_world *demo_world(void)
 	return w;
 }
 
+/* The demo's consumers, each iommu_pasid_init()ed through the executor; NULL on failure. */
+static struct demo_consumer *demo_consumers_init(struct sim_world *w,
+						 const struct demo_config *cfg)
+{
+	struct demo_consumer *c = calloc(cfg->consumers, sizeof(*c));
+
+	if (!c) {
+		fprintf(stderr, "demo: out of memory\n");
+		return NULL;
+	}
+	for (unsigned int i = 0; i < cfg->consumers; i++) {
+		struct sim_event ev;
+
+		snprintf(c[i].name, sizeof(c[i].name), "consumer%u", i);
+		c[i].handle.name = c[i].name;
+		c[i].held = calloc(cfg->ops + 1, sizeof(ioasid_t));
+		if (!c[i].held || !demo_exec(w, (struct sim_op){ .kind = SIM_OP_INIT,
+					     .consumer = &c[i].handle }, &ev) || ev.result) {
+			fprintf(stderr, "demo: cannot set up %s\n", c[i].name);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+/* iommu_pasid_exit() every consumer through the executor and free them. */
+static void demo_consumers_exit(struct sim_world *w, struct demo_consumer *c,
+				const struct demo_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->consumers; i++) {
+		struct sim_event ev;
+
+		demo_exec(w, (struct sim_op){ .kind = SIM_OP_EXIT, .consumer = &c[i].handle }, &ev);
+		free(c[i].held);
+	}
+	free(c);
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	struct demo_config cfg = { 4, 200000, 1, 1, IOMMU_PASID_MAX };
@@ -509,31 +547,15 @@ int cmd_demo(int argc, char **argv)
 	if (!w)
 		return PASIDSIM_EXIT_FOUND;
 	k = sim_world_kernel(w, SIM_WORLD_HOST);
-	c = calloc(cfg.consumers, sizeof(*c));
-	for (unsigned int i = 0; c && i < cfg.consumers; i++) {
-		struct sim_event ev;
-
-		snprintf(c[i].name, sizeof(c[i].name), "consumer%u", i);
-		c[i].handle.name = c[i].name;
-		c[i].held = calloc(cfg.ops + 1, sizeof(ioasid_t));
-		if (!c[i].held || !demo_exec(w, (struct sim_op){ .kind = SIM_OP_INIT,
-					     .consumer = &c[i].handle }, &ev) || ev.result) {
-			fprintf(stderr, "demo: cannot set up %s\n", c[i].name);
-			return PASIDSIM_EXIT_FOUND;
-		}
-	}
-	if (!c || (!nodb && !demo_record_begin(&cfg, &rec))) {
+	c = demo_consumers_init(w, &cfg);
+	if (!c)
+		return PASIDSIM_EXIT_FOUND;
+	if (!nodb && !demo_record_begin(&cfg, &rec)) {
 		fprintf(stderr, "demo: out of memory\n");
 		return PASIDSIM_EXIT_FOUND;
 	}
 	demo_loop(w, c, &cfg, &rec, &r);
-	for (unsigned int i = 0; i < cfg.consumers; i++) {
-		struct sim_event ev;
-
-		demo_exec(w, (struct sim_op){ .kind = SIM_OP_EXIT, .consumer = &c[i].handle }, &ev);
-		free(c[i].held);
-	}
-	free(c);
+	demo_consumers_exit(w, c, &cfg);
 	prev = sim_kernel_enter(k);
 	rcu_barrier();
 	sim_kernel_leave(prev);

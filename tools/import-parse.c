@@ -329,6 +329,23 @@ static int param_index(enum import_fn fn, struct tok name)
 }
 
 /* The arguments after the location: NAME=VALUE ... */
+/* An entry record has every argument its function requires; else a failure at @end. */
+static int check_required(struct lp *lp, const char *end, const struct import_rec *rec)
+{
+	for (int i = 0; i < IMPORT_MAX_ARGS; i++) {
+		const struct fn_param *fp = &import_fns[rec->fn].param[i];
+
+		if (!fp->required || (rec->argmask & 1u << i))
+			continue;
+		if (fp->positional)
+			return lp_fail(lp, end, "%s entry: expected argument '%s' (or arg%d)",
+				       import_fns[rec->fn].name, fp->names[0], i + 1);
+		return lp_fail(lp, end, "%s entry: expected argument '%s'",
+			       import_fns[rec->fn].name, fp->names[0]);
+	}
+	return 0;
+}
+
 static int parse_args(struct lp *lp, const char *p, const char *end, struct import_rec *rec)
 {
 	bool is_ret = rec->kind == IMPORT_REC_RETURN;
@@ -397,21 +414,7 @@ static int parse_args(struct lp *lp, const char *p, const char *end, struct impo
 			rec->arg[idx] = v;
 		}
 	}
-	if (rec->kind == IMPORT_REC_ENTRY) {
-		for (int i = 0; i < IMPORT_MAX_ARGS; i++) {
-			const struct fn_param *fp = &import_fns[rec->fn].param[i];
-
-			if (!fp->required || (rec->argmask & 1u << i))
-				continue;
-			if (fp->positional)
-				return lp_fail(lp, end,
-					       "%s entry: expected argument '%s' (or arg%d)",
-					       import_fns[rec->fn].name, fp->names[0], i + 1);
-			return lp_fail(lp, end, "%s entry: expected argument '%s'",
-				       import_fns[rec->fn].name, fp->names[0]);
-		}
-	}
-	return 0;
+	return rec->kind == IMPORT_REC_ENTRY ? check_required(lp, end, rec) : 0;
 }
 
 /*
