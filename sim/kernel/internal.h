@@ -81,6 +81,8 @@ static inline void sim_mu_unlock(struct sim_mu *m)
 
 /* Read-side sections a task remembers in virtual time (rcu.c). */
 #define SIM_RCU_SECTIONS	4
+/* A section that ran in two instances: every instance's grace periods wait for it. */
+#define SIM_RCU_ANY_KERNEL	((const struct sim_kernel *)1)
 
 struct sim_held_lock {
 	void *lock;			/* spinlock_t / struct mutex address */
@@ -108,6 +110,13 @@ struct sim_task {
 	 * and the last SIM_RCU_SECTIONS sections as (entry, exit), a ring.
 	 */
 	u64 rcu_enter_ns;
+	/*
+	 * The instance the outermost section runs in (rcu.c): its grace
+	 * periods wait for it, others' do not. SIM_RCU_ANY_KERNEL when a
+	 * nested rcu_read_lock() ran in another instance.
+	 */
+	const struct sim_kernel *rcu_k;
+	const struct sim_kernel *rcu_sec_k[SIM_RCU_SECTIONS];	/* of rcu_sec[] */
 	u64 rcu_last_exit;		/* exit of the last section (0: none) */
 	u64 *rcu_exit_slot;		/* also written there (sim_task_set_rcu_slot) */
 	u64 *rcu_exit_max;		/* ... and the maximum kept there */

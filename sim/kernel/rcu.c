@@ -5,7 +5,10 @@
  * Tasks. Each pthread gets a struct sim_task on first use (libc malloc),
  * freed by a pthread key destructor when the thread exits. Every task is in
  * a process-wide registry so that a grace period sees the readers of all
- * threads, whatever kernel instance they run in.
+ * threads. It waits only for those whose section runs in its own kernel
+ * instance (the instance current at the outermost rcu_read_lock(); one that
+ * a nested rcu_read_lock() ran in another instance counts for every one),
+ * as each guest kernel has an RCU of its own.
  *
  * Read side. rcu_read_lock()/rcu_read_unlock() nest per task. Leaving the
  * outermost section stamps the task's rcu_qs_seq with a new value of a
@@ -217,7 +220,12 @@ void sim_task_forget(struct sim_task *t)
  * The smallest rcu_qs_seq among tasks inside a read-side section, or
  * ULLONG_MAX if there is none: callbacks stamped below it may run.
  */
-static unsigned long long readers_min_qs(void)
+static bool reads_in(const struct sim_kernel *rk, const struct sim_kernel *k)
+{
+	return rk == k || rk == SIM_RCU_ANY_KERNEL;
+}
+
+static unsigned long long readers_min_qs(const struct sim_kernel *k)
 {
 	unsigned long long min = ULLONG_MAX;
 
@@ -231,6 +239,8 @@ static unsigned long long readers_min_qs(void)
 		if (!__atomic_load_n(&t->rcu_nesting, __ATOMIC_ACQUIRE))
 			continue;
 		qs = __atomic_load_n(&t->rcu_qs_seq, __ATOMIC_ACQUIRE);
+		if (!reads_in(__atomic_load_n(&t->rcu_k, __ATOMIC_ACQUIRE), k))
+			continue;	/* another instance's reader */
 		if (qs < min)
 			min = qs;
 	}
@@ -238,13 +248,13 @@ static unsigned long long readers_min_qs(void)
 	return min;
 }
 
-/* Wait until no reader holds back stamp @s; returns the last readers_min_qs(). */
-static unsigned long long wait_for_readers(unsigned long long s)
+/* Wait until no reader of @k holds back stamp @s; returns the last readers_min_qs(). */
+static unsigned long long wait_for_readers(const struct sim_kernel *k, unsigned long long s)
 {
 	unsigned long long min;
 	unsigned int spins = 0;
 
-	while ((min = readers_min_qs()) <= s) {
+	while ((min = readers_min_qs(k)) <= s) {
 		struct sim_task *t = task_current();
 
 		if (t->hooks && t->hooks->rcu_wait) {
@@ -309,9 +319,12 @@ void rcu_read_lock(void)
 	unsigned int n = t->rcu_nesting;
 
 	if (!n) {
+		__atomic_store_n(&t->rcu_k, kernel_current(), __ATOMIC_RELEASE);
 		__atomic_fetch_add(&rcu_readers, 1, __ATOMIC_SEQ_CST);
 		if (t->clock)
 			t->rcu_enter_ns = *t->clock;
+	} else if (t->rcu_k != kernel_current()) {
+		__atomic_store_n(&t->rcu_k, SIM_RCU_ANY_KERNEL, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&t->rcu_nesting, n + 1, __ATOMIC_RELAXED);
 	/* Pairs with the fence in readers_min_qs(): publish before reading. */
@@ -343,8 +356,9 @@ void rcu_read_unlock(void)
 
 		__atomic_store_n(&t->rcu_qs_seq, s, __ATOMIC_RELEASE);
 		if (t->clock) {
-			u64 *sec = t->rcu_sec[t->rcu_nsec++ % SIM_RCU_SECTIONS];
+			u64 *sec = t->rcu_sec[t->rcu_nsec % SIM_RCU_SECTIONS];
 
+			t->rcu_sec_k[t->rcu_nsec++ % SIM_RCU_SECTIONS] = t->rcu_k;
 			sec[0] = t->rcu_enter_ns;
 			sec[1] = *t->clock;
 			t->rcu_last_exit = sec[1];
@@ -577,7 +591,7 @@ static struct sim_kernel *grace_period(const char *what, unsigned long long *tar
 	g = task_clock(t);
 	*target = queued_now(k->rcu);
 	s = __atomic_load_n(&rcu_stamp, __ATOMIC_SEQ_CST);
-	*limit = wait_for_readers(s);
+	*limit = wait_for_readers(k, s);
 	/* ... and it ends no earlier than the readers it waited for left. */
 	sim_task_hook(t, rcu_gp, false, g);
 	return k;
@@ -593,7 +607,7 @@ void sim_task_set_rcu_slot(struct sim_task *t, u64 *slot, u64 *max)
 		*max = t->rcu_last_exit;
 }
 
-u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g)
+u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g, const struct sim_kernel *k)
 {
 	unsigned int n = t->rcu_nsec, have = n < SIM_RCU_SECTIONS ? n : SIM_RCU_SECTIONS;
 	u64 end = 0, oldest = ~0ull;
@@ -605,7 +619,8 @@ u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g)
 	for (unsigned int i = 0; i < have; i++) {
 		const u64 *sec = t->rcu_sec[(n - 1 - i) % SIM_RCU_SECTIONS];
 
-		if (sec[0] < g && sec[1] > g && sec[1] > end)
+		if (sec[0] < g && sec[1] > g && sec[1] > end &&
+		    (!k || reads_in(t->rcu_sec_k[(n - 1 - i) % SIM_RCU_SECTIONS], k)))
 			end = sec[1];
 		if (sec[0] < oldest)
 			oldest = sec[0];
@@ -655,7 +670,7 @@ size_t sim_rcu_quiescent(void)
 		return 0;
 	}
 	target = queued_now(k->rcu);
-	return run_ready(k, target, readers_min_qs());
+	return run_ready(k, target, readers_min_qs(k));
 }
 
 size_t sim_rcu_pending(struct sim_kernel *k)

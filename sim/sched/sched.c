@@ -968,19 +968,22 @@ static void hook_rcu_wait(void *arg)
  * A grace period: it starts at a scheduling point (every CPU behind the
  * waiter runs up to its clock first, so a reader that entered before the
  * start in virtual time did so in execution order too), and it ends no
- * earlier than the last exit of a read-side section of any of this
- * scheduler's CPUs that straddled the start.
+ * earlier than the last exit of a read-side section in the same kernel
+ * instance, of any of this scheduler's CPUs, that straddled the start
+ * (another VM's readers hold up only their own kernel's grace periods).
  */
 static void hook_rcu_gp(void *arg, bool start, u64 g)
 {
 	struct sim_cpu *c = arg;
 	struct sim_sched *s = c->s;
+	const struct sim_kernel *k;
 	u64 end = 0;
 
 	if (start) {
 		yield_point(c);
 		return;
 	}
+	k = sim_kernel_current();
 	for (unsigned int b = 0, n = 2 * s->ncpus; b * RCU_EXIT_BLOCK < n; b++) {
 		unsigned int hi = n < (b + 1) * RCU_EXIT_BLOCK ? n : (b + 1) * RCU_EXIT_BLOCK;
 
@@ -993,7 +996,7 @@ static void hook_rcu_gp(void *arg, bool start, u64 g)
 			if (likely(s->rcu_exits[i] <= g))
 				continue;
 			o = s->cpus[i / 2];
-			e = sim_task_rcu_straddle(i % 2 ? o->alt : o->task, g);
+			e = sim_task_rcu_straddle(i % 2 ? o->alt : o->task, g, k);
 			if (e > end)
 				end = e;
 		}

@@ -51,6 +51,7 @@ static void short_nap(void)
  */
 struct reader {
 	pthread_t th;
+	struct sim_kernel *k;	/* the instance it reads in: the test's */
 	int inside;		/* 1 once inside */
 	int nap;		/* set by the test */
 	int leave;		/* set by the test */
@@ -62,6 +63,7 @@ static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
 
+	sim_kernel_enter(r->k);
 	rcu_read_lock();
 	rcu_read_lock();	/* nested: only the outermost unlock counts */
 	rcu_read_unlock();
@@ -78,6 +80,7 @@ static void *reader_main(void *arg)
 static void reader_start(struct reader *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->k = sim_kernel_current();
 	cr_assert_eq(pthread_create(&r->th, NULL, reader_main, r), 0);
 	flag_wait(&r->inside, 1);
 }
@@ -276,6 +279,86 @@ KTEST(rcu, teardown_runs_pending_in_instance)
 	cr_assert_eq(sim_kernel_destroy(k2), 0);
 	cr_assert_eq(f.ran, 1);
 	cr_assert_eq(f.k, k2);
+}
+
+/*
+ * Grace periods are per instance: a reader in another kernel instance (another
+ * VM's guest kernel) holds up none of this instance's callbacks, only its own
+ * instance's.
+ */
+KTEST(rcu, another_instances_reader_holds_back_only_its_own, .timeout = 30)
+{
+	struct sim_kernel *k2 = sim_kernel_create("other"), *prev;
+	struct flag_cb mine = { 0 }, theirs = { 0 };
+	struct reader r;
+
+	memset(&r, 0, sizeof(r));
+	r.k = k2;
+	cr_assert_eq(pthread_create(&r.th, NULL, reader_main, &r), 0);
+	flag_wait(&r.inside, 1);
+
+	call_rcu(&mine.rcu, flag_cb_fn);
+	cr_assert_eq(sim_rcu_quiescent(), 1, "a reader of another instance held a callback back");
+	synchronize_rcu();	/* returns: nothing of this instance to wait for */
+	prev = sim_kernel_enter(k2);
+	call_rcu(&theirs.rcu, flag_cb_fn);
+	cr_assert_eq(sim_rcu_quiescent(), 0, "the reader's own instance did not wait for it");
+	sim_kernel_leave(prev);
+	cr_assert_eq(flag_get(&theirs.ran), 0);
+
+	reader_stop(&r);
+	prev = sim_kernel_enter(k2);
+	cr_assert_eq(sim_rcu_quiescent(), 1);
+	sim_kernel_leave(prev);
+	cr_assert_eq(theirs.k, k2);
+	cr_assert_eq(sim_kernel_destroy(k2), 0);
+}
+
+/* A section that nests a read lock taken in a second instance holds up both instances. */
+struct two_reader {
+	pthread_t th;
+	struct sim_kernel *outer, *inner;
+	int inside, leave;
+};
+
+static void *two_reader_main(void *arg)
+{
+	struct two_reader *r = arg;
+
+	sim_kernel_enter(r->outer);
+	rcu_read_lock();
+	sim_kernel_enter(r->inner);
+	rcu_read_lock();
+	sim_kernel_enter(r->outer);
+	flag_set(&r->inside, 1);
+	flag_wait(&r->leave, 1);
+	rcu_read_unlock();
+	rcu_read_unlock();
+	return NULL;
+}
+
+KTEST(rcu, a_section_in_two_instances_holds_back_both, .timeout = 30)
+{
+	struct sim_kernel *k2 = sim_kernel_create("other"), *prev;
+	struct flag_cb mine = { 0 }, theirs = { 0 };
+	struct two_reader r = { .outer = k2, .inner = ktest_kernel() };
+
+	cr_assert_eq(pthread_create(&r.th, NULL, two_reader_main, &r), 0);
+	flag_wait(&r.inside, 1);
+	call_rcu(&mine.rcu, flag_cb_fn);
+	cr_assert_eq(sim_rcu_quiescent(), 0);
+	prev = sim_kernel_enter(k2);
+	call_rcu(&theirs.rcu, flag_cb_fn);
+	cr_assert_eq(sim_rcu_quiescent(), 0);
+	sim_kernel_leave(prev);
+
+	flag_set(&r.leave, 1);
+	pthread_join(r.th, NULL);
+	cr_assert_eq(sim_rcu_quiescent(), 1);
+	prev = sim_kernel_enter(k2);
+	cr_assert_eq(sim_rcu_quiescent(), 1);
+	sim_kernel_leave(prev);
+	cr_assert_eq(sim_kernel_destroy(k2), 0);
 }
 
 /* ---- rcu_barrier, chained callbacks ------------------------------------------------- */
@@ -576,6 +659,7 @@ KTEST(rcu, dereference_checks)
 /* A reader that completes a section after being told to, then enters a new one. */
 struct late_reader {
 	pthread_t th;
+	struct sim_kernel *k;
 	int inside, again, inside_again, leave;
 };
 
@@ -583,6 +667,7 @@ static void *late_reader_main(void *arg)
 {
 	struct late_reader *r = arg;
 
+	sim_kernel_enter(r->k);
 	rcu_read_lock();
 	flag_set(&r->inside, 1);
 	flag_wait(&r->again, 1);
@@ -609,6 +694,7 @@ KTEST(rcu, quiescent_semantics, .timeout = 30)
 	cr_assert_eq(sim_rcu_quiescent(), 0);
 
 	/* a reader that began before the callback holds it back... */
+	r.k = sim_kernel_current();
 	cr_assert_eq(pthread_create(&r.th, NULL, late_reader_main, &r), 0);
 	flag_wait(&r.inside, 1);
 	call_rcu(&c.rcu, flag_cb_fn);

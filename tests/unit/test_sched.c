@@ -318,6 +318,37 @@ KTEST(sched, rcu_grace_period_waits_for_reader_cpu)
 	sim_sched_destroy(s);
 }
 
+/*
+ * Per instance: the same reader on a CPU of another kernel instance (another
+ * VM) holds up none of the syncer's grace period, in virtual time; on a CPU of
+ * the syncer's instance it does (the test above, and the control here).
+ */
+static u64 gp_with_reader_in(struct sim_kernel *rk)
+{
+	struct sim_sched *s = sim_sched_create(NULL, 9);
+	u64 done = 0;
+
+	reader_left = 0;
+	sim_cpu_create(s, "reader", rk, reader, NULL, 0, 0);
+	sim_cpu_create(s, "syncer", ktest_kernel(), syncer, &done, 0, 0);
+	cr_assert_eq(sim_sched_run(s), SIM_SCHED_IDLE, "%s", sim_sched_report(s));
+	cr_assert_geq(reader_left, 50000);
+	sim_sched_destroy(s);
+	return done;
+}
+
+KTEST(sched, rcu_grace_period_ignores_another_instances_reader)
+{
+	struct sim_kernel *k2 = sim_kernel_create("other-vm");
+	u64 other = gp_with_reader_in(k2), same = gp_with_reader_in(ktest_kernel());
+
+	cr_assert_lt(other, 50000, "a reader of another instance held the grace period "
+		     "to %llu ns", (unsigned long long)other);
+	cr_assert_geq(same, 50000, "the instance's own reader did not (%llu ns)",
+		      (unsigned long long)same);
+	cr_assert_eq(sim_kernel_destroy(k2), 0);
+}
+
 /* ---- clock, polling, idle, time limit ---------------------------------------------------- */
 
 static void poller(struct sim_cpu *cpu, void *p)

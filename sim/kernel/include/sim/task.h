@@ -125,12 +125,13 @@ void sim_task_forget(struct sim_task *t);
 void sim_task_set_clock(struct sim_task *t, const u64 *clock);
 
 /*
- * For a grace period that started at virtual time @g: the latest exit time
- * of @t's read-side sections that began before @g and ended after it, from
- * the last few sections @t remembers (when it does not remember back to @g,
- * the entry of the oldest it does: an upper bound). 0 if none.
+ * For a grace period of instance @k (NULL: any) that started at virtual time
+ * @g: the latest exit time of @t's read-side sections in @k that began before
+ * @g and ended after it, from the last few sections @t remembers (when it does
+ * not remember back to @g, the entry of the oldest it does, whatever its
+ * instance: an upper bound). 0 if none.
  */
-u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g);
+u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g, const struct sim_kernel *k);
 /*
  * Also write the exit time of @t's last read-side section to *@slot (and
  * now: 0 if none), and keep *@max the largest written: a scheduler keeps
