@@ -46,260 +46,14 @@
  * lock therefore never overlap; the optional hold log records them.
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <setjmp.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <ucontext.h>
-#include <unistd.h>
+#include "sched-int.h"
 
-#include <linux/compiler.h>
-#include <linux/lockdep.h>
-#include <linux/mutex.h>
-#include <linux/spinlock.h>
-#include <sim/kernel.h>
-#include <sim/sched.h>
-#include <sim/task.h>
+u64 sched_epochs;
+__thread struct sim_sched *cur_sched;
+__thread struct sim_cpu *cur_cpu;
+__thread struct sim_cpu *starting_cpu;
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SCHED_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SCHED_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define SCHED_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SCHED_TSAN 1
-#endif
-#endif
-
-#ifdef SCHED_ASAN
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/common_interface_defs.h>
-#endif
-#ifdef SCHED_TSAN
-#include <sanitizer/tsan_interface.h>
-#endif
-
-#if defined(SCHED_ASAN) || defined(SCHED_TSAN)
-#define SCHED_STACK_DEFAULT	(1024 * 1024)
-#else
-#define SCHED_STACK_DEFAULT	(256 * 1024)
-#endif
-#define SCHED_TIME_LIMIT_DEFAULT	(120ull * 1000 * 1000 * 1000)
-#define SCHED_WAIT_BUCKETS	256
-
-enum cpu_state {
-	CPU_NEW,		/* runnable, not started */
-	CPU_RUNNABLE,		/* in the heap */
-	CPU_RUNNING,
-	CPU_BLOCKED,		/* on a lock */
-	CPU_IDLE,		/* parked until sim_cpu_wake() */
-	CPU_DONE,		/* its function returned */
-	CPU_PANICKED,		/* abandoned */
-};
-
-/*
- * Without sanitizers a switch saves and restores only what the compiler's
- * __builtin_setjmp()/__builtin_longjmp() need (frame, stack pointer, resume
- * address; the compiler spills every other live register around the
- * setjmp): no signal mask, no pointer mangling, no cleanup-handler walk.
- * TSan intercepts libc's longjmp to follow the stack, so it keeps it.
- * ASan's longjmp interceptor (__asan_handle_no_return) unpoisons the stack
- * it leaves, a sigaltstack() call and a memset of up to a megabyte of
- * shadow on every switch (a fifth of the api fuzzer's time); a switch
- * abandons no frame (the context it leaves resumes where it was, and the
- * fiber annotations tell ASan which stack runs), so it is skipped, except
- * when the context left is dying, and a CPU's stack is unpoisoned before
- * it is unmapped.
- */
-#if !defined(SCHED_TSAN) && (defined(__GNUC__) || defined(__clang__))
-#define SCHED_BUILTIN_JMP 1
-#endif
-
-/*
- * An execution context: a CPU's, or the main one of sim_sched_run(). What a
- * switch touches comes first; the ucontext (about 1 KiB, used only for the
- * first entry, and for every switch under TSan) last.
- */
-struct ctx {
-#ifdef SCHED_BUILTIN_JMP
-	void *bjb[5];
-#else
-	jmp_buf jb;
-#endif
-	bool started;
-	struct sim_kernel *kernel;	/* current instance while switched out */
-	struct sim_task *task;		/* NULL for main: the thread's own */
-	struct sim_cpu *cpu;		/* NULL for main */
-	void *stack;		/* usable stack (NULL for main) */
-	size_t stack_size;
-	void *map;		/* mapping including the guard page */
-	size_t map_size;
-#ifdef SCHED_ASAN
-	void *fake_stack;
-	const void *asan_bottom;
-	size_t asan_size;
-#endif
-#ifdef SCHED_TSAN
-	void *fiber;
-#endif
-	ucontext_t uc;
-};
-
-/* A host CPU: who runs on it, or since when it is free and who ran last. */
-struct pcpu {
-	struct sim_cpu *owner;
-	struct sim_cpu *last;
-	u64 free_at;
-	u64 busy_ns;			/* time owned */
-};
-
-/* A heap entry: the CPU's order, copied so that sifting touches only the heap. */
-struct hent {
-	u64 clock;
-	u64 key;
-	unsigned int id;
-	struct sim_cpu *cpu;
-};
-
-/* The hot fields first, the context (with its ucontext at the end) last. */
-struct sim_cpu {
-	struct sim_sched *s;
-	unsigned int id;
-	enum cpu_state state;
-	u64 clock;
-	u64 key;			/* tie-break key while in the heap */
-	const void *wait_lock;		/* CPU_BLOCKED: the lock */
-	struct sim_cpu *bnext, *bprev;	/* blocked list */
-	u64 bseq;			/* CPU_BLOCKED: order of blocking (FIFO wake-up) */
-	struct sim_kernel *home;
-	struct sim_task *task;		/* the CPU's own task */
-	struct sim_task *alt;		/* its second task (a VMM thread) */
-	bool vwaited;			/* waited for a lock in virtual time: yield */
-	u64 acquired_at;		/* clock when it last took a lock (before the hold) */
-	int pcpu;			/* the host CPU it runs on, or -1 */
-	u64 slice_start;		/* when it got it */
-	u64 rq_since;			/* waiting for a host CPU since */
-	u64 rq_wait;			/* total run-queue wait */
-	u64 tacct[SIM_T_N];		/* where its virtual time went */
-	u64 tmark;			/* clock up to which tacct is settled */
-	sim_cpu_fn fn;
-	void *arg;
-	void *data;
-	char name[32];
-	struct ctx ctx;
-};
-
-/*
- * A grace period looks only at the CPUs whose last RCU exit is after its
- * start: rcu_exits is scanned a block at a time, skipping every block whose
- * maximum is not after it (in a large world nearly all of them).
- */
-#define RCU_EXIT_BLOCK		64
-
-struct sim_sched {
-	struct sim_cost_model cost;
-	u64 prng;
-	sim_tiebreak_fn tiebreak;
-	void *tb_arg;
-	u64 time_limit, stop_at;
-
-	struct sim_cpu **cpus;
-	unsigned int ncpus, cpus_cap;
-	u64 *rcu_exits;			/* [2 id]: own task's last RCU exit, [2 id + 1]: alt's */
-	/* [i / RCU_EXIT_BLOCK]: the largest rcu_exits[i] of that block ever */
-	u64 *rcu_exit_max;
-	struct hent *heap;
-	unsigned int nheap;
-	/* CPU_BLOCKED, by lock: newest first, so the oldest is at the tail */
-	struct sim_cpu *blocked[SCHED_WAIT_BUCKETS], *blocked_tail[SCHED_WAIT_BUCKETS];
-	unsigned int nblocked;
-	u64 bseq;			/* blockings so far */
-
-	struct ctx main;
-	struct ctx *cur;		/* context running now */
-	struct ctx *switch_from;	/* context of the last switch away */
-	bool running, stopped;
-	enum sim_sched_result result;
-	struct sim_cpu *panicked;
-	char report[1024];
-	u64 switches;
-	u64 now;			/* highest clock seen */
-	u64 epoch;			/* this scheduler's clock domain in lock records */
-	u64 wprng;			/* workload PRNG: exponential holds and think times */
-
-	/* Host CPUs (sim_sched_set_pcpus); none: every CPU has its own. */
-	struct pcpu *pcpu;
-	unsigned int npcpu;
-	unsigned int pcpu_waiters;	/* CPUs inside pcpu_get() */
-	u64 rq_wait;			/* total of every CPU's run-queue wait */
-
-	const char *scale_name;		/* sim_sched_scale_lock() */
-	double scale;
-
-	bool hold_log_on;
-	struct sim_hold *hold_log;
-	size_t nhold, hold_cap;
-
-	unsigned int preempt;		/* schedule fuzzing: SIM_PREEMPT_* (preempt.c) */
-	u64 preemptions;
-	struct sim_bounce bounce;	/* cost.bounce_ns: last CPU per instance */
-};
-
-/* A spinlock_t and a struct mutex keep their class name at the same place. */
-_Static_assert(offsetof(spinlock_t, name) == offsetof(struct mutex, name),
-	       "lock names at one offset");
-
-static inline const char *lock_name(const void *lock)
-{
-	const char *n = ((const spinlock_t *)lock)->name;
-
-	return n ? n : "(uninitialised)";
-}
-
-/*
- * Time accounting: a CPU's clock advances either by a charge of a known
- * kind (sim_cpu_advance_as(), lock and run-queue waits, idling) or by
- * plain work, which counts for the task it ran as: the VMM thread's (in the
- * host kernel) or the CPU's own (the guest, or a host CPU's caller).
- */
-static inline void acct_settle(struct sim_cpu *c)
-{
-	c->tacct[c->alt && c->ctx.task == c->alt ? SIM_T_HOST : SIM_T_GUEST] += c->clock - c->tmark;
-	c->tmark = c->clock;
-}
-
-/* Settle, then count what the clock moved since @from as @cat. */
-static inline void acct_wait(struct sim_cpu *c, u64 from, enum sim_time_cat cat)
-{
-	c->tacct[cat] += c->clock - from;
-	c->tmark = c->clock;
-}
-
-/* Clock domains: never reused, so a lock's release record from another scheduler is ignored. */
-static u64 sched_epochs;
-
-static const struct sim_task_hooks cpu_hooks, cpu_hooks_preempt;
-
-/* A CPU's tasks' hooks: with the preemption points only while schedules are fuzzed. */
-static inline const struct sim_task_hooks *hooks_of(const struct sim_sched *s)
-{
-	return s->preempt ? &cpu_hooks_preempt : &cpu_hooks;
-}
-
-static __thread struct sim_sched *cur_sched;
-static __thread struct sim_cpu *cur_cpu;
-static __thread struct sim_cpu *starting_cpu;
-
-static void __attribute__((noreturn)) oom(void)
+void sched_oom(void)
 {
 	fprintf(stderr, "pasidsim: sched.c: out of memory\n");
 	abort();
@@ -314,7 +68,7 @@ static void __attribute__((noreturn)) oom(void)
  * CLOCK_MONOTONIC outside sim_sched_run(). It is installed per instance
  * (sim_cpu_create), never process-wide.
  */
-static u64 sched_clock(void *arg)
+u64 sched_clock(void *arg)
 {
 	struct timespec ts;
 
@@ -461,7 +215,6 @@ static void ctx_resumed(struct sim_sched *s, struct ctx *to)
 		to->cpu->state = CPU_RUNNING;
 }
 
-static void cpu_trampoline(void);
 
 #ifndef SCHED_TSAN
 /*
@@ -534,7 +287,7 @@ static void ctx_switch(struct sim_sched *s, struct ctx *from, struct ctx *to, bo
 }
 
 /* The next context to run after the running CPU stops or yields. */
-static struct ctx *pick_next(struct sim_sched *s)
+struct ctx *sched_pick_next(struct sim_sched *s)
 {
 	struct sim_cpu *c;
 
@@ -561,7 +314,7 @@ static void cpu_leave(struct sim_cpu *self, bool dying)
 
 	if (self->clock > s->now)
 		s->now = self->clock;
-	next = pick_next(s);
+	next = sched_pick_next(s);
 	if (next == &self->ctx) {
 		self->state = CPU_RUNNING;
 		return;
@@ -710,7 +463,7 @@ static inline void pcpu_tick(struct sim_cpu *c)
 	}
 }
 
-static void cpu_trampoline(void)
+void sched_cpu_trampoline(void)
 {
 	struct sim_cpu *c = starting_cpu;
 	struct sim_sched *s = c->s;
@@ -1007,7 +760,7 @@ static void hook_rcu_gp(void *arg, bool start, u64 g)
 	}
 }
 
-static const struct sim_task_hooks cpu_hooks = {
+const struct sim_task_hooks cpu_hooks = {
 	.lock_acquire = hook_lock_acquire,
 	.lock_vtime = hook_lock_vtime,
 	.lock_acquired = hook_lock_acquired,
@@ -1051,7 +804,7 @@ static void hook_lock_release_preempt(void *arg, const void *lock, struct sim_lo
 	hook_preempt(arg, SIM_PREEMPT_UNLOCK);
 }
 
-static const struct sim_task_hooks cpu_hooks_preempt = {
+const struct sim_task_hooks cpu_hooks_preempt = {
 	.lock_acquire = hook_lock_acquire,
 	.lock_vtime = hook_lock_vtime,
 	.lock_acquired = hook_lock_acquired,
@@ -1087,312 +840,6 @@ u64 sim_sched_preemptions(const struct sim_sched *s)
 unsigned int sim_cpu_preempt(void)
 {
 	return cur_cpu ? cur_cpu->s->preempt : 0;
-}
-
-/* ---- the scheduler ------------------------------------------------------------- */
-
-struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed)
-{
-	struct sim_sched *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		oom();
-	s->cost = cost ? *cost : sim_cost_default;
-	s->prng = seed;
-	s->epoch = __atomic_add_fetch(&sched_epochs, 1, __ATOMIC_RELAXED);
-	s->wprng = seed ^ 0x6a09e667f3bcc909ULL;
-	s->time_limit = SCHED_TIME_LIMIT_DEFAULT;
-	s->main.started = true;	/* resumed, never entered */
-#ifdef SCHED_TSAN
-	s->main.fiber = NULL;
-#endif
-	return s;
-}
-
-void sim_sched_set_tiebreak(struct sim_sched *s, sim_tiebreak_fn fn, void *arg)
-{
-	s->tiebreak = fn;
-	s->tb_arg = arg;
-}
-
-void sim_sched_set_time_limit(struct sim_sched *s, u64 ns)
-{
-	s->time_limit = ns ? ns : SCHED_TIME_LIMIT_DEFAULT;
-}
-
-const struct sim_cost_model *sim_sched_cost(const struct sim_sched *s)
-{
-	return &s->cost;
-}
-
-/* Out of line: getcontext() returns twice, which the caller's locals need not know. */
-static noinline void ctx_make(struct ctx *x)
-{
-	if (getcontext(&x->uc))
-		oom();
-	x->uc.uc_stack.ss_sp = x->stack;
-	x->uc.uc_stack.ss_size = x->stack_size;
-	x->uc.uc_link = NULL;
-	makecontext(&x->uc, cpu_trampoline, 0);
-}
-
-/* The block maximum that rcu_exits[@i] keeps up to date. */
-static u64 *exit_max_of(struct sim_sched *s, unsigned int i)
-{
-	return &s->rcu_exit_max[i / RCU_EXIT_BLOCK];
-}
-
-/* Room for twice as many CPUs; the arrays move, so every task gets its slots again. */
-static void cpus_grow(struct sim_sched *s)
-{
-	unsigned int old = s->cpus_cap ? 2 * s->cpus_cap / RCU_EXIT_BLOCK + 1 : 0, nb;
-
-	s->cpus_cap = s->cpus_cap ? 2 * s->cpus_cap : 16;
-	nb = 2 * s->cpus_cap / RCU_EXIT_BLOCK + 1;
-	s->cpus = realloc(s->cpus, s->cpus_cap * sizeof(*s->cpus));
-	s->heap = realloc(s->heap, s->cpus_cap * sizeof(*s->heap));
-	s->rcu_exits = realloc(s->rcu_exits, 2 * s->cpus_cap * sizeof(*s->rcu_exits));
-	s->rcu_exit_max = realloc(s->rcu_exit_max, nb * sizeof(*s->rcu_exit_max));
-	if (!s->cpus || !s->heap || !s->rcu_exits || !s->rcu_exit_max)
-		oom();
-	memset(s->rcu_exit_max + old, 0, (nb - old) * sizeof(*s->rcu_exit_max));
-	for (unsigned int i = 0; i < s->ncpus; i++) {
-		sim_task_set_rcu_slot(s->cpus[i]->task, &s->rcu_exits[2 * i], exit_max_of(s, 2 * i));
-		s->rcu_exits[2 * i + 1] = 0;
-		if (s->cpus[i]->alt)
-			sim_task_set_rcu_slot(s->cpus[i]->alt, &s->rcu_exits[2 * i + 1],
-					      exit_max_of(s, 2 * i + 1));
-	}
-}
-
-struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim_kernel *k,
-			       sim_cpu_fn fn, void *arg, u64 start, size_t stack_size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	struct sim_cpu *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		oom();
-	if (!stack_size)
-		stack_size = SCHED_STACK_DEFAULT;
-	stack_size = (stack_size + page - 1) & ~(size_t)(page - 1);
-	c->s = s;
-	c->id = s->ncpus;
-	snprintf(c->name, sizeof(c->name), "%s", name ? name : "cpu");
-	c->home = k;
-	c->fn = fn;
-	c->arg = arg;
-	c->clock = start;
-	c->tmark = start;
-	c->pcpu = -1;
-	c->ctx.cpu = c;
-	c->ctx.map_size = stack_size + page;
-	c->ctx.map = mmap(NULL, c->ctx.map_size, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (c->ctx.map == MAP_FAILED)
-		oom();
-	mprotect(c->ctx.map, page, PROT_NONE);	/* guard page: stacks grow down */
-	c->ctx.stack = (char *)c->ctx.map + page;
-	c->ctx.stack_size = stack_size;
-	c->task = sim_task_create(c->name, hooks_of(s), c);
-	sim_task_set_clock(c->task, &c->clock);
-	if (k)
-		sim_kernel_set_clock(k, sched_clock, NULL);
-	c->ctx.task = c->task;
-	ctx_make(&c->ctx);
-#ifdef SCHED_TSAN
-	c->ctx.fiber = __tsan_create_fiber(0);
-#endif
-
-	if (s->ncpus == s->cpus_cap)
-		cpus_grow(s);
-	sim_task_set_rcu_slot(c->task, &s->rcu_exits[2 * s->ncpus],
-			      exit_max_of(s, 2 * s->ncpus));
-	s->rcu_exits[2 * s->ncpus + 1] = 0;
-	s->cpus[s->ncpus++] = c;
-	c->state = CPU_NEW;
-	heap_push(s, c);
-	return c;
-}
-
-/*
- * Release what an abandoned CPU's tasks hold. Under TSan the mutexes must be
- * released by the fiber that took them, so TSan is told the CPU's fiber runs
- * for the time of the unlocks (no stack switch happens).
- */
-static void cpu_forget(struct sim_cpu *c)
-{
-#ifdef SCHED_TSAN
-	void *self = __tsan_get_current_fiber();
-
-	__tsan_switch_to_fiber(c->ctx.fiber, 0);
-#endif
-	sim_task_forget(c->task);
-	if (c->alt)
-		sim_task_forget(c->alt);
-#ifdef SCHED_TSAN
-	__tsan_switch_to_fiber(self, 0);
-#endif
-}
-
-void sim_sched_destroy(struct sim_sched *s)
-{
-	if (!s)
-		return;
-	for (unsigned int i = 0; i < s->ncpus; i++) {
-		struct sim_cpu *c = s->cpus[i];
-
-		cpu_forget(c);
-		sim_task_destroy(c->task);
-		if (c->alt)
-			sim_task_destroy(c->alt);
-#ifdef SCHED_TSAN
-		__tsan_destroy_fiber(c->ctx.fiber);
-#endif
-#ifdef SCHED_ASAN
-		/* its suspended frames' redzones: not for the next mapping there */
-		__asan_unpoison_memory_region(c->ctx.map, c->ctx.map_size);
-#endif
-		munmap(c->ctx.map, c->ctx.map_size);
-		free(c);
-	}
-	free(s->cpus);
-	free(s->heap);
-	free(s->hold_log);
-	free(s->pcpu);
-	free(s->rcu_exits);
-	free(s->rcu_exit_max);
-	sim_bounce_free(&s->bounce);
-	free(s);
-}
-
-void sim_sched_set_pcpus(struct sim_sched *s, unsigned int n)
-{
-	free(s->pcpu);
-	s->pcpu = n ? calloc(n, sizeof(*s->pcpu)) : NULL;
-	if (n && !s->pcpu)
-		oom();
-	s->npcpu = n;
-}
-
-unsigned int sim_sched_pcpus(const struct sim_sched *s)
-{
-	return s->npcpu;
-}
-
-u64 sim_sched_rq_wait(const struct sim_sched *s)
-{
-	return s->rq_wait;
-}
-
-u64 sim_sched_pcpu_busy(const struct sim_sched *s)
-{
-	u64 t = 0;
-
-	for (unsigned int i = 0; i < s->npcpu; i++)
-		t += s->pcpu[i].busy_ns;
-	return t;
-}
-
-u64 sim_cpu_rq_wait(const struct sim_cpu *cpu)
-{
-	return cpu->rq_wait;
-}
-
-void sim_sched_set_hold_log(struct sim_sched *s, bool on)
-{
-	s->hold_log_on = on;
-}
-
-const struct sim_hold *sim_sched_hold_log(const struct sim_sched *s, size_t *n)
-{
-	*n = s->nhold;
-	return s->hold_log;
-}
-
-enum sim_sched_result sim_sched_run(struct sim_sched *s)
-{
-	struct sim_sched *prev_sched = cur_sched;
-	struct ctx *next;
-
-	if (s->running) {
-		fprintf(stderr, "pasidsim: sim_sched_run() is not reentrant\n");
-		abort();
-	}
-	if (s->stopped)
-		return s->result;
-	s->running = true;
-	s->report[0] = '\0';
-	s->result = SIM_SCHED_IDLE;
-	s->panicked = NULL;
-	s->stop_at = (s->nheap ? s->heap[0].clock : s->now) + s->time_limit;
-	cur_sched = s;
-#ifdef SCHED_TSAN
-	s->main.fiber = __tsan_get_current_fiber();
-#endif
-	next = pick_next(s);
-	if (next != &s->main)
-		ctx_switch(s, &s->main, next, false);
-
-	if (!s->stopped && s->nblocked) {
-		size_t len;
-
-		s->stopped = true;
-		s->result = SIM_SCHED_DEADLOCK;
-		len = snprintf(s->report, sizeof(s->report), "deadlock: %u CPU(s) blocked:",
-			       s->nblocked);
-		for (unsigned int b = 0; b < SCHED_WAIT_BUCKETS; b++)
-			for (struct sim_cpu *c = s->blocked[b]; c && len < sizeof(s->report);
-			     c = c->bnext)
-				len += snprintf(s->report + len, sizeof(s->report) - len,
-						" %s on lock %p at %llu ns;", c->name,
-						c->wait_lock, (unsigned long long)c->clock);
-	}
-	cur_sched = prev_sched;
-	s->running = false;
-	return s->result;
-}
-
-const char *sim_sched_report(const struct sim_sched *s)
-{
-	return s->report;
-}
-
-struct sim_cpu *sim_sched_panicked(const struct sim_sched *s)
-{
-	return s->panicked;
-}
-
-u64 sim_sched_switches(const struct sim_sched *s)
-{
-	return s->switches;
-}
-
-u64 sim_sched_now(const struct sim_sched *s)
-{
-	return s->now;
-}
-
-void sim_sched_panic_handler(struct sim_kernel *k, const struct sim_finding *f, void *arg)
-{
-	struct sim_sched *s = arg;
-	struct sim_cpu *c = cur_cpu;
-
-	if (!c || c->s != s)
-		return;		/* not on one of our CPUs: the shim aborts */
-	c->state = CPU_PANICKED;
-	s->stopped = true;
-	s->result = SIM_SCHED_PANIC;
-	s->panicked = c;
-	snprintf(s->report, sizeof(s->report), "panic on CPU %s at %llu ns in kernel %s: %s",
-		 c->name, (unsigned long long)c->clock, sim_kernel_name(k), f->msg);
-	if (c->clock > s->now)
-		s->now = c->clock;
-	sim_task_forget(c->task);
-	if (c->alt)
-		sim_task_forget(c->alt);
-	ctx_switch(s, &c->ctx, &s->main, true);
-	abort();
 }
 
 /* ---- CPUs ------------------------------------------------------------------------- */
@@ -1543,4 +990,16 @@ void sim_sched_scale_lock(struct sim_sched *s, const char *name, double factor)
 bool sim_cpu_is_idle(const struct sim_cpu *cpu)
 {
 	return cpu->state == CPU_IDLE;
+}
+
+/* ---- for sched-run.c ------------------------------------------------------------- */
+
+void sched_heap_push(struct sim_sched *s, struct sim_cpu *c)
+{
+	heap_push(s, c);
+}
+
+void sched_ctx_switch(struct sim_sched *s, struct ctx *from, struct ctx *to, bool dying)
+{
+	ctx_switch(s, from, to, dying);
 }
