@@ -185,13 +185,16 @@ static const char *last_line(char *text)
 	return text + n;
 }
 
-/* Run the engine's minimiser from @m->input into @tmp: 0, or -1 with @err. */
-static int engine_minimize(const struct fuzz_min *m, const char *tmp, int fd, char *err,
-			   size_t errlen)
+/* libFuzzer runs (seeds 1, 2, ...) before a minimisation gives up on another finding */
+#define MIN_TRIES	3
+
+/* Run the engine's minimiser (libFuzzer's with @seed) from @m->input into @tmp: 0, or -1. */
+static int engine_minimize(const struct fuzz_min *m, unsigned int seed, const char *tmp, int fd,
+			   char *err, size_t errlen)
 {
-	char budget[32], artifact[PATH_MAX + 32];
-	char *lf[] = { (char *)m->bin, "-minimize_crash=1", budget, artifact, (char *)m->input,
-		       NULL };
+	char budget[32], artifact[PATH_MAX + 32], seedarg[32];
+	char *lf[] = { (char *)m->bin, "-minimize_crash=1", budget, seedarg, artifact,
+		       (char *)m->input, NULL };
 	char *afl[] = { "/usr/bin/afl-tmin", "-i", (char *)m->input, "-o", (char *)tmp,
 			"-t", "10000", "-m", "none", "--", (char *)m->bin, NULL };
 	char *log;
@@ -199,6 +202,7 @@ static int engine_minimize(const struct fuzz_min *m, const char *tmp, int fd, ch
 	int st;
 
 	snprintf(budget, sizeof(budget), "-max_total_time=%u", m->seconds);
+	snprintf(seedarg, sizeof(seedarg), "-seed=%u", seed);
 	snprintf(artifact, sizeof(artifact), "-exact_artifact_path=%s", tmp);
 	st = run_logged(m->engine == FUZZ_AFL ? afl : lf, m, fd, 0, m->engine == FUZZ_AFL);
 	if (st >= 0 && file_size(tmp) > 0)
@@ -223,10 +227,18 @@ static int minimize_into(struct fuzz_min *m, const char *tmp, int fd, char *err,
 			 m->replayer);
 		return -1;
 	}
-	if (engine_minimize(m, tmp, fd, err, errlen))
-		return -1;
-	r = replay_finding(m, tmp, fd, min_sig, sizeof(min_sig), m->min_finding,
-			   sizeof(m->min_finding));
+	/*
+	 * libFuzzer keeps the smallest input that crashes in any way: on
+	 * another finding, try again from the input with the next seed.
+	 */
+	for (unsigned int seed = 1; seed <= MIN_TRIES; seed++) {
+		if (engine_minimize(m, seed, tmp, fd, err, errlen))
+			return -1;
+		r = replay_finding(m, tmp, fd, min_sig, sizeof(min_sig), m->min_finding,
+				   sizeof(m->min_finding));
+		if ((r > 0 && !strcmp(sig, min_sig)) || m->engine == FUZZ_AFL)
+			break;
+	}
 	if (r <= 0 || strcmp(sig, min_sig)) {
 		snprintf(err, errlen, "%s: the minimised input gives %s%s, not the input's finding "
 			 "(%s): nothing written", m->input, r <= 0 ? "no finding" : "another finding: ",
