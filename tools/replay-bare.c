@@ -92,19 +92,6 @@ static void run_unbind(struct replay *r, const struct trace_event *ev, long ci, 
 	}
 }
 
-/*
- * The operations a bare-metal trace runs in the executor: the iommu_pasid
- * and ioasid API (version 1 operations the vocabulary gives an executor
- * operation that may run on the host, and version 4's corners of that API
- * from iommu_pasid_set_ops on), and the host's custom allocators.
- */
-static bool bm_runs(enum trace_op op)
-{
-	return (trace_op_version(op) == 1 || op == TRACE_HOST_ALLOCATOR_REGISTER ||
-		op == TRACE_HOST_ALLOCATOR_UNREGISTER || op >= TRACE_PASID_SET_OPS) &&
-	       trace_op_sim(op, 0) != SIM_OP__COUNT && !trace_ops[op].vm_only;
-}
-
 /* Run one API event through the executor; fills @g. */
 static void run_api(struct replay *r, const struct trace_event *ev, struct got *g,
 		    struct consumer *c, ioasid_t id)
@@ -126,7 +113,7 @@ static void run_api(struct replay *r, const struct trace_event *ev, struct got *
  */
 static bool ida_refuses(struct replay *r, const struct trace_event *ev)
 {
-	if (strcmp(r->st->flavour, "ida") || ev->op == TRACE_IOASID_ALLOC ||
+	if (!r->ida || ev->op == TRACE_IOASID_ALLOC ||
 	    ev->op == TRACE_IOASID_FREE || ev->op == TRACE_GAP)
 		return false;
 	rp_input_error(r, "%s is not supported by the ida flavour (one global PASID space: no "
@@ -183,7 +170,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 			rp_input_error(r, "out of memory");
 	} else if (ev->op == TRACE_SVA_ALLOC) {
 		run_sva_alloc(r, ev, g);
-	} else if (bm_runs(ev->op)) {
+	} else if (rp_op_bare_metal(ev->op)) {
 		run_api(r, ev, g, c, id);
 		if (ev->op == TRACE_PASID_EXIT || ev->op == TRACE_IOASID_FREE ||
 		    (ev->op == TRACE_PASID_FREE && !g->val))
@@ -331,6 +318,7 @@ void rp_replay_bare(struct replay *r, struct trace_parser *tp)
 	struct timespec t0, t1;
 	struct trace_event ev;
 
+	r->ida = !strcmp(st->flavour, "ida");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (rp_next_event(r, tp, &ev))
 		if (!bm_event(r, &ev))

@@ -34,9 +34,10 @@ struct smap {
 	uint32_t n;
 };
 
+/* The first fields of a consumer, a PASID and a token: the name, its hash and length. */
 struct entry_hdr {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;
 };
 
 struct umap {
@@ -51,7 +52,7 @@ struct umap {
 
 struct consumer {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;	/* as struct entry_hdr */
 	struct iommu_pasid *h;
 	unsigned int epoch;
 	unsigned long pend_use;		/* world: batch of the last op on it */
@@ -61,7 +62,7 @@ struct consumer {
 
 struct pasid {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;	/* as struct entry_hdr */
 	ioasid_t id;
 	bool bound;
 	unsigned int epoch;
@@ -82,7 +83,7 @@ struct tokobj {
 
 struct token {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;	/* as struct entry_hdr */
 	struct tokobj *obj;
 };
 
@@ -148,6 +149,7 @@ struct replay {
 	u64 *keys;
 	size_t nkeys, key_head, keys_cap;
 	bool keys_on;			/* the scheduler takes them */
+	bool ida;			/* bare metal: on the ida flavour */
 };
 
 /* replay-names.c: the name maps */
@@ -192,6 +194,7 @@ void rp_report_op(struct replay *r, const struct trace_event *ev, const struct g
 int rp_op_build(struct replay *r, const struct trace_event *ev, ioasid_t id, struct sim_op *op);
 bool rp_op_barrier(enum trace_op op);	/* runs alone in an auto schedule */
 bool rp_op_alloc(enum trace_op op);	/* binds its result's name */
+bool rp_op_bare_metal(enum trace_op op);	/* bare metal runs it in the executor */
 /* Copy @ev with its strings / free them. */
 int rp_event_copy(struct trace_event *out, const struct trace_event *ev);
 void rp_event_release(struct trace_event *ev);

@@ -12,17 +12,30 @@
 
 /* ---- string map: name -> entry index ------------------------------------------ */
 
-static uint32_t rp_hash_str(const char *s)
+/* FNV-1a of @s, and its length in *@len. */
+static uint32_t rp_hash_str(const char *s, uint32_t *len)
 {
 	uint32_t h = 2166136261u;
+	const char *p = s;
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	*len = p - s;
 	return h;
 }
-/* Find @name in @m over entries of @size bytes at @base; returns the index or -1. */
+
+/* The first @len bytes of @a and @b are equal (names are short: no call). */
+static bool same_bytes(const char *a, const char *b, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Find @name (@len bytes) in @m over entries of @size bytes at @base; returns the index or -1. */
 static long smap_find(const struct smap *m, const void *base, size_t size, const char *name,
-		      uint32_t h)
+		      uint32_t h, uint32_t len)
 {
 	if (!m->cap)
 		return -1;
@@ -33,7 +46,7 @@ static long smap_find(const struct smap *m, const void *base, size_t size, const
 		if (!s)
 			return -1;
 		e = (const void *)((const char *)base + (size_t)(s - 1) * size);
-		if (e->hash == h && !strcmp(e->name, name))
+		if (e->hash == h && e->len == len && same_bytes(e->name, name, len))
 			return s - 1;
 	}
 }
@@ -173,8 +186,8 @@ static int vec_grow(void **v, uint32_t *cap, uint32_t n, size_t size)
 
 long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 {
-	uint32_t h = rp_hash_str(name);
-	long i = smap_find(&k->cmap, k->c.v, sizeof(*k->c.v), name, h);
+	uint32_t len, h = rp_hash_str(name, &len);
+	long i = smap_find(&k->cmap, k->c.v, sizeof(*k->c.v), name, h, len);
 	struct consumer *c;
 
 	if (i >= 0 || !create)
@@ -191,6 +204,7 @@ long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 		return -1;
 	}
 	c->hash = h;
+	c->len = len;
 	c->epoch = k->epoch;
 	c->h->name = c->name;
 	if (smap_insert(&k->cmap, k->c.v, sizeof(*k->c.v), k->c.n, h)) {
@@ -203,8 +217,8 @@ long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 
 static long rp_token_get(struct rkernel *k, const char *name)
 {
-	uint32_t h = rp_hash_str(name);
-	long i = smap_find(&k->tmap, k->t.v, sizeof(*k->t.v), name, h);
+	uint32_t len, h = rp_hash_str(name, &len);
+	long i = smap_find(&k->tmap, k->t.v, sizeof(*k->t.v), name, h, len);
 	struct token *t;
 
 	if (i >= 0)
@@ -220,6 +234,7 @@ static long rp_token_get(struct rkernel *k, const char *name)
 		return -1;
 	}
 	t->hash = h;
+	t->len = len;
 	t->obj->magic = TOKEN_MAGIC;
 	t->obj->idx = k->t.n;
 	t->obj->mm_pasid = INVALID_IOASID;
@@ -233,8 +248,8 @@ static long rp_token_get(struct rkernel *k, const char *name)
 
 long rp_pasid_get(struct rkernel *k, const char *name, bool create)
 {
-	uint32_t h = rp_hash_str(name);
-	long i = smap_find(&k->pmap, k->p.v, sizeof(*k->p.v), name, h);
+	uint32_t len, h = rp_hash_str(name, &len);
+	long i = smap_find(&k->pmap, k->p.v, sizeof(*k->p.v), name, h, len);
 	struct pasid *p;
 
 	if (i >= 0 || !create)
@@ -247,6 +262,7 @@ long rp_pasid_get(struct rkernel *k, const char *name, bool create)
 	if (!p->name)
 		return -1;
 	p->hash = h;
+	p->len = len;
 	p->owner_c = p->owner_mm = -1;
 	if (smap_insert(&k->pmap, k->p.v, sizeof(*k->p.v), k->p.n, h)) {
 		free(p->name);
@@ -479,11 +495,15 @@ void rp_note_gap(struct replay *r, const struct trace_event *ev)
 		r->gaplen += n;
 }
 
+static bool is_sva(const char *s)
+{
+	return s && s[0] == 's' && !strcmp(s, SVA_SET_TOKEN);
+}
+
 /* priv=sva or mm=sva: the name is reserved for the SVA set. */
 bool rp_sva_misused(struct replay *r, const struct trace_event *ev)
 {
-	const char *bad = ev->priv && !strcmp(ev->priv, SVA_SET_TOKEN) ? "priv" :
-			  ev->mm && !strcmp(ev->mm, SVA_SET_TOKEN) ? "mm" : NULL;
+	const char *bad = is_sva(ev->priv) ? "priv" : is_sva(ev->mm) ? "mm" : NULL;
 
 	if (bad)
 		rp_input_error(r, "%s=%s: the token name '%s' is reserved for the SVA set (set=%s)",

@@ -375,8 +375,8 @@ void rp_settle(struct replay *r, const struct trace_event *ev, const struct got 
 			rp_diverge(r, "%s returned PASID %u, the trace recorded %s",
 				trace_op_name(ev->op), g->id, rec_str(ev, a, sizeof(a)));
 		settle_id(r, ev, g, checkable);
-		rp_u32_dec(resbuf, g->id);
-		*res_name = resbuf;
+		if (r->recording)	/* the name is for --record only */
+			*res_name = rp_u32_dec(resbuf, g->id);
 		return;
 	}
 	if (is_alloc && (ev->res == TRACE_RES_ID || ev->id)) {

@@ -611,13 +611,13 @@ int sim_world_submit(struct sim_world *w, int vm, unsigned int cpu, const struct
 		if (!q)
 			return -ENOMEM;
 		for (size_t i = 0; i < c->n; i++)
-			q[i] = c->q[(c->head + i) % c->cap];
+			q[i] = c->q[(c->head + i) & (c->cap - 1)];
 		free(c->q);
 		c->q = q;
 		c->cap = cap;
 		c->head = 0;
 	}
-	c->q[(c->head + c->n) % c->cap] = *op;
+	c->q[(c->head + c->n) & (c->cap - 1)] = *op;	/* cap: a power of two */
 	c->n++;
 	if (vm != SIM_WORLD_HOST && raw_reg_op(op->kind))
 		w->vms[vm].raw_regs = true;	/* invariants.c: vtd-absent */
@@ -684,7 +684,7 @@ static void cpu_main(struct sim_cpu *cpu, void *arg)
 			struct sim_op op = c->q[c->head];
 			struct sim_event ev = { 0 };
 
-			c->head = (c->head + 1) % c->cap;
+			c->head = (c->head + 1) & (c->cap - 1);
 			c->n--;
 			/* Submitted for later: idle until then, and let the others catch up. */
 			if (op.at_ns > sim_clock_ns()) {
