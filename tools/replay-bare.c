@@ -13,6 +13,7 @@
  */
 int rp_bm_exec(struct replay *r, unsigned int cpu, struct sim_op *op, struct sim_event *out)
 {
+	const struct sim_event *last;
 	enum sim_sched_result res;
 	size_t n;
 
@@ -24,12 +25,13 @@ int rp_bm_exec(struct replay *r, unsigned int cpu, struct sim_op *op, struct sim
 	}
 	res = sim_world_run(r->bw);
 	n = sim_world_nevents(r->bw);
-	if (res != SIM_SCHED_IDLE || !n || sim_world_event(r->bw, n - 1)->cookie != op->cookie) {
+	last = n ? sim_world_event(r->bw, n - 1) : NULL;
+	if (res != SIM_SCHED_IDLE || !last || last->cookie != op->cookie) {
 		r->st->findings++;
 		rp_diverge(r, "the host kernel stopped: %s", sim_world_report(r->bw));
 		return -1;
 	}
-	*out = *sim_world_event(r->bw, n - 1);
+	*out = *last;
 	sim_world_log_trim(r->bw);
 	return 0;
 }
@@ -143,6 +145,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		}
 		c = &k->c.v[ci];
 		cur_c = c->epoch == k->epoch;
+		r->ev_ci = ci;
 	}
 	if (ev->id && ev->op != TRACE_PASID_ALLOC && ev->op != TRACE_IOASID_ALLOC &&
 	    ev->op != TRACE_SVA_ALLOC) {
@@ -265,9 +268,11 @@ static bool bm_event(struct replay *r, const struct trace_event *ev)
 	bool checkable = false;
 	struct got g;
 
-	rp_wait_for(r, ev->time);
+	if (r->o->timing != REPLAY_FAST)
+		rp_wait_for(r, ev->time);
 	r->now = ev->time;
 	r->ev = ev;
+	r->ev_ci = -1;
 	run_event(r, ev, &g, idbuf, &rec_id, &checkable);
 	if (r->status == 2 || (r->status == 1 && st->div_line && st->findings))
 		return false;
@@ -279,7 +284,8 @@ static bool bm_event(struct replay *r, const struct trace_event *ev)
 	rp_settle(r, ev, &g, checkable, resbuf, &res_name);
 	if (r->status == 2)
 		return false;
-	if (ev->op != TRACE_GAP && ev->op != TRACE_WORLD_RUN && ev->op != TRACE_SCHED_TIEBREAK)
+	if (r->o->on_op && ev->op != TRACE_GAP && ev->op != TRACE_WORLD_RUN &&
+	    ev->op != TRACE_SCHED_TIEBREAK)
 		rp_report_op(r, ev, &g, false, 0, 0);
 	if (r->recording)
 		rp_record_event(r, ev, &g, rec_id, res_name);

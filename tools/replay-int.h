@@ -144,6 +144,7 @@ struct replay {
 	char gapmsg[512];
 	size_t gaplen;
 	const struct trace_event *ev;	/* the event being submitted (for warnings) */
+	long ev_ci;			/* bare metal: r->ev's consumer index (-1: none known) */
 	unsigned long unbound_warned;	/* warnings about unbound numeric IDs */
 	/* sched_tiebreak: the keys not drawn yet, keys[key_head..nkeys) */
 	u64 *keys;

@@ -67,9 +67,18 @@ static void opinfo_init(void)
 	}
 }
 
+static bool opinfo_ready;	/* set (release) once opinfo[] is filled */
+
+static void opinfo_fill(void)
+{
+	opinfo_init();
+	__atomic_store_n(&opinfo_ready, true, __ATOMIC_RELEASE);
+}
+
 static const struct opinfo *opinfo_of(enum trace_op op)
 {
-	pthread_once(&opinfo_once, opinfo_init);
+	if (!__atomic_load_n(&opinfo_ready, __ATOMIC_ACQUIRE))
+		pthread_once(&opinfo_once, opinfo_fill);
 	return &opinfo[op];
 }
 

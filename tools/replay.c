@@ -343,8 +343,9 @@ static void settle_id(struct replay *r, const struct trace_event *ev, const stru
 	if (ev->op == TRACE_SVA_ALLOC && prev >= 0 && r->k->p.v[prev].bound &&
 	    r->k->p.v[prev].id == g->id)
 		return;	/* the mm's existing PASID, already bound to this name */
-	if (ev->op == TRACE_PASID_ALLOC)
-		owner_c = rp_consumer_get(r->k, ev->c, false);
+	if (ev->op == TRACE_PASID_ALLOC)	/* bare metal looked it up already */
+		owner_c = ev == r->ev && r->ev_ci >= 0 ? r->ev_ci :
+			  rp_consumer_get(r->k, ev->c, false);
 	if (ev->op == TRACE_SVA_ALLOC)
 		owner_mm = ((struct tokobj *)rp_token_ptr(r, ev->mm, false))->idx;
 	e = rp_bind(r, name, g->id, r->o->check && checkable, owner_c, owner_mm);
@@ -615,6 +616,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	r->o = o;
 	r->st = st;
 	r->name = name;
+	r->ev_ci = -1;
 	r->msg = o->msg ? o->msg : stderr;
 	status = replay_begin(r, tp, &h);
 	if (status || replay_setup(r, &h, &world)) {
