@@ -557,7 +557,7 @@ static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 	if (trace_ops[op].host_only && ev->kernel != TRACE_HOST)
 		return fail_at(p, p->tok[1].col, "expected 'host' for %s, got vm%d",
 			       trace_ops[op].name, ev->kernel);
-	if (trace_op_version(op) > p->h->version)
+	if (trace_ops[op].version > p->h->version)	/* 0 is 1, never above */
 		return fail_at(p, p->tok[3].col, "%s needs trace format version %u; this trace "
 			       "is version %u", trace_ops[op].name, trace_op_version(op),
 			       p->h->version);

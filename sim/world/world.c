@@ -679,12 +679,13 @@ static void cpu_main(struct sim_cpu *cpu, void *arg)
 		while (c->n) {
 			struct sim_op op = c->q[c->head];
 			struct sim_event ev = { 0 };
+			u64 now = sim_clock_ns();
 
 			c->head = (c->head + 1) & (c->cap - 1);
 			c->n--;
 			/* Submitted for later: idle until then, and let the others catch up. */
-			if (op.at_ns > sim_clock_ns()) {
-				sim_cpu_advance(op.at_ns - sim_clock_ns());
+			if (op.at_ns > now) {
+				sim_cpu_advance(op.at_ns - now);
 				sim_cpu_yield();
 			}
 			ev.start_ns = sim_clock_ns();
