@@ -25,6 +25,7 @@
 
 #include "replay.h"
 #include "trace.h"
+#include "trace-int.h"
 
 #define TOKEN_MAGIC 0x746f6b6e	/* "tokn" */
 
@@ -179,7 +180,10 @@ void rp_diverge(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rp_wait_for(struct replay *r, uint64_t t);
 void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g);
-bool rp_is_error(const struct got *g);
+static inline bool rp_is_error(const struct got *g)
+{
+	return (g->res == TRACE_RES_ERRNO && g->val) || g->res == TRACE_RES_INVALID;
+}
 void rp_settle(struct replay *r, const struct trace_event *ev, const struct got *g,
 	       bool checkable, char *resbuf, const char **res_name);
 /* Explicit schedules: compare with the recorded result, IDs as the numbers they are. */
@@ -194,7 +198,13 @@ void rp_report_op(struct replay *r, const struct trace_event *ev, const struct g
 /* Kind, a, b, arg and set of @op from @ev (@id: its resolved id=). -1: no executor op. */
 int rp_op_build(struct replay *r, const struct trace_event *ev, ioasid_t id, struct sim_op *op);
 bool rp_op_barrier(enum trace_op op);	/* runs alone in an auto schedule */
-bool rp_op_alloc(enum trace_op op);	/* binds its result's name */
+
+/* @op binds its result's name (inline: every event asks, twice). */
+static inline bool rp_op_alloc(enum trace_op op)
+{
+	return trace_ops[op].flags & OPF_ALLOC;
+}
+
 bool rp_op_bare_metal(enum trace_op op);	/* bare metal runs it in the executor */
 /* Copy @ev with its strings / free them. */
 int rp_event_copy(struct trace_event *out, const struct trace_event *ev);

@@ -134,11 +134,6 @@ bool rp_op_barrier(enum trace_op op)
 	return trace_ops[op].flags & OPF_BARRIER;
 }
 
-bool rp_op_alloc(enum trace_op op)
-{
-	return trace_ops[op].flags & OPF_ALLOC;
-}
-
 /* ---- tie-break keys (sched_tiebreak) ------------------------------------------------ */
 
 /* The scheduler's tie-break: the trace's next key; 0 once they ran out. */

@@ -325,10 +325,6 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g)
 	}
 }
 
-bool rp_is_error(const struct got *g)
-{
-	return (g->res == TRACE_RES_ERRNO && g->val) || g->res == TRACE_RES_INVALID;
-}
 
 /* An op returned an ID: bind the name the trace gave it. */
 static void settle_id(struct replay *r, const struct trace_event *ev, const struct got *g,
