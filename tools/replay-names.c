@@ -34,8 +34,9 @@ static bool same_bytes(const char *a, const char *b, uint32_t len)
 }
 
 /* Find @name (@len bytes) in @m over entries of @size bytes at @base; returns the index or -1. */
-static long smap_find(const struct smap *m, const void *base, size_t size, const char *name,
-		      uint32_t h, uint32_t len)
+static inline __attribute__((always_inline)) long
+smap_find(const struct smap *m, const void *base, size_t size, const char *name, uint32_t h,
+	  uint32_t len)
 {
 	if (!m->cap)
 		return -1;
@@ -91,7 +92,7 @@ static uint32_t hash_u32(uint32_t x)
 	return x ^ (x >> 15);
 }
 
-static long umap_get(const struct umap *m, uint32_t k)
+static inline __attribute__((always_inline)) long umap_get(const struct umap *m, uint32_t k)
 {
 	if (!m->cap)
 		return -1;
@@ -184,14 +185,12 @@ static int vec_grow(void **v, uint32_t *cap, uint32_t n, size_t size)
 	return 0;
 }
 
-long rp_consumer_get(struct rkernel *k, const char *name, bool create)
+/* A new consumer named @name (hash @h, @len bytes): its index, or -1 (out of memory). */
+static __attribute__((__noinline__)) long
+consumer_new(struct rkernel *k, const char *name, uint32_t h, uint32_t len)
 {
-	uint32_t len, h = rp_hash_str(name, &len);
-	long i = smap_find(&k->cmap, k->c.v, sizeof(*k->c.v), name, h, len);
 	struct consumer *c;
 
-	if (i >= 0 || !create)
-		return i;
 	if (vec_grow((void **)&k->c.v, &k->c.cap, k->c.n, sizeof(*k->c.v)))
 		return -1;
 	c = &k->c.v[k->c.n];
@@ -215,14 +214,22 @@ long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 	return k->c.n++;
 }
 
-static long rp_token_get(struct rkernel *k, const char *name)
+long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 {
 	uint32_t len, h = rp_hash_str(name, &len);
-	long i = smap_find(&k->tmap, k->t.v, sizeof(*k->t.v), name, h, len);
+	long i = smap_find(&k->cmap, k->c.v, sizeof(*k->c.v), name, h, len);
+
+	if (i >= 0 || !create)
+		return i;
+	return consumer_new(k, name, h, len);
+}
+
+/* A new token named @name (hash @h, @len bytes): its index, or -1 (out of memory). */
+static __attribute__((__noinline__)) long
+token_new(struct rkernel *k, const char *name, uint32_t h, uint32_t len)
+{
 	struct token *t;
 
-	if (i >= 0)
-		return i;
 	if (vec_grow((void **)&k->t.v, &k->t.cap, k->t.n, sizeof(*k->t.v)))
 		return -1;
 	t = &k->t.v[k->t.n];
@@ -246,14 +253,20 @@ static long rp_token_get(struct rkernel *k, const char *name)
 	return k->t.n++;
 }
 
-long rp_pasid_get(struct rkernel *k, const char *name, bool create)
+static long rp_token_get(struct rkernel *k, const char *name)
 {
 	uint32_t len, h = rp_hash_str(name, &len);
-	long i = smap_find(&k->pmap, k->p.v, sizeof(*k->p.v), name, h, len);
+	long i = smap_find(&k->tmap, k->t.v, sizeof(*k->t.v), name, h, len);
+
+	return i >= 0 ? i : token_new(k, name, h, len);
+}
+
+/* A new PASID name @name (hash @h, @len bytes): its index, or -1 (out of memory). */
+static __attribute__((__noinline__)) long
+pasid_new(struct rkernel *k, const char *name, uint32_t h, uint32_t len)
+{
 	struct pasid *p;
 
-	if (i >= 0 || !create)
-		return i;
 	if (vec_grow((void **)&k->p.v, &k->p.cap, k->p.n, sizeof(*k->p.v)))
 		return -1;
 	p = &k->p.v[k->p.n];
@@ -269,6 +282,16 @@ long rp_pasid_get(struct rkernel *k, const char *name, bool create)
 		return -1;
 	}
 	return k->p.n++;
+}
+
+long rp_pasid_get(struct rkernel *k, const char *name, bool create)
+{
+	uint32_t len, h = rp_hash_str(name, &len);
+	long i = smap_find(&k->pmap, k->p.v, sizeof(*k->p.v), name, h, len);
+
+	if (i >= 0 || !create)
+		return i;
+	return pasid_new(k, name, h, len);
 }
 
 void rp_pasid_unbind(struct rkernel *k, struct pasid *p)
