@@ -799,7 +799,7 @@ int trace_parser_next(struct trace_parser *p, struct trace_event *ev)
 	r = trace_parser_next_tokens(p);
 	if (r <= 0)
 		return r;
-	memset(ev, 0, sizeof(*ev));
+	*ev = (struct trace_event){ 0 };
 	op = parse_prefix(p, ev);
 	if (op < 0)
 		return -1;
