@@ -325,7 +325,6 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g)
 	}
 }
 
-
 /* An op returned an ID: bind the name the trace gave it. */
 static void settle_id(struct replay *r, const struct trace_event *ev, const struct got *g,
 		      bool checkable)
