@@ -165,7 +165,14 @@ void *rp_token_ptr(struct replay *r, const char *name, bool as_set);
 long rp_bind(struct replay *r, const char *name, ioasid_t id, bool check, int owner_c,
 	     int owner_mm);
 void rp_note_gap(struct replay *r, const struct trace_event *ev);
-bool rp_sva_misused(struct replay *r, const struct trace_event *ev);
+bool rp_sva_check(struct replay *r, const struct trace_event *ev);
+
+/* priv=sva or mm=sva (an input error, said in r): a first byte 's' is checked further. */
+static inline bool rp_sva_misused(struct replay *r, const struct trace_event *ev)
+{
+	return ((ev->priv && ev->priv[0] == 's') || (ev->mm && ev->mm[0] == 's')) &&
+	       rp_sva_check(r, ev);
+}
 
 /* replay.c: errors, timing, and what every mode does with a result */
 /* The next event of @tp in @ev (r->line its line): 1; 0 at the end, or on a parse error (status 2, the error in r->st). */

@@ -104,7 +104,8 @@ static inline __attribute__((always_inline)) long umap_get(const struct umap *m,
 	}
 }
 
-static void umap_del(struct umap *m, uint32_t k)
+/* Delete @k from @m if it maps to @v (one probe). */
+static void umap_del_if(struct umap *m, uint32_t k, uint32_t v)
 {
 	if (!m->cap)
 		return;
@@ -112,7 +113,8 @@ static void umap_del(struct umap *m, uint32_t k)
 		if (!m->val[i])
 			return;
 		if (m->val[i] != UMAP_DEL && m->key[i] == k) {
-			m->val[i] = UMAP_DEL;
+			if (m->val[i] == v + 1)
+				m->val[i] = UMAP_DEL;
 			return;
 		}
 	}
@@ -298,8 +300,7 @@ void rp_pasid_unbind(struct rkernel *k, struct pasid *p)
 {
 	if (!p->bound)
 		return;
-	if (umap_get(&k->rev, p->id) == p - k->p.v)
-		umap_del(&k->rev, p->id);
+	umap_del_if(&k->rev, p->id, p - k->p.v);	/* if it maps to this name */
 	p->bound = false;
 }
 
@@ -523,8 +524,8 @@ static bool is_sva(const char *s)
 	return s && s[0] == 's' && !strcmp(s, SVA_SET_TOKEN);
 }
 
-/* priv=sva or mm=sva: the name is reserved for the SVA set. */
-bool rp_sva_misused(struct replay *r, const struct trace_event *ev)
+/* priv=sva or mm=sva: the name is reserved for the SVA set (rp_sva_misused()). */
+bool rp_sva_check(struct replay *r, const struct trace_event *ev)
 {
 	const char *bad = is_sva(ev->priv) ? "priv" : is_sva(ev->mm) ? "mm" : NULL;
 
