@@ -13,6 +13,7 @@
  */
 int rp_bm_exec(struct replay *r, unsigned int cpu, struct sim_op *op, struct sim_event *out)
 {
+	const struct sim_event *last;
 	enum sim_sched_result res;
 	size_t n;
 
@@ -24,12 +25,13 @@ int rp_bm_exec(struct replay *r, unsigned int cpu, struct sim_op *op, struct sim
 	}
 	res = sim_world_run(r->bw);
 	n = sim_world_nevents(r->bw);
-	if (res != SIM_SCHED_IDLE || !n || sim_world_event(r->bw, n - 1)->cookie != op->cookie) {
+	last = n ? sim_world_event(r->bw, n - 1) : NULL;
+	if (res != SIM_SCHED_IDLE || !last || last->cookie != op->cookie) {
 		r->st->findings++;
 		rp_diverge(r, "the host kernel stopped: %s", sim_world_report(r->bw));
 		return -1;
 	}
-	*out = *sim_world_event(r->bw, n - 1);
+	*out = *last;
 	sim_world_log_trim(r->bw);
 	return 0;
 }
@@ -92,19 +94,6 @@ static void run_unbind(struct replay *r, const struct trace_event *ev, long ci, 
 	}
 }
 
-/*
- * The operations a bare-metal trace runs in the executor: the iommu_pasid
- * and ioasid API (version 1 operations the vocabulary gives an executor
- * operation that may run on the host, and version 4's corners of that API
- * from iommu_pasid_set_ops on), and the host's custom allocators.
- */
-static bool bm_runs(enum trace_op op)
-{
-	return (trace_op_version(op) == 1 || op == TRACE_HOST_ALLOCATOR_REGISTER ||
-		op == TRACE_HOST_ALLOCATOR_UNREGISTER || op >= TRACE_PASID_SET_OPS) &&
-	       trace_op_sim(op, 0) != SIM_OP__COUNT && !trace_ops[op].vm_only;
-}
-
 /* Run one API event through the executor; fills @g. */
 static void run_api(struct replay *r, const struct trace_event *ev, struct got *g,
 		    struct consumer *c, ioasid_t id)
@@ -126,7 +115,7 @@ static void run_api(struct replay *r, const struct trace_event *ev, struct got *
  */
 static bool ida_refuses(struct replay *r, const struct trace_event *ev)
 {
-	if (strcmp(r->st->flavour, "ida") || ev->op == TRACE_IOASID_ALLOC ||
+	if (!r->ida || ev->op == TRACE_IOASID_ALLOC ||
 	    ev->op == TRACE_IOASID_FREE || ev->op == TRACE_GAP)
 		return false;
 	rp_input_error(r, "%s is not supported by the ida flavour (one global PASID space: no "
@@ -156,6 +145,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 		}
 		c = &k->c.v[ci];
 		cur_c = c->epoch == k->epoch;
+		r->ev_ci = ci;
 	}
 	if (ev->id && ev->op != TRACE_PASID_ALLOC && ev->op != TRACE_IOASID_ALLOC &&
 	    ev->op != TRACE_SVA_ALLOC) {
@@ -183,7 +173,7 @@ static void run_event(struct replay *r, const struct trace_event *ev, struct got
 			rp_input_error(r, "out of memory");
 	} else if (ev->op == TRACE_SVA_ALLOC) {
 		run_sva_alloc(r, ev, g);
-	} else if (bm_runs(ev->op)) {
+	} else if (rp_op_bare_metal(ev->op)) {
 		run_api(r, ev, g, c, id);
 		if (ev->op == TRACE_PASID_EXIT || ev->op == TRACE_IOASID_FREE ||
 		    (ev->op == TRACE_PASID_FREE && !g->val))
@@ -278,9 +268,11 @@ static bool bm_event(struct replay *r, const struct trace_event *ev)
 	bool checkable = false;
 	struct got g;
 
-	rp_wait_for(r, ev->time);
+	if (r->o->timing != REPLAY_FAST)
+		rp_wait_for(r, ev->time);
 	r->now = ev->time;
 	r->ev = ev;
+	r->ev_ci = -1;
 	run_event(r, ev, &g, idbuf, &rec_id, &checkable);
 	if (r->status == 2 || (r->status == 1 && st->div_line && st->findings))
 		return false;
@@ -292,7 +284,8 @@ static bool bm_event(struct replay *r, const struct trace_event *ev)
 	rp_settle(r, ev, &g, checkable, resbuf, &res_name);
 	if (r->status == 2)
 		return false;
-	if (ev->op != TRACE_GAP && ev->op != TRACE_WORLD_RUN && ev->op != TRACE_SCHED_TIEBREAK)
+	if (r->o->on_op && ev->op != TRACE_GAP && ev->op != TRACE_WORLD_RUN &&
+	    ev->op != TRACE_SCHED_TIEBREAK)
 		rp_report_op(r, ev, &g, false, 0, 0);
 	if (r->recording)
 		rp_record_event(r, ev, &g, rec_id, res_name);
@@ -331,6 +324,7 @@ void rp_replay_bare(struct replay *r, struct trace_parser *tp)
 	struct timespec t0, t1;
 	struct trace_event ev;
 
+	r->ida = !strcmp(st->flavour, "ida");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (rp_next_event(r, tp, &ev))
 		if (!bm_event(r, &ev))

@@ -25,6 +25,7 @@
 
 #include "replay.h"
 #include "trace.h"
+#include "trace-int.h"
 
 #define TOKEN_MAGIC 0x746f6b6e	/* "tokn" */
 
@@ -34,9 +35,10 @@ struct smap {
 	uint32_t n;
 };
 
+/* The first fields of a consumer, a PASID and a token: the name, its hash and length. */
 struct entry_hdr {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;
 };
 
 struct umap {
@@ -51,7 +53,7 @@ struct umap {
 
 struct consumer {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;	/* as struct entry_hdr */
 	struct iommu_pasid *h;
 	unsigned int epoch;
 	unsigned long pend_use;		/* world: batch of the last op on it */
@@ -61,7 +63,7 @@ struct consumer {
 
 struct pasid {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;	/* as struct entry_hdr */
 	ioasid_t id;
 	bool bound;
 	unsigned int epoch;
@@ -82,7 +84,7 @@ struct tokobj {
 
 struct token {
 	char *name;
-	uint32_t hash;
+	uint32_t hash, len;	/* as struct entry_hdr */
 	struct tokobj *obj;
 };
 
@@ -143,11 +145,13 @@ struct replay {
 	char gapmsg[512];
 	size_t gaplen;
 	const struct trace_event *ev;	/* the event being submitted (for warnings) */
+	long ev_ci;			/* bare metal: r->ev's consumer index (-1: none known) */
 	unsigned long unbound_warned;	/* warnings about unbound numeric IDs */
 	/* sched_tiebreak: the keys not drawn yet, keys[key_head..nkeys) */
 	u64 *keys;
 	size_t nkeys, key_head, keys_cap;
 	bool keys_on;			/* the scheduler takes them */
+	bool ida;			/* bare metal: on the ida flavour */
 };
 
 /* replay-names.c: the name maps */
@@ -161,7 +165,14 @@ void *rp_token_ptr(struct replay *r, const char *name, bool as_set);
 long rp_bind(struct replay *r, const char *name, ioasid_t id, bool check, int owner_c,
 	     int owner_mm);
 void rp_note_gap(struct replay *r, const struct trace_event *ev);
-bool rp_sva_misused(struct replay *r, const struct trace_event *ev);
+bool rp_sva_check(struct replay *r, const struct trace_event *ev);
+
+/* priv=sva or mm=sva (an input error, said in r): a first byte 's' is checked further. */
+static inline bool rp_sva_misused(struct replay *r, const struct trace_event *ev)
+{
+	return ((ev->priv && ev->priv[0] == 's') || (ev->mm && ev->mm[0] == 's')) &&
+	       rp_sva_check(r, ev);
+}
 
 /* replay.c: errors, timing, and what every mode does with a result */
 /* The next event of @tp in @ev (r->line its line): 1; 0 at the end, or on a parse error (status 2, the error in r->st). */
@@ -176,7 +187,10 @@ void rp_diverge(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rp_wait_for(struct replay *r, uint64_t t);
 void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g);
-bool rp_is_error(const struct got *g);
+static inline bool rp_is_error(const struct got *g)
+{
+	return (g->res == TRACE_RES_ERRNO && g->val) || g->res == TRACE_RES_INVALID;
+}
 void rp_settle(struct replay *r, const struct trace_event *ev, const struct got *g,
 	       bool checkable, char *resbuf, const char **res_name);
 /* Explicit schedules: compare with the recorded result, IDs as the numbers they are. */
@@ -191,7 +205,14 @@ void rp_report_op(struct replay *r, const struct trace_event *ev, const struct g
 /* Kind, a, b, arg and set of @op from @ev (@id: its resolved id=). -1: no executor op. */
 int rp_op_build(struct replay *r, const struct trace_event *ev, ioasid_t id, struct sim_op *op);
 bool rp_op_barrier(enum trace_op op);	/* runs alone in an auto schedule */
-bool rp_op_alloc(enum trace_op op);	/* binds its result's name */
+
+/* @op binds its result's name (inline: every event asks, twice). */
+static inline bool rp_op_alloc(enum trace_op op)
+{
+	return trace_ops[op].flags & OPF_ALLOC;
+}
+
+bool rp_op_bare_metal(enum trace_op op);	/* bare metal runs it in the executor */
 /* Copy @ev with its strings / free them. */
 int rp_event_copy(struct trace_event *out, const struct trace_event *ev);
 void rp_event_release(struct trace_event *ev);

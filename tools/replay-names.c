@@ -12,17 +12,31 @@
 
 /* ---- string map: name -> entry index ------------------------------------------ */
 
-static uint32_t rp_hash_str(const char *s)
+/* FNV-1a of @s, and its length in *@len. */
+static uint32_t rp_hash_str(const char *s, uint32_t *len)
 {
 	uint32_t h = 2166136261u;
+	const char *p = s;
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	*len = p - s;
 	return h;
 }
-/* Find @name in @m over entries of @size bytes at @base; returns the index or -1. */
-static long smap_find(const struct smap *m, const void *base, size_t size, const char *name,
-		      uint32_t h)
+
+/* The first @len bytes of @a and @b are equal (names are short: no call). */
+static bool same_bytes(const char *a, const char *b, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Find @name (@len bytes) in @m over entries of @size bytes at @base; returns the index or -1. */
+static inline __attribute__((always_inline)) long
+smap_find(const struct smap *m, const void *base, size_t size, const char *name, uint32_t h,
+	  uint32_t len)
 {
 	if (!m->cap)
 		return -1;
@@ -33,7 +47,7 @@ static long smap_find(const struct smap *m, const void *base, size_t size, const
 		if (!s)
 			return -1;
 		e = (const void *)((const char *)base + (size_t)(s - 1) * size);
-		if (e->hash == h && !strcmp(e->name, name))
+		if (e->hash == h && e->len == len && same_bytes(e->name, name, len))
 			return s - 1;
 	}
 }
@@ -78,7 +92,7 @@ static uint32_t hash_u32(uint32_t x)
 	return x ^ (x >> 15);
 }
 
-static long umap_get(const struct umap *m, uint32_t k)
+static inline __attribute__((always_inline)) long umap_get(const struct umap *m, uint32_t k)
 {
 	if (!m->cap)
 		return -1;
@@ -90,7 +104,8 @@ static long umap_get(const struct umap *m, uint32_t k)
 	}
 }
 
-static void umap_del(struct umap *m, uint32_t k)
+/* Delete @k from @m if it maps to @v (one probe). */
+static void umap_del_if(struct umap *m, uint32_t k, uint32_t v)
 {
 	if (!m->cap)
 		return;
@@ -98,7 +113,8 @@ static void umap_del(struct umap *m, uint32_t k)
 		if (!m->val[i])
 			return;
 		if (m->val[i] != UMAP_DEL && m->key[i] == k) {
-			m->val[i] = UMAP_DEL;
+			if (m->val[i] == v + 1)
+				m->val[i] = UMAP_DEL;
 			return;
 		}
 	}
@@ -171,14 +187,12 @@ static int vec_grow(void **v, uint32_t *cap, uint32_t n, size_t size)
 	return 0;
 }
 
-long rp_consumer_get(struct rkernel *k, const char *name, bool create)
+/* A new consumer named @name (hash @h, @len bytes): its index, or -1 (out of memory). */
+static __attribute__((__noinline__)) long
+consumer_new(struct rkernel *k, const char *name, uint32_t h, uint32_t len)
 {
-	uint32_t h = rp_hash_str(name);
-	long i = smap_find(&k->cmap, k->c.v, sizeof(*k->c.v), name, h);
 	struct consumer *c;
 
-	if (i >= 0 || !create)
-		return i;
 	if (vec_grow((void **)&k->c.v, &k->c.cap, k->c.n, sizeof(*k->c.v)))
 		return -1;
 	c = &k->c.v[k->c.n];
@@ -191,6 +205,7 @@ long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 		return -1;
 	}
 	c->hash = h;
+	c->len = len;
 	c->epoch = k->epoch;
 	c->h->name = c->name;
 	if (smap_insert(&k->cmap, k->c.v, sizeof(*k->c.v), k->c.n, h)) {
@@ -201,14 +216,22 @@ long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 	return k->c.n++;
 }
 
-static long rp_token_get(struct rkernel *k, const char *name)
+long rp_consumer_get(struct rkernel *k, const char *name, bool create)
 {
-	uint32_t h = rp_hash_str(name);
-	long i = smap_find(&k->tmap, k->t.v, sizeof(*k->t.v), name, h);
+	uint32_t len, h = rp_hash_str(name, &len);
+	long i = smap_find(&k->cmap, k->c.v, sizeof(*k->c.v), name, h, len);
+
+	if (i >= 0 || !create)
+		return i;
+	return consumer_new(k, name, h, len);
+}
+
+/* A new token named @name (hash @h, @len bytes): its index, or -1 (out of memory). */
+static __attribute__((__noinline__)) long
+token_new(struct rkernel *k, const char *name, uint32_t h, uint32_t len)
+{
 	struct token *t;
 
-	if (i >= 0)
-		return i;
 	if (vec_grow((void **)&k->t.v, &k->t.cap, k->t.n, sizeof(*k->t.v)))
 		return -1;
 	t = &k->t.v[k->t.n];
@@ -220,6 +243,7 @@ static long rp_token_get(struct rkernel *k, const char *name)
 		return -1;
 	}
 	t->hash = h;
+	t->len = len;
 	t->obj->magic = TOKEN_MAGIC;
 	t->obj->idx = k->t.n;
 	t->obj->mm_pasid = INVALID_IOASID;
@@ -231,14 +255,20 @@ static long rp_token_get(struct rkernel *k, const char *name)
 	return k->t.n++;
 }
 
-long rp_pasid_get(struct rkernel *k, const char *name, bool create)
+static long rp_token_get(struct rkernel *k, const char *name)
 {
-	uint32_t h = rp_hash_str(name);
-	long i = smap_find(&k->pmap, k->p.v, sizeof(*k->p.v), name, h);
+	uint32_t len, h = rp_hash_str(name, &len);
+	long i = smap_find(&k->tmap, k->t.v, sizeof(*k->t.v), name, h, len);
+
+	return i >= 0 ? i : token_new(k, name, h, len);
+}
+
+/* A new PASID name @name (hash @h, @len bytes): its index, or -1 (out of memory). */
+static __attribute__((__noinline__)) long
+pasid_new(struct rkernel *k, const char *name, uint32_t h, uint32_t len)
+{
 	struct pasid *p;
 
-	if (i >= 0 || !create)
-		return i;
 	if (vec_grow((void **)&k->p.v, &k->p.cap, k->p.n, sizeof(*k->p.v)))
 		return -1;
 	p = &k->p.v[k->p.n];
@@ -247,6 +277,7 @@ long rp_pasid_get(struct rkernel *k, const char *name, bool create)
 	if (!p->name)
 		return -1;
 	p->hash = h;
+	p->len = len;
 	p->owner_c = p->owner_mm = -1;
 	if (smap_insert(&k->pmap, k->p.v, sizeof(*k->p.v), k->p.n, h)) {
 		free(p->name);
@@ -255,12 +286,21 @@ long rp_pasid_get(struct rkernel *k, const char *name, bool create)
 	return k->p.n++;
 }
 
+long rp_pasid_get(struct rkernel *k, const char *name, bool create)
+{
+	uint32_t len, h = rp_hash_str(name, &len);
+	long i = smap_find(&k->pmap, k->p.v, sizeof(*k->p.v), name, h, len);
+
+	if (i >= 0 || !create)
+		return i;
+	return pasid_new(k, name, h, len);
+}
+
 void rp_pasid_unbind(struct rkernel *k, struct pasid *p)
 {
 	if (!p->bound)
 		return;
-	if (umap_get(&k->rev, p->id) == p - k->p.v)
-		umap_del(&k->rev, p->id);
+	umap_del_if(&k->rev, p->id, p - k->p.v);	/* if it maps to this name */
 	p->bound = false;
 }
 
@@ -479,11 +519,15 @@ void rp_note_gap(struct replay *r, const struct trace_event *ev)
 		r->gaplen += n;
 }
 
-/* priv=sva or mm=sva: the name is reserved for the SVA set. */
-bool rp_sva_misused(struct replay *r, const struct trace_event *ev)
+static bool is_sva(const char *s)
 {
-	const char *bad = ev->priv && !strcmp(ev->priv, SVA_SET_TOKEN) ? "priv" :
-			  ev->mm && !strcmp(ev->mm, SVA_SET_TOKEN) ? "mm" : NULL;
+	return s && s[0] == 's' && !strcmp(s, SVA_SET_TOKEN);
+}
+
+/* priv=sva or mm=sva: the name is reserved for the SVA set (rp_sva_misused()). */
+bool rp_sva_check(struct replay *r, const struct trace_event *ev)
+{
+	const char *bad = is_sva(ev->priv) ? "priv" : is_sva(ev->mm) ? "mm" : NULL;
 
 	if (bad)
 		rp_input_error(r, "%s=%s: the token name '%s' is reserved for the SVA set (set=%s)",

@@ -6,18 +6,102 @@
  * for bare metal, worlds and explicit schedules; and the tie-break keys of
  * sched_tiebreak events.
  */
+#include <pthread.h>
+
 #include "replay-int.h"
 #include "trace-int.h"
 
-/* The number argument @a of @ev (u64 or unsigned int fields, by its type). */
-static uint64_t arg_number(const struct trace_event *ev, int a)
+/*
+ * What each trace operation is in the executor, read off the vocabulary's
+ * row once per process (the row's fields decoded, so that turning an event
+ * into an operation is a few loads): the kind for width 8 (every op but the
+ * mmio ones has only this) and width 4, which trace argument fills sim_op.a,
+ * .b and .arg (its type and offset in struct trace_event), whether the set
+ * goes to sim_op.set, and whether bare metal runs it.
+ */
+struct opinfo {
+	unsigned char kind, kind4;	/* enum sim_op_kind; SIM_OP__COUNT: none */
+	signed char arg[3];		/* the trace argument of a, b, arg; -1: none */
+	bool wide[3];			/* a u64 field (else an unsigned int) */
+	unsigned short off[3];		/* its offset in struct trace_event */
+	bool set;			/* sim_op.set from set= */
+	bool bm;			/* bare metal runs it in the executor */
+};
+
+static struct opinfo opinfo[TRACE_OP__NR];
+static pthread_once_t opinfo_once = PTHREAD_ONCE_INIT;
+
+/*
+ * The operations a bare-metal trace runs in the executor: the iommu_pasid
+ * and ioasid API (version 1 operations the vocabulary gives an executor
+ * operation that may run on the host, and version 4's corners of that API
+ * from iommu_pasid_set_ops on), and the host's custom allocators.
+ */
+static bool bm_runs(enum trace_op op)
 {
-	const struct trace_argdesc *d = &trace_args[a];
-	const char *p = (const char *)ev + d->off;
+	return (trace_op_version(op) == 1 || op == TRACE_HOST_ALLOCATOR_REGISTER ||
+		op == TRACE_HOST_ALLOCATOR_UNREGISTER || op >= TRACE_PASID_SET_OPS) &&
+	       trace_op_sim(op, 0) != SIM_OP__COUNT && !trace_ops[op].vm_only;
+}
+
+static void opinfo_init(void)
+{
+	static const char fields[3] = { 'a', 'b', 'x' };
+
+	for (int op = 0; op < TRACE_OP__NR; op++) {
+		struct opinfo *oi = &opinfo[op];
+
+		oi->kind = trace_op_sim(op, 8);
+		oi->kind4 = trace_op_sim(op, 4);
+		for (int f = 0; f < 3; f++) {
+			int a = trace_op_field(op, fields[f]);
+
+			oi->arg[f] = a;
+			if (a < 0)
+				continue;
+			oi->wide[f] = trace_args[a].type == TA_U64 || trace_args[a].type == TA_HEX;
+			oi->off[f] = trace_args[a].off;
+		}
+		oi->set = trace_ops[op].required & A(SET);
+		oi->bm = bm_runs(op);
+	}
+}
+
+static bool opinfo_ready;	/* set (release) once opinfo[] is filled */
+
+static void opinfo_fill(void)
+{
+	opinfo_init();
+	__atomic_store_n(&opinfo_ready, true, __ATOMIC_RELEASE);
+}
+
+static const struct opinfo *opinfo_of(enum trace_op op)
+{
+	if (!__atomic_load_n(&opinfo_ready, __ATOMIC_ACQUIRE))
+		pthread_once(&opinfo_once, opinfo_fill);
+	return &opinfo[op];
+}
+
+bool rp_op_bare_metal(enum trace_op op)
+{
+	return (unsigned int)op < TRACE_OP__NR && opinfo_of(op)->bm;
+}
+
+/* The value of sim_op field @f (0 a, 1 b, 2 arg) for @ev; @id: its resolved id=. */
+static uint64_t field_value(struct replay *r, const struct trace_event *ev,
+			    const struct opinfo *oi, int f, ioasid_t id)
+{
+	const char *p = (const char *)ev + oi->off[f];
 	unsigned int u;
 	uint64_t q;
 
-	if (d->type == TA_U64 || d->type == TA_HEX) {
+	if (oi->arg[f] < 0)
+		return 0;
+	if (oi->arg[f] == ARG_ID)
+		return id;
+	if (oi->arg[f] == ARG_PRIV)
+		return (uintptr_t)rp_token_ptr(r, ev->priv, false);
+	if (oi->wide[f]) {
 		memcpy(&q, p, sizeof(q));
 		return q;
 	}
@@ -25,32 +109,22 @@ static uint64_t arg_number(const struct trace_event *ev, int a)
 	return u;
 }
 
-/* The value of sim_op field @field ('a', 'b', 'x') for @ev; @id: its resolved id=. */
-static uint64_t field_value(struct replay *r, const struct trace_event *ev, char field,
-			    ioasid_t id)
-{
-	int a = trace_op_field(ev->op, field);
-
-	if (a < 0)
-		return 0;
-	if (a == ARG_ID)
-		return id;
-	if (a == ARG_PRIV)
-		return (uintptr_t)rp_token_ptr(r, ev->priv, false);
-	return arg_number(ev, a);
-}
-
 int rp_op_build(struct replay *r, const struct trace_event *ev, ioasid_t id, struct sim_op *op)
 {
-	enum sim_op_kind kind = trace_op_sim(ev->op, ev->width);
+	const struct opinfo *oi;
+	enum sim_op_kind kind;
 
+	if ((unsigned int)ev->op >= TRACE_OP__NR)
+		return -1;
+	oi = opinfo_of(ev->op);
+	kind = ev->width == 4 ? oi->kind4 : oi->kind;
 	if (kind == SIM_OP__COUNT)
 		return -1;
 	op->kind = kind;
-	op->a = field_value(r, ev, 'a', id);
-	op->b = field_value(r, ev, 'b', id);
-	op->arg = field_value(r, ev, 'x', id);
-	if (trace_ops[ev->op].required & A(SET))
+	op->a = field_value(r, ev, oi, 0, id);
+	op->b = field_value(r, ev, oi, 1, id);
+	op->arg = field_value(r, ev, oi, 2, id);
+	if (oi->set)
 		op->set = rp_token_ptr(r, ev->set, true);
 	return 0;
 }
@@ -58,11 +132,6 @@ int rp_op_build(struct replay *r, const struct trace_event *ev, ioasid_t id, str
 bool rp_op_barrier(enum trace_op op)
 {
 	return trace_ops[op].flags & OPF_BARRIER;
-}
-
-bool rp_op_alloc(enum trace_op op)
-{
-	return trace_ops[op].flags & OPF_ALLOC;
 }
 
 /* ---- tie-break keys (sched_tiebreak) ------------------------------------------------ */

@@ -325,11 +325,6 @@ void rp_got_of(enum trace_op op, const struct sim_event *e, struct got *g)
 	}
 }
 
-bool rp_is_error(const struct got *g)
-{
-	return (g->res == TRACE_RES_ERRNO && g->val) || g->res == TRACE_RES_INVALID;
-}
-
 /* An op returned an ID: bind the name the trace gave it. */
 static void settle_id(struct replay *r, const struct trace_event *ev, const struct got *g,
 		      bool checkable)
@@ -343,8 +338,9 @@ static void settle_id(struct replay *r, const struct trace_event *ev, const stru
 	if (ev->op == TRACE_SVA_ALLOC && prev >= 0 && r->k->p.v[prev].bound &&
 	    r->k->p.v[prev].id == g->id)
 		return;	/* the mm's existing PASID, already bound to this name */
-	if (ev->op == TRACE_PASID_ALLOC)
-		owner_c = rp_consumer_get(r->k, ev->c, false);
+	if (ev->op == TRACE_PASID_ALLOC)	/* bare metal looked it up already */
+		owner_c = ev == r->ev && r->ev_ci >= 0 ? r->ev_ci :
+			  rp_consumer_get(r->k, ev->c, false);
 	if (ev->op == TRACE_SVA_ALLOC)
 		owner_mm = ((struct tokobj *)rp_token_ptr(r, ev->mm, false))->idx;
 	e = rp_bind(r, name, g->id, r->o->check && checkable, owner_c, owner_mm);
@@ -375,8 +371,8 @@ void rp_settle(struct replay *r, const struct trace_event *ev, const struct got 
 			rp_diverge(r, "%s returned PASID %u, the trace recorded %s",
 				trace_op_name(ev->op), g->id, rec_str(ev, a, sizeof(a)));
 		settle_id(r, ev, g, checkable);
-		rp_u32_dec(resbuf, g->id);
-		*res_name = resbuf;
+		if (r->recording)	/* the name is for --record only */
+			*res_name = rp_u32_dec(resbuf, g->id);
 		return;
 	}
 	if (is_alloc && (ev->res == TRACE_RES_ID || ev->id)) {
@@ -615,6 +611,7 @@ static int replay_run(struct trace_parser *tp, const char *name, const struct re
 	r->o = o;
 	r->st = st;
 	r->name = name;
+	r->ev_ci = -1;
 	r->msg = o->msg ? o->msg : stderr;
 	status = replay_begin(r, tp, &h);
 	if (status || replay_setup(r, &h, &world)) {

@@ -48,6 +48,9 @@ struct trace_parser {
 	signed char op_head[64], op_next[TRACE_OP__NR];
 	/* argument names of up to 7 bytes, zero-padded little-endian words; else 0 */
 	uint64_t arg_word[ARG__NR];
+	/* those words by hash (ARG_HASH()): the argument, -1 none; arg_hashed: no collision */
+	signed char arg_slot[64];
+	bool arg_hashed;
 	char err[TRACE_MAX_LINE / 4 + 256];
 };
 

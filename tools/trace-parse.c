@@ -14,6 +14,9 @@
 #include "trace-parse-int.h"
 
 
+/* A hash of an argument name's word (p->arg_word) for p->arg_slot: none collide today. */
+#define ARG_HASH(word)	((unsigned int)(((word) * 0x63ca828dd5f4b3b3ull) >> 58))
+
 /* A hash of an op name (@len >= 1 bytes) for p->op_head: few collisions among the ops. */
 static unsigned int op_hash(const char *s, unsigned int len)
 {
@@ -33,9 +36,16 @@ static struct trace_parser *parser_alloc(const char *name)
 		p->op_next[i] = p->op_head[h];
 		p->op_head[h] = i;
 	}
-	for (int a = 0; a < ARG__NR; a++)
-		if (trace_args[a].len < 8)
-			memcpy(&p->arg_word[a], trace_args[a].name, trace_args[a].len);
+	memset(p->arg_slot, -1, sizeof(p->arg_slot));
+	p->arg_hashed = true;
+	for (int a = 0; a < ARG__NR; a++) {
+		if (trace_args[a].len >= 8)
+			continue;
+		memcpy(&p->arg_word[a], trace_args[a].name, trace_args[a].len);
+		if (p->arg_slot[ARG_HASH(p->arg_word[a])] >= 0)
+			p->arg_hashed = false;	/* a collision: arg_find() walks the mask */
+		p->arg_slot[ARG_HASH(p->arg_word[a])] = a;
+	}
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "<trace>");
 	return p;
 }
@@ -557,7 +567,7 @@ static int parse_prefix(struct trace_parser *p, struct trace_event *ev)
 	if (trace_ops[op].host_only && ev->kernel != TRACE_HOST)
 		return fail_at(p, p->tok[1].col, "expected 'host' for %s, got vm%d",
 			       trace_ops[op].name, ev->kernel);
-	if (trace_op_version(op) > p->h->version)
+	if (trace_ops[op].version > p->h->version)	/* 0 is 1, never above */
 		return fail_at(p, p->tok[3].col, "%s needs trace format version %u; this trace "
 			       "is version %u", trace_ops[op].name, trace_op_version(op),
 			       p->h->version);
@@ -660,6 +670,11 @@ static int arg_find(const struct trace_parser *p, const struct token *t, unsigne
 		uint64_t name = k ? w & (~0ull >> (64 - 8 * k)) : 0;
 
 		*eq = t->s + k;
+		if (p->arg_hashed) {
+			int a = name ? p->arg_slot[ARG_HASH(name)] : -1;
+
+			return a >= 0 && p->arg_word[a] == name && (mask >> a) & 1 ? a : -1;
+		}
 		while (mask) {
 			int a = __builtin_ctz(mask);
 
@@ -784,7 +799,7 @@ int trace_parser_next(struct trace_parser *p, struct trace_event *ev)
 	r = trace_parser_next_tokens(p);
 	if (r <= 0)
 		return r;
-	memset(ev, 0, sizeof(*ev));
+	*ev = (struct trace_event){ 0 };
 	op = parse_prefix(p, ev);
 	if (op < 0)
 		return -1;
