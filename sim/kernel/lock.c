@@ -47,6 +47,7 @@
  */
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,7 @@ struct lock_ref {
 	pthread_mutex_t *m;
 	const char *name;
 	const void *key;
+	const void *raw_key;		/* the lock's key field */
 	void **owner;
 	struct sim_lock_vt *vt;
 	bool spin;
@@ -92,7 +94,7 @@ struct lock_ref {
 #define LOCK_REF(l, spin) ((struct lock_ref){					\
 	(l), &(l)->m, (l)->name,						\
 	(l)->key ? (const void *)(l)->key : (l)->name ? (const void *)(l) : NULL,	\
-	&(l)->owner, &(l)->vt, (spin), !(l)->key && (l)->name })
+	(l)->key, &(l)->owner, &(l)->vt, (spin), !(l)->key && (l)->name })
 #define SPIN_REF(l)	LOCK_REF(l, true)
 #define MUTEX_REF(l)	LOCK_REF(l, false)
 
@@ -181,14 +183,16 @@ static bool class_match(const struct sim_lock_class *c, const struct lock_ref *r
 	return !r->by_addr || c->name_id == r->name;
 }
 
+/* Atomic stores: threads may be counting meanwhile (see stat_add()). */
 void lock_stat_clear(struct sim_lockstat *st)
 {
-	const char *name = st->name;
+	u64 *zero[] = { &st->acquisitions, &st->contentions, &st->wait_max_ns,
+			&st->wait_total_ns, &st->hold_max_ns, &st->hold_total_ns };
 
-	memset(st, 0, sizeof(*st));
-	st->name = name;
-	st->wait_min_ns = UINT64_MAX;
-	st->hold_min_ns = UINT64_MAX;
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+		__atomic_store_n(zero[i], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->wait_min_ns, UINT64_MAX, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->hold_min_ns, UINT64_MAX, __ATOMIC_RELAXED);
 }
 
 static struct sim_lock_cache_ent *cache_slot(struct sim_lock_state *ls, const struct lock_ref *r)
@@ -345,18 +349,20 @@ static inline void ls_unlock(struct sim_lock_state *ls, bool co)
 /*
  * A lock's class, remembered in the lock. Outside TSan builds the lock's
  * pthread mutex is never used as a mutex (see above), so its storage holds
- * the class the lock had in the last instance a coroutine took it in,
- * with that instance's lock-state generation and the (key, name) it was
- * found by: any reset of the classes, another instance, or a lock
- * re-initialised under another name misses and looks the class up again.
- * Only coroutine tasks read or write it (one pthread: no torn memo).
+ * the class the lock had when it was last taken, with the lock-state
+ * generation of that instance and the (key, name) it was found by.
+ * Generations are never reused (lock_gen_next()), so any reset of the
+ * classes, another instance, or a lock re-initialised under another name
+ * misses and looks the class up again. The memo is read and written only by
+ * the holder of the lock word (threads mode) or by a coroutine (one pthread
+ * runs them all), so it is never torn.
  */
 #ifndef LOCK_PTHREAD
 struct lock_memo {
-	struct sim_lock_state *ls;
 	unsigned long gen;
 	struct sim_lock_class *c;
-	const void *key;
+	const void *lock;		/* the lock it was found for, */
+	const void *raw_key;		/* with its key and name fields then */
 	const char *name;
 };
 
@@ -368,7 +374,8 @@ static inline struct sim_lock_class *memo_get(const struct lock_ref *r,
 {
 	const struct lock_memo *m = (const struct lock_memo *)r->m;
 
-	if (m->ls == ls && m->gen == ls->gen && m->key == r->key && m->name == r->name)
+	if (m->gen == ls->gen && m->lock == r->lock && m->raw_key == r->raw_key &&
+	    m->name == r->name)
 		return m->c;
 	return NULL;
 }
@@ -376,11 +383,108 @@ static inline struct sim_lock_class *memo_get(const struct lock_ref *r,
 static inline void memo_set(const struct lock_ref *r, struct sim_lock_state *ls,
 			    struct sim_lock_class *c)
 {
-	*(struct lock_memo *)r->m = (struct lock_memo){ ls, ls->gen, c, r->key, r->name };
+	*(struct lock_memo *)r->m = (struct lock_memo){ ls->gen, c, r->lock, r->raw_key, r->name };
 }
 #endif
 
+/* ---- lockstat updates ----------------------------------------------------------- */
+
+/*
+ * A class's counters are shared by every lock of the class. A coroutine
+ * (one pthread runs them all) updates them with plain operations; a thread
+ * in threads mode with relaxed atomics, without the state mutex. Readers
+ * (lockdep.c) load them atomically.
+ */
+static inline void stat_add(u64 *p, u64 v, bool co)
+{
+	if (co)
+		*p += v;
+	else
+		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+static inline void stat_min(u64 *p, u64 v, bool co)
+{
+	u64 cur;
+
+	if (co) {
+		if (v < *p)
+			*p = v;
+		return;
+	}
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (v < cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static inline void stat_max(u64 *p, u64 v, bool co)
+{
+	u64 cur;
+
+	if (co) {
+		if (v > *p)
+			*p = v;
+		return;
+	}
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (v > cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static void wait_account(struct sim_lockstat *st, u64 wait, bool co)
+{
+	stat_add(&st->wait_total_ns, wait, co);
+	stat_min(&st->wait_min_ns, wait, co);
+	stat_max(&st->wait_max_ns, wait, co);
+}
+
+static inline void hold_account(struct sim_lockstat *st, u64 hold, bool co)
+{
+	stat_add(&st->hold_total_ns, hold, co);
+	stat_min(&st->hold_min_ns, hold, co);
+	stat_max(&st->hold_max_ns, hold, co);
+}
+
+/*
+ * sim_clock_ns() for the running task @t: its virtual clock, else the
+ * current instance's clock function, else CLOCK_MONOTONIC; the same reads,
+ * without finding the task again.
+ */
+static inline u64 lock_clock(const struct sim_task *t)
+{
+	struct sim_kernel *k;
+	sim_clock_fn fn;
+
+	if (t->clock)
+		return *t->clock;
+	k = kernel_current();
+	fn = __atomic_load_n(&k->clock_fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		return fn(__atomic_load_n(&k->clock_arg, __ATOMIC_RELAXED));
+	return sim_clock_ns();
+}
+
 /* ---- held-lock stack ---------------------------------------------------------- */
+
+/*
+ * spinlock_t and struct mutex keep their fields in the same places, so a
+ * held lock's word and memo are found from its address alone.
+ */
+_Static_assert(offsetof(spinlock_t, m) == offsetof(struct mutex, m) &&
+	       offsetof(spinlock_t, owner) == offsetof(struct mutex, owner),
+	       "spinlock_t and struct mutex must keep their lock word in one place");
+
+static inline void **lock_owner(const void *lock)
+{
+	return (void **)((char *)lock + offsetof(spinlock_t, owner));
+}
+
+static inline pthread_mutex_t *lock_mutex(const void *lock)
+{
+	return (pthread_mutex_t *)((char *)lock + offsetof(spinlock_t, m));
+}
 
 static int held_find(const struct sim_task *t, const void *lock)
 {
@@ -390,23 +494,44 @@ static int held_find(const struct sim_task *t, const void *lock)
 	return -1;
 }
 
+/*
+ * Does @t hold @lock (a spinlock_t or struct mutex)? Every lock on @t's
+ * stack has @t in its owner field (set when its word was taken, cleared
+ * only when it is released), so a lock owned by anybody else, or nobody, is
+ * not held. One owned by @t is on the stack unless @t took locks past the
+ * stack's end (t->untracked), which only the search can tell apart.
+ */
+static inline bool held_by(const struct sim_task *t, const void *lock)
+{
+	if (__atomic_load_n(lock_owner(lock), __ATOMIC_RELAXED) != t)
+		return false;
+	return likely(!t->untracked) || held_find(t, lock) >= 0;
+}
+
 /* Push @lock; @class NULL marks a skipped recursive acquisition. */
-static bool held_push(struct sim_task *t, const struct lock_ref *r, const void *class,
-		      u64 now, const char *file, int line)
+static __always_inline bool held_push(struct sim_task *t, void *lock, const void *class,
+				      u64 now, const char *file, int line)
 {
 	struct sim_held_lock *h;
 
-	if (t->nheld == SIM_MAX_HELD_LOCKS)
+	if (unlikely(t->nheld == SIM_MAX_HELD_LOCKS))
 		return false;
 	h = &t->held[t->nheld++];
-	h->lock = r->lock;
-	h->m = class ? r->m : NULL;
-	h->owner = r->owner;
+	h->lock = lock;
 	h->class = class;
 	h->acquired_ns = now;
 	h->file = file;
 	h->line = line;
 	return true;
+}
+
+/* A lock's word is @t's, but the stack is full: count it, report it. */
+static noinline void held_overflow(struct sim_task *t, const struct sim_lock_class *c,
+				   const char *file, int line)
+{
+	t->untracked++;
+	sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
+			"more than %d locks held: %s not tracked", SIM_MAX_HELD_LOCKS, c->name);
 }
 
 static void held_remove(struct sim_task *t, int i)
@@ -421,9 +546,9 @@ void sim_lock_task_abandon(struct sim_task *t)
 	while (t->nheld) {
 		struct sim_held_lock *h = &t->held[--t->nheld];
 
-		if (!h->m)
-			continue;
-		raw_unlock(h->owner, h->m);
+		if (!h->class)
+			continue;	/* a skipped recursive acquisition */
+		raw_unlock(lock_owner(h->lock), lock_mutex(h->lock));
 	}
 }
 
@@ -433,24 +558,6 @@ unsigned int sim_locks_held(void)
 }
 
 /* ---- acquire and release --------------------------------------------------------- */
-
-static void wait_account(struct sim_lockstat *st, u64 wait)
-{
-	st->wait_total_ns += wait;
-	if (wait < st->wait_min_ns)
-		st->wait_min_ns = wait;
-	if (wait > st->wait_max_ns)
-		st->wait_max_ns = wait;
-}
-
-static void hold_account(struct sim_lockstat *st, u64 hold)
-{
-	st->hold_total_ns += hold;
-	if (hold < st->hold_min_ns)
-		st->hold_min_ns = hold;
-	if (hold > st->hold_max_ns)
-		st->hold_max_ns = hold;
-}
 
 /* Recursive acquisition of a lock @t holds: report, do not deadlock. */
 static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int i,
@@ -463,48 +570,57 @@ static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int 
 			"acquisition skipped",
 			r->spin ? "spinlock" : "mutex", r->name ? r->name : "(uninitialised)",
 			lock_base_name(file), line, lock_base_name(h->file), h->line);
-	if (!held_push(t, r, NULL, 0, file, line))
+	if (!held_push(t, r->lock, NULL, 0, file, line))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"more than %d locks held", SIM_MAX_HELD_LOCKS);
 	if (r->spin)
 		t->preempt_count++;
 }
 
+/* The lock-order graph against what @t holds: compiled out in the fast build. */
+static inline void order_check(const struct sim_task *t, struct sim_lock_state *ls,
+			       struct sim_lock_class *c, const char *file, int line,
+			       struct pending_finding *pf)
+{
+	for (unsigned int j = 0; j < t->nheld; j++) {
+		const struct sim_lock_class *hc = t->held[j].class;
+
+		if (hc && hc->ls == ls && !lock_order_known(&t->held[j], c))
+			lock_order_check(ls, &t->held[j], c, file, line, pf);
+	}
+}
+
 /*
  * The class of @r for an acquisition by @t, counted (@contended: it had to
  * wait), with the lock order checked against what @t holds (a finding goes
- * to @pf, reported by the caller once the state lock is dropped).
+ * to @pf, reported by the caller once the state lock is dropped). @held:
+ * @t holds @r's word already, so the class memo in the lock is @t's to use.
  */
 static inline struct sim_lock_class *acquire_class(struct sim_task *t, struct sim_lock_state *ls,
-						   const struct lock_ref *r, bool co, bool try,
-						   bool contended, const char *file, int line,
-						   struct pending_finding *pf)
+						   const struct lock_ref *r, bool co, bool held,
+						   bool try, bool contended, const char *file,
+						   int line, struct pending_finding *pf)
 {
 	struct sim_lock_class *c;
 
 	ls_lock(ls, co);
 #ifndef LOCK_PTHREAD
-	c = co ? memo_get(r, ls) : NULL;
+	c = co || held ? memo_get(r, ls) : NULL;
 	if (!c) {
 		c = class_get(ls, r, file, line, pf);
-		if (co)
+		if (co || held)
 			memo_set(r, ls, c);
 	}
 #else
+	(void)held;
 	c = class_get(ls, r, file, line, pf);
 #endif
-	c->st.acquisitions++;
-	if (contended)
-		c->st.contentions++;
-	/* The lock-order graph: compiled out in the fast build (<sim/checks.h>). */
 	if (SIM_CHECKS && !try)
-		for (unsigned int j = 0; j < t->nheld; j++) {
-			const struct sim_lock_class *hc = t->held[j].class;
-
-			if (hc && hc->ls == ls && !lock_order_known(&t->held[j], c))
-				lock_order_check(ls, &t->held[j], c, file, line, pf);
-		}
+		order_check(t, ls, c, file, line, pf);
 	ls_unlock(ls, co);
+	stat_add(&c->st.acquisitions, 1, co);
+	if (contended)
+		stat_add(&c->st.contentions, 1, co);
 	return c;
 }
 
@@ -513,9 +629,8 @@ static inline struct sim_lock_class *acquire_class(struct sim_task *t, struct si
  * for its holder, else after the virtual-time wait @vwait the scheduler
  * charged; the wait goes to @c's lockstat. Returns @t's clock then.
  */
-static inline u64 acquire_wait(struct sim_task *t, struct sim_lock_state *ls,
-			       const struct lock_ref *r, struct sim_lock_class *c, bool co,
-			       u64 t0, bool busy, u64 vwait)
+static inline u64 acquire_wait(struct sim_task *t, const struct lock_ref *r,
+			       struct sim_lock_class *c, bool co, u64 t0, bool busy, u64 vwait)
 {
 	const struct sim_task_hooks *hk = t->hooks;
 	u64 now, wait = vwait;
@@ -534,23 +649,21 @@ static inline u64 acquire_wait(struct sim_task *t, struct sim_lock_state *ls,
 			raw_lock(r, t);
 		}
 	}
-	now = task_clock(t);
+	now = lock_clock(t);
 	if (busy)
 		wait = now >= t0 ? now - t0 : 0;
-	if (busy || vwait) {
-		ls_lock(ls, co);
-		wait_account(&c->st, wait);
-		ls_unlock(ls, co);
-	}
+	if (busy || vwait)
+		wait_account(&c->st, wait, co);
 	return now;
 }
 
 /*
- * Take @r for the calling task. Returns false only for a failed trylock.
+ * Take @r for the calling task @t, every case: scheduler hooks, contention,
+ * recursion, trylocks. Returns false only for a failed trylock.
  */
-static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, int line)
+static bool lock_acquire_slow(const struct lock_ref *r, struct sim_task *t, bool try,
+			      const char *file, int line)
 {
-	struct sim_task *t = task_current();
 	struct sim_kernel *k = kernel_current();
 	struct sim_lock_state *ls = k->locks;
 	const struct sim_task_hooks *hk = t->hooks;
@@ -562,12 +675,8 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	int i;
 
 	pf.set = false;
-	/*
-	 * A coroutine's lock word is its owner field: unless it names this
-	 * task, the task does not hold the lock and the stack need not be
-	 * searched.
-	 */
-	if (co && __atomic_load_n(r->owner, __ATOMIC_RELAXED) != t)
+	/* Unless its owner field names this task, the task does not hold it. */
+	if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) != t)
 		i = -1;
 	else
 		i = held_find(t, r->lock);
@@ -585,7 +694,7 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	if (busy && try)
 		return false;
 	if (busy) {
-		t0 = task_clock(t);
+		t0 = lock_clock(t);
 	} else if (hk && hk->lock_vtime) {
 		/* Free now, but maybe not yet in virtual time: wait for the release. */
 		vwait = hk->lock_vtime(t->hooks_arg, r->lock, r->vt, try);
@@ -595,16 +704,14 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 		}
 	}
 
-	c = acquire_class(t, ls, r, co, try, busy || vwait, file, line, &pf);
+	c = acquire_class(t, ls, r, co, !busy, try, busy || vwait, file, line, &pf);
 	/* Report before blocking: a real inversion may deadlock right here. */
 	if (unlikely(pf.set))
 		lock_pending_flush(k, &pf);
-	now = acquire_wait(t, ls, r, c, co, busy ? t0 : 0, busy, vwait);
+	now = acquire_wait(t, r, c, co, busy ? t0 : 0, busy, vwait);
 
-	if (!held_push(t, r, c, now, file, line))
-		sim_finding_add(k, SIM_FINDING_LOCKDEP, file, line,
-				"more than %d locks held: %s not tracked", SIM_MAX_HELD_LOCKS,
-				c->name);
+	if (!held_push(t, r->lock, c, now, file, line))
+		held_overflow(t, c, file, line);
 	if (r->spin)
 		t->preempt_count++;
 	if (hk && hk->lock_acquired)
@@ -612,55 +719,159 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	return true;
 }
 
-static void lock_release(const struct lock_ref *r, const char *file, int line)
+/* The lock_ref of @lock, a spinlock_t if @spin, else a struct mutex. */
+static inline struct lock_ref lock_ref_of(void *lock, bool spin)
 {
+	return spin ? SPIN_REF((spinlock_t *)lock) : MUTEX_REF((struct mutex *)lock);
+}
+
+/* lock_acquire_slow() from the lock's address: keeps the fast path's lock_ref in registers. */
+static noinline bool lock_acquire_other(void *lock, bool spin, bool try, const char *file,
+					int line)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+
+	return lock_acquire_slow(&r, task_current(), try, file, line);
+}
+
+#ifndef LOCK_PTHREAD
+/*
+ * The fast path's class of @lock, taken by @t in threads mode, when the memo
+ * in the lock does not have it (@c NULL) or the lock order must be checked:
+ * under the state mutex. Counts the acquisition and reports what was found,
+ * as lock_acquire_slow() does.
+ */
+static noinline struct sim_lock_class *acquire_class_locked(struct sim_task *t, void *lock,
+							    bool spin, struct sim_lock_class *c,
+							    bool try, const char *file, int line)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+	struct sim_kernel *k = kernel_current();
+	struct sim_lock_state *ls = k->locks;
+	struct pending_finding pf;
+
+	pf.set = false;
+	sim_mu_lock(&ls->mu);
+	if (!c) {
+		c = class_get(ls, &r, file, line, &pf);
+		memo_set(&r, ls, c);
+	}
+	if (SIM_CHECKS && !try)
+		order_check(t, ls, c, file, line, &pf);
+	sim_mu_unlock(&ls->mu);
+	stat_add(&c->st.acquisitions, 1, false);
+	if (unlikely(pf.set))
+		lock_pending_flush(k, &pf);
+	return c;
+}
+#endif
+
+/*
+ * Take @r for the calling task. The common case is inline: threads mode (no
+ * scheduler hooks), @r free and not held by the task. Its word is taken
+ * first, so the class memo in it is the task's to read; then it does what
+ * lock_acquire_slow() does in that case, in the same order. Returns false
+ * only for a failed trylock.
+ */
+static __always_inline bool lock_acquire(const struct lock_ref *r, bool try, const char *file,
+					 int line)
+{
+#ifndef LOCK_PTHREAD
 	struct sim_task *t = task_current();
-	const struct sim_task_hooks *hk = t->hooks;
-	struct sim_held_lock *h;
+	struct sim_lock_state *ls;
 	struct sim_lock_class *c;
-	int i = held_find(t, r->lock);
-	u64 now, acquired;
+	void *none = NULL;
+
+	if (likely(!t->hooks) &&
+	    likely(__atomic_compare_exchange_n(r->owner, &none, t, false, __ATOMIC_ACQUIRE,
+					       __ATOMIC_RELAXED))) {
+		ls = kernel_current()->locks;
+		c = memo_get(r, ls);
+		if (likely(c) && !(SIM_CHECKS && !try && t->nheld))
+			stat_add(&c->st.acquisitions, 1, false);
+		else
+			c = acquire_class_locked(t, r->lock, r->spin, c, try, file, line);
+		if (unlikely(!held_push(t, r->lock, c, lock_clock(t), file, line)))
+			held_overflow(t, c, file, line);
+		if (r->spin)
+			t->preempt_count++;
+		return true;
+	}
+#endif
+	return lock_acquire_other(r->lock, r->spin, try, file, line);
+}
+
+/* Release @r's word, held by @t since @acquired, into @c's lockstat. */
+static __always_inline void release_word(const struct lock_ref *r, struct sim_task *t,
+					 struct sim_lock_class *c, u64 acquired)
+{
+	const struct sim_task_hooks *hk = t->hooks;
+	bool co = task_is_coroutine(hk);
+	u64 now = lock_clock(t);
+
+	if (co)
+		__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
+	else
+		raw_unlock(r->owner, r->m);
+	hold_account(&c->st, now >= acquired ? now - acquired : 0, co);
+	if (hk && hk->lock_release)
+		hk->lock_release(t->hooks_arg, r->lock, r->vt, acquired);
+}
+
+/* Release @lock, which is not on top of @t's stack: deeper, untracked, or not held. */
+static noinline void lock_release_other(void *lock, bool spin, const char *file, int line)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+	struct sim_task *t = task_current();
+	struct sim_lock_class *c;
+	int i = held_find(t, lock);
+	u64 acquired;
 
 	if (i < 0) {
-		if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) == t) {
+		if (__atomic_load_n(r.owner, __ATOMIC_RELAXED) == t) {
 			/* held but not tracked (stack overflow) */
-			raw_unlock(r->owner, r->m);
-			if (r->spin)
+			if (t->untracked)
+				t->untracked--;
+			raw_unlock(r.owner, r.m);
+			if (spin)
 				t->preempt_count--;
-			now = task_clock(t);
-			sim_task_hook(t, lock_release, r->lock, r->vt, now);
+			sim_task_hook(t, lock_release, lock, r.vt, lock_clock(t));
 			return;
 		}
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"bad unlock balance: %s %s released at %s:%d not held by this task",
-				r->spin ? "spinlock" : "mutex",
-				r->name ? r->name : "(uninitialised)", lock_base_name(file), line);
+				spin ? "spinlock" : "mutex",
+				r.name ? r.name : "(uninitialised)", lock_base_name(file), line);
 		return;
 	}
-	h = &t->held[i];
+	c = (struct sim_lock_class *)t->held[i].class;
+	acquired = t->held[i].acquired_ns;
+	held_remove(t, i);
+	if (spin && t->preempt_count)
+		t->preempt_count--;
+	if (c)
+		release_word(&r, t, c, acquired);
+}
+
+/* Release @r; locks are mostly released in the reverse order of taking them. */
+static __always_inline void lock_release(const struct lock_ref *r, const char *file, int line)
+{
+	struct sim_task *t = task_current();
+	unsigned int n = t->nheld;
+	const struct sim_held_lock *h;
+	struct sim_lock_class *c;
+
+	if (unlikely(!n || t->held[n - 1].lock != r->lock)) {
+		lock_release_other(r->lock, r->spin, file, line);
+		return;
+	}
+	h = &t->held[n - 1];
 	c = (struct sim_lock_class *)h->class;
-	acquired = h->acquired_ns;
-	if ((unsigned int)i + 1 < t->nheld)
-		held_remove(t, i);
-	else
-		t->nheld--;
+	t->nheld = n - 1;
 	if (r->spin && t->preempt_count)
 		t->preempt_count--;
-	if (!c)
-		return;		/* skipped recursive acquisition */
-
-	now = task_clock(t);
-	if (task_is_coroutine(hk)) {
-		__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
-		hold_account(&c->st, now >= acquired ? now - acquired : 0);
-	} else {
-		raw_unlock(r->owner, r->m);
-		sim_mu_lock(&c->ls->mu);
-		hold_account(&c->st, now >= acquired ? now - acquired : 0);
-		sim_mu_unlock(&c->ls->mu);
-	}
-	if (hk && hk->lock_release)
-		hk->lock_release(t->hooks_arg, r->lock, r->vt, acquired);
+	if (c)
+		release_word(r, t, c, h->acquired_ns);
 }
 
 /* ---- spinlocks ------------------------------------------------------------------- */
@@ -754,7 +965,7 @@ void mutex_destroy(struct mutex *lock)
 
 void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 {
-	if (held_find(task_current(), lock) < 0)
+	if (!held_by(task_current(), lock))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_held() failed at %s:%d: %p not held by this task",
 				lock_base_name(file), line, lock);
@@ -762,12 +973,12 @@ void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 
 bool __sim_lockdep_is_held(const void *lock)
 {
-	return held_find(task_current(), lock) >= 0;
+	return held_by(task_current(), lock);
 }
 
 void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line)
 {
-	if (held_find(task_current(), lock) >= 0)
+	if (held_by(task_current(), lock))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_not_held() failed at %s:%d: %p held by this task",
 				lock_base_name(file), line, lock);

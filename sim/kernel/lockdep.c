@@ -180,9 +180,23 @@ void lock_order_check(struct sim_lock_state *ls, const struct sim_held_lock *hel
 
 /* ---- lockstat ------------------------------------------------------------------------ */
 
+/* Threads update the counters with relaxed atomics, without the state mutex (lock.c). */
+static u64 stat_get(const u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 static void stat_export(struct sim_lockstat *out, const struct sim_lockstat *in)
 {
-	*out = *in;
+	out->name = in->name;
+	out->acquisitions = stat_get(&in->acquisitions);
+	out->contentions = stat_get(&in->contentions);
+	out->wait_min_ns = stat_get(&in->wait_min_ns);
+	out->wait_max_ns = stat_get(&in->wait_max_ns);
+	out->wait_total_ns = stat_get(&in->wait_total_ns);
+	out->hold_min_ns = stat_get(&in->hold_min_ns);
+	out->hold_max_ns = stat_get(&in->hold_max_ns);
+	out->hold_total_ns = stat_get(&in->hold_total_ns);
 	if (out->wait_min_ns == UINT64_MAX)
 		out->wait_min_ns = 0;
 	if (out->hold_min_ns == UINT64_MAX)
