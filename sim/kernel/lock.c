@@ -73,28 +73,19 @@
 #endif
 #endif
 
-/*
- * A spinlock_t or struct mutex, seen through its fields. @key is the class
- * key: the lock's lock_class_key or, for a statically defined lock (a name,
- * no key), the lock's own address (@by_addr); NULL only for a lock that was
- * never initialised.
- */
+/* A spinlock_t or struct mutex, seen through its fields. */
 struct lock_ref {
 	void *lock;
 	pthread_mutex_t *m;
 	const char *name;
-	const void *key;
 	const void *raw_key;		/* the lock's key field */
 	void **owner;
 	struct sim_lock_vt *vt;
 	bool spin;
-	bool by_addr;
 };
 
 #define LOCK_REF(l, spin) ((struct lock_ref){					\
-	(l), &(l)->m, (l)->name,						\
-	(l)->key ? (const void *)(l)->key : (l)->name ? (const void *)(l) : NULL,	\
-	(l)->key, &(l)->owner, &(l)->vt, (spin), !(l)->key && (l)->name })
+	(l), &(l)->m, (l)->name, (l)->key, &(l)->owner, &(l)->vt, (spin) })
 #define SPIN_REF(l)	LOCK_REF(l, true)
 #define MUTEX_REF(l)	LOCK_REF(l, false)
 
@@ -163,6 +154,24 @@ void sim_lock_reset(struct sim_kernel *k)
 	sim_mu_unlock(&ls->mu);
 }
 
+/*
+ * A statically defined lock (a name, no key) is classed by its own
+ * address, as lockdep keys static locks.
+ */
+static inline bool ref_by_addr(const struct lock_ref *r)
+{
+	return !r->raw_key && r->name;
+}
+
+/*
+ * The class key of @r: its lock_class_key or, for a static lock, its
+ * address; NULL only for a lock that was never initialised.
+ */
+static inline const void *ref_key(const struct lock_ref *r)
+{
+	return r->raw_key ? r->raw_key : r->name ? r->lock : NULL;
+}
+
 static unsigned int class_hash(const void *key)
 {
 	unsigned long h = (unsigned long)key >> 3;
@@ -178,9 +187,9 @@ static unsigned int class_hash(const void *key)
  */
 static bool class_match(const struct sim_lock_class *c, const struct lock_ref *r)
 {
-	if (c->key != r->key || c->by_addr != r->by_addr)
+	if (c->key != ref_key(r) || c->by_addr != ref_by_addr(r))
 		return false;
-	return !r->by_addr || c->name_id == r->name;
+	return !ref_by_addr(r) || c->name_id == r->name;
 }
 
 /* Atomic stores: threads may be counting meanwhile (see stat_add()). */
@@ -197,7 +206,7 @@ void lock_stat_clear(struct sim_lockstat *st)
 
 static struct sim_lock_cache_ent *cache_slot(struct sim_lock_state *ls, const struct lock_ref *r)
 {
-	uintptr_t h = ((uintptr_t)r->key ^ (uintptr_t)r->name) >> 3;
+	uintptr_t h = ((uintptr_t)ref_key(r) ^ (uintptr_t)r->name) >> 3;
 
 	h ^= h >> 11;
 	return &ls->cache[(unsigned int)(h * 2654435761u) >> (32 - LOCK_CACHE_BITS)];
@@ -212,12 +221,12 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 	unsigned int h;
 	struct sim_lock_class *c;
 
-	if (likely(ce->c && ce->key == r->key && ce->name == r->name))
+	if (likely(ce->c && ce->key == ref_key(r) && ce->name == r->name))
 		return ce->c;
-	h = class_hash(r->key);
+	h = class_hash(ref_key(r));
 	for (c = ls->hash[h]; c; c = c->hnext)
 		if (class_match(c, r)) {
-			ce->key = r->key;
+			ce->key = ref_key(r);
 			ce->name = r->name;
 			ce->c = c;
 			return c;
@@ -227,9 +236,9 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 	if (!c)
 		lock_oom();
 	c->ls = ls;
-	c->key = r->key;
+	c->key = ref_key(r);
 	c->name_id = r->name;
-	c->by_addr = r->by_addr;
+	c->by_addr = ref_by_addr(r);
 	c->name = strdup(r->name ? r->name : "(uninitialised)");
 	if (!c->name)
 		lock_oom();
@@ -242,7 +251,7 @@ static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct 
 		ls->classes = lock_xrealloc(ls->classes, ls->classes_cap, sizeof(*ls->classes));
 	}
 	ls->classes[ls->nclasses++] = c;
-	if (!r->name && !r->key)
+	if (!r->name && !r->raw_key)
 		lock_pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
 				 "%s %p used without %s at %s:%d", r->spin ? "spinlock" : "mutex",
 				 r->lock, r->spin ? "spin_lock_init()" : "mutex_init()",
