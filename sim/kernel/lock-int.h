@@ -88,6 +88,64 @@ struct pending_finding {
 	char msg[256];
 };
 
+/*
+ * A class's counters are shared by every lock of the class. A coroutine
+ * (one pthread runs them all) updates them with plain operations; a thread
+ * in threads mode with relaxed atomics, without the state mutex (lock.c).
+ * Readers (lockdep.c) load them atomically.
+ */
+static inline void stat_add(u64 *p, u64 v, bool co)
+{
+	if (co)
+		*p += v;
+	else
+		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+static inline void stat_min(u64 *p, u64 v, bool co)
+{
+	u64 cur;
+
+	if (co) {
+		if (v < *p)
+			*p = v;
+		return;
+	}
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (v < cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static inline void stat_max(u64 *p, u64 v, bool co)
+{
+	u64 cur;
+
+	if (co) {
+		if (v > *p)
+			*p = v;
+		return;
+	}
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (v > cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static inline void wait_account(struct sim_lockstat *st, u64 wait, bool co)
+{
+	stat_add(&st->wait_total_ns, wait, co);
+	stat_min(&st->wait_min_ns, wait, co);
+	stat_max(&st->wait_max_ns, wait, co);
+}
+
+static inline void hold_account(struct sim_lockstat *st, u64 hold, bool co)
+{
+	stat_add(&st->hold_total_ns, hold, co);
+	stat_min(&st->hold_min_ns, hold, co);
+	stat_max(&st->hold_max_ns, hold, co);
+}
+
 void __noreturn lock_oom(void);
 void *lock_xrealloc(void *p, size_t n, size_t size);
 /* The file name of @file, without directories ("?" for NULL). */

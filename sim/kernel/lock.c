@@ -3,7 +3,8 @@
  * pasidsim kernel shim: spinlocks and mutexes that check and count
  * (preemption and IRQ state, delays and refcount warnings: preempt.c).
  *
- * A lock is a pthread mutex. Around it, each acquisition and release
+ * A lock is its owner field, a lock word (a pthread mutex in TSan builds,
+ * see "the lock word" below). Around it, each acquisition and release
  *   - updates the calling task's held-lock stack and preemption depth;
  *   - finds the lock's class in the current kernel instance: the address of
  *     the spin_lock_init()/mutex_init() call site's key or, for a statically
@@ -40,7 +41,12 @@
  * The fast build (SIM_CHECKS 0, <sim/checks.h>) keeps all of this except the
  * lock-order graph, lockdep_assert_held() and might_sleep().
  *
- * All per-instance data sits in struct sim_lock_state behind one sim_mu.
+ * All per-instance data sits in struct sim_lock_state behind one sim_mu,
+ * except lockstat's counters, which threads update with relaxed atomics
+ * (coroutines, one pthread, with plain operations). A lock remembers its
+ * class (the memo, below), so the common acquisition in threads mode takes
+ * neither the class hash nor the mutex: lock_acquire() is that fast path
+ * inline, lock_acquire_slow() every other case.
  * Findings are formatted under that mutex and recorded after dropping it.
  * A held lock points at its class, so it must be released before the
  * instance it was taken in is destroyed.
@@ -395,66 +401,6 @@ static inline void memo_set(const struct lock_ref *r, struct sim_lock_state *ls,
 	*(struct lock_memo *)r->m = (struct lock_memo){ ls->gen, c, r->lock, r->raw_key, r->name };
 }
 #endif
-
-/* ---- lockstat updates ----------------------------------------------------------- */
-
-/*
- * A class's counters are shared by every lock of the class. A coroutine
- * (one pthread runs them all) updates them with plain operations; a thread
- * in threads mode with relaxed atomics, without the state mutex. Readers
- * (lockdep.c) load them atomically.
- */
-static inline void stat_add(u64 *p, u64 v, bool co)
-{
-	if (co)
-		*p += v;
-	else
-		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
-}
-
-static inline void stat_min(u64 *p, u64 v, bool co)
-{
-	u64 cur;
-
-	if (co) {
-		if (v < *p)
-			*p = v;
-		return;
-	}
-	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
-	while (v < cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
-		;
-}
-
-static inline void stat_max(u64 *p, u64 v, bool co)
-{
-	u64 cur;
-
-	if (co) {
-		if (v > *p)
-			*p = v;
-		return;
-	}
-	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
-	while (v > cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
-		;
-}
-
-static void wait_account(struct sim_lockstat *st, u64 wait, bool co)
-{
-	stat_add(&st->wait_total_ns, wait, co);
-	stat_min(&st->wait_min_ns, wait, co);
-	stat_max(&st->wait_max_ns, wait, co);
-}
-
-static inline void hold_account(struct sim_lockstat *st, u64 hold, bool co)
-{
-	stat_add(&st->hold_total_ns, hold, co);
-	stat_min(&st->hold_min_ns, hold, co);
-	stat_max(&st->hold_max_ns, hold, co);
-}
 
 /*
  * sim_clock_ns() for the running task @t: its virtual clock, else the
