@@ -46,7 +46,8 @@
  * (coroutines, one pthread, with plain operations). A lock remembers its
  * class (the memo, below), so the common acquisition in threads mode takes
  * neither the class hash nor the mutex: lock_acquire() is that fast path
- * inline, lock_acquire_slow() every other case.
+ * inline, lock_acquire_co() a coroutine's common case, lock_acquire_slow()
+ * every other case.
  * Findings are formatted under that mutex and recorded after dropping it.
  * A held lock points at its class, so it must be released before the
  * instance it was taken in is destroyed.
@@ -613,13 +614,13 @@ static inline u64 acquire_wait(struct sim_task *t, const struct lock_ref *r,
 }
 
 /*
- * Take @r for the calling task @t, every case: scheduler hooks, contention,
- * recursion, trylocks. Returns false only for a failed trylock.
+ * lock_acquire_slow() once the scheduling point is behind: take @r's word,
+ * waiting if it is busy, then count, check and record it. @k is the
+ * instance current at the start.
  */
-static bool lock_acquire_slow(const struct lock_ref *r, struct sim_task *t, bool try,
-			      const char *file, int line)
+static bool acquire_after_hook(const struct lock_ref *r, struct sim_task *t, struct sim_kernel *k,
+			       bool try, const char *file, int line)
 {
-	struct sim_kernel *k = kernel_current();
 	struct sim_lock_state *ls = k->locks;
 	const struct sim_task_hooks *hk = t->hooks;
 	bool co = task_is_coroutine(hk);
@@ -627,24 +628,8 @@ static bool lock_acquire_slow(const struct lock_ref *r, struct sim_task *t, bool
 	struct sim_lock_class *c;
 	bool busy;
 	u64 t0 = 0, now, vwait = 0;
-	int i;
 
 	pf.set = false;
-	/* Unless its owner field names this task, the task does not hold it. */
-	if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) != t)
-		i = -1;
-	else
-		i = held_find(t, r->lock);
-	if (i >= 0) {
-		if (try)
-			return false;
-		acquire_recursive(t, r, i, file, line);
-		return true;
-	}
-
-	/* A scheduling point: another simulated CPU may run first. */
-	if (hk && hk->lock_acquire)
-		hk->lock_acquire(t->hooks_arg, r->lock);
 	busy = !lock_take(r, t, co);
 	if (busy && try)
 		return false;
@@ -674,6 +659,35 @@ static bool lock_acquire_slow(const struct lock_ref *r, struct sim_task *t, bool
 	return true;
 }
 
+/*
+ * Take @r for the calling task @t, every case: scheduler hooks, contention,
+ * recursion, trylocks. Returns false only for a failed trylock.
+ */
+static bool lock_acquire_slow(const struct lock_ref *r, struct sim_task *t, bool try,
+			      const char *file, int line)
+{
+	struct sim_kernel *k = kernel_current();
+	const struct sim_task_hooks *hk = t->hooks;
+	int i;
+
+	/* Unless its owner field names this task, the task does not hold it. */
+	if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) != t)
+		i = -1;
+	else
+		i = held_find(t, r->lock);
+	if (i >= 0) {
+		if (try)
+			return false;
+		acquire_recursive(t, r, i, file, line);
+		return true;
+	}
+
+	/* A scheduling point: another simulated CPU may run first. */
+	if (hk && hk->lock_acquire)
+		hk->lock_acquire(t->hooks_arg, r->lock);
+	return acquire_after_hook(r, t, k, try, file, line);
+}
+
 /* The lock_ref of @lock, a spinlock_t if @spin, else a struct mutex. */
 static inline struct lock_ref lock_ref_of(void *lock, bool spin)
 {
@@ -688,6 +702,99 @@ static noinline bool lock_acquire_other(void *lock, bool spin, bool try, const c
 
 	return lock_acquire_slow(&r, task_current(), try, file, line);
 }
+
+#ifndef LOCK_PTHREAD
+/* acquire_after_hook() from the lock's address (the coroutine path's fallback). */
+static noinline bool acquire_after_hook_of(void *lock, bool spin, struct sim_task *t,
+					   struct sim_kernel *k, bool try, const char *file,
+					   int line)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+
+	return acquire_after_hook(&r, t, k, try, file, line);
+}
+
+/*
+ * The coroutine path's class of @lock when the memo misses (@c NULL) or the
+ * lock order must be checked (the checked build): no state mutex, one
+ * pthread runs every coroutine. Findings go to @pf.
+ */
+static noinline struct sim_lock_class *acquire_class_co(struct sim_task *t,
+							struct sim_lock_state *ls, void *lock,
+							bool spin, struct sim_lock_class *c, bool try,
+							const char *file, int line,
+							struct pending_finding *pf)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+
+	if (!c) {
+		c = class_get(ls, &r, file, line, pf);
+		memo_set(&r, ls, c);
+	}
+	if (SIM_CHECKS && !try)
+		order_check(t, ls, c, file, line, pf);
+	return c;
+}
+
+/*
+ * A coroutine's acquisition of @lock (@t has a lock_wait hook: a CPU of a
+ * deterministic scheduler), straight through in its common case: not held
+ * by @t and free once the scheduling point is behind. It does what
+ * lock_acquire_slow() does then, in the same order; a busy lock takes
+ * acquire_after_hook(), a held one lock_acquire_slow().
+ */
+static __always_inline bool lock_acquire_co(void *lock, bool spin, struct sim_task *t,
+					    bool try, const char *file, int line)
+{
+	const struct lock_ref ref = lock_ref_of(lock, spin), *r = &ref;
+	const struct sim_task_hooks *hk = t->hooks;
+	struct sim_kernel *k = kernel_current();
+	struct sim_lock_state *ls;
+	struct sim_lock_class *c;
+	struct pending_finding pf;	/* only .set initialised: msg is large */
+	u64 vwait = 0, now;
+
+	if (unlikely(__atomic_load_n(r->owner, __ATOMIC_RELAXED) == t))
+		return lock_acquire_other(r->lock, r->spin, try, file, line);
+	/* A scheduling point: another simulated CPU may run first. */
+	if (hk->lock_acquire)
+		hk->lock_acquire(t->hooks_arg, r->lock);
+	if (__atomic_load_n(r->owner, __ATOMIC_RELAXED))
+		return acquire_after_hook_of(r->lock, r->spin, t, k, try, file, line);
+	__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
+	if (hk->lock_vtime) {
+		/* Free now, but maybe not yet in virtual time: wait for the release. */
+		vwait = hk->lock_vtime(t->hooks_arg, r->lock, r->vt, try);
+		if (vwait == SIM_LOCK_VT_BUSY) {
+			__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
+			return false;
+		}
+	}
+
+	ls = k->locks;
+	pf.set = false;
+	c = memo_get(r, ls);
+	if (unlikely(!c) || (SIM_CHECKS && !try && t->nheld))
+		c = acquire_class_co(t, ls, r->lock, r->spin, c, try, file, line, &pf);
+	c->st.acquisitions++;
+	if (vwait)
+		c->st.contentions++;
+	/* Report before blocking: a real inversion may deadlock right here. */
+	if (unlikely(pf.set))
+		lock_pending_flush(k, &pf);
+	now = lock_clock(t);
+	if (vwait)
+		wait_account(&c->st, vwait, true);
+
+	if (unlikely(!held_push(t, r->lock, c, now, file, line)))
+		held_overflow(t, c, file, line);
+	if (r->spin)
+		t->preempt_count++;
+	if (hk->lock_acquired)
+		hk->lock_acquired(t->hooks_arg, r->lock);
+	return true;
+}
+#endif
 
 #ifndef LOCK_PTHREAD
 /*
@@ -725,8 +832,9 @@ static noinline struct sim_lock_class *acquire_class_locked(struct sim_task *t, 
  * Take @r for the calling task. The common case is inline: threads mode (no
  * scheduler hooks), @r free and not held by the task. Its word is taken
  * first, so the class memo in it is the task's to read; then it does what
- * lock_acquire_slow() does in that case, in the same order. Returns false
- * only for a failed trylock.
+ * lock_acquire_slow() does in that case, in the same order. A coroutine
+ * goes to lock_acquire_co() (inline too, behind unlikely(): out of the way
+ * of the threads path's registers). Returns false only for a failed trylock.
  */
 static __always_inline bool lock_acquire(const struct lock_ref *r, bool try, const char *file,
 					 int line)
@@ -737,9 +845,11 @@ static __always_inline bool lock_acquire(const struct lock_ref *r, bool try, con
 	struct sim_lock_class *c;
 	void *none = NULL;
 
-	if (likely(!t->hooks) &&
-	    likely(__atomic_compare_exchange_n(r->owner, &none, t, false, __ATOMIC_ACQUIRE,
-					       __ATOMIC_RELAXED))) {
+	if (unlikely(t->hooks)) {
+		if (t->hooks->lock_wait)
+			return lock_acquire_co(r->lock, r->spin, t, try, file, line);
+	} else if (likely(__atomic_compare_exchange_n(r->owner, &none, t, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))) {
 		ls = kernel_current()->locks;
 		c = memo_get(r, ls);
 		if (likely(c) && !(SIM_CHECKS && !try && t->nheld))
