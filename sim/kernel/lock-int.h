@@ -22,6 +22,17 @@
 
 struct sim_lock_class;
 
+/* A spinlock_t or struct mutex, seen through its fields. */
+struct lock_ref {
+	void *lock;
+	pthread_mutex_t *m;
+	const char *name;
+	const void *raw_key;		/* the lock's key field */
+	void **owner;
+	struct sim_lock_vt *vt;
+	bool spin;
+};
+
 /* class @to was taken while class @from was held */
 struct sim_lock_edge {
 	struct sim_lock_class *to;
@@ -157,6 +168,13 @@ void lock_pending_set(struct pending_finding *pf, enum sim_finding_kind kind,
 		      const char *file, int line, const char *fmt, ...) __printf(5, 6);
 /* ... and record it in @k once the mutex is dropped. */
 void lock_pending_flush(struct sim_kernel *k, struct pending_finding *pf);
+
+/*
+ * Find or create the class of @r (a finding, for a lock never initialised,
+ * goes to @pf). Called with ls->mu held, or by a coroutine.
+ */
+struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct lock_ref *r,
+				 const char *file, int line, struct pending_finding *pf);
 
 /* Is the order @held -> @c known already (an edge, or the same class)? Inline: the common case. */
 static inline bool lock_order_known(const struct sim_held_lock *held,
