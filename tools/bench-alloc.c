@@ -10,6 +10,12 @@
  *   find.F.N	ioasid_find() of a live ID picked by a seeded PRNG
  *   walk.F.N	one iommu_pasid_for_each() over a consumer holding N IDs
  *
+ * and the floor under the flavours: alloc.xarray.100k, a bare XArray
+ * (XA_FLAGS_ALLOC) in a kernel instance of its own, one xa_alloc() +
+ * xa_erase() pair with 100k entries live, on the same ID sequence, no
+ * ioasid code: what of a pair is Linux's own XArray (with the shim's locks,
+ * slab and RCU under it), which core/ must use unmodified.
+ *
  * The calls run on the calling thread (not in a world): no scheduler, the
  * shim's locks in their threads-mode form. The instance's clock is a
  * counter, so no clock_gettime() is timed. RCU callbacks (kfree_rcu()) run
@@ -23,6 +29,7 @@
 #include <unistd.h>
 
 #include <linux/iommu-pasid.h>
+#include <linux/xarray.h>
 #include <sim/core.h>
 #include <sim/kernel.h>
 #include <sim/task.h>
@@ -41,6 +48,8 @@ typedef int (*pasid_for_each_fn)(struct iommu_pasid *, int (*)(ioasid_t, void *,
 struct alloc_state {
 	enum alloc_kind kind;
 	bool bitmap;
+	bool xarray;			/* the bare XArray floor: @xa, no core copy */
+	struct xarray xa;
 	struct sim_kernel *k, *prev;
 	struct sim_core *core;
 	const struct sim_core_ioasid_api *api;
@@ -81,7 +90,7 @@ const char *bench_skip_flavour(const struct bench *b, char *buf, size_t len)
 {
 	char path[4096];
 
-	if (!b->flavour || !strcmp(b->flavour, "bitmap"))
+	if (!b->flavour || !strcmp(b->flavour, "bitmap") || !strcmp(b->flavour, "xarray"))
 		return NULL;
 	sim_core_path(b->flavour, path, sizeof(path));
 	if (access(path, R_OK)) {
@@ -140,6 +149,35 @@ static int populate_core(struct bench_ctx *c, struct alloc_state *s, uint64_t n)
 	return 0;
 }
 
+/* One xa_alloc() as ioasid_alloc() makes it: lowest free in [1, max], GFP_ATOMIC. */
+static u32 xa_bench_alloc(struct alloc_state *s, void *entry)
+{
+	u32 id;
+
+	if (xa_alloc(&s->xa, &id, entry, XA_LIMIT(1, IOMMU_PASID_MAX), GFP_ATOMIC))
+		return INVALID_IOASID;
+	return id;
+}
+
+/* Entries 1..N in a bare XArray (the xarray floor). */
+static int populate_xarray(struct bench_ctx *c, struct alloc_state *s, uint64_t n)
+{
+	xa_init_flags(&s->xa, XA_FLAGS_ALLOC);
+	for (uint64_t i = 0; i < n; i++) {
+		u32 id = xa_bench_alloc(s, token(i));
+
+		if (id != i + 1) {
+			snprintf(c->err, sizeof(c->err), "xa_alloc %llu gave %u",
+				 (unsigned long long)i, id);
+			return -1;
+		}
+		if (!(i % 1024))
+			sim_rcu_quiescent();
+	}
+	sim_rcu_quiescent();
+	return 0;
+}
+
 static int populate_bitmap(struct bench_ctx *c, struct alloc_state *s, uint64_t n)
 {
 	s->bm = malloc(sizeof(*s->bm));
@@ -172,6 +210,8 @@ static void alloc_teardown(struct bench_ctx *c)
 		free(s->bm);
 	}
 	if (s->k) {
+		if (s->xarray)
+			xa_destroy(&s->xa);
 		if (s->pasid_live)
 			s->pasid_exit(&s->pasid);	/* frees the consumer's IDs */
 		/* The raw IDs go with the instance: no leak report for them. */
@@ -205,6 +245,13 @@ static int alloc_setup(struct bench_ctx *c)
 	}
 	if (s->bitmap)
 		return populate_bitmap(c, s, b->p1);
+	if (!strcmp(b->flavour, "xarray")) {
+		s->xarray = true;
+		s->k = sim_kernel_create(b->name);
+		sim_kernel_set_clock(s->k, counter_clock, &s->clock);
+		s->prev = sim_kernel_enter(s->k);
+		return populate_xarray(c, s, b->p1);
+	}
 	s->core = sim_core_load(sim_core_path(b->flavour, path, sizeof(path)), c->err,
 				sizeof(c->err));
 	if (!s->core)
@@ -238,6 +285,11 @@ static int run_pair(struct bench_ctx *c, struct alloc_state *s)
 		if (s->bitmap) {
 			id = bench_bitmap_alloc(s->bm, 1, IOMMU_PASID_MAX, token(0));
 			bench_bitmap_free(s->bm, id);
+		} else if (s->xarray) {
+			id = xa_bench_alloc(s, token(0));
+			xa_erase(&s->xa, id);
+			if (!(i % 64))
+				sim_rcu_quiescent();
 		} else {
 			id = s->api->alloc(&s->set, 1, IOMMU_PASID_MAX, token(0));
 			s->api->free(id);
@@ -316,5 +368,7 @@ const struct bench bench_alloc_table[] = {
 	FLAVOUR("pasidsim", 1),
 	FLAVOUR("linux-6.1", 1),
 	FLAVOUR("bitmap", 100),
+	A("alloc", "pair", "xa_alloc + xa_erase pair on a bare XArray, 100k entries live "
+	  "(the floor: no ioasid code)", "xarray", 100000, "100k", 100000, 2000),
 	{ .name = NULL },
 };

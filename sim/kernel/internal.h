@@ -86,9 +86,7 @@ static inline void sim_mu_unlock(struct sim_mu *m)
 
 struct sim_held_lock {
 	void *lock;			/* spinlock_t / struct mutex address */
-	pthread_mutex_t *m;		/* its pthread mutex (NULL: not taken) */
-	void **owner;			/* its owner field */
-	const void *class;		/* struct sim_lock_class * */
+	const void *class;		/* struct sim_lock_class *; NULL: not taken */
 	u64 acquired_ns;
 	const char *file;
 	int line;
@@ -100,6 +98,7 @@ struct sim_task {
 	unsigned int preempt_count;	/* spinlocks held + preempt_disable() */
 	unsigned int irq_disabled;	/* local_irq_save depth */
 	unsigned int rcu_nesting;	/* rcu_read_lock depth */
+	unsigned int untracked;		/* locks taken past the stack's end, held */
 	const struct sim_task_hooks *hooks;	/* scheduler hooks, or NULL */
 	void *hooks_arg;
 	const u64 *clock;		/* its virtual clock (sim_task_set_clock), or NULL */

@@ -22,6 +22,17 @@
 
 struct sim_lock_class;
 
+/* A spinlock_t or struct mutex, seen through its fields. */
+struct lock_ref {
+	void *lock;
+	pthread_mutex_t *m;
+	const char *name;
+	const void *raw_key;		/* the lock's key field */
+	void **owner;
+	struct sim_lock_vt *vt;
+	bool spin;
+};
+
 /* class @to was taken while class @from was held */
 struct sim_lock_edge {
 	struct sim_lock_class *to;
@@ -88,6 +99,64 @@ struct pending_finding {
 	char msg[256];
 };
 
+/*
+ * A class's counters are shared by every lock of the class. A coroutine
+ * (one pthread runs them all) updates them with plain operations; a thread
+ * in threads mode with relaxed atomics, without the state mutex (lock.c).
+ * Readers (lockdep.c) load them atomically.
+ */
+static inline void stat_add(u64 *p, u64 v, bool co)
+{
+	if (co)
+		*p += v;
+	else
+		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+static inline void stat_min(u64 *p, u64 v, bool co)
+{
+	u64 cur;
+
+	if (co) {
+		if (v < *p)
+			*p = v;
+		return;
+	}
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (v < cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static inline void stat_max(u64 *p, u64 v, bool co)
+{
+	u64 cur;
+
+	if (co) {
+		if (v > *p)
+			*p = v;
+		return;
+	}
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (v > cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static inline void wait_account(struct sim_lockstat *st, u64 wait, bool co)
+{
+	stat_add(&st->wait_total_ns, wait, co);
+	stat_min(&st->wait_min_ns, wait, co);
+	stat_max(&st->wait_max_ns, wait, co);
+}
+
+static inline void hold_account(struct sim_lockstat *st, u64 hold, bool co)
+{
+	stat_add(&st->hold_total_ns, hold, co);
+	stat_min(&st->hold_min_ns, hold, co);
+	stat_max(&st->hold_max_ns, hold, co);
+}
+
 void __noreturn lock_oom(void);
 void *lock_xrealloc(void *p, size_t n, size_t size);
 /* The file name of @file, without directories ("?" for NULL). */
@@ -99,6 +168,13 @@ void lock_pending_set(struct pending_finding *pf, enum sim_finding_kind kind,
 		      const char *file, int line, const char *fmt, ...) __printf(5, 6);
 /* ... and record it in @k once the mutex is dropped. */
 void lock_pending_flush(struct sim_kernel *k, struct pending_finding *pf);
+
+/*
+ * Find or create the class of @r (a finding, for a lock never initialised,
+ * goes to @pf). Called with ls->mu held, or by a coroutine.
+ */
+struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct lock_ref *r,
+				 const char *file, int line, struct pending_finding *pf);
 
 /* Is the order @held -> @c known already (an edge, or the same class)? Inline: the common case. */
 static inline bool lock_order_known(const struct sim_held_lock *held,

@@ -3,7 +3,8 @@
  * pasidsim kernel shim: spinlocks and mutexes that check and count
  * (preemption and IRQ state, delays and refcount warnings: preempt.c).
  *
- * A lock is a pthread mutex. Around it, each acquisition and release
+ * A lock is its owner field, a lock word (a pthread mutex in TSan builds,
+ * see "the lock word" below). Around it, each acquisition and release
  *   - updates the calling task's held-lock stack and preemption depth;
  *   - finds the lock's class in the current kernel instance: the address of
  *     the spin_lock_init()/mutex_init() call site's key or, for a statically
@@ -40,13 +41,20 @@
  * The fast build (SIM_CHECKS 0, <sim/checks.h>) keeps all of this except the
  * lock-order graph, lockdep_assert_held() and might_sleep().
  *
- * All per-instance data sits in struct sim_lock_state behind one sim_mu.
+ * All per-instance data sits in struct sim_lock_state behind one sim_mu,
+ * except lockstat's counters, which threads update with relaxed atomics
+ * (coroutines, one pthread, with plain operations). A lock remembers its
+ * class (the memo, below), so the common acquisition in threads mode takes
+ * neither the class hash nor the mutex: lock_acquire() is that fast path
+ * inline, lock_acquire_co() a coroutine's common case, lock_acquire_slow()
+ * every other case.
  * Findings are formatted under that mutex and recorded after dropping it.
  * A held lock points at its class, so it must be released before the
  * instance it was taken in is destroyed.
  */
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,179 +80,11 @@
 #endif
 #endif
 
-/*
- * A spinlock_t or struct mutex, seen through its fields. @key is the class
- * key: the lock's lock_class_key or, for a statically defined lock (a name,
- * no key), the lock's own address (@by_addr); NULL only for a lock that was
- * never initialised.
- */
-struct lock_ref {
-	void *lock;
-	pthread_mutex_t *m;
-	const char *name;
-	const void *key;
-	void **owner;
-	struct sim_lock_vt *vt;
-	bool spin;
-	bool by_addr;
-};
-
 #define LOCK_REF(l, spin) ((struct lock_ref){					\
-	(l), &(l)->m, (l)->name,						\
-	(l)->key ? (const void *)(l)->key : (l)->name ? (const void *)(l) : NULL,	\
-	&(l)->owner, &(l)->vt, (spin), !(l)->key && (l)->name })
+	(l), &(l)->m, (l)->name, (l)->key, &(l)->owner, &(l)->vt, (spin) })
 #define SPIN_REF(l)	LOCK_REF(l, true)
 #define MUTEX_REF(l)	LOCK_REF(l, false)
 
-
-/* ---- instance state ----------------------------------------------------------- */
-
-/* Generations of lock states: never reused, so a stale memo never matches. */
-static unsigned long lock_gen;
-
-static unsigned long lock_gen_next(void)
-{
-	return __atomic_add_fetch(&lock_gen, 1, __ATOMIC_RELAXED);
-}
-
-void sim_lock_init(struct sim_kernel *k)
-{
-	struct sim_lock_state *ls = calloc(1, sizeof(*ls));
-
-	if (!ls)
-		lock_oom();
-	ls->gen = lock_gen_next();
-	k->locks = ls;
-}
-
-/* Free every class, edge and report of @ls. Called with ls->mu held or unshared. */
-static void classes_free(struct sim_lock_state *ls)
-{
-	for (size_t i = 0; i < ls->nclasses; i++) {
-		free(ls->classes[i]->edges);
-		free(ls->classes[i]->edge_to);
-		free(ls->classes[i]->name);
-		free(ls->classes[i]);
-	}
-	free(ls->classes);
-	free(ls->reported);
-	free(ls->stack);
-	ls->classes = NULL;
-	ls->nclasses = ls->classes_cap = 0;
-	ls->reported = NULL;
-	ls->nreported = ls->reported_cap = 0;
-	ls->stack = NULL;
-	ls->stack_cap = 0;
-	memset(ls->hash, 0, sizeof(ls->hash));
-	memset(ls->cache, 0, sizeof(ls->cache));
-	ls->gen = lock_gen_next();
-}
-
-void sim_lock_fini(struct sim_kernel *k)
-{
-	struct sim_lock_state *ls = k->locks;
-
-	if (!ls)
-		return;
-	classes_free(ls);
-	free(ls);
-	k->locks = NULL;
-}
-
-/* Declared in <sim/task.h>: no task may hold a lock of @k. */
-void sim_lock_reset(struct sim_kernel *k)
-{
-	struct sim_lock_state *ls = sim_k(k)->locks;
-
-	sim_mu_lock(&ls->mu);
-	classes_free(ls);
-	sim_mu_unlock(&ls->mu);
-}
-
-static unsigned int class_hash(const void *key)
-{
-	unsigned long h = (unsigned long)key >> 3;
-
-	h ^= h >> 17;
-	return (unsigned int)(h * 2654435761u) >> (32 - LOCK_HASH_BITS);
-}
-
-/*
- * Same key; for a static lock also the same name pointer, so that two static
- * locks that lived at one stack address in turn are not mixed up. Locks
- * never initialised (no key) all share one class.
- */
-static bool class_match(const struct sim_lock_class *c, const struct lock_ref *r)
-{
-	if (c->key != r->key || c->by_addr != r->by_addr)
-		return false;
-	return !r->by_addr || c->name_id == r->name;
-}
-
-void lock_stat_clear(struct sim_lockstat *st)
-{
-	const char *name = st->name;
-
-	memset(st, 0, sizeof(*st));
-	st->name = name;
-	st->wait_min_ns = UINT64_MAX;
-	st->hold_min_ns = UINT64_MAX;
-}
-
-static struct sim_lock_cache_ent *cache_slot(struct sim_lock_state *ls, const struct lock_ref *r)
-{
-	uintptr_t h = ((uintptr_t)r->key ^ (uintptr_t)r->name) >> 3;
-
-	h ^= h >> 11;
-	return &ls->cache[(unsigned int)(h * 2654435761u) >> (32 - LOCK_CACHE_BITS)];
-}
-
-/* Find or create the class of @r. Called with ls->mu held. */
-static struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct lock_ref *r,
-					const char *file, int line,
-					struct pending_finding *pf)
-{
-	struct sim_lock_cache_ent *ce = cache_slot(ls, r);
-	unsigned int h;
-	struct sim_lock_class *c;
-
-	if (likely(ce->c && ce->key == r->key && ce->name == r->name))
-		return ce->c;
-	h = class_hash(r->key);
-	for (c = ls->hash[h]; c; c = c->hnext)
-		if (class_match(c, r)) {
-			ce->key = r->key;
-			ce->name = r->name;
-			ce->c = c;
-			return c;
-		}
-
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		lock_oom();
-	c->ls = ls;
-	c->key = r->key;
-	c->name_id = r->name;
-	c->by_addr = r->by_addr;
-	c->name = strdup(r->name ? r->name : "(uninitialised)");
-	if (!c->name)
-		lock_oom();
-	c->st.name = c->name;
-	lock_stat_clear(&c->st);
-	c->hnext = ls->hash[h];
-	ls->hash[h] = c;
-	if (ls->nclasses == ls->classes_cap) {
-		ls->classes_cap = ls->classes_cap ? 2 * ls->classes_cap : 16;
-		ls->classes = lock_xrealloc(ls->classes, ls->classes_cap, sizeof(*ls->classes));
-	}
-	ls->classes[ls->nclasses++] = c;
-	if (!r->name && !r->key)
-		lock_pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
-				 "%s %p used without %s at %s:%d", r->spin ? "spinlock" : "mutex",
-				 r->lock, r->spin ? "spin_lock_init()" : "mutex_init()",
-				 lock_base_name(file), line);
-	return c;
-}
 
 /* ---- the lock word ------------------------------------------------------------------ */
 
@@ -345,18 +185,20 @@ static inline void ls_unlock(struct sim_lock_state *ls, bool co)
 /*
  * A lock's class, remembered in the lock. Outside TSan builds the lock's
  * pthread mutex is never used as a mutex (see above), so its storage holds
- * the class the lock had in the last instance a coroutine took it in,
- * with that instance's lock-state generation and the (key, name) it was
- * found by: any reset of the classes, another instance, or a lock
- * re-initialised under another name misses and looks the class up again.
- * Only coroutine tasks read or write it (one pthread: no torn memo).
+ * the class the lock had when it was last taken, with the lock-state
+ * generation of that instance and the (key, name) it was found by.
+ * Generations are never reused (lock_gen_next()), so any reset of the
+ * classes, another instance, or a lock re-initialised under another name
+ * misses and looks the class up again. The memo is read and written only by
+ * the holder of the lock word (threads mode) or by a coroutine (one pthread
+ * runs them all), so it is never torn.
  */
 #ifndef LOCK_PTHREAD
 struct lock_memo {
-	struct sim_lock_state *ls;
 	unsigned long gen;
 	struct sim_lock_class *c;
-	const void *key;
+	const void *lock;		/* the lock it was found for, */
+	const void *raw_key;		/* with its key and name fields then */
 	const char *name;
 };
 
@@ -368,7 +210,8 @@ static inline struct sim_lock_class *memo_get(const struct lock_ref *r,
 {
 	const struct lock_memo *m = (const struct lock_memo *)r->m;
 
-	if (m->ls == ls && m->gen == ls->gen && m->key == r->key && m->name == r->name)
+	if (m->gen == ls->gen && m->lock == r->lock && m->raw_key == r->raw_key &&
+	    m->name == r->name)
 		return m->c;
 	return NULL;
 }
@@ -376,11 +219,48 @@ static inline struct sim_lock_class *memo_get(const struct lock_ref *r,
 static inline void memo_set(const struct lock_ref *r, struct sim_lock_state *ls,
 			    struct sim_lock_class *c)
 {
-	*(struct lock_memo *)r->m = (struct lock_memo){ ls, ls->gen, c, r->key, r->name };
+	*(struct lock_memo *)r->m = (struct lock_memo){ ls->gen, c, r->lock, r->raw_key, r->name };
 }
 #endif
 
+/*
+ * sim_clock_ns() for the running task @t: its virtual clock, else the
+ * current instance's clock function, else CLOCK_MONOTONIC; the same reads,
+ * without finding the task again.
+ */
+static inline u64 lock_clock(const struct sim_task *t)
+{
+	struct sim_kernel *k;
+	sim_clock_fn fn;
+
+	if (t->clock)
+		return *t->clock;
+	k = kernel_current();
+	fn = __atomic_load_n(&k->clock_fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		return fn(__atomic_load_n(&k->clock_arg, __ATOMIC_RELAXED));
+	return sim_clock_ns();
+}
+
 /* ---- held-lock stack ---------------------------------------------------------- */
+
+/*
+ * spinlock_t and struct mutex keep their fields in the same places, so a
+ * held lock's word and memo are found from its address alone.
+ */
+_Static_assert(offsetof(spinlock_t, m) == offsetof(struct mutex, m) &&
+	       offsetof(spinlock_t, owner) == offsetof(struct mutex, owner),
+	       "spinlock_t and struct mutex must keep their lock word in one place");
+
+static inline void **lock_owner(const void *lock)
+{
+	return (void **)((char *)lock + offsetof(spinlock_t, owner));
+}
+
+static inline pthread_mutex_t *lock_mutex(const void *lock)
+{
+	return (pthread_mutex_t *)((char *)lock + offsetof(spinlock_t, m));
+}
 
 static int held_find(const struct sim_task *t, const void *lock)
 {
@@ -390,23 +270,44 @@ static int held_find(const struct sim_task *t, const void *lock)
 	return -1;
 }
 
+/*
+ * Does @t hold @lock (a spinlock_t or struct mutex)? Every lock on @t's
+ * stack has @t in its owner field (set when its word was taken, cleared
+ * only when it is released), so a lock owned by anybody else, or nobody, is
+ * not held. One owned by @t is on the stack unless @t took locks past the
+ * stack's end (t->untracked), which only the search can tell apart.
+ */
+static inline bool held_by(const struct sim_task *t, const void *lock)
+{
+	if (__atomic_load_n(lock_owner(lock), __ATOMIC_RELAXED) != t)
+		return false;
+	return likely(!t->untracked) || held_find(t, lock) >= 0;
+}
+
 /* Push @lock; @class NULL marks a skipped recursive acquisition. */
-static bool held_push(struct sim_task *t, const struct lock_ref *r, const void *class,
-		      u64 now, const char *file, int line)
+static __always_inline bool held_push(struct sim_task *t, void *lock, const void *class,
+				      u64 now, const char *file, int line)
 {
 	struct sim_held_lock *h;
 
-	if (t->nheld == SIM_MAX_HELD_LOCKS)
+	if (unlikely(t->nheld == SIM_MAX_HELD_LOCKS))
 		return false;
 	h = &t->held[t->nheld++];
-	h->lock = r->lock;
-	h->m = class ? r->m : NULL;
-	h->owner = r->owner;
+	h->lock = lock;
 	h->class = class;
 	h->acquired_ns = now;
 	h->file = file;
 	h->line = line;
 	return true;
+}
+
+/* A lock's word is @t's, but the stack is full: count it, report it. */
+static noinline void held_overflow(struct sim_task *t, const struct sim_lock_class *c,
+				   const char *file, int line)
+{
+	t->untracked++;
+	sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
+			"more than %d locks held: %s not tracked", SIM_MAX_HELD_LOCKS, c->name);
 }
 
 static void held_remove(struct sim_task *t, int i)
@@ -421,9 +322,9 @@ void sim_lock_task_abandon(struct sim_task *t)
 	while (t->nheld) {
 		struct sim_held_lock *h = &t->held[--t->nheld];
 
-		if (!h->m)
-			continue;
-		raw_unlock(h->owner, h->m);
+		if (!h->class)
+			continue;	/* a skipped recursive acquisition */
+		raw_unlock(lock_owner(h->lock), lock_mutex(h->lock));
 	}
 }
 
@@ -433,24 +334,6 @@ unsigned int sim_locks_held(void)
 }
 
 /* ---- acquire and release --------------------------------------------------------- */
-
-static void wait_account(struct sim_lockstat *st, u64 wait)
-{
-	st->wait_total_ns += wait;
-	if (wait < st->wait_min_ns)
-		st->wait_min_ns = wait;
-	if (wait > st->wait_max_ns)
-		st->wait_max_ns = wait;
-}
-
-static void hold_account(struct sim_lockstat *st, u64 hold)
-{
-	st->hold_total_ns += hold;
-	if (hold < st->hold_min_ns)
-		st->hold_min_ns = hold;
-	if (hold > st->hold_max_ns)
-		st->hold_max_ns = hold;
-}
 
 /* Recursive acquisition of a lock @t holds: report, do not deadlock. */
 static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int i,
@@ -463,48 +346,57 @@ static void acquire_recursive(struct sim_task *t, const struct lock_ref *r, int 
 			"acquisition skipped",
 			r->spin ? "spinlock" : "mutex", r->name ? r->name : "(uninitialised)",
 			lock_base_name(file), line, lock_base_name(h->file), h->line);
-	if (!held_push(t, r, NULL, 0, file, line))
+	if (!held_push(t, r->lock, NULL, 0, file, line))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"more than %d locks held", SIM_MAX_HELD_LOCKS);
 	if (r->spin)
 		t->preempt_count++;
 }
 
+/* The lock-order graph against what @t holds: compiled out in the fast build. */
+static inline void order_check(const struct sim_task *t, struct sim_lock_state *ls,
+			       struct sim_lock_class *c, const char *file, int line,
+			       struct pending_finding *pf)
+{
+	for (unsigned int j = 0; j < t->nheld; j++) {
+		const struct sim_lock_class *hc = t->held[j].class;
+
+		if (hc && hc->ls == ls && !lock_order_known(&t->held[j], c))
+			lock_order_check(ls, &t->held[j], c, file, line, pf);
+	}
+}
+
 /*
  * The class of @r for an acquisition by @t, counted (@contended: it had to
  * wait), with the lock order checked against what @t holds (a finding goes
- * to @pf, reported by the caller once the state lock is dropped).
+ * to @pf, reported by the caller once the state lock is dropped). @held:
+ * @t holds @r's word already, so the class memo in the lock is @t's to use.
  */
 static inline struct sim_lock_class *acquire_class(struct sim_task *t, struct sim_lock_state *ls,
-						   const struct lock_ref *r, bool co, bool try,
-						   bool contended, const char *file, int line,
-						   struct pending_finding *pf)
+						   const struct lock_ref *r, bool co, bool held,
+						   bool try, bool contended, const char *file,
+						   int line, struct pending_finding *pf)
 {
 	struct sim_lock_class *c;
 
 	ls_lock(ls, co);
 #ifndef LOCK_PTHREAD
-	c = co ? memo_get(r, ls) : NULL;
+	c = co || held ? memo_get(r, ls) : NULL;
 	if (!c) {
 		c = class_get(ls, r, file, line, pf);
-		if (co)
+		if (co || held)
 			memo_set(r, ls, c);
 	}
 #else
+	(void)held;
 	c = class_get(ls, r, file, line, pf);
 #endif
-	c->st.acquisitions++;
-	if (contended)
-		c->st.contentions++;
-	/* The lock-order graph: compiled out in the fast build (<sim/checks.h>). */
 	if (SIM_CHECKS && !try)
-		for (unsigned int j = 0; j < t->nheld; j++) {
-			const struct sim_lock_class *hc = t->held[j].class;
-
-			if (hc && hc->ls == ls && !lock_order_known(&t->held[j], c))
-				lock_order_check(ls, &t->held[j], c, file, line, pf);
-		}
+		order_check(t, ls, c, file, line, pf);
 	ls_unlock(ls, co);
+	stat_add(&c->st.acquisitions, 1, co);
+	if (contended)
+		stat_add(&c->st.contentions, 1, co);
 	return c;
 }
 
@@ -513,9 +405,8 @@ static inline struct sim_lock_class *acquire_class(struct sim_task *t, struct si
  * for its holder, else after the virtual-time wait @vwait the scheduler
  * charged; the wait goes to @c's lockstat. Returns @t's clock then.
  */
-static inline u64 acquire_wait(struct sim_task *t, struct sim_lock_state *ls,
-			       const struct lock_ref *r, struct sim_lock_class *c, bool co,
-			       u64 t0, bool busy, u64 vwait)
+static inline u64 acquire_wait(struct sim_task *t, const struct lock_ref *r,
+			       struct sim_lock_class *c, bool co, u64 t0, bool busy, u64 vwait)
 {
 	const struct sim_task_hooks *hk = t->hooks;
 	u64 now, wait = vwait;
@@ -534,24 +425,22 @@ static inline u64 acquire_wait(struct sim_task *t, struct sim_lock_state *ls,
 			raw_lock(r, t);
 		}
 	}
-	now = task_clock(t);
+	now = lock_clock(t);
 	if (busy)
 		wait = now >= t0 ? now - t0 : 0;
-	if (busy || vwait) {
-		ls_lock(ls, co);
-		wait_account(&c->st, wait);
-		ls_unlock(ls, co);
-	}
+	if (busy || vwait)
+		wait_account(&c->st, wait, co);
 	return now;
 }
 
 /*
- * Take @r for the calling task. Returns false only for a failed trylock.
+ * lock_acquire_slow() once the scheduling point is behind: take @r's word,
+ * waiting if it is busy, then count, check and record it. @k is the
+ * instance current at the start.
  */
-static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, int line)
+static bool acquire_after_hook(const struct lock_ref *r, struct sim_task *t, struct sim_kernel *k,
+			       bool try, const char *file, int line)
 {
-	struct sim_task *t = task_current();
-	struct sim_kernel *k = kernel_current();
 	struct sim_lock_state *ls = k->locks;
 	const struct sim_task_hooks *hk = t->hooks;
 	bool co = task_is_coroutine(hk);
@@ -559,15 +448,50 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	struct sim_lock_class *c;
 	bool busy;
 	u64 t0 = 0, now, vwait = 0;
-	int i;
 
 	pf.set = false;
-	/*
-	 * A coroutine's lock word is its owner field: unless it names this
-	 * task, the task does not hold the lock and the stack need not be
-	 * searched.
-	 */
-	if (co && __atomic_load_n(r->owner, __ATOMIC_RELAXED) != t)
+	busy = !lock_take(r, t, co);
+	if (busy && try)
+		return false;
+	if (busy) {
+		t0 = lock_clock(t);
+	} else if (hk && hk->lock_vtime) {
+		/* Free now, but maybe not yet in virtual time: wait for the release. */
+		vwait = hk->lock_vtime(t->hooks_arg, r->lock, r->vt, try);
+		if (vwait == SIM_LOCK_VT_BUSY) {
+			lock_untake(r, co);
+			return false;
+		}
+	}
+
+	c = acquire_class(t, ls, r, co, !busy, try, busy || vwait, file, line, &pf);
+	/* Report before blocking: a real inversion may deadlock right here. */
+	if (unlikely(pf.set))
+		lock_pending_flush(k, &pf);
+	now = acquire_wait(t, r, c, co, busy ? t0 : 0, busy, vwait);
+
+	if (!held_push(t, r->lock, c, now, file, line))
+		held_overflow(t, c, file, line);
+	if (r->spin)
+		t->preempt_count++;
+	if (hk && hk->lock_acquired)
+		hk->lock_acquired(t->hooks_arg, r->lock);
+	return true;
+}
+
+/*
+ * Take @r for the calling task @t, every case: scheduler hooks, contention,
+ * recursion, trylocks. Returns false only for a failed trylock.
+ */
+static bool lock_acquire_slow(const struct lock_ref *r, struct sim_task *t, bool try,
+			      const char *file, int line)
+{
+	struct sim_kernel *k = kernel_current();
+	const struct sim_task_hooks *hk = t->hooks;
+	int i;
+
+	/* Unless its owner field names this task, the task does not hold it. */
+	if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) != t)
 		i = -1;
 	else
 		i = held_find(t, r->lock);
@@ -581,86 +505,258 @@ static bool lock_acquire(const struct lock_ref *r, bool try, const char *file, i
 	/* A scheduling point: another simulated CPU may run first. */
 	if (hk && hk->lock_acquire)
 		hk->lock_acquire(t->hooks_arg, r->lock);
-	busy = !lock_take(r, t, co);
-	if (busy && try)
-		return false;
-	if (busy) {
-		t0 = task_clock(t);
-	} else if (hk && hk->lock_vtime) {
+	return acquire_after_hook(r, t, k, try, file, line);
+}
+
+/* The lock_ref of @lock, a spinlock_t if @spin, else a struct mutex. */
+static inline struct lock_ref lock_ref_of(void *lock, bool spin)
+{
+	return spin ? SPIN_REF((spinlock_t *)lock) : MUTEX_REF((struct mutex *)lock);
+}
+
+/* lock_acquire_slow() from the lock's address: keeps the fast path's lock_ref in registers. */
+static noinline bool lock_acquire_other(void *lock, bool spin, bool try, const char *file,
+					int line)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+
+	return lock_acquire_slow(&r, task_current(), try, file, line);
+}
+
+#ifndef LOCK_PTHREAD
+/* acquire_after_hook() from the lock's address (the coroutine path's fallback). */
+static noinline bool acquire_after_hook_of(void *lock, bool spin, struct sim_task *t,
+					   struct sim_kernel *k, bool try, const char *file,
+					   int line)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+
+	return acquire_after_hook(&r, t, k, try, file, line);
+}
+
+/*
+ * The coroutine path's class of @lock when the memo misses (@c NULL) or the
+ * lock order must be checked (the checked build): no state mutex, one
+ * pthread runs every coroutine. Findings go to @pf.
+ */
+static noinline struct sim_lock_class *acquire_class_co(struct sim_task *t,
+							struct sim_lock_state *ls, void *lock,
+							bool spin, struct sim_lock_class *c, bool try,
+							const char *file, int line,
+							struct pending_finding *pf)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+
+	if (!c) {
+		c = class_get(ls, &r, file, line, pf);
+		memo_set(&r, ls, c);
+	}
+	if (SIM_CHECKS && !try)
+		order_check(t, ls, c, file, line, pf);
+	return c;
+}
+
+/*
+ * A coroutine's acquisition of @lock (@t has a lock_wait hook: a CPU of a
+ * deterministic scheduler), straight through in its common case: not held
+ * by @t and free once the scheduling point is behind. It does what
+ * lock_acquire_slow() does then, in the same order; a busy lock takes
+ * acquire_after_hook(), a held one lock_acquire_slow().
+ */
+static __always_inline bool lock_acquire_co(void *lock, bool spin, struct sim_task *t,
+					    bool try, const char *file, int line)
+{
+	const struct lock_ref ref = lock_ref_of(lock, spin), *r = &ref;
+	const struct sim_task_hooks *hk = t->hooks;
+	struct sim_kernel *k = kernel_current();
+	struct sim_lock_state *ls;
+	struct sim_lock_class *c;
+	struct pending_finding pf;	/* only .set initialised: msg is large */
+	u64 vwait = 0, now;
+
+	if (unlikely(__atomic_load_n(r->owner, __ATOMIC_RELAXED) == t))
+		return lock_acquire_other(r->lock, r->spin, try, file, line);
+	/* A scheduling point: another simulated CPU may run first. */
+	if (hk->lock_acquire)
+		hk->lock_acquire(t->hooks_arg, r->lock);
+	if (__atomic_load_n(r->owner, __ATOMIC_RELAXED))
+		return acquire_after_hook_of(r->lock, r->spin, t, k, try, file, line);
+	__atomic_store_n(r->owner, t, __ATOMIC_RELAXED);
+	if (hk->lock_vtime) {
 		/* Free now, but maybe not yet in virtual time: wait for the release. */
 		vwait = hk->lock_vtime(t->hooks_arg, r->lock, r->vt, try);
 		if (vwait == SIM_LOCK_VT_BUSY) {
-			lock_untake(r, co);
+			__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
 			return false;
 		}
 	}
 
-	c = acquire_class(t, ls, r, co, try, busy || vwait, file, line, &pf);
+	ls = k->locks;
+	pf.set = false;
+	c = memo_get(r, ls);
+	if (unlikely(!c) || (SIM_CHECKS && !try && t->nheld))
+		c = acquire_class_co(t, ls, r->lock, r->spin, c, try, file, line, &pf);
+	c->st.acquisitions++;
+	if (vwait)
+		c->st.contentions++;
 	/* Report before blocking: a real inversion may deadlock right here. */
 	if (unlikely(pf.set))
 		lock_pending_flush(k, &pf);
-	now = acquire_wait(t, ls, r, c, co, busy ? t0 : 0, busy, vwait);
+	now = lock_clock(t);
+	if (vwait)
+		wait_account(&c->st, vwait, true);
 
-	if (!held_push(t, r, c, now, file, line))
-		sim_finding_add(k, SIM_FINDING_LOCKDEP, file, line,
-				"more than %d locks held: %s not tracked", SIM_MAX_HELD_LOCKS,
-				c->name);
+	if (unlikely(!held_push(t, r->lock, c, now, file, line)))
+		held_overflow(t, c, file, line);
 	if (r->spin)
 		t->preempt_count++;
-	if (hk && hk->lock_acquired)
+	if (hk->lock_acquired)
 		hk->lock_acquired(t->hooks_arg, r->lock);
 	return true;
 }
+#endif
 
-static void lock_release(const struct lock_ref *r, const char *file, int line)
+#ifndef LOCK_PTHREAD
+/*
+ * The fast path's class of @lock, taken by @t in threads mode, when the memo
+ * in the lock does not have it (@c NULL) or the lock order must be checked:
+ * under the state mutex. Counts the acquisition and reports what was found,
+ * as lock_acquire_slow() does.
+ */
+static noinline struct sim_lock_class *acquire_class_locked(struct sim_task *t, void *lock,
+							    bool spin, struct sim_lock_class *c,
+							    bool try, const char *file, int line)
 {
+	struct lock_ref r = lock_ref_of(lock, spin);
+	struct sim_kernel *k = kernel_current();
+	struct sim_lock_state *ls = k->locks;
+	struct pending_finding pf;
+
+	pf.set = false;
+	sim_mu_lock(&ls->mu);
+	if (!c) {
+		c = class_get(ls, &r, file, line, &pf);
+		memo_set(&r, ls, c);
+	}
+	if (SIM_CHECKS && !try)
+		order_check(t, ls, c, file, line, &pf);
+	sim_mu_unlock(&ls->mu);
+	stat_add(&c->st.acquisitions, 1, false);
+	if (unlikely(pf.set))
+		lock_pending_flush(k, &pf);
+	return c;
+}
+#endif
+
+/*
+ * Take @r for the calling task. The common case is inline: threads mode (no
+ * scheduler hooks), @r free and not held by the task. Its word is taken
+ * first, so the class memo in it is the task's to read; then it does what
+ * lock_acquire_slow() does in that case, in the same order. A coroutine
+ * goes to lock_acquire_co() (inline too, behind unlikely(): out of the way
+ * of the threads path's registers). Returns false only for a failed trylock.
+ */
+static __always_inline bool lock_acquire(const struct lock_ref *r, bool try, const char *file,
+					 int line)
+{
+#ifndef LOCK_PTHREAD
 	struct sim_task *t = task_current();
-	const struct sim_task_hooks *hk = t->hooks;
-	struct sim_held_lock *h;
+	struct sim_lock_state *ls;
 	struct sim_lock_class *c;
-	int i = held_find(t, r->lock);
-	u64 now, acquired;
+	void *none = NULL;
+
+	if (unlikely(t->hooks)) {
+		if (t->hooks->lock_wait)
+			return lock_acquire_co(r->lock, r->spin, t, try, file, line);
+	} else if (likely(__atomic_compare_exchange_n(r->owner, &none, t, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))) {
+		ls = kernel_current()->locks;
+		c = memo_get(r, ls);
+		if (likely(c) && !(SIM_CHECKS && !try && t->nheld))
+			stat_add(&c->st.acquisitions, 1, false);
+		else
+			c = acquire_class_locked(t, r->lock, r->spin, c, try, file, line);
+		if (unlikely(!held_push(t, r->lock, c, lock_clock(t), file, line)))
+			held_overflow(t, c, file, line);
+		if (r->spin)
+			t->preempt_count++;
+		return true;
+	}
+#endif
+	return lock_acquire_other(r->lock, r->spin, try, file, line);
+}
+
+/* Release @r's word, held by @t since @acquired, into @c's lockstat. */
+static __always_inline void release_word(const struct lock_ref *r, struct sim_task *t,
+					 struct sim_lock_class *c, u64 acquired)
+{
+	const struct sim_task_hooks *hk = t->hooks;
+	bool co = task_is_coroutine(hk);
+	u64 now = lock_clock(t);
+
+	if (co)
+		__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
+	else
+		raw_unlock(r->owner, r->m);
+	hold_account(&c->st, now >= acquired ? now - acquired : 0, co);
+	if (hk && hk->lock_release)
+		hk->lock_release(t->hooks_arg, r->lock, r->vt, acquired);
+}
+
+/* Release @lock, which is not on top of @t's stack: deeper, untracked, or not held. */
+static noinline void lock_release_other(void *lock, bool spin, const char *file, int line)
+{
+	struct lock_ref r = lock_ref_of(lock, spin);
+	struct sim_task *t = task_current();
+	struct sim_lock_class *c;
+	int i = held_find(t, lock);
+	u64 acquired;
 
 	if (i < 0) {
-		if (__atomic_load_n(r->owner, __ATOMIC_RELAXED) == t) {
+		if (__atomic_load_n(r.owner, __ATOMIC_RELAXED) == t) {
 			/* held but not tracked (stack overflow) */
-			raw_unlock(r->owner, r->m);
-			if (r->spin)
+			if (t->untracked)
+				t->untracked--;
+			raw_unlock(r.owner, r.m);
+			if (spin)
 				t->preempt_count--;
-			now = task_clock(t);
-			sim_task_hook(t, lock_release, r->lock, r->vt, now);
+			sim_task_hook(t, lock_release, lock, r.vt, lock_clock(t));
 			return;
 		}
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"bad unlock balance: %s %s released at %s:%d not held by this task",
-				r->spin ? "spinlock" : "mutex",
-				r->name ? r->name : "(uninitialised)", lock_base_name(file), line);
+				spin ? "spinlock" : "mutex",
+				r.name ? r.name : "(uninitialised)", lock_base_name(file), line);
 		return;
 	}
-	h = &t->held[i];
+	c = (struct sim_lock_class *)t->held[i].class;
+	acquired = t->held[i].acquired_ns;
+	held_remove(t, i);
+	if (spin && t->preempt_count)
+		t->preempt_count--;
+	if (c)
+		release_word(&r, t, c, acquired);
+}
+
+/* Release @r; locks are mostly released in the reverse order of taking them. */
+static __always_inline void lock_release(const struct lock_ref *r, const char *file, int line)
+{
+	struct sim_task *t = task_current();
+	unsigned int n = t->nheld;
+	const struct sim_held_lock *h;
+	struct sim_lock_class *c;
+
+	if (unlikely(!n || t->held[n - 1].lock != r->lock)) {
+		lock_release_other(r->lock, r->spin, file, line);
+		return;
+	}
+	h = &t->held[n - 1];
 	c = (struct sim_lock_class *)h->class;
-	acquired = h->acquired_ns;
-	if ((unsigned int)i + 1 < t->nheld)
-		held_remove(t, i);
-	else
-		t->nheld--;
+	t->nheld = n - 1;
 	if (r->spin && t->preempt_count)
 		t->preempt_count--;
-	if (!c)
-		return;		/* skipped recursive acquisition */
-
-	now = task_clock(t);
-	if (task_is_coroutine(hk)) {
-		__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
-		hold_account(&c->st, now >= acquired ? now - acquired : 0);
-	} else {
-		raw_unlock(r->owner, r->m);
-		sim_mu_lock(&c->ls->mu);
-		hold_account(&c->st, now >= acquired ? now - acquired : 0);
-		sim_mu_unlock(&c->ls->mu);
-	}
-	if (hk && hk->lock_release)
-		hk->lock_release(t->hooks_arg, r->lock, r->vt, acquired);
+	if (c)
+		release_word(r, t, c, h->acquired_ns);
 }
 
 /* ---- spinlocks ------------------------------------------------------------------- */
@@ -754,7 +850,7 @@ void mutex_destroy(struct mutex *lock)
 
 void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 {
-	if (held_find(task_current(), lock) < 0)
+	if (!held_by(task_current(), lock))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_held() failed at %s:%d: %p not held by this task",
 				lock_base_name(file), line, lock);
@@ -762,12 +858,12 @@ void __sim_lockdep_assert_held(const void *lock, const char *file, int line)
 
 bool __sim_lockdep_is_held(const void *lock)
 {
-	return held_find(task_current(), lock) >= 0;
+	return held_by(task_current(), lock);
 }
 
 void __sim_lockdep_assert_not_held(const void *lock, const char *file, int line)
 {
-	if (held_find(task_current(), lock) >= 0)
+	if (held_by(task_current(), lock))
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
 				"lockdep_assert_not_held() failed at %s:%d: %p held by this task",
 				lock_base_name(file), line, lock);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pasidsim kernel shim: the lock checker's bookkeeping apart from taking
- * and releasing (lock.c): the lock-order graph and its AB-BA reports,
- * findings formatted under the state mutex and recorded after it, and
- * lockstat. The per-instance state is struct sim_lock_state (lock-int.h).
+ * and releasing (lock.c): the instance's lock state and its classes, the
+ * lock-order graph and its AB-BA reports, findings formatted under the
+ * state mutex and recorded after it, and lockstat. The per-instance state is struct sim_lock_state (lock-int.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +61,174 @@ void lock_pending_flush(struct sim_kernel *k, struct pending_finding *pf)
 	if (pf->set)
 		sim_finding_add(k, pf->kind, pf->file, pf->line, "%s", pf->msg);
 	pf->set = false;
+}
+
+/* ---- instance state ----------------------------------------------------------- */
+
+/* Generations of lock states: never reused, so a stale memo never matches. */
+static unsigned long lock_gen;
+
+static unsigned long lock_gen_next(void)
+{
+	return __atomic_add_fetch(&lock_gen, 1, __ATOMIC_RELAXED);
+}
+
+void sim_lock_init(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = calloc(1, sizeof(*ls));
+
+	if (!ls)
+		lock_oom();
+	ls->gen = lock_gen_next();
+	k->locks = ls;
+}
+
+/* Free every class, edge and report of @ls. Called with ls->mu held or unshared. */
+static void classes_free(struct sim_lock_state *ls)
+{
+	for (size_t i = 0; i < ls->nclasses; i++) {
+		free(ls->classes[i]->edges);
+		free(ls->classes[i]->edge_to);
+		free(ls->classes[i]->name);
+		free(ls->classes[i]);
+	}
+	free(ls->classes);
+	free(ls->reported);
+	free(ls->stack);
+	ls->classes = NULL;
+	ls->nclasses = ls->classes_cap = 0;
+	ls->reported = NULL;
+	ls->nreported = ls->reported_cap = 0;
+	ls->stack = NULL;
+	ls->stack_cap = 0;
+	memset(ls->hash, 0, sizeof(ls->hash));
+	memset(ls->cache, 0, sizeof(ls->cache));
+	ls->gen = lock_gen_next();
+}
+
+void sim_lock_fini(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = k->locks;
+
+	if (!ls)
+		return;
+	classes_free(ls);
+	free(ls);
+	k->locks = NULL;
+}
+
+/* Declared in <sim/task.h>: no task may hold a lock of @k. */
+void sim_lock_reset(struct sim_kernel *k)
+{
+	struct sim_lock_state *ls = sim_k(k)->locks;
+
+	sim_mu_lock(&ls->mu);
+	classes_free(ls);
+	sim_mu_unlock(&ls->mu);
+}
+
+/*
+ * A statically defined lock (a name, no key) is classed by its own
+ * address, as lockdep keys static locks.
+ */
+static inline bool ref_by_addr(const struct lock_ref *r)
+{
+	return !r->raw_key && r->name;
+}
+
+/*
+ * The class key of @r: its lock_class_key or, for a static lock, its
+ * address; NULL only for a lock that was never initialised.
+ */
+static inline const void *ref_key(const struct lock_ref *r)
+{
+	return r->raw_key ? r->raw_key : r->name ? r->lock : NULL;
+}
+
+static unsigned int class_hash(const void *key)
+{
+	unsigned long h = (unsigned long)key >> 3;
+
+	h ^= h >> 17;
+	return (unsigned int)(h * 2654435761u) >> (32 - LOCK_HASH_BITS);
+}
+
+/*
+ * Same key; for a static lock also the same name pointer, so that two static
+ * locks that lived at one stack address in turn are not mixed up. Locks
+ * never initialised (no key) all share one class.
+ */
+static bool class_match(const struct sim_lock_class *c, const struct lock_ref *r)
+{
+	if (c->key != ref_key(r) || c->by_addr != ref_by_addr(r))
+		return false;
+	return !ref_by_addr(r) || c->name_id == r->name;
+}
+
+/* Atomic stores: threads may be counting meanwhile (see stat_add()). */
+void lock_stat_clear(struct sim_lockstat *st)
+{
+	u64 *zero[] = { &st->acquisitions, &st->contentions, &st->wait_max_ns,
+			&st->wait_total_ns, &st->hold_max_ns, &st->hold_total_ns };
+
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+		__atomic_store_n(zero[i], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->wait_min_ns, UINT64_MAX, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->hold_min_ns, UINT64_MAX, __ATOMIC_RELAXED);
+}
+
+static struct sim_lock_cache_ent *cache_slot(struct sim_lock_state *ls, const struct lock_ref *r)
+{
+	uintptr_t h = ((uintptr_t)ref_key(r) ^ (uintptr_t)r->name) >> 3;
+
+	h ^= h >> 11;
+	return &ls->cache[(unsigned int)(h * 2654435761u) >> (32 - LOCK_CACHE_BITS)];
+}
+
+/* Find or create the class of @r. Called with ls->mu held. */
+struct sim_lock_class *class_get(struct sim_lock_state *ls, const struct lock_ref *r,
+				 const char *file, int line, struct pending_finding *pf)
+{
+	struct sim_lock_cache_ent *ce = cache_slot(ls, r);
+	unsigned int h;
+	struct sim_lock_class *c;
+
+	if (likely(ce->c && ce->key == ref_key(r) && ce->name == r->name))
+		return ce->c;
+	h = class_hash(ref_key(r));
+	for (c = ls->hash[h]; c; c = c->hnext)
+		if (class_match(c, r)) {
+			ce->key = ref_key(r);
+			ce->name = r->name;
+			ce->c = c;
+			return c;
+		}
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		lock_oom();
+	c->ls = ls;
+	c->key = ref_key(r);
+	c->name_id = r->name;
+	c->by_addr = ref_by_addr(r);
+	c->name = strdup(r->name ? r->name : "(uninitialised)");
+	if (!c->name)
+		lock_oom();
+	c->st.name = c->name;
+	lock_stat_clear(&c->st);
+	c->hnext = ls->hash[h];
+	ls->hash[h] = c;
+	if (ls->nclasses == ls->classes_cap) {
+		ls->classes_cap = ls->classes_cap ? 2 * ls->classes_cap : 16;
+		ls->classes = lock_xrealloc(ls->classes, ls->classes_cap, sizeof(*ls->classes));
+	}
+	ls->classes[ls->nclasses++] = c;
+	if (!r->name && !r->raw_key)
+		lock_pending_set(pf, SIM_FINDING_LOCKDEP, file, line,
+				 "%s %p used without %s at %s:%d", r->spin ? "spinlock" : "mutex",
+				 r->lock, r->spin ? "spin_lock_init()" : "mutex_init()",
+				 lock_base_name(file), line);
+	return c;
 }
 
 /* ---- lock-order graph ------------------------------------------------------- */
@@ -180,9 +348,23 @@ void lock_order_check(struct sim_lock_state *ls, const struct sim_held_lock *hel
 
 /* ---- lockstat ------------------------------------------------------------------------ */
 
+/* Threads update the counters with relaxed atomics, without the state mutex (lock.c). */
+static u64 stat_get(const u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 static void stat_export(struct sim_lockstat *out, const struct sim_lockstat *in)
 {
-	*out = *in;
+	out->name = in->name;
+	out->acquisitions = stat_get(&in->acquisitions);
+	out->contentions = stat_get(&in->contentions);
+	out->wait_min_ns = stat_get(&in->wait_min_ns);
+	out->wait_max_ns = stat_get(&in->wait_max_ns);
+	out->wait_total_ns = stat_get(&in->wait_total_ns);
+	out->hold_min_ns = stat_get(&in->hold_min_ns);
+	out->hold_max_ns = stat_get(&in->hold_max_ns);
+	out->hold_total_ns = stat_get(&in->hold_total_ns);
 	if (out->wait_min_ns == UINT64_MAX)
 		out->wait_min_ns = 0;
 	if (out->hold_min_ns == UINT64_MAX)

@@ -44,6 +44,9 @@
  * towards fail-nth nor draw from the PRNG: __GFP_NOFAIL ones, and with
  * atomic-only on, those that may sleep. kmalloc(0) returns ZERO_SIZE_PTR
  * without counting an attempt (the kernel's failslab never sees it either).
+ * With nothing armed (no knob, no hook) an attempt cannot fail: it is counted
+ * in the same mutex section that links the object, so an allocation takes
+ * the instance's mutex once.
  *
  * Teardown (sim_slab_fini) releases the quarantine and every object still
  * live: the leak report is made before that, by sim_kernel_destroy(). A
@@ -115,6 +118,7 @@ struct sim_slab_state {
 	bool atomic_only;
 	sim_fault_fn hook;
 	void *hook_arg;
+	bool armed;			/* a knob or the hook may fail an attempt */
 
 	/* recently freed objects, oldest at q_head */
 	struct sim_slab_hdr **quarantine;
@@ -182,11 +186,23 @@ static bool sim_mem_is(const u8 *p, u8 c, size_t n)
 	return true;
 }
 
+/* What a freed object's bytes must read, a block at a time (GNU range initialiser). */
+static const u8 sim_free_block[256] = { [0 ... 255] = POISON_FREE };
+
+/* Is every byte of @p[0..@n) POISON_FREE? memcmp() against a block: objects are large. */
+static bool sim_mem_is_free_poison(const u8 *p, size_t n)
+{
+	for (; n >= sizeof(sim_free_block); p += sizeof(sim_free_block), n -= sizeof(sim_free_block))
+		if (memcmp(p, sim_free_block, sizeof(sim_free_block)))
+			return false;
+	return !n || !memcmp(p, sim_free_block, n);
+}
+
 static bool sim_free_poison_intact(struct sim_slab_hdr *h)
 {
 	const u8 *obj = sim_obj(h);
 
-	return sim_mem_is(obj, POISON_FREE, h->size - 1) && obj[h->size - 1] == POISON_END;
+	return sim_mem_is_free_poison(obj, h->size - 1) && obj[h->size - 1] == POISON_END;
 }
 
 /* Give a quarantined object back to libc, checking nobody wrote to it. */
@@ -284,6 +300,17 @@ static bool sim_prng_chance(u64 *state, u32 per_million)
 }
 
 /*
+ * Under s->mu, after changing a knob: can an attempt fail? Read without the
+ * mutex by sim_slab_alloc(), so that an allocation with nothing armed takes
+ * the mutex once.
+ */
+static void sim_fault_rearm(struct sim_slab_state *s)
+{
+	__atomic_store_n(&s->armed, s->nth_left || s->fail_site || s->per_million || s->hook,
+			 __ATOMIC_RELAXED);
+}
+
+/*
  * Under s->mu: do the knobs fail this eligible attempt? A fail-site names
  * the allocating function or, for a cache object, the cache
  * ("radix_tree_node": every XArray node, whichever function allocates it).
@@ -291,8 +318,10 @@ static bool sim_prng_chance(u64 *state, u32 per_million)
 static bool sim_fault_knobs(struct sim_slab_state *s, const char *func,
 			    const struct kmem_cache *cache)
 {
-	if (s->nth_left && --s->nth_left == 0)
+	if (s->nth_left && --s->nth_left == 0) {
+		sim_fault_rearm(s);
 		return true;
+	}
 	if (s->fail_site && func && strcmp(func, s->fail_site) == 0)
 		return true;
 	if (s->fail_site && cache && strcmp(cache->name, s->fail_site) == 0)
@@ -343,6 +372,7 @@ void sim_fault_fail_nth(struct sim_kernel *k, u64 nth)
 
 	sim_mu_lock(&s->mu);
 	s->nth_left = nth;
+	sim_fault_rearm(s);
 	sim_mu_unlock(&s->mu);
 }
 
@@ -359,6 +389,7 @@ void sim_fault_fail_site(struct sim_kernel *k, const char *func)
 	sim_mu_lock(&s->mu);
 	old = s->fail_site;
 	s->fail_site = copy;
+	sim_fault_rearm(s);
 	sim_mu_unlock(&s->mu);
 	free(old);
 }
@@ -370,6 +401,7 @@ void sim_fault_fail_probability(struct sim_kernel *k, u32 per_million, u64 seed)
 	sim_mu_lock(&s->mu);
 	s->per_million = per_million > 1000000 ? 1000000 : per_million;
 	s->prng = seed;
+	sim_fault_rearm(s);
 	sim_mu_unlock(&s->mu);
 }
 
@@ -389,6 +421,7 @@ void sim_fault_set_hook(struct sim_kernel *k, sim_fault_fn fn, void *arg)
 	sim_mu_lock(&s->mu);
 	s->hook = fn;
 	s->hook_arg = arg;
+	sim_fault_rearm(s);
 	sim_mu_unlock(&s->mu);
 }
 
@@ -405,6 +438,7 @@ void sim_fault_reset(struct sim_kernel *k)
 	s->atomic_only = false;
 	s->hook = NULL;
 	s->hook_arg = NULL;
+	sim_fault_rearm(s);
 	sim_mu_unlock(&s->mu);
 	free(old);
 }
@@ -449,11 +483,20 @@ size_t sim_slab_live_in_cache(struct sim_kernel *k, const char *name)
 
 /* ---- allocation ----------------------------------------------------------------- */
 
+/* An attempt that no knob could fail: counted on its own only if it goes no further. */
+static noinline void sim_slab_count_attempt(struct sim_slab_state *s)
+{
+	sim_mu_lock(&s->mu);
+	s->st.attempts++;
+	sim_mu_unlock(&s->mu);
+}
+
 static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, size_t max,
 			    const char *func, const char *file, int line)
 {
 	struct sim_slab_state *s;
 	struct sim_slab_hdr *h;
+	bool counted = false;
 	u8 *obj;
 
 	might_sleep_if(gfpflags_allow_blocking(flags));
@@ -461,9 +504,18 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 		return ZERO_SIZE_PTR;
 
 	s = kernel_current()->slab;
-	if (sim_fault_should_fail(s, size, flags, func, cache))
-		return NULL;
+	/*
+	 * With nothing armed the attempt cannot fail: it is counted below, in
+	 * the one mutex section that also links the object.
+	 */
+	if (unlikely(__atomic_load_n(&s->armed, __ATOMIC_RELAXED))) {
+		if (sim_fault_should_fail(s, size, flags, func, cache))
+			return NULL;
+		counted = true;
+	}
 	if (unlikely(size > max)) {
+		if (!counted)
+			sim_slab_count_attempt(s);
 		if (!(flags & __GFP_NOWARN))
 			__sim_warn(file, line, "size > KMALLOC_MAX_SIZE",
 				   "%s(): allocation of %zu bytes is too large",
@@ -472,8 +524,11 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 	}
 
 	h = malloc(sizeof(*h) + size + SIM_REDZONE);
-	if (unlikely(!h))
+	if (unlikely(!h)) {
+		if (!counted)
+			sim_slab_count_attempt(s);
 		return NULL;
+	}
 	obj = sim_obj(h);
 	if (flags & __GFP_ZERO)
 		memset(obj, 0, size);
@@ -491,6 +546,7 @@ static void *sim_slab_alloc(size_t size, gfp_t flags, struct kmem_cache *cache, 
 	WRITE_ONCE(h->magic, sim_magic(h, SIM_SLAB_LIVE));
 
 	sim_mu_lock(&s->mu);
+	s->st.attempts += !counted;
 	h->prev = s->last;
 	if (s->last)
 		s->last->next = h;

@@ -305,6 +305,27 @@ KTEST(slab, write_after_free_found_at_eviction)
 #endif
 }
 
+/* The poison of a large object is checked to its end, past the first 256 bytes. */
+KTEST(slab, write_after_free_in_a_large_object)
+{
+#ifdef TEST_ASAN
+	cr_skip_test("ASan reports the write itself");
+#else
+	static const size_t at[] = { 300, 598 };	/* the last poison byte: 598 of 600 */
+
+	for (size_t i = 0; i < ARRAY_SIZE(at); i++) {
+		volatile char *p = kmalloc(600, GFP_KERNEL);
+
+		kfree((void *)p);
+		p[at[i]] = 0;	/* deliberate: the object is still in the quarantine */
+	}
+	ktest_expect(SIM_FINDING_SLAB, 2);
+	churn_quarantine();
+	cr_assert_eq(sim_findings_count(NULL, SIM_FINDING_SLAB), 2);
+	cr_assert_not_null(strstr(last_finding()->msg, "use after free"));
+#endif
+}
+
 KTEST(slab, kfree_sensitive_and_ksize)
 {
 	char *p = kmalloc(20, GFP_KERNEL);
