@@ -36,6 +36,7 @@ run 2 "$P" bench --child=nope
 
 run 0 "$P" bench --list
 has out '^alloc.bitmap.100k '
+has out '^alloc.xarray.100k '
 has out '^world.64x8 '
 
 # Two rounds of the cheapest benchmark, recorded into a store of its own.
@@ -59,4 +60,8 @@ has out '"name":"alloc.bitmap.0"'
 has out '"name":"alloc.bitmap.1k"'
 has out '"mode":"'
 [ ! -e default.db ] || fail "--no-db recorded"
+
+# the floor under the flavours: a bare XArray pair runs and checks its ID sequence
+run 0 "$P" bench --only=alloc.xarray.100k --reps=1 --no-db
+has out '^alloc.xarray.100k '
 echo "ok ($n metric rows)"
