@@ -148,17 +148,13 @@ void sim_kernel_set_clock(struct sim_kernel *k, sim_clock_fn fn, void *arg)
  */
 u64 sim_clock_ns(void)
 {
-	struct sim_task *t = task_current();
-	struct sim_kernel *k;
-	struct timespec ts;
-	sim_clock_fn fn;
+	return task_clock_now(task_current());
+}
 
-	if (t->clock)
-		return *t->clock;
-	k = kernel_current();
-	fn = __atomic_load_n(&k->clock_fn, __ATOMIC_ACQUIRE);
-	if (fn)
-		return fn(__atomic_load_n(&k->clock_arg, __ATOMIC_RELAXED));
+u64 sim_clock_monotonic(void)
+{
+	struct timespec ts;
+
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }

@@ -176,4 +176,25 @@ static inline u64 task_clock(const struct sim_task *t)
 	return t->clock ? *t->clock : sim_clock_ns();
 }
 
+/* CLOCK_MONOTONIC in ns (instance.c). */
+u64 sim_clock_monotonic(void);
+
+/*
+ * sim_clock_ns() for the running task @t: its virtual clock, else the
+ * current instance's clock function, else CLOCK_MONOTONIC.
+ */
+static inline u64 task_clock_now(const struct sim_task *t)
+{
+	struct sim_kernel *k;
+	sim_clock_fn fn;
+
+	if (t->clock)
+		return *t->clock;
+	k = kernel_current();
+	fn = __atomic_load_n(&k->clock_fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		return fn(__atomic_load_n(&k->clock_arg, __ATOMIC_RELAXED));
+	return sim_clock_monotonic();
+}
+
 #endif /* _SIM_KERNEL_INTERNAL_H */

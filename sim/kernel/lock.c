@@ -223,24 +223,6 @@ static inline void memo_set(const struct lock_ref *r, struct sim_lock_state *ls,
 }
 #endif
 
-/*
- * sim_clock_ns() for the running task @t: its virtual clock, else the
- * current instance's clock function, else CLOCK_MONOTONIC; the same reads,
- * without finding the task again.
- */
-static inline u64 lock_clock(const struct sim_task *t)
-{
-	struct sim_kernel *k;
-	sim_clock_fn fn;
-
-	if (t->clock)
-		return *t->clock;
-	k = kernel_current();
-	fn = __atomic_load_n(&k->clock_fn, __ATOMIC_ACQUIRE);
-	if (fn)
-		return fn(__atomic_load_n(&k->clock_arg, __ATOMIC_RELAXED));
-	return sim_clock_ns();
-}
 
 /* ---- held-lock stack ---------------------------------------------------------- */
 
@@ -425,7 +407,7 @@ static inline u64 acquire_wait(struct sim_task *t, const struct lock_ref *r,
 			raw_lock(r, t);
 		}
 	}
-	now = lock_clock(t);
+	now = task_clock_now(t);
 	if (busy)
 		wait = now >= t0 ? now - t0 : 0;
 	if (busy || vwait)
@@ -454,7 +436,7 @@ static bool acquire_after_hook(const struct lock_ref *r, struct sim_task *t, str
 	if (busy && try)
 		return false;
 	if (busy) {
-		t0 = lock_clock(t);
+		t0 = task_clock_now(t);
 	} else if (hk && hk->lock_vtime) {
 		/* Free now, but maybe not yet in virtual time: wait for the release. */
 		vwait = hk->lock_vtime(t->hooks_arg, r->lock, r->vt, try);
@@ -602,7 +584,7 @@ static __always_inline bool lock_acquire_co(void *lock, bool spin, struct sim_ta
 	/* Report before blocking: a real inversion may deadlock right here. */
 	if (unlikely(pf.set))
 		lock_pending_flush(k, &pf);
-	now = lock_clock(t);
+	now = task_clock_now(t);
 	if (vwait)
 		wait_account(&c->st, vwait, true);
 
@@ -676,7 +658,7 @@ static __always_inline bool lock_acquire(const struct lock_ref *r, bool try, con
 			stat_add(&c->st.acquisitions, 1, false);
 		else
 			c = acquire_class_locked(t, r->lock, r->spin, c, try, file, line);
-		if (unlikely(!held_push(t, r->lock, c, lock_clock(t), file, line)))
+		if (unlikely(!held_push(t, r->lock, c, task_clock_now(t), file, line)))
 			held_overflow(t, c, file, line);
 		if (r->spin)
 			t->preempt_count++;
@@ -692,7 +674,7 @@ static __always_inline void release_word(const struct lock_ref *r, struct sim_ta
 {
 	const struct sim_task_hooks *hk = t->hooks;
 	bool co = task_is_coroutine(hk);
-	u64 now = lock_clock(t);
+	u64 now = task_clock_now(t);
 
 	if (co)
 		__atomic_store_n(r->owner, NULL, __ATOMIC_RELAXED);
@@ -720,7 +702,7 @@ static noinline void lock_release_other(void *lock, bool spin, const char *file,
 			raw_unlock(r.owner, r.m);
 			if (spin)
 				t->preempt_count--;
-			sim_task_hook(t, lock_release, lock, r.vt, lock_clock(t));
+			sim_task_hook(t, lock_release, lock, r.vt, task_clock_now(t));
 			return;
 		}
 		sim_finding_add(NULL, SIM_FINDING_LOCKDEP, file, line,
