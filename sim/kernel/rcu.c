@@ -276,13 +276,15 @@ static unsigned long long wait_for_readers(const struct sim_kernel *k, unsigned 
 void sim_rcu_snapshot(struct sim_rcu_snap *snap)
 {
 	struct sim_task *self = task_current();
+	const struct sim_kernel *k = kernel_current();
 
 	snap->n = 0;
 	if (!__atomic_load_n(&rcu_readers, __ATOMIC_SEQ_CST))
 		return;
 	pthread_mutex_lock(&registry_mu);
 	for (struct sim_task *t = registry; t && snap->n < SIM_RCU_SNAP_MAX; t = t->rcu_next) {
-		if (t == self || !__atomic_load_n(&t->rcu_nesting, __ATOMIC_ACQUIRE))
+		if (t == self || !__atomic_load_n(&t->rcu_nesting, __ATOMIC_ACQUIRE) ||
+		    !reads_in(__atomic_load_n(&t->rcu_k, __ATOMIC_ACQUIRE), k))
 			continue;
 		snap->r[snap->n].t = t;
 		snap->r[snap->n].qs = __atomic_load_n(&t->rcu_qs_seq, __ATOMIC_ACQUIRE);

@@ -742,6 +742,7 @@ static void *stress_reader(void *arg)
 {
 	struct shared *s = arg;
 
+	sim_kernel_enter(s->k);	/* it reads the instance's data: a reader of its RCU */
 	while (!flag_get(&s->stop)) {
 		struct item *it;
 

@@ -4,8 +4,9 @@
  * (sim/kernel/rcu.c).
  *
  * Readers are tracked per simulated task. A grace period ends once every
- * task that was inside a read-side critical section when it began has left
- * it. Callbacks queued by call_rcu()/kfree_rcu() run only at defined points:
+ * task that was inside a read-side critical section of the same kernel
+ * instance when it began has left it: a thread reads an instance's
+ * RCU-protected data after sim_kernel_enter() of that instance. Callbacks queued by call_rcu()/kfree_rcu() run only at defined points:
  * synchronize_rcu(), rcu_barrier(), sim_rcu_quiescent() and instance
  * teardown, so a use-after-free of an RCU-protected record shows up at a
  * reproducible point.

@@ -141,8 +141,9 @@ u64 sim_task_rcu_straddle(const struct sim_task *t, u64 g, const struct sim_kern
 void sim_task_set_rcu_slot(struct sim_task *t, u64 *slot, u64 *max);
 
 /*
- * The RCU readers inside a read-side section now (other tasks than the
- * caller), to tell later whether one of them is still in that same
+ * The RCU readers of the current kernel instance inside a read-side section
+ * now (other tasks than the caller; a grace period waits for no others), to
+ * tell later whether one of them is still in that same
  * section: what a caller of a function that promises a grace period
  * (ioasid_set_data(): "the caller may free the old data") can check once it
  * returns. Up to SIM_RCU_SNAP_MAX readers are remembered.
