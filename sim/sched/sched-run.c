@@ -76,6 +76,76 @@ static void cpus_grow(struct sim_sched *s)
 	}
 }
 
+/*
+ * ---- a pool of CPU stacks ---------------------------------------------------------
+ *
+ * Mapping a CPU's stack, protecting its guard page, faulting in its top and
+ * unmapping it again cost system calls and page faults for every CPU of every
+ * scheduler: more than half a world fuzzer's time, which makes a world per
+ * input. A destroyed CPU's stack is kept instead (up to STACK_POOL of them in
+ * the process) and the next CPU with a stack of that size takes it. This is
+ * memory, not simulation state: a CPU's context is made afresh on it, as on
+ * a new mapping (docs/design.md, "No process-wide simulation state"). Under
+ * TSan stacks are unmapped as before (unmapping clears its shadow of them).
+ */
+#define STACK_POOL	64
+
+static pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	void *map;
+	size_t size;
+} stack_pool[STACK_POOL];
+static unsigned int stack_n;
+
+/* A stack mapping of @map_size bytes, its first page the guard. */
+static void *stack_get(size_t map_size, long page)
+{
+	void *m = NULL;
+
+	pthread_mutex_lock(&stack_lock);
+	for (unsigned int i = stack_n; i-- > 0;) {
+		if (stack_pool[i].size == map_size) {
+			m = stack_pool[i].map;
+			stack_pool[i] = stack_pool[--stack_n];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&stack_lock);
+	if (m)
+		return m;
+	m = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (m == MAP_FAILED)
+		oom();
+	mprotect(m, page, PROT_NONE);	/* guard page: stacks grow down */
+	return m;
+}
+
+static void stack_put(void *map, size_t map_size)
+{
+#ifndef SCHED_TSAN
+	pthread_mutex_lock(&stack_lock);
+	if (stack_n < STACK_POOL) {
+		stack_pool[stack_n].map = map;
+		stack_pool[stack_n++].size = map_size;
+		map = NULL;
+	}
+	pthread_mutex_unlock(&stack_lock);
+#endif
+	if (map)
+		munmap(map, map_size);
+}
+
+unsigned int sim_sched_stack_pool_size(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&stack_lock);
+	n = stack_n;
+	pthread_mutex_unlock(&stack_lock);
+	return n;
+}
+
 struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim_kernel *k,
 			       sim_cpu_fn fn, void *arg, u64 start, size_t stack_size)
 {
@@ -98,11 +168,7 @@ struct sim_cpu *sim_cpu_create(struct sim_sched *s, const char *name, struct sim
 	c->pcpu = -1;
 	c->ctx.cpu = c;
 	c->ctx.map_size = stack_size + page;
-	c->ctx.map = mmap(NULL, c->ctx.map_size, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (c->ctx.map == MAP_FAILED)
-		oom();
-	mprotect(c->ctx.map, page, PROT_NONE);	/* guard page: stacks grow down */
+	c->ctx.map = stack_get(c->ctx.map_size, page);
 	c->ctx.stack = (char *)c->ctx.map + page;
 	c->ctx.stack_size = stack_size;
 	c->task = sim_task_create(c->name, hooks_of(s), c);
@@ -164,7 +230,7 @@ void sim_sched_destroy(struct sim_sched *s)
 		/* its suspended frames' redzones: not for the next mapping there */
 		__asan_unpoison_memory_region(c->ctx.map, c->ctx.map_size);
 #endif
-		munmap(c->ctx.map, c->ctx.map_size);
+		stack_put(c->ctx.map, c->ctx.map_size);
 		free(c);
 	}
 	free(s->cpus);

@@ -349,6 +349,59 @@ KTEST(sched, rcu_grace_period_ignores_another_instances_reader)
 	cr_assert_eq(sim_kernel_destroy(k2), 0);
 }
 
+/*
+ * A destroyed scheduler's CPU stacks go to the pool and the next CPUs take
+ * them: a CPU runs on a recycled stack as on a new one (deep frames, the
+ * same virtual times), and the pool gives back what it took.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#endif
+#endif
+
+static void deep(struct sim_cpu *cpu, void *p)
+{
+	volatile char frame[64 * 1024];
+	u64 *out = p;
+
+	frame[0] = 1;
+	frame[sizeof(frame) - 1] = 2;
+	sim_cpu_advance(1000);
+	sim_cpu_yield();
+	*out = sim_clock_ns() + frame[0] + frame[sizeof(frame) - 1];
+}
+
+static u64 run_deep_cpus(void)
+{
+	struct sim_sched *s = sim_sched_create(NULL, 5);
+	u64 out[3] = { 0 };
+
+	for (int i = 0; i < 3; i++)
+		sim_cpu_create(s, "deep", ktest_kernel(), deep, &out[i], i * 10, 0);
+	cr_assert_eq(sim_sched_run(s), SIM_SCHED_IDLE, "%s", sim_sched_report(s));
+	sim_sched_destroy(s);
+	return out[0] * 1000000 + out[1] * 1000 + out[2];
+}
+
+KTEST(sched, recycled_stacks_run_as_new_ones)
+{
+	u64 first = run_deep_cpus(), again;
+	unsigned int pooled = sim_sched_stack_pool_size();
+
+#ifdef TEST_TSAN
+	cr_assert_eq(pooled, 0, "TSan: stacks are unmapped");
+#else
+	cr_assert_geq(pooled, 3, "the destroyed CPUs' stacks were not kept (%u)", pooled);
+#endif
+	again = run_deep_cpus();
+	cr_assert_eq(again, first, "CPUs on recycled stacks computed %llu, not %llu",
+		     (unsigned long long)again, (unsigned long long)first);
+	cr_assert_eq(sim_sched_stack_pool_size(), pooled, "the pool did not get its stacks back");
+}
+
 /* ---- clock, polling, idle, time limit ---------------------------------------------------- */
 
 static void poller(struct sim_cpu *cpu, void *p)

@@ -48,8 +48,14 @@ typedef void (*sim_cpu_fn)(struct sim_cpu *cpu, void *arg);
 
 /* @cost: NULL for sim_cost_default; copied. */
 struct sim_sched *sim_sched_create(const struct sim_cost_model *cost, u64 seed);
-/* Destroy every CPU (finished or not) and the scheduler. Not while running. */
+/*
+ * Destroy every CPU (finished or not) and the scheduler. Not while running.
+ * The CPUs' stacks are kept in a per-process pool for the next CPUs created
+ * (memory, not simulation state; not under TSan).
+ */
 void sim_sched_destroy(struct sim_sched *s);
+/* Stacks in that pool now. */
+unsigned int sim_sched_stack_pool_size(void);
 /* Use @fn instead of the seeded PRNG for tie-break keys (NULL: the PRNG). */
 void sim_sched_set_tiebreak(struct sim_sched *s, sim_tiebreak_fn fn, void *arg);
 /* Stop a run when a CPU's clock passes its start + @ns (default 120 s). */
