@@ -849,39 +849,9 @@ struct sim_cpu *sim_cpu_current(void)
 	return cur_cpu;
 }
 
-const char *sim_cpu_name(const struct sim_cpu *cpu)
-{
-	return cpu->name;
-}
-
-unsigned int sim_cpu_id(const struct sim_cpu *cpu)
-{
-	return cpu->id;
-}
-
-struct sim_kernel *sim_cpu_kernel(const struct sim_cpu *cpu)
-{
-	return cpu->home;
-}
-
 u64 sim_cpu_clock(const struct sim_cpu *cpu)
 {
 	return cpu->clock;
-}
-
-bool sim_cpu_finished(const struct sim_cpu *cpu)
-{
-	return cpu->state == CPU_DONE || cpu->state == CPU_PANICKED;
-}
-
-void sim_cpu_set_data(struct sim_cpu *cpu, void *data)
-{
-	cpu->data = data;
-}
-
-void *sim_cpu_data(const struct sim_cpu *cpu)
-{
-	return cpu->data;
 }
 
 void sim_cpu_advance(u64 ns)
@@ -966,30 +936,6 @@ void sim_cpu_advance_as(enum sim_time_cat cat, u64 ns)
 	c->clock += ns;
 	c->tacct[cat] += ns;
 	c->tmark = c->clock;
-}
-
-void sim_sched_time_split(const struct sim_sched *s, u64 out[SIM_T_N])
-{
-	memset(out, 0, SIM_T_N * sizeof(u64));
-	for (unsigned int i = 0; i < s->ncpus; i++) {
-		const struct sim_cpu *c = s->cpus[i];
-
-		for (int k = 0; k < SIM_T_N; k++)
-			out[k] += c->tacct[k];
-		out[c->alt && c->ctx.task == c->alt ? SIM_T_HOST : SIM_T_GUEST] +=
-			c->clock - c->tmark;
-	}
-}
-
-void sim_sched_scale_lock(struct sim_sched *s, const char *name, double factor)
-{
-	s->scale_name = name;
-	s->scale = factor;
-}
-
-bool sim_cpu_is_idle(const struct sim_cpu *cpu)
-{
-	return cpu->state == CPU_IDLE;
 }
 
 /* ---- for sched-run.c ------------------------------------------------------------- */
